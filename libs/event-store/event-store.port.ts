@@ -1,0 +1,95 @@
+/**
+ * The event store port. Positions are 64-bit (`bigint`) so KurrentDB's commit
+ * positions survive without precision loss; revisions are per stream and
+ * start at 0.
+ */
+
+export interface EventMetadata {
+  correlationId: string;
+  causationId: string;
+  /** `user:<userId>` or `service:<name>`. */
+  actor: string;
+  /** UTC ISO-8601. */
+  occurredAt: string;
+}
+
+export interface NewEvent {
+  /** Unique id; appending the same id twice to a stream is an idempotent no-op only for the same batch. */
+  eventId: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+}
+
+export interface RecordedEvent extends NewEvent {
+  streamName: string;
+  revision: number;
+  /** Global, strictly increasing across all streams. */
+  position: bigint;
+}
+
+/** `no_stream`: the stream must not exist; `stream_exists`: it must; a number: its last revision. */
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
+
+export interface AppendResult {
+  /** Revision of the last appended event. */
+  nextRevision: number;
+  /** Global position of the last appended event. */
+  position: bigint;
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: events strictly after this position. `0n` reads from the start. */
+  after: bigint;
+  maxCount: number;
+}
+
+export interface SubscribeOptions {
+  /** Exclusive checkpoint: delivery starts strictly after it. */
+  after: bigint;
+  /**
+   * Called with batches in global order; the next batch is only read once the
+   * returned promise settles, so nothing is buffered without bound. A rejection
+   * ends the subscription with that error.
+   */
+  onEvents: (events: RecordedEvent[]) => Promise<void>;
+  /** Largest batch handed to `onEvents` while catching up. */
+  maxBatch?: number;
+  /** Stream-name prefixes to skip (system streams start with `$`). */
+  skipStreamPrefixes?: string[];
+}
+
+export interface Subscription {
+  /** Resolves when the subscription is stopped; rejects with the handler's or the store's error. */
+  readonly done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface EventStore {
+  append(
+    streamName: string,
+    events: NewEvent[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult>;
+  /** The whole stream in revision order; `[]` when the stream does not exist. */
+  readStream(streamName: string, fromRevision?: number): Promise<RecordedEvent[]>;
+  readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Position of the last event in the store, `0n` when empty. */
+  headPosition(): Promise<bigint>;
+  subscribeToAll(options: SubscribeOptions): Subscription;
+  close(): Promise<void>;
+}
+
+export class WrongExpectedRevisionError extends Error {
+  constructor(
+    readonly streamName: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: number | 'no_stream',
+  ) {
+    super(`stream ${streamName}: expected revision ${String(expected)}, actual ${String(actual)}`);
+    this.name = 'WrongExpectedRevisionError';
+  }
+}
+
+/** DI token for the configured store. */
+export const EVENT_STORE = Symbol('EVENT_STORE');

@@ -1,0 +1,2 @@
+export * from './event-store.port';
+export { openEventStore } from './open-event-store';

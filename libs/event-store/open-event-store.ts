@@ -1,0 +1,26 @@
+import type { EventStore } from './event-store.port';
+import { SqliteEventStore, type SqliteSynchronous } from './sqlite/sqlite-event-store';
+
+/**
+ * `sqlite:<path>[?synchronous=normal]` or `kurrentdb://…` / `esdb://…`.
+ * The KurrentDB client is loaded only when asked for.
+ */
+export function openEventStore(url: string, warn: (msg: string) => void = () => undefined): EventStore {
+  if (url.startsWith('sqlite:')) {
+    const [path, query = ''] = url.slice('sqlite:'.length).split('?');
+    const synchronous = (new URLSearchParams(query).get('synchronous') ?? 'full').toLowerCase();
+    if (synchronous !== 'full' && synchronous !== 'normal') {
+      throw new Error(`EVENT_STORE_URL: synchronous must be full or normal, got ${synchronous}`);
+    }
+    if (synchronous === 'normal') {
+      warn('EVENT_STORE_URL: synchronous=normal — acknowledged appends may be lost on power failure');
+    }
+    return new SqliteEventStore(path, { synchronous: synchronous as SqliteSynchronous });
+  }
+  if (/^(kurrentdb|kdb|esdb|eventstore)(\+discover)?:\/\//.test(url)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { KurrentDbEventStore } = require('./kurrentdb/kurrentdb-event-store');
+    return new KurrentDbEventStore(url);
+  }
+  throw new Error(`EVENT_STORE_URL: unsupported scheme in ${url}`);
+}

@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import {
+  WrongExpectedRevisionError,
+  type EventStore,
+  type NewEvent,
+  type RecordedEvent,
+} from '../event-store.port';
+import { waitFor } from '../../testing/wait-for';
+
+export type StoreFactory = () => Promise<EventStore>;
+
+export function newEvent(type: string, data: Record<string, unknown> = {}): NewEvent {
+  return {
+    eventId: randomUUID(),
+    type,
+    data,
+    metadata: {
+      correlationId: randomUUID(),
+      causationId: randomUUID(),
+      actor: 'service:contract-test',
+      occurredAt: new Date().toISOString(),
+    },
+  };
+}
+
+/**
+ * The behaviour every EventStore adapter promises. Streams get unique names so
+ * the suite can run against a shared server.
+ */
+export function eventStoreContract(open: StoreFactory): void {
+  let store: EventStore;
+  const stream = (name = 'contract') => `${name}-${randomUUID()}`;
+
+  beforeEach(async () => {
+    store = await open();
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  describe('when a stream does not exist', () => {
+    it('reads as empty', async () => {
+      expect(await store.readStream(stream())).toEqual([]);
+    });
+
+    it('accepts no_stream and rejects stream_exists and a revision', async () => {
+      const s = stream();
+      await expect(store.append(s, [newEvent('A')], 'stream_exists')).rejects.toBeInstanceOf(
+        WrongExpectedRevisionError,
+      );
+      await expect(store.append(s, [newEvent('A')], 0)).rejects.toBeInstanceOf(
+        WrongExpectedRevisionError,
+      );
+      const result = await store.append(s, [newEvent('A'), newEvent('B')], 'no_stream');
+      expect(result.nextRevision).toBe(1);
+    });
+  });
+
+  describe('when a stream has events', () => {
+    it('reads them back in order with data and metadata', async () => {
+      const s = stream();
+      const written = [newEvent('A', { n: 1, nested: { ok: true } }), newEvent('B', { n: 2 })];
+      await store.append(s, written, 'no_stream');
+      const read = await store.readStream(s);
+      expect(read.map((e) => [e.revision, e.type, e.data, e.metadata, e.eventId])).toEqual(
+        written.map((e, i) => [i, e.type, e.data, e.metadata, e.eventId]),
+      );
+      expect(read[0].streamName).toBe(s);
+      expect(read[1].position).toBeGreaterThan(read[0].position);
+      expect(await store.readStream(s, 1)).toHaveLength(1);
+    });
+
+    it('appends at the exact revision and refuses a stale one', async () => {
+      const s = stream();
+      await store.append(s, [newEvent('A')], 'no_stream');
+      await store.append(s, [newEvent('B')], 0);
+      const stale = store.append(s, [newEvent('C')], 0);
+      await expect(stale).rejects.toMatchObject({ streamName: s, expected: 0, actual: 1 });
+      await expect(store.append(s, [newEvent('C')], 'no_stream')).rejects.toBeInstanceOf(
+        WrongExpectedRevisionError,
+      );
+      await store.append(s, [newEvent('C')], 'stream_exists');
+      await store.append(s, [newEvent('D')], 'any');
+      expect((await store.readStream(s)).map((e) => e.type)).toEqual(['A', 'B', 'C', 'D']);
+    });
+
+    it('lets exactly one of two concurrent appends at the same revision win', async () => {
+      const s = stream();
+      await store.append(s, [newEvent('A')], 'no_stream');
+      const results = await Promise.allSettled(
+        Array.from({ length: 5 }, () => store.append(s, [newEvent('B')], 0)),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const refused = results.filter((r) => r.status === 'rejected');
+      refused.forEach((r) => expect(r.reason).toBeInstanceOf(WrongExpectedRevisionError));
+      expect(await store.readStream(s)).toHaveLength(2);
+    });
+  });
+
+  describe('when reading all events', () => {
+    it('returns every stream in global order after an exclusive position', async () => {
+      const start = await store.headPosition();
+      const [a, b] = [stream('a'), stream('b')];
+      await store.append(a, [newEvent('A1')], 'no_stream');
+      await store.append(b, [newEvent('B1')], 'no_stream');
+      const last = await store.append(a, [newEvent('A2')], 0);
+      const all = (await store.readAll({ after: start, maxCount: 1000 })).filter((e) =>
+        [a, b].includes(e.streamName),
+      );
+      expect(all.map((e) => e.type)).toEqual(['A1', 'B1', 'A2']);
+      expect(all[2].position).toBe(last.position);
+      const afterFirst = await store.readAll({ after: all[0].position, maxCount: 1000 });
+      expect(afterFirst.map((e) => e.eventId)).not.toContain(all[0].eventId);
+      expect(await store.headPosition()).toBeGreaterThanOrEqual(last.position);
+    });
+  });
+
+  describe('when subscribed to all from a checkpoint', () => {
+    it('delivers catch-up then live events in order, and resumes with no gap and no duplicate', async () => {
+      const s = stream('sub');
+      const start = await store.headPosition();
+      await store.append(s, [newEvent('E0'), newEvent('E1')], 'no_stream');
+
+      const seen: RecordedEvent[] = [];
+      const mine = (events: RecordedEvent[]) => events.filter((e) => e.streamName === s);
+      const first = store.subscribeToAll({
+        after: start,
+        onEvents: async (events) => {
+          seen.push(...mine(events));
+        },
+      });
+      await waitFor(() => seen.length === 2);
+      await store.append(s, [newEvent('E2')], 1);
+      await waitFor(() => seen.length === 3);
+      await first.stop();
+
+      const checkpoint = seen[seen.length - 1].position;
+      await store.append(s, [newEvent('E3'), newEvent('E4')], 2);
+      const resumed: RecordedEvent[] = [];
+      const second = store.subscribeToAll({
+        after: checkpoint,
+        maxBatch: 1,
+        onEvents: async (events) => {
+          resumed.push(...mine(events));
+        },
+      });
+      await waitFor(() => resumed.length === 2);
+      await store.append(s, [newEvent('E5')], 4);
+      await waitFor(() => resumed.length === 3);
+      await second.stop();
+
+      expect([...seen, ...resumed].map((e) => e.type)).toEqual(['E0', 'E1', 'E2', 'E3', 'E4', 'E5']);
+    });
+
+    it('waits for each handler before delivering the next batch', async () => {
+      const s = stream('slow');
+      const start = await store.headPosition();
+      await store.append(s, [newEvent('E0'), newEvent('E1'), newEvent('E2')], 'no_stream');
+      let inFlight = 0;
+      let maxInFlight = 0;
+      let count = 0;
+      const sub = store.subscribeToAll({
+        after: start,
+        maxBatch: 1,
+        onEvents: async (events) => {
+          inFlight += 1;
+          maxInFlight = Math.max(maxInFlight, inFlight);
+          await new Promise((r) => setImmediate(r));
+          count += events.filter((e) => e.streamName === s).length;
+          inFlight -= 1;
+        },
+      });
+      await waitFor(() => count === 3);
+      await sub.stop();
+      expect(maxInFlight).toBe(1);
+    });
+
+    it('ends with the handler error', async () => {
+      const start = await store.headPosition();
+      await store.append(stream('boom'), [newEvent('E0')], 'no_stream');
+      const sub = store.subscribeToAll({
+        after: start,
+        onEvents: async () => {
+          throw new Error('handler failed');
+        },
+      });
+      await expect(sub.done).rejects.toThrow('handler failed');
+    });
+  });
+}

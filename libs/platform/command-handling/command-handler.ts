@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import {
+  WrongExpectedRevisionError,
+  type EventStore,
+  type NewEvent,
+  type RecordedEvent,
+} from '../../event-store';
+import type { Decider, DomainEvent } from './decider';
+
+export interface CommandContext {
+  correlationId: string;
+  causationId: string;
+  actor: string;
+  now: Date;
+}
+
+export interface CommandResult<State, Event> {
+  state: State;
+  /** What this command appended; empty when it changed nothing (an idempotent repeat). */
+  events: Event[];
+  /** Global position of the last appended event, for read-your-writes; undefined when nothing was appended. */
+  position?: bigint;
+}
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * The one command handler: read the stream, fold it, decide, append at the
+ * revision read. A concurrent writer makes the append fail; then the whole
+ * cycle runs again on the fresh stream, so `decide` always sees what it changes.
+ */
+export async function handleCommand<State, Command, Event extends DomainEvent>(
+  store: EventStore,
+  decider: Decider<State, Command, Event>,
+  streamName: string,
+  command: Command,
+  context: CommandContext,
+): Promise<CommandResult<State, Event>> {
+  for (let attempt = 1; ; attempt++) {
+    const history = await store.readStream(streamName);
+    const state = fold(decider, history);
+    const events = decider.decide(command, state, context.now);
+    if (events.length === 0) return { state, events };
+    try {
+      const expected = history.length ? history[history.length - 1].revision : 'no_stream';
+      const { position } = await store.append(streamName, events.map((e) => toNew(e, context)), expected);
+      return { state: events.reduce(decider.evolve, state), events, position };
+    } catch (error) {
+      if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** Current state of a stream, for reads that must be strongly consistent. */
+export async function loadState<State, Event extends DomainEvent>(
+  store: EventStore,
+  decider: Pick<Decider<State, never, Event>, 'initialState' | 'evolve'>,
+  streamName: string,
+): Promise<{ state: State; exists: boolean }> {
+  const history = await store.readStream(streamName);
+  return { state: fold(decider, history), exists: history.length > 0 };
+}
+
+function fold<State, Event extends DomainEvent>(
+  decider: Pick<Decider<State, never, Event>, 'initialState' | 'evolve'>,
+  history: RecordedEvent[],
+): State {
+  return history.reduce(
+    (s, e) => decider.evolve(s, { type: e.type, data: e.data } as Event),
+    decider.initialState(),
+  );
+}
+
+function toNew(event: DomainEvent, context: CommandContext): NewEvent {
+  return {
+    eventId: randomUUID(),
+    type: event.type,
+    data: event.data as Record<string, unknown>,
+    metadata: {
+      correlationId: context.correlationId,
+      causationId: context.causationId,
+      actor: context.actor,
+      occurredAt: context.now.toISOString(),
+    },
+  };
+}

@@ -1,0 +1,16 @@
+/** A domain event as the decider sees it: no metadata, no position. */
+export interface DomainEvent<Type extends string = string, Data = Record<string, unknown>> {
+  type: Type;
+  data: Data;
+}
+
+/**
+ * Pure domain logic for one kind of stream. `decide` returns the events a
+ * command produces (or throws an AppError to refuse it); `evolve` folds one
+ * event into the state. Time comes in as `now`; ids come in on the command.
+ */
+export interface Decider<State, Command, Event extends DomainEvent> {
+  initialState: () => State;
+  evolve: (state: State, event: Event) => State;
+  decide: (command: Command, state: State, now: Date) => Event[];
+}

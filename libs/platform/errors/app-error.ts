@@ -1,0 +1,44 @@
+/**
+ * The closed set of failure kinds the system reports. Each maps to one HTTP
+ * status in `problem-details.filter.ts`; the `code` is the stable,
+ * machine-readable reason (`email_taken`, `invitation_expired`, …).
+ */
+export type ErrorKind =
+  | 'invalid' // 400
+  | 'unauthenticated' // 401
+  | 'forbidden' // 403
+  | 'not_found' // 404
+  | 'conflict' // 409
+  | 'gone' // 410
+  | 'payload_too_large' // 413
+  | 'rate_limited' // 429
+  | 'unavailable'; // 503
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    readonly code: string,
+    message: string,
+    /** Extra members for the problem document (e.g. the id of a conflicting invitation). */
+    readonly extra: Record<string, unknown> = {},
+    readonly errors?: FieldError[],
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const invalid = (code: string, message: string, errors?: FieldError[]) =>
+  new AppError('invalid', code, message, {}, errors);
+export const unauthenticated = (code: string, message: string) =>
+  new AppError('unauthenticated', code, message);
+export const forbidden = (code: string, message: string) => new AppError('forbidden', code, message);
+export const notFound = (code: string, message: string) => new AppError('not_found', code, message);
+export const conflict = (code: string, message: string, extra?: Record<string, unknown>) =>
+  new AppError('conflict', code, message, extra);
+export const gone = (code: string, message: string) => new AppError('gone', code, message);

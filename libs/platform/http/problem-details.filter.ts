@@ -1,0 +1,102 @@
+import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { AppError, type ErrorKind, type FieldError } from '../errors/app-error';
+
+const STATUS: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  gone: 410,
+  payload_too_large: 413,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+/** Codes for errors raised by the framework rather than by our code. */
+const HTTP_CODES: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+};
+
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  errors?: FieldError[];
+  [extra: string]: unknown;
+}
+
+/** The one place errors become HTTP: RFC 9457 problem+json with a stable `code`. */
+export function toProblem(error: unknown): ProblemDocument {
+  if (error instanceof AppError) {
+    const status = STATUS[error.kind];
+    return {
+      ...error.extra,
+      type: `urn:problem:${error.code}`,
+      title: error.code.replace(/_/g, ' '),
+      status,
+      detail: error.message,
+      code: error.code,
+      ...(error.errors ? { errors: error.errors } : {}),
+    };
+  }
+  const status = httpStatusOf(error);
+  if (status && status < 500) {
+    const code = HTTP_CODES[status] ?? 'bad_request';
+    return {
+      type: `urn:problem:${code}`,
+      title: code.replace(/_/g, ' '),
+      status,
+      detail: messageOf(error),
+      code,
+    };
+  }
+  return {
+    type: 'urn:problem:internal_error',
+    title: 'internal error',
+    status: 500,
+    detail: 'An unexpected error occurred.',
+    code: 'internal_error',
+  };
+}
+
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const problem = toProblem(error);
+    if (problem.status >= 500) this.logger.error(error instanceof Error ? error.stack : error);
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    void reply.status(problem.status).header('content-type', 'application/problem+json').send(problem);
+  }
+}
+
+/** Status of a Nest HttpException or a Fastify error (bad JSON, body too large, bad media type). */
+function httpStatusOf(error: unknown): number | undefined {
+  if (error instanceof HttpException) return error.getStatus();
+  const status = (error as { statusCode?: unknown })?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof HttpException) {
+    const body = error.getResponse();
+    if (typeof body === 'object' && body && 'message' in body) {
+      const m = (body as { message: unknown }).message;
+      return Array.isArray(m) ? m.join('; ') : String(m);
+    }
+  }
+  return error instanceof Error ? error.message : 'Request could not be processed.';
+}
