@@ -12,7 +12,10 @@ export interface CatchUpSource {
  * next append. The next batch is read only after the handler settles, so a
  * slow handler slows reading instead of growing a buffer.
  */
-export function catchUpSubscription(source: CatchUpSource, options: SubscribeOptions): Subscription {
+export function catchUpSubscription(
+  source: CatchUpSource,
+  options: SubscribeOptions,
+): Subscription {
   const abort = new AbortController();
   const maxBatch = options.maxBatch ?? 500;
   const skip = options.skipStreamPrefixes ?? [];

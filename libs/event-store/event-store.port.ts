@@ -66,11 +66,7 @@ export interface Subscription {
 }
 
 export interface EventStore {
-  append(
-    streamName: string,
-    events: NewEvent[],
-    expected: ExpectedRevision,
-  ): Promise<AppendResult>;
+  append(streamName: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
   /** The whole stream in revision order; `[]` when the stream does not exist. */
   readStream(streamName: string, fromRevision?: number): Promise<RecordedEvent[]>;
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;

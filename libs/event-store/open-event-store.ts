@@ -5,7 +5,10 @@ import { SqliteEventStore, type SqliteSynchronous } from './sqlite/sqlite-event-
  * `sqlite:<path>[?synchronous=normal]` or `kurrentdb://…` / `esdb://…`.
  * The KurrentDB client is loaded only when asked for.
  */
-export function openEventStore(url: string, warn: (msg: string) => void = () => undefined): EventStore {
+export function openEventStore(
+  url: string,
+  warn: (msg: string) => void = () => undefined,
+): EventStore {
   if (url.startsWith('sqlite:')) {
     const [path, query = ''] = url.slice('sqlite:'.length).split('?');
     const synchronous = (new URLSearchParams(query).get('synchronous') ?? 'full').toLowerCase();
@@ -13,7 +16,9 @@ export function openEventStore(url: string, warn: (msg: string) => void = () => 
       throw new Error(`EVENT_STORE_URL: synchronous must be full or normal, got ${synchronous}`);
     }
     if (synchronous === 'normal') {
-      warn('EVENT_STORE_URL: synchronous=normal — acknowledged appends may be lost on power failure');
+      warn(
+        'EVENT_STORE_URL: synchronous=normal — acknowledged appends may be lost on power failure',
+      );
     }
     return new SqliteEventStore(path, { synchronous: synchronous as SqliteSynchronous });
   }

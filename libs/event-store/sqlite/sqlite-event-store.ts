@@ -76,7 +76,10 @@ export class SqliteEventStore implements EventStore {
     (items: PendingAppend[]) => Array<{ ok: AppendResult } | { error: unknown }>
   >;
 
-  constructor(readonly path: string, options: SqliteEventStoreOptions = {}) {
+  constructor(
+    readonly path: string,
+    options: SqliteEventStoreOptions = {},
+  ) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
@@ -86,7 +89,9 @@ export class SqliteEventStore implements EventStore {
     this.appended.setMaxListeners(0);
     this.pollMs = options.crossProcessPollMs ?? 1000;
 
-    this.lastRevision = this.db.prepare('SELECT max(revision) AS revision FROM events WHERE stream = ?');
+    this.lastRevision = this.db.prepare(
+      'SELECT max(revision) AS revision FROM events WHERE stream = ?',
+    );
     this.insert = this.db.prepare(
       'INSERT INTO events (stream, revision, event_id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
     );
@@ -96,7 +101,9 @@ export class SqliteEventStore implements EventStore {
     this.selectAll = this.db
       .prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?')
       .safeIntegers(true) as never;
-    this.selectHead = this.db.prepare('SELECT max(position) AS head FROM events').safeIntegers(true) as never;
+    this.selectHead = this.db
+      .prepare('SELECT max(position) AS head FROM events')
+      .safeIntegers(true) as never;
 
     const one = this.db.transaction(this.appendOne);
     this.commitGroup = this.db.transaction((items: PendingAppend[]) =>
@@ -163,7 +170,7 @@ export class SqliteEventStore implements EventStore {
     }
     batch.forEach((p, i) => {
       const o = outcomes[i];
-      if ('ok' in o && o.ok) p.resolve(o.ok);
+      if ('ok' in o) p.resolve(o.ok);
       else p.reject(o.error);
     });
     this.appended.emit('append');

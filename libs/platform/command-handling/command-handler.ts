@@ -43,7 +43,11 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
     if (events.length === 0) return { state, events };
     try {
       const expected = history.length ? history[history.length - 1].revision : 'no_stream';
-      const { position } = await store.append(streamName, events.map((e) => toNew(e, context)), expected);
+      const { position } = await store.append(
+        streamName,
+        events.map((e) => toNew(e, context)),
+        expected,
+      );
       return { state: events.reduce(decider.evolve, state), events, position };
     } catch (error) {
       if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS) throw error;

@@ -37,7 +37,8 @@ export const invalid = (code: string, message: string, errors?: FieldError[]) =>
   new AppError('invalid', code, message, {}, errors);
 export const unauthenticated = (code: string, message: string) =>
   new AppError('unauthenticated', code, message);
-export const forbidden = (code: string, message: string) => new AppError('forbidden', code, message);
+export const forbidden = (code: string, message: string) =>
+  new AppError('forbidden', code, message);
 export const notFound = (code: string, message: string) => new AppError('not_found', code, message);
 export const conflict = (code: string, message: string, extra?: Record<string, unknown>) =>
   new AppError('conflict', code, message, extra);

@@ -79,7 +79,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const problem = toProblem(error);
     if (problem.status >= 500) this.logger.error(error instanceof Error ? error.stack : error);
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    void reply.status(problem.status).header('content-type', 'application/problem+json').send(problem);
+    void reply
+      .status(problem.status)
+      .header('content-type', 'application/problem+json')
+      .send(problem);
   }
 }
 

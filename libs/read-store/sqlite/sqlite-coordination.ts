@@ -1,0 +1,78 @@
+import type Database from 'better-sqlite3';
+import {
+  CheckpointConflictError,
+  type Checkpoint,
+  type CheckpointStore,
+  type LeaseStore,
+} from '../coordination.port';
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS checkpoints (
+    name     TEXT PRIMARY KEY,
+    position TEXT NOT NULL,   -- decimal text: 64-bit positions without precision loss
+    version  INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS leases (
+    name       TEXT PRIMARY KEY,
+    owner      TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );`;
+
+/** Checkpoints and leases in the read-model SQLite file, so a projection can commit both in one transaction. */
+export class SqliteCoordination implements CheckpointStore, LeaseStore {
+  private readonly get: Database.Statement<[string], { position: string; version: number }>;
+  private readonly insert: Database.Statement;
+  private readonly update: Database.Statement;
+  private readonly acquire: Database.Statement;
+  private readonly drop: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    db.exec(SCHEMA);
+    this.get = db.prepare('SELECT position, version FROM checkpoints WHERE name = ?');
+    this.insert = db.prepare(
+      'INSERT INTO checkpoints (name, position, version) VALUES (?, ?, 1) ON CONFLICT (name) DO NOTHING',
+    );
+    this.update = db.prepare(
+      'UPDATE checkpoints SET position = ?, version = version + 1 WHERE name = ? AND version = ?',
+    );
+    this.acquire = db.prepare(`
+      INSERT INTO leases (name, owner, expires_at) VALUES (@name, @owner, @until)
+      ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+      WHERE leases.owner = excluded.owner OR leases.expires_at < @now`);
+    this.drop = db.prepare('DELETE FROM leases WHERE name = ? AND owner = ?');
+  }
+
+  async load(name: string): Promise<Checkpoint> {
+    return this.loadSync(name);
+  }
+
+  loadSync(name: string): Checkpoint {
+    const row = this.get.get(name);
+    return row
+      ? { position: BigInt(row.position), version: row.version }
+      : { position: 0n, version: 0 };
+  }
+
+  async save(name: string, position: bigint, expectedVersion: number): Promise<number> {
+    return this.saveSync(name, position, expectedVersion);
+  }
+
+  /** Synchronous form, for use inside a read-model transaction. */
+  saveSync(name: string, position: bigint, expectedVersion: number): number {
+    const changed =
+      expectedVersion === 0
+        ? this.insert.run(name, position.toString()).changes
+        : this.update.run(position.toString(), name, expectedVersion).changes;
+    if (changed !== 1) throw new CheckpointConflictError(name, expectedVersion);
+    return expectedVersion + 1;
+  }
+
+  async tryAcquire(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    return this.acquire.run({ name, owner, until: now + ttlMs, now }).changes === 1;
+  }
+
+  async release(name: string, owner: string): Promise<void> {
+    this.drop.run(name, owner);
+  }
+}
