@@ -1,0 +1,3 @@
+export * from './principal';
+export * from './jwt-verifier';
+export * from './auth.guard';

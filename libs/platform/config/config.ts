@@ -1,0 +1,119 @@
+import { join } from 'node:path';
+
+/** Configuration from the environment (design section 6), validated once at start. */
+export interface AppConfig {
+  eventStoreUrl: string;
+  readModelUrl: string;
+  /** Unset: the in-process bus. */
+  rabbitmqUrl?: string;
+  /** Unset: emails are written to `<dataDir>/outbox/`. */
+  smtpUrl?: string;
+  mailFrom: string;
+  publicUrl: string;
+  ports: { identity: number; invitations: number; query: number };
+  identityJwksUrl: string;
+  dataDir: string;
+  /** PEM (PKCS#8) or JWK JSON of the JWT signing key; unset in embedded mode: generated and kept in `<dataDir>/keys`. */
+  jwtPrivateKey?: string;
+  accessTokenTtlSeconds: number;
+  rateLimit: { invitationsPerMinute: number };
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const dataDir = text(env, 'DATA_DIR', './data');
+  const ports = {
+    identity: port(env, 'IDENTITY_PORT', 3001),
+    invitations: port(env, 'INVITATIONS_PORT', 3002),
+    query: port(env, 'QUERY_PORT', 3003),
+  };
+  return {
+    eventStoreUrl: url(env, 'EVENT_STORE_URL', `sqlite:${join(dataDir, 'events.sqlite')}`, [
+      'sqlite:',
+      'kurrentdb:',
+      'kdb:',
+      'esdb:',
+      'esdb+discover:',
+      'kurrentdb+discover:',
+    ]),
+    readModelUrl: url(env, 'READ_MODEL_URL', `sqlite:${join(dataDir, 'read-models.sqlite')}`, [
+      'sqlite:',
+      'mongodb:',
+      'mongodb+srv:',
+    ]),
+    rabbitmqUrl: optionalUrl(env, 'RABBITMQ_URL', ['amqp:', 'amqps:']),
+    smtpUrl: optionalUrl(env, 'SMTP_URL', ['smtp:', 'smtps:']),
+    mailFrom: text(env, 'MAIL_FROM', 'Invitations <no-reply@invitations.local>'),
+    publicUrl: url(env, 'PUBLIC_URL', 'http://localhost:3002', ['http:', 'https:']).replace(/\/$/, ''),
+    ports,
+    identityJwksUrl: url(
+      env,
+      'IDENTITY_JWKS_URL',
+      `http://127.0.0.1:${ports.identity}/.well-known/jwks.json`,
+      ['http:', 'https:'],
+    ),
+    dataDir,
+    jwtPrivateKey: env.JWT_PRIVATE_KEY || undefined,
+    accessTokenTtlSeconds: int(env, 'ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 86_400),
+    rateLimit: { invitationsPerMinute: int(env, 'INVITATIONS_RATE_LIMIT_PER_MINUTE', 60, 1, 100_000) },
+    logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  };
+}
+
+function text(env: Env, name: string, fallback: string): string {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  return v;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+const port = (env: Env, name: string, fallback: number) => int(env, name, fallback, 0, 65_535);
+
+function oneOf(env: Env, name: string, fallback: string, allowed: string[]): string {
+  const v = text(env, name, fallback);
+  if (!allowed.includes(v)) throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${v}"`);
+  return v;
+}
+
+function url(env: Env, name: string, fallback: string, schemes: string[]): string {
+  const v = text(env, name, fallback);
+  const scheme = v.slice(0, v.indexOf(':') + 1).toLowerCase();
+  if (!schemes.includes(scheme)) {
+    throw new ConfigError(name, `must start with ${schemes.join(' or ')}, got "${redact(v)}"`);
+  }
+  if (scheme !== 'sqlite:') {
+    try {
+      new URL(v);
+    } catch {
+      throw new ConfigError(name, `is not a valid URL: "${redact(v)}"`);
+    }
+  }
+  return v;
+}
+
+function optionalUrl(env: Env, name: string, schemes: string[]): string | undefined {
+  return env[name] ? url(env, name, '', schemes) : undefined;
+}
+
+/** Never echo credentials back in an error line. */
+function redact(v: string): string {
+  return v.replace(/\/\/([^@/]*)@/, '//***@');
+}

@@ -1,0 +1,31 @@
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  describe('when the environment is empty', () => {
+    it('uses the embedded defaults', () => {
+      const c = loadConfig({});
+      expect(c.eventStoreUrl).toBe('sqlite:data/events.sqlite');
+      expect(c.readModelUrl).toBe('sqlite:data/read-models.sqlite');
+      expect(c.rabbitmqUrl).toBeUndefined();
+      expect(c.ports).toEqual({ identity: 3001, invitations: 3002, query: 3003 });
+      expect(c.identityJwksUrl).toBe('http://127.0.0.1:3001/.well-known/jwks.json');
+    });
+  });
+
+  describe('when a value is bad', () => {
+    it.each([
+      ['INVITATIONS_PORT', 'abc'],
+      ['EVENT_STORE_URL', 'postgres://x'],
+      ['RABBITMQ_URL', 'http://broker'],
+      ['READ_MODEL_URL', 'mongodb://[bad'],
+      ['LOG_LEVEL', 'loud'],
+    ])('names %s in one line', (name, value) => {
+      expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+      expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));
+    });
+
+    it('does not echo credentials', () => {
+      expect(() => loadConfig({ RABBITMQ_URL: 'http://user:secret@host' })).toThrow(/\*\*\*@host/);
+    });
+  });
+});

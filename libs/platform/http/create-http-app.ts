@@ -1,0 +1,48 @@
+import type { INestApplication, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { randomUUID } from 'node:crypto';
+import { ProblemDetailsFilter } from './problem-details.filter';
+import { strictValidationPipe } from './validation.pipe';
+
+export interface HttpAppOptions {
+  title: string;
+  /** Request bodies above this are refused with 413 before any handler runs. */
+  bodyLimitBytes?: number;
+  logger?: false | ('error' | 'warn' | 'log')[];
+}
+
+/**
+ * Every service's HTTP shell: Fastify, problem+json for every error, strict
+ * DTO validation, a correlation id per request, OpenAPI at /docs.
+ */
+export async function createHttpApp(module: Type<unknown>, options: HttpAppOptions): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
+    genReqId: (req) => headerValue(req.headers['x-correlation-id']) ?? randomUUID(),
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
+    logger: options.logger ?? ['error', 'warn'],
+    abortOnError: false,
+  });
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalPipes(strictValidationPipe());
+  app.enableShutdownHooks();
+  const instance = app.getHttpAdapter().getInstance();
+  instance.addHook('onSend', async (request, reply) => {
+    reply.header('x-correlation-id', request.id);
+  });
+  mountDocs(app, options.title);
+  return app;
+}
+
+function mountDocs(app: INestApplication, title: string): void {
+  const config = new DocumentBuilder().setTitle(title).addBearerAuth().setVersion('1').build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config));
+}
+
+function headerValue(h: string | string[] | undefined): string | undefined {
+  const v = Array.isArray(h) ? h[0] : h;
+  return v && /^[\w.:-]{1,128}$/.test(v) ? v : undefined;
+}

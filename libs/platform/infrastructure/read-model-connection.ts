@@ -1,0 +1,30 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { CheckpointStore, LeaseStore } from '../../read-store/coordination.port';
+import { SqliteCoordination } from '../../read-store/sqlite/sqlite-coordination';
+
+/** The read-model database: read models, checkpoints and leases live together. */
+export type ReadModelConnection =
+  | { kind: 'sqlite'; db: Database.Database; coordination: CheckpointStore & LeaseStore; close(): Promise<void> }
+  | { kind: 'mongodb'; url: string; coordination: CheckpointStore & LeaseStore; close(): Promise<void> };
+
+export async function openReadModels(url: string): Promise<ReadModelConnection> {
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).split('?')[0];
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL'); // read models are rebuildable from the event store
+    db.pragma('busy_timeout = 10000');
+    return {
+      kind: 'sqlite',
+      db,
+      coordination: new SqliteCoordination(db),
+      close: async () => void (db.open && db.close()),
+    };
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { openMongoReadModels } = require('../../read-store/mongodb/mongo-connection');
+  return openMongoReadModels(url);
+}

@@ -1,0 +1,44 @@
+import { ConfigError, loadConfig } from '../config/config';
+import { openInfrastructure, type Infrastructure } from './infrastructure';
+
+/** A started service: its base URL and how to stop it gracefully. */
+export interface RunningService {
+  name: string;
+  url: string;
+  close(): Promise<void>;
+}
+
+export type ServiceStarter = (infra: Infrastructure) => Promise<RunningService>;
+
+/**
+ * Process entry point shared by every `main.ts`: validate configuration (a bad
+ * value stops the process with one line naming the variable), open the
+ * adapters once, start the services, and shut down in reverse on SIGTERM/SIGINT.
+ */
+export async function runServices(starters: ServiceStarter[]): Promise<void> {
+  let infra: Infrastructure;
+  try {
+    infra = await openInfrastructure(loadConfig());
+  } catch (error) {
+    const line = error instanceof ConfigError ? error.message : `startup failed: ${(error as Error).message}`;
+    process.stderr.write(`${line}\n`);
+    process.exit(1);
+  }
+  const running: RunningService[] = [];
+  for (const start of starters) {
+    const service = await start(infra);
+    running.push(service);
+    process.stdout.write(`${service.name} listening on ${service.url}\n`);
+  }
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`${signal}: shutting down\n`);
+    for (const service of running.reverse()) await service.close().catch(() => undefined);
+    await infra.close().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
