@@ -149,7 +149,14 @@ export function eventStoreContract(open: StoreFactory): void {
       await waitFor(() => resumed.length === 3);
       await second.stop();
 
-      expect([...seen, ...resumed].map((e) => e.type)).toEqual(['E0', 'E1', 'E2', 'E3', 'E4', 'E5']);
+      expect([...seen, ...resumed].map((e) => e.type)).toEqual([
+        'E0',
+        'E1',
+        'E2',
+        'E3',
+        'E4',
+        'E5',
+      ]);
     });
 
     it('waits for each handler before delivering the next batch', async () => {

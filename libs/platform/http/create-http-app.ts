@@ -28,7 +28,6 @@ export async function createHttpApp(module: Type<unknown>, options: HttpAppOptio
   });
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(strictValidationPipe());
-  app.enableShutdownHooks();
   const instance = app.getHttpAdapter().getInstance();
   instance.addHook('onSend', async (request, reply) => {
     reply.header('x-correlation-id', request.id);
