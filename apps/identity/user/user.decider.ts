@@ -1,0 +1,99 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { AccountType } from '../../../libs/auth/principal';
+import type { Decider, DomainEvent } from '../../../libs/platform/command-handling/decider';
+import { conflict, invalid, notFound } from '../../../libs/platform/errors/app-error';
+
+/** How long a verification link works. */
+export const VERIFICATION_TTL_MS = 24 * 60 * 60 * 1000;
+
+export const userStream = (userId: string) => `user-${userId}`;
+
+export interface UserProfile {
+  userId: string;
+  /** Lower-cased. */
+  email: string;
+  accountType: AccountType;
+  companyId: string;
+  companyName: string;
+  firstName?: string;
+  lastName?: string;
+  /** Encoded scrypt hash, never the password. */
+  passwordHash: string;
+}
+
+export type UserEvent =
+  | DomainEvent<'UserRegistered', UserProfile>
+  | DomainEvent<'EmailVerificationIssued', { tokenHash: string; expiresAt: string }>
+  | DomainEvent<'EmailVerified', { userId: string; email: string; verifiedAt: string }>;
+
+export type UserCommand =
+  | ({ type: 'RegisterUser'; verificationTokenHash: string } & UserProfile)
+  | { type: 'IssueEmailVerification'; tokenHash: string }
+  | { type: 'VerifyEmail'; tokenHash: string };
+
+export type UserState =
+  | { registered: false }
+  | (UserProfile & {
+      registered: true;
+      /** The latest verification token; earlier ones stop working. */
+      verification?: { tokenHash: string; expiresAt: string };
+      verifiedAt?: string;
+    });
+
+const invalidToken = () =>
+  invalid('invalid_token', 'The verification link is invalid or has expired.');
+
+export const userDecider: Decider<UserState, UserCommand, UserEvent> = {
+  initialState: () => ({ registered: false }),
+
+  decide(command, state, now) {
+    switch (command.type) {
+      case 'RegisterUser': {
+        if (state.registered) throw conflict('user_exists', 'This user is already registered.');
+        const { type: _type, verificationTokenHash, ...profile } = command;
+        return [
+          { type: 'UserRegistered', data: withoutUndefined(profile) },
+          issued(verificationTokenHash, now),
+        ];
+      }
+      case 'IssueEmailVerification':
+        if (!state.registered) throw notFound('user_not_found', 'There is no such user.');
+        return state.verifiedAt ? [] : [issued(command.tokenHash, now)];
+      case 'VerifyEmail': {
+        if (!state.registered || !state.verification) throw invalidToken();
+        if (!sameHash(command.tokenHash, state.verification.tokenHash)) throw invalidToken();
+        if (state.verifiedAt) return [];
+        if (now.getTime() >= Date.parse(state.verification.expiresAt)) throw invalidToken();
+        const data = { userId: state.userId, email: state.email, verifiedAt: now.toISOString() };
+        return [{ type: 'EmailVerified', data }];
+      }
+    }
+  },
+
+  evolve(state, event) {
+    switch (event.type) {
+      case 'UserRegistered':
+        return { ...event.data, registered: true };
+      case 'EmailVerificationIssued':
+        return state.registered ? { ...state, verification: event.data } : state;
+      case 'EmailVerified':
+        return state.registered ? { ...state, verifiedAt: event.data.verifiedAt } : state;
+    }
+  },
+};
+
+function issued(tokenHash: string, now: Date): UserEvent {
+  const expiresAt = new Date(now.getTime() + VERIFICATION_TTL_MS).toISOString();
+  return { type: 'EmailVerificationIssued', data: { tokenHash, expiresAt } };
+}
+
+/** Constant-time comparison of two hex digests. */
+function sameHash(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
