@@ -1,0 +1,82 @@
+import { calculateJwkThumbprint, exportJWK } from 'jose';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../../../libs/platform/config/config';
+import { loadSigningKey } from './signing-key';
+
+describe('loadSigningKey', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'identity-keys-'));
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  describe('when no key is configured', () => {
+    it('generates one and keeps it, readable by the owner only', async () => {
+      const first = await loadSigningKey({ dataDir });
+      const file = join(dataDir, 'keys', 'jwt-signing-key.json');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const again = await loadSigningKey({ dataDir });
+      expect(again.kid).toBe(first.kid);
+      expect(await readdir(join(dataDir, 'keys'))).toEqual(['jwt-signing-key.json']);
+    });
+
+    it('publishes only the public part, with the thumbprint as kid', async () => {
+      const { kid, publicJwk } = await loadSigningKey({ dataDir });
+      expect(publicJwk).toEqual({
+        kty: 'EC',
+        crv: 'P-256',
+        x: expect.any(String),
+        y: expect.any(String),
+        kid,
+        alg: 'ES256',
+        use: 'sig',
+      });
+      const { kty, crv, x, y } = publicJwk;
+      expect(kid).toBe(await calculateJwkThumbprint({ kty, crv, x, y }));
+    });
+
+    it('agrees on one key when instances start together', async () => {
+      const keys = await Promise.all([1, 2, 3].map(() => loadSigningKey({ dataDir })));
+      expect(new Set(keys.map((k) => k.kid)).size).toBe(1);
+    });
+  });
+
+  describe('when a key is configured', () => {
+    const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pem = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+    it('uses a PEM (PKCS#8) key and writes nothing', async () => {
+      const { kid } = await loadSigningKey({ configured: pem, dataDir });
+      const { kty, crv, x, y } = await exportJWK(pair.publicKey);
+      expect(kid).toBe(await calculateJwkThumbprint({ kty, crv, x, y }));
+      expect(await readdir(dataDir)).toEqual([]);
+    });
+
+    it('uses a JWK', async () => {
+      const jwk = JSON.stringify(await exportJWK(pair.privateKey));
+      const fromJwk = await loadSigningKey({ configured: jwk, dataDir });
+      const fromPem = await loadSigningKey({ configured: pem, dataDir });
+      expect(fromJwk.kid).toBe(fromPem.kid);
+    });
+
+    it.each([
+      ['garbage', 'not a key'],
+      ['an RSA key', generateRsaPem()],
+      ['a public JWK', '{"kty":"EC","crv":"P-256","x":"a","y":"b"}'],
+    ])('refuses %s naming the variable but not the value', async (_, value) => {
+      const load = loadSigningKey({ configured: value, dataDir });
+      await expect(load).rejects.toThrow(ConfigError);
+      await expect(load).rejects.toThrow(/^JWT_PRIVATE_KEY: /);
+      await expect(load).rejects.not.toThrow(value.slice(0, 20));
+    });
+  });
+});
+
+function generateRsaPem(): string {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+}

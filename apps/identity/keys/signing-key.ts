@@ -1,0 +1,99 @@
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  importPKCS8,
+  type JWK,
+  type KeyLike,
+} from 'jose';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { ConfigError } from '../../../libs/platform/config/config';
+
+export const SIGNING_KEY = Symbol('SIGNING_KEY');
+export const SIGNING_ALG = 'ES256';
+
+/** The access-token signing key: private part for signing, public JWK for the JWKS. */
+export interface SigningKey {
+  kid: string;
+  privateKey: KeyLike;
+  publicJwk: JWK;
+}
+
+/**
+ * The configured key (`JWT_PRIVATE_KEY`: PEM PKCS#8 or JWK JSON) or, without
+ * one, a key generated on first start and kept in `<dataDir>/keys` (mode
+ * 0600) so tokens stay valid across restarts. `kid` is the JWK thumbprint.
+ */
+export async function loadSigningKey(options: {
+  configured?: string;
+  dataDir: string;
+}): Promise<SigningKey> {
+  const jwk = options.configured
+    ? await parseConfigured(options.configured)
+    : await loadOrCreate(join(options.dataDir, 'keys', 'jwt-signing-key.json'));
+  return toSigningKey(jwk);
+}
+
+async function toSigningKey(jwk: JWK): Promise<SigningKey> {
+  const { kty, crv, x, y } = jwk;
+  const kid = await calculateJwkThumbprint({ kty, crv, x, y }, 'sha256');
+  const privateKey = (await importJWK(jwk, SIGNING_ALG)) as KeyLike;
+  return { kid, privateKey, publicJwk: { kty, crv, x, y, kid, alg: SIGNING_ALG, use: 'sig' } };
+}
+
+async function parseConfigured(value: string): Promise<JWK> {
+  const problem = 'must be an EC P-256 private key, as PEM (PKCS#8) or JWK JSON';
+  let jwk: JWK;
+  try {
+    const text = value.trim();
+    jwk = text.startsWith('{')
+      ? (JSON.parse(text) as JWK)
+      : await exportJWK(await importPKCS8(text.replace(/\\n/g, '\n'), SIGNING_ALG));
+  } catch {
+    throw new ConfigError('JWT_PRIVATE_KEY', problem);
+  }
+  if (!isP256Private(jwk)) throw new ConfigError('JWT_PRIVATE_KEY', problem);
+  return jwk;
+}
+
+async function loadOrCreate(path: string): Promise<JWK> {
+  const existing = await readJwk(path);
+  if (existing) return existing;
+  await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
+  const { privateKey } = await generateKeyPair(SIGNING_ALG, { extractable: true });
+  const { kty, crv, x, y, d } = await exportJWK(privateKey);
+  // Written aside, then linked into place: readers never see half a file, and of
+  // two instances starting together the first link wins and both use its key.
+  const temporary = `${path}.${randomUUID()}.tmp`;
+  await writeFile(temporary, JSON.stringify({ kty, crv, x, y, d }), { mode: 0o600, flag: 'wx' });
+  try {
+    await link(temporary, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    await unlink(temporary);
+  }
+  const stored = await readJwk(path);
+  if (!stored) throw new Error(`${path}: not an EC P-256 private key`);
+  return stored;
+}
+
+async function readJwk(path: string): Promise<JWK | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const jwk = JSON.parse(text) as JWK;
+  if (!isP256Private(jwk)) throw new Error(`${path}: not an EC P-256 private key`);
+  return jwk;
+}
+
+function isP256Private(jwk: JWK): boolean {
+  return jwk.kty === 'EC' && jwk.crv === 'P-256' && !!jwk.x && !!jwk.y && !!jwk.d;
+}
