@@ -23,7 +23,11 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthedRequest>();
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match) throw unauthenticated('unauthenticated', 'Send an access token as "Authorization: Bearer <token>".');
+    if (!match)
+      throw unauthenticated(
+        'unauthenticated',
+        'Send an access token as "Authorization: Bearer <token>".',
+      );
     request.principal = await this.verifier.verify(match[1]);
     return true;
   }

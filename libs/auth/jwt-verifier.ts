@@ -21,7 +21,10 @@ export function createJwtVerifier(keys: JWTVerifyGetKey | URL): JwtVerifier {
           algorithms: ['ES256'],
         }));
       } catch {
-        throw unauthenticated('invalid_access_token', 'The access token is missing, invalid or expired.');
+        throw unauthenticated(
+          'invalid_access_token',
+          'The access token is missing, invalid or expired.',
+        );
       }
       const { sub, email, email_verified, account_type, company_id } = payload;
       if (

@@ -117,10 +117,11 @@ export class SqliteEventStore implements EventStore {
     );
 
     if (path !== ':memory:') {
-      // Another process's commit touches the -wal file; the watch wakes live subscriptions for it.
+      // Another process's commit writes the -wal file, but publishes it through the mmapped
+      // -shm index, which inotify does not see: so a change wakes readers now and again shortly after.
       const file = basename(path);
       this.watcher = watch(dirname(path), (_e, name) => {
-        if (name?.startsWith(file)) this.appended.emit('append');
+        if (name?.startsWith(file)) this.wakeAfterForeignWrite();
       });
       this.watcher.unref();
     }
@@ -174,6 +175,19 @@ export class SqliteEventStore implements EventStore {
       else p.reject(o.error);
     });
     this.appended.emit('append');
+  }
+
+  private wakeTimers = 0;
+  private wakeAfterForeignWrite(): void {
+    this.appended.emit('append');
+    if (this.wakeTimers > 0) return;
+    for (const ms of [5, 50, 250]) {
+      this.wakeTimers += 1;
+      setTimeout(() => {
+        this.wakeTimers -= 1;
+        this.appended.emit('append');
+      }, ms).unref();
+    }
   }
 
   async readStream(stream: string, fromRevision = 0): Promise<RecordedEvent[]> {

@@ -21,7 +21,10 @@ export interface AppConfig {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, problem: string) {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
     super(`${variable}: ${problem}`);
     this.name = 'ConfigError';
   }
@@ -53,7 +56,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rabbitmqUrl: optionalUrl(env, 'RABBITMQ_URL', ['amqp:', 'amqps:']),
     smtpUrl: optionalUrl(env, 'SMTP_URL', ['smtp:', 'smtps:']),
     mailFrom: text(env, 'MAIL_FROM', 'Invitations <no-reply@invitations.local>'),
-    publicUrl: url(env, 'PUBLIC_URL', 'http://localhost:3002', ['http:', 'https:']).replace(/\/$/, ''),
+    publicUrl: url(env, 'PUBLIC_URL', 'http://localhost:3002', ['http:', 'https:']).replace(
+      /\/$/,
+      '',
+    ),
     ports,
     identityJwksUrl: url(
       env,
@@ -64,8 +70,18 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dataDir,
     jwtPrivateKey: env.JWT_PRIVATE_KEY || undefined,
     accessTokenTtlSeconds: int(env, 'ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 86_400),
-    rateLimit: { invitationsPerMinute: int(env, 'INVITATIONS_RATE_LIMIT_PER_MINUTE', 60, 1, 100_000) },
-    logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    rateLimit: {
+      invitationsPerMinute: int(env, 'INVITATIONS_RATE_LIMIT_PER_MINUTE', 60, 1, 100_000),
+    },
+    logLevel: oneOf(env, 'LOG_LEVEL', 'info', [
+      'fatal',
+      'error',
+      'warn',
+      'info',
+      'debug',
+      'trace',
+      'silent',
+    ]),
   };
 }
 
@@ -89,7 +105,8 @@ const port = (env: Env, name: string, fallback: number) => int(env, name, fallba
 
 function oneOf(env: Env, name: string, fallback: string, allowed: string[]): string {
   const v = text(env, name, fallback);
-  if (!allowed.includes(v)) throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${v}"`);
+  if (!allowed.includes(v))
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${v}"`);
   return v;
 }
 

@@ -17,7 +17,10 @@ export interface HttpAppOptions {
  * Every service's HTTP shell: Fastify, problem+json for every error, strict
  * DTO validation, a correlation id per request, OpenAPI at /docs.
  */
-export async function createHttpApp(module: Type<unknown>, options: HttpAppOptions): Promise<NestFastifyApplication> {
+export async function createHttpApp(
+  module: Type<unknown>,
+  options: HttpAppOptions,
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
     genReqId: (req) => headerValue(req.headers['x-correlation-id']) ?? randomUUID(),

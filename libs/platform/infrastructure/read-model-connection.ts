@@ -6,8 +6,18 @@ import { SqliteCoordination } from '../../read-store/sqlite/sqlite-coordination'
 
 /** The read-model database: read models, checkpoints and leases live together. */
 export type ReadModelConnection =
-  | { kind: 'sqlite'; db: Database.Database; coordination: CheckpointStore & LeaseStore; close(): Promise<void> }
-  | { kind: 'mongodb'; url: string; coordination: CheckpointStore & LeaseStore; close(): Promise<void> };
+  | {
+      kind: 'sqlite';
+      db: Database.Database;
+      coordination: CheckpointStore & LeaseStore;
+      close(): Promise<void>;
+    }
+  | {
+      kind: 'mongodb';
+      url: string;
+      coordination: CheckpointStore & LeaseStore;
+      close(): Promise<void>;
+    };
 
 export async function openReadModels(url: string): Promise<ReadModelConnection> {
   if (url.startsWith('sqlite:')) {

@@ -20,7 +20,8 @@ export async function runServices(starters: ServiceStarter[]): Promise<void> {
   try {
     infra = await openInfrastructure(loadConfig());
   } catch (error) {
-    const line = error instanceof ConfigError ? error.message : `startup failed: ${(error as Error).message}`;
+    const line =
+      error instanceof ConfigError ? error.message : `startup failed: ${(error as Error).message}`;
     process.stderr.write(`${line}\n`);
     process.exit(1);
   }

@@ -20,7 +20,11 @@ export const MAILER = Symbol('MAILER');
  * SMTP through nodemailer when `smtpUrl` is set; otherwise one `.eml` file per
  * message in `outboxDir`. Message bodies carry tokens, so they are never logged.
  */
-export function createMailer(options: { smtpUrl?: string; outboxDir: string; from: string }): Mailer {
+export function createMailer(options: {
+  smtpUrl?: string;
+  outboxDir: string;
+  from: string;
+}): Mailer {
   if (options.smtpUrl) {
     const transport: Transporter = nodemailer.createTransport(options.smtpUrl);
     return {
@@ -28,7 +32,11 @@ export function createMailer(options: { smtpUrl?: string; outboxDir: string; fro
       close: () => transport.close(),
     };
   }
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const transport = nodemailer.createTransport({
+    streamTransport: true,
+    buffer: true,
+    newline: 'unix',
+  });
   return {
     async send(m) {
       const info = await transport.sendMail({ from: options.from, ...m });
