@@ -1,0 +1,105 @@
+import type { CloudEvent } from '../contracts';
+
+/**
+ * The message broker port (design section 4). Delivery is at-least-once:
+ * handlers must be idempotent. Every message ends acked, retried with delay
+ * or in the dead-letter queue `<queue>.dlq`; none is dropped or requeued forever.
+ */
+
+/** Header carrying why a message was dead-lettered. */
+export const DEAD_LETTER_REASON_HEADER = 'x-dead-letter-reason';
+/** Header counting handler failures so far; absent on the first delivery. */
+export const RETRY_COUNT_HEADER = 'x-retry-count';
+
+export type MessageHeaders = Record<string, unknown>;
+
+/** What a handler learns about the delivery beyond the event itself. */
+export interface DeliveryInfo {
+  queue: string;
+  routingKey: string;
+  /** Handler failures before this delivery: 0 on the first, up to `maxRetries`. */
+  attempt: number;
+  /** The broker delivered this copy before (e.g. a consumer died mid-handling). */
+  redelivered: boolean;
+  messageId?: string;
+  type?: string;
+  correlationId?: string;
+  contentType?: string;
+  headers: MessageHeaders;
+}
+
+export interface ConsumeSpec {
+  /** Durable queue, by convention `<service>.<type>`. */
+  queue: string;
+  /** Topic binding keys on the platform exchange (`*` one word, `#` zero or more). */
+  bindingKeys: string[];
+  /** Most messages handled at once by this consumer. */
+  prefetch: number;
+  /** Handler failures retried before the message is dead-lettered. */
+  maxRetries: number;
+  /** Delay before the first retry; doubles on each further one. */
+  retryDelayMs: number;
+  handle: (event: CloudEvent, info: DeliveryInfo) => Promise<void>;
+  /**
+   * Checks beyond the CloudEvents envelope (always checked), e.g. the `data`
+   * schema. Returns the reason a message is invalid, or null when it is valid.
+   */
+  validate?: (body: unknown) => string | null;
+}
+
+export interface ConsumerHandle {
+  readonly queue: string;
+  /** Stops new deliveries and resolves once in-flight handlers have settled. */
+  cancel(): Promise<void>;
+}
+
+export interface DeadLetter {
+  /** The original body, byte for byte (as UTF-8 text). */
+  body: string;
+  reason: string;
+  messageId?: string;
+  type?: string;
+  headers: MessageHeaders;
+}
+
+export interface Broker {
+  /** Resolves once every event is confirmed by the broker; rejects if any is nacked or unroutable. */
+  publish(events: CloudEvent[]): Promise<void>;
+  /** Declares the queue, its bindings, retry and dead-letter queues, then starts consuming. */
+  consume(spec: ConsumeSpec): Promise<ConsumerHandle>;
+  /** The messages in `<queue>.dlq`, oldest first, left in place. */
+  deadLetters(queue: string): Promise<DeadLetter[]>;
+  /** Moves every message in `<queue>.dlq` back to `queue` with a fresh retry budget; returns how many. */
+  retryDeadLetters(queue: string): Promise<number>;
+  isHealthy(): boolean;
+  /** Cancels consumers (waiting for in-flight handlers) and disconnects. */
+  close(): Promise<void>;
+}
+
+/** No queue is bound to the routing key of one or more published events. */
+export class UnroutableError extends Error {
+  constructor(readonly types: string[]) {
+    super(`no queue bound for ${types.join(', ')}`);
+    this.name = 'UnroutableError';
+  }
+}
+
+/** The broker refused (nacked) one or more published messages. */
+export class PublishRejectedError extends Error {
+  constructor(readonly ids: string[]) {
+    super(`broker rejected messages ${ids.join(', ')}`);
+    this.name = 'PublishRejectedError';
+  }
+}
+
+/** An operation named a queue the broker does not have. */
+export class QueueNotFoundError extends Error {
+  constructor(readonly queue: string) {
+    super(`queue ${queue} does not exist`);
+    this.name = 'QueueNotFoundError';
+  }
+}
+
+/** Queue names derived from a consumer queue. */
+export const deadLetterQueue = (queue: string) => `${queue}.dlq`;
+export const retryQueue = (queue: string) => `${queue}.retry`;

@@ -1,0 +1,85 @@
+import type { CloudEvent } from '../contracts';
+import type { ConsumeSpec, DeliveryInfo } from './broker.port';
+import { validateEnvelope } from './validation';
+
+/** What an adapter must do with a delivered message; shared so both adapters behave alike. */
+export type Outcome =
+  | { action: 'ack' }
+  | { action: 'retry'; attempt: number; delayMs: number; reason: string }
+  | { action: 'dead-letter'; reason: string };
+
+const MAX_REASON = 1000;
+/** Exponential backoff stops growing here, so a large retry budget cannot park a message for days. */
+const MAX_DELAY_MS = 60 * 60 * 1000;
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'string') return error;
+  if (typeof error === 'object' && error !== null && 'message' in error) {
+    return String(error.message);
+  }
+  try {
+    return JSON.stringify(error) ?? String(error);
+  } catch {
+    return String(error);
+  }
+}
+
+const clip = (reason: string) =>
+  reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason;
+
+export function retryDelay(baseMs: number, attempt: number): number {
+  return Math.min(baseMs * 2 ** attempt, MAX_DELAY_MS);
+}
+
+/**
+ * Parses, validates and hands one message to the consumer's handler. Never
+ * throws: every failure becomes a retry or a dead-letter outcome.
+ */
+export async function processDelivery(
+  content: Buffer,
+  info: DeliveryInfo,
+  spec: ConsumeSpec,
+): Promise<Outcome> {
+  let body: unknown;
+  try {
+    body = JSON.parse(content.toString('utf8'));
+  } catch (error) {
+    return { action: 'dead-letter', reason: clip(`invalid JSON: ${errorMessage(error)}`) };
+  }
+  let invalid: string | null;
+  try {
+    invalid = validateEnvelope(body) ?? spec.validate?.(body) ?? null;
+  } catch (error) {
+    invalid = `validation failed: ${errorMessage(error)}`;
+  }
+  if (invalid) return { action: 'dead-letter', reason: clip(invalid) };
+
+  try {
+    await spec.handle(body as CloudEvent, info);
+    return { action: 'ack' };
+  } catch (error) {
+    const reason = clip(`handler failed: ${errorMessage(error)}`);
+    if (info.attempt >= spec.maxRetries) return { action: 'dead-letter', reason };
+    const delayMs = retryDelay(spec.retryDelayMs, info.attempt);
+    return { action: 'retry', attempt: info.attempt + 1, delayMs, reason };
+  }
+}
+
+/** The retry count a message carries in its headers (0 when absent or garbled). */
+export function attemptOf(headers: Record<string, unknown> | undefined, key: string): number {
+  const n = Number(headers?.[key] ?? 0);
+  return Number.isInteger(n) && n >= 0 ? n : 0;
+}
+
+/** Rejects a consume spec that would misbehave silently (no deliveries, negative delays). */
+export function checkSpec(spec: ConsumeSpec): void {
+  const problems = [
+    !spec.queue && 'queue is empty',
+    !(Number.isInteger(spec.prefetch) && spec.prefetch >= 1) && 'prefetch must be an integer >= 1',
+    !(Number.isInteger(spec.maxRetries) && spec.maxRetries >= 0) &&
+      'maxRetries must be an integer >= 0',
+    !(spec.retryDelayMs >= 0) && 'retryDelayMs must be >= 0',
+  ].filter(Boolean);
+  if (problems.length) throw new RangeError(`consume ${spec.queue}: ${problems.join(', ')}`);
+}

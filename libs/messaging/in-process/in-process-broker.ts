@@ -1,0 +1,168 @@
+import type { CloudEvent } from '../../contracts';
+import {
+  DEAD_LETTER_REASON_HEADER,
+  QueueNotFoundError,
+  RETRY_COUNT_HEADER,
+  UnroutableError,
+  deadLetterQueue,
+  type Broker,
+  type ConsumeSpec,
+  type ConsumerHandle,
+  type DeadLetter,
+} from '../broker.port';
+import { checkSpec } from '../delivery';
+import { cloudEventMessage } from '../message-properties';
+import { MemoryConsumer, type MemoryQueue, type Outlet, type StoredMessage } from './memory-queue';
+import { topicMatches } from './topic-match';
+
+export interface InProcessBrokerOptions {
+  log?: (message: string) => void;
+}
+
+/**
+ * The embedded broker: the same topic routing, retries and dead-lettering as
+ * the RabbitMQ adapter, held in memory. Messages do not survive the process,
+ * which is what the all-in-one deployment accepts.
+ */
+export class InProcessBroker implements Broker {
+  private readonly queues = new Map<string, MemoryQueue>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly log: (message: string) => void;
+  private closed = false;
+
+  private readonly outlet: Outlet = {
+    deadLetter: (queue, message) => {
+      this.log(
+        `${queue.name}: dead-lettered ${message.messageId ?? '(no id)'}: ${String(message.headers[DEAD_LETTER_REASON_HEADER])}`,
+      );
+      this.enqueue(this.declare(deadLetterQueue(queue.name)), message);
+    },
+    retryLater: (queue, message, delayMs) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        const target = this.queues.get(queue.name);
+        if (target) this.enqueue(target, message);
+      }, delayMs);
+      this.timers.add(timer);
+    },
+  };
+
+  constructor(options: InProcessBrokerOptions = {}) {
+    this.log = options.log ?? ((m) => console.warn(m));
+  }
+
+  async publish(events: CloudEvent[]): Promise<void> {
+    this.assertOpen();
+    const unroutable = events.filter((e) => !this.route(cloudEventMessage(e))).map((e) => e.type);
+    if (unroutable.length) throw new UnroutableError(unroutable);
+  }
+
+  /** Publishes bytes as they are, bypassing serialisation: how tests inject poison messages. */
+  async publishRaw(routingKey: string, content: Buffer | string): Promise<void> {
+    this.assertOpen();
+    if (!this.route({ routingKey, content: Buffer.from(content), headers: {} })) {
+      throw new UnroutableError([routingKey]);
+    }
+  }
+
+  async consume(spec: ConsumeSpec): Promise<ConsumerHandle> {
+    this.assertOpen();
+    checkSpec(spec);
+    const queue = this.declare(spec.queue);
+    spec.bindingKeys.forEach((k) => queue.bindingKeys.add(k));
+    this.declare(deadLetterQueue(spec.queue));
+    const consumer = new MemoryConsumer(queue, spec, this.outlet, () => this.pump(queue));
+    queue.consumers.push(consumer);
+    this.pump(queue);
+    return consumer;
+  }
+
+  async deadLetters(queue: string): Promise<DeadLetter[]> {
+    return this.existing(deadLetterQueue(queue)).ready.map((m) => ({
+      body: m.content.toString('utf8'),
+      reason: String(m.headers[DEAD_LETTER_REASON_HEADER] ?? ''),
+      messageId: m.messageId,
+      type: m.type,
+      headers: { ...m.headers },
+    }));
+  }
+
+  async retryDeadLetters(queue: string): Promise<number> {
+    const target = this.existing(queue);
+    const dlq = this.existing(deadLetterQueue(queue));
+    const moved = dlq.ready.splice(0);
+    for (const message of moved) {
+      const headers = { ...message.headers };
+      delete headers[DEAD_LETTER_REASON_HEADER];
+      delete headers[RETRY_COUNT_HEADER];
+      this.enqueue(target, { ...message, headers });
+    }
+    return moved.length;
+  }
+
+  /** Drops a queue and its dead-letter queue with their messages (tests and ops). */
+  async deleteQueue(queue: string): Promise<void> {
+    for (const name of [queue, deadLetterQueue(queue)]) {
+      const q = this.queues.get(name);
+      this.queues.delete(name);
+      await Promise.all(q?.consumers.map((c) => c.cancel()) ?? []);
+    }
+  }
+
+  isHealthy(): boolean {
+    return !this.closed;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const consumers = [...this.queues.values()].flatMap((q) => q.consumers);
+    await Promise.all(consumers.map((c) => c.cancel()));
+    this.timers.forEach(clearTimeout);
+    this.timers.clear();
+    this.queues.clear();
+  }
+
+  private route(message: StoredMessage): boolean {
+    const targets = [...this.queues.values()].filter((q) =>
+      [...q.bindingKeys].some((k) => topicMatches(k, message.routingKey)),
+    );
+    targets.forEach((q) => this.enqueue(q, message));
+    return targets.length > 0;
+  }
+
+  private enqueue(queue: MemoryQueue, message: StoredMessage): void {
+    queue.ready.push(message);
+    this.pump(queue);
+  }
+
+  /** Hands ready messages to consumers with room, round robin. */
+  private pump(queue: MemoryQueue): void {
+    while (queue.ready.length) {
+      const i = queue.consumers.findIndex((c) => c.hasRoom());
+      if (i < 0) return;
+      const [consumer] = queue.consumers.splice(i, 1);
+      queue.consumers.push(consumer);
+      consumer.deliver(queue.ready.shift() as StoredMessage);
+    }
+  }
+
+  private declare(name: string): MemoryQueue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = { name, bindingKeys: new Set(), ready: [], consumers: [] };
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  private existing(name: string): MemoryQueue {
+    const queue = this.queues.get(name);
+    if (!queue) throw new QueueNotFoundError(name);
+    return queue;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('broker is closed');
+  }
+}

@@ -1,0 +1,255 @@
+import { randomUUID } from 'node:crypto';
+import { EmailVerifiedV1, type CloudEvent } from '../../contracts';
+import { waitFor } from '../../testing/wait-for';
+import {
+  UnroutableError,
+  type Broker,
+  type ConsumeSpec,
+  type ConsumerHandle,
+  type DeliveryInfo,
+} from '../broker.port';
+import { validateData } from '../validation';
+
+export interface BrokerHarness {
+  broker: Broker;
+  /** Publishes bytes as they are to the platform exchange: poison messages. */
+  publishRaw(routingKey: string, body: string): Promise<void>;
+  /** Deletes the queue with its retry and dead-letter queues. */
+  deleteQueue(queue: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function cloudEvent(type: string, data: Record<string, unknown> = {}): CloudEvent {
+  return {
+    specversion: '1.0',
+    id: randomUUID(),
+    source: '/contract-test',
+    type,
+    time: new Date().toISOString(),
+    datacontenttype: 'application/json',
+    subject: 'subject-1',
+    correlationid: randomUUID(),
+    data,
+  };
+}
+
+interface Received {
+  event: CloudEvent;
+  info: DeliveryInfo;
+  at: number;
+}
+
+/**
+ * The behaviour every Broker adapter promises. Routing keys and queue names
+ * are unique per test, so the suite can share a live broker with other runs.
+ */
+export function brokerContract(open: () => Promise<BrokerHarness>): void {
+  let harness: BrokerHarness;
+  let broker: Broker;
+  let queues: string[];
+  let prefix: string;
+
+  beforeEach(async () => {
+    harness = await open();
+    broker = harness.broker;
+    queues = [];
+    prefix = `contract.${randomUUID()}`;
+  });
+  afterEach(async () => {
+    await broker.close();
+    for (const q of queues) await harness.deleteQueue(q);
+    await harness.close();
+  });
+
+  const consume = async (
+    spec: Partial<ConsumeSpec> & Pick<ConsumeSpec, 'bindingKeys'>,
+    received: Received[] = [],
+  ): Promise<{ queue: string; received: Received[]; handle: ConsumerHandle }> => {
+    const queue = `contract-test.${randomUUID()}`;
+    queues.push(queue);
+    const handle = await broker.consume({
+      queue,
+      prefetch: 1,
+      maxRetries: 0,
+      retryDelayMs: 5,
+      handle: async (event, info) => void received.push({ event, info, at: Date.now() }),
+      ...spec,
+    });
+    return { queue, received, handle };
+  };
+  const deadLetterCount = async (queue: string, n: number) =>
+    (await broker.deadLetters(queue)).length === n;
+
+  describe('when an event of a bound type is published', () => {
+    it('delivers the envelope intact with the AMQP properties set from it', async () => {
+      const type = `${prefix}.thing-happened.v1`;
+      const { received } = await consume({ bindingKeys: [type] });
+      const event = cloudEvent(type, { n: 1, nested: { ok: true }, list: ['a'] });
+      await broker.publish([event]);
+      await waitFor(() => received.length === 1, { message: 'delivery' });
+      const [{ event: got, info }] = received;
+      expect(got).toEqual(event);
+      expect(info).toMatchObject({
+        routingKey: type,
+        attempt: 0,
+        messageId: event.id,
+        type,
+        correlationId: event.correlationid,
+        contentType: 'application/cloudevents+json',
+      });
+    });
+  });
+
+  describe('when queues bind different keys', () => {
+    it('routes each event only to the queues whose binding matches', async () => {
+      const a = await consume({ bindingKeys: [`${prefix}.a.*`] });
+      const all = await consume({ bindingKeys: [`${prefix}.#`] });
+      await broker.publish([cloudEvent(`${prefix}.a.x`), cloudEvent(`${prefix}.b.y`)]);
+      // A later event to the same queue arrives after anything misrouted before it.
+      await broker.publish([cloudEvent(`${prefix}.a.z`)]);
+      await waitFor(() => all.received.length === 3 && a.received.length >= 2);
+      expect(a.received.map((r) => r.event.type)).toEqual([`${prefix}.a.x`, `${prefix}.a.z`]);
+      expect(all.received.map((r) => r.event.type)).toEqual(
+        ['a.x', 'b.y', 'a.z'].map((t) => `${prefix}.${t}`),
+      );
+    });
+  });
+
+  describe('when no queue is bound to a type', () => {
+    it('rejects the publish as unroutable', async () => {
+      const type = `${prefix}.nobody-listens.v1`;
+      await expect(broker.publish([cloudEvent(type)])).rejects.toBeInstanceOf(UnroutableError);
+      await consume({ bindingKeys: [`${prefix}.bound.v1`] });
+      const mixed = broker.publish([cloudEvent(`${prefix}.bound.v1`), cloudEvent(type)]);
+      await expect(mixed).rejects.toMatchObject({ types: [type] });
+    });
+  });
+
+  describe('when poison messages arrive', () => {
+    it('dead-letters each at once with the reason and body, and still handles the next good one', async () => {
+      const type = `${prefix}.identity.email-verified.v1`;
+      const { queue, received } = await consume({
+        bindingKeys: [type],
+        maxRetries: 5,
+        validate: (body) => validateData(EmailVerifiedV1, body),
+      });
+      const missingEmail = JSON.stringify(cloudEvent(type, { userId: 'u1', verifiedAt: 'x' }));
+      const poison = ['{not json', JSON.stringify({ hello: 'world' }), missingEmail];
+      for (const body of poison) await harness.publishRaw(type, body);
+      const good = cloudEvent(type, {
+        userId: 'u1',
+        email: 'ann@example.com',
+        verifiedAt: '2026-11-26T10:00:00Z',
+      });
+      await broker.publish([good]);
+
+      await waitFor(() => received.length === 1, { message: 'the good message' });
+      expect(received[0].event).toEqual(good);
+      await waitFor(() => deadLetterCount(queue, 3), { message: 'three dead letters' });
+      const dead = await broker.deadLetters(queue);
+      expect(dead.map((d) => d.body)).toEqual(poison);
+      expect(dead[0].reason).toMatch(/invalid JSON/);
+      expect(dead[1].reason).toMatch(/envelope.*specversion/);
+      expect(dead[2].reason).toMatch(/data.*email/);
+      dead.forEach((d) => expect(d.headers['x-dead-letter-reason']).toBe(d.reason));
+    });
+  });
+
+  describe('when a handler fails a few times and then succeeds', () => {
+    it('retries with growing delays and then acks', async () => {
+      const type = `${prefix}.flaky.v1`;
+      const attempts: Received[] = [];
+      const { queue } = await consume({
+        bindingKeys: [type],
+        maxRetries: 3,
+        retryDelayMs: 20,
+        handle: async (event, info) => {
+          attempts.push({ event, info, at: Date.now() });
+          if (attempts.length < 3) throw new Error(`flake ${attempts.length}`);
+        },
+      });
+      const event = cloudEvent(type, { n: 1 });
+      await broker.publish([event]);
+      await waitFor(() => attempts.length === 3, { message: 'three attempts' });
+      expect(attempts.map((a) => a.info.attempt)).toEqual([0, 1, 2]);
+      attempts.forEach((a) => expect(a.event).toEqual(event));
+      expect(attempts[1].at - attempts[0].at).toBeGreaterThanOrEqual(18);
+      expect(attempts[2].at - attempts[1].at).toBeGreaterThanOrEqual(38);
+      expect(await broker.deadLetters(queue)).toEqual([]);
+    });
+  });
+
+  describe('when a handler always fails', () => {
+    it('dead-letters the message after maxRetries with the last error', async () => {
+      const type = `${prefix}.doomed.v1`;
+      let calls = 0;
+      const { queue } = await consume({
+        bindingKeys: [type],
+        maxRetries: 2,
+        handle: async () => {
+          calls += 1;
+          throw new Error(`boom ${calls}`);
+        },
+      });
+      const event = cloudEvent(type, { n: 1 });
+      await broker.publish([event]);
+      await waitFor(() => deadLetterCount(queue, 1), { message: 'the dead letter' });
+      expect(calls).toBe(3);
+      const [dead] = await broker.deadLetters(queue);
+      expect(dead.reason).toMatch(/boom 3/);
+      expect(JSON.parse(dead.body)).toEqual(event);
+      expect(dead).toMatchObject({ messageId: event.id, type });
+    });
+  });
+
+  describe('when dead letters are retried', () => {
+    it('moves them back to the queue with a fresh retry budget', async () => {
+      const type = `${prefix}.recovering.v1`;
+      let healthy = false;
+      const handled: Received[] = [];
+      const { queue } = await consume({
+        bindingKeys: [type],
+        maxRetries: 0,
+        handle: async (event, info) => {
+          if (!healthy) throw new Error('downstream unavailable');
+          handled.push({ event, info, at: Date.now() });
+        },
+      });
+      const events = [cloudEvent(type, { n: 1 }), cloudEvent(type, { n: 2 })];
+      await broker.publish(events);
+      await waitFor(() => deadLetterCount(queue, 2), { message: 'two dead letters' });
+
+      healthy = true;
+      expect(await broker.retryDeadLetters(queue)).toBe(2);
+      await waitFor(() => handled.length === 2, { message: 'redelivery' });
+      expect(handled.map((h) => h.event.id).sort()).toEqual(events.map((e) => e.id).sort());
+      handled.forEach((h) => expect(h.info.attempt).toBe(0));
+      expect(await broker.deadLetters(queue)).toEqual([]);
+    });
+  });
+
+  describe('when a consumer is cancelled', () => {
+    it('waits for the in-flight handler and keeps later messages in the queue', async () => {
+      const type = `${prefix}.slow.v1`;
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let started = false;
+      let finished = 0;
+      const { handle } = await consume({
+        bindingKeys: [type],
+        handle: async () => {
+          started = true;
+          await gate;
+          finished += 1;
+        },
+      });
+      await broker.publish([cloudEvent(type)]);
+      await waitFor(() => started, { message: 'the handler to start' });
+      const cancelled = handle.cancel();
+      release();
+      await cancelled;
+      expect(finished).toBe(1);
+      await broker.publish([cloudEvent(type)]); // still routable: the durable queue stays bound
+    });
+  });
+}

@@ -1,0 +1,51 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import {
+  CloudEventEnvelope,
+  IntegrationEventData,
+  type CloudEvent,
+  type IntegrationEventType,
+} from '../contracts';
+
+// Whitelisting strips unknown properties from the validated copy only; unknown
+// fields are never an error, so producers may add fields without breaking consumers.
+const OPTIONS = { forbidUnknownValues: true, whitelist: true, forbidNonWhitelisted: false };
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function reasons(errors: ValidationError[], prefix = ''): string[] {
+  return errors.flatMap((e) => {
+    const path = `${prefix}${e.property}`;
+    const own = Object.values(e.constraints ?? {}).map((m) => `${path}: ${m}`);
+    return [...own, ...reasons(e.children ?? [], `${path}.`)];
+  });
+}
+
+/** Validates `value` against a class-validator class; returns the reason or null. */
+export function validateAs(cls: new () => object, value: unknown, what: string): string | null {
+  if (!isRecord(value)) return `${what} is not a JSON object`;
+  const errors = validateSync(plainToInstance(cls, value), OPTIONS);
+  return errors.length ? `invalid ${what}: ${reasons(errors).join('; ')}` : null;
+}
+
+/** The CloudEvents 1.0 envelope every message must carry. */
+export function validateEnvelope(body: unknown): string | null {
+  return validateAs(CloudEventEnvelope, body, 'CloudEvent envelope');
+}
+
+/** `data` against a given class; for a body whose envelope is already valid. */
+export function validateData(cls: new () => object, body: unknown): string | null {
+  return validateAs(cls, isRecord(body) ? body.data : undefined, 'data');
+}
+
+const contracted = (type: unknown): type is IntegrationEventType =>
+  typeof type === 'string' && Object.hasOwn(IntegrationEventData, type);
+
+/** Envelope, then `data` against the integration contract when the type is contracted. */
+export function validateCloudEvent(body: unknown): string | null {
+  const envelope = validateEnvelope(body);
+  if (envelope) return envelope;
+  const { type } = body as CloudEvent;
+  return contracted(type) ? validateData(IntegrationEventData[type], body) : null;
+}
