@@ -1,0 +1,99 @@
+import { MongoServerError, type ClientSession, type Collection, type Db } from 'mongodb';
+import {
+  CheckpointConflictError,
+  type Checkpoint,
+  type CheckpointStore,
+  type LeaseStore,
+} from '../coordination.port';
+import { BIGINT_DECODING, fromInt64, toInt64 } from './int64';
+
+interface CheckpointDoc {
+  _id: string;
+  /** int64 */
+  position: bigint;
+  version: number;
+}
+
+interface LeaseDoc {
+  _id: string;
+  owner: string;
+  expiresAt: Date;
+}
+
+export const CHECKPOINTS = 'checkpoints';
+export const LEASES = 'leases';
+
+export function isDuplicateKey(error: unknown): boolean {
+  return error instanceof MongoServerError && error.code === 11000;
+}
+
+/**
+ * Checkpoints and leases in the read-model database. A checkpoint save names
+ * the version it read; leases run on the server's clock, so instances with
+ * skewed clocks still agree on expiry.
+ */
+export class MongoCoordination implements CheckpointStore, LeaseStore {
+  private readonly checkpoints: Collection<CheckpointDoc>;
+  private readonly leases: Collection<LeaseDoc>;
+
+  constructor(db: Db) {
+    this.checkpoints = db.collection<CheckpointDoc>(CHECKPOINTS, BIGINT_DECODING);
+    this.leases = db.collection<LeaseDoc>(LEASES);
+  }
+
+  async load(name: string, session?: ClientSession): Promise<Checkpoint> {
+    const doc = await this.checkpoints.findOne({ _id: name }, { session });
+    return doc
+      ? { position: fromInt64(doc.position), version: doc.version }
+      : { position: 0n, version: 0 };
+  }
+
+  /** Pass `session` to save inside a read-model transaction. */
+  async save(
+    name: string,
+    position: bigint,
+    expectedVersion: number,
+    session?: ClientSession,
+  ): Promise<number> {
+    const stored = toInt64(position);
+    if (expectedVersion === 0) {
+      try {
+        await this.checkpoints.insertOne({ _id: name, position: stored, version: 1 }, { session });
+      } catch (error) {
+        if (isDuplicateKey(error)) throw new CheckpointConflictError(name, expectedVersion);
+        throw error;
+      }
+      return 1;
+    }
+    const result = await this.checkpoints.updateOne(
+      { _id: name, version: expectedVersion },
+      { $set: { position: stored }, $inc: { version: 1 } },
+      { session },
+    );
+    if (result.matchedCount !== 1) throw new CheckpointConflictError(name, expectedVersion);
+    return expectedVersion + 1;
+  }
+
+  async tryAcquire(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    try {
+      // One atomic upsert: it matches when we hold the lease or it has expired; otherwise it
+      // tries to insert `name` again and the unique _id refuses (also when claims race).
+      const result = await this.leases.updateOne(
+        {
+          _id: name,
+          $or: [{ owner }, { $expr: { $lt: ['$expiresAt', '$$NOW'] } }],
+        },
+        [{ $set: { owner: { $literal: owner }, expiresAt: { $add: ['$$NOW', ttlMs] } } }],
+        { upsert: true },
+      );
+      return result.matchedCount + result.upsertedCount === 1;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+  }
+
+  async release(name: string, owner: string): Promise<void> {
+    await this.leases.deleteOne({ _id: name, owner });
+  }
+}
