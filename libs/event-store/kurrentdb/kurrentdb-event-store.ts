@@ -1,0 +1,242 @@
+import {
+  AccessDeniedError,
+  BACKWARDS,
+  END,
+  FORWARDS,
+  KurrentDBClient,
+  START,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+  excludeSystemEvents,
+  isCommandError,
+  jsonEvent,
+  type AllStreamResolvedEvent,
+  type AllStreamSubscription,
+  type AppendStreamState,
+  type Direction,
+  type ReadPosition,
+  type ResolvedEvent,
+} from '@kurrent/kurrentdb-client';
+import {
+  WrongExpectedRevisionError,
+  type AppendResult,
+  type EventMetadata,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
+} from '../event-store.port';
+
+const PAGE = 64;
+const BACKOFF_MS = { first: 100, max: 5_000 };
+
+/**
+ * Event store on a KurrentDB server. Port positions are commit positions of
+ * `$all`; ordinary appends give each event a commit position equal to its
+ * prepare position, so a port position maps back to `{ commit: p, prepare: p }`.
+ */
+export class KurrentDbEventStore implements EventStore {
+  private readonly client: KurrentDBClient;
+  private readonly subscriptions = new Set<Subscription>();
+
+  constructor(connectionString: string) {
+    // The client only knows kurrentdb/kdb/kurrent (and the deprecated esdb) schemes.
+    this.client = KurrentDBClient.connectionString(
+      connectionString.replace(/^(esdb|eventstore)(\+discover)?:\/\//, 'kurrentdb$2://'),
+    );
+  }
+
+  async append(
+    stream: string,
+    events: NewEvent[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
+    if (events.length === 0) throw new Error('append needs at least one event');
+    const streamState: AppendStreamState =
+      typeof expected === 'number' ? BigInt(expected) : expected;
+    const data = events.map((e) =>
+      jsonEvent({ id: e.eventId, type: e.type, data: e.data, metadata: { ...e.metadata } }),
+    );
+    try {
+      const result = await this.client.appendToStream(stream, data, { streamState });
+      if (!result.position) throw new Error(`append to ${stream}: KurrentDB reported no position`);
+      return {
+        nextRevision: Number(result.nextExpectedRevision),
+        position: result.position.commit,
+      };
+    } catch (error) {
+      if (!(error instanceof WrongExpectedVersionError)) throw error;
+      const actual = error.actualState === 'no_stream' ? 'no_stream' : Number(error.actualState);
+      throw new WrongExpectedRevisionError(stream, expected, actual);
+    }
+  }
+
+  async readStream(stream: string, fromRevision = 0): Promise<RecordedEvent[]> {
+    const events: RecordedEvent[] = [];
+    try {
+      const options = { fromRevision: BigInt(fromRevision) };
+      for await (const resolved of this.client.readStream(stream, options)) {
+        const event = toRecorded(resolved);
+        if (event) events.push(event);
+      }
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return [];
+      throw error;
+    }
+    return events;
+  }
+
+  /** Reads pages until `maxCount` user events are found, since system events are skipped client-side. */
+  async readAll({ after, maxCount }: ReadAllOptions): Promise<RecordedEvent[]> {
+    const events: RecordedEvent[] = [];
+    let from = after;
+    while (events.length < maxCount) {
+      // Reading from a position includes the event at it, hence one more than needed.
+      const want = maxCount - events.length + 1;
+      const page = await this.page(at(from), FORWARDS, want);
+      events.push(...page.events.filter((e) => from === 0n || e.position > from));
+      if (page.count < want || page.last === undefined) break;
+      from = page.last;
+    }
+    return events.slice(0, maxCount);
+  }
+
+  async headPosition(): Promise<bigint> {
+    let from: ReadPosition = END;
+    for (;;) {
+      const page = await this.page(from, BACKWARDS, PAGE);
+      if (page.events.length > 0) return page.events[0].position;
+      if (page.count < PAGE || page.last === undefined) return 0n;
+      from = at(page.last);
+    }
+  }
+
+  subscribeToAll(options: SubscribeOptions): Subscription {
+    const skip = ['$', ...(options.skipStreamPrefixes ?? [])];
+    let stopped = false;
+    let current: AllStreamSubscription | undefined;
+    let wake: () => void = () => undefined;
+
+    const run = async () => {
+      let after = options.after;
+      for (let attempt = 0; !stopped; attempt += 1) {
+        const sub = this.client.subscribeToAll({
+          fromPosition: at(after),
+          filter: excludeSystemEvents(),
+        });
+        sub.on('error', () => undefined); // errors reach the loop through the iterator
+        current = sub;
+        let inHandler = false;
+        try {
+          // `for await` pulls one event at a time, so the stream's buffer stays bounded while a handler runs.
+          for await (const resolved of sub as AsyncIterable<AllStreamResolvedEvent>) {
+            if (stopped) break;
+            const position = positionOf(resolved);
+            if (position === undefined || (after !== 0n && position <= after)) continue;
+            const event = toRecorded(resolved);
+            if (event && !skip.some((p) => event.streamName.startsWith(p))) {
+              inHandler = true;
+              await options.onEvents([event]);
+              inHandler = false;
+            }
+            after = position;
+            attempt = 0;
+          }
+        } catch (error) {
+          // A handler error ends the subscription; so does one that retrying cannot cure.
+          if (inHandler || (!stopped && !retriable(error))) throw error;
+        } finally {
+          current = undefined;
+          await sub.unsubscribe().catch(() => undefined);
+        }
+        if (stopped) return;
+        // Dropped (error or server-side end): resubscribe from the last delivered position.
+        const delay = Math.min(BACKOFF_MS.first * 2 ** attempt, BACKOFF_MS.max);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    };
+
+    const done = run();
+    const subscription: Subscription = {
+      done,
+      stop: async () => {
+        stopped = true;
+        wake();
+        const sub = current;
+        if (sub) await sub.unsubscribe().catch(() => undefined);
+        sub?.destroy();
+        await done.catch(() => undefined);
+      },
+    };
+    this.subscriptions.add(subscription);
+    const forget = () => this.subscriptions.delete(subscription);
+    done.then(forget, forget);
+    return subscription;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    await this.client.dispose();
+  }
+
+  /** One raw page of `$all`: the user events in it, how many records it held, and the last record's position. */
+  private async page(fromPosition: ReadPosition, direction: Direction, maxCount: number) {
+    const events: RecordedEvent[] = [];
+    let count = 0;
+    let last: bigint | undefined;
+    for await (const resolved of this.client.readAll({ fromPosition, direction, maxCount })) {
+      count += 1;
+      last = positionOf(resolved) ?? last;
+      const event = toRecorded(resolved);
+      if (event && !event.streamName.startsWith('$')) events.push(event);
+    }
+    return { events, count, last };
+  }
+}
+
+/** `0n` is the start of `$all`; any other port position is an event's commit (= prepare) position. */
+function at(position: bigint): ReadPosition {
+  return position === 0n ? START : { commit: position, prepare: position };
+}
+
+function positionOf(resolved: ResolvedEvent | AllStreamResolvedEvent): bigint | undefined {
+  return resolved.event?.position?.commit ?? resolved.commitPosition;
+}
+
+function retriable(error: unknown): boolean {
+  return error instanceof Error && isCommandError(error) && !(error instanceof AccessDeniedError);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return Object.prototype.toString.call(value) === '[object Object]';
+}
+
+/** The port's view of a stored event; `undefined` for system events and link records. */
+function toRecorded(resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedEvent | undefined {
+  const e = resolved.event;
+  if (!e || e.type.startsWith('$')) return undefined;
+  const position = positionOf(resolved);
+  if (position === undefined || !isObject(e.data) || !isObject(e.metadata)) {
+    throw new Error(
+      `event ${e.streamId}@${e.revision}: no position, or not JSON object data/metadata`,
+    );
+  }
+  return {
+    streamName: e.streamId,
+    revision: Number(e.revision),
+    position,
+    eventId: e.id,
+    type: e.type,
+    data: e.data,
+    metadata: e.metadata as unknown as EventMetadata,
+  };
+}
