@@ -1,0 +1,72 @@
+import { conflict, forbidden, gone, notFound } from '../../../libs/platform/errors/app-error';
+import type { AcceptInvitation, CompleteDeferredAcceptance } from './invitation.commands';
+import type { InvitationEvent } from './invitation.events';
+import { isExpired, type InvitationState } from './invitation.state';
+import { sameTokenHash } from './invitation-token';
+
+/**
+ * Acceptance, checked in the contract's order: the token, an old link,
+ * cancelled, expired (by time too), the email, an earlier acceptance. A
+ * customer whose email is not verified yet gets a deferral instead.
+ */
+export function decideAccept(
+  c: AcceptInvitation,
+  state: InvitationState,
+  now: Date,
+): InvitationEvent[] {
+  if (!state || !sameTokenHash(c.tokenHash, state.tokenHash)) {
+    if (state?.supersededTokenHashes.some((h) => sameTokenHash(c.tokenHash, h))) {
+      throw gone(
+        'invitation_link_superseded',
+        'This link was replaced by a newer invitation email.',
+      );
+    }
+    throw notFound('invitation_invalid', 'The invitation link is not valid.');
+  }
+  if (state.status === 'cancelled') {
+    throw gone('invitation_cancelled', 'The vendor cancelled this invitation.');
+  }
+  if (isExpired(state, now)) throw gone('invitation_expired', 'This invitation has expired.');
+  if (c.customer.email.toLowerCase() !== state.email) {
+    throw forbidden('email_mismatch', 'This invitation was sent to a different email address.');
+  }
+  const { invitationId, vendorId } = state;
+  const customer = { customerUserId: c.customer.userId, customerCompanyId: c.customer.companyId };
+  if (state.accepted) {
+    if (state.accepted.customerCompanyId === c.customer.companyId) return [];
+    throw conflict('invitation_already_accepted', 'This invitation was already accepted.');
+  }
+  if (c.customer.emailVerified) {
+    return [
+      {
+        type: 'InvitationAccepted',
+        data: { invitationId, vendorId, ...customer, acceptedAt: now.toISOString() },
+      },
+    ];
+  }
+  if (state.deferred.some((d) => d.customerUserId === c.customer.userId)) return [];
+  return [
+    {
+      type: 'InvitationAcceptanceDeferred',
+      data: { invitationId, vendorId, ...customer, reason: 'email_unverified' },
+    },
+  ];
+}
+
+/** On the customer's email verification: accept if their acceptance is still waiting and the invitation still open. */
+export function decideCompleteDeferred(
+  c: CompleteDeferredAcceptance,
+  state: InvitationState,
+  now: Date,
+): InvitationEvent[] {
+  if (!state || state.status !== 'pending' || isExpired(state, now)) return [];
+  const waiting = state.deferred.find((d) => d.customerUserId === c.customerUserId);
+  if (!waiting) return [];
+  const { invitationId, vendorId } = state;
+  return [
+    {
+      type: 'InvitationAccepted',
+      data: { invitationId, vendorId, ...waiting, acceptedAt: now.toISOString() },
+    },
+  ];
+}

@@ -1,0 +1,185 @@
+import type { AcceptInvitation } from './invitation.commands';
+import {
+  acceptedBy,
+  after,
+  ann,
+  cancelled,
+  deferredFor,
+  EXPIRES_AT,
+  expired,
+  given,
+  NEW_TOKEN,
+  resent,
+  SENT_AT,
+  sent,
+  TOKEN,
+} from './invitation.given';
+import { hashToken } from './invitation-token';
+
+const accept = (
+  token = TOKEN,
+  customer: Partial<AcceptInvitation['customer']> = {},
+): AcceptInvitation => ({
+  type: 'AcceptInvitation',
+  tokenHash: hashToken(token),
+  customer: { ...ann, emailVerified: true, ...customer },
+});
+const complete = { type: 'CompleteDeferredAcceptance' as const, customerUserId: ann.userId };
+const now = after(SENT_AT, 60_000);
+
+describe('accept', () => {
+  describe('when the invitation is pending and the customer verified', () => {
+    it('records InvitationAccepted', () => {
+      given([sent])
+        .when(accept(), now)
+        .then([acceptedBy(ann, now)]);
+    });
+
+    it('compares the email without regard to case', () => {
+      given([sent])
+        .when(accept(TOKEN, { email: 'Ann@Example.com' }), now)
+        .then([acceptedBy(ann, now)]);
+    });
+  });
+
+  describe('when the customer email is not verified', () => {
+    it('records InvitationAcceptanceDeferred', () => {
+      given([sent])
+        .when(accept(TOKEN, { emailVerified: false }), now)
+        .then([deferredFor(ann)]);
+    });
+
+    it('records nothing when the same customer was already deferred', () => {
+      given([sent, deferredFor(ann)])
+        .when(accept(TOKEN, { emailVerified: false }), now)
+        .then([]);
+    });
+
+    it('accepts at once when the customer is verified by now', () => {
+      given([sent, deferredFor(ann)])
+        .when(accept(), now)
+        .then([acceptedBy(ann, now)]);
+    });
+  });
+
+  describe('when the token is wrong or the invitation unknown', () => {
+    it('refuses with invitation_invalid', () => {
+      given([sent]).when(accept('guess'), now).thenRefuses('not_found', 'invitation_invalid');
+      given([]).when(accept(), now).thenRefuses('not_found', 'invitation_invalid');
+    });
+  });
+
+  describe('when the invitation was resent', () => {
+    it('refuses the old token with invitation_link_superseded', () => {
+      given([sent, resent()])
+        .when(accept(TOKEN), now)
+        .thenRefuses('gone', 'invitation_link_superseded');
+    });
+
+    it('accepts the new token', () => {
+      given([sent, resent()])
+        .when(accept(NEW_TOKEN), now)
+        .then([acceptedBy(ann, now)]);
+    });
+
+    it('reports a superseded link before the cancellation', () => {
+      given([sent, resent(), cancelled])
+        .when(accept(TOKEN), now)
+        .thenRefuses('gone', 'invitation_link_superseded');
+    });
+  });
+
+  describe('when the invitation was cancelled', () => {
+    it('refuses with invitation_cancelled', () => {
+      given([sent, cancelled]).when(accept(), now).thenRefuses('gone', 'invitation_cancelled');
+    });
+  });
+
+  describe('when the invitation expired', () => {
+    it('refuses with invitation_expired once recorded', () => {
+      given([sent, expired]).when(accept(), now).thenRefuses('gone', 'invitation_expired');
+    });
+
+    it('refuses with invitation_expired by time before any expiry is recorded', () => {
+      given([sent]).when(accept(), new Date(EXPIRES_AT)).thenRefuses('gone', 'invitation_expired');
+    });
+
+    it('checks expiry before the email', () => {
+      given([sent])
+        .when(accept(TOKEN, { email: 'bob@example.com' }), new Date(EXPIRES_AT))
+        .thenRefuses('gone', 'invitation_expired');
+    });
+  });
+
+  describe('when the customer email differs from the invited one', () => {
+    it('refuses with email_mismatch', () => {
+      given([sent])
+        .when(accept(TOKEN, { email: 'bob@example.com' }), now)
+        .thenRefuses('forbidden', 'email_mismatch');
+    });
+  });
+
+  describe('when the invitation is accepted', () => {
+    it('records nothing for the same company again', () => {
+      given([sent, acceptedBy()]).when(accept(), now).then([]);
+      given([sent, acceptedBy()])
+        .when(accept(TOKEN, { userId: 'colleague' }), now)
+        .then([]);
+    });
+
+    it('refuses another company with invitation_already_accepted', () => {
+      given([sent, acceptedBy()])
+        .when(accept(TOKEN, { companyId: 'other-company' }), now)
+        .thenRefuses('conflict', 'invitation_already_accepted');
+    });
+
+    it('does not expire it later', () => {
+      given([sent, acceptedBy()]).when(accept(), after(EXPIRES_AT, 86_400_000)).then([]);
+    });
+  });
+});
+
+describe('complete deferred acceptance', () => {
+  describe('when the customer acceptance waits and the invitation is open', () => {
+    it('records InvitationAccepted for the deferred customer', () => {
+      given([sent, deferredFor(ann)])
+        .when(complete, now)
+        .then([acceptedBy(ann, now)]);
+    });
+  });
+
+  describe('when nothing waits for this customer', () => {
+    it('records nothing', () => {
+      given([sent]).when(complete, now).then([]);
+      given([sent, deferredFor({ ...ann, userId: 'someone-else' })])
+        .when(complete, now)
+        .then([]);
+      given([]).when(complete, now).then([]);
+    });
+  });
+
+  describe('when the invitation was accepted, cancelled or expired meanwhile', () => {
+    it('records nothing', () => {
+      given([sent, deferredFor(ann), acceptedBy(ann)])
+        .when(complete, now)
+        .then([]);
+      given([sent, deferredFor(ann), cancelled])
+        .when(complete, now)
+        .then([]);
+      given([sent, deferredFor(ann), expired])
+        .when(complete, now)
+        .then([]);
+      given([sent, deferredFor(ann)])
+        .when(complete, new Date(EXPIRES_AT))
+        .then([]);
+    });
+  });
+
+  describe('when the invitation was resent after the deferral', () => {
+    it('still completes the customer acceptance', () => {
+      given([sent, deferredFor(ann), resent()])
+        .when(complete, now)
+        .then([acceptedBy(ann, now)]);
+    });
+  });
+});

@@ -1,0 +1,173 @@
+import {
+  acceptedBy,
+  after,
+  cancelled,
+  EXPIRES_AT,
+  expired,
+  given,
+  ids,
+  resent,
+  SENT_AT,
+  sent,
+} from './invitation.given';
+import { hashToken } from './invitation-token';
+
+const send = {
+  type: 'SendInvitation' as const,
+  ...ids,
+  invitedBy: 'vendor-user-1',
+  email: 'ann@example.com',
+  firstName: 'Ann',
+  lastName: 'Lee',
+  tokenHash: hashToken('first-token'),
+  expiresInDays: 7,
+};
+const resend = {
+  type: 'ResendInvitation' as const,
+  vendorId: ids.vendorId,
+  tokenHash: hashToken('next'),
+  expiresInDays: 3,
+};
+const cancel = {
+  type: 'CancelInvitation' as const,
+  vendorId: ids.vendorId,
+  cancelledBy: 'vendor-user-1',
+};
+const expire = { type: 'ExpireInvitation' as const };
+
+describe('send', () => {
+  describe('when nothing was sent yet', () => {
+    it('records InvitationSent with the expiry computed from now', () => {
+      given([]).when(send, SENT_AT).then([sent]);
+    });
+
+    it('keeps the optional business name and customer number', () => {
+      const full = { ...send, businessName: 'Lee Ltd', customerNumber: 'C-7' };
+      given([])
+        .when(full, SENT_AT)
+        .then([
+          { ...sent, data: { ...sent.data, businessName: 'Lee Ltd', customerNumber: 'C-7' } },
+        ]);
+    });
+
+    it('refuses an expiry outside 1 to 30 days', () => {
+      given([])
+        .when({ ...send, expiresInDays: 31 })
+        .thenRefuses('invalid', 'validation_failed');
+      given([])
+        .when({ ...send, expiresInDays: 0 })
+        .thenRefuses('invalid', 'validation_failed');
+    });
+  });
+
+  describe('when the invitation id is taken', () => {
+    it('refuses', () => {
+      given([sent]).when(send).thenRefuses('conflict', 'invitation_exists');
+    });
+  });
+});
+
+describe('resend', () => {
+  const now = after(SENT_AT, 1000);
+  const resentEvent = {
+    type: 'InvitationResent',
+    data: {
+      ...ids,
+      tokenHash: hashToken('next'),
+      expiresAt: after(now, 3 * 86_400_000).toISOString(),
+    },
+  };
+
+  describe('when the invitation is pending', () => {
+    it('records a new token hash and expiry', () => {
+      given([sent]).when(resend, now).then([resentEvent]);
+    });
+  });
+
+  describe('when the invitation expired', () => {
+    it('records a new token hash and expiry', () => {
+      given([sent, expired]).when(resend, now).then([resentEvent]);
+    });
+  });
+
+  describe('when it is accepted or cancelled', () => {
+    it('refuses with invitation_not_resendable', () => {
+      given([sent, acceptedBy()]).when(resend).thenRefuses('conflict', 'invitation_not_resendable');
+      given([sent, cancelled]).when(resend).thenRefuses('conflict', 'invitation_not_resendable');
+    });
+  });
+
+  describe('when it belongs to another vendor or does not exist', () => {
+    it('is not found', () => {
+      given([sent])
+        .when({ ...resend, vendorId: 'other' })
+        .thenRefuses('not_found', 'invitation_not_found');
+      given([]).when(resend).thenRefuses('not_found', 'invitation_not_found');
+    });
+  });
+});
+
+describe('cancel', () => {
+  describe('when the invitation is pending or expired', () => {
+    it('records InvitationCancelled', () => {
+      given([sent]).when(cancel).then([cancelled]);
+      given([sent, expired]).when(cancel).then([cancelled]);
+    });
+
+    it('keeps the reason when one is given', () => {
+      given([sent])
+        .when({ ...cancel, reason: 'duplicate' })
+        .then([{ ...cancelled, data: { ...cancelled.data, reason: 'duplicate' } } as never]);
+    });
+  });
+
+  describe('when it is already cancelled', () => {
+    it('records nothing', () => {
+      given([sent, cancelled]).when(cancel).then([]);
+    });
+  });
+
+  describe('when it is accepted', () => {
+    it('refuses with invitation_already_accepted', () => {
+      given([sent, acceptedBy()])
+        .when(cancel)
+        .thenRefuses('conflict', 'invitation_already_accepted');
+    });
+  });
+
+  describe('when it belongs to another vendor', () => {
+    it('is not found', () => {
+      given([sent])
+        .when({ ...cancel, vendorId: 'other' })
+        .thenRefuses('not_found', 'invitation_not_found');
+    });
+  });
+});
+
+describe('expire', () => {
+  describe('when a pending invitation is due', () => {
+    it('records InvitationExpired at its expiry time', () => {
+      given([sent]).when(expire, new Date(EXPIRES_AT)).then([expired]);
+    });
+  });
+
+  describe('when it is not due yet', () => {
+    it('records nothing', () => {
+      given([sent]).when(expire, after(EXPIRES_AT, -1)).then([]);
+    });
+
+    it('uses the expiry of the latest resend', () => {
+      given([sent, resent()]).when(expire, after(EXPIRES_AT)).then([]);
+    });
+  });
+
+  describe('when it is already expired, accepted, cancelled or unknown', () => {
+    it('records nothing', () => {
+      const late = after(EXPIRES_AT, 86_400_000 * 30);
+      given([sent, expired]).when(expire, late).then([]);
+      given([sent, acceptedBy()]).when(expire, late).then([]);
+      given([sent, cancelled]).when(expire, late).then([]);
+      given([]).when(expire, late).then([]);
+    });
+  });
+});

@@ -1,0 +1,45 @@
+import {
+  acceptedBy,
+  after,
+  deferredFor,
+  EXPIRES_AT,
+  expired,
+  resent,
+  sent,
+  TOKEN,
+} from './invitation.given';
+import type { InvitationEvent } from './invitation.events';
+import { effectiveStatus, evolve, initialState, isLivePending } from './invitation.state';
+import { hashToken } from './invitation-token';
+
+const fold = (events: InvitationEvent[]) => events.reduce(evolve, initialState())!;
+
+describe('invitation state', () => {
+  describe('when an invitation is resent', () => {
+    it('keeps the old token hash as superseded and is pending again', () => {
+      const state = fold([sent, expired, resent()]);
+      expect(state.status).toBe('pending');
+      expect(state.supersededTokenHashes).toEqual([hashToken(TOKEN)]);
+      expect(state.expiredAt).toBeUndefined();
+    });
+
+    it('keeps customers whose acceptance waits', () => {
+      expect(fold([sent, deferredFor(), resent()]).deferred).toHaveLength(1);
+    });
+  });
+
+  describe('when a pending invitation is past its expiry', () => {
+    it('reads as expired and is no longer live', () => {
+      const state = fold([sent]);
+      expect(effectiveStatus(state, new Date(EXPIRES_AT))).toBe('expired');
+      expect(isLivePending(state, new Date(EXPIRES_AT))).toBe(false);
+      expect(isLivePending(state, after(EXPIRES_AT, -1))).toBe(true);
+    });
+  });
+
+  describe('when it is accepted', () => {
+    it('stays accepted after its expiry time', () => {
+      expect(effectiveStatus(fold([sent, acceptedBy()]), after(EXPIRES_AT, 1e9))).toBe('accepted');
+    });
+  });
+});
