@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { strictValidationPipe } from './validation.pipe';
 
@@ -23,7 +24,8 @@ export async function createHttpApp(
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
-    genReqId: (req) => headerValue(req.headers['x-correlation-id']) ?? randomUUID(),
+    genReqId: (req: { headers: IncomingHttpHeaders }) =>
+      headerValue(req.headers['x-correlation-id']) ?? randomUUID(),
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     logger: options.logger ?? ['error', 'warn'],

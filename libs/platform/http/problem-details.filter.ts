@@ -25,6 +25,7 @@ const HTTP_CODES: Record<number, string> = {
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   429: 'rate_limited',
+  503: 'not_ready',
 };
 
 export interface ProblemDocument {
@@ -52,7 +53,7 @@ export function toProblem(error: unknown): ProblemDocument {
     };
   }
   const status = httpStatusOf(error);
-  if (status && status < 500) {
+  if (status && (status < 500 || status === 503)) {
     const code = HTTP_CODES[status] ?? 'bad_request';
     return {
       type: `urn:problem:${code}`,
@@ -60,6 +61,7 @@ export function toProblem(error: unknown): ProblemDocument {
       status,
       detail: messageOf(error),
       code,
+      ...detailsOf(error),
     };
   }
   return {
@@ -91,6 +93,15 @@ function httpStatusOf(error: unknown): number | undefined {
   if (error instanceof HttpException) return error.getStatus();
   const status = (error as { statusCode?: unknown })?.statusCode;
   return typeof status === 'number' ? status : undefined;
+}
+
+/** Terminus puts per-dependency states in the body of its 503; keep them for operators. */
+function detailsOf(error: unknown): Record<string, unknown> {
+  if (!(error instanceof HttpException)) return {};
+  const body = error.getResponse();
+  return typeof body === 'object' && body && 'details' in body
+    ? { checks: (body as { details: unknown }).details }
+    : {};
 }
 
 function messageOf(error: unknown): string {

@@ -1,0 +1,135 @@
+import { Body, Controller, Get, Module, Post } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { IsEmail, IsString } from 'class-validator';
+import { conflict } from '../errors/app-error';
+import { OpsEndpointsModule } from '../observability/ops-endpoints.module';
+import { createHttpApp } from './create-http-app';
+
+class EchoDto {
+  @IsEmail() email!: string;
+  @IsString() name!: string;
+}
+
+@Controller()
+class ProbeController {
+  @Post('echo')
+  echo(@Body() body: EchoDto) {
+    return body;
+  }
+
+  @Post('taken')
+  taken() {
+    throw conflict('email_taken', 'That email is registered.', { userId: 'u1' });
+  }
+
+  @Get('boom')
+  boom() {
+    throw new Error('secret internals');
+  }
+}
+
+let healthy = true;
+@Module({
+  imports: [
+    OpsEndpointsModule.register({ store: async () => healthy || Promise.reject(new Error('no')) }),
+  ],
+  controllers: [ProbeController],
+})
+class ProbeModule {}
+
+describe('createHttpApp', () => {
+  let app: NestFastifyApplication;
+  let base: string;
+  beforeAll(async () => {
+    app = await createHttpApp(ProbeModule, { title: 'probe', bodyLimitBytes: 1024, logger: false });
+    await app.listen(0, '127.0.0.1');
+    base = await app.getUrl();
+  });
+  afterAll(() => app.close());
+
+  const post = (path: string, body: string, type = 'application/json') =>
+    fetch(`${base}${path}`, { method: 'POST', body, headers: { 'content-type': type } });
+
+  async function expectProblem(res: Response, status: number, code: string) {
+    expect(res.status).toBe(status);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    const body = await res.json();
+    expect(body).toMatchObject({
+      status,
+      code,
+      type: expect.any(String),
+      title: expect.any(String),
+    });
+    return body;
+  }
+
+  describe('when the body is valid', () => {
+    it('answers and echoes the correlation id', async () => {
+      const res = await fetch(`${base}/echo`, {
+        method: 'POST',
+        body: JSON.stringify({ email: 'a@b.co', name: 'A' }),
+        headers: { 'content-type': 'application/json', 'x-correlation-id': 'corr-1' },
+      });
+      expect(res.status).toBe(201);
+      expect(res.headers.get('x-correlation-id')).toBe('corr-1');
+    });
+  });
+
+  describe('when the input is bad', () => {
+    it('refuses malformed JSON with 400', async () => {
+      await expectProblem(await post('/echo', '{"email":'), 400, 'bad_request');
+    });
+
+    it('refuses unknown and invalid fields with 400 and lists each field', async () => {
+      const body = await expectProblem(
+        await post('/echo', JSON.stringify({ email: 'nope', name: 'A', extra: 1 })),
+        400,
+        'validation_failed',
+      );
+      expect(body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['email', 'extra']);
+    });
+
+    it('refuses a body over the limit with 413', async () => {
+      await expectProblem(
+        await post('/echo', JSON.stringify({ name: 'x'.repeat(4096) })),
+        413,
+        'payload_too_large',
+      );
+    });
+
+    it('refuses an unsupported media type with 415', async () => {
+      await expectProblem(
+        await post('/echo', '<a/>', 'application/xml'),
+        415,
+        'unsupported_media_type',
+      );
+    });
+
+    it('answers an unknown route with 404', async () => {
+      await expectProblem(await fetch(`${base}/nowhere`), 404, 'not_found');
+    });
+  });
+
+  describe('when the application refuses or fails', () => {
+    it('maps an AppError to its status, code and extra members', async () => {
+      const body = await expectProblem(await post('/taken', '{}'), 409, 'email_taken');
+      expect(body.userId).toBe('u1');
+    });
+
+    it('hides internals of an unexpected error behind a 500', async () => {
+      const body = await expectProblem(await fetch(`${base}/boom`), 500, 'internal_error');
+      expect(JSON.stringify(body)).not.toContain('secret');
+    });
+  });
+
+  describe('when a dependency is down', () => {
+    it('is alive but not ready', async () => {
+      healthy = false;
+      expect((await fetch(`${base}/health`)).status).toBe(200);
+      await expectProblem(await fetch(`${base}/ready`), 503, 'not_ready');
+      healthy = true;
+      expect((await fetch(`${base}/ready`)).status).toBe(200);
+      expect(await (await fetch(`${base}/metrics`)).text()).toContain('process_cpu');
+    });
+  });
+});

@@ -1,0 +1,36 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One registry per process; in the all-in-one process the services share it, labelled by service. */
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+
+export const metrics = {
+  commands: new Counter({
+    name: 'commands_total',
+    help: 'Commands handled, by stream category and outcome (ok, refused, conflict_retry, error).',
+    labelNames: ['category', 'outcome'],
+    registers: [registry],
+  }),
+  commandSeconds: new Histogram({
+    name: 'command_duration_seconds',
+    help: 'Time from reading the stream to the append being durable.',
+    labelNames: ['category'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [registry],
+  }),
+  messages: new Counter({
+    name: 'messages_total',
+    help: 'Messages consumed, by queue and outcome (handled, retried, dead_lettered).',
+    labelNames: ['queue', 'outcome'],
+    registers: [registry],
+  }),
+  lag: new Gauge({
+    name: 'subscription_lag_events',
+    help: 'Event-store positions between the head and a forwarder or projection checkpoint.',
+    labelNames: ['worker'],
+    registers: [registry],
+  }),
+};
+
+/** Stream category: the part of the stream name before the first dash (`invitation`, `user`). */
+export const categoryOf = (streamName: string) => streamName.split('-', 1)[0];
