@@ -5,6 +5,8 @@ import {
   type NewEvent,
   type RecordedEvent,
 } from '../../event-store';
+import { AppError } from '../errors/app-error';
+import { categoryOf, metrics } from '../observability/metrics';
 import type { Decider, DomainEvent } from './decider';
 
 export interface CommandContext {
@@ -36,6 +38,27 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
   command: Command,
   context: CommandContext,
 ): Promise<CommandResult<State, Event>> {
+  const category = categoryOf(streamName);
+  const stopTimer = metrics.commandSeconds.startTimer({ category });
+  try {
+    const result = await decideAndAppend(store, decider, streamName, command, context);
+    metrics.commands.inc({ category, outcome: result.events.length ? 'ok' : 'unchanged' });
+    return result;
+  } catch (error) {
+    metrics.commands.inc({ category, outcome: error instanceof AppError ? 'refused' : 'error' });
+    throw error;
+  } finally {
+    stopTimer();
+  }
+}
+
+async function decideAndAppend<State, Command, Event extends DomainEvent>(
+  store: EventStore,
+  decider: Decider<State, Command, Event>,
+  streamName: string,
+  command: Command,
+  context: CommandContext,
+): Promise<CommandResult<State, Event>> {
   for (let attempt = 1; ; attempt++) {
     const history = await store.readStream(streamName);
     const state = fold(decider, history);
@@ -51,6 +74,7 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
       return { state: events.reduce(decider.evolve, state), events, position };
     } catch (error) {
       if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS) throw error;
+      metrics.commands.inc({ category: categoryOf(streamName), outcome: 'conflict_retry' });
     }
   }
 }

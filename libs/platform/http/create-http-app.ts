@@ -3,6 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { PinoNestLogger } from '../observability/logger';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { strictValidationPipe } from './validation.pipe';
@@ -11,7 +13,8 @@ export interface HttpAppOptions {
   title: string;
   /** Request bodies above this are refused with 413 before any handler runs. */
   bodyLimitBytes?: number;
-  logger?: false | ('error' | 'warn' | 'log')[];
+  /** JSON request and framework logs; omitted (tests), only Nest's errors and warnings are printed. */
+  logger?: Logger | false;
 }
 
 /**
@@ -24,11 +27,16 @@ export async function createHttpApp(
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
+    ...(options.logger ? { loggerInstance: options.logger } : {}),
     genReqId: (req: { headers: IncomingHttpHeaders }) =>
       headerValue(req.headers['x-correlation-id']) ?? randomUUID(),
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
-    logger: options.logger ?? ['error', 'warn'],
+    logger: options.logger
+      ? new PinoNestLogger(options.logger)
+      : options.logger === false
+        ? false
+        : ['error', 'warn'],
     abortOnError: false,
   });
   app.useGlobalFilters(new ProblemDetailsFilter());

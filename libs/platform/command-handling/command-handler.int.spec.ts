@@ -1,0 +1,72 @@
+import { SqliteEventStore } from '../../event-store/sqlite/sqlite-event-store';
+import { conflict } from '../errors/app-error';
+import { handleCommand, loadState, type CommandContext } from './command-handler';
+import type { Decider } from './decider';
+
+type Counted = { type: 'Counted'; data: { by: number } };
+type State = { total: number };
+type Add = { by: number; limit: number };
+
+/** A counter that refuses to pass its limit: enough to show read → decide → append → retry. */
+const counter: Decider<State, Add, Counted> = {
+  initialState: () => ({ total: 0 }),
+  evolve: (s, e) => ({ total: s.total + e.data.by }),
+  decide: (c, s) => {
+    if (c.by === 0) return [];
+    if (s.total + c.by > c.limit) throw conflict('limit_reached', 'The counter is full.');
+    return [{ type: 'Counted', data: { by: c.by } }];
+  },
+};
+
+const context = (): CommandContext => ({
+  correlationId: 'c-1',
+  causationId: 'c-1',
+  actor: 'user:u1',
+  now: new Date('2026-11-26T10:00:00Z'),
+});
+
+describe('handleCommand', () => {
+  let store: SqliteEventStore;
+  beforeEach(() => (store = new SqliteEventStore(':memory:')));
+  afterEach(() => store.close());
+
+  describe('when the command produces events', () => {
+    it('appends them with metadata and returns the new state and position', async () => {
+      const r = await handleCommand(store, counter, 'counter-1', { by: 2, limit: 10 }, context());
+      expect(r.state).toEqual({ total: 2 });
+      expect(r.position).toBe(1n);
+      const [e] = await store.readStream('counter-1');
+      expect(e.metadata).toEqual({
+        correlationId: 'c-1',
+        causationId: 'c-1',
+        actor: 'user:u1',
+        occurredAt: '2026-11-26T10:00:00.000Z',
+      });
+    });
+  });
+
+  describe('when the command changes nothing', () => {
+    it('appends nothing and returns no position', async () => {
+      const r = await handleCommand(store, counter, 'counter-2', { by: 0, limit: 10 }, context());
+      expect(r).toEqual({ state: { total: 0 }, events: [] });
+      expect(await store.headPosition()).toBe(0n);
+    });
+  });
+
+  describe('when writers race on one stream', () => {
+    it('re-decides on the fresh stream, so the rule holds for every winner', async () => {
+      const results = await Promise.allSettled(
+        Array.from({ length: 4 }, () =>
+          handleCommand(store, counter, 'counter-3', { by: 1, limit: 2 }, context()),
+        ),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
+      expect(
+        results
+          .filter((r) => r.status === 'rejected')
+          .map((r) => (r as PromiseRejectedResult).reason.code),
+      ).toEqual(['limit_reached', 'limit_reached']);
+      expect((await loadState(store, counter, 'counter-3')).state.total).toBe(2);
+    });
+  });
+});
