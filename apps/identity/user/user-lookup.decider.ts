@@ -38,9 +38,9 @@ function lookupDecider(
   };
 }
 
-export const emailReservation = lookupDecider('EmailReserved', () =>
-  conflict('email_taken', 'An account with this email already exists.'),
-);
+export const emailTaken = () => conflict('email_taken', 'An account with this email already exists.');
+
+export const emailReservation = lookupDecider('EmailReserved', emailTaken);
 
 export const verificationTokenLink = lookupDecider('VerificationTokenLinked', () =>
   conflict('token_collision', 'This verification token is already in use.'),

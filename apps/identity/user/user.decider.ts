@@ -8,7 +8,8 @@ export const VERIFICATION_TTL_MS = 24 * 60 * 60 * 1000;
 
 export const userStream = (userId: string) => `user-${userId}`;
 
-export interface UserProfile {
+// Type aliases, not interfaces: event data must be assignable to Record<string, unknown>.
+export type UserProfile = {
   userId: string;
   /** Lower-cased. */
   email: string;
@@ -19,7 +20,7 @@ export interface UserProfile {
   lastName?: string;
   /** Encoded scrypt hash, never the password. */
   passwordHash: string;
-}
+};
 
 export type UserEvent =
   | DomainEvent<'UserRegistered', UserProfile>
@@ -31,14 +32,14 @@ export type UserCommand =
   | { type: 'IssueEmailVerification'; tokenHash: string }
   | { type: 'VerifyEmail'; tokenHash: string };
 
-export type UserState =
-  | { registered: false }
-  | (UserProfile & {
-      registered: true;
-      /** The latest verification token; earlier ones stop working. */
-      verification?: { tokenHash: string; expiresAt: string };
-      verifiedAt?: string;
-    });
+export type RegisteredUser = UserProfile & {
+  registered: true;
+  /** The latest verification token; earlier ones stop working. */
+  verification?: { tokenHash: string; expiresAt: string };
+  verifiedAt?: string;
+};
+
+export type UserState = { registered: false } | RegisteredUser;
 
 const invalidToken = () =>
   invalid('invalid_token', 'The verification link is invalid or has expired.');

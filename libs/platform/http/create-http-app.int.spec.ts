@@ -53,7 +53,7 @@ describe('createHttpApp', () => {
   async function expectProblem(res: Response, status: number, code: string) {
     expect(res.status).toBe(status);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
-    const body = await res.json();
+    const body = (await res.json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(body).toMatchObject({
       status,
       code,
