@@ -1,3 +1,4 @@
+import type { InvitationEvent } from './invitation.events';
 import {
   acceptedBy,
   after,
@@ -69,7 +70,7 @@ describe('send', () => {
 
 describe('resend', () => {
   const now = after(SENT_AT, 1000);
-  const resentEvent = {
+  const resentEvent: InvitationEvent = {
     type: 'InvitationResent',
     data: {
       ...ids,

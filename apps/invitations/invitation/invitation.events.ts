@@ -5,10 +5,10 @@ import type { DomainEvent } from '../../../libs/platform/command-handling/decide
  * fields every event carries `invitationId` and `vendorId`, so each one can be
  * mapped to its integration event on its own.
  */
-interface Ids {
+type Ids = {
   invitationId: string;
   vendorId: string;
-}
+};
 
 export type InvitationSent = DomainEvent<
   'InvitationSent',

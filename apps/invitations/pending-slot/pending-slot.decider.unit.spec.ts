@@ -1,0 +1,136 @@
+import { evolve, initialState, type InvitationState } from '../invitation/invitation.state';
+import {
+  after,
+  cancelled,
+  EXPIRES_AT,
+  resent,
+  SENT_AT,
+  sent,
+  TOKEN,
+} from '../invitation/invitation.given';
+import type { InvitationEvent } from '../invitation/invitation.events';
+import { hashToken } from '../invitation/invitation-token';
+import {
+  CLAIM_IN_FLIGHT_MS,
+  decideClaim,
+  pendingSlotStream,
+  SlotMovedError,
+  type ClaimPendingSlot,
+  type SlotClaim,
+} from './pending-slot.decider';
+
+const holderClaim: SlotClaim = {
+  invitationId: 'inv-1',
+  tokenHash: hashToken(TOKEN),
+  claimedAt: SENT_AT.toISOString(),
+};
+const holderAfter = (events: InvitationEvent[]): InvitationState =>
+  events.reduce(evolve, initialState());
+const claimBy = (
+  observedHolder: InvitationState,
+  claim: SlotClaim | null = holderClaim,
+): ClaimPendingSlot => ({
+  type: 'ClaimPendingSlot',
+  invitationId: 'inv-2',
+  tokenHash: hashToken('inv-2-token'),
+  observed: { claim, holder: observedHolder },
+});
+const later = after(SENT_AT, CLAIM_IN_FLIGHT_MS + 1);
+const claimed = (at: Date) => [
+  {
+    type: 'PendingSlotClaimed',
+    data: {
+      invitationId: 'inv-2',
+      tokenHash: hashToken('inv-2-token'),
+      claimedAt: at.toISOString(),
+    },
+  },
+];
+
+describe('pending slot', () => {
+  describe('when nobody holds it', () => {
+    it('records the claim', () => {
+      expect(decideClaim(claimBy(null, null), null, SENT_AT)).toEqual(claimed(SENT_AT));
+    });
+  });
+
+  describe('when a live pending invitation holds it', () => {
+    it('refuses with invitation_already_pending naming the holder', () => {
+      expect(() => decideClaim(claimBy(holderAfter([sent])), holderClaim, later)).toThrow(
+        expect.objectContaining({
+          code: 'invitation_already_pending',
+          extra: { invitationId: 'inv-1' },
+        }),
+      );
+    });
+  });
+
+  describe('when the holder is no longer pending', () => {
+    it('takes the slot over after a cancellation', () => {
+      expect(decideClaim(claimBy(holderAfter([sent, cancelled])), holderClaim, later)).toEqual(
+        claimed(later),
+      );
+    });
+
+    it('takes the slot over once the holder is past its expiry', () => {
+      const now = new Date(EXPIRES_AT);
+      expect(decideClaim(claimBy(holderAfter([sent])), holderClaim, now)).toEqual(claimed(now));
+    });
+  });
+
+  describe('when the holder claimed but has not recorded its invitation yet', () => {
+    it('counts as pending for a short while', () => {
+      const justNow = after(SENT_AT, 10);
+      expect(() => decideClaim(claimBy(null), holderClaim, justNow)).toThrow(
+        expect.objectContaining({ code: 'invitation_already_pending' }),
+      );
+    });
+
+    it('is abandoned after that', () => {
+      expect(decideClaim(claimBy(null), holderClaim, later)).toEqual(claimed(later));
+    });
+
+    it('counts a resend in flight as pending even when the holder had expired', () => {
+      const now = after(EXPIRES_AT, 10);
+      const resendClaim = {
+        ...holderClaim,
+        tokenHash: hashToken('second-token'),
+        claimedAt: EXPIRES_AT,
+      };
+      expect(() =>
+        decideClaim(claimBy(holderAfter([sent]), resendClaim), resendClaim, now),
+      ).toThrow(expect.objectContaining({ code: 'invitation_already_pending' }));
+    });
+
+    it('follows the holder once its resend is recorded', () => {
+      const resendClaim = {
+        ...holderClaim,
+        tokenHash: hashToken('second-token'),
+        claimedAt: EXPIRES_AT,
+      };
+      const resentHolder = holderAfter([sent, resent()]);
+      const now = after(EXPIRES_AT, CLAIM_IN_FLIGHT_MS);
+      expect(() => decideClaim(claimBy(resentHolder, resendClaim), resendClaim, now)).toThrow(
+        expect.objectContaining({ code: 'invitation_already_pending' }),
+      );
+    });
+  });
+
+  describe('when the holder claims again (a resend)', () => {
+    it('records the new claim', () => {
+      const own = { ...claimBy(holderAfter([sent])), invitationId: 'inv-1' };
+      expect(decideClaim(own, holderClaim, later)[0].data.invitationId).toBe('inv-1');
+    });
+  });
+
+  describe('when the slot moved since it was observed', () => {
+    it('asks the caller to observe again', () => {
+      expect(() => decideClaim(claimBy(null, null), holderClaim, later)).toThrow(SlotMovedError);
+    });
+  });
+
+  it('is one stream per vendor and email', () => {
+    expect(pendingSlotStream('v', 'a@x.io')).toMatch(/^invitation_slot-[0-9a-f]{64}$/);
+    expect(pendingSlotStream('v', 'a@x.io')).not.toBe(pendingSlotStream('w', 'a@x.io'));
+  });
+});
