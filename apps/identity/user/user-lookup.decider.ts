@@ -38,7 +38,8 @@ function lookupDecider(
   };
 }
 
-export const emailTaken = () => conflict('email_taken', 'An account with this email already exists.');
+export const emailTaken = () =>
+  conflict('email_taken', 'An account with this email already exists.');
 
 export const emailReservation = lookupDecider('EmailReserved', emailTaken);
 

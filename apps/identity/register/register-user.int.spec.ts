@@ -1,0 +1,96 @@
+import { AppError } from '../../../libs/platform/errors/app-error';
+import { identityFixture, PUBLIC_URL } from '../testing/identity-fixture';
+import { hashToken } from '../user/verification-token';
+
+describe('registerUser', () => {
+  let f: ReturnType<typeof identityFixture>;
+  beforeEach(() => {
+    f = identityFixture();
+  });
+  afterEach(() => f.close());
+
+  const allEvents = () => f.store.readAll({ after: 0n, maxCount: 1000 });
+
+  describe('when the email is free', () => {
+    it('reserves the email, links the token and records the user', async () => {
+      const { response, position } = await f.register({
+        email: 'ann@example.com',
+        firstName: 'Ann',
+      });
+      expect(response).toEqual({
+        userId: expect.any(String),
+        companyId: expect.any(String),
+        accountType: 'customer',
+        email: 'ann@example.com',
+        emailVerified: false,
+      });
+      const events = await allEvents();
+      expect(events.map((e) => [e.streamName.replace(/-[0-9a-f-]{36,}$/, ''), e.type])).toEqual([
+        ['user-email', 'EmailReserved'],
+        ['user-verification', 'VerificationTokenLinked'],
+        ['user', 'UserRegistered'],
+        ['user', 'EmailVerificationIssued'],
+      ]);
+      expect(position).toBe(await f.store.headPosition());
+      expect(events[0].metadata).toMatchObject({
+        correlationId: 'corr-1',
+        actor: `user:${response.userId}`,
+      });
+    });
+
+    it('mails a link whose token is stored only as its hash', async () => {
+      await f.register({ email: 'ann@example.com' });
+      const token = f.tokenSentTo('ann@example.com');
+      expect(f.sent[0].text).toContain(`${PUBLIC_URL}/verify-email?token=${token}`);
+      const stored = JSON.stringify((await allEvents()).map((e) => [e.data, e.metadata]));
+      expect(stored).not.toContain(token);
+      expect(stored).toContain(hashToken(token));
+      expect(stored).not.toContain('correct horse');
+    });
+  });
+
+  describe('when the email is taken', () => {
+    it('refuses with email_taken and records nothing', async () => {
+      await f.register({ email: 'ann@example.com' });
+      const head = await f.store.headPosition();
+      await expect(f.register({ email: 'ann@example.com' })).rejects.toThrow(
+        expect.objectContaining({ code: 'email_taken', kind: 'conflict' }),
+      );
+      expect(await f.store.headPosition()).toBe(head);
+      expect(f.sent).toHaveLength(1);
+    });
+  });
+
+  describe('when two registrations of one email race', () => {
+    it('lets exactly one through and the other records nothing', async () => {
+      const results = await Promise.allSettled(
+        ['vendor', 'customer'].map((accountType) =>
+          f.register({ email: 'race@example.com', accountType: accountType as 'vendor' }),
+        ),
+      );
+      const won = results.filter((r) => r.status === 'fulfilled');
+      const lost = results.filter((r) => r.status === 'rejected');
+      expect(won).toHaveLength(1);
+      expect(lost).toHaveLength(1);
+      expect((lost[0] as PromiseRejectedResult).reason).toBeInstanceOf(AppError);
+      expect((lost[0] as PromiseRejectedResult).reason.code).toBe('email_taken');
+
+      const { userId } = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof f.register>>>)
+        .value.response;
+      const events = await allEvents();
+      expect(events).toHaveLength(4);
+      expect(new Set(events.map((e) => e.metadata.actor))).toEqual(new Set([`user:${userId}`]));
+    });
+  });
+
+  describe('when the verification email cannot be sent', () => {
+    it('keeps the registration and reports the failure', async () => {
+      f.failMail(new Error('smtp down'));
+      const { response } = await f.register({ email: 'ann@example.com' });
+      expect(f.mailFailures).toEqual([{ userId: response.userId, error: new Error('smtp down') }]);
+      await expect(f.register({ email: 'ann@example.com' })).rejects.toThrow(
+        expect.objectContaining({ code: 'email_taken' }),
+      );
+    });
+  });
+});

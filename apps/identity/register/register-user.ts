@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import type { AccountType } from '../../../libs/auth/principal';
+import type { EventStore } from '../../../libs/event-store';
+import {
+  handleCommand,
+  loadState,
+  type CommandContext,
+} from '../../../libs/platform/command-handling/command-handler';
+import type { Mailer } from '../../../libs/platform/mail/mailer';
+import { hashPassword } from '../user/password';
+import { userDecider, userStream } from '../user/user.decider';
+import {
+  emailReservation,
+  emailStream,
+  emailTaken,
+  verificationTokenLink,
+  verificationTokenStream,
+} from '../user/user-lookup.decider';
+import { newVerificationToken } from '../user/verification-token';
+import { verificationEmail } from './verification-email';
+
+export interface RegisterInput {
+  /** Already lower-cased. */
+  email: string;
+  password: string;
+  accountType: AccountType;
+  companyName: string;
+  firstName?: string;
+  lastName?: string;
+}
+
+export interface RegisterDeps {
+  store: EventStore;
+  mailer: Mailer;
+  publicUrl: string;
+  /** Told when the verification email could not be sent; the registration stands. */
+  onMailFailure: (userId: string, error: unknown) => void;
+}
+
+/**
+ * Reserves the email first (the first reservation wins, the other is refused
+ * with `email_taken` before anything else is written), links the verification
+ * token to the user, then records the user. A crash between these steps leaves
+ * at most a reservation or a link without a user, never a user without them.
+ */
+export async function registerUser(deps: RegisterDeps, input: RegisterInput, ctx: CommandContext) {
+  const reservation = emailStream(input.email);
+  // Cheap early refusal; the reservation below is what decides under concurrency.
+  if ((await loadState(deps.store, emailReservation, reservation)).exists) throw emailTaken();
+
+  const userId = randomUUID();
+  const companyId = randomUUID();
+  const passwordHash = await hashPassword(input.password);
+  const { token, tokenHash } = newVerificationToken();
+  const context = { ...ctx, actor: `user:${userId}` };
+
+  await handleCommand(deps.store, emailReservation, reservation, { userId }, context);
+  await handleCommand(
+    deps.store,
+    verificationTokenLink,
+    verificationTokenStream(tokenHash),
+    { userId },
+    context,
+  );
+  const { password: _password, ...profile } = input;
+  const { position } = await handleCommand(
+    deps.store,
+    userDecider,
+    userStream(userId),
+    {
+      type: 'RegisterUser',
+      ...profile,
+      userId,
+      companyId,
+      passwordHash,
+      verificationTokenHash: tokenHash,
+    },
+    context,
+  );
+
+  await deps.mailer
+    .send(verificationEmail(input, deps.publicUrl, token))
+    .catch((error: unknown) => deps.onMailFailure(userId, error));
+
+  return {
+    response: {
+      userId,
+      companyId,
+      accountType: input.accountType,
+      email: input.email,
+      emailVerified: false as const,
+    },
+    position,
+  };
+}

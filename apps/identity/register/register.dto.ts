@@ -1,0 +1,63 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import {
+  IsEmail,
+  IsIn,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  MaxLength,
+  MinLength,
+} from 'class-validator';
+import type { AccountType } from '../../../libs/auth/principal';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+export const normaliseEmail = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? value.trim().toLowerCase() : value;
+
+export class RegisterRequest {
+  @ApiProperty({ example: 'ann@example.com', maxLength: 254, description: 'Stored lower-cased.' })
+  @Transform(normaliseEmail)
+  @IsEmail()
+  @MaxLength(254)
+  email!: string;
+
+  @ApiProperty({ minLength: 8, maxLength: 128, format: 'password' })
+  @IsString()
+  @MinLength(8)
+  @MaxLength(128)
+  password!: string;
+
+  @ApiProperty({ enum: ['customer', 'vendor'] })
+  @IsIn(['customer', 'vendor'])
+  accountType!: AccountType;
+
+  @ApiProperty({ example: 'Ann Ltd', maxLength: 200 })
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  companyName!: string;
+
+  @ApiPropertyOptional({ example: 'Ann', maxLength: 100 })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MaxLength(100)
+  firstName?: string;
+
+  @ApiPropertyOptional({ example: 'Smith', maxLength: 100 })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MaxLength(100)
+  lastName?: string;
+}
+
+export class RegisterResponse {
+  @ApiProperty({ format: 'uuid' }) userId!: string;
+  @ApiProperty({ format: 'uuid' }) companyId!: string;
+  @ApiProperty({ enum: ['customer', 'vendor'] }) accountType!: AccountType;
+  @ApiProperty({ example: 'ann@example.com' }) email!: string;
+  @ApiProperty({ enum: [false] }) emailVerified!: false;
+}

@@ -1,0 +1,54 @@
+import { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-store';
+import type { CommandContext } from '../../../libs/platform/command-handling/command-handler';
+import type { MailMessage, Mailer } from '../../../libs/platform/mail/mailer';
+import { registerUser, type RegisterInput } from '../register/register-user';
+
+export const PUBLIC_URL = 'https://app.test';
+
+/** An in-memory event store, a mailbox, and shortcuts for the identity use cases. */
+export function identityFixture() {
+  const store = new SqliteEventStore(':memory:');
+  const sent: MailMessage[] = [];
+  const mailFailures: Array<{ userId: string; error: unknown }> = [];
+  let mailer: Mailer = { send: async (m) => void sent.push(m), close: () => undefined };
+
+  const context = (now = new Date()): CommandContext => ({
+    correlationId: 'corr-1',
+    causationId: 'corr-1',
+    actor: 'anonymous',
+    now,
+  });
+
+  const register = (input: Partial<RegisterInput> & { email: string }, now?: Date) =>
+    registerUser(
+      {
+        store,
+        mailer,
+        publicUrl: PUBLIC_URL,
+        onMailFailure: (userId, error) => mailFailures.push({ userId, error }),
+      },
+      { password: 'correct horse', accountType: 'customer', companyName: 'Ann Ltd', ...input },
+      context(now),
+    );
+
+  /** The token from the last verification link sent to `email`. */
+  const tokenSentTo = (email: string) => {
+    const mail = sent.filter((m) => m.to === email).at(-1);
+    const token = mail && /\/verify-email\?token=([\w-]+)/.exec(mail.text)?.[1];
+    if (!token) throw new Error(`no verification link sent to ${email}`);
+    return token;
+  };
+
+  return {
+    store,
+    sent,
+    mailFailures,
+    context,
+    register,
+    tokenSentTo,
+    failMail: (error: Error) => {
+      mailer = { send: () => Promise.reject(error), close: () => undefined };
+    },
+    close: () => store.close(),
+  };
+}
