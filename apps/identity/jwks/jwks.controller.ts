@@ -1,0 +1,17 @@
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { JSONWebKeySet } from 'jose';
+import { SIGNING_KEY, type SigningKey } from '../keys/signing-key';
+
+@ApiTags('auth')
+@Controller('.well-known')
+export class JwksController {
+  constructor(@Inject(SIGNING_KEY) private readonly key: SigningKey) {}
+
+  @Get('jwks.json')
+  @Header('Cache-Control', 'public, max-age=300')
+  @ApiOkResponse({ description: 'The public keys access tokens are signed with (ES256).' })
+  jwks(): JSONWebKeySet {
+    return { keys: [this.key.publicJwk] };
+  }
+}
