@@ -1,0 +1,90 @@
+import type { Channel, ConfirmChannel, Message, MessageProperties, Options } from 'amqplib';
+import { PLATFORM_EXCHANGE } from '../../contracts';
+import {
+  RETRY_COUNT_HEADER,
+  deadLetterQueue,
+  retryQueue,
+  type DeliveryInfo,
+  type MessageHeaders,
+} from '../broker.port';
+import { attemptOf } from '../delivery';
+
+/**
+ * Declares what a consumer needs, idempotently, on every (re)connect. The
+ * retry queue has no consumer: a message waits there for its per-message
+ * expiration, then RabbitMQ dead-letters it back to the work queue.
+ */
+export async function declareTopology(
+  channel: Channel,
+  queue: string,
+  bindingKeys: string[],
+): Promise<void> {
+  await channel.assertExchange(PLATFORM_EXCHANGE, 'topic', { durable: true });
+  await channel.assertQueue(queue, { durable: true });
+  await channel.assertQueue(deadLetterQueue(queue), { durable: true });
+  await channel.assertQueue(retryQueue(queue), {
+    durable: true,
+    deadLetterExchange: '',
+    deadLetterRoutingKey: queue,
+  });
+  for (const key of bindingKeys) await channel.bindQueue(queue, PLATFORM_EXCHANGE, key);
+}
+
+/** Sends straight to a queue and resolves when the broker confirms it. */
+export function confirmSend(
+  channel: ConfirmChannel,
+  queue: string,
+  content: Buffer,
+  options: Options.Publish,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    try {
+      channel.sendToQueue(queue, content, options, (err) => (err ? reject(err) : resolve()));
+    } catch (error) {
+      reject(error); // the channel closed under us
+    }
+  });
+}
+
+const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+
+/** The original message's properties for a copy, with headers changed and made persistent. */
+export function copyOptions(
+  p: MessageProperties,
+  headers: MessageHeaders,
+  drop: string[] = [],
+): Options.Publish {
+  const merged: MessageHeaders = { ...(p.headers ?? {}), ...headers };
+  drop.forEach((key) => delete merged[key]);
+  return {
+    contentType: text(p.contentType),
+    contentEncoding: text(p.contentEncoding),
+    messageId: text(p.messageId),
+    correlationId: text(p.correlationId),
+    type: text(p.type),
+    timestamp: typeof p.timestamp === 'number' ? p.timestamp : undefined,
+    appId: text(p.appId),
+    headers: merged,
+    persistent: true,
+  };
+}
+
+export function deliveryInfo(queue: string, message: Message): DeliveryInfo {
+  const p = message.properties;
+  const headers: MessageHeaders = { ...(p.headers ?? {}) };
+  return {
+    queue,
+    routingKey: message.fields.routingKey,
+    attempt: attemptOf(headers, RETRY_COUNT_HEADER),
+    redelivered: message.fields.redelivered,
+    messageId: text(p.messageId),
+    type: text(p.type),
+    correlationId: text(p.correlationId),
+    contentType: text(p.contentType),
+    headers,
+  };
+}
+
+/** amqplib reports a missing queue as a channel error with AMQP code 404. */
+export const isNotFound = (error: unknown) =>
+  typeof error === 'object' && error !== null && 'code' in error && error.code === 404;

@@ -1,0 +1,86 @@
+import type { AmqpConnectionManager } from 'amqp-connection-manager';
+import type { ConfirmChannel, GetMessage } from 'amqplib';
+import {
+  DEAD_LETTER_REASON_HEADER,
+  QueueNotFoundError,
+  RETRY_COUNT_HEADER,
+  deadLetterQueue,
+  type DeadLetter,
+} from '../broker.port';
+import { confirmSend, copyOptions, deliveryInfo, isNotFound } from './amqp-helpers';
+
+/**
+ * Ops on dead-letter queues, each on a short-lived channel of its own: a
+ * missing queue closes the channel it is asked about, and that must not
+ * disturb the publisher or the consumers.
+ */
+async function withChannel<T>(
+  manager: AmqpConnectionManager,
+  work: (channel: ConfirmChannel) => Promise<T>,
+): Promise<T> {
+  const connection = manager.connection;
+  if (!connection) throw new Error('RabbitMQ is not connected');
+  const channel = await connection.createConfirmChannel();
+  channel.on('error', () => undefined); // surfaced by the failing call instead
+  try {
+    return await work(channel);
+  } finally {
+    // Closing returns any message fetched but not acked to its queue.
+    await channel.close().catch(() => undefined);
+  }
+}
+
+async function messageCount(channel: ConfirmChannel, queue: string): Promise<number> {
+  try {
+    return (await channel.checkQueue(queue)).messageCount;
+  } catch (error) {
+    throw isNotFound(error) ? new QueueNotFoundError(queue) : error;
+  }
+}
+
+/** Fetches up to the count the queue had when asked, so messages arriving meanwhile do not loop us. */
+async function* fetch(channel: ConfirmChannel, queue: string): AsyncGenerator<GetMessage> {
+  const count = await messageCount(channel, queue);
+  for (let i = 0; i < count; i++) {
+    const message = await channel.get(queue, { noAck: false });
+    if (!message) return;
+    yield message;
+  }
+}
+
+export function listDeadLetters(
+  manager: AmqpConnectionManager,
+  queue: string,
+): Promise<DeadLetter[]> {
+  return withChannel(manager, async (channel) => {
+    const letters: DeadLetter[] = [];
+    for await (const message of fetch(channel, deadLetterQueue(queue))) {
+      const info = deliveryInfo(deadLetterQueue(queue), message);
+      letters.push({
+        body: message.content.toString('utf8'),
+        reason: String(info.headers[DEAD_LETTER_REASON_HEADER] ?? ''),
+        messageId: info.messageId,
+        type: info.type,
+        headers: info.headers,
+      });
+    }
+    return letters;
+  });
+}
+
+export function moveDeadLetters(manager: AmqpConnectionManager, queue: string): Promise<number> {
+  return withChannel(manager, async (channel) => {
+    await messageCount(channel, queue);
+    let moved = 0;
+    for await (const message of fetch(channel, deadLetterQueue(queue))) {
+      const options = copyOptions(message.properties, {}, [
+        DEAD_LETTER_REASON_HEADER,
+        RETRY_COUNT_HEADER,
+      ]);
+      await confirmSend(channel, queue, message.content, options);
+      channel.ack(message);
+      moved += 1;
+    }
+    return moved;
+  });
+}

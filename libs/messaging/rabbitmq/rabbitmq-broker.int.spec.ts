@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { connect, type ChannelModel, type ConfirmChannel, type GetMessage } from 'amqplib';
+import { PLATFORM_EXCHANGE } from '../../contracts';
+import { waitFor } from '../../testing/wait-for';
+import { deadLetterQueue, retryQueue, type DeliveryInfo } from '../broker.port';
+import { brokerContract, cloudEvent } from '../testing/broker.contract';
+import { rabbitMqReachable } from '../testing/rabbitmq-probe';
+import { RabbitMqBroker } from './rabbitmq-broker';
+
+const url = process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const reachable = rabbitMqReachable(url);
+const required = process.env.CI === 'true';
+if (!reachable && !required) process.stdout.write(`skipped: no RabbitMQ at ${url}\n`);
+const quiet = () => undefined;
+
+async function openAdmin(): Promise<{ connection: ChannelModel; channel: ConfirmChannel }> {
+  const connection = await connect(url);
+  const channel = await connection.createConfirmChannel();
+  await channel.assertExchange(PLATFORM_EXCHANGE, 'topic', { durable: true });
+  return { connection, channel };
+}
+
+if (!reachable && required) {
+  describe('RabbitMqBroker', () => {
+    it('needs RabbitMQ in CI', () => {
+      throw new Error(`no RabbitMQ at ${url}, and CI=true requires it`);
+    });
+  });
+}
+
+(reachable ? describe : describe.skip)('RabbitMqBroker', () => {
+  brokerContract(async () => {
+    const { connection, channel } = await openAdmin();
+    return {
+      broker: new RabbitMqBroker(url, { log: quiet, publishTimeoutMs: 5000 }),
+      publishRaw: (routingKey, body) =>
+        new Promise<void>((resolve, reject) =>
+          channel.publish(PLATFORM_EXCHANGE, routingKey, Buffer.from(body), {}, (err) =>
+            err ? reject(err) : resolve(),
+          ),
+        ),
+      deleteQueue: async (queue) => {
+        for (const q of [queue, deadLetterQueue(queue), retryQueue(queue)]) {
+          await channel.deleteQueue(q);
+        }
+      },
+      close: () => connection.close(),
+    };
+  });
+
+  describe('when an event is published', () => {
+    it('is persistent, typed and timestamped on the wire', async () => {
+      const { connection, channel } = await openAdmin();
+      const broker = new RabbitMqBroker(url, { log: quiet });
+      try {
+        const type = `contract.${randomUUID()}.wire.v1`;
+        const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+        await channel.bindQueue(queue, PLATFORM_EXCHANGE, type);
+        const event = cloudEvent(type, { n: 1 });
+        await broker.publish([event]);
+        const message = (await waitFor(() => channel.get(queue, { noAck: true }))) as GetMessage;
+        expect(message.fields).toMatchObject({ exchange: PLATFORM_EXCHANGE, routingKey: type });
+        expect(message.properties).toMatchObject({
+          deliveryMode: 2,
+          contentType: 'application/cloudevents+json',
+          messageId: event.id,
+          type,
+          correlationId: event.correlationid,
+          timestamp: Math.floor(Date.parse(event.time) / 1000),
+        });
+        expect(JSON.parse(message.content.toString())).toEqual(event);
+      } finally {
+        await broker.close();
+        await connection.close();
+      }
+    });
+  });
+
+  describe('when the connection drops', () => {
+    it('declares the topology again, resumes consuming and delivers publishes made meanwhile', async () => {
+      const { connection, channel } = await openAdmin();
+      const broker = new RabbitMqBroker(url, { log: quiet });
+      const queue = `contract-test.${randomUUID()}`;
+      const type = `contract.${randomUUID()}.reconnect.v1`;
+      const seen: DeliveryInfo[] = [];
+      try {
+        await broker.consume({
+          queue,
+          bindingKeys: [type],
+          prefetch: 5,
+          maxRetries: 0,
+          retryDelayMs: 5,
+          handle: async (_event, info) => void seen.push(info),
+        });
+        await broker.publish([cloudEvent(type)]);
+        await waitFor(() => seen.length === 1);
+
+        broker.reconnect();
+        await broker.publish([cloudEvent(type), cloudEvent(type)]);
+        await waitFor(() => broker.isHealthy(), { message: 'reconnection' });
+        await broker.publish([cloudEvent(type)]);
+        await waitFor(() => seen.length === 4, { message: 'all four deliveries' });
+      } finally {
+        await broker.close();
+        for (const q of [queue, deadLetterQueue(queue), retryQueue(queue)]) {
+          await channel.deleteQueue(q);
+        }
+        await connection.close();
+      }
+    });
+  });
+
+  describe('when the broker cannot be reached', () => {
+    it('rejects a publish after the timeout instead of hanging or dropping it', async () => {
+      const broker = new RabbitMqBroker('amqp://guest:guest@127.0.0.1:1', {
+        log: quiet,
+        publishTimeoutMs: 200,
+      });
+      expect(broker.isHealthy()).toBe(false);
+      await expect(broker.publish([cloudEvent('contract.nowhere.v1')])).rejects.toThrow(/timeout/);
+      await broker.close();
+    });
+  });
+});

@@ -1,0 +1,169 @@
+import { connect, type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
+import type { ConfirmChannel, Message } from 'amqplib';
+import { PLATFORM_EXCHANGE, type CloudEvent } from '../../contracts';
+import {
+  PublishRejectedError,
+  UnroutableError,
+  type Broker,
+  type ConsumeSpec,
+  type ConsumerHandle,
+  type DeadLetter,
+} from '../broker.port';
+import { checkSpec, errorMessage } from '../delivery';
+import { cloudEventMessage } from '../message-properties';
+import { listDeadLetters, moveDeadLetters } from './dead-letter-ops';
+import { RabbitMqConsumer } from './rabbitmq-consumer';
+
+export interface RabbitMqBrokerOptions {
+  log?: (message: string) => void;
+  /** A publish not confirmed within this time rejects (e.g. while the broker is down). */
+  publishTimeoutMs?: number;
+  heartbeatIntervalInSeconds?: number;
+  reconnectTimeInSeconds?: number;
+}
+
+/**
+ * RabbitMQ over amqp-connection-manager. Connecting happens in the
+ * background and again after every loss; publishes made meanwhile wait in
+ * the channel's queue (and in-flight ones are sent again) until confirmed,
+ * or reject after `publishTimeoutMs`, never vanish.
+ */
+export class RabbitMqBroker implements Broker {
+  private readonly manager: AmqpConnectionManager;
+  private readonly publisher: ChannelWrapper;
+  private readonly consumers = new Set<RabbitMqConsumer>();
+  /** Ids the broker returned as unroutable; a return always precedes the message's confirm. */
+  private readonly returned = new Set<string>();
+  private readonly log: (message: string) => void;
+  private readonly publishTimeoutMs: number;
+  private closed = false;
+
+  constructor(url: string, options: RabbitMqBrokerOptions = {}) {
+    this.log = options.log ?? ((m) => console.warn(m));
+    this.publishTimeoutMs = options.publishTimeoutMs ?? 30_000;
+    this.manager = connect([url], {
+      heartbeatIntervalInSeconds: options.heartbeatIntervalInSeconds ?? 5,
+      reconnectTimeInSeconds: options.reconnectTimeInSeconds ?? 1,
+    });
+    this.watchConnection(redact(url));
+    this.publisher = this.manager.createChannel({
+      name: 'publisher',
+      confirm: true,
+      setup: async (channel: ConfirmChannel) => {
+        channel.on('return', (message: Message) => {
+          const id: unknown = message.properties.messageId;
+          if (typeof id === 'string') this.returned.add(id);
+        });
+        await channel.assertExchange(PLATFORM_EXCHANGE, 'topic', { durable: true });
+      },
+    });
+    this.publisher.on('error', (e: Error) => this.log(`RabbitMQ publisher: ${e.message}`));
+  }
+
+  async publish(events: CloudEvent[]): Promise<void> {
+    if (this.closed) throw new Error('broker is closed');
+    const results = await Promise.allSettled(events.map((e) => this.publishOne(e)));
+    const failed: Array<{ event: CloudEvent; reason: unknown }> = [];
+    results.forEach((r, i) => {
+      if (r.status === 'rejected') failed.push({ event: events[i], reason: r.reason });
+    });
+    const unroutable = failed.filter((f) => f.reason instanceof UnroutableError);
+    if (unroutable.length) throw new UnroutableError(unroutable.map((f) => f.event.type));
+    const nacked = failed.filter((f) => errorMessage(f.reason) === 'message nacked');
+    if (nacked.length) throw new PublishRejectedError(nacked.map((f) => f.event.id));
+    if (failed.length) throw failed[0].reason;
+  }
+
+  async consume(spec: ConsumeSpec): Promise<ConsumerHandle> {
+    if (this.closed) throw new Error('broker is closed');
+    checkSpec(spec);
+    const consumer = await RabbitMqConsumer.start(this.manager, spec, this.log, (c) =>
+      this.consumers.delete(c),
+    );
+    this.consumers.add(consumer);
+    return consumer;
+  }
+
+  deadLetters(queue: string): Promise<DeadLetter[]> {
+    return listDeadLetters(this.manager, queue);
+  }
+
+  retryDeadLetters(queue: string): Promise<number> {
+    return moveDeadLetters(this.manager, queue);
+  }
+
+  isHealthy(): boolean {
+    return !this.closed && this.manager.isConnected();
+  }
+
+  /** Drops the connection and connects again, as after a network failure (ops and tests). */
+  reconnect(): void {
+    this.manager.reconnect();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.consumers].map((c) => c.cancel()));
+    // Unconfirmed publishes reject here rather than disappear.
+    await this.publisher.close().catch(() => undefined);
+    await this.manager.close();
+  }
+
+  /**
+   * A message in flight when its channel dies is rejected with "channel
+   * closed" even though the wrapper is about to reconnect; publishing it again
+   * queues it for the new channel. Duplicates are allowed (at-least-once).
+   */
+  private async publishOne(event: CloudEvent): Promise<void> {
+    const m = cloudEventMessage(event);
+    const deadline = Date.now() + this.publishTimeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.publisher.publish(PLATFORM_EXCHANGE, m.routingKey, m.content, {
+          persistent: true,
+          mandatory: true,
+          contentType: m.contentType,
+          messageId: m.messageId,
+          type: m.type,
+          correlationId: m.correlationId,
+          timestamp: m.timestamp,
+          timeout: Math.max(1, deadline - Date.now()),
+        });
+        break;
+      } catch (error) {
+        const lostChannel = /channel closed/i.test(errorMessage(error));
+        if (!lostChannel || this.closed || attempt >= 5 || Date.now() >= deadline) throw error;
+      }
+    }
+    if (this.returned.delete(event.id)) throw new UnroutableError([event.type]);
+  }
+
+  private watchConnection(url: string): void {
+    let down = false;
+    this.manager.on('connect', () => {
+      if (down) this.log(`RabbitMQ reconnected to ${url}`);
+      down = false;
+    });
+    this.manager.on('disconnect', ({ err }: { err?: Error }) => {
+      if (!this.closed) this.log(`RabbitMQ disconnected: ${err?.message ?? 'unknown reason'}`);
+      down = true;
+    });
+    this.manager.on('connectFailed', ({ err }: { err: Error }) => {
+      // Once per outage: retries run every reconnectTimeInSeconds.
+      if (!down) this.log(`RabbitMQ unreachable at ${url}: ${err.message}; retrying`);
+      down = true;
+    });
+  }
+}
+
+/** The URL without its password, for logs. */
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}

@@ -1,0 +1,125 @@
+import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
+import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import {
+  DEAD_LETTER_REASON_HEADER,
+  RETRY_COUNT_HEADER,
+  deadLetterQueue,
+  retryQueue,
+  type ConsumeSpec,
+  type ConsumerHandle,
+} from '../broker.port';
+import { errorMessage, processDelivery } from '../delivery';
+import { confirmSend, copyOptions, declareTopology, deliveryInfo } from './amqp-helpers';
+
+/**
+ * One consumer on its own confirm channel. Topology and the consumer are set
+ * up again on every reconnect. Acks, and the confirmed moves to the retry or
+ * dead-letter queue that precede them, go to the very channel a message came
+ * from: if that channel dies first, the broker redelivers the message.
+ */
+export class RabbitMqConsumer implements ConsumerHandle {
+  private readonly wrapper: ChannelWrapper;
+  private readonly inFlight = new Set<Promise<void>>();
+  private current?: { channel: ConfirmChannel; consumerTag: string };
+  private cancelled = false;
+
+  private constructor(
+    manager: AmqpConnectionManager,
+    private readonly spec: ConsumeSpec,
+    private readonly log: (message: string) => void,
+    private readonly onCancelled: (c: RabbitMqConsumer) => void,
+  ) {
+    this.wrapper = manager.createChannel({
+      name: `consumer ${spec.queue}`,
+      confirm: true,
+      setup: (channel: ConfirmChannel) => this.setup(channel),
+    });
+  }
+
+  /** Resolves once the topology is declared and the consumer registered. */
+  static async start(
+    manager: AmqpConnectionManager,
+    spec: ConsumeSpec,
+    log: (message: string) => void,
+    onCancelled: (c: RabbitMqConsumer) => void,
+  ): Promise<RabbitMqConsumer> {
+    const consumer = new RabbitMqConsumer(manager, spec, log, onCancelled);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        consumer.wrapper.once('error', reject);
+        consumer.wrapper.waitForConnect().then(resolve, reject);
+      });
+    } catch (error) {
+      await consumer.cancel();
+      throw error;
+    }
+    consumer.wrapper.on('error', (e: Error) => log(`${spec.queue}: setup failed: ${e.message}`));
+    return consumer;
+  }
+
+  get queue(): string {
+    return this.spec.queue;
+  }
+
+  async cancel(): Promise<void> {
+    if (!this.cancelled) {
+      this.cancelled = true;
+      const current = this.current;
+      if (current) await current.channel.cancel(current.consumerTag).catch(() => undefined);
+    }
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+    await this.wrapper.close().catch(() => undefined);
+    this.onCancelled(this);
+  }
+
+  private async setup(channel: ConfirmChannel): Promise<void> {
+    const { queue, bindingKeys, prefetch } = this.spec;
+    await declareTopology(channel, queue, bindingKeys);
+    if (this.cancelled) return;
+    await channel.prefetch(prefetch);
+    const { consumerTag } = await channel.consume(queue, (message) => {
+      if (message) return this.track(this.onMessage(channel, message));
+      // The broker cancelled us (e.g. the queue was deleted): declare again and resume.
+      if (this.cancelled) return;
+      this.log(`${queue}: consumer cancelled by the broker; resubscribing`);
+      this.setup(channel).catch((e) =>
+        this.log(`${queue}: resubscribe failed: ${errorMessage(e)}`),
+      );
+    });
+    this.current = { channel, consumerTag };
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  private async onMessage(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
+    const { queue } = this.spec;
+    const outcome = await processDelivery(message.content, deliveryInfo(queue, message), this.spec);
+    try {
+      if (outcome.action === 'retry') {
+        const options = copyOptions(message.properties, { [RETRY_COUNT_HEADER]: outcome.attempt });
+        options.expiration = String(outcome.delayMs);
+        await confirmSend(channel, retryQueue(queue), message.content, options);
+      } else if (outcome.action === 'dead-letter') {
+        this.log(
+          `${queue}: dead-lettered ${message.properties.messageId ?? '(no id)'}: ${outcome.reason}`,
+        );
+        const options = copyOptions(message.properties, {
+          [DEAD_LETTER_REASON_HEADER]: outcome.reason,
+        });
+        await confirmSend(channel, deadLetterQueue(queue), message.content, options);
+      }
+      channel.ack(message);
+    } catch (error) {
+      // Not acked, so not lost: requeued now, or redelivered when the dead channel's messages return.
+      this.log(`${queue}: could not settle a message: ${errorMessage(error)}`);
+      try {
+        channel.nack(message, false, true);
+      } catch {
+        // The channel is gone; the broker has already requeued the message.
+      }
+    }
+  }
+}

@@ -1,0 +1,20 @@
+import { spawnSync } from 'node:child_process';
+
+/**
+ * Whether an AMQP connection to `url` opens, checked synchronously (in a child
+ * process) so a spec can decide at load time whether to run or skip.
+ */
+export function rabbitMqReachable(url: string, timeoutMs = 3000): boolean {
+  const amqplib = require.resolve('amqplib');
+  const script = `
+    require(${JSON.stringify(amqplib)})
+      .connect(process.env.PROBE_URL, { timeout: ${timeoutMs} })
+      .then((c) => c.close())
+      .then(() => process.exit(0), () => process.exit(1));`;
+  const probe = spawnSync(process.execPath, ['-e', script], {
+    env: { ...process.env, PROBE_URL: url },
+    timeout: timeoutMs + 2000,
+    stdio: 'ignore',
+  });
+  return probe.status === 0;
+}
