@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+
+// Cheap guard against drift between the deployment files and the configuration contract (design section 6).
+const root = join(__dirname, '..');
+const load = (file: string) => parse(readFileSync(join(root, file), 'utf8'), { merge: true });
+
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  environment?: Record<string, string>;
+  healthcheck?: { test?: string[] };
+  depends_on?: Record<string, { condition?: string }>;
+  restart?: string;
+}
+
+const APPS = { identity: 3001, invitations: 3002, projector: 3003 } as const;
+const INFRASTRUCTURE = ['eventstore', 'mongo', 'rabbitmq'];
+
+describe('docker-compose.yml', () => {
+  const services: Record<string, ComposeService> = load('docker-compose.yml').services;
+
+  describe('when read as the production topology', () => {
+    it.each(INFRASTRUCTURE)('runs %s with a healthcheck', (name) => {
+      expect(services[name]?.image).toBeTruthy();
+      expect(services[name].healthcheck?.test?.length).toBeGreaterThan(0);
+    });
+
+    it('runs the event store insecure without projections and MongoDB as replica set rs0', () => {
+      expect(services.eventstore.environment).toMatchObject({
+        KURRENTDB_INSECURE: 'true',
+        KURRENTDB_RUN_PROJECTIONS: 'None',
+      });
+      expect(services.mongo.command).toEqual(expect.arrayContaining(['--replSet', 'rs0']));
+    });
+  });
+
+  describe.each(Object.entries(APPS))('when running %s', (name, port) => {
+    const service = () => services[name];
+
+    it('builds the one image and starts its own entry point', () => {
+      expect(service().build).toBeDefined();
+      expect(service().command).toEqual(['node', `dist/apps/${name}/main`]);
+      expect(service().restart).toBe('unless-stopped');
+    });
+
+    it('is wired to the production adapters', () => {
+      const env = service().environment ?? {};
+      expect(env.EVENT_STORE_URL).toMatch(/^kurrentdb:\/\/eventstore:2113\b/);
+      expect(env.READ_MODEL_URL).toMatch(/^mongodb:\/\/mongo:27017\/.*replicaSet=rs0/);
+      expect(env.RABBITMQ_URL).toMatch(/^amqp:\/\/.*@rabbitmq:5672/);
+      expect(env.SMTP_URL).toMatch(/^smtp:\/\/mail:/);
+      expect(env.IDENTITY_JWKS_URL).toBe('http://identity:3001/.well-known/jwks.json');
+      expect(env.PUBLIC_URL).toBeTruthy();
+    });
+
+    it('waits for healthy infrastructure and checks its own /health', () => {
+      for (const dependency of INFRASTRUCTURE) {
+        expect(service().depends_on?.[dependency]?.condition).toBe('service_healthy');
+      }
+      expect(service().healthcheck?.test?.join(' ')).toContain(`:${port}/health`);
+    });
+  });
+
+  it('gives identity a JWT signing key setting', () => {
+    expect(services.identity.environment).toHaveProperty('JWT_PRIVATE_KEY');
+  });
+});
+
+describe('.github/workflows/ci.yml', () => {
+  const workflow = load('.github/workflows/ci.yml');
+  const job = workflow.jobs.test;
+
+  it('runs on push and pull requests', () => {
+    expect(Object.keys(workflow.on)).toEqual(expect.arrayContaining(['push', 'pull_request']));
+  });
+
+  it('provides KurrentDB, MongoDB and RabbitMQ to the contract suites', () => {
+    expect(job.services.eventstore.image).toMatch(/kurrentdb|eventstore/);
+    expect(job.services.rabbitmq.image).toMatch(/^rabbitmq:/);
+    const steps: string = job.steps.map((s: { run?: string }) => s.run ?? '').join('\n');
+    expect(steps).toMatch(/docker run .*mongo:7 .*--replSet rs0/);
+    expect(job.env).toMatchObject({
+      CI: 'true',
+      KURRENTDB_URL: expect.stringMatching(/^kurrentdb:\/\/localhost:2113/),
+      MONGODB_URL: expect.stringMatching(/^mongodb:\/\/localhost:27017/),
+      TEST_RABBITMQ_URL: expect.stringMatching(/^amqp:\/\/.*localhost:5672/),
+    });
+  });
+
+  it('lints and runs the test suite', () => {
+    const commands = job.steps.map((s: { run?: string }) => s.run);
+    expect(commands).toEqual(expect.arrayContaining(['npm run lint', 'npm test']));
+  });
+});
