@@ -1,7 +1,12 @@
 import type { AppError } from '../../../libs/platform/errors/app-error';
 import { decide } from './decide';
 import type { InvitationCommand } from './invitation.commands';
-import type { InvitationEvent, InvitationSent } from './invitation.events';
+import type {
+  InvitationCancelled,
+  InvitationEvent,
+  InvitationExpired,
+  InvitationSent,
+} from './invitation.events';
 import { evolve, initialState } from './invitation.state';
 import { hashToken } from './invitation-token';
 
@@ -71,12 +76,12 @@ export const acceptedBy = (customer = ann, at = SENT_AT): InvitationEvent => ({
   },
 });
 
-export const cancelled: InvitationEvent = {
+export const cancelled: InvitationCancelled = {
   type: 'InvitationCancelled',
   data: { ...ids, cancelledBy: 'vendor-user-1' },
 };
 
-export const expired: InvitationEvent = {
+export const expired: InvitationExpired = {
   type: 'InvitationExpired',
   data: { ...ids, expiredAt: EXPIRES_AT },
 };
