@@ -1,0 +1,54 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { EVENT_STORE, type EventStore } from '../../../libs/event-store';
+import type { Broker } from '../../../libs/platform/infrastructure/infrastructure';
+import { BROKER } from '../../../libs/platform/infrastructure/infrastructure.module';
+import {
+  CHECKPOINT_STORE,
+  LEASE_STORE,
+  type CheckpointStore,
+  type LeaseStore,
+} from '../../../libs/read-store/coordination.port';
+import { startForwarder, type Forwarder } from '../../../libs/messaging';
+import { toIntegrationEvent } from './email-verified.mapping';
+
+export const IDENTITY_FORWARDER = 'identity-forwarder';
+
+/**
+ * Publishes identity's integration events from the event store (the outbox)
+ * while the service runs: one active instance at a time, resuming from its
+ * durable checkpoint.
+ */
+@Injectable()
+export class EmailVerifiedForwarder implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(IDENTITY_FORWARDER);
+  private forwarder?: Forwarder;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CHECKPOINT_STORE) private readonly checkpoints: CheckpointStore,
+    @Inject(LEASE_STORE) private readonly leases: LeaseStore,
+    @Inject(BROKER) private readonly broker: Broker,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.forwarder = startForwarder({
+      name: IDENTITY_FORWARDER,
+      store: this.store,
+      checkpoints: this.checkpoints,
+      leases: this.leases,
+      broker: this.broker,
+      map: toIntegrationEvent,
+      onError: (error) => this.logger.warn(`will retry: ${(error as Error).message}`),
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.forwarder?.stop();
+  }
+}
