@@ -1,0 +1,171 @@
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import type { CloudEvent } from '../contracts';
+import type { RecordedEvent } from '../event-store/event-store.port';
+import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store';
+import { newEvent } from '../event-store/testing/event-store.contract';
+import type { CheckpointStore } from '../read-store/coordination.port';
+import { SqliteCoordination } from '../read-store/sqlite/sqlite-coordination';
+import { waitFor } from '../testing/wait-for';
+import type { Broker } from './broker.port';
+import { startForwarder, type Forwarder, type ForwarderOptions } from './forwarder';
+import { InProcessBroker } from './in-process/in-process-broker';
+
+const TYPE = 'test.forwarded.v1';
+const NAME = 'test-forwarder';
+
+const toCloudEvent = (e: RecordedEvent): CloudEvent => ({
+  specversion: '1.0',
+  id: e.eventId,
+  source: '/forwarder-test',
+  type: TYPE,
+  time: e.metadata.occurredAt,
+  datacontenttype: 'application/json',
+  subject: e.streamName,
+  correlationid: e.metadata.correlationId,
+  data: { stream: e.streamName, revision: e.revision },
+});
+
+/** A broker that behaves like `base` except where `publish` is replaced. */
+const withPublish = (base: Broker, publish: Broker['publish']): Broker => ({
+  publish,
+  consume: (spec) => base.consume(spec),
+  deadLetters: (q) => base.deadLetters(q),
+  retryDeadLetters: (q) => base.retryDeadLetters(q),
+  isHealthy: () => base.isHealthy(),
+  close: () => base.close(),
+});
+
+describe('startForwarder', () => {
+  let db: Database.Database;
+  let store: SqliteEventStore;
+  let coordination: SqliteCoordination;
+  let broker: InProcessBroker;
+  let received: CloudEvent[];
+  let forwarders: Forwarder[];
+  const streams = ['order-a', 'order-b', 'order-c'].map((s) => `${s}-${randomUUID()}`);
+
+  const append = async (perStream: number) => {
+    for (let i = 0; i < perStream; i++) {
+      for (const s of streams) await store.append(s, [newEvent('Happened', { i })], 'any');
+    }
+  };
+  const start = (options: Partial<ForwarderOptions>) => {
+    const forwarder = startForwarder({
+      name: NAME,
+      store,
+      checkpoints: coordination,
+      leases: coordination,
+      broker,
+      map: toCloudEvent,
+      batchSize: 4,
+      ttlMs: 600,
+      onError: () => undefined,
+      ...options,
+    });
+    forwarders.push(forwarder);
+    return forwarder;
+  };
+  const deliveredIds = () => new Set(received.map((e) => e.id));
+
+  beforeEach(async () => {
+    db = new Database(':memory:');
+    store = new SqliteEventStore(':memory:');
+    coordination = new SqliteCoordination(db);
+    broker = new InProcessBroker({ log: () => undefined });
+    received = [];
+    forwarders = [];
+    await broker.consume({
+      queue: 'test.forwarded',
+      bindingKeys: [TYPE],
+      prefetch: 1,
+      maxRetries: 0,
+      retryDelayMs: 1,
+      handle: async (event) => void received.push(event),
+    });
+  });
+  afterEach(async () => {
+    await Promise.all(forwarders.map((f) => f.stop()));
+    await broker.close();
+    await store.close();
+    db.close();
+  });
+
+  describe('when it dies between publishing and saving the checkpoint', () => {
+    it('publishes the batch again on restart, every event delivered and duplicates with the same id', async () => {
+      await append(3);
+      const all = await store.readAll({ after: 0n, maxCount: 100 });
+      let crashes = 0;
+      const crashing = withPublish(broker, async (events) => {
+        await broker.publish(events);
+        crashes += 1;
+        throw new Error('process killed before the checkpoint was saved');
+      });
+      const first = start({ broker: crashing });
+      await waitFor(() => crashes >= 1, { message: 'the crash' });
+      await first.stop();
+      expect((await coordination.load(NAME)).position).toBe(0n);
+      expect(await first.lag()).toBe(all[all.length - 1].position);
+
+      const second = start({});
+      await waitFor(async () => (await second.lag()) === 0n, { message: 'catch-up' });
+      await waitFor(() => deliveredIds().size === all.length, { message: 'every event' });
+
+      expect([...deliveredIds()].sort()).toEqual(all.map((e) => e.eventId).sort());
+      expect(received.length).toBeGreaterThan(all.length);
+      const firstCopy = new Map(all.map((e) => [e.eventId, toCloudEvent(e)]));
+      received.forEach((copy) => expect(copy).toEqual(firstCopy.get(copy.id)));
+    });
+  });
+
+  describe('when two instances share one checkpoint', () => {
+    it('publishes from one at a time, in stream order, and the other takes over when it stops', async () => {
+      let publishing = 0;
+      let overlap = 0;
+      const publishedBy: string[] = [];
+      const saves: bigint[] = [];
+      const tracked = (owner: string) =>
+        withPublish(broker, async (events) => {
+          publishing += 1;
+          overlap = Math.max(overlap, publishing);
+          try {
+            await new Promise((r) => setImmediate(r)); // a broker round trip, so overlaps can show
+            await broker.publish(events);
+            publishedBy.push(owner);
+          } finally {
+            publishing -= 1;
+          }
+        });
+      const checkpoints: CheckpointStore = {
+        load: (name) => coordination.load(name),
+        save: async (name, position, version) => {
+          const saved = await coordination.save(name, position, version);
+          saves.push(position);
+          return saved;
+        },
+      };
+      const a = start({ owner: 'a', broker: tracked('a'), checkpoints });
+      const b = start({ owner: 'b', broker: tracked('b'), checkpoints });
+      const leader = await waitFor(() => [a, b].find((f) => f.isActive()));
+      const follower = leader === a ? b : a;
+
+      await append(5);
+      await waitFor(() => received.length === 15, { message: 'the first 15' });
+      await leader.stop();
+      await append(5);
+      await waitFor(() => received.length === 30, { message: 'all 30 after takeover' });
+      await waitFor(async () => (await follower.lag()) === 0n);
+
+      expect(overlap).toBe(1);
+      expect(new Set(publishedBy)).toEqual(new Set(['a', 'b']));
+      expect(publishedBy[publishedBy.length - 1]).toBe(follower.owner);
+      saves.slice(1).forEach((p, i) => expect(p).toBeGreaterThan(saves[i]));
+      for (const s of streams) {
+        const revisions = received.filter((e) => e.subject === s).map((e) => e.data);
+        expect(revisions).toEqual(
+          Array.from({ length: 10 }, (_, i) => ({ stream: s, revision: i })),
+        );
+      }
+    });
+  });
+});
