@@ -1,0 +1,36 @@
+import { ProjectionError } from '../invitation-events';
+import type { Projection } from '../projector/projection';
+import { update } from '../projector/unit-of-work';
+import { evolveInvitationRef, evolveRelationship } from './relationship.evolve';
+
+/**
+ * The `vendor_customer_relationships` read model. An acceptance does not name
+ * its vendor, so the projection keeps a small reference per invitation
+ * (vendor, customer number) from `InvitationSent`.
+ */
+export const customerRelationshipsProjection: Projection = {
+  name: 'customer-relationships',
+  prefetch: (ids, rows) => rows.invitationRefs.prefetch(ids),
+  async apply(event, rows) {
+    if (event.type === 'InvitationSent') {
+      return update(rows.invitationRefs, event.invitationId, event.position, (ref) =>
+        evolveInvitationRef(ref, event),
+      );
+    }
+    if (event.type !== 'InvitationAccepted') return;
+    const ref = await rows.invitationRefs.get(event.invitationId);
+    if (!ref)
+      throw new ProjectionError(`InvitationAccepted for unknown invitation ${event.invitationId}`);
+    const key = { vendorId: ref.vendorId, customerCompanyId: event.customerCompanyId };
+    await update(rows.relationships, key, event.position, (row) =>
+      evolveRelationship(row, {
+        ...key,
+        invitationId: event.invitationId,
+        customerNumber: ref.customerNumber,
+        acceptedAt: event.acceptedAt,
+        position: event.position,
+      }),
+    );
+  },
+  forget: (id, rows) => rows.invitationRefs.forget(id),
+};

@@ -1,0 +1,137 @@
+import type { RecordedEvent } from '../../libs/event-store';
+
+/** The six invitation event types the projections read (design section 3). */
+export const INVITATION_EVENT_TYPES = [
+  'InvitationSent',
+  'InvitationResent',
+  'InvitationAcceptanceDeferred',
+  'InvitationAccepted',
+  'InvitationCancelled',
+  'InvitationExpired',
+] as const;
+export type InvitationEventType = (typeof INVITATION_EVENT_TYPES)[number];
+
+const STREAM_PREFIX = 'invitation-';
+
+interface Envelope {
+  invitationId: string;
+  streamName: string;
+  eventId: string;
+  position: bigint;
+  /** From the event metadata, normalised to UTC ISO-8601. */
+  occurredAt: string;
+}
+
+/** An invitation event as the projections see it: validated, flat, timestamps normalised. */
+export type InvitationEvent = Envelope &
+  (
+    | {
+        type: 'InvitationSent';
+        vendorId: string;
+        email: string;
+        firstName: string;
+        lastName: string;
+        businessName: string | null;
+        customerNumber: string | null;
+        expiresAt: string;
+      }
+    | { type: 'InvitationResent'; expiresAt: string }
+    | { type: 'InvitationAcceptanceDeferred'; customerCompanyId: string }
+    | { type: 'InvitationAccepted'; customerCompanyId: string; acceptedAt: string }
+    | { type: 'InvitationCancelled' }
+    | { type: 'InvitationExpired'; expiredAt: string }
+  );
+
+/** An event a projection cannot apply; it is retried, then parked. */
+export class ProjectionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProjectionError';
+  }
+}
+
+/**
+ * The invitation an event belongs to, or undefined when the projections do not
+ * read it: another type, or a stream other than the invitation's own
+ * (`invitation-<id>`; guard and index streams may share the prefix).
+ */
+export function invitationIdOf(e: RecordedEvent): string | undefined {
+  if (!e.streamName.startsWith(STREAM_PREFIX)) return undefined;
+  if (!(INVITATION_EVENT_TYPES as readonly string[]).includes(e.type)) return undefined;
+  const fromStream = e.streamName.slice(STREAM_PREFIX.length);
+  const fromData = e.data.invitationId;
+  if (fromData !== undefined && fromData !== fromStream) return undefined;
+  return fromStream || undefined;
+}
+
+/** Validates a recorded invitation event; throws ProjectionError when its data is unusable. */
+export function toInvitationEvent(e: RecordedEvent): InvitationEvent {
+  const invitationId = invitationIdOf(e);
+  if (!invitationId)
+    throw new ProjectionError(`${e.type} on ${e.streamName} is not an invitation event`);
+  const d = e.data;
+  const envelope: Envelope = {
+    invitationId,
+    streamName: e.streamName,
+    eventId: e.eventId,
+    position: e.position,
+    occurredAt: timestamp(e.metadata?.occurredAt, 'metadata.occurredAt'),
+  };
+  switch (e.type as InvitationEventType) {
+    case 'InvitationSent':
+      return {
+        ...envelope,
+        type: 'InvitationSent',
+        vendorId: text(d.vendorId, 'vendorId'),
+        email: text(d.email, 'email').toLowerCase(),
+        firstName: text(d.firstName, 'firstName'),
+        lastName: text(d.lastName, 'lastName'),
+        businessName: optionalText(d.businessName, 'businessName'),
+        customerNumber: optionalText(d.customerNumber, 'customerNumber'),
+        expiresAt: timestamp(d.expiresAt, 'expiresAt'),
+      };
+    case 'InvitationResent':
+      return {
+        ...envelope,
+        type: 'InvitationResent',
+        expiresAt: timestamp(d.expiresAt, 'expiresAt'),
+      };
+    case 'InvitationAcceptanceDeferred':
+      return {
+        ...envelope,
+        type: 'InvitationAcceptanceDeferred',
+        customerCompanyId: text(d.customerCompanyId, 'customerCompanyId'),
+      };
+    case 'InvitationAccepted':
+      return {
+        ...envelope,
+        type: 'InvitationAccepted',
+        customerCompanyId: text(d.customerCompanyId, 'customerCompanyId'),
+        acceptedAt: timestamp(d.acceptedAt, 'acceptedAt'),
+      };
+    case 'InvitationCancelled':
+      return { ...envelope, type: 'InvitationCancelled' };
+    case 'InvitationExpired':
+      return {
+        ...envelope,
+        type: 'InvitationExpired',
+        expiredAt: timestamp(d.expiredAt, 'expiredAt'),
+      };
+  }
+}
+
+function text(v: unknown, field: string): string {
+  if (typeof v !== 'string' || v === '')
+    throw new ProjectionError(`${field} must be a non-empty string`);
+  return v;
+}
+
+function optionalText(v: unknown, field: string): string | null {
+  return v === undefined || v === null ? null : text(v, field);
+}
+
+function timestamp(v: unknown, field: string): string {
+  const t = typeof v === 'string' ? Date.parse(v) : NaN;
+  if (Number.isNaN(t)) throw new ProjectionError(`${field} must be an ISO-8601 timestamp`);
+  return new Date(t).toISOString();
+}

@@ -1,0 +1,27 @@
+import { EventEmitter } from 'node:events';
+
+/** In-process news of projection commits, so waiting readers wake at once instead of polling. */
+export class ProjectionProgress {
+  private readonly emitter = new EventEmitter();
+
+  constructor() {
+    this.emitter.setMaxListeners(0);
+  }
+
+  committed(projection: string, version: number, position: bigint): void {
+    this.emitter.emit('committed', { projection, version, position });
+  }
+
+  /** Resolves on the next commit, or after `ms` (a fallback for a projector in another process). */
+  next(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.emitter.off('committed', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.emitter.on('committed', done);
+    });
+  }
+}

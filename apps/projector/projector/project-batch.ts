@@ -1,0 +1,134 @@
+import type { RecordedEvent } from '../../../libs/event-store';
+import type { Checkpoint } from '../../../libs/read-store/coordination.port';
+import type {
+  ParkedEvent,
+  ProjectionStore,
+  ProjectionTarget,
+} from '../../../libs/read-store/read-models.port';
+import { invitationIdOf, toInvitationEvent } from '../invitation-events';
+import type { Projection } from './projection';
+import { ReadModelUnavailableError, UnitOfWork } from './unit-of-work';
+
+export interface RetryPolicy {
+  /** Tries per event before it is parked. */
+  attempts: number;
+  /** Delay before the first retry; doubles on each further one. */
+  backoffMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, backoffMs: 100 };
+
+export interface BatchContext {
+  store: ProjectionStore;
+  projection: Projection;
+  target: ProjectionTarget;
+  retry?: RetryPolicy;
+  signal?: AbortSignal;
+  log?: (message: string) => void;
+}
+
+export const SKIPPED_STREAM_ERROR = 'an earlier event of this stream is parked';
+
+/**
+ * Projects one batch and commits its rows, parked events and checkpoint
+ * together. An event that keeps failing is parked and its stream skipped (its
+ * later events are parked too, in order) so other streams go on.
+ */
+export async function projectBatch(
+  ctx: BatchContext,
+  recorded: RecordedEvent[],
+  checkpoint: Checkpoint,
+): Promise<Checkpoint> {
+  const { store, target, projection } = ctx;
+  const events = recorded.filter((e) => invitationIdOf(e) !== undefined);
+  const rows = new UnitOfWork(store, target);
+  const skipped = await store.streamsWithParkedEvents(target, [
+    ...new Set(events.map((e) => e.streamName)),
+  ]);
+  await projection.prefetch([...new Set(events.map((e) => invitationIdOf(e)!))], rows);
+
+  const park: ParkedEvent[] = [];
+  let lastEventAt: string | undefined;
+  for (const event of events) {
+    if (skipped.has(event.streamName)) {
+      park.push(parked(event, SKIPPED_STREAM_ERROR, 0));
+      continue;
+    }
+    const failure = await applyWithRetry(ctx, event, rows);
+    if (failure) {
+      park.push(parked(event, failure.error, failure.attempts));
+      skipped.add(event.streamName);
+      ctx.log?.(
+        `projection ${projection.name}: parked ${event.type} at ${event.position} on ${event.streamName}: ${failure.error}`,
+      );
+    }
+    lastEventAt = validTime(event.metadata?.occurredAt) ?? lastEventAt;
+  }
+
+  const position = recorded[recorded.length - 1].position;
+  const version = await store.commit({
+    target,
+    ...rows.changes(),
+    park,
+    checkpoint: { position, expectedVersion: checkpoint.version, lastEventAt },
+  });
+  return { position, version: version! };
+}
+
+/** Applies one event, retrying with backoff; returns the failure once the tries are spent. */
+export async function applyWithRetry(
+  ctx: Pick<BatchContext, 'projection' | 'retry' | 'signal'>,
+  event: RecordedEvent,
+  rows: UnitOfWork,
+): Promise<{ error: string; attempts: number } | undefined> {
+  const { attempts, backoffMs } = ctx.retry ?? DEFAULT_RETRY;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ctx.projection.apply(toInvitationEvent(event), rows);
+      rows.keep();
+      return undefined;
+    } catch (error) {
+      rows.discard();
+      if (error instanceof ReadModelUnavailableError) throw error;
+      if (attempt >= attempts) return { error: describe(error), attempts: attempt };
+      await delay(backoffMs * 2 ** (attempt - 1), ctx.signal);
+    }
+  }
+}
+
+function parked(event: RecordedEvent, error: string, attempts: number): ParkedEvent {
+  return {
+    position: event.position,
+    streamName: event.streamName,
+    eventId: event.eventId,
+    eventType: event.type,
+    error,
+    attempts,
+    parkedAt: new Date().toISOString(),
+  };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function validTime(value: unknown): string | undefined {
+  const t = typeof value === 'string' ? Date.parse(value) : NaN;
+  return Number.isNaN(t) ? undefined : new Date(t).toISOString();
+}
+
+/** Waits `ms`, or rejects as soon as `signal` aborts (the batch is then abandoned). */
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new Error('aborted'));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new Error('aborted'));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,17 @@
+import type { InvitationEvent } from '../invitation-events';
+import type { UnitOfWork } from './unit-of-work';
+
+/**
+ * One projection: how an event changes its rows. The row logic itself lives
+ * in pure `evolve` functions; this only says which rows an event touches.
+ */
+export interface Projection {
+  /** Also the name of its checkpoint, lease and read-model versions. */
+  name: string;
+  /** Loads in bulk the rows a batch about these invitations will read. */
+  prefetch(invitationIds: string[], rows: UnitOfWork): Promise<void>;
+  /** Applies one event; a throw has it retried, then parked. */
+  apply(event: InvitationEvent, rows: UnitOfWork): Promise<void>;
+  /** For a replay of the invitation's stream: forget the rows only that stream writes. */
+  forget(invitationId: string, rows: UnitOfWork): void;
+}

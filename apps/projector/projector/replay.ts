@@ -1,0 +1,100 @@
+import type { EventStore } from '../../../libs/event-store';
+import type { ProjectionStore, ProjectionTarget } from '../../../libs/read-store/read-models.port';
+import { invitationIdOf } from '../invitation-events';
+import { applyWithRetry } from './project-batch';
+import type { Projection } from './projection';
+import { UnitOfWork } from './unit-of-work';
+
+export interface ReplayDeps {
+  eventStore: EventStore;
+  store: ProjectionStore;
+  projection: Projection;
+}
+
+export interface StreamReplay {
+  stream: string;
+  /** Events re-applied (0: nothing of this projection on the stream yet). */
+  events: number;
+  /** Parked events that are now applied and removed. */
+  unparked: number;
+  /** Why the stream could not be replayed; nothing was written then. */
+  failed?: string;
+}
+
+const ROUNDS = 5;
+
+/**
+ * Re-projects one invitation stream into the projection's active version:
+ * the rows only this stream writes are recomputed from its whole history up
+ * to the checkpoint, shared rows get its events again (their position guard
+ * keeps them from going back), and its parked events are removed, all in one
+ * commit. The live worker goes on with the stream once none of its events is
+ * parked; if it parked a newer one meanwhile, the replay goes round again.
+ */
+export async function replayStream(deps: ReplayDeps, stream: string): Promise<StreamReplay> {
+  const { eventStore, store, projection } = deps;
+  const version = await store.ensureProjection(projection.name);
+  const target: ProjectionTarget = { projection: projection.name, version };
+  const result: StreamReplay = { stream, events: 0, unparked: 0 };
+  for (let round = 0; round < ROUNDS; round++) {
+    const checkpoint = await store.loadCheckpoint(target);
+    const history = (await eventStore.readStream(stream)).filter(
+      (e) => e.position <= checkpoint.position && invitationIdOf(e) !== undefined,
+    );
+    const parked = (await store.listParked(target)).filter(
+      (p) => p.streamName === stream && p.position <= checkpoint.position,
+    );
+    const rows = new UnitOfWork(store, target);
+    for (const id of new Set(history.map((e) => invitationIdOf(e)!))) projection.forget(id, rows);
+    for (const event of history) {
+      const failure = await applyWithRetry(
+        { projection, retry: { attempts: 1, backoffMs: 0 } },
+        event,
+        rows,
+      );
+      if (failure) {
+        const entry = parked.find((p) => p.position === event.position);
+        if (entry) {
+          const again = { ...entry, error: failure.error, attempts: entry.attempts + 1 };
+          await store.commit({ target, park: [again] });
+        }
+        return { ...result, failed: `${event.type} at ${event.position}: ${failure.error}` };
+      }
+    }
+    await store.commit({ target, ...rows.changes(), unpark: parked.map((p) => p.position) });
+    result.events = history.length;
+    result.unparked += parked.length;
+    const left = await store.streamsWithParkedEvents(target, [stream]);
+    if (left.size === 0) return result;
+  }
+  return { ...result, failed: 'events of the stream kept being parked; replay it again' };
+}
+
+/** The invitation streams with an event in `[from, to]`, in order of first appearance. */
+export async function streamsBetween(
+  eventStore: EventStore,
+  from: bigint,
+  to: bigint,
+  pageSize = 1000,
+): Promise<string[]> {
+  const streams = new Set<string>();
+  let after = from > 0n ? from - 1n : 0n;
+  while (after < to) {
+    const page = await eventStore.readAll({ after, maxCount: pageSize });
+    if (page.length === 0) break;
+    for (const e of page) {
+      if (e.position > to) return [...streams];
+      if (invitationIdOf(e) !== undefined) streams.add(e.streamName);
+    }
+    after = page[page.length - 1].position;
+  }
+  return [...streams];
+}
+
+/** Streams with parked events in the projection's active version, oldest first. */
+export async function parkedStreams(store: ProjectionStore, projection: string): Promise<string[]> {
+  const version = await store.activeVersion(projection);
+  if (version === undefined) return [];
+  const parked = await store.listParked({ projection, version });
+  return [...new Set(parked.map((p) => p.streamName))];
+}
