@@ -1,0 +1,61 @@
+import { Body, Controller, HttpCode, Inject, Param, Post, Res, UseGuards } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/auth.guard';
+import type { Principal } from '../../../libs/auth/principal';
+import { EVENT_STORE, type EventStore } from '../../../libs/event-store';
+import {
+  handleCommand,
+  type CommandContext,
+} from '../../../libs/platform/command-handling/command-handler';
+import { RequestContext } from '../../../libs/platform/http/command-context';
+import { VendorOnly } from '../http/account-type.guard';
+import { setEventPosition } from '../http/event-position';
+import { invitationIdParam } from '../http/invitation-id';
+import { invitationDecider } from '../invitation/decide';
+import { invitationStream } from '../invitation/invitation.events';
+import { CancelInvitationRequest, CancelInvitationResponse } from './cancel-invitation.dto';
+
+@ApiTags('invitations')
+@ApiBearerAuth()
+@Controller('invitations')
+@UseGuards(AuthGuard, VendorOnly)
+export class CancelInvitationController {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  /** Cancelling again answers 200 and records nothing. */
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOkResponse({ type: CancelInvitationResponse })
+  @ApiConflictResponse({ description: '`invitation_already_accepted`' })
+  @ApiNotFoundResponse({ description: '`invitation_not_found`' })
+  async cancel(
+    @CurrentPrincipal() vendor: Principal,
+    @Param('id') rawId: string,
+    @Body() body: CancelInvitationRequest = {},
+    @RequestContext() context: CommandContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CancelInvitationResponse> {
+    const stream = invitationStream(invitationIdParam(rawId, 'invitation_not_found'));
+    const { position } = await handleCommand(
+      this.store,
+      invitationDecider,
+      stream,
+      {
+        type: 'CancelInvitation',
+        vendorId: vendor.companyId,
+        cancelledBy: vendor.userId,
+        reason: body?.reason,
+      },
+      context,
+    );
+    await setEventPosition(reply, this.store, stream, position);
+    return { status: 'cancelled' };
+  }
+}

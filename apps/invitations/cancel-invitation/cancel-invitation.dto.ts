@@ -1,0 +1,17 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { trim } from '../http/dto-transforms';
+
+export class CancelInvitationRequest {
+  @ApiPropertyOptional({ maxLength: 500, example: 'Sent to the wrong address' })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
+}
+
+export class CancelInvitationResponse {
+  @ApiProperty({ enum: ['cancelled'] }) status!: 'cancelled';
+}

@@ -1,0 +1,42 @@
+import type { RecordedEvent } from '../../../libs/event-store';
+import { invitationStreamPrefix } from '../invitation/invitation.events';
+
+/**
+ * Pending invitations and when they expire, folded from the event store in
+ * global order. Sent and resent set the expiry; accepted, cancelled and
+ * expired remove the invitation.
+ */
+export class PendingExpiries {
+  private readonly expiries = new Map<string, number>();
+  /** Last event folded in. */
+  position = 0n;
+
+  apply(events: RecordedEvent[]): void {
+    for (const e of events) {
+      this.position = e.position;
+      if (!e.streamName.startsWith(invitationStreamPrefix)) continue;
+      const id = e.streamName.slice(invitationStreamPrefix.length);
+      switch (e.type) {
+        case 'InvitationSent':
+        case 'InvitationResent':
+          this.expiries.set(id, Date.parse(String(e.data.expiresAt)));
+          break;
+        case 'InvitationAccepted':
+        case 'InvitationCancelled':
+        case 'InvitationExpired':
+          this.expiries.delete(id);
+          break;
+      }
+    }
+  }
+
+  /** Invitations whose expiry is at or before `now`. */
+  due(now: Date): string[] {
+    const t = now.getTime();
+    return [...this.expiries].filter(([, expiresAt]) => expiresAt <= t).map(([id]) => id);
+  }
+
+  get size(): number {
+    return this.expiries.size;
+  }
+}

@@ -1,0 +1,59 @@
+import type { RecordedEvent } from '../../../libs/event-store';
+import {
+  acceptedBy,
+  after,
+  cancelled,
+  EXPIRES_AT,
+  expired,
+  resent,
+  sent,
+} from '../invitation/invitation.given';
+import type { InvitationEvent } from '../invitation/invitation.events';
+import { PendingExpiries } from './pending-expiries';
+
+let position = 0n;
+const recorded = (e: InvitationEvent, streamName = 'invitation-inv-1'): RecordedEvent => ({
+  ...e,
+  streamName,
+  revision: 0,
+  position: ++position,
+  eventId: `e${position}`,
+  metadata: { correlationId: 'c', causationId: 'c', actor: 'a', occurredAt: EXPIRES_AT },
+});
+const fold = (...events: RecordedEvent[]) => {
+  const index = new PendingExpiries();
+  index.apply(events);
+  return index;
+};
+
+describe('pending expiries', () => {
+  describe('when an invitation is pending', () => {
+    it('is due from its expiry on', () => {
+      const index = fold(recorded(sent));
+      expect(index.due(after(EXPIRES_AT, -1))).toEqual([]);
+      expect(index.due(new Date(EXPIRES_AT))).toEqual(['inv-1']);
+      expect(index.position).toBe(position);
+    });
+
+    it('follows a resend to its new expiry', () => {
+      const index = fold(recorded(sent), recorded(resent('2026-12-30T00:00:00.000Z')));
+      expect(index.due(after(EXPIRES_AT, 1))).toEqual([]);
+    });
+  });
+
+  describe('when it is accepted, cancelled or expired', () => {
+    it('is no longer tracked', () => {
+      expect(fold(recorded(sent), recorded(acceptedBy())).size).toBe(0);
+      expect(fold(recorded(sent), recorded(cancelled)).size).toBe(0);
+      expect(fold(recorded(sent), recorded(expired)).size).toBe(0);
+    });
+  });
+
+  describe('when events belong to other streams', () => {
+    it('ignores them but moves its position', () => {
+      const index = fold(recorded(sent, 'invitation_slot-abc'));
+      expect(index.size).toBe(0);
+      expect(index.position).toBe(position);
+    });
+  });
+});

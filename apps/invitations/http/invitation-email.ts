@@ -1,0 +1,30 @@
+import type { MailMessage } from '../../../libs/platform/mail/mailer';
+
+/** The link the front end serves; it posts the token to the accept route. A GET on it changes nothing. */
+export function acceptUrl(publicUrl: string, invitationId: string, token: string): string {
+  return `${publicUrl}/invitations/${invitationId}/accept?token=${encodeURIComponent(token)}`;
+}
+
+/** The invitation email; its body carries the token, so it is never logged. */
+export function invitationEmail(
+  to: { email: string; firstName: string; businessName?: string },
+  link: string,
+  expiresAt: string,
+): MailMessage {
+  const business = to.businessName ? ` for ${to.businessName}` : '';
+  return {
+    to: to.email,
+    subject: 'You are invited to connect with a vendor',
+    text: [
+      `Hello ${to.firstName},`,
+      '',
+      `A vendor invites you to connect your customer account${business}.`,
+      'Log in (or register) as a customer and accept the invitation here:',
+      '',
+      link,
+      '',
+      `The invitation is valid until ${expiresAt}. If you did not expect it, you can ignore this email.`,
+      '',
+    ].join('\n'),
+  };
+}

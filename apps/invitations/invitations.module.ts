@@ -1,0 +1,53 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { Infrastructure } from '../../libs/platform/infrastructure/infrastructure';
+import { InfrastructureModule } from '../../libs/platform/infrastructure/infrastructure.module';
+import { OpsEndpointsModule } from '../../libs/platform/observability/ops-endpoints.module';
+import { AcceptInvitationController } from './accept-invitation/accept-invitation.controller';
+import { CancelInvitationController } from './cancel-invitation/cancel-invitation.controller';
+import { GetInvitationController } from './get-invitation/get-invitation.controller';
+import { CustomerOnly, VendorOnly } from './http/account-type.guard';
+import { invitationDepsProvider } from './http/invitation-deps.provider';
+import { OnEmailVerifiedController } from './on-email-verified/on-email-verified.controller';
+import { InvitationRateLimiter } from './rate-limit/invitation-rate-limiter';
+import { ResendInvitationController } from './resend-invitation/resend-invitation.controller';
+import { SendInvitationController } from './send-invitation/send-invitation.controller';
+
+/**
+ * The invitation service's HTTP routes and its EmailVerified handler, plus
+ * /health, /ready (event store and broker answer) and /metrics. The forwarder
+ * and the expiry scheduler are started beside it by `startInvitations`.
+ */
+@Module({})
+export class InvitationsModule {
+  static register(infra: Infrastructure): DynamicModule {
+    return {
+      module: InvitationsModule,
+      imports: [
+        InfrastructureModule.forRoot(infra),
+        OpsEndpointsModule.register({
+          eventStore: () => infra.eventStore.headPosition(),
+          broker: async () => {
+            if (!infra.broker.isHealthy()) throw new Error('broker not connected');
+          },
+        }),
+      ],
+      controllers: [
+        SendInvitationController,
+        GetInvitationController,
+        ResendInvitationController,
+        CancelInvitationController,
+        AcceptInvitationController,
+        OnEmailVerifiedController,
+      ],
+      providers: [
+        invitationDepsProvider,
+        VendorOnly,
+        CustomerOnly,
+        {
+          provide: InvitationRateLimiter,
+          useValue: new InvitationRateLimiter(infra.config.rateLimit.invitationsPerMinute),
+        },
+      ],
+    };
+  }
+}

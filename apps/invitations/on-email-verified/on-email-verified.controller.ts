@@ -1,0 +1,33 @@
+import { Controller, Inject } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import {
+  IntegrationEventTypes,
+  type CloudEvent,
+  type EmailVerifiedV1,
+} from '../../../libs/contracts';
+import { EVENT_STORE, type EventStore } from '../../../libs/event-store';
+import { completeDeferredAcceptances } from './complete-deferred-acceptances';
+
+/**
+ * identity's EmailVerified, from the queue `invitations.identity.email-verified.v1`
+ * (validated by the transport before it gets here). At-least-once delivery is
+ * fine: handling the same event twice records nothing the second time.
+ */
+@Controller()
+export class OnEmailVerifiedController {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  @EventPattern(IntegrationEventTypes.emailVerified)
+  async handle(@Payload() event: CloudEvent<EmailVerifiedV1>): Promise<void> {
+    await completeDeferredAcceptances(
+      this.store,
+      { userId: event.data.userId, verifiedAt: event.data.verifiedAt },
+      {
+        correlationId: event.correlationid ?? event.id,
+        causationId: event.id,
+        actor: 'service:invitations',
+        now: new Date(),
+      },
+    );
+  }
+}

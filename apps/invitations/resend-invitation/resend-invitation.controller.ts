@@ -1,0 +1,65 @@
+import { Body, Controller, HttpCode, Inject, Param, Post, Res, UseGuards } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/auth.guard';
+import type { Principal } from '../../../libs/auth/principal';
+import type { CommandContext } from '../../../libs/platform/command-handling/command-handler';
+import { RequestContext } from '../../../libs/platform/http/command-context';
+import { VendorOnly } from '../http/account-type.guard';
+import { setEventPosition } from '../http/event-position';
+import type { InvitationDeps } from '../http/invitation-deps';
+import { INVITATION_DEPS } from '../http/invitation-deps.provider';
+import { invitationIdParam } from '../http/invitation-id';
+import { invitationStream } from '../invitation/invitation.events';
+import { InvitationRateLimiter } from '../rate-limit/invitation-rate-limiter';
+import { ResendInvitationRequest, ResendInvitationResponse } from './resend-invitation.dto';
+import { resendInvitation } from './resend-invitation';
+
+@ApiTags('invitations')
+@ApiBearerAuth()
+@Controller('invitations')
+@UseGuards(AuthGuard, VendorOnly)
+export class ResendInvitationController {
+  constructor(
+    @Inject(INVITATION_DEPS) private readonly deps: InvitationDeps,
+    @Inject(InvitationRateLimiter) private readonly rateLimiter: InvitationRateLimiter,
+  ) {}
+
+  @Post(':id/resend')
+  @HttpCode(200)
+  @ApiOkResponse({
+    type: ResendInvitationResponse,
+    description: 'A new link is emailed; older links stop working.',
+  })
+  @ApiConflictResponse({
+    description: '`invitation_not_resendable`, or `invitation_already_pending`',
+  })
+  @ApiNotFoundResponse({ description: '`invitation_not_found`' })
+  @ApiTooManyRequestsResponse({ description: '`rate_limited`' })
+  async resend(
+    @CurrentPrincipal() vendor: Principal,
+    @Param('id') rawId: string,
+    @Body() body: ResendInvitationRequest = {},
+    @RequestContext() context: CommandContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ResendInvitationResponse> {
+    const id = invitationIdParam(rawId, 'invitation_not_found');
+    this.rateLimiter.take(vendor.companyId);
+    const { response, position } = await resendInvitation(
+      this.deps,
+      vendor,
+      id,
+      body?.expiresInDays,
+      context,
+    );
+    await setEventPosition(reply, this.deps.store, invitationStream(id), position);
+    return response;
+  }
+}

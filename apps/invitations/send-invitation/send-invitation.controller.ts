@@ -1,0 +1,61 @@
+import { Body, Controller, HttpCode, Inject, Post, Res, UseGuards } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/auth.guard';
+import type { Principal } from '../../../libs/auth/principal';
+import type { CommandContext } from '../../../libs/platform/command-handling/command-handler';
+import { RequestContext } from '../../../libs/platform/http/command-context';
+import { VendorOnly } from '../http/account-type.guard';
+import { setEventPosition } from '../http/event-position';
+import { INVITATION_DEPS } from '../http/invitation-deps.provider';
+import type { InvitationDeps } from '../http/invitation-deps';
+import { invitationStream } from '../invitation/invitation.events';
+import { InvitationRateLimiter } from '../rate-limit/invitation-rate-limiter';
+import { SendInvitationRequest, SendInvitationResponse } from './send-invitation.dto';
+import { sendInvitation } from './send-invitation';
+
+@ApiTags('invitations')
+@ApiBearerAuth()
+@Controller('invitations')
+@UseGuards(AuthGuard, VendorOnly)
+export class SendInvitationController {
+  constructor(
+    @Inject(INVITATION_DEPS) private readonly deps: InvitationDeps,
+    @Inject(InvitationRateLimiter) private readonly rateLimiter: InvitationRateLimiter,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiCreatedResponse({
+    type: SendInvitationResponse,
+    description: 'Sent; the email carries the accept link.',
+  })
+  @ApiConflictResponse({ description: '`invitation_already_pending` (with `invitationId`)' })
+  @ApiForbiddenResponse({ description: '`wrong_account_type`' })
+  @ApiBadRequestResponse({ description: '`validation_failed`' })
+  @ApiTooManyRequestsResponse({ description: '`rate_limited`' })
+  async send(
+    @CurrentPrincipal() vendor: Principal,
+    @Body() body: SendInvitationRequest,
+    @RequestContext() context: CommandContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SendInvitationResponse> {
+    this.rateLimiter.take(vendor.companyId);
+    const { response, position } = await sendInvitation(this.deps, vendor, body, context);
+    await setEventPosition(
+      reply,
+      this.deps.store,
+      invitationStream(response.invitationId),
+      position,
+    );
+    return response;
+  }
+}

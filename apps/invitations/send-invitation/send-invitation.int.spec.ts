@@ -1,0 +1,187 @@
+import { hashToken } from '../invitation/invitation-token';
+import {
+  startInvitationsTestApp,
+  testUser,
+  tokenOf,
+  type InvitationsTestApp,
+} from '../testing/invitations-test-app';
+
+describe('POST /invitations', () => {
+  let t: InvitationsTestApp;
+  const vendor = testUser('vendor');
+
+  beforeAll(async () => {
+    t = await startInvitationsTestApp();
+  });
+  afterAll(() => t.close());
+
+  describe('when a vendor invites a new email', () => {
+    it('answers 201 with the accept link and records only the token hash', async () => {
+      const reply = await t.call('POST', '/invitations', {
+        as: vendor,
+        body: {
+          email: ' New.Customer@Example.COM ',
+          firstName: 'Ann',
+          lastName: 'Lee',
+          customerNumber: 'C-1',
+        },
+      });
+      expect(reply.status).toBe(201);
+      const { invitationId, acceptUrl } = reply.body as Record<string, string>;
+      expect(reply.body).toEqual({
+        invitationId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        status: 'pending',
+        email: 'new.customer@example.com',
+        expiresAt: expect.any(String),
+        acceptUrl: expect.stringMatching(
+          new RegExp(
+            `^https://app\\.example\\.test/invitations/${invitationId}/accept\\?token=[\\w-]{43}$`,
+          ),
+        ),
+      });
+      const days = (Date.parse(reply.body.expiresAt as string) - Date.now()) / 86_400_000;
+      expect(days).toBeGreaterThan(6.99);
+      expect(days).toBeLessThanOrEqual(7);
+
+      const [sent] = await t.infra.eventStore.readStream(`invitation-${invitationId}`);
+      expect(reply.headers.get('x-event-position')).toBe(sent.position.toString());
+      expect(sent.data).toMatchObject({
+        vendorId: vendor.companyId,
+        invitedBy: vendor.userId,
+        email: 'new.customer@example.com',
+        customerNumber: 'C-1',
+        tokenHash: hashToken(tokenOf(acceptUrl)),
+      });
+      const everything = JSON.stringify(
+        await t.infra.eventStore.readAll({ after: 0n, maxCount: 1000 }),
+        (_k, v) => (typeof v === 'bigint' ? v.toString() : v),
+      );
+      expect(everything).not.toContain(tokenOf(acceptUrl));
+    });
+
+    it('emails the accept link to the invited address', async () => {
+      const { acceptUrl } = await t.invite(vendor, { email: 'mail@example.com', expiresInDays: 1 });
+      const mail = t.infra.mails.find((m) => m.to === 'mail@example.com');
+      expect(mail?.text).toContain(acceptUrl);
+    });
+  });
+
+  describe('when a pending invitation exists for the same vendor and email', () => {
+    it('refuses with invitation_already_pending naming it, and records nothing', async () => {
+      const first = await t.invite(vendor, { email: 'twice@example.com' });
+      const head = await t.infra.eventStore.headPosition();
+      const reply = await t.call('POST', '/invitations', {
+        as: vendor,
+        body: { email: 'TWICE@example.com', firstName: 'A', lastName: 'B' },
+      });
+      expect(reply.status).toBe(409);
+      expect(reply.body).toMatchObject({
+        code: 'invitation_already_pending',
+        invitationId: first.invitationId,
+      });
+      expect(reply.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      expect(await t.infra.eventStore.headPosition()).toBe(head);
+    });
+
+    it('lets another vendor invite the same email', async () => {
+      await t.invite(vendor, { email: 'shared@example.com' });
+      await expect(
+        t.invite(testUser('vendor'), { email: 'shared@example.com' }),
+      ).resolves.toBeDefined();
+    });
+
+    it('lets the vendor invite again once the first is cancelled', async () => {
+      const first = await t.invite(vendor, { email: 'again@example.com' });
+      expect(
+        (await t.call('POST', `/invitations/${first.invitationId}/cancel`, { as: vendor })).status,
+      ).toBe(200);
+      await expect(t.invite(vendor, { email: 'again@example.com' })).resolves.toBeDefined();
+    });
+  });
+
+  describe('when two sends for the same email race', () => {
+    it('creates one and refuses the other', async () => {
+      const racer = testUser('vendor');
+      const body = { email: 'race@example.com', firstName: 'R', lastName: 'C' };
+      const replies = await Promise.all([
+        t.call('POST', '/invitations', { as: racer, body }),
+        t.call('POST', '/invitations', { as: racer, body }),
+      ]);
+      expect(replies.map((r) => r.status).sort()).toEqual([201, 409]);
+      const created = replies.find((r) => r.status === 201)!.body;
+      expect(replies.find((r) => r.status === 409)!.body).toMatchObject({
+        code: 'invitation_already_pending',
+        invitationId: created.invitationId,
+      });
+    });
+  });
+
+  describe('when the request is not acceptable', () => {
+    it.each([
+      [{ email: 'not-an-email', firstName: 'A', lastName: 'B' }, 'email'],
+      [{ email: 'a@example.com', firstName: '', lastName: 'B' }, 'firstName'],
+      [
+        { email: 'a@example.com', firstName: 'A', lastName: 'B', expiresInDays: 0 },
+        'expiresInDays',
+      ],
+      [
+        { email: 'a@example.com', firstName: 'A', lastName: 'B', expiresInDays: 31 },
+        'expiresInDays',
+      ],
+      [{ email: 'a@example.com', firstName: 'A', lastName: 'B', role: 'admin' }, 'role'],
+    ])('refuses %j with validation_failed naming %s', async (body, field) => {
+      const head = await t.infra.eventStore.headPosition();
+      const reply = await t.call('POST', '/invitations', { as: vendor, body });
+      expect(reply.status).toBe(400);
+      expect(reply.body).toMatchObject({ code: 'validation_failed' });
+      expect((reply.body.errors as Array<{ field: string }>).map((e) => e.field)).toContain(field);
+      expect(await t.infra.eventStore.headPosition()).toBe(head);
+    });
+
+    it('refuses a customer with wrong_account_type', async () => {
+      const reply = await t.call('POST', '/invitations', {
+        as: testUser('customer'),
+        body: { email: 'a@example.com', firstName: 'A', lastName: 'B' },
+      });
+      expect(reply.status).toBe(403);
+      expect(reply.body.code).toBe('wrong_account_type');
+    });
+
+    it('refuses a caller without a token', async () => {
+      const reply = await t.call('POST', '/invitations', { body: { email: 'a@example.com' } });
+      expect(reply.status).toBe(401);
+    });
+  });
+});
+
+describe('POST /invitations rate limit', () => {
+  let t: InvitationsTestApp;
+  beforeAll(async () => {
+    t = await startInvitationsTestApp({ env: { INVITATIONS_RATE_LIMIT_PER_MINUTE: '2' } });
+  });
+  afterAll(() => t.close());
+
+  describe('when a vendor company sends more than its limit in a minute', () => {
+    it('refuses the rest with 429 rate_limited, counting resends too', async () => {
+      const vendor = testUser('vendor');
+      const { invitationId } = await t.invite(vendor, { email: 'one@example.com' });
+      expect(
+        (await t.call('POST', `/invitations/${invitationId}/resend`, { as: vendor })).status,
+      ).toBe(200);
+      const head = await t.infra.eventStore.headPosition();
+      const reply = await t.call('POST', '/invitations', {
+        as: vendor,
+        body: { email: 'three@example.com', firstName: 'A', lastName: 'B' },
+      });
+      expect(reply.status).toBe(429);
+      expect(reply.body).toMatchObject({ code: 'rate_limited', status: 429 });
+      expect(
+        (await t.call('POST', `/invitations/${invitationId}/resend`, { as: vendor })).status,
+      ).toBe(429);
+      expect(await t.infra.eventStore.headPosition()).toBe(head);
+      await expect(
+        t.invite(testUser('vendor'), { email: 'other@example.com' }),
+      ).resolves.toBeDefined();
+    });
+  });
+});

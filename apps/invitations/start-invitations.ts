@@ -1,0 +1,77 @@
+import { Logger, Module } from '@nestjs/common';
+import type { AddressInfo } from 'node:net';
+import { CloudEventsTransport, RethrowRpcErrors, startForwarder } from '../../libs/messaging';
+import { createHttpApp } from '../../libs/platform/http/create-http-app';
+import type { Infrastructure } from '../../libs/platform/infrastructure/infrastructure';
+import type { RunningService } from '../../libs/platform/infrastructure/run-services';
+import { createLogger } from '../../libs/platform/observability/logger';
+import {
+  createInvitationExpiry,
+  startExpiryScheduler,
+  type InvitationExpiry,
+} from './expire-invitations/invitation-expiry';
+import { InvitationsModule } from './invitations.module';
+import { toIntegrationEvent } from './publish-integration-events/to-integration-event';
+
+export const INVITATIONS_FORWARDER = 'invitations-forwarder';
+
+export interface RunningInvitations extends RunningService {
+  /** The scheduler's work, callable directly (tests, ops). */
+  expireDue: InvitationExpiry['expireDue'];
+}
+
+/**
+ * Starts the invitation service: HTTP on `port` (0: any free port), the
+ * EmailVerified consumer, the integration-event forwarder and the expiry
+ * scheduler (each background worker active on one instance at a time).
+ * Closing stops the workers, then the consumer and the server.
+ */
+export async function startInvitations(
+  infra: Infrastructure,
+  port = infra.config.ports.invitations,
+  options: { expiryIntervalMs?: number } = {},
+): Promise<RunningInvitations> {
+  @Module({ imports: [InvitationsModule.register(infra)] })
+  class InvitationsApp {}
+
+  const logger = createLogger('invitations', infra.config.logLevel);
+  const app = await createHttpApp(InvitationsApp, { title: 'invitations', logger });
+  const consumer = app.connectMicroservice(
+    { strategy: new CloudEventsTransport({ broker: infra.broker, service: 'invitations' }) },
+    { inheritAppConfig: false },
+  );
+  consumer.useGlobalFilters(new RethrowRpcErrors());
+  await app.startAllMicroservices();
+  await app.listen(port, '0.0.0.0');
+
+  const log = new Logger('invitations');
+  const leases = infra.readModels.coordination;
+  const forwarder = startForwarder({
+    name: INVITATIONS_FORWARDER,
+    store: infra.eventStore,
+    checkpoints: leases,
+    leases,
+    broker: infra.broker,
+    map: toIntegrationEvent,
+    onError: (error) =>
+      log.warn(`${INVITATIONS_FORWARDER} will retry: ${(error as Error).message}`),
+  });
+  const expiry = createInvitationExpiry(infra.eventStore);
+  const scheduler = startExpiryScheduler({
+    expiry,
+    leases,
+    intervalMs: options.expiryIntervalMs,
+    onError: (error) => log.warn(`expiry will retry: ${(error as Error).message}`),
+  });
+
+  const { port: actual } = app.getHttpServer().address() as AddressInfo;
+  return {
+    name: 'invitations',
+    url: `http://127.0.0.1:${actual}`,
+    expireDue: (now) => expiry.expireDue(now),
+    async close() {
+      await Promise.all([scheduler.stop(), forwarder.stop()]);
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { JwtVerifier } from '../auth/jwt-verifier';
+import { openEventStore } from '../event-store';
+import { openBroker } from '../messaging';
+import { loadConfig } from '../platform/config/config';
+import type { Infrastructure } from '../platform/infrastructure/infrastructure';
+import { openReadModels } from '../platform/infrastructure/read-model-connection';
+import type { MailMessage, Mailer } from '../platform/mail/mailer';
+
+export interface TestInfrastructure extends Infrastructure {
+  dir: string;
+  /** What the capturing mailer was asked to send (empty when a mailer was passed in). */
+  mails: MailMessage[];
+}
+
+/**
+ * An Infrastructure on the embedded adapters in a fresh temp directory:
+ * SQLite event store and read models, the in-process broker unless
+ * RABBITMQ_URL is given in `env`, and a mailer that keeps what it is sent.
+ * Closing removes the directory.
+ */
+export async function createTestInfrastructure(options: {
+  jwtVerifier: JwtVerifier;
+  env?: Record<string, string | undefined>;
+  mailer?: Mailer;
+}): Promise<TestInfrastructure> {
+  const dir = mkdtempSync(join(tmpdir(), 'infra-'));
+  const config = loadConfig({
+    DATA_DIR: dir,
+    PUBLIC_URL: 'https://app.example.test',
+    LOG_LEVEL: 'error',
+    ...options.env,
+  });
+  const eventStore = openEventStore(config.eventStoreUrl);
+  const readModels = await openReadModels(config.readModelUrl);
+  const broker = openBroker(config.rabbitmqUrl, { log: () => undefined });
+  const mails: MailMessage[] = [];
+  const mailer = options.mailer ?? {
+    send: async (m: MailMessage) => void mails.push(m),
+    close: () => undefined,
+  };
+  return {
+    dir,
+    mails,
+    config,
+    eventStore,
+    readModels,
+    broker,
+    mailer,
+    jwtVerifier: options.jwtVerifier,
+    warn: () => undefined,
+    async close() {
+      await broker.close();
+      mailer.close();
+      await readModels.close();
+      await eventStore.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
