@@ -32,7 +32,8 @@ export const SKIPPED_STREAM_ERROR = 'an earlier event of this stream is parked';
 /**
  * Projects one batch and commits its rows, parked events and checkpoint
  * together. An event that keeps failing is parked and its stream skipped (its
- * later events are parked too, in order) so other streams go on.
+ * later events are parked too, in order) so other streams go on. Events
+ * delivered again (duplicates, redelivery) leave rows as they are.
  */
 export async function projectBatch(
   ctx: BatchContext,
@@ -42,25 +43,29 @@ export async function projectBatch(
   const { store, target, projection } = ctx;
   const events = recorded.filter((e) => invitationIdOf(e) !== undefined);
   const rows = new UnitOfWork(store, target);
-  const skipped = await store.streamsWithParkedEvents(target, [
-    ...new Set(events.map((e) => e.streamName)),
-  ]);
+  const parkedAt = await parkedPositions(ctx, events);
   await projection.prefetch([...new Set(events.map((e) => invitationIdOf(e)!))], rows);
 
   const park: ParkedEvent[] = [];
+  const unpark: bigint[] = [];
   let lastEventAt: string | undefined;
   for (const event of events) {
-    if (skipped.has(event.streamName)) {
-      park.push(parked(event, SKIPPED_STREAM_ERROR, 0));
+    const parked = parkedAt.get(event.streamName) ?? new Set<bigint>();
+    parkedAt.set(event.streamName, parked);
+    if ([...parked].some((p) => p < event.position)) {
+      park.push(parkedEvent(event, SKIPPED_STREAM_ERROR, 0));
+      parked.add(event.position);
       continue;
     }
     const failure = await applyWithRetry(ctx, event, rows);
     if (failure) {
-      park.push(parked(event, failure.error, failure.attempts));
-      skipped.add(event.streamName);
+      park.push(parkedEvent(event, failure.error, failure.attempts));
+      parked.add(event.position);
       ctx.log?.(
         `projection ${projection.name}: parked ${event.type} at ${event.position} on ${event.streamName}: ${failure.error}`,
       );
+    } else if (parked.delete(event.position)) {
+      unpark.push(event.position); // a redelivered parked event that applies now
     }
     lastEventAt = validTime(event.metadata?.occurredAt) ?? lastEventAt;
   }
@@ -70,9 +75,30 @@ export async function projectBatch(
     target,
     ...rows.changes(),
     park,
+    unpark,
     checkpoint: { position, expectedVersion: checkpoint.version, lastEventAt },
   });
   return { position, version: version! };
+}
+
+/**
+ * Parked positions of the batch's streams. Usually none; the full list is
+ * read only when one of them has parked events, so a redelivered batch sees
+ * exactly which events came before which.
+ */
+async function parkedPositions(
+  ctx: BatchContext,
+  events: RecordedEvent[],
+): Promise<Map<string, Set<bigint>>> {
+  const streams = [...new Set(events.map((e) => e.streamName))];
+  const affected = await ctx.store.streamsWithParkedEvents(ctx.target, streams);
+  const positions = new Map<string, Set<bigint>>();
+  if (affected.size === 0) return positions;
+  for (const p of await ctx.store.listParked(ctx.target)) {
+    if (!affected.has(p.streamName)) continue;
+    positions.set(p.streamName, (positions.get(p.streamName) ?? new Set()).add(p.position));
+  }
+  return positions;
 }
 
 /** Applies one event, retrying with backoff; returns the failure once the tries are spent. */
@@ -96,7 +122,7 @@ export async function applyWithRetry(
   }
 }
 
-function parked(event: RecordedEvent, error: string, attempts: number): ParkedEvent {
+function parkedEvent(event: RecordedEvent, error: string, attempts: number): ParkedEvent {
   return {
     position: event.position,
     streamName: event.streamName,

@@ -1,0 +1,222 @@
+import { CheckpointConflictError } from '../../../libs/read-store/coordination.port';
+import { waitFor } from '../../../libs/testing/wait-for';
+import { invitationListProjection } from '../invitation-list/invitation-list.projection';
+import { appendTo, events } from '../testing/invitation-events';
+import { projectorFixture, type ProjectorFixture } from '../testing/projector-fixture';
+import { SKIPPED_STREAM_ERROR } from './project-batch';
+import type { Projection } from './projection';
+import { projectionStatuses } from './projection-status';
+import { PROJECTIONS } from './projections';
+import { startProjector, type Projector } from './projector';
+import { parkedStreams, replayStream } from './replay';
+import { runProjection } from './run-projection';
+
+describe('projector', () => {
+  let f: ProjectorFixture;
+  let projector: Projector | undefined;
+  beforeEach(() => {
+    f = projectorFixture();
+  });
+  afterEach(async () => {
+    await projector?.stop();
+    projector = undefined;
+    await f.close();
+  });
+  const start = (over: Partial<Parameters<typeof startProjector>[0]> = {}) =>
+    (projector = startProjector({
+      eventStore: f.eventStore,
+      store: f.readModels,
+      leases: f.leases,
+      leaseTtlMs: 600,
+      versionCheckMs: 50,
+      retry: { attempts: 3, backoffMs: 5 },
+      log: () => undefined,
+      ...over,
+    }));
+  const invitations = (vendorId = 'vendor-1') =>
+    f.readModels.listInvitations('invitations', { vendorId, limit: 100 });
+
+  describe('when invitations are recorded before and after it starts', () => {
+    it('catches up, then follows live, into both read models', async () => {
+      await appendTo(f.eventStore, 'i1', events.sent('i1', { customerNumber: 'C-1' }, 1));
+      await appendTo(f.eventStore, 'i1', events.accepted('i1', 'co-1', 5));
+      await f.eventStore.append('user-1', [events.sent('x')], 'any'); // not an invitation stream
+      start();
+      await f.caughtUp();
+      await appendTo(f.eventStore, 'i2', events.sent('i2', {}, 9));
+      await f.caughtUp();
+
+      expect((await invitations()).items.map((i) => [i.invitationId, i.status])).toEqual([
+        ['i2', 'pending'],
+        ['i1', 'accepted'],
+      ]);
+      const customers = await f.readModels.listRelationships('customer-relationships', {
+        vendorId: 'vendor-1',
+        limit: 10,
+      });
+      expect(customers.items).toEqual([
+        expect.objectContaining({
+          customerCompanyId: 'co-1',
+          status: 'active',
+          customerNumber: 'C-1',
+          invitationId: 'i1',
+        }),
+      ]);
+      const statuses = await projectionStatuses(f.readModels, f.eventStore, [
+        'invitations',
+        'customer-relationships',
+      ]);
+      expect(statuses).toEqual([
+        expect.objectContaining({
+          name: 'invitations',
+          position: '4',
+          lag: 0,
+          status: 'live',
+          lastEventAt: events.at(9),
+          parkedEvents: 0,
+        }),
+        expect.objectContaining({
+          name: 'customer-relationships',
+          position: '4',
+          lag: 0,
+          status: 'live',
+        }),
+      ]);
+    });
+  });
+
+  describe('when one event keeps failing', () => {
+    it('parks it after retries, parks the rest of its stream, goes on with others, and a replay fixes it', async () => {
+      let broken = true;
+      let tries = 0;
+      const flaky: Projection = {
+        ...invitationListProjection,
+        apply: async (event, rows) => {
+          if (broken && event.type === 'InvitationAccepted' && event.invitationId === 'bad') {
+            tries++;
+            throw new Error('cannot project this');
+          }
+          return invitationListProjection.apply(event, rows);
+        },
+      };
+      start({ projections: [flaky] });
+      await appendTo(
+        f.eventStore,
+        'bad',
+        events.sent('bad', {}, 1),
+        events.accepted('bad', 'co-1', 2),
+      );
+      await appendTo(f.eventStore, 'good', events.sent('good', {}, 3));
+      await appendTo(f.eventStore, 'bad', events.cancelled('bad', 4));
+      await appendTo(f.eventStore, 'good', events.cancelled('good', 5));
+      await f.caughtUp(['invitations']);
+
+      const target = { projection: 'invitations', version: 1 };
+      const parked = await f.readModels.listParked(target);
+      expect(parked.map((p) => [p.position, p.eventType, p.attempts])).toEqual([
+        [2n, 'InvitationAccepted', 3],
+        [4n, 'InvitationCancelled', 0],
+      ]);
+      expect(parked[0].error).toMatch(/cannot project this/);
+      expect(parked[1].error).toBe(SKIPPED_STREAM_ERROR);
+      expect(tries).toBe(3);
+      expect((await invitations()).items.map((i) => [i.invitationId, i.status])).toEqual([
+        ['good', 'cancelled'],
+        ['bad', 'pending'],
+      ]);
+
+      broken = false;
+      const deps = { eventStore: f.eventStore, store: f.readModels, projection: flaky };
+      expect(await parkedStreams(f.readModels, 'invitations')).toEqual(['invitation-bad']);
+      expect(await replayStream(deps, 'invitation-bad')).toEqual({
+        stream: 'invitation-bad',
+        events: 3,
+        unparked: 2,
+      });
+      expect(await f.readModels.listParked(target)).toEqual([]);
+      expect((await invitations()).items.find((i) => i.invitationId === 'bad')).toMatchObject({
+        status: 'cancelled',
+        acceptedAt: events.at(2),
+        customerCompanyId: 'co-1',
+      });
+
+      await appendTo(f.eventStore, 'bad', events.resent('bad', 6));
+      await f.caughtUp(['invitations']);
+      expect((await invitations()).items.find((i) => i.invitationId === 'bad')?.status).toBe(
+        'pending',
+      );
+    });
+  });
+
+  describe('when another instance moves the checkpoint under a running worker', () => {
+    it('stops with a CheckpointConflictError instead of writing', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let entered = false;
+      const slow: Projection = {
+        ...invitationListProjection,
+        apply: async (event, rows) => {
+          entered = true;
+          await gate;
+          return invitationListProjection.apply(event, rows);
+        },
+      };
+      const abort = new AbortController();
+      const run = runProjection(
+        { eventStore: f.eventStore, store: f.readModels, projection: slow },
+        abort.signal,
+      );
+      await appendTo(f.eventStore, 'i1', events.sent('i1'));
+      await waitFor(() => entered, { message: 'the worker to start a batch' });
+      const target = { projection: 'invitations', version: 1 };
+      const { version } = await f.readModels.loadCheckpoint(target);
+      await f.readModels.commit({ target, checkpoint: { position: 1n, expectedVersion: version } });
+      release();
+      await expect(run).rejects.toBeInstanceOf(CheckpointConflictError);
+      expect(await f.readModels.loadInvitations(target, ['i1'])).toEqual([]);
+      abort.abort();
+    });
+  });
+
+  describe('when the active instance dies', () => {
+    it('another instance takes over within the lease time and goes on', async () => {
+      let dead = false;
+      const mortal = {
+        tryAcquire: (n: string, o: string, ttl: number) =>
+          dead ? Promise.resolve(false) : f.leases.tryAcquire(n, o, ttl),
+        release: async () => undefined, // a killed process releases nothing
+      };
+      const first = start({ leases: mortal, owner: 'first' });
+      await waitFor(() => PROJECTIONS.every((p) => first.isActive(p.name)), {
+        message: 'first active',
+      });
+      const second = startProjector({
+        eventStore: f.eventStore,
+        store: f.readModels,
+        leases: f.leases,
+        leaseTtlMs: 600,
+        owner: 'second',
+        log: () => undefined,
+      });
+      try {
+        await appendTo(f.eventStore, 'i1', events.sent('i1'));
+        await f.caughtUp();
+        expect(PROJECTIONS.some((p) => second.isActive(p.name))).toBe(false);
+
+        dead = true;
+        await first.stop();
+        projector = undefined;
+        const diedAt = Date.now();
+        await waitFor(() => PROJECTIONS.every((p) => second.isActive(p.name)), {
+          message: 'takeover',
+        });
+        expect(Date.now() - diedAt).toBeLessThan(3000);
+        await appendTo(f.eventStore, 'i2', events.sent('i2', {}, 7));
+        await f.caughtUp();
+        expect((await invitations()).items).toHaveLength(2);
+      } finally {
+        await second.stop();
+      }
+    });
+  });
+});

@@ -1,0 +1,61 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-store';
+import { SqliteCoordination } from '../../../libs/read-store/sqlite/sqlite-coordination';
+import { SqliteReadModels } from '../../../libs/read-store/sqlite/sqlite-read-models';
+import { waitFor } from '../../../libs/testing/wait-for';
+import { PROJECTIONS } from '../projector/projections';
+
+export function openReadModelDb(path: string): Database.Database {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 10000');
+  return db;
+}
+
+/** An event store and a read-model database on temp files, as the projector runs on them. */
+export function projectorFixture() {
+  const dir = mkdtempSync(join(tmpdir(), 'projector-'));
+  const eventsPath = join(dir, 'events.sqlite');
+  const readModelsPath = join(dir, 'read-models.sqlite');
+  const eventStore = new SqliteEventStore(eventsPath, { crossProcessPollMs: 50 });
+  const db = openReadModelDb(readModelsPath);
+  const readModels = new SqliteReadModels(db);
+  const leases = new SqliteCoordination(db);
+
+  /** Waits until every named projection's active version has reached the event-store head. */
+  const caughtUp = (names = PROJECTIONS.map((p) => p.name)) =>
+    waitFor(
+      async () => {
+        const head = await eventStore.headPosition();
+        for (const name of names) {
+          const version = await readModels.activeVersion(name);
+          if (version === undefined) return false;
+          const { position } = await readModels.loadCheckpoint({ projection: name, version });
+          if (position < head) return false;
+        }
+        return true;
+      },
+      { message: 'projections to reach the head' },
+    );
+
+  return {
+    dir,
+    eventsPath,
+    readModelsPath,
+    eventStore,
+    db,
+    readModels,
+    leases,
+    caughtUp,
+    async close() {
+      await eventStore.close();
+      if (db.open) db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type ProjectorFixture = ReturnType<typeof projectorFixture>;
