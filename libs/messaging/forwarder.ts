@@ -6,7 +6,8 @@ import {
   type CheckpointStore,
   type LeaseStore,
 } from '../read-store/coordination.port';
-import type { Broker } from './broker.port';
+import { metrics } from '../platform/observability/metrics';
+import { UnroutableError, type Broker } from './broker.port';
 
 export interface ForwarderOptions {
   /** Lease and checkpoint name: one active forwarder per name. */
@@ -76,7 +77,7 @@ async function forward(options: ForwarderOptions, signal: AbortSignal): Promise<
     skipStreamPrefixes: ['$'],
     onEvents: async (events) => {
       const integration = events.map(map).filter((e): e is CloudEvent => e !== null);
-      if (integration.length) await broker.publish(integration);
+      if (integration.length) await publishToleratingNoSubscribers(broker, integration, name);
       const position = events[events.length - 1].position;
       const version = await checkpoints.save(name, position, checkpoint.version);
       checkpoint = { position, version };
@@ -92,5 +93,24 @@ async function forward(options: ForwarderOptions, signal: AbortSignal): Promise<
     if (!(error instanceof CheckpointConflictError)) throw error;
   } finally {
     signal.removeEventListener('abort', stop);
+  }
+}
+
+/**
+ * `mandatory` makes the broker report a type nobody is bound to. For a
+ * publisher that is not a failure: pub/sub has no subscriber yet, and
+ * stalling the outbox on it would hold back every later event. The other
+ * events of the batch are confirmed by then; the unrouted ones are counted.
+ */
+async function publishToleratingNoSubscribers(
+  broker: Broker,
+  events: CloudEvent[],
+  name: string,
+): Promise<void> {
+  try {
+    await broker.publish(events);
+  } catch (error) {
+    if (!(error instanceof UnroutableError)) throw error;
+    metrics.messages.inc({ queue: `${name}:unrouted`, outcome: 'unrouted' }, 1);
   }
 }
