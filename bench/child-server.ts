@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
+/** The line a bench server prints once it listens, followed by its JSON info (logs are JSON too). */
+export const READY = 'BENCH_READY ';
+
 /** Starts a bench server in its own process (so load generation does not share its event loop). */
 export async function startChildServer<T>(
   script: string,
@@ -14,7 +17,7 @@ export async function startChildServer<T>(
   const info = await new Promise<T>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
     lines.on('line', (line) => {
-      if (line.startsWith('{')) resolve(JSON.parse(line) as T);
+      if (line.startsWith(READY)) resolve(JSON.parse(line.slice(READY.length)) as T);
     });
   });
   return {

@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { Body, Controller, HttpCode, Module, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { READY } from '../child-server';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 
 @Controller()
@@ -17,7 +18,9 @@ class BareController {
 class BareModule {}
 
 void (async () => {
-  const app = await NestFactory.create<NestFastifyApplication>(BareModule, new FastifyAdapter(), { logger: false });
+  const app = await NestFactory.create<NestFastifyApplication>(BareModule, new FastifyAdapter(), {
+    logger: false,
+  });
   await app.listen(0, '127.0.0.1');
-  process.stdout.write(JSON.stringify({ url: await app.getUrl() }) + '\n');
+  process.stdout.write(READY + JSON.stringify({ url: await app.getUrl() }) + '\n');
 })();

@@ -1,0 +1,29 @@
+// The invitation service as `npm start` runs it (embedded adapters, fsync on), plus identity for a vendor token.
+import 'reflect-metadata';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startIdentity } from '../../apps/identity/start-identity';
+import { startInvitations } from '../../apps/invitations/start-invitations';
+import { createJwtVerifier } from '../../libs/auth/jwt-verifier';
+import { loadConfig } from '../../libs/platform/config/config';
+import { openInfrastructure } from '../../libs/platform/infrastructure/infrastructure';
+import { signUp } from '../../libs/testing/identity-test-client';
+import { READY } from '../child-server';
+
+void (async () => {
+  const config = loadConfig({
+    ...process.env,
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-invitations-')),
+    INVITATIONS_RATE_LIMIT_PER_MINUTE: '100000',
+  });
+  const infra = await openInfrastructure(config, () => undefined);
+  const identity = await startIdentity(infra, 0);
+  infra.jwtVerifier = createJwtVerifier(new URL(`${identity.url}/.well-known/jwks.json`));
+  const invitations = await startInvitations(infra, 0);
+  const vendor = await signUp(identity.url, { accountType: 'vendor' });
+  process.stdout.write(
+    READY + JSON.stringify({ url: invitations.url, token: vendor.accessToken }) + '\n',
+  );
+  process.on('SIGTERM', () => process.exit(0));
+})();
