@@ -29,8 +29,9 @@ export function isDuplicateKey(error: unknown): boolean {
 
 /**
  * Checkpoints and leases in the read-model database. A checkpoint save names
- * the version it read; leases run on the server's clock, so instances with
- * skewed clocks still agree on expiry.
+ * the version it read. Lease expiry uses the caller's clock (as the SQLite
+ * twin does): instances are assumed NTP-synchronised to well within a TTL.
+ * (The server clock, `$$NOW`, would need `$expr`, which upsert filters refuse.)
  */
 export class MongoCoordination implements CheckpointStore, LeaseStore {
   private readonly checkpoints: Collection<CheckpointDoc>;
@@ -75,15 +76,13 @@ export class MongoCoordination implements CheckpointStore, LeaseStore {
   }
 
   async tryAcquire(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
     try {
       // One atomic upsert: it matches when we hold the lease or it has expired; otherwise it
       // tries to insert `name` again and the unique _id refuses (also when claims race).
       const result = await this.leases.updateOne(
-        {
-          _id: name,
-          $or: [{ owner }, { $expr: { $lt: ['$expiresAt', '$$NOW'] } }],
-        },
-        [{ $set: { owner: { $literal: owner }, expiresAt: { $add: ['$$NOW', ttlMs] } } }],
+        { _id: name, $or: [{ owner }, { expiresAt: { $lt: new Date(now) } }] },
+        { $set: { owner, expiresAt: new Date(now + ttlMs) } },
         { upsert: true },
       );
       return result.matchedCount + result.upsertedCount === 1;
