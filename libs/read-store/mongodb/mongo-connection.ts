@@ -1,6 +1,10 @@
 import { MongoClient, MongoServerError, type Db } from 'mongodb';
 import type { CheckpointStore, LeaseStore } from '../coordination.port';
 import { CHECKPOINTS, LEASES, MongoCoordination } from './mongo-coordination';
+import { PROJECTIONS } from './mongo-projection-versions';
+import { MongoReadModels } from './mongo-read-models';
+import { ensureReadModelIndexes } from './mongo-read-models.documents';
+import type { TransactionMode } from './mongo-transactions';
 
 export const DEFAULT_DATABASE = 'invitations';
 
@@ -10,7 +14,15 @@ export interface MongoReadModelConnection {
   client: MongoClient;
   db: Db;
   coordination: CheckpointStore & LeaseStore;
+  readModels: MongoReadModels;
   close(): Promise<void>;
+}
+
+export interface MongoReadModelOptions {
+  /** Overrides the database named in the URL. */
+  database?: string;
+  /** Default `auto`: transactions when the server is a replica-set member or mongos. */
+  transactions?: TransactionMode;
 }
 
 /** The database named in the URL path (`mongodb://host/<db>?…`), or `invitations`. */
@@ -20,22 +32,24 @@ export function databaseName(url: string): string {
   return name || DEFAULT_DATABASE;
 }
 
-/** Connects, checks the server answers, and returns the read-model connection. */
+/** Connects, creates collections and indexes (idempotent), and returns the read-model connection. */
 export async function openMongoReadModels(
   url: string,
-  options: { database?: string } = {},
+  options: MongoReadModelOptions = {},
 ): Promise<MongoReadModelConnection> {
   const client = new MongoClient(url, { serverSelectionTimeoutMS: 10_000 });
   try {
     await client.connect();
     const db = client.db(options.database ?? databaseName(url));
-    await ensureCoordinationIndexes(db);
+    await ensureCollections(db);
+    await ensureReadModelIndexes(db);
     return {
       kind: 'mongodb',
       url,
       client,
       db,
       coordination: new MongoCoordination(db),
+      readModels: new MongoReadModels(db, { transactions: options.transactions }),
       close: () => client.close(),
     };
   } catch (error) {
@@ -45,15 +59,15 @@ export async function openMongoReadModels(
 }
 
 /**
- * Checkpoints and leases are keyed by `_id` alone (unique by construction), so
- * they need no secondary index; creating the collections up front lets later
- * transactions write to them on servers older than 4.4.
+ * Checkpoints, leases and projections are keyed by `_id` alone, so they need
+ * no secondary index. Creating them up front keeps collection creation out of
+ * transactions (which servers before 4.4 refuse). Row collections are created
+ * by their indexes.
  */
-async function ensureCoordinationIndexes(db: Db): Promise<void> {
-  const existing = new Set(
-    (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name),
-  );
-  for (const name of [CHECKPOINTS, LEASES]) {
+async function ensureCollections(db: Db): Promise<void> {
+  const found = await db.listCollections({}, { nameOnly: true }).toArray();
+  const existing = new Set(found.map((c) => c.name));
+  for (const name of [CHECKPOINTS, LEASES, PROJECTIONS]) {
     if (!existing.has(name)) await db.createCollection(name).catch(ignoreAlreadyExists);
   }
 }
