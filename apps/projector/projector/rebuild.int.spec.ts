@@ -1,0 +1,95 @@
+import { waitFor } from '../../../libs/testing/wait-for';
+import { appendTo, events } from '../testing/invitation-events';
+import { projectorFixture, type ProjectorFixture } from '../testing/projector-fixture';
+import { projectionNamed } from './projections';
+import { startProjector, type Projector } from './projector';
+import { rebuildProjection } from './rebuild';
+
+describe('blue-green rebuild', () => {
+  let f: ProjectorFixture;
+  let projector: Projector;
+  beforeEach(async () => {
+    f = projectorFixture();
+    for (let i = 0; i < 40; i++) await appendTo(f.eventStore, `i${i}`, events.sent(`i${i}`, {}, i));
+    await appendTo(f.eventStore, 'i0', events.accepted('i0', 'co-1', 50));
+    projector = startProjector({
+      eventStore: f.eventStore,
+      store: f.readModels,
+      leases: f.leases,
+      versionCheckMs: 20,
+      log: () => undefined,
+    });
+    await f.caughtUp();
+  });
+  afterEach(async () => {
+    await projector.stop();
+    await f.close();
+  });
+  const list = () =>
+    f.readModels.listInvitations('invitations', { vendorId: 'vendor-1', limit: 100 });
+
+  describe('when the serving version holds a wrong row', () => {
+    it('keeps answering from it while the new version builds, then switches to the rebuilt one', async () => {
+      const v1 = { projection: 'invitations', version: 1 };
+      const [row] = await f.readModels.loadInvitations(v1, ['i7']);
+      await f.readModels.commit({
+        target: v1,
+        invitations: [{ ...row, firstName: 'Corrupt', position: row.position + 1000n }],
+      });
+      const corrupt = (items: Array<{ firstName: string }>) =>
+        items.filter((i) => i.firstName === 'Corrupt').length;
+
+      const seenDuring: number[] = [];
+      const result = await rebuildProjection({
+        eventStore: f.eventStore,
+        store: f.readModels,
+        leases: f.leases,
+        projection: projectionNamed('invitations'),
+        maxBatch: 7,
+        onProgress: async ({ version }) => {
+          expect(version).toBe(2);
+          const page = await list();
+          expect(page.items).toHaveLength(40);
+          seenDuring.push(corrupt(page.items));
+          // the live worker keeps the serving version current meanwhile
+          if (seenDuring.length === 2)
+            await appendTo(f.eventStore, 'i1', events.cancelled('i1', 60));
+        },
+      });
+
+      expect(result).toMatchObject({ version: 2, previous: 1, resumed: false });
+      expect(seenDuring.length).toBeGreaterThan(3);
+      expect(seenDuring.every((n) => n === 1)).toBe(true);
+      await f.caughtUp();
+      const after = await list();
+      expect(corrupt(after.items)).toBe(0);
+      expect(after.items.find((i) => i.invitationId === 'i1')?.status).toBe('cancelled');
+      expect(after.items.find((i) => i.invitationId === 'i0')?.status).toBe('accepted');
+      expect(await f.readModels.loadInvitations(v1, ['i7'])).toEqual([]);
+
+      await appendTo(f.eventStore, 'i2', events.expired('i2', 70));
+      await f.caughtUp();
+      await waitFor(
+        async () => (await list()).items.find((i) => i.invitationId === 'i2')?.status === 'expired',
+        {
+          message: 'the live worker to follow the new version',
+        },
+      );
+      const states = await f.readModels.projectionStates('invitations');
+      expect(states.map((s) => [s.version, s.state])).toEqual([[2, 'active']]);
+    });
+  });
+
+  describe('when a rebuild was interrupted', () => {
+    it('resumes the half-built version', async () => {
+      const { version } = await f.readModels.beginBuild('invitations');
+      const result = await rebuildProjection({
+        eventStore: f.eventStore,
+        store: f.readModels,
+        leases: f.leases,
+        projection: projectionNamed('invitations'),
+      });
+      expect(result).toMatchObject({ version, resumed: true });
+    });
+  });
+});
