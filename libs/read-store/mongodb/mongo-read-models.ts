@@ -46,6 +46,9 @@ import { MongoTransactions, type TransactionMode } from './mongo-transactions';
  * in between leaves rows ahead of the checkpoint; replaying those events
  * rewrites the same rows at the same positions, and the position guard keeps
  * any older write from replacing a newer one, so the replay is harmless.
+ * Version switches are single-document compare-and-sets in both modes; without
+ * transactions a commit racing a drop may leave rows in the retired slot, which
+ * nothing reads and a repeated `dropVersion` deletes.
  */
 export class MongoReadModels implements ReadModels {
   private readonly coordination: MongoCoordination;
