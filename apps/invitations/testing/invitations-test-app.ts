@@ -11,7 +11,12 @@ import {
   type TestTokens,
   type TestUser,
 } from '../../../libs/testing/test-tokens';
+import { randomUUID } from 'node:crypto';
+import { handleCommand } from '../../../libs/platform/command-handling/command-handler';
+import { invitationDecider } from '../invitation/decide';
+import type { SendInvitation } from '../invitation/invitation.commands';
 import { invitationStream } from '../invitation/invitation.events';
+import { hashToken, newInvitationToken } from '../invitation/invitation-token';
 import { InvitationsModule } from '../invitations.module';
 import { startInvitations, type RunningInvitations } from '../start-invitations';
 import type { RunningService } from '../../../libs/platform/infrastructure/run-services';
@@ -37,6 +42,14 @@ export interface InvitationsTestApp {
   /** Sends an invitation as `vendor` and returns the created body (fails the test otherwise). */
   invite(vendor: TestUser, body?: Record<string, unknown>): Promise<Record<string, string>>;
   eventTypes(invitationId: string): Promise<string[]>;
+  /** Records an invitation as if sent at `sentAt` (e.g. long enough ago to be past its expiry). */
+  sentEarlier(
+    vendor: TestUser,
+    sentAt: Date,
+    email?: string,
+  ): Promise<{ invitationId: string; token: string }>;
+  /** Stops the service (waiting for message handlers in flight) but keeps the stores open. */
+  stopService(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,6 +66,8 @@ export async function startInvitationsTestApp(
     ? await startInvitations(infra, 0)
     : await startHttpOnly(infra);
   const url = running.url;
+  let stopped: Promise<void> | undefined;
+  const stopService = () => (stopped ??= running.close());
 
   const call: InvitationsTestApp['call'] = async (method, path, options = {}) => {
     const headers: Record<string, string> = {};
@@ -85,8 +100,33 @@ export async function startInvitationsTestApp(
     async eventTypes(invitationId) {
       return (await infra.eventStore.readStream(invitationStream(invitationId))).map((e) => e.type);
     },
+    async sentEarlier(vendor, sentAt, email = 'ann@example.com') {
+      const invitationId = randomUUID();
+      const token = newInvitationToken();
+      const command: SendInvitation = {
+        type: 'SendInvitation',
+        invitationId,
+        vendorId: vendor.companyId,
+        invitedBy: vendor.userId,
+        email,
+        firstName: 'Ann',
+        lastName: 'Lee',
+        tokenHash: hashToken(token),
+        expiresInDays: 1,
+      };
+      const context = { correlationId: 'seed', causationId: 'seed', actor: 'test', now: sentAt };
+      await handleCommand(
+        infra.eventStore,
+        invitationDecider,
+        invitationStream(invitationId),
+        command,
+        context,
+      );
+      return { invitationId, token };
+    },
+    stopService,
     async close() {
-      await running.close();
+      await stopService();
       await infra.close();
     },
   };

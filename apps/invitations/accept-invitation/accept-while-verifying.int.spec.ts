@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EventStore } from '../../../libs/event-store';
+import { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-store';
+import { handleCommand } from '../../../libs/platform/command-handling/command-handler';
+import { testUser } from '../../../libs/testing/test-tokens';
+import { invitationDecider } from '../invitation/decide';
+import { invitationStream } from '../invitation/invitation.events';
+import { hashToken } from '../invitation/invitation-token';
+import { completeDeferredAcceptances } from '../on-email-verified/complete-deferred-acceptances';
+import { acceptInvitation } from './accept-invitation';
+
+const context = () => ({ correlationId: 'c', causationId: 'c', actor: 'test', now: new Date() });
+
+describe('accepting while the email is being verified', () => {
+  let dir: string;
+  let store: SqliteEventStore;
+  const customer = testUser('customer', { email: 'ann@example.com', emailVerified: false });
+  const invitationId = '5d7b7c1e-3d0b-4b7e-9d1a-0c6f6a1c2b3d';
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'accept-race-'));
+    store = new SqliteEventStore(join(dir, 'events.sqlite'));
+    await handleCommand(
+      store,
+      invitationDecider,
+      invitationStream(invitationId),
+      {
+        type: 'SendInvitation',
+        invitationId,
+        vendorId: 'vendor-1',
+        invitedBy: 'vendor-user',
+        email: customer.email,
+        firstName: 'Ann',
+        lastName: 'Lee',
+        tokenHash: hashToken('the-token'),
+        expiresInDays: 7,
+      },
+      context(),
+    );
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The store, with the EmailVerified handler run right after the deferral is noted and before it is recorded. */
+  const verifyingAfterNote = (): EventStore =>
+    Object.assign(Object.create(store) as EventStore, {
+      append: async (...args: Parameters<EventStore['append']>) => {
+        const result = await store.append(...args);
+        if (args[1][0]?.type === 'DeferredAcceptanceNoted') {
+          await completeDeferredAcceptances(
+            store,
+            { userId: customer.userId, verifiedAt: new Date().toISOString() },
+            context(),
+          );
+        }
+        return result;
+      },
+    });
+
+  describe('when the verification lands between the note and the deferral', () => {
+    it('still completes the acceptance', async () => {
+      const { response } = await acceptInvitation(
+        verifyingAfterNote(),
+        customer,
+        invitationId,
+        'the-token',
+        context(),
+      );
+      expect(response.status).toBe('accepted');
+      const types = (await store.readStream(invitationStream(invitationId))).map((e) => e.type);
+      expect(types).toEqual([
+        'InvitationSent',
+        'InvitationAcceptanceDeferred',
+        'InvitationAccepted',
+      ]);
+    });
+  });
+
+  describe('when the verification was recorded before the accept', () => {
+    it('accepts at once without a deferral', async () => {
+      await completeDeferredAcceptances(
+        store,
+        { userId: customer.userId, verifiedAt: new Date().toISOString() },
+        context(),
+      );
+      const { response } = await acceptInvitation(
+        store,
+        customer,
+        invitationId,
+        'the-token',
+        context(),
+      );
+      expect(response.status).toBe('accepted');
+      const types = (await store.readStream(invitationStream(invitationId))).map((e) => e.type);
+      expect(types).toEqual(['InvitationSent', 'InvitationAccepted']);
+    });
+  });
+});

@@ -1,0 +1,77 @@
+import {
+  startInvitationsTestApp,
+  testUser,
+  tokenOf,
+  type InvitationsTestApp,
+} from '../testing/invitations-test-app';
+
+describe('POST /invitations/:id/cancel', () => {
+  let t: InvitationsTestApp;
+  const vendor = testUser('vendor');
+
+  beforeAll(async () => {
+    t = await startInvitationsTestApp();
+  });
+  afterAll(() => t.close());
+
+  describe('when the invitation is pending', () => {
+    it('answers 200 cancelled and records InvitationCancelled with the reason', async () => {
+      const { invitationId } = await t.invite(vendor, { email: 'c1@example.com' });
+      const reply = await t.call('POST', `/invitations/${invitationId}/cancel`, {
+        as: vendor,
+        body: { reason: 'wrong address' },
+      });
+      expect(reply.status).toBe(200);
+      expect(reply.body).toEqual({ status: 'cancelled' });
+      const events = await t.infra.eventStore.readStream(`invitation-${invitationId}`);
+      expect(events[1]).toMatchObject({
+        type: 'InvitationCancelled',
+        data: { cancelledBy: vendor.userId, reason: 'wrong address' },
+      });
+      expect(reply.headers.get('x-event-position')).toBe(events[1].position.toString());
+    });
+  });
+
+  describe('when it is already cancelled', () => {
+    it('answers 200 again and records nothing', async () => {
+      const { invitationId } = await t.invite(vendor, { email: 'c2@example.com' });
+      await t.call('POST', `/invitations/${invitationId}/cancel`, { as: vendor });
+      const head = await t.infra.eventStore.headPosition();
+      const reply = await t.call('POST', `/invitations/${invitationId}/cancel`, { as: vendor });
+      expect(reply.status).toBe(200);
+      expect(reply.body).toEqual({ status: 'cancelled' });
+      expect(reply.headers.get('x-event-position')).toBeTruthy();
+      expect(await t.infra.eventStore.headPosition()).toBe(head);
+    });
+  });
+
+  describe('when it was accepted', () => {
+    it('refuses with invitation_already_accepted and records nothing', async () => {
+      const customer = testUser('customer', { email: 'c3@example.com' });
+      const { invitationId, acceptUrl } = await t.invite(vendor, { email: customer.email });
+      await t.call('POST', `/invitations/${invitationId}/accept`, {
+        as: customer,
+        body: { token: tokenOf(acceptUrl) },
+      });
+      const head = await t.infra.eventStore.headPosition();
+      const reply = await t.call('POST', `/invitations/${invitationId}/cancel`, { as: vendor });
+      expect(reply.status).toBe(409);
+      expect(reply.body.code).toBe('invitation_already_accepted');
+      expect(await t.infra.eventStore.headPosition()).toBe(head);
+    });
+  });
+
+  describe('when it belongs to another vendor', () => {
+    it('answers 404 invitation_not_found and records nothing', async () => {
+      const { invitationId } = await t.invite(vendor, { email: 'c4@example.com' });
+      const head = await t.infra.eventStore.headPosition();
+      const reply = await t.call('POST', `/invitations/${invitationId}/cancel`, {
+        as: testUser('vendor'),
+      });
+      expect(reply.status).toBe(404);
+      expect(reply.body.code).toBe('invitation_not_found');
+      expect(await t.infra.eventStore.headPosition()).toBe(head);
+      expect((await t.call('POST', '/invitations/nope/cancel', { as: vendor })).status).toBe(404);
+    });
+  });
+});

@@ -1,0 +1,90 @@
+import { waitFor } from '../../../libs/testing/wait-for';
+import {
+  startInvitationsTestApp,
+  testUser,
+  tokenOf,
+  type InvitationsTestApp,
+} from '../testing/invitations-test-app';
+import { createInvitationExpiry, startExpiryScheduler } from './invitation-expiry';
+
+const DAY = 86_400_000;
+
+describe('invitation expiry', () => {
+  let t: InvitationsTestApp;
+  const vendor = testUser('vendor');
+
+  beforeEach(async () => {
+    t = await startInvitationsTestApp();
+  });
+  afterEach(() => t.close());
+
+  describe('when pending invitations are due', () => {
+    it('records InvitationExpired for each, once', async () => {
+      const a = await t.sentEarlier(vendor, new Date(Date.now() - 2 * DAY), 'a@example.com');
+      const b = await t.sentEarlier(vendor, new Date(Date.now() - 2 * DAY), 'b@example.com');
+      const fresh = await t.invite(vendor, { email: 'fresh@example.com' });
+      const expiry = createInvitationExpiry(t.infra.eventStore);
+      expect(await expiry.expireDue(new Date())).toBe(2);
+      expect(await t.eventTypes(a.invitationId)).toEqual(['InvitationSent', 'InvitationExpired']);
+      expect(await t.eventTypes(b.invitationId)).toEqual(['InvitationSent', 'InvitationExpired']);
+      expect(await t.eventTypes(fresh.invitationId)).toEqual(['InvitationSent']);
+      expect(await expiry.expireDue(new Date())).toBe(0);
+      expect(await createInvitationExpiry(t.infra.eventStore).expireDue(new Date())).toBe(0);
+    });
+
+    it('is safe when two run at once', async () => {
+      const a = await t.sentEarlier(vendor, new Date(Date.now() - 2 * DAY));
+      await Promise.all(
+        [1, 2, 3].map(() => createInvitationExpiry(t.infra.eventStore).expireDue(new Date())),
+      );
+      expect(await t.eventTypes(a.invitationId)).toEqual(['InvitationSent', 'InvitationExpired']);
+    });
+  });
+
+  describe('when invitations were accepted, cancelled or resent', () => {
+    it('leaves them alone', async () => {
+      const customer = testUser('customer', { email: 'acc@example.com' });
+      const accepted = await t.invite(vendor, { email: customer.email, expiresInDays: 1 });
+      await t.call('POST', `/invitations/${accepted.invitationId}/accept`, {
+        as: customer,
+        body: { token: tokenOf(accepted.acceptUrl) },
+      });
+      const cancelled = await t.invite(vendor, { email: 'can@example.com', expiresInDays: 1 });
+      await t.call('POST', `/invitations/${cancelled.invitationId}/cancel`, { as: vendor });
+      const resent = await t.invite(vendor, { email: 'res@example.com', expiresInDays: 1 });
+      await t.call('POST', `/invitations/${resent.invitationId}/resend`, {
+        as: vendor,
+        body: { expiresInDays: 5 },
+      });
+
+      expect(
+        await createInvitationExpiry(t.infra.eventStore).expireDue(new Date(Date.now() + 2 * DAY)),
+      ).toBe(0);
+      expect(
+        await createInvitationExpiry(t.infra.eventStore).expireDue(new Date(Date.now() + 6 * DAY)),
+      ).toBe(1);
+      expect(await t.eventTypes(resent.invitationId)).toContain('InvitationExpired');
+    });
+  });
+
+  describe('when the scheduler runs', () => {
+    it('expires due invitations on its own', async () => {
+      const a = await t.sentEarlier(vendor, new Date(Date.now() - 2 * DAY));
+      const scheduler = startExpiryScheduler({
+        expiry: createInvitationExpiry(t.infra.eventStore),
+        leases: t.infra.readModels.coordination,
+        intervalMs: 20,
+      });
+      try {
+        await waitFor(
+          async () => (await t.eventTypes(a.invitationId)).includes('InvitationExpired'),
+          {
+            message: 'InvitationExpired',
+          },
+        );
+      } finally {
+        await scheduler.stop();
+      }
+    });
+  });
+});

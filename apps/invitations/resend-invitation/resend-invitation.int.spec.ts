@@ -1,0 +1,114 @@
+import { createInvitationExpiry } from '../expire-invitations/invitation-expiry';
+import {
+  startInvitationsTestApp,
+  testUser,
+  tokenOf,
+  type InvitationsTestApp,
+} from '../testing/invitations-test-app';
+
+describe('POST /invitations/:id/resend', () => {
+  let t: InvitationsTestApp;
+  const vendor = testUser('vendor');
+
+  beforeAll(async () => {
+    t = await startInvitationsTestApp();
+  });
+  afterAll(() => t.close());
+
+  describe('when the invitation is pending', () => {
+    it('answers with a new link and expiry, emails it, and the old link stops working', async () => {
+      const customer = testUser('customer', { email: 'r1@example.com' });
+      const first = await t.invite(vendor, { email: customer.email });
+      const reply = await t.call('POST', `/invitations/${first.invitationId}/resend`, {
+        as: vendor,
+        body: { expiresInDays: 14 },
+      });
+      expect(reply.status).toBe(200);
+      expect(reply.body).toEqual({
+        invitationId: first.invitationId,
+        status: 'pending',
+        expiresAt: expect.any(String),
+        acceptUrl: expect.stringContaining(`/invitations/${first.invitationId}/accept?token=`),
+      });
+      expect(reply.body.acceptUrl).not.toBe(first.acceptUrl);
+      expect(Date.parse(reply.body.expiresAt as string)).toBeGreaterThan(
+        Date.parse(first.expiresAt),
+      );
+      expect(reply.headers.get('x-event-position')).toBeTruthy();
+      expect(t.infra.mails.filter((m) => m.to === customer.email).map((m) => m.text)).toEqual([
+        expect.stringContaining(first.acceptUrl),
+        expect.stringContaining(reply.body.acceptUrl as string),
+      ]);
+
+      const old = await t.call('POST', `/invitations/${first.invitationId}/accept`, {
+        as: customer,
+        body: { token: tokenOf(first.acceptUrl) },
+      });
+      expect(old.status).toBe(410);
+      expect(old.body.code).toBe('invitation_link_superseded');
+      const fresh = await t.call('POST', `/invitations/${first.invitationId}/accept`, {
+        as: customer,
+        body: { token: tokenOf(reply.body.acceptUrl as string) },
+      });
+      expect(fresh.status).toBe(200);
+    });
+  });
+
+  describe('when the invitation expired', () => {
+    it('makes it pending again', async () => {
+      const { invitationId } = await t.sentEarlier(
+        vendor,
+        new Date(Date.now() - 3 * 86_400_000),
+        'r2@example.com',
+      );
+      expect(
+        await createInvitationExpiry(t.infra.eventStore).expireDue(new Date()),
+      ).toBeGreaterThanOrEqual(1);
+      const reply = await t.call('POST', `/invitations/${invitationId}/resend`, { as: vendor });
+      expect(reply.status).toBe(200);
+      expect(
+        (await t.call('GET', `/invitations/${invitationId}`, { as: vendor })).body.status,
+      ).toBe('pending');
+    });
+
+    it('refuses while a newer invitation to the same email is pending, recording nothing', async () => {
+      const old = await t.sentEarlier(
+        vendor,
+        new Date(Date.now() - 3 * 86_400_000),
+        'r3@example.com',
+      );
+      const newer = await t.invite(vendor, { email: 'r3@example.com' });
+      const head = await t.infra.eventStore.headPosition();
+      const reply = await t.call('POST', `/invitations/${old.invitationId}/resend`, { as: vendor });
+      expect(reply.status).toBe(409);
+      expect(reply.body).toMatchObject({
+        code: 'invitation_already_pending',
+        invitationId: newer.invitationId,
+      });
+      expect(await t.infra.eventStore.headPosition()).toBe(head);
+    });
+  });
+
+  describe('when it was accepted or cancelled', () => {
+    it('refuses with invitation_not_resendable and records nothing', async () => {
+      const { invitationId } = await t.invite(vendor, { email: 'r4@example.com' });
+      await t.call('POST', `/invitations/${invitationId}/cancel`, { as: vendor });
+      const head = await t.infra.eventStore.headPosition();
+      const reply = await t.call('POST', `/invitations/${invitationId}/resend`, { as: vendor });
+      expect(reply.status).toBe(409);
+      expect(reply.body.code).toBe('invitation_not_resendable');
+      expect(await t.infra.eventStore.headPosition()).toBe(head);
+    });
+  });
+
+  describe('when it belongs to another vendor', () => {
+    it('answers 404 invitation_not_found', async () => {
+      const { invitationId } = await t.invite(vendor, { email: 'r5@example.com' });
+      const reply = await t.call('POST', `/invitations/${invitationId}/resend`, {
+        as: testUser('vendor'),
+      });
+      expect(reply.status).toBe(404);
+      expect(reply.body.code).toBe('invitation_not_found');
+    });
+  });
+});
