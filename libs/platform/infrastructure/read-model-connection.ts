@@ -2,22 +2,21 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CheckpointStore, LeaseStore } from '../../read-store/coordination.port';
+import type { MongoReadModelConnection } from '../../read-store/mongodb/mongo-connection';
+import type { ReadModels } from '../../read-store/read-models.port';
 import { SqliteCoordination } from '../../read-store/sqlite/sqlite-coordination';
+import { SqliteReadModels } from '../../read-store/sqlite/sqlite-read-models';
+
+export interface SqliteReadModelConnection {
+  kind: 'sqlite';
+  db: Database.Database;
+  coordination: CheckpointStore & LeaseStore;
+  readModels: ReadModels;
+  close(): Promise<void>;
+}
 
 /** The read-model database: read models, checkpoints and leases live together. */
-export type ReadModelConnection =
-  | {
-      kind: 'sqlite';
-      db: Database.Database;
-      coordination: CheckpointStore & LeaseStore;
-      close(): Promise<void>;
-    }
-  | {
-      kind: 'mongodb';
-      url: string;
-      coordination: CheckpointStore & LeaseStore;
-      close(): Promise<void>;
-    };
+export type ReadModelConnection = SqliteReadModelConnection | MongoReadModelConnection;
 
 export async function openReadModels(url: string): Promise<ReadModelConnection> {
   if (url.startsWith('sqlite:')) {
@@ -31,10 +30,12 @@ export async function openReadModels(url: string): Promise<ReadModelConnection> 
       kind: 'sqlite',
       db,
       coordination: new SqliteCoordination(db),
+      readModels: new SqliteReadModels(db),
       close: async () => void (db.open && db.close()),
     };
   }
+  // The MongoDB driver is loaded only when configured.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { openMongoReadModels } = require('../../read-store/mongodb/mongo-connection');
-  return openMongoReadModels(url);
+  return (openMongoReadModels as (u: string) => Promise<MongoReadModelConnection>)(url);
 }
