@@ -119,6 +119,7 @@ export class RabbitMqBroker implements Broker {
     const m = cloudEventMessage(event);
     const deadline = Date.now() + this.publishTimeoutMs;
     for (let attempt = 1; ; attempt++) {
+      this.returned.delete(event.id);
       try {
         await this.publisher.publish(PLATFORM_EXCHANGE, m.routingKey, m.content, {
           persistent: true,

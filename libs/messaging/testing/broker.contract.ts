@@ -1,43 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { EmailVerifiedV1, type CloudEvent } from '../../contracts';
+import { EmailVerifiedV1 } from '../../contracts';
 import { waitFor } from '../../testing/wait-for';
 import {
   UnroutableError,
   type Broker,
   type ConsumeSpec,
   type ConsumerHandle,
-  type DeliveryInfo,
 } from '../broker.port';
 import { validateData } from '../validation';
+import { cloudEvent, type BrokerHarness, type Received } from './fixtures';
 
-export interface BrokerHarness {
-  broker: Broker;
-  /** Publishes bytes as they are to the platform exchange: poison messages. */
-  publishRaw(routingKey: string, body: string): Promise<void>;
-  /** Deletes the queue with its retry and dead-letter queues. */
-  deleteQueue(queue: string): Promise<void>;
-  close(): Promise<void>;
-}
-
-export function cloudEvent(type: string, data: Record<string, unknown> = {}): CloudEvent {
-  return {
-    specversion: '1.0',
-    id: randomUUID(),
-    source: '/contract-test',
-    type,
-    time: new Date().toISOString(),
-    datacontenttype: 'application/json',
-    subject: 'subject-1',
-    correlationid: randomUUID(),
-    data,
-  };
-}
-
-interface Received {
-  event: CloudEvent;
-  info: DeliveryInfo;
-  at: number;
-}
+export { cloudEvent, type BrokerHarness };
 
 /**
  * The behaviour every Broker adapter promises. Routing keys and queue names

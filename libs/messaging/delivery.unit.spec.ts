@@ -1,0 +1,80 @@
+import type { ConsumeSpec, DeliveryInfo } from './broker.port';
+import { checkSpec, errorMessage, processDelivery, retryDelay } from './delivery';
+import { cloudEvent } from './testing/fixtures';
+
+const spec = (handle: ConsumeSpec['handle']): ConsumeSpec => ({
+  queue: 'svc.a.v1',
+  bindingKeys: ['a.v1'],
+  prefetch: 1,
+  maxRetries: 2,
+  retryDelayMs: 100,
+  handle,
+});
+const info = (attempt: number): DeliveryInfo => ({
+  queue: 'svc.a.v1',
+  routingKey: 'a.v1',
+  attempt,
+  redelivered: false,
+  headers: {},
+});
+const body = Buffer.from(JSON.stringify(cloudEvent('a.v1')));
+
+describe('processDelivery', () => {
+  describe('when the handler fails with retries left', () => {
+    it('asks for a retry after an exponentially growing delay', async () => {
+      const failing = spec(async () => Promise.reject(new Error('down')));
+      expect(await processDelivery(body, info(0), failing)).toEqual({
+        action: 'retry',
+        attempt: 1,
+        delayMs: 100,
+        reason: 'handler failed: down',
+      });
+      expect(await processDelivery(body, info(1), failing)).toMatchObject({ delayMs: 200 });
+      expect(await processDelivery(body, info(2), failing)).toEqual({
+        action: 'dead-letter',
+        reason: 'handler failed: down',
+      });
+    });
+  });
+
+  describe('when a validator throws', () => {
+    it('dead-letters instead of crashing the consumer', async () => {
+      const s = {
+        ...spec(async () => undefined),
+        validate: () => {
+          throw new Error('bug');
+        },
+      };
+      expect(await processDelivery(body, info(0), s)).toEqual({
+        action: 'dead-letter',
+        reason: 'validation failed: bug',
+      });
+    });
+  });
+});
+
+describe('retryDelay', () => {
+  it('doubles per attempt and stops growing at an hour', () => {
+    expect([0, 1, 2, 3].map((a) => retryDelay(50, a))).toEqual([50, 100, 200, 400]);
+    expect(retryDelay(1000, 40)).toBe(3_600_000);
+  });
+});
+
+describe('errorMessage', () => {
+  it('reads errors, strings and Nest RPC error objects', () => {
+    expect(errorMessage(new Error('x'))).toBe('x');
+    expect(errorMessage('y')).toBe('y');
+    expect(errorMessage({ status: 'error', message: 'z' })).toBe('z');
+    expect(errorMessage(42)).toBe('42');
+  });
+});
+
+describe('checkSpec', () => {
+  it('refuses settings that would stall or misbehave silently', () => {
+    expect(() => checkSpec({ ...spec(async () => undefined), prefetch: 0 })).toThrow(/prefetch/);
+    expect(() => checkSpec({ ...spec(async () => undefined), maxRetries: -1 })).toThrow(
+      /maxRetries/,
+    );
+    expect(() => checkSpec(spec(async () => undefined))).not.toThrow();
+  });
+});
