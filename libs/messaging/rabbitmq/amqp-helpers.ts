@@ -12,7 +12,9 @@ import { attemptOf } from '../delivery';
 /**
  * Declares what a consumer needs, idempotently, on every (re)connect. The
  * retry queue has no consumer: a message waits there for its per-message
- * expiration, then RabbitMQ dead-letters it back to the work queue.
+ * expiration, then RabbitMQ dead-letters it back to the work queue. Expiry
+ * happens at the queue head, so a short delay may wait out a longer one ahead
+ * of it: delays stretch to at most the longest pending one, never forever.
  */
 export async function declareTopology(
   channel: Channel,

@@ -84,11 +84,13 @@ export class RabbitMqBroker implements Broker {
     return consumer;
   }
 
-  deadLetters(queue: string): Promise<DeadLetter[]> {
+  async deadLetters(queue: string): Promise<DeadLetter[]> {
+    await this.connected();
     return listDeadLetters(this.manager, queue);
   }
 
-  retryDeadLetters(queue: string): Promise<number> {
+  async retryDeadLetters(queue: string): Promise<number> {
+    await this.connected();
     return moveDeadLetters(this.manager, queue);
   }
 
@@ -138,6 +140,22 @@ export class RabbitMqBroker implements Broker {
       }
     }
     if (this.returned.delete(event.id)) throw new UnroutableError([event.type]);
+  }
+
+  /** Ops calls wait for the (re)connection, but no longer than a publish would. */
+  private async connected(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error('RabbitMQ is not connected')),
+        this.publishTimeoutMs,
+      );
+    });
+    try {
+      await Promise.race([this.publisher.waitForConnect(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private watchConnection(url: string): void {

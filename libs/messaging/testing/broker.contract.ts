@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EmailVerifiedV1 } from '../../contracts';
 import { waitFor } from '../../testing/wait-for';
 import {
+  QueueNotFoundError,
   UnroutableError,
   type Broker,
   type ConsumeSpec,
@@ -198,6 +199,14 @@ export function brokerContract(open: () => Promise<BrokerHarness>): void {
       expect(handled.map((h) => h.event.id).sort()).toEqual(events.map((e) => e.id).sort());
       handled.forEach((h) => expect(h.info.attempt).toBe(0));
       expect(await broker.deadLetters(queue)).toEqual([]);
+    });
+  });
+
+  describe('when an ops call names a queue that does not exist', () => {
+    it('rejects with QueueNotFoundError', async () => {
+      const queue = `contract-test.${randomUUID()}`;
+      await expect(broker.deadLetters(queue)).rejects.toBeInstanceOf(QueueNotFoundError);
+      await expect(broker.retryDeadLetters(queue)).rejects.toBeInstanceOf(QueueNotFoundError);
     });
   });
 
