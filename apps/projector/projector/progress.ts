@@ -12,9 +12,14 @@ export class ProjectionProgress {
     this.emitter.emit('committed', { projection, version, position });
   }
 
-  /** Resolves on the next commit, or after `ms` (a fallback for a projector in another process). */
-  next(ms: number): Promise<void> {
-    return new Promise((resolve) => {
+  /**
+   * Settles on the next commit, or after `ms` (a fallback for a projector in
+   * another process). Listening starts at once, so a commit right after a
+   * check is not missed; `cancel` settles it early.
+   */
+  next(ms: number): { settled: Promise<void>; cancel(): void } {
+    let cancel!: () => void;
+    const settled = new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.emitter.off('committed', done);
@@ -22,6 +27,8 @@ export class ProjectionProgress {
       };
       const timer = setTimeout(done, ms);
       this.emitter.on('committed', done);
+      cancel = done;
     });
+    return { settled, cancel };
   }
 }

@@ -1,0 +1,47 @@
+import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/auth.guard';
+import type { Principal } from '../../../libs/auth/principal';
+import { READ_MODELS, type ReadModelQueries } from '../../../libs/read-store/read-models.port';
+import { INVITATIONS_READ_MODEL } from '../projector/projections';
+import { requireOwnCompany } from './company-access';
+import { invitationCursor, readInvitationCursor } from './cursor';
+import { DEFAULT_LIMIT, InvitationListQuery } from './list-queries.dto';
+import { MinPosition, ReadYourWrites } from './read-your-writes';
+
+@ApiTags('query')
+@ApiBearerAuth()
+@UseGuards(AuthGuard)
+@Controller('vendors/:vendorId/invitations')
+export class InvitationListController {
+  constructor(
+    @Inject(READ_MODELS) private readonly readModels: ReadModelQueries,
+    private readonly readYourWrites: ReadYourWrites,
+  ) {}
+
+  /** The vendor's invitations, newest first. */
+  @Get()
+  @ApiHeader({
+    name: 'X-Min-Position',
+    required: false,
+    description: 'Wait until the read models reach this event position.',
+  })
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Param('vendorId') vendorId: string,
+    @Query() query: InvitationListQuery,
+    @MinPosition() minPosition?: bigint,
+  ) {
+    requireOwnCompany(principal, 'vendor', vendorId);
+    const after = readInvitationCursor(query.cursor);
+    await this.readYourWrites.reach(minPosition);
+    const page = await this.readModels.listInvitations(INVITATIONS_READ_MODEL, {
+      vendorId,
+      status: query.status,
+      email: query.email,
+      limit: query.limit ?? DEFAULT_LIMIT,
+      after,
+    });
+    return { items: page.items, nextCursor: page.next ? invitationCursor(page.next) : null };
+  }
+}

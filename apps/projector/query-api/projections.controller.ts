@@ -1,0 +1,28 @@
+import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { AuthGuard } from '../../../libs/auth/auth.guard';
+import { EVENT_STORE, type EventStore } from '../../../libs/event-store';
+import { READ_MODELS, type ProjectionStore } from '../../../libs/read-store/read-models.port';
+import { projectionStatuses } from '../projector/projection-status';
+import { PROJECTIONS } from '../projector/projections';
+
+/** Where each projection stands: position, lag behind the event-store head, last event, health. */
+@ApiTags('query')
+@ApiBearerAuth()
+@UseGuards(AuthGuard)
+@Controller('projections')
+export class ProjectionsController {
+  constructor(
+    @Inject(READ_MODELS) private readonly store: ProjectionStore,
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+  ) {}
+
+  @Get()
+  list() {
+    return projectionStatuses(
+      this.store,
+      this.eventStore,
+      PROJECTIONS.map((p) => p.name),
+    );
+  }
+}

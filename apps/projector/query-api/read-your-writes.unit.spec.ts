@@ -1,0 +1,77 @@
+import { AppError } from '../../../libs/platform/errors/app-error';
+import type {
+  ProjectionStore,
+  ProjectionVersionState,
+} from '../../../libs/read-store/read-models.port';
+import { ProjectionProgress } from '../projector/progress';
+import { ReadYourWrites } from './read-your-writes';
+
+function fixture(timeoutMs: number) {
+  const positions: Record<string, bigint> = { a: 5n, b: 5n };
+  const store = {
+    projectionStates: async (): Promise<ProjectionVersionState[]> =>
+      Object.entries(positions).map(([projection, position]) => ({
+        projection,
+        version: 1,
+        state: 'active',
+        position,
+        lastEventAt: null,
+        updatedAt: null,
+        parkedEvents: 0,
+      })),
+  } as unknown as ProjectionStore;
+  const progress = new ProjectionProgress();
+  const ryw = new ReadYourWrites(store, progress, {
+    projections: ['a', 'b'],
+    timeoutMs,
+    recheckMs: 60_000,
+  });
+  return { positions, progress, ryw };
+}
+
+describe('read-your-writes', () => {
+  describe('when every projection has reached the position', () => {
+    it('answers at once', async () => {
+      const { ryw } = fixture(1000);
+      await expect(ryw.reach(5n)).resolves.toBeUndefined();
+      await expect(ryw.reach(undefined)).resolves.toBeUndefined();
+    });
+  });
+
+  describe('when a projection is behind', () => {
+    it('wakes on the projector commits, not on a timer, and answers once all have caught up', async () => {
+      const { ryw, positions, progress } = fixture(10_000);
+      const started = Date.now();
+      const waiting = ryw.reach(7n);
+      let done = false;
+      void waiting.then(() => (done = true));
+      await new Promise((r) => setImmediate(r));
+      positions.a = 7n;
+      progress.committed('a', 1, 7n);
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setImmediate(r));
+      expect(done).toBe(false);
+      positions.b = 9n;
+      progress.committed('b', 1, 9n);
+      await waiting;
+      expect(Date.now() - started).toBeLessThan(1000);
+    });
+
+    it('gives up after the bound with projection_lagging, naming who lags', async () => {
+      const { ryw } = fixture(50);
+      const error = await ryw.reach(6n).catch((e) => e);
+      expect(error).toBeInstanceOf(AppError);
+      expect(error).toMatchObject({
+        kind: 'unavailable',
+        code: 'projection_lagging',
+        extra: {
+          minPosition: '6',
+          lagging: [
+            { name: 'a', position: '5' },
+            { name: 'b', position: '5' },
+          ],
+        },
+      });
+    });
+  });
+});

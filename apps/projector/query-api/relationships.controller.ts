@@ -1,0 +1,72 @@
+import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/auth.guard';
+import type { Principal } from '../../../libs/auth/principal';
+import {
+  READ_MODELS,
+  type ReadModelQueries,
+  type RelationshipQuery,
+} from '../../../libs/read-store/read-models.port';
+import { RELATIONSHIPS_READ_MODEL } from '../projector/projections';
+import { requireOwnCompany } from './company-access';
+import { readRelationshipCursor, relationshipCursor } from './cursor';
+import { DEFAULT_LIMIT, RelationshipListQuery } from './list-queries.dto';
+import { MinPosition, ReadYourWrites } from './read-your-writes';
+
+const minPositionHeader = ApiHeader({
+  name: 'X-Min-Position',
+  required: false,
+  description: 'Wait until the read models reach this event position.',
+});
+
+/** Vendor–customer relationships, from either side, newest first. */
+@ApiTags('query')
+@ApiBearerAuth()
+@UseGuards(AuthGuard)
+@Controller()
+export class RelationshipsController {
+  constructor(
+    @Inject(READ_MODELS) private readonly readModels: ReadModelQueries,
+    private readonly readYourWrites: ReadYourWrites,
+  ) {}
+
+  @Get('vendors/:vendorId/customers')
+  @minPositionHeader
+  customers(
+    @CurrentPrincipal() principal: Principal,
+    @Param('vendorId') vendorId: string,
+    @Query() query: RelationshipListQuery,
+    @MinPosition() minPosition?: bigint,
+  ) {
+    requireOwnCompany(principal, 'vendor', vendorId);
+    return this.list({ vendorId }, query, minPosition);
+  }
+
+  @Get('customers/:customerCompanyId/vendors')
+  @minPositionHeader
+  vendors(
+    @CurrentPrincipal() principal: Principal,
+    @Param('customerCompanyId') customerCompanyId: string,
+    @Query() query: RelationshipListQuery,
+    @MinPosition() minPosition?: bigint,
+  ) {
+    requireOwnCompany(principal, 'customer', customerCompanyId);
+    return this.list({ customerCompanyId }, query, minPosition);
+  }
+
+  private async list(
+    owner: { vendorId: string } | { customerCompanyId: string },
+    query: RelationshipListQuery,
+    minPosition: bigint | undefined,
+  ) {
+    const after = readRelationshipCursor(query.cursor);
+    await this.readYourWrites.reach(minPosition);
+    const page = await this.readModels.listRelationships(RELATIONSHIPS_READ_MODEL, {
+      ...owner,
+      status: query.status,
+      limit: query.limit ?? DEFAULT_LIMIT,
+      after,
+    } as RelationshipQuery);
+    return { items: page.items, nextCursor: page.next ? relationshipCursor(page.next) : null };
+  }
+}

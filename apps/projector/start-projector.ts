@@ -1,0 +1,76 @@
+import { Module } from '@nestjs/common';
+import type { AddressInfo } from 'node:net';
+import type { Infrastructure } from '../../libs/platform/infrastructure/infrastructure';
+import type { RunningService } from '../../libs/platform/infrastructure/run-services';
+import { createHttpApp } from '../../libs/platform/http/create-http-app';
+import { createLogger } from '../../libs/platform/observability/logger';
+import { metrics } from '../../libs/platform/observability/metrics';
+import { ProjectorModule } from './projector.module';
+import { ProjectionProgress } from './projector/progress';
+import { projectionStatuses } from './projector/projection-status';
+import { PROJECTIONS } from './projector/projections';
+import { projectorLeaseName, startProjector as startWorkers } from './projector/projector';
+import type { ReadYourWritesOptions } from './query-api/read-your-writes';
+import { readModelsFor } from './projector/read-models-for';
+
+export interface ProjectorTuning {
+  leaseTtlMs?: number;
+  versionCheckMs?: number;
+  readYourWrites?: Partial<ReadYourWritesOptions>;
+}
+
+/**
+ * Starts the projector (one leased worker per projection) and the query API
+ * on `port` (0: any free port). Closing stops the server, then the workers.
+ */
+export async function startProjector(
+  infra: Infrastructure,
+  port = infra.config.ports.query,
+  tuning: ProjectorTuning = {},
+): Promise<RunningService> {
+  const readModels = readModelsFor(infra.readModels);
+  const progress = new ProjectionProgress();
+  const workers = startWorkers({
+    eventStore: infra.eventStore,
+    store: readModels,
+    leases: infra.readModels.coordination,
+    progress,
+    leaseTtlMs: tuning.leaseTtlMs,
+    versionCheckMs: tuning.versionCheckMs,
+    log: (m) => infra.warn(m),
+  });
+  const names = PROJECTIONS.map((p) => p.name);
+  const lagGauge = setInterval(() => {
+    projectionStatuses(readModels, infra.eventStore, names).then(
+      (all) => all.forEach((s) => metrics.lag.set({ worker: projectorLeaseName(s.name) }, s.lag)),
+      () => undefined,
+    );
+  }, 5000);
+  lagGauge.unref();
+
+  @Module({
+    imports: [
+      ProjectorModule.register({
+        infra,
+        readModels,
+        progress,
+        readYourWrites: tuning.readYourWrites,
+      }),
+    ],
+  })
+  class ProjectorApp {}
+
+  const logger = createLogger('projector', infra.config.logLevel);
+  const app = await createHttpApp(ProjectorApp, { title: 'query API', logger });
+  await app.listen(port, '0.0.0.0');
+  const { port: actual } = app.getHttpServer().address() as AddressInfo;
+  return {
+    name: 'projector',
+    url: `http://127.0.0.1:${actual}`,
+    async close() {
+      clearInterval(lagGauge);
+      await app.close();
+      await workers.stop();
+    },
+  };
+}
