@@ -29,7 +29,11 @@ export interface RunningInvitations extends RunningService {
 export async function startInvitations(
   infra: Infrastructure,
   port = infra.config.ports.invitations,
-  options: { expiryIntervalMs?: number } = {},
+  options: {
+    expiryIntervalMs?: number;
+    /** Names the consumer's queues `<consumerName>.<type>`; tests on a shared broker pass a unique one. */
+    consumerName?: string;
+  } = {},
 ): Promise<RunningInvitations> {
   @Module({ imports: [InvitationsModule.register(infra)] })
   class InvitationsApp {}
@@ -37,7 +41,12 @@ export async function startInvitations(
   const logger = createLogger('invitations', infra.config.logLevel);
   const app = await createHttpApp(InvitationsApp, { title: 'invitations', logger });
   const consumer = app.connectMicroservice(
-    { strategy: new CloudEventsTransport({ broker: infra.broker, service: 'invitations' }) },
+    {
+      strategy: new CloudEventsTransport({
+        broker: infra.broker,
+        service: options.consumerName ?? 'invitations',
+      }),
+    },
     { inheritAppConfig: false },
   );
   consumer.useGlobalFilters(new RethrowRpcErrors());

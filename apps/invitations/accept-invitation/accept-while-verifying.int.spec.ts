@@ -46,20 +46,21 @@ describe('accepting while the email is being verified', () => {
   });
 
   /** The store, with the EmailVerified handler run right after the deferral is noted and before it is recorded. */
-  const verifyingAfterNote = (): EventStore =>
-    Object.assign(Object.create(store) as EventStore, {
-      append: async (...args: Parameters<EventStore['append']>) => {
-        const result = await store.append(...args);
-        if (args[1][0]?.type === 'DeferredAcceptanceNoted') {
-          await completeDeferredAcceptances(
-            store,
-            { userId: customer.userId, verifiedAt: new Date().toISOString() },
-            context(),
-          );
-        }
-        return result;
-      },
-    });
+  const verifyingAfterNote = (): EventStore => ({
+    append: async (...args) => {
+      const result = await store.append(...args);
+      if (args[1][0]?.type === 'DeferredAcceptanceNoted') {
+        const verified = { userId: customer.userId, verifiedAt: new Date().toISOString() };
+        await completeDeferredAcceptances(store, verified, context());
+      }
+      return result;
+    },
+    readStream: (...args) => store.readStream(...args),
+    readAll: (options) => store.readAll(options),
+    headPosition: () => store.headPosition(),
+    subscribeToAll: (options) => store.subscribeToAll(options),
+    close: () => store.close(),
+  });
 
   describe('when the verification lands between the note and the deferral', () => {
     it('still completes the acceptance', async () => {
