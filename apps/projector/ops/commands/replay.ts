@@ -1,0 +1,105 @@
+import { projectionNamed } from '../../projector/projections';
+import {
+  parkedStreams,
+  replayStream,
+  streamsBetween,
+  type StreamReplay,
+} from '../../projector/replay';
+import { OpsError, type OpsContext } from '../ops-context';
+
+export interface ReplaySelection {
+  stream?: string;
+  from?: bigint;
+  to?: bigint;
+  projection?: string;
+}
+
+/**
+ * `replay --stream <s>` or `replay --from <pos> --to <pos>`: re-projects the
+ * stream, or every invitation stream with an event in the range, into the
+ * active version of each projection (or the one named).
+ */
+export async function replay(ctx: OpsContext, sel: ReplaySelection): Promise<void> {
+  let streams: string[];
+  if (sel.stream !== undefined) {
+    streams = [sel.stream];
+  } else if (sel.from !== undefined) {
+    const to = sel.to ?? (await ctx.eventStore.headPosition());
+    if (to < sel.from) throw new OpsError('--to must not be before --from');
+    streams = await streamsBetween(ctx.eventStore, sel.from, to);
+  } else {
+    throw new OpsError('replay needs --stream <stream> or --from <position> [--to <position>]');
+  }
+  await replayStreams(ctx, streams, sel.projection, 'replay');
+}
+
+/** `parked list`: parked events of each projection's active version. */
+export async function listParked(ctx: OpsContext, projection?: string): Promise<void> {
+  let any = false;
+  for (const p of selected(ctx, projection)) {
+    const version = await ctx.readModels.activeVersion(p.name);
+    if (version === undefined) continue;
+    for (const e of await ctx.readModels.listParked({ projection: p.name, version })) {
+      any = true;
+      ctx.out(
+        [
+          p.name,
+          e.position.toString(),
+          e.streamName,
+          e.eventType,
+          `attempts=${e.attempts}`,
+          e.parkedAt,
+          e.error,
+        ].join('\t'),
+      );
+    }
+  }
+  if (!any) ctx.out('no parked events');
+}
+
+/** `parked replay`: replays every stream with parked events, so the projection goes on with them. */
+export async function replayParked(ctx: OpsContext, projection?: string): Promise<void> {
+  for (const p of selected(ctx, projection)) {
+    await replayStreams(
+      ctx,
+      await parkedStreams(ctx.readModels, p.name),
+      p.name,
+      `parked ${p.name}`,
+    );
+  }
+}
+
+async function replayStreams(
+  ctx: OpsContext,
+  streams: string[],
+  projection: string | undefined,
+  label: string,
+) {
+  const targets = selected(ctx, projection);
+  const bar = ctx.bar(label, streams.length * targets.length);
+  const failures: StreamReplay[] = [];
+  let done = 0;
+  let unparked = 0;
+  try {
+    for (const stream of streams) {
+      for (const p of targets) {
+        const result = await replayStream(
+          { eventStore: ctx.eventStore, store: ctx.readModels, projection: p },
+          stream,
+        );
+        unparked += result.unparked;
+        if (result.failed) failures.push(result);
+        bar.update(++done);
+      }
+    }
+  } finally {
+    bar.stop();
+  }
+  ctx.out(`${label}: ${streams.length} stream(s) replayed, ${unparked} parked event(s) applied`);
+  for (const f of failures) ctx.out(`failed ${f.stream}: ${f.failed}`);
+  if (failures.length) throw new OpsError(`${failures.length} replay(s) failed`);
+}
+
+function selected(ctx: OpsContext, projection?: string) {
+  return projection ? [projectionNamed(projection, ctx.projections)] : ctx.projections;
+}

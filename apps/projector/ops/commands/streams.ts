@@ -1,0 +1,21 @@
+import type { OpsContext } from '../ops-context';
+
+/** `streams show <stream>`: every event of a stream with its position, revision, type, time and data. */
+export async function showStream(ctx: OpsContext, stream: string): Promise<void> {
+  const events = await ctx.eventStore.readStream(stream);
+  if (events.length === 0) {
+    ctx.out(`stream ${stream} is empty or does not exist`);
+    return;
+  }
+  for (const e of events) {
+    ctx.out(
+      [
+        e.position.toString(),
+        `r${e.revision}`,
+        e.metadata.occurredAt,
+        e.type,
+        JSON.stringify(e.data),
+      ].join('\t'),
+    );
+  }
+}

@@ -1,0 +1,43 @@
+import 'reflect-metadata';
+import { CommanderError } from 'commander';
+import { ConfigError, loadConfig } from '../../../libs/platform/config/config';
+import {
+  openInfrastructure,
+  type Infrastructure,
+} from '../../../libs/platform/infrastructure/infrastructure';
+import { PROJECTIONS } from '../projector/projections';
+import { readModelsFor } from '../projector/read-models-for';
+import { OpsError, type OpsContext } from './ops-context';
+import { opsProgram } from './ops-program';
+import { terminalBar } from './progress-bar';
+
+/** `npm run ops -- <command>`, on the adapters the configuration names. */
+async function main(argv: string[]): Promise<number> {
+  let infra: Infrastructure | undefined;
+  const context = async (): Promise<OpsContext> => {
+    infra ??= await openInfrastructure(loadConfig(), (m) => process.stderr.write(`${m}\n`));
+    return {
+      eventStore: infra.eventStore,
+      readModels: readModelsFor(infra.readModels),
+      leases: infra.readModels.coordination,
+      projections: PROJECTIONS,
+      broker: infra.broker,
+      sharedBroker: infra.config.rabbitmqUrl !== undefined,
+      out: (line) => process.stdout.write(`${line}\n`),
+      bar: terminalBar,
+    };
+  };
+  try {
+    await opsProgram(context).parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    const known = error instanceof OpsError || error instanceof ConfigError;
+    process.stderr.write(`${known ? '' : 'ops failed: '}${(error as Error).message}\n`);
+    return 1;
+  } finally {
+    await infra?.close().catch(() => undefined);
+  }
+}
+
+void main(process.argv).then((code) => process.exit(code));

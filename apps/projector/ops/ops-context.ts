@@ -1,0 +1,23 @@
+import type { EventStore } from '../../../libs/event-store';
+import type { Broker } from '../../../libs/messaging';
+import type { LeaseStore } from '../../../libs/read-store/coordination.port';
+import type { ReadModels } from '../../../libs/read-store/read-models.port';
+import type { Projection } from '../projector/projection';
+import type { ProgressBar } from './progress-bar';
+
+/** What the ops commands work on, opened once per invocation. */
+export interface OpsContext {
+  eventStore: EventStore;
+  readModels: ReadModels;
+  leases: LeaseStore;
+  projections: readonly Projection[];
+  /** The broker; with no RABBITMQ_URL it is this process's own in-process bus. */
+  broker: Broker;
+  /** Whether `broker` is the shared RabbitMQ (dead letters and re-publishing reach the services). */
+  sharedBroker: boolean;
+  out(line: string): void;
+  bar(label: string, total: number): ProgressBar;
+}
+
+/** A command's failure that is reported as one line and exit code 1. */
+export class OpsError extends Error {}

@@ -1,0 +1,104 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { listDeadLetters, republish, retryDeadLetters } from './commands/messages';
+import { rebuild, showProjections } from './commands/projections';
+import { listParked, replay, replayParked } from './commands/replay';
+import { showStream } from './commands/streams';
+import type { OpsContext } from './ops-context';
+
+const position = (value: string): bigint => {
+  if (!/^\d{1,20}$/.test(value))
+    throw new InvalidArgumentError('must be an event position (a whole number)');
+  return BigInt(value);
+};
+const count = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000)
+    throw new InvalidArgumentError('must be a whole number from 1 to 10000');
+  return n;
+};
+
+/**
+ * The ops CLI. `context` opens the adapters on first use (so `--help` needs
+ * none) and every command runs on the same ones.
+ */
+export function opsProgram(context: () => Promise<OpsContext>): Command {
+  const program = new Command('ops')
+    .description(
+      'Inspect event streams, replay and rebuild projections, re-publish events, handle dead letters.',
+    )
+    .showHelpAfterError()
+    .exitOverride();
+  const run =
+    <A extends unknown[]>(fn: (ctx: OpsContext, ...args: A) => Promise<void>) =>
+    async (...args: A) =>
+      fn(await context(), ...args);
+
+  const streams = program.command('streams').description('Event streams.');
+  streams
+    .command('show <stream>')
+    .description('Print every event of a stream: position, revision, time, type, data.')
+    .action(run((ctx, stream: string) => showStream(ctx, stream)));
+
+  program
+    .command('projections')
+    .description('Position, lag, status and parked events of each projection.')
+    .action(run((ctx) => showProjections(ctx)));
+
+  program
+    .command('rebuild <projection>')
+    .description(
+      'Blue-green rebuild: build a new version from position 0 while the active one serves, then switch.',
+    )
+    .option('--restart', 'discard a half-built version instead of resuming it')
+    .option('--batch <n>', 'events per batch', count, 500)
+    .action(
+      run((ctx, name: string, o: { restart?: boolean; batch: number }) =>
+        rebuild(ctx, name, { restart: o.restart, batch: o.batch }),
+      ),
+    );
+
+  program
+    .command('replay')
+    .description(
+      'Re-project one stream, or every invitation stream with an event in a position range.',
+    )
+    .option('--stream <stream>', 'the stream to replay')
+    .option('--from <position>', 'first position of the range', position)
+    .option('--to <position>', 'last position of the range (default: the head)', position)
+    .option('--projection <name>', 'only this projection (default: all)')
+    .action(
+      run((ctx, o: { stream?: string; from?: bigint; to?: bigint; projection?: string }) =>
+        replay(ctx, o),
+      ),
+    );
+
+  program
+    .command('republish')
+    .description('Publish again the integration events of the domain events in a position range.')
+    .requiredOption('--from <position>', 'first position', position)
+    .option('--to <position>', 'last position (default: the head)', position)
+    .action(run((ctx, o: { from: bigint; to?: bigint }) => republish(ctx, o.from, o.to)));
+
+  const dlq = program.command('dlq').description('Dead-letter queues of consumer queues.');
+  dlq
+    .command('list <queue>')
+    .description('Messages in <queue>.dlq, oldest first, with the reason.')
+    .action(run((ctx, queue: string) => listDeadLetters(ctx, queue)));
+  dlq
+    .command('retry <queue>')
+    .description('Move every message of <queue>.dlq back to <queue>.')
+    .action(run((ctx, queue: string) => retryDeadLetters(ctx, queue)));
+
+  const parked = program.command('parked').description('Events a projection could not apply.');
+  parked
+    .command('list')
+    .option('--projection <name>', 'only this projection')
+    .action(run((ctx, o: { projection?: string }) => listParked(ctx, o.projection)));
+  parked
+    .command('replay')
+    .description('Replay every stream with parked events (after the cause is fixed).')
+    .option('--projection <name>', 'only this projection')
+    .action(run((ctx, o: { projection?: string }) => replayParked(ctx, o.projection)));
+
+  return program;
+}

@@ -1,0 +1,86 @@
+import { connect } from 'amqplib';
+import { randomUUID } from 'node:crypto';
+import type { CloudEvent } from '../../../libs/contracts';
+import { deadLetterQueue, retryQueue } from '../../../libs/messaging';
+import { RabbitMqBroker } from '../../../libs/messaging/rabbitmq/rabbitmq-broker';
+import { rabbitMqReachable } from '../../../libs/messaging/testing/rabbitmq-probe';
+import { waitFor } from '../../../libs/testing/wait-for';
+import { integrationEventId } from '../../invitations/publish-integration-events/to-integration-event';
+import { appendTo, events } from '../testing/invitation-events';
+import { opsOn } from '../testing/ops-test-context';
+import { projectorFixture, type ProjectorFixture } from '../testing/projector-fixture';
+
+const url = process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const reachable = rabbitMqReachable(url);
+if (!reachable && process.env.CI === 'true')
+  throw new Error(`no RabbitMQ at ${url}, and CI=true requires it`);
+if (!reachable) process.stdout.write(`skipped: no RabbitMQ at ${url} (ops dlq and republish)\n`);
+
+const CANCELLED = 'invitations.invitation-cancelled.v1';
+
+(reachable ? describe : describe.skip)('ops CLI on RabbitMQ', () => {
+  let f: ProjectorFixture;
+  let broker: RabbitMqBroker;
+  const queue = `ops-test-${randomUUID()}.${CANCELLED}`;
+  const received: CloudEvent[] = [];
+  let healthy = false;
+
+  beforeAll(async () => {
+    f = projectorFixture();
+    broker = new RabbitMqBroker(url, { log: () => undefined });
+    await broker.consume({
+      queue,
+      bindingKeys: [CANCELLED],
+      prefetch: 1,
+      maxRetries: 0,
+      retryDelayMs: 10,
+      handle: async (event) => {
+        if (!healthy) throw new Error('consumer not ready');
+        received.push(event);
+      },
+    });
+  });
+  afterAll(async () => {
+    await broker.close();
+    const connection = await connect(url);
+    const channel = await connection.createChannel();
+    for (const q of [queue, deadLetterQueue(queue), retryQueue(queue)])
+      await channel.deleteQueue(q);
+    await connection.close();
+    await f.close();
+  });
+
+  describe('when domain events are re-published and their consumer fails', () => {
+    it('publishes them with ids derived from the domain events, lists the dead letters and retries them', async () => {
+      const cancelled = events.cancelled('i1', 7);
+      cancelled.data.vendorId = 'vendor-1'; // as the invitations service stores it
+      await appendTo(f.eventStore, 'i1', events.sent('i1'));
+      const { position } = await appendTo(f.eventStore, 'i1', cancelled);
+      const ops = opsOn(f, { broker });
+
+      expect(
+        await ops.run('republish', '--from', position.toString(), '--to', position.toString()),
+      ).toEqual([`republished 1 integration event(s) from positions ${position}..${position}`]);
+      const id = integrationEventId(CANCELLED, cancelled.eventId);
+      await waitFor(async () => (await broker.deadLetters(queue)).length === 1, {
+        message: 'dead letter',
+      });
+      const [line] = await ops.run('dlq', 'list', queue);
+      expect(line.split('\t').slice(0, 3)).toEqual([
+        id,
+        CANCELLED,
+        expect.stringMatching(/consumer not ready/),
+      ]);
+
+      healthy = true;
+      expect(await ops.run('dlq', 'retry', queue)).toEqual([`1 message(s) moved back to ${queue}`]);
+      await waitFor(() => received.length === 1, { message: 'redelivery' });
+      expect(received[0]).toMatchObject({
+        id,
+        type: CANCELLED,
+        data: { invitationId: 'i1', vendorId: 'vendor-1', cancelledAt: events.at(7) },
+      });
+      expect(await ops.run('dlq', 'list', queue)).toEqual([`${queue}.dlq is empty`]);
+    });
+  });
+});

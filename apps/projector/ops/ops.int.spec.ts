@@ -1,0 +1,127 @@
+import { appendTo, events } from '../testing/invitation-events';
+import { opsOn } from '../testing/ops-test-context';
+import { projectorFixture, type ProjectorFixture } from '../testing/projector-fixture';
+import { invitationListProjection } from '../invitation-list/invitation-list.projection';
+import { PROJECTIONS } from '../projector/projections';
+import { startProjector, type Projector } from '../projector/projector';
+import type { Projection } from '../projector/projection';
+import { OpsError } from './ops-context';
+
+describe('ops CLI', () => {
+  let f: ProjectorFixture;
+  let projector: Projector | undefined;
+  beforeEach(async () => {
+    f = projectorFixture();
+    for (let i = 0; i < 5; i++) await appendTo(f.eventStore, `i${i}`, events.sent(`i${i}`, {}, i));
+  });
+  afterEach(async () => {
+    await projector?.stop();
+    await f.close();
+  });
+  const statuses = async () =>
+    (
+      await f.readModels.listInvitations('invitations', { vendorId: 'vendor-1', limit: 50 })
+    ).items.map((i) => [i.invitationId, i.status]);
+
+  describe('when a stream is shown', () => {
+    it('prints each event with position, revision, time and type', async () => {
+      await appendTo(f.eventStore, 'i1', events.cancelled('i1', 9));
+      const lines = await opsOn(f).run('streams', 'show', 'invitation-i1');
+      expect(lines.map((l) => l.split('\t').slice(0, 4))).toEqual([
+        ['2', 'r0', events.at(1), 'InvitationSent'],
+        ['6', 'r1', events.at(9), 'InvitationCancelled'],
+      ]);
+      expect(await opsOn(f).run('streams', 'show', 'invitation-none')).toEqual([
+        'stream invitation-none is empty or does not exist',
+      ]);
+    });
+  });
+
+  describe('when a projection is rebuilt', () => {
+    it('builds the next version and makes it the active one', async () => {
+      const ops = opsOn(f);
+      expect(await ops.run('rebuild', 'invitations', '--batch', '2')).toEqual([
+        'invitations: version 2 is active at position 5; version 1 dropped',
+      ]);
+      expect(await statuses()).toHaveLength(5);
+      const [line] = await ops.run('projections');
+      expect(line).toMatch(/^invitations\tv2\tposition=5\tlag=0\tlive\tparked=0/);
+    });
+  });
+
+  describe('when an event was parked and its cause is fixed', () => {
+    it('lists it and `parked replay` applies it and lets the stream go on', async () => {
+      let broken = true;
+      const projections: Projection[] = [
+        {
+          ...invitationListProjection,
+          apply: async (event, rows) => {
+            if (broken && event.type === 'InvitationExpired')
+              throw new Error('expiry not understood');
+            return invitationListProjection.apply(event, rows);
+          },
+        },
+        ...PROJECTIONS.slice(1),
+      ];
+      projector = startProjector({
+        eventStore: f.eventStore,
+        store: f.readModels,
+        leases: f.leases,
+        retry: { attempts: 2, backoffMs: 1 },
+        log: () => undefined,
+        projections,
+      });
+      await appendTo(f.eventStore, 'i2', events.expired('i2', 20));
+      await appendTo(f.eventStore, 'i2', events.resent('i2', 21));
+      await appendTo(f.eventStore, 'i3', events.cancelled('i3', 22));
+      await f.caughtUp();
+      const ops = opsOn(f, { projections });
+      const parked = await ops.run('parked', 'list');
+      expect(parked.map((l) => l.split('\t').slice(0, 5))).toEqual([
+        ['invitations', '6', 'invitation-i2', 'InvitationExpired', 'attempts=2'],
+        ['invitations', '7', 'invitation-i2', 'InvitationResent', 'attempts=0'],
+      ]);
+      expect(parked[0]).toMatch(/expiry not understood$/);
+      expect(await statuses()).toContainEqual(['i3', 'cancelled']);
+
+      await expect(
+        ops.run('parked', 'replay', '--projection', 'invitations'),
+      ).rejects.toBeInstanceOf(OpsError);
+      expect(ops.lines.at(-1)).toMatch(
+        /^failed invitation-i2: InvitationExpired at 6: .*expiry not understood/,
+      );
+
+      broken = false;
+      expect(await ops.run('parked', 'replay')).toEqual([
+        'parked invitations: 1 stream(s) replayed, 2 parked event(s) applied',
+        'parked customer-relationships: 0 stream(s) replayed, 0 parked event(s) applied',
+      ]);
+      expect(await ops.run('parked', 'list')).toEqual(['no parked events']);
+      const row = (
+        await f.readModels.loadInvitations({ projection: 'invitations', version: 1 }, ['i2'])
+      )[0];
+      expect(row).toMatchObject({ status: 'pending', expiredAt: null, position: 7n });
+    });
+  });
+
+  describe('when streams are replayed by position range', () => {
+    it('re-projects every invitation stream with an event in the range and repairs their rows', async () => {
+      await opsOn(f).run('rebuild', 'invitations');
+      const target = { projection: 'invitations', version: 2 };
+      const [row] = await f.readModels.loadInvitations(target, ['i3']);
+      await f.readModels.commit({ target, invitations: [{ ...row, firstName: 'Wrong' }] });
+      expect(
+        await opsOn(f).run('replay', '--from', '3', '--to', '4', '--projection', 'invitations'),
+      ).toEqual(['replay: 2 stream(s) replayed, 0 parked event(s) applied']);
+      expect((await f.readModels.loadInvitations(target, ['i3']))[0].firstName).toBe('Ann');
+      await expect(opsOn(f).run('replay')).rejects.toThrow(/--stream/);
+    });
+  });
+
+  describe('when the bus is the embedded one', () => {
+    it('says dead letters and re-publishing cannot reach it', async () => {
+      await expect(opsOn(f).run('dlq', 'list', 'q')).rejects.toThrow(/no RABBITMQ_URL/);
+      await expect(opsOn(f).run('republish', '--from', '1')).rejects.toThrow(/no RABBITMQ_URL/);
+    });
+  });
+});

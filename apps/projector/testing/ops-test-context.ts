@@ -1,0 +1,38 @@
+import type { Broker } from '../../../libs/messaging';
+import type { Projection } from '../projector/projection';
+import { PROJECTIONS } from '../projector/projections';
+import type { OpsContext } from '../ops/ops-context';
+import { opsProgram } from '../ops/ops-program';
+import { silentBar } from '../ops/progress-bar';
+import type { ProjectorFixture } from './projector-fixture';
+
+/** Runs ops commands on a fixture's adapters and collects what they print. */
+export function opsOn(
+  f: ProjectorFixture,
+  options: { broker?: Broker; projections?: readonly Projection[] } = {},
+) {
+  const { broker } = options;
+  const lines: string[] = [];
+  const context: OpsContext = {
+    eventStore: f.eventStore,
+    readModels: f.readModels,
+    leases: f.leases,
+    projections: options.projections ?? PROJECTIONS,
+    broker: broker ?? ({} as Broker),
+    sharedBroker: broker !== undefined,
+    out: (line) => lines.push(line),
+    bar: silentBar,
+  };
+  return {
+    lines,
+    context,
+    /** `ops <args>`; resolves with the lines printed by this command. */
+    async run(...args: string[]): Promise<string[]> {
+      const from = lines.length;
+      await opsProgram(async () => context)
+        .configureOutput({ writeOut: () => undefined, writeErr: () => undefined })
+        .parseAsync(['node', 'ops', ...args]);
+      return lines.slice(from);
+    },
+  };
+}
