@@ -1,6 +1,6 @@
 import { coordinationContract } from '../testing/coordination.contract';
 import { MongoCoordination } from './mongo-coordination';
-import { MONGODB_URL, skipWithoutMongo, useTestDatabase } from './mongo-test-database';
+import { MONGODB_URL, skipWithoutMongo, useTestDatabase } from '../testing/mongo-test-database';
 
 describe('MongoCoordination', () => {
   if (!MONGODB_URL) return skipWithoutMongo('passes the coordination contract');

@@ -1,6 +1,6 @@
 import { readModelsContract } from '../testing/read-models.contract';
 import { MongoReadModels } from './mongo-read-models';
-import { MONGODB_URL, skipWithoutMongo, useTestDatabase } from './mongo-test-database';
+import { MONGODB_URL, skipWithoutMongo, useTestDatabase } from '../testing/mongo-test-database';
 import type { TransactionMode } from './mongo-transactions';
 
 describe('MongoReadModels', () => {

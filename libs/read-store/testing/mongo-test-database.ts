@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { openMongoReadModels, type MongoReadModelConnection } from './mongo-connection';
+import { openMongoReadModels, type MongoReadModelConnection } from '../mongodb/mongo-connection';
 
 /** Set e.g. MONGODB_URL=mongodb://localhost:27017/?replicaSet=rs0 to run the MongoDB suites. */
 export const MONGODB_URL = process.env.MONGODB_URL;
