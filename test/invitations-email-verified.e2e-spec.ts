@@ -1,9 +1,9 @@
 import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { startInvitations, type RunningInvitations } from '../apps/invitations/start-invitations';
+import { describeWithRabbitMq } from '../apps/invitations/testing/e2e-services';
 import { CLOUDEVENTS_CONTENT_TYPE, PLATFORM_EXCHANGE } from '../libs/contracts';
 import type { EventStore } from '../libs/event-store';
-import { rabbitMqReachable } from '../libs/messaging/testing/rabbitmq-probe';
 import {
   createTestInfrastructure,
   type TestInfrastructure,
@@ -15,18 +15,6 @@ import {
   type TestUser,
 } from '../libs/testing/test-tokens';
 import { waitFor } from '../libs/testing/wait-for';
-
-const rabbitUrl = process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const reachable = rabbitMqReachable(rabbitUrl);
-const required = process.env.CI === 'true';
-if (!reachable && !required) process.stdout.write(`skipped: no RabbitMQ at ${rabbitUrl}\n`);
-if (!reachable && required) {
-  describe('invitations consuming identity.email-verified.v1 (e2e)', () => {
-    it('needs RabbitMQ in CI', () => {
-      throw new Error(`no RabbitMQ at ${rabbitUrl}, and CI=true requires it`);
-    });
-  });
-}
 
 const EMAIL_VERIFIED = 'identity.email-verified.v1';
 
@@ -47,148 +35,145 @@ function countingReads(store: EventStore) {
   return { counted, reads };
 }
 
-(reachable ? describe : describe.skip)(
-  'invitations consuming identity.email-verified.v1 (e2e)',
-  () => {
-    let tokens: TestTokens;
-    let infra: TestInfrastructure;
-    let invitations: RunningInvitations;
-    let amqp: ChannelModel;
-    let publisher: ConfirmChannel;
-    let reads: Map<string, number>;
-    const consumerName = `invitations-e2e-${randomUUID().slice(0, 8)}`;
-    const queue = `${consumerName}.${EMAIL_VERIFIED}`;
-    const returned: string[] = [];
+describeWithRabbitMq('invitations consuming identity.email-verified.v1 (e2e)', (rabbitUrl) => {
+  let tokens: TestTokens;
+  let infra: TestInfrastructure;
+  let invitations: RunningInvitations;
+  let amqp: ChannelModel;
+  let publisher: ConfirmChannel;
+  let reads: Map<string, number>;
+  const consumerName = `invitations-e2e-${randomUUID().slice(0, 8)}`;
+  const queue = `${consumerName}.${EMAIL_VERIFIED}`;
+  const returned: string[] = [];
 
-    beforeAll(async () => {
-      tokens = await createTestTokens();
-      infra = await createTestInfrastructure({
-        jwtVerifier: tokens.verifier,
-        env: { RABBITMQ_URL: rabbitUrl },
-      });
-      const spy = countingReads(infra.eventStore);
-      reads = spy.reads;
-      invitations = await startInvitations({ ...infra, eventStore: spy.counted }, 0, {
-        consumerName,
-      });
-      amqp = await connect(rabbitUrl);
-      publisher = await amqp.createConfirmChannel();
-      publisher.on('return', (m) => returned.push(m.properties.messageId));
-      await publisher.assertExchange(PLATFORM_EXCHANGE, 'topic', { durable: true });
+  beforeAll(async () => {
+    tokens = await createTestTokens();
+    infra = await createTestInfrastructure({
+      jwtVerifier: tokens.verifier,
+      env: { RABBITMQ_URL: rabbitUrl },
     });
-
-    afterAll(async () => {
-      await invitations?.close();
-      for (const q of [queue, `${queue}.retry`, `${queue}.dlq`])
-        await publisher?.deleteQueue(q).catch(() => undefined);
-      await amqp?.close();
-      await infra?.close();
+    const spy = countingReads(infra.eventStore);
+    reads = spy.reads;
+    invitations = await startInvitations({ ...infra, eventStore: spy.counted }, 0, {
+      consumerName,
     });
+    amqp = await connect(rabbitUrl);
+    publisher = await amqp.createConfirmChannel();
+    publisher.on('return', (m) => returned.push(m.properties.messageId));
+    await publisher.assertExchange(PLATFORM_EXCHANGE, 'topic', { durable: true });
+  });
 
-    /** As any platform service would publish it, with plain amqplib. */
-    async function publish(event: Record<string, unknown>) {
-      publisher.publish(PLATFORM_EXCHANGE, EMAIL_VERIFIED, Buffer.from(JSON.stringify(event)), {
-        persistent: true,
-        mandatory: true,
-        contentType: CLOUDEVENTS_CONTENT_TYPE,
-        messageId: event.id as string,
-        type: EMAIL_VERIFIED,
-        correlationId: event.correlationid as string,
-        timestamp: Math.floor(Date.now() / 1000),
-      });
-      await publisher.waitForConfirms();
-    }
-    const emailVerified = (customer: TestUser, data: Record<string, unknown> = {}) => ({
-      specversion: '1.0',
-      id: randomUUID(),
-      source: '/identity',
+  afterAll(async () => {
+    await invitations?.close();
+    for (const q of [queue, `${queue}.retry`, `${queue}.dlq`])
+      await publisher?.deleteQueue(q).catch(() => undefined);
+    await amqp?.close();
+    await infra?.close();
+  });
+
+  /** As any platform service would publish it, with plain amqplib. */
+  async function publish(event: Record<string, unknown>) {
+    publisher.publish(PLATFORM_EXCHANGE, EMAIL_VERIFIED, Buffer.from(JSON.stringify(event)), {
+      persistent: true,
+      mandatory: true,
+      contentType: CLOUDEVENTS_CONTENT_TYPE,
+      messageId: event.id as string,
       type: EMAIL_VERIFIED,
-      time: new Date().toISOString(),
-      datacontenttype: 'application/json',
-      subject: customer.userId,
-      correlationid: `corr-${randomUUID()}`,
-      data: {
-        userId: customer.userId,
-        email: customer.email,
-        verifiedAt: new Date().toISOString(),
-        ...data,
+      correlationId: event.correlationid as string,
+      timestamp: Math.floor(Date.now() / 1000),
+    });
+    await publisher.waitForConfirms();
+  }
+  const emailVerified = (customer: TestUser, data: Record<string, unknown> = {}) => ({
+    specversion: '1.0',
+    id: randomUUID(),
+    source: '/identity',
+    type: EMAIL_VERIFIED,
+    time: new Date().toISOString(),
+    datacontenttype: 'application/json',
+    subject: customer.userId,
+    correlationid: `corr-${randomUUID()}`,
+    data: {
+      userId: customer.userId,
+      email: customer.email,
+      verifiedAt: new Date().toISOString(),
+      ...data,
+    },
+  });
+  const call = async (method: string, path: string, as: TestUser, body?: unknown) => {
+    const res = await fetch(`${invitations.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${await tokens.mint(as)}`,
+        'content-type': 'application/json',
       },
+      body: JSON.stringify(body ?? {}),
     });
-    const call = async (method: string, path: string, as: TestUser, body?: unknown) => {
-      const res = await fetch(`${invitations.url}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${await tokens.mint(as)}`,
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify(body ?? {}),
-      });
-      return { status: res.status, body: (await res.json()) as Record<string, string> };
-    };
-    const acceptedEvents = async (invitationId: string) =>
-      (await infra.eventStore.readStream(`invitation-${invitationId}`)).filter(
-        (e) => e.type === 'InvitationAccepted',
-      );
+    return { status: res.status, body: (await res.json()) as Record<string, string> };
+  };
+  const acceptedEvents = async (invitationId: string) =>
+    (await infra.eventStore.readStream(`invitation-${invitationId}`)).filter(
+      (e) => e.type === 'InvitationAccepted',
+    );
 
-    describe('when the message breaks the contract', () => {
-      it('is dead-lettered and records nothing', async () => {
-        const head = await infra.eventStore.headPosition();
-        await publish(emailVerified(testUser('customer'), { email: 'not-an-email' }));
-        await waitFor(async () => (await publisher.checkQueue(`${queue}.dlq`)).messageCount === 1, {
-          message: 'the dead-lettered message',
-        });
-        expect(await infra.eventStore.headPosition()).toBe(head);
-        await publisher.purgeQueue(`${queue}.dlq`);
+  describe('when the message breaks the contract', () => {
+    it('is dead-lettered and records nothing', async () => {
+      const head = await infra.eventStore.headPosition();
+      await publish(emailVerified(testUser('customer'), { email: 'not-an-email' }));
+      await waitFor(async () => (await publisher.checkQueue(`${queue}.dlq`)).messageCount === 1, {
+        message: 'the dead-lettered message',
       });
+      expect(await infra.eventStore.headPosition()).toBe(head);
+      await publisher.purgeQueue(`${queue}.dlq`);
     });
+  });
 
-    describe('when a customer with a deferred acceptance is announced verified, twice', () => {
-      it('completes the acceptance exactly once', async () => {
-        const vendor = testUser('vendor');
-        const customer = testUser('customer', {
-          email: `ann-${randomUUID().slice(0, 8)}@example.com`,
-          emailVerified: false,
-        });
-        const sent = await call('POST', '/invitations', vendor, {
-          email: customer.email,
-          firstName: 'Ann',
-          lastName: 'Lee',
-        });
-        expect(sent.status).toBe(201);
-        const { invitationId } = sent.body;
-        const token = new URL(sent.body.acceptUrl).searchParams.get('token');
-        expect(
-          (await call('POST', `/invitations/${invitationId}/accept`, customer, { token })).status,
-        ).toBe(202);
-
-        const event = emailVerified(customer);
-        await publish(event);
-        const accepted = await waitFor(async () => (await acceptedEvents(invitationId))[0], {
-          message: 'InvitationAccepted',
-        });
-        expect(accepted.data).toMatchObject({
-          customerUserId: customer.userId,
-          customerCompanyId: customer.companyId,
-        });
-        expect(accepted.metadata).toMatchObject({
-          correlationId: event.correlationid,
-          causationId: event.id,
-        });
-
-        const verification = `customer_verification-${customer.userId}`;
-        const readsBefore = reads.get(verification) ?? 0;
-        await publish(event);
-        // The redelivered message's handler has started once it reads the customer's stream.
-        await waitFor(() => (reads.get(verification) ?? 0) > readsBefore, {
-          message: 'the second delivery',
-        });
-        await invitations.close(); // waits for the handler in flight
-        invitations = undefined as never;
-
-        expect(await acceptedEvents(invitationId)).toHaveLength(1);
-        expect((await publisher.checkQueue(`${queue}.dlq`)).messageCount).toBe(0);
-        expect(returned).toEqual([]);
+  describe('when a customer with a deferred acceptance is announced verified, twice', () => {
+    it('completes the acceptance exactly once', async () => {
+      const vendor = testUser('vendor');
+      const customer = testUser('customer', {
+        email: `ann-${randomUUID().slice(0, 8)}@example.com`,
+        emailVerified: false,
       });
+      const sent = await call('POST', '/invitations', vendor, {
+        email: customer.email,
+        firstName: 'Ann',
+        lastName: 'Lee',
+      });
+      expect(sent.status).toBe(201);
+      const { invitationId } = sent.body;
+      const token = new URL(sent.body.acceptUrl).searchParams.get('token');
+      expect(
+        (await call('POST', `/invitations/${invitationId}/accept`, customer, { token })).status,
+      ).toBe(202);
+
+      const event = emailVerified(customer);
+      await publish(event);
+      const accepted = await waitFor(async () => (await acceptedEvents(invitationId))[0], {
+        message: 'InvitationAccepted',
+      });
+      expect(accepted.data).toMatchObject({
+        customerUserId: customer.userId,
+        customerCompanyId: customer.companyId,
+      });
+      expect(accepted.metadata).toMatchObject({
+        correlationId: event.correlationid,
+        causationId: event.id,
+      });
+
+      const verification = `customer_verification-${customer.userId}`;
+      const readsBefore = reads.get(verification) ?? 0;
+      await publish(event);
+      // The redelivered message's handler has started once it reads the customer's stream.
+      await waitFor(() => (reads.get(verification) ?? 0) > readsBefore, {
+        message: 'the second delivery',
+      });
+      await invitations.close(); // waits for the handler in flight
+      invitations = undefined as never;
+
+      expect(await acceptedEvents(invitationId)).toHaveLength(1);
+      expect((await publisher.checkQueue(`${queue}.dlq`)).messageCount).toBe(0);
+      expect(returned).toEqual([]);
     });
-  },
-);
+  });
+});

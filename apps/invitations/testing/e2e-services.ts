@@ -1,0 +1,191 @@
+import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startIdentity } from '../../identity/start-identity';
+import { createJwtVerifier } from '../../../libs/auth/jwt-verifier';
+import { PLATFORM_EXCHANGE } from '../../../libs/contracts';
+import { rabbitMqReachable } from '../../../libs/messaging/testing/rabbitmq-probe';
+import { loadConfig } from '../../../libs/platform/config/config';
+import {
+  openInfrastructure,
+  type Infrastructure,
+} from '../../../libs/platform/infrastructure/infrastructure';
+import type { RunningService } from '../../../libs/platform/infrastructure/run-services';
+import { startSmtpTestServer, type SmtpTestServer } from '../../../libs/testing/smtp-test-server';
+import { startInvitations, type RunningInvitations } from '../start-invitations';
+
+export const PUBLIC_URL = 'https://app.example';
+const password = 'correct horse battery';
+
+/** A user registered and logged in through identity. */
+export interface E2eUser {
+  userId: string;
+  companyId: string;
+  email: string;
+  token: string;
+}
+export type Body = Record<string, unknown>;
+export interface E2eReply {
+  status: number;
+  headers: Headers;
+  body: Body;
+}
+
+/**
+ * identity and invitations on real RabbitMQ and a real SMTP server, sharing
+ * one set of SQLite adapters (the all-in-one topology), invitations trusting
+ * identity's JWKS. Everything the services publish under `invitations.#` is
+ * kept in `published`. Queues get a unique prefix, so runs can share a broker.
+ */
+export async function startE2eServices(rabbitUrl: string) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'invitations-e2e-'));
+  const smtp: SmtpTestServer = await startSmtpTestServer();
+  const amqp: ChannelModel = await connect(rabbitUrl);
+  const channel: Channel = await amqp.createChannel();
+  const observer = `invitations-e2e-observer.${randomUUID()}`;
+  const published: ConsumeMessage[] = [];
+  await channel.assertExchange(PLATFORM_EXCHANGE, 'topic', { durable: true });
+  await channel.assertQueue(observer, { exclusive: true });
+  await channel.bindQueue(observer, PLATFORM_EXCHANGE, 'invitations.#');
+  await channel.consume(observer, (m) => m && (published.push(m), channel.ack(m)));
+
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    RABBITMQ_URL: rabbitUrl,
+    SMTP_URL: smtp.url,
+    PUBLIC_URL,
+    LOG_LEVEL: 'silent',
+  });
+  const infra: Infrastructure = await openInfrastructure(config, () => undefined);
+  const identity: RunningService = await startIdentity(infra, 0);
+  const consumerName = `invitations-e2e-${randomUUID().slice(0, 8)}`;
+  const jwks = new URL('/.well-known/jwks.json', identity.url);
+  const invitations: RunningInvitations = await startInvitations(
+    { ...infra, jwtVerifier: createJwtVerifier(jwks) },
+    0,
+    { consumerName },
+  );
+
+  const request = async (
+    base: string,
+    method: string,
+    path: string,
+    token?: string,
+    body?: unknown,
+  ) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return {
+      status: res.status,
+      headers: res.headers,
+      body: (text ? JSON.parse(text) : {}) as Body,
+    };
+  };
+  const api = (method: string, path: string, as?: E2eUser, body?: unknown): Promise<E2eReply> =>
+    request(invitations.url, method, path, as?.token, body);
+  const auth = (path: string, body: unknown) =>
+    request(identity.url, 'POST', path, undefined, body);
+  const unique = (name: string) => `${name}-${randomUUID().slice(0, 8)}@example.com`;
+
+  const expectStatus = (reply: E2eReply, status: number) => {
+    if (reply.status !== status)
+      throw new Error(`expected ${status}, got ${reply.status}: ${JSON.stringify(reply.body)}`);
+    return reply;
+  };
+  const logIn = async (email: string) =>
+    expectStatus(await auth('/auth/login', { email, password }), 200).body.accessToken as string;
+  const verificationToken = async (email: string) => {
+    const mail = await smtp.waitForMail(email, (m) => m.text.includes('/verify-email?token='));
+    return /\/verify-email\?token=([\w-]+)/.exec(mail.text)![1];
+  };
+  const verifyEmail = async (email: string) =>
+    expectStatus(await auth('/auth/verify-email', { token: await verificationToken(email) }), 200);
+
+  return {
+    infra,
+    smtp,
+    published,
+    identity,
+    invitations,
+    api,
+    unique,
+    logIn,
+    verifyEmail,
+    /** Registers through identity (verified if asked) and logs in. */
+    async register(
+      accountType: 'vendor' | 'customer',
+      options: { verified?: boolean; email?: string } = {},
+    ): Promise<E2eUser> {
+      const email = options.email ?? unique(accountType);
+      const reply = expectStatus(
+        await auth('/auth/register', { email, password, accountType, companyName: 'Acme' }),
+        201,
+      );
+      if (options.verified) await verifyEmail(email);
+      const { userId, companyId } = reply.body as Record<string, string>;
+      return { userId, companyId, email, token: await logIn(email) };
+    },
+    async invite(vendor: E2eUser, email: string, extra: Body = {}) {
+      const body = { email, firstName: 'Ann', lastName: 'Lee', ...extra };
+      return expectStatus(await api('POST', '/invitations', vendor, body), 201).body as Record<
+        string,
+        string
+      >;
+    },
+    accept: (id: string, as: E2eUser, token: string) =>
+      api('POST', `/invitations/${id}/accept`, as, { token }),
+    tokenOf: (acceptUrl: string) => new URL(acceptUrl).searchParams.get('token')!,
+    typesOf: async (id: string) =>
+      (await infra.eventStore.readStream(`invitation-${id}`)).map((e) => e.type),
+    /** Messages of `type` about one invitation, as the observer queue received them. */
+    messagesOf: (type: string, invitationId: string) =>
+      published.filter(
+        (m) =>
+          m.fields.routingKey === type && JSON.parse(m.content.toString()).subject === invitationId,
+      ),
+    async close() {
+      await invitations.close();
+      await identity.close();
+      await infra.close();
+      for (const q of ['', '.retry', '.dlq']) {
+        await channel
+          .deleteQueue(`${consumerName}.identity.email-verified.v1${q}`)
+          .catch(() => undefined);
+      }
+      await amqp.close();
+      await smtp.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type E2eServices = Awaited<ReturnType<typeof startE2eServices>>;
+
+/**
+ * `describe` against the RabbitMQ at TEST_RABBITMQ_URL (default: local guest).
+ * Unreachable: fails under CI=true, otherwise says so in one line and skips.
+ */
+export function describeWithRabbitMq(name: string, suite: (rabbitUrl: string) => void): void {
+  const rabbitUrl = process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+  if (rabbitMqReachable(rabbitUrl)) {
+    describe(name, () => suite(rabbitUrl));
+  } else if (process.env.CI === 'true') {
+    describe(name, () => {
+      it('needs RabbitMQ in CI', () => {
+        throw new Error(`no RabbitMQ at ${rabbitUrl}, and CI=true requires it`);
+      });
+    });
+  } else {
+    process.stdout.write(`skipped: no RabbitMQ at ${rabbitUrl}\n`);
+    describe.skip(name, () => suite(rabbitUrl));
+  }
+}
