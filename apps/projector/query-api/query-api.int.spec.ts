@@ -255,6 +255,18 @@ describe('query API', () => {
       expect(res.body[0].lastEventAt).toEqual(expect.any(String));
     });
 
+    it('documents its routes at /docs', async () => {
+      const doc = (await (await fetch(`${service.url}/docs-json`)).json()) as { paths: object };
+      expect(Object.keys(doc.paths)).toEqual(
+        expect.arrayContaining([
+          '/vendors/{vendorId}/invitations',
+          '/vendors/{vendorId}/customers',
+          '/customers/{customerCompanyId}/vendors',
+          '/projections',
+        ]),
+      );
+    });
+
     it('is alive and ready', async () => {
       expect((await fetch(`${service.url}/health`)).status).toBe(200);
       expect((await fetch(`${service.url}/ready`)).status).toBe(200);
