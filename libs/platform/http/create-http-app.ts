@@ -1,4 +1,4 @@
-import type { INestApplication, Type } from '@nestjs/common';
+import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -22,11 +22,13 @@ export interface HttpAppOptions {
  * DTO validation, a correlation id per request, OpenAPI at /docs.
  */
 export async function createHttpApp(
-  module: Type<unknown>,
+  module: Type<unknown> | DynamicModule,
   options: HttpAppOptions,
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
+    // Close keep-alive connections on shutdown instead of waiting for clients to drop them.
+    forceCloseConnections: true,
     ...(options.logger ? { loggerInstance: options.logger } : {}),
     genReqId: (req: { headers: IncomingHttpHeaders }) =>
       headerValue(req.headers['x-correlation-id']) ?? randomUUID(),
