@@ -1,6 +1,6 @@
 import { Logger, Module } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
-import { CloudEventsTransport, RethrowRpcErrors, startForwarder } from '../../libs/messaging';
+import { CloudEventsTransport, startForwarder } from '../../libs/messaging';
 import { createHttpApp } from '../../libs/platform/http/create-http-app';
 import type { Infrastructure } from '../../libs/platform/infrastructure/infrastructure';
 import type { RunningService } from '../../libs/platform/infrastructure/run-services';
@@ -40,7 +40,7 @@ export async function startInvitations(
 
   const logger = createLogger('invitations', infra.config.logLevel);
   const app = await createHttpApp(InvitationsApp, { title: 'invitations', logger });
-  const consumer = app.connectMicroservice(
+  app.connectMicroservice(
     {
       strategy: new CloudEventsTransport({
         broker: infra.broker,
@@ -49,7 +49,6 @@ export async function startInvitations(
     },
     { inheritAppConfig: false },
   );
-  consumer.useGlobalFilters(new RethrowRpcErrors());
   await app.startAllMicroservices();
   await app.listen(port, '0.0.0.0');
 

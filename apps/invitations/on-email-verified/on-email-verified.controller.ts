@@ -1,4 +1,4 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import {
   IntegrationEventTypes,
@@ -6,14 +6,17 @@ import {
   type EmailVerifiedV1,
 } from '../../../libs/contracts';
 import { EVENT_STORE, type EventStore } from '../../../libs/event-store';
+import { RethrowRpcErrors } from '../../../libs/messaging';
 import { completeDeferredAcceptances } from './complete-deferred-acceptances';
 
 /**
  * identity's EmailVerified, from the queue `invitations.identity.email-verified.v1`
  * (validated by the transport before it gets here). At-least-once delivery is
- * fine: handling the same event twice records nothing the second time.
+ * fine: handling the same event twice records nothing the second time. A
+ * failure reaches the broker as it is, so a dead letter names its cause.
  */
 @Controller()
+@UseFilters(new RethrowRpcErrors())
 export class OnEmailVerifiedController {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
