@@ -67,11 +67,13 @@ export class RabbitMqBroker implements Broker {
     results.forEach((r, i) => {
       if (r.status === 'rejected') failed.push({ event: events[i], reason: r.reason });
     });
-    const unroutable = failed.filter((f) => f.reason instanceof UnroutableError);
-    if (unroutable.length) throw new UnroutableError(unroutable.map((f) => f.event.type));
+    // Unroutable is reported only when it is the sole failure: a caller may accept it
+    // (nobody subscribed), and must never mistake a nacked or lost message for that.
     const nacked = failed.filter((f) => errorMessage(f.reason) === 'message nacked');
     if (nacked.length) throw new PublishRejectedError(nacked.map((f) => f.event.id));
-    if (failed.length) throw failed[0].reason;
+    const other = failed.find((f) => !(f.reason instanceof UnroutableError));
+    if (other) throw other.reason;
+    if (failed.length) throw new UnroutableError(failed.map((f) => f.event.type));
   }
 
   async consume(spec: ConsumeSpec): Promise<ConsumerHandle> {
