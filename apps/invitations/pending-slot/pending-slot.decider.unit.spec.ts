@@ -129,8 +129,10 @@ describe('pending slot', () => {
     });
   });
 
-  it('is one stream per vendor and email', () => {
-    expect(pendingSlotStream('v', 'a@x.io')).toMatch(/^invitation_slot-[0-9a-f]{64}$/);
-    expect(pendingSlotStream('v', 'a@x.io')).not.toBe(pendingSlotStream('w', 'a@x.io'));
+  describe('when naming its stream', () => {
+    it('is one stream per vendor and email, outside the invitation category', () => {
+      expect(pendingSlotStream('v', 'a@x.io')).toMatch(/^invitation_slot-[0-9a-f]{64}$/);
+      expect(pendingSlotStream('v', 'a@x.io')).not.toBe(pendingSlotStream('w', 'a@x.io'));
+    });
   });
 });
