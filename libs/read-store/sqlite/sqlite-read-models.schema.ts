@@ -1,3 +1,5 @@
+import type Database from 'better-sqlite3';
+
 /**
  * Read-model tables. Every row belongs to a `slot`: one version of one
  * projection (`rm_projection_versions`), so a rebuild writes a new slot while
@@ -93,3 +95,13 @@ export const ROW_TABLES = [
   'rm_invitation_refs',
   'rm_parked_events',
 ] as const;
+
+/** Prepares each SQL text once per connection. */
+export function statementCache(db: Database.Database): (text: string) => Database.Statement {
+  const cache = new Map<string, Database.Statement>();
+  return (text) => {
+    let s = cache.get(text);
+    if (!s) cache.set(text, (s = db.prepare(text)));
+    return s;
+  };
+}

@@ -2,7 +2,6 @@ import type Database from 'better-sqlite3';
 import type { Checkpoint } from '../coordination.port';
 import {
   checkpointName,
-  ProjectionSwitchError,
   ProjectionVersionRetiredError,
   type InvitationCursor,
   type InvitationQuery,
@@ -20,7 +19,6 @@ import {
   type RelationshipQuery,
   type RelationshipRow,
   type RelationshipView,
-  type VersionState,
 } from '../read-models.port';
 import { SqliteCoordination } from './sqlite-coordination';
 import { SqliteReadModelQueries } from './sqlite-read-models.queries';
@@ -38,16 +36,8 @@ import {
   type ParkedRecord,
   type RelationshipRecord,
 } from './sqlite-read-models.rows';
-import { READ_MODEL_SCHEMA, ROW_TABLES } from './sqlite-read-models.schema';
-
-interface VersionRecord {
-  slot: number;
-  projection: string;
-  version: number;
-  state: VersionState;
-  last_event_at: string | null;
-  updated_at: string | null;
-}
+import { READ_MODEL_SCHEMA, statementCache } from './sqlite-read-models.schema';
+import { SqliteProjectionVersions } from './sqlite-read-models.versions';
 
 /**
  * Read models in the SQLite read-model file, beside the checkpoints: a commit
@@ -56,6 +46,7 @@ interface VersionRecord {
 export class SqliteReadModels implements ReadModels {
   private readonly coordination: SqliteCoordination;
   private readonly queries: SqliteReadModelQueries;
+  private readonly versions: SqliteProjectionVersions;
   private readonly sql: (text: string) => Database.Statement;
   private readonly commitTx: Database.Transaction<(c: ProjectionCommit) => number | undefined>;
 
@@ -63,73 +54,28 @@ export class SqliteReadModels implements ReadModels {
     db.exec(READ_MODEL_SCHEMA);
     this.coordination = new SqliteCoordination(db);
     this.queries = new SqliteReadModelQueries(db);
-    const cache = new Map<string, Database.Statement>();
-    this.sql = (text) => {
-      let s = cache.get(text);
-      if (!s) cache.set(text, (s = db.prepare(text)));
-      return s;
-    };
+    this.versions = new SqliteProjectionVersions(db, this.coordination);
+    this.sql = statementCache(db);
     this.commitTx = db.transaction((c: ProjectionCommit) => this.write(c));
   }
 
   async ensureProjection(projection: string): Promise<number> {
-    return this.db
-      .transaction(() => {
-        this.sql(
-          `INSERT INTO rm_projection_versions (projection, version, state)
-           SELECT ?, 1, 'active' WHERE NOT EXISTS
-             (SELECT 1 FROM rm_projection_versions WHERE projection = ?)`,
-        ).run(projection, projection);
-        return this.active(projection)!.version;
-      })
-      .immediate();
+    return this.versions.ensure(projection);
   }
 
   async activeVersion(projection: string): Promise<number | undefined> {
-    return this.active(projection)?.version;
+    return this.versions.active(projection)?.version;
   }
 
   async projectionStates(projection?: string): Promise<ProjectionVersionState[]> {
-    const read = this.db.transaction(() => {
-      const versions = this.sql(
-        `SELECT * FROM rm_projection_versions WHERE state <> 'retired' AND (? IS NULL OR projection = ?)
-         ORDER BY projection, version`,
-      ).all(projection ?? null, projection ?? null) as VersionRecord[];
-      const parked = this.sql('SELECT count(*) AS n FROM rm_parked_events WHERE slot = ?');
-      return versions.map((v) => ({
-        projection: v.projection,
-        version: v.version,
-        state: v.state,
-        position: this.coordination.loadSync(checkpointName(v)).position,
-        lastEventAt: v.last_event_at,
-        updatedAt: v.updated_at,
-        parkedEvents: (parked.get(v.slot) as { n: number }).n,
-      }));
-    });
-    return read();
+    return this.versions.states(projection);
   }
 
   async beginBuild(
     projection: string,
     options: { restart?: boolean } = {},
   ): Promise<{ version: number; resumed: boolean }> {
-    return this.db
-      .transaction(() => {
-        const building = this.sql(
-          `SELECT * FROM rm_projection_versions WHERE projection = ? AND state = 'building'`,
-        ).get(projection) as VersionRecord | undefined;
-        if (building && !options.restart) return { version: building.version, resumed: true };
-        if (building) this.retire(building.slot);
-        const { top } = this.sql(
-          'SELECT max(version) AS top FROM rm_projection_versions WHERE projection = ?',
-        ).get(projection) as { top: number | null };
-        const version = (top ?? 0) + 1;
-        this.sql(
-          `INSERT INTO rm_projection_versions (projection, version, state) VALUES (?, ?, 'building')`,
-        ).run(projection, version);
-        return { version, resumed: false };
-      })
-      .immediate();
+    return this.versions.beginBuild(projection, options.restart);
   }
 
   async activateVersion(
@@ -137,40 +83,11 @@ export class SqliteReadModels implements ReadModels {
     version: number,
     expectedActive: number,
   ): Promise<void> {
-    this.db
-      .transaction(() => {
-        const active = this.active(projection);
-        if (active?.version !== expectedActive) {
-          throw new ProjectionSwitchError(projection, version, 'active_changed');
-        }
-        const next = this.version({ projection, version });
-        if (next?.state !== 'building') {
-          throw new ProjectionSwitchError(projection, version, 'not_building');
-        }
-        const position = (v: number) =>
-          this.coordination.loadSync(checkpointName({ projection, version: v })).position;
-        if (position(version) < position(expectedActive)) {
-          throw new ProjectionSwitchError(projection, version, 'behind');
-        }
-        this.sql(`UPDATE rm_projection_versions SET state = 'retired' WHERE slot = ?`).run(
-          active.slot,
-        );
-        this.sql(`UPDATE rm_projection_versions SET state = 'active' WHERE slot = ?`).run(
-          next.slot,
-        );
-      })
-      .immediate();
+    this.versions.activate(projection, version, expectedActive);
   }
 
   async dropVersion(projection: string, version: number): Promise<void> {
-    this.db
-      .transaction(() => {
-        const v = this.version({ projection, version });
-        if (!v) return;
-        if (v.state === 'active') throw new Error(`${projection} version ${version} is active`);
-        this.retire(v.slot);
-      })
-      .immediate();
+    this.versions.drop(projection, version);
   }
 
   async loadCheckpoint(target: ProjectionTarget): Promise<Checkpoint> {
@@ -193,7 +110,7 @@ export class SqliteReadModels implements ReadModels {
     target: ProjectionTarget,
     keys: RelationshipKey[],
   ): Promise<RelationshipRow[]> {
-    const slot = this.version(target)?.slot;
+    const slot = this.versions.find(target)?.slot;
     if (slot === undefined || keys.length === 0) return [];
     const pairs = JSON.stringify(keys.map((k) => [k.vendorId, k.customerCompanyId]));
     const rows = this.sql(
@@ -206,7 +123,7 @@ export class SqliteReadModels implements ReadModels {
   }
 
   async listParked(target: ProjectionTarget): Promise<ParkedEvent[]> {
-    const slot = this.version(target)?.slot;
+    const slot = this.versions.find(target)?.slot;
     if (slot === undefined) return [];
     const rows = this.sql('SELECT * FROM rm_parked_events WHERE slot = ? ORDER BY position')
       .safeIntegers(true)
@@ -215,7 +132,7 @@ export class SqliteReadModels implements ReadModels {
   }
 
   async streamsWithParkedEvents(target: ProjectionTarget, streams: string[]): Promise<Set<string>> {
-    const slot = this.version(target)?.slot;
+    const slot = this.versions.find(target)?.slot;
     if (slot === undefined || streams.length === 0) return new Set();
     const rows = this.sql(
       `SELECT DISTINCT stream FROM rm_parked_events
@@ -229,7 +146,7 @@ export class SqliteReadModels implements ReadModels {
   }
 
   private write(c: ProjectionCommit): number | undefined {
-    const v = this.version(c.target);
+    const v = this.versions.find(c.target);
     if (!v || v.state === 'retired') throw new ProjectionVersionRetiredError(c.target);
     const slot = v.slot;
     let checkpointVersion: number | undefined;
@@ -279,36 +196,18 @@ export class SqliteReadModels implements ReadModels {
   /** Resolves the active version and reads it in one snapshot, so a switch never shows a mix. */
   private async readActive<T>(projection: string, none: T, read: (slot: number) => T): Promise<T> {
     return this.db.transaction(() => {
-      const active = this.active(projection);
+      const active = this.versions.active(projection);
       return active ? read(active.slot) : none;
     })();
   }
 
   private loadByIds<R>(table: string, target: ProjectionTarget, ids: string[]): R[] {
-    const slot = this.version(target)?.slot;
+    const slot = this.versions.find(target)?.slot;
     if (slot === undefined || ids.length === 0) return [];
     return this.sql(
       `SELECT * FROM ${table} WHERE slot = ? AND invitation_id IN (SELECT value FROM json_each(?))`,
     )
       .safeIntegers(true)
       .all(slot, JSON.stringify(ids)) as R[];
-  }
-
-  private active(projection: string): VersionRecord | undefined {
-    return this.sql(
-      `SELECT * FROM rm_projection_versions WHERE projection = ? AND state = 'active'`,
-    ).get(projection) as VersionRecord | undefined;
-  }
-
-  private version(t: ProjectionTarget): VersionRecord | undefined {
-    return this.sql(
-      `SELECT * FROM rm_projection_versions WHERE projection = ? AND version = ?`,
-    ).get(t.projection, t.version) as VersionRecord | undefined;
-  }
-
-  /** Marks a version retired and deletes its rows; its number is never reused. */
-  private retire(slot: number): void {
-    this.sql(`UPDATE rm_projection_versions SET state = 'retired' WHERE slot = ?`).run(slot);
-    for (const table of ROW_TABLES) this.sql(`DELETE FROM ${table} WHERE slot = ?`).run(slot);
   }
 }

@@ -1,0 +1,148 @@
+import type Database from 'better-sqlite3';
+import {
+  checkpointName,
+  ProjectionSwitchError,
+  type ProjectionTarget,
+  type ProjectionVersionState,
+  type VersionState,
+} from '../read-models.port';
+import type { SqliteCoordination } from './sqlite-coordination';
+import { ROW_TABLES, statementCache } from './sqlite-read-models.schema';
+
+export interface VersionRecord {
+  slot: number;
+  projection: string;
+  version: number;
+  state: VersionState;
+  last_event_at: string | null;
+  updated_at: string | null;
+}
+
+/**
+ * The version registry: which versions of each projection exist, which one
+ * is active, and their slots. Each change is one immediate transaction.
+ */
+export class SqliteProjectionVersions {
+  private readonly sql: (text: string) => Database.Statement;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly coordination: SqliteCoordination,
+  ) {
+    this.sql = statementCache(db);
+  }
+
+  ensure(projection: string): number {
+    return this.db
+      .transaction(() => {
+        this.sql(
+          `INSERT INTO rm_projection_versions (projection, version, state)
+           SELECT ?, 1, 'active' WHERE NOT EXISTS
+             (SELECT 1 FROM rm_projection_versions WHERE projection = ?)`,
+        ).run(projection, projection);
+        return this.active(projection)!.version;
+      })
+      .immediate();
+  }
+
+  active(projection: string): VersionRecord | undefined {
+    return this.sql(
+      `SELECT * FROM rm_projection_versions WHERE projection = ? AND state = 'active'`,
+    ).get(projection) as VersionRecord | undefined;
+  }
+
+  find(t: ProjectionTarget): VersionRecord | undefined {
+    return this.sql(
+      `SELECT * FROM rm_projection_versions WHERE projection = ? AND version = ?`,
+    ).get(t.projection, t.version) as VersionRecord | undefined;
+  }
+
+  states(projection?: string): ProjectionVersionState[] {
+    return this.db.transaction(() => {
+      const versions = this.sql(
+        `SELECT * FROM rm_projection_versions WHERE state <> 'retired' AND (? IS NULL OR projection = ?)
+         ORDER BY projection, version`,
+      ).all(projection ?? null, projection ?? null) as VersionRecord[];
+      const parked = this.sql('SELECT count(*) AS n FROM rm_parked_events WHERE slot = ?');
+      return versions.map((v) => ({
+        projection: v.projection,
+        version: v.version,
+        state: v.state,
+        position: this.position(v),
+        lastEventAt: v.last_event_at,
+        updatedAt: v.updated_at,
+        parkedEvents: (parked.get(v.slot) as { n: number }).n,
+      }));
+    })();
+  }
+
+  beginBuild(projection: string, restart = false): { version: number; resumed: boolean } {
+    return this.db
+      .transaction(() => {
+        const building = this.sql(
+          `SELECT * FROM rm_projection_versions WHERE projection = ? AND state = 'building'`,
+        ).get(projection) as VersionRecord | undefined;
+        if (building && !restart) return { version: building.version, resumed: true };
+        if (building) this.retire(building.slot);
+        const { top } = this.sql(
+          'SELECT max(version) AS top FROM rm_projection_versions WHERE projection = ?',
+        ).get(projection) as { top: number | null };
+        const version = (top ?? 0) + 1;
+        this.sql(
+          `INSERT INTO rm_projection_versions (projection, version, state) VALUES (?, ?, 'building')`,
+        ).run(projection, version);
+        return { version, resumed: false };
+      })
+      .immediate();
+  }
+
+  activate(projection: string, version: number, expectedActive: number): void {
+    this.db
+      .transaction(() => {
+        const active = this.active(projection);
+        if (active?.version !== expectedActive) {
+          throw new ProjectionSwitchError(projection, version, 'active_changed');
+        }
+        const next = this.find({ projection, version });
+        if (next?.state !== 'building') {
+          throw new ProjectionSwitchError(projection, version, 'not_building');
+        }
+        if (this.position(next) < this.position(active)) {
+          throw new ProjectionSwitchError(projection, version, 'behind');
+        }
+        const setState = this.sql(`UPDATE rm_projection_versions SET state = ? WHERE slot = ?`);
+        setState.run('retired', active.slot);
+        setState.run('active', next.slot);
+      })
+      .immediate();
+  }
+
+  drop(projection: string, version: number): void {
+    this.db
+      .transaction(() => {
+        const v = this.find({ projection, version });
+        if (!v) return;
+        if (v.state === 'active') throw new Error(`${projection} version ${version} is active`);
+        this.retire(v.slot);
+      })
+      .immediate();
+  }
+
+  /** Notes a checkpoint commit; runs inside the caller's transaction. */
+  touch(slot: number, lastEventAt: string | undefined): void {
+    this.sql(
+      `UPDATE rm_projection_versions
+       SET updated_at = ?, last_event_at = coalesce(?, last_event_at) WHERE slot = ?`,
+    ).run(new Date().toISOString(), lastEventAt ?? null, slot);
+  }
+
+  private position(v: ProjectionTarget): bigint {
+    return this.coordination.loadSync(checkpointName(v)).position;
+  }
+
+  /** Marks a version retired and deletes its rows; its number is never reused. */
+  private retire(slot: number): void {
+    this.sql(`UPDATE rm_projection_versions SET state = 'retired' WHERE slot = ?`).run(slot);
+    for (const table of ROW_TABLES) this.sql(`DELETE FROM ${table} WHERE slot = ?`).run(slot);
+  }
+}
