@@ -40,6 +40,7 @@ export async function projectBatch(
   recorded: RecordedEvent[],
   checkpoint: Checkpoint,
 ): Promise<Checkpoint> {
+  if (recorded.length === 0) return checkpoint;
   const { store, target, projection } = ctx;
   const events = recorded.filter((e) => invitationIdOf(e) !== undefined);
   const rows = new UnitOfWork(store, target);
