@@ -11,7 +11,6 @@ import { projectionStatuses } from './projector/projection-status';
 import { PROJECTIONS } from './projector/projections';
 import { projectorLeaseName, startProjector as startWorkers } from './projector/projector';
 import type { ReadYourWritesOptions } from './query-api/read-your-writes';
-import { readModelsFor } from './projector/read-models-for';
 
 export interface ProjectorTuning {
   leaseTtlMs?: number;
@@ -28,7 +27,7 @@ export async function startProjector(
   port = infra.config.ports.query,
   tuning: ProjectorTuning = {},
 ): Promise<RunningService> {
-  const readModels = readModelsFor(infra.readModels);
+  const readModels = infra.readModels.readModels;
   const progress = new ProjectionProgress();
   const workers = startWorkers({
     eventStore: infra.eventStore,

@@ -6,7 +6,6 @@ import {
   type Infrastructure,
 } from '../../../libs/platform/infrastructure/infrastructure';
 import { PROJECTIONS } from '../projector/projections';
-import { readModelsFor } from '../projector/read-models-for';
 import { OpsError, type OpsContext } from './ops-context';
 import { opsProgram } from './ops-program';
 import { terminalBar } from './progress-bar';
@@ -18,7 +17,7 @@ async function main(argv: string[]): Promise<number> {
     infra ??= await openInfrastructure(loadConfig(), (m) => process.stderr.write(`${m}\n`));
     return {
       eventStore: infra.eventStore,
-      readModels: readModelsFor(infra.readModels),
+      readModels: infra.readModels.readModels,
       leases: infra.readModels.coordination,
       projections: PROJECTIONS,
       broker: infra.broker,
