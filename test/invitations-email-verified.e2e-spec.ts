@@ -1,7 +1,7 @@
 import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { startInvitations, type RunningInvitations } from '../apps/invitations/start-invitations';
-import { describeWithRabbitMq } from '../apps/invitations/testing/e2e-services';
+import { describeWithRabbitMq, WAIT_MS } from '../apps/invitations/testing/e2e-services';
 import { CLOUDEVENTS_CONTENT_TYPE, PLATFORM_EXCHANGE } from '../libs/contracts';
 import type { EventStore } from '../libs/event-store';
 import {
@@ -121,6 +121,7 @@ describeWithRabbitMq('invitations consuming identity.email-verified.v1 (e2e)', (
       const head = await infra.eventStore.headPosition();
       await publish(emailVerified(testUser('customer'), { email: 'not-an-email' }));
       await waitFor(async () => (await publisher.checkQueue(`${queue}.dlq`)).messageCount === 1, {
+        timeoutMs: WAIT_MS,
         message: 'the dead-lettered message',
       });
       expect(await infra.eventStore.headPosition()).toBe(head);
@@ -150,6 +151,7 @@ describeWithRabbitMq('invitations consuming identity.email-verified.v1 (e2e)', (
       const event = emailVerified(customer);
       await publish(event);
       const accepted = await waitFor(async () => (await acceptedEvents(invitationId))[0], {
+        timeoutMs: WAIT_MS,
         message: 'InvitationAccepted',
       });
       expect(accepted.data).toMatchObject({

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { waitFor } from '../libs/testing/wait-for';
 import {
   describeWithRabbitMq,
   startE2eServices,
@@ -69,9 +68,7 @@ describeWithRabbitMq('invitations refusals (e2e)', (rabbitUrl) => {
       const { invitationId, token } = await invited();
       const resent = await s.api('POST', `/invitations/${invitationId}/resend`, vendor);
       expect(resent.status).toBe(200);
-      await s.smtp.waitForMail(customer.email, (m) =>
-        m.text.includes(String(resent.body.acceptUrl)),
-      );
+      await s.mailTo(customer.email, (m) => m.text.includes(String(resent.body.acceptUrl)));
       await refused(
         () => s.accept(invitationId, customer, token),
         410,
@@ -84,7 +81,7 @@ describeWithRabbitMq('invitations refusals (e2e)', (rabbitUrl) => {
       const cancelled = await s.api('POST', `/invitations/${invitationId}/cancel`, vendor);
       expect(cancelled.body).toEqual({ status: 'cancelled' });
       await refused(() => s.accept(invitationId, customer, token), 410, 'invitation_cancelled');
-      await waitFor(() => s.messagesOf('invitations.invitation-cancelled.v1', invitationId).length);
+      await s.announced('invitations.invitation-cancelled.v1', invitationId);
     });
 
     it('refuses an expired invitation with 410 invitation_expired, and announces the expiry', async () => {
@@ -94,7 +91,7 @@ describeWithRabbitMq('invitations refusals (e2e)', (rabbitUrl) => {
       ).toBeGreaterThanOrEqual(1);
       expect(await s.typesOf(invitationId)).toEqual(['InvitationSent', 'InvitationExpired']);
       await refused(() => s.accept(invitationId, customer, token), 410, 'invitation_expired');
-      await waitFor(() => s.messagesOf('invitations.invitation-expired.v1', invitationId).length);
+      await s.announced('invitations.invitation-expired.v1', invitationId);
     });
 
     it('refuses a second pending invitation to the same email with 409 naming the first', async () => {

@@ -3,6 +3,7 @@ import { waitFor } from '../libs/testing/wait-for';
 import {
   describeWithRabbitMq,
   PUBLIC_URL,
+  WAIT_MS,
   startE2eServices,
   type Body,
   type E2eServices,
@@ -32,10 +33,10 @@ describeWithRabbitMq('invitations (e2e)', (rabbitUrl) => {
       expect(acceptUrl).toMatch(
         new RegExp(`^${PUBLIC_URL}/invitations/${invitationId}/accept\\?token=[\\w-]{43}$`),
       );
-      expect((await s.smtp.waitForMail(email)).text).toContain(acceptUrl);
+      expect((await s.mailTo(email)).text).toContain(acceptUrl);
 
       const type = 'invitations.invitation-sent.v1';
-      const [message] = await waitFor(() => s.messagesOf(type, invitationId), { message: type });
+      const [message] = await s.announced(type, invitationId);
       expect(JSON.parse(message.content.toString())).toMatchObject({
         specversion: '1.0',
         source: '/invitations',
@@ -67,7 +68,7 @@ describeWithRabbitMq('invitations (e2e)', (rabbitUrl) => {
           const res = await s.api('GET', `/invitations/${invitationId}`, vendor);
           return res.body.status === 'accepted' && res.body;
         },
-        { timeoutMs: 15_000, message: 'the invitation to read accepted' },
+        { timeoutMs: WAIT_MS, message: 'the invitation to read accepted' },
       )) as Body;
       expect(read).toMatchObject({
         invitationId,
@@ -77,7 +78,7 @@ describeWithRabbitMq('invitations (e2e)', (rabbitUrl) => {
         acceptedAt: expect.any(String),
       });
       const type = 'invitations.invitation-accepted.v1';
-      const [message] = await waitFor(() => s.messagesOf(type, invitationId), { message: type });
+      const [message] = await s.announced(type, invitationId);
       expect(JSON.parse(message.content.toString()).data).toEqual({
         invitationId,
         vendorId: vendor.companyId,

@@ -13,10 +13,17 @@ import {
   type Infrastructure,
 } from '../../../libs/platform/infrastructure/infrastructure';
 import type { RunningService } from '../../../libs/platform/infrastructure/run-services';
-import { startSmtpTestServer, type SmtpTestServer } from '../../../libs/testing/smtp-test-server';
+import {
+  startSmtpTestServer,
+  type ReceivedMail,
+  type SmtpTestServer,
+} from '../../../libs/testing/smtp-test-server';
+import { waitFor } from '../../../libs/testing/wait-for';
 import { startInvitations, type RunningInvitations } from '../start-invitations';
 
 export const PUBLIC_URL = 'https://app.example';
+/** Bound for waits on mail and messages, and (doubled) for each test. */
+export const WAIT_MS = 20_000;
 const password = 'correct horse battery';
 
 /** A user registered and logged in through identity. */
@@ -68,6 +75,12 @@ export async function startE2eServices(rabbitUrl: string) {
     { consumerName },
   );
 
+  /** Messages of `type` about one invitation, as the observer queue received them. */
+  const messagesOf = (type: string, invitationId: string) =>
+    published.filter(
+      (m) =>
+        m.fields.routingKey === type && JSON.parse(m.content.toString()).subject === invitationId,
+    );
   const request = async (
     base: string,
     method: string,
@@ -103,8 +116,14 @@ export async function startE2eServices(rabbitUrl: string) {
   };
   const logIn = async (email: string) =>
     expectStatus(await auth('/auth/login', { email, password }), 200).body.accessToken as string;
+  /** Generous bounds: these run beside other suites on a shared broker and CPU. */
+  const mailTo = (to: string, where: (mail: ReceivedMail) => boolean = () => true) =>
+    waitFor(() => smtp.received.find((m) => m.to.includes(to) && where(m)), {
+      timeoutMs: WAIT_MS,
+      message: `a mail to ${to}`,
+    });
   const verificationToken = async (email: string) => {
-    const mail = await smtp.waitForMail(email, (m) => m.text.includes('/verify-email?token='));
+    const mail = await mailTo(email, (m) => m.text.includes('/verify-email?token='));
     return /\/verify-email\?token=([\w-]+)/.exec(mail.text)![1];
   };
   const verifyEmail = async (email: string) =>
@@ -118,6 +137,7 @@ export async function startE2eServices(rabbitUrl: string) {
     invitations,
     api,
     unique,
+    mailTo,
     logIn,
     verifyEmail,
     /** Registers through identity (verified if asked) and logs in. */
@@ -146,12 +166,13 @@ export async function startE2eServices(rabbitUrl: string) {
     tokenOf: (acceptUrl: string) => new URL(acceptUrl).searchParams.get('token')!,
     typesOf: async (id: string) =>
       (await infra.eventStore.readStream(`invitation-${id}`)).map((e) => e.type),
-    /** Messages of `type` about one invitation, as the observer queue received them. */
-    messagesOf: (type: string, invitationId: string) =>
-      published.filter(
-        (m) =>
-          m.fields.routingKey === type && JSON.parse(m.content.toString()).subject === invitationId,
-      ),
+    /** Waits for the messages of `type` about one invitation on the observer queue. */
+    announced: (type: string, invitationId: string) =>
+      waitFor(() => messagesOf(type, invitationId).length && messagesOf(type, invitationId), {
+        timeoutMs: WAIT_MS,
+        message: `${type} on RabbitMQ`,
+      }) as Promise<ConsumeMessage[]>,
+    messagesOf,
     async close() {
       await invitations.close();
       await identity.close();
@@ -177,7 +198,10 @@ export type E2eServices = Awaited<ReturnType<typeof startE2eServices>>;
 export function describeWithRabbitMq(name: string, suite: (rabbitUrl: string) => void): void {
   const rabbitUrl = process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
   if (rabbitMqReachable(rabbitUrl)) {
-    describe(name, () => suite(rabbitUrl));
+    describe(name, () => {
+      jest.setTimeout(2 * WAIT_MS);
+      suite(rabbitUrl);
+    });
   } else if (process.env.CI === 'true') {
     describe(name, () => {
       it('needs RabbitMQ in CI', () => {
