@@ -168,6 +168,7 @@ describeWithRabbitMq('invitations consuming identity.email-verified.v1 (e2e)', (
       await publish(event);
       // The redelivered message's handler has started once it reads the customer's stream.
       await waitFor(() => (reads.get(verification) ?? 0) > readsBefore, {
+        timeoutMs: WAIT_MS,
         message: 'the second delivery',
       });
       await invitations.close(); // waits for the handler in flight
