@@ -42,17 +42,23 @@ export async function startInProcessServices(
   };
   const infra = await createTestInfrastructure({ jwtVerifier, env: options.env });
   const started: RunningService[] = [];
+  /** Closing a service twice (a test, then the cleanup) closes it once. */
+  const track = <T extends RunningService>(service: T): T => {
+    let closed: Promise<void> | undefined;
+    const once = { ...service, close: () => (closed ??= service.close()) };
+    started.push(once);
+    return once;
+  };
   try {
-    const identity = await startIdentity(infra, 0);
-    started.push(identity);
+    const identity = track(await startIdentity(infra, 0));
     verifier = createJwtVerifier(new URL('/.well-known/jwks.json', identity.url));
-    const invitations = await startInvitations(infra, 0, { consumerName: options.consumerName });
-    started.push(invitations);
+    const invitations = track(
+      await startInvitations(infra, 0, { consumerName: options.consumerName }),
+    );
     const projector =
       options.projector === false || options.projector === undefined
         ? undefined
-        : await startProjector(infra, 0, options.projector);
-    if (projector) started.push(projector);
+        : track(await startProjector(infra, 0, options.projector));
     return {
       infra,
       identity,
