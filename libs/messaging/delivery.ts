@@ -9,6 +9,12 @@ export type Outcome =
   | { action: 'dead-letter'; reason: string };
 
 const MAX_REASON = 1000;
+/**
+ * Structured CloudEvents JSON is the contract; plain JSON is read the same way.
+ * A message without a content-type is read as JSON too (tolerant reader); any
+ * other declared type cannot be a structured CloudEvent.
+ */
+const ACCEPTED_CONTENT_TYPES = ['application/cloudevents+json', 'application/json'];
 /** Exponential backoff stops growing here, so a large retry budget cannot park a message for days. */
 const MAX_DELAY_MS = 60 * 60 * 1000;
 
@@ -41,6 +47,10 @@ export async function processDelivery(
   info: DeliveryInfo,
   spec: ConsumeSpec,
 ): Promise<Outcome> {
+  const contentType = info.contentType?.split(';')[0].trim().toLowerCase();
+  if (contentType && !ACCEPTED_CONTENT_TYPES.includes(contentType)) {
+    return { action: 'dead-letter', reason: clip(`unsupported content-type: ${contentType}`) };
+  }
   let body: unknown;
   try {
     body = JSON.parse(content.toString('utf8'));

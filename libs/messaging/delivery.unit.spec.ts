@@ -37,6 +37,30 @@ describe('processDelivery', () => {
     });
   });
 
+  describe('when the message declares a content-type', () => {
+    it.each([
+      'application/cloudevents+json',
+      'application/cloudevents+json; charset=utf-8',
+      'application/json',
+    ])('handles %s', async (contentType) => {
+      const ok = spec(async () => undefined);
+      expect(await processDelivery(body, { ...info(0), contentType }, ok)).toEqual({
+        action: 'ack',
+      });
+    });
+
+    it('dead-letters any other type without calling the handler', async () => {
+      const handle = jest.fn(async () => undefined);
+      expect(
+        await processDelivery(body, { ...info(0), contentType: 'text/plain' }, spec(handle)),
+      ).toEqual({
+        action: 'dead-letter',
+        reason: 'unsupported content-type: text/plain',
+      });
+      expect(handle).not.toHaveBeenCalled();
+    });
+  });
+
   describe('when a validator throws', () => {
     it('dead-letters instead of crashing the consumer', async () => {
       const s = {
