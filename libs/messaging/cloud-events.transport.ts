@@ -65,7 +65,7 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
   }
 
   private async subscribe(): Promise<void> {
-    const { broker, service, prefetch = 10, maxRetries = 5, retryDelayMs = 1000 } = this.options;
+    const { broker, service, prefetch = 50, maxRetries = 5, retryDelayMs = 1000 } = this.options;
     for (const [type, handler] of this.getHandlers()) {
       if (!handler.isEventHandler || type.startsWith('{')) {
         throw new Error(`${type}: only @EventPattern('<cloud event type>') handlers are served`);
