@@ -18,8 +18,9 @@ import {
 import { startInProcessServices, type InProcessServices } from './support/in-process-services';
 import { send, type RawResponse } from './support/raw-http';
 
-/** Runs per route; FUZZ_RUNS raises it for a longer hunt. */
+/** Runs per route; FUZZ_RUNS raises it for a longer hunt, FUZZ_SEED replays a reported run. */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
+const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
 
 const seen = {
   inputs: 0,
@@ -178,7 +179,7 @@ describe('every HTTP route under property-based fuzzing (e2e)', () => {
           const problems = await check(route, input);
           if (problems.length) throw new Error(seen.failures.get(route));
         }),
-        { numRuns: RUNS },
+        { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) },
       );
     }, 120_000);
   });
