@@ -111,6 +111,7 @@ export async function benchEventStore(): Promise<Figure[]> {
         after = batch[batch.length - 1].position;
       }
     });
+    if (parsed !== total) throw new Error(`raw read parsed ${parsed} of ${total} rows`);
     await store.close();
     raw.close();
     return [
