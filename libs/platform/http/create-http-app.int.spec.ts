@@ -22,6 +22,11 @@ class ProbeController {
     throw conflict('email_taken', 'That email is registered.', { userId: 'u1' });
   }
 
+  @Get('items/:id')
+  item() {
+    return {};
+  }
+
   @Get('boom')
   boom() {
     throw new Error('secret internals');
@@ -103,6 +108,26 @@ describe('createHttpApp', () => {
         415,
         'unsupported_media_type',
       );
+    });
+
+    it('refuses a body nested too deep with 400 before validation walks it', async () => {
+      const deep = '['.repeat(400) + ']'.repeat(400);
+      await expectProblem(await post('/echo', deep), 400, 'body_too_deep');
+      const nested = `{"email":"a@b.co","name":${'{"a":'.repeat(40)}1${'}'.repeat(40)}}`;
+      await expectProblem(await post('/echo', nested), 400, 'body_too_deep');
+    });
+
+    it('refuses text that is not valid Unicode with 400', async () => {
+      await expectProblem(
+        await post('/echo', '{"email":"\\ud800","name":"A"}'),
+        400,
+        'malformed_text',
+      );
+    });
+
+    it('answers malformed URLs with problem+json', async () => {
+      await expectProblem(await fetch(`${base}/echo/%zz`), 400, 'bad_request');
+      await expectProblem(await fetch(`${base}/items/${'a'.repeat(101)}`), 404, 'not_found');
     });
 
     it('answers an unknown route with 404', async () => {

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { PinoNestLogger } from '../observability/logger';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ProblemDetailsFilter } from './problem-details.filter';
+import { frameworkErrors, guardBody } from './request-guards';
 import { strictValidationPipe } from './validation.pipe';
 
 export interface HttpAppOptions {
@@ -29,6 +30,7 @@ export async function createHttpApp(
     bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
     // Close keep-alive connections on shutdown instead of waiting for clients to drop them.
     forceCloseConnections: true,
+    frameworkErrors,
     ...(options.logger ? { loggerInstance: options.logger } : {}),
     genReqId: (req: { headers: IncomingHttpHeaders }) =>
       headerValue(req.headers['x-correlation-id']) ?? randomUUID(),
@@ -44,6 +46,7 @@ export async function createHttpApp(
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(strictValidationPipe());
   const instance = app.getHttpAdapter().getInstance();
+  instance.addHook('preValidation', guardBody);
   instance.addHook('onSend', async (request, reply) => {
     reply.header('x-correlation-id', request.id);
   });

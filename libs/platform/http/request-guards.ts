@@ -1,0 +1,73 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { invalid, notFound } from '../errors/app-error';
+import { toProblem } from './problem-details.filter';
+
+/** Deeper JSON than any request of ours needs; beyond it validation would recurse without bound. */
+export const MAX_BODY_DEPTH = 32;
+
+const sendProblem = (reply: FastifyReply, error: unknown) => {
+  const problem = toProblem(error);
+  return reply
+    .code(problem.status)
+    .header('content-type', 'application/problem+json')
+    .send(problem);
+};
+
+/**
+ * Fastify answers malformed URLs (bad percent-encoding, over-long path
+ * parameters) before any route runs; this makes those answers problem+json too.
+ * A path parameter too long to be an id names nothing: 404.
+ */
+export function frameworkErrors(
+  error: { code?: string; message: string },
+  _req: FastifyRequest,
+  reply: FastifyReply,
+) {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return sendProblem(reply, notFound('not_found', 'No resource has an id that long.'));
+  }
+  return sendProblem(reply, invalid('bad_request', 'The request URL is malformed.'));
+}
+
+/**
+ * Refuses, with 400 before validation runs, bodies nested deeper than
+ * MAX_BODY_DEPTH and strings that are not well-formed Unicode (a lone
+ * surrogate makes validators such as isEmail throw instead of answering).
+ */
+export async function guardBody(request: FastifyRequest, reply: FastifyReply) {
+  const problem = inspectBody(request.body, MAX_BODY_DEPTH);
+  if (problem === 'too_deep') {
+    return sendProblem(
+      reply,
+      invalid('body_too_deep', `The JSON body is nested deeper than ${MAX_BODY_DEPTH} levels.`),
+    );
+  }
+  if (problem === 'malformed_text') {
+    return sendProblem(
+      reply,
+      invalid('malformed_text', 'The JSON body has text that is not valid Unicode.'),
+    );
+  }
+}
+
+/** Iterative, so the check itself cannot overflow the stack. */
+export function inspectBody(
+  value: unknown,
+  maxDepth: number,
+): 'too_deep' | 'malformed_text' | null {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (!v.isWellFormed()) return 'malformed_text';
+      continue;
+    }
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= maxDepth) return 'too_deep';
+    for (const [key, child] of Object.entries(v)) {
+      if (!key.isWellFormed()) return 'malformed_text';
+      stack.push([child, depth + 1]);
+    }
+  }
+  return null;
+}
