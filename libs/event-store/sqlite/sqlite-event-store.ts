@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
 import { mkdirSync, watch, type FSWatcher } from 'node:fs';
-import { dirname, basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { catchUpSubscription } from '../catch-up-subscription';
 import {
   WrongExpectedRevisionError,
@@ -14,6 +14,8 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '../event-store.port';
+import { SCHEMA, type AppendOutcome, type AppendRequest } from './sqlite-group-commit';
+import { createWriter, inlineWriter, type SqliteWriter } from './sqlite-writer';
 
 export type SqliteSynchronous = 'full' | 'normal';
 
@@ -35,66 +37,49 @@ interface Row {
 }
 
 interface PendingAppend {
-  stream: string;
-  events: NewEvent[];
-  expected: ExpectedRevision;
+  request: AppendRequest;
   resolve: (r: AppendResult) => void;
   reject: (e: unknown) => void;
 }
 
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS events (
-    position INTEGER PRIMARY KEY, -- rowid: events are never deleted, so positions are never reused
-    stream   TEXT    NOT NULL,
-    revision INTEGER NOT NULL,
-    event_id TEXT    NOT NULL,
-    type     TEXT    NOT NULL,
-    data     TEXT    NOT NULL,
-    metadata TEXT    NOT NULL,
-    UNIQUE (stream, revision)
-  );`;
-
 /**
- * Embedded event store on one SQLite file (WAL). Appends queued in the same
- * turn of the event loop are committed in one transaction (group commit), each
- * in its own savepoint so a conflicting append fails alone.
+ * Embedded event store on one SQLite file (WAL). Concurrent appends are
+ * committed by a writer thread in groups: while one group's fsync runs, the
+ * next one gathers, so writers share fsyncs and the main thread keeps serving.
+ * A lone append commits on the main connection, where it is quickest. One
+ * group is in flight at a time, so the two connections never contend.
  */
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
+  private readonly writer: SqliteWriter;
+  private readonly inline: SqliteWriter;
   private readonly appended = new EventEmitter();
   private readonly watcher?: FSWatcher;
   private pending: PendingAppend[] = [];
-  private flushScheduled = false;
+  private committing = false;
+  private idle?: () => void;
   private readonly pollMs: number;
 
-  private readonly lastRevision: Database.Statement<[string], { revision: number | null }>;
-  private readonly insert: Database.Statement;
   private readonly selectStream: Database.Statement<[string, number], Row>;
   private readonly selectAll: Database.Statement<[bigint, number], Row>;
   private readonly selectHead: Database.Statement<[], { head: bigint | null }>;
-  private readonly commitGroup: Database.Transaction<
-    (items: PendingAppend[]) => Array<{ ok: AppendResult } | { error: unknown }>
-  >;
 
   constructor(
     readonly path: string,
     options: SqliteEventStoreOptions = {},
   ) {
+    const synchronous = options.synchronous ?? 'full';
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${(options.synchronous ?? 'full').toUpperCase()}`);
+    this.db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
     this.db.pragma('busy_timeout = 10000');
     this.db.exec(SCHEMA);
+    this.inline = inlineWriter(this.db);
+    this.writer = path === ':memory:' ? this.inline : createWriter(path, synchronous);
     this.appended.setMaxListeners(0);
     this.pollMs = options.crossProcessPollMs ?? 1000;
 
-    this.lastRevision = this.db.prepare(
-      'SELECT max(revision) AS revision FROM events WHERE stream = ?',
-    );
-    this.insert = this.db.prepare(
-      'INSERT INTO events (stream, revision, event_id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
-    );
     this.selectStream = this.db
       .prepare('SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision')
       .safeIntegers(true) as never;
@@ -104,17 +89,6 @@ export class SqliteEventStore implements EventStore {
     this.selectHead = this.db
       .prepare('SELECT max(position) AS head FROM events')
       .safeIntegers(true) as never;
-
-    const one = this.db.transaction(this.appendOne);
-    this.commitGroup = this.db.transaction((items: PendingAppend[]) =>
-      items.map((p) => {
-        try {
-          return { ok: one(p) };
-        } catch (error) {
-          return { error };
-        }
-      }),
-    );
 
     if (path !== ':memory:') {
       // Another process's commit writes the -wal file, but publishes it through the mmapped
@@ -129,52 +103,38 @@ export class SqliteEventStore implements EventStore {
 
   append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
+    const request: AppendRequest = {
+      stream,
+      expected,
+      events: events.map((e) => ({
+        eventId: e.eventId,
+        type: e.type,
+        data: JSON.stringify(e.data),
+        metadata: JSON.stringify(e.metadata),
+      })),
+    };
     return new Promise((resolve, reject) => {
-      this.pending.push({ stream, events, expected, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
+      this.pending.push({ request, resolve, reject });
+      if (!this.committing) {
+        this.committing = true;
+        setImmediate(() => void this.commitPending());
       }
     });
   }
 
-  private readonly appendOne = (p: PendingAppend): AppendResult => {
-    const current = this.lastRevision.get(p.stream)?.revision ?? null;
-    checkExpected(p.stream, p.expected, current);
-    let revision = current ?? -1;
-    let position = 0n;
-    for (const e of p.events) {
-      revision += 1;
-      const info = this.insert.run(
-        p.stream,
-        revision,
-        e.eventId,
-        e.type,
-        JSON.stringify(e.data),
-        JSON.stringify(e.metadata),
-      );
-      position = BigInt(info.lastInsertRowid);
+  /** One group in flight at a time; whatever arrives meanwhile forms the next group. */
+  private async commitPending(): Promise<void> {
+    while (this.pending.length) {
+      const group = this.pending;
+      this.pending = [];
+      // A lone append commits here: the thread hop would cost more than the fsync it hides.
+      const writer = group.length === 1 ? this.inline : this.writer;
+      const outcomes = await writer.commit(group.map((p) => p.request));
+      group.forEach((p, i) => settle(p, outcomes[i]));
+      this.appended.emit('append');
     }
-    return { nextRevision: revision, position };
-  };
-
-  private flush(): void {
-    this.flushScheduled = false;
-    const batch = this.pending;
-    this.pending = [];
-    let outcomes: Array<{ ok: AppendResult } | { error: unknown }>;
-    try {
-      outcomes = this.commitGroup.immediate(batch);
-    } catch (error) {
-      batch.forEach((p) => p.reject(error));
-      return;
-    }
-    batch.forEach((p, i) => {
-      const o = outcomes[i];
-      if ('ok' in o) p.resolve(o.ok);
-      else p.reject(o.error);
-    });
-    this.appended.emit('append');
+    this.committing = false;
+    this.idle?.();
   }
 
   private wakeTimers = 0;
@@ -226,19 +186,22 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
+  /** Finishes the appends already accepted, then closes the writer and the connection. */
   async close(): Promise<void> {
+    if (this.committing) await new Promise<void>((r) => (this.idle = r));
     this.watcher?.close();
+    await this.writer.close();
     if (this.db.open) this.db.close();
   }
 }
 
-function checkExpected(stream: string, expected: ExpectedRevision, current: number | null): void {
-  const ok =
-    expected === 'any' ||
-    (expected === 'no_stream' && current === null) ||
-    (expected === 'stream_exists' && current !== null) ||
-    (typeof expected === 'number' && current === expected);
-  if (!ok) throw new WrongExpectedRevisionError(stream, expected, current ?? 'no_stream');
+function settle(p: PendingAppend, outcome: AppendOutcome | undefined): void {
+  if (outcome && 'ok' in outcome) p.resolve(outcome.ok);
+  else if (outcome && 'conflict' in outcome) {
+    const { stream, expected, actual } = outcome.conflict;
+    p.reject(new WrongExpectedRevisionError(stream, expected, actual));
+  } else
+    p.reject(new Error(`append to ${p.request.stream} failed: ${outcome?.failure ?? 'no answer'}`));
 }
 
 function toRecorded(row: Row): RecordedEvent {
