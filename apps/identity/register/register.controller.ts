@@ -12,7 +12,7 @@ import type { AppConfig } from '../../../libs/platform/config/config';
 import { RequestContext } from '../../../libs/platform/http/command-context';
 import { APP_CONFIG } from '../../../libs/platform/infrastructure/infrastructure.module';
 import { MAILER, type Mailer } from '../../../libs/platform/mail/mailer';
-import { setEventPosition } from '../http/event-position';
+import { setEventPosition } from '../../../libs/platform/http/event-position';
 import { RegisterRequest, RegisterResponse } from './register.dto';
 import { registerUser } from './register-user';
 

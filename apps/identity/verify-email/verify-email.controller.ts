@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { EVENT_STORE, type EventStore } from '../../../libs/event-store';
 import type { CommandContext } from '../../../libs/platform/command-handling/command-handler';
 import { RequestContext } from '../../../libs/platform/http/command-context';
-import { setEventPosition } from '../http/event-position';
+import { setEventPosition } from '../../../libs/platform/http/event-position';
 import { VerifyEmailRequest, VerifyEmailResponse } from './verify-email.dto';
 import { verifyEmail } from './verify-email';
 

@@ -16,9 +16,8 @@ import { EVENT_STORE, type EventStore } from '../../../libs/event-store';
 import type { CommandContext } from '../../../libs/platform/command-handling/command-handler';
 import { RequestContext } from '../../../libs/platform/http/command-context';
 import { CustomerOnly } from '../http/account-type.guard';
-import { setEventPosition } from '../http/event-position';
+import { setEventPosition } from '../../../libs/platform/http/event-position';
 import { invitationIdParam } from '../http/invitation-id';
-import { invitationStream } from '../invitation/invitation.events';
 import {
   AcceptanceDeferredResponse,
   AcceptInvitationRequest,
@@ -66,7 +65,7 @@ export class AcceptInvitationController {
       context,
     );
     if (response.status === 'pending') void reply.status(202);
-    await setEventPosition(reply, this.store, invitationStream(id), position);
+    setEventPosition(reply, position);
     return response;
   }
 }

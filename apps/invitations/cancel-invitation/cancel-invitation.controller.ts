@@ -16,7 +16,7 @@ import {
 } from '../../../libs/platform/command-handling/command-handler';
 import { RequestContext } from '../../../libs/platform/http/command-context';
 import { VendorOnly } from '../http/account-type.guard';
-import { setEventPosition } from '../http/event-position';
+import { setEventPosition } from '../../../libs/platform/http/event-position';
 import { invitationIdParam } from '../http/invitation-id';
 import { invitationDecider } from '../invitation/decide';
 import { invitationStream } from '../invitation/invitation.events';
@@ -55,7 +55,7 @@ export class CancelInvitationController {
       },
       context,
     );
-    await setEventPosition(reply, this.store, stream, position);
+    setEventPosition(reply, position);
     return { status: 'cancelled' };
   }
 }

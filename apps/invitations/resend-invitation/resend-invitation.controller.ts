@@ -13,11 +13,10 @@ import type { Principal } from '../../../libs/auth/principal';
 import type { CommandContext } from '../../../libs/platform/command-handling/command-handler';
 import { RequestContext } from '../../../libs/platform/http/command-context';
 import { VendorOnly } from '../http/account-type.guard';
-import { setEventPosition } from '../http/event-position';
+import { setEventPosition } from '../../../libs/platform/http/event-position';
 import type { InvitationDeps } from '../http/invitation-deps';
 import { INVITATION_DEPS } from '../http/invitation-deps.provider';
 import { invitationIdParam } from '../http/invitation-id';
-import { invitationStream } from '../invitation/invitation.events';
 import { InvitationRateLimiter } from '../rate-limit/invitation-rate-limiter';
 import { ResendInvitationRequest, ResendInvitationResponse } from './resend-invitation.dto';
 import { resendInvitation } from './resend-invitation';
@@ -59,7 +58,7 @@ export class ResendInvitationController {
       body?.expiresInDays,
       context,
     );
-    await setEventPosition(reply, this.deps.store, invitationStream(id), position);
+    setEventPosition(reply, position);
     return response;
   }
 }

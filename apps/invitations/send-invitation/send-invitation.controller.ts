@@ -14,10 +14,9 @@ import type { Principal } from '../../../libs/auth/principal';
 import type { CommandContext } from '../../../libs/platform/command-handling/command-handler';
 import { RequestContext } from '../../../libs/platform/http/command-context';
 import { VendorOnly } from '../http/account-type.guard';
-import { setEventPosition } from '../http/event-position';
+import { setEventPosition } from '../../../libs/platform/http/event-position';
 import { INVITATION_DEPS } from '../http/invitation-deps.provider';
 import type { InvitationDeps } from '../http/invitation-deps';
-import { invitationStream } from '../invitation/invitation.events';
 import { InvitationRateLimiter } from '../rate-limit/invitation-rate-limiter';
 import { SendInvitationRequest, SendInvitationResponse } from './send-invitation.dto';
 import { sendInvitation } from './send-invitation';
@@ -50,12 +49,7 @@ export class SendInvitationController {
   ): Promise<SendInvitationResponse> {
     this.rateLimiter.take(vendor.companyId);
     const { response, position } = await sendInvitation(this.deps, vendor, body, context);
-    await setEventPosition(
-      reply,
-      this.deps.store,
-      invitationStream(response.invitationId),
-      position,
-    );
+    setEventPosition(reply, position);
     return response;
   }
 }

@@ -20,7 +20,11 @@ export interface CommandResult<State, Event> {
   state: State;
   /** What this command appended; empty when it changed nothing (an idempotent repeat). */
   events: Event[];
-  /** Global position of the last appended event, for read-your-writes; undefined when nothing was appended. */
+  /**
+   * For read-your-writes: the global position of the stream's last event after
+   * the command — what it appended, or, for a repeat that changed nothing, what
+   * was already there. Undefined only for a stream that is still empty.
+   */
   position?: bigint;
 }
 
@@ -63,7 +67,7 @@ async function decideAndAppend<State, Command, Event extends DomainEvent>(
     const history = await store.readStream(streamName);
     const state = fold(decider, history);
     const events = decider.decide(command, state, context.now);
-    if (events.length === 0) return { state, events };
+    if (events.length === 0) return { state, events, position: history.at(-1)?.position };
     try {
       const expected = history.length ? history[history.length - 1].revision : 'no_stream';
       const { position } = await store.append(

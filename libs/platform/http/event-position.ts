@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
-import { EVENT_POSITION_HEADER } from '../../../libs/platform/http/command-context';
+import { EVENT_POSITION_HEADER } from './command-context';
 
-/** Read-your-writes: the global position of what the command appended, when it appended anything. */
+/** Read-your-writes: the position a query must reach (`X-Min-Position`) to see what the command did. */
 export function setEventPosition(reply: FastifyReply, position: bigint | undefined): void {
   if (position !== undefined) void reply.header(EVENT_POSITION_HEADER, position.toString());
 }
