@@ -1,0 +1,532 @@
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  evolveInvitationRef,
+  evolveRelationship,
+} from '../apps/projector/customer-relationships/relationship.evolve';
+import { invitationIdOf, toInvitationEvent } from '../apps/projector/invitation-events';
+import { evolveInvitation } from '../apps/projector/invitation-list/invitation-list.evolve';
+import { INVITATIONS_READ_MODEL, PROJECTIONS } from '../apps/projector/projector/projections';
+import { rebuildProjection } from '../apps/projector/projector/rebuild';
+import { appendTo, events } from '../apps/projector/testing/invitation-events';
+import type { NewEvent } from '../libs/event-store';
+import { SqliteEventStore } from '../libs/event-store/sqlite/sqlite-event-store';
+import {
+  openReadModels,
+  type SqliteReadModelConnection,
+} from '../libs/platform/infrastructure/read-model-connection';
+import type {
+  InvitationCursor,
+  InvitationQuery,
+  InvitationRefRow,
+  InvitationRow,
+  InvitationStatus,
+  RelationshipRow,
+} from '../libs/read-store/read-models.port';
+import { READ_MODEL_SCHEMA } from '../libs/read-store/sqlite/sqlite-read-models.schema';
+import { percentile, printFigures, rate, type Figure } from './harness';
+
+const REBUILD_EVENTS = Number(process.env.BENCH_REBUILD_EVENTS ?? 200_000);
+const QUERY_TOTAL = Math.max(20_000, Number(process.env.BENCH_QUERY_TOTAL ?? 1_000_000));
+const QUERIES = Math.max(2_000, Number(process.env.BENCH_QUERIES ?? 5_000));
+const BATCH = 500; // rebuildProjection's default maxBatch
+const SMALL_TOTAL = 10_000;
+const WARMUP = 500;
+const VENDOR_INVITATIONS = 1_000;
+const TARGET_EVENTS_PER_SECOND = 100_000;
+
+const note = (message: string) => process.stderr.write(`  [projector bench] ${message}\n`);
+const n = (x: number) => x.toLocaleString('en-US');
+const elapsed = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
+
+async function sqliteReadModels(path: string): Promise<SqliteReadModelConnection> {
+  const conn = await openReadModels(`sqlite:${path}`);
+  if (conn.kind !== 'sqlite') throw new Error('expected the SQLite read models');
+  return conn;
+}
+
+// ---------------------------------------------------------------------------
+// 1. Rebuild throughput
+// ---------------------------------------------------------------------------
+
+/**
+ * What happens to invitation `i` after it is sent (by i % 20): 30% stay
+ * pending, 30% are accepted (one in six of them after a deferral), 10% are
+ * resent, 10% cancelled, 10% expire, 10% expire, are resent and then accepted.
+ * Mean 1.95 events per invitation.
+ */
+function followUps(i: number, id: string): NewEvent[] {
+  const s = i + 60;
+  const kind = i % 20;
+  if (kind < 6) return [];
+  if (kind < 11) return [events.accepted(id, randomUUID(), s)];
+  if (kind === 11) {
+    const company = randomUUID();
+    return [events.deferred(id, company, s), events.accepted(id, company, s + 60)];
+  }
+  if (kind < 14) return [events.resent(id, s)];
+  if (kind < 16) return [events.cancelled(id, s)];
+  if (kind < 18) return [events.expired(id, s)];
+  return [
+    events.expired(id, s),
+    events.resent(id, s + 60),
+    events.accepted(id, randomUUID(), s + 120),
+  ];
+}
+
+/**
+ * Fills the event store with `total` invitation events: every Sent first (in
+ * chunks appended concurrently, so group commit writes each chunk in one
+ * transaction), then the first follow-up of each invitation, then the second…
+ * so a follow-up usually finds its invitation in an earlier batch.
+ */
+async function fillEventStore(store: SqliteEventStore, total: number): Promise<number> {
+  const vendors = Array.from({ length: 500 }, () => randomUUID());
+  const rounds: Array<Array<[string, NewEvent]>> = [[]];
+  let count = 0;
+  for (let i = 0; count < total; i++) {
+    const id = randomUUID();
+    const sent = events.sent(
+      id,
+      {
+        vendorId: vendors[i % vendors.length],
+        email: `customer-${i}@example.com`,
+        firstName: 'Ann',
+        lastName: `Lee ${i}`,
+        ...(i % 2 ? { businessName: `Business ${i}`, customerNumber: `C-${i}` } : {}),
+        expiresAt: events.at(i + 7 * 86_400),
+      },
+      i,
+    );
+    const later = followUps(i, id);
+    rounds[0].push([id, sent]);
+    later.forEach((e, r) => (rounds[r + 1] ??= []).push([id, e]));
+    count += 1 + later.length;
+  }
+  for (const round of rounds) {
+    for (let i = 0; i < round.length; i += 5_000) {
+      await Promise.all(round.slice(i, i + 5_000).map(([id, e]) => appendTo(store, id, e)));
+    }
+  }
+  return count;
+}
+
+interface RowBatch {
+  invitations: InvitationRow[];
+  refs: InvitationRefRow[];
+  relationships: RelationshipRow[];
+}
+
+/**
+ * The rows each projection writes, batch by batch, computed with the same pure
+ * evolve functions outside any timing: the raw baseline writes exactly these.
+ */
+async function rowsPerBatch(store: SqliteEventStore): Promise<RowBatch[]> {
+  const invitations = new Map<string, InvitationRow>();
+  const refs = new Map<string, InvitationRefRow>();
+  const relationships = new Map<string, RelationshipRow>();
+  const batches: RowBatch[] = [];
+  for (let after = 0n; ;) {
+    const recorded = await store.readAll({ after, maxCount: BATCH });
+    if (recorded.length === 0) break;
+    after = recorded[recorded.length - 1].position;
+    const dirty = { inv: new Set<string>(), ref: new Set<string>(), rel: new Set<string>() };
+    for (const r of recorded) {
+      if (invitationIdOf(r) === undefined) continue;
+      const e = toInvitationEvent(r);
+      const row = invitations.get(e.invitationId);
+      const next = evolveInvitation(row, e);
+      if (next !== row) {
+        invitations.set(e.invitationId, next);
+        dirty.inv.add(e.invitationId);
+      }
+      if (e.type === 'InvitationSent' && !refs.has(e.invitationId)) {
+        refs.set(e.invitationId, evolveInvitationRef(undefined, e));
+        dirty.ref.add(e.invitationId);
+      } else if (e.type === 'InvitationAccepted') {
+        const ref = refs.get(e.invitationId)!;
+        const key = `${ref.vendorId}\n${e.customerCompanyId}`;
+        const current = relationships.get(key);
+        const updated = evolveRelationship(current, {
+          vendorId: ref.vendorId,
+          customerCompanyId: e.customerCompanyId,
+          invitationId: e.invitationId,
+          customerNumber: ref.customerNumber,
+          acceptedAt: e.acceptedAt,
+          position: e.position,
+        });
+        if (updated !== current) {
+          relationships.set(key, updated);
+          dirty.rel.add(key);
+        }
+      }
+    }
+    batches.push({
+      invitations: [...dirty.inv].map((id) => invitations.get(id)!),
+      refs: [...dirty.ref].map((id) => refs.get(id)!),
+      relationships: [...dirty.rel].map((key) => relationships.get(key)!),
+    });
+  }
+  return batches;
+}
+
+/** An invitation row's columns after `slot`, in table order. */
+const invitationValues = (r: InvitationRow) => [
+  r.invitationId,
+  r.vendorId,
+  r.email,
+  r.firstName,
+  r.lastName,
+  r.businessName,
+  r.customerNumber,
+  r.status,
+  r.sentAt,
+  r.expiresAt,
+  r.acceptedAt,
+  r.cancelledAt,
+  r.expiredAt,
+  r.customerCompanyId,
+  r.position,
+];
+
+/**
+ * Raw better-sqlite3: the same tables and indexes (the adapter's schema), the
+ * same synchronous setting as openReadModels, positional upserts with the same
+ * position guard, one transaction per batch with a checkpoint update.
+ */
+function rawWriter(path: string) {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(READ_MODEL_SCHEMA);
+  db.exec('CREATE TABLE checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)');
+  const checkpoint = db.prepare(
+    `INSERT INTO checkpoints (name, position) VALUES (?, ?)
+     ON CONFLICT (name) DO UPDATE SET position = excluded.position`,
+  );
+  const invitation = db.prepare(`
+    INSERT INTO rm_invitations VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (slot, invitation_id) DO UPDATE SET
+      vendor_id = excluded.vendor_id, email = excluded.email, first_name = excluded.first_name,
+      last_name = excluded.last_name, business_name = excluded.business_name,
+      customer_number = excluded.customer_number, status = excluded.status,
+      sent_at = excluded.sent_at, expires_at = excluded.expires_at,
+      accepted_at = excluded.accepted_at, cancelled_at = excluded.cancelled_at,
+      expired_at = excluded.expired_at, customer_company_id = excluded.customer_company_id,
+      position = excluded.position
+    WHERE excluded.position >= rm_invitations.position`);
+  const ref = db.prepare(`
+    INSERT INTO rm_invitation_refs VALUES (1, ?, ?, ?, ?)
+    ON CONFLICT (slot, invitation_id) DO UPDATE SET vendor_id = excluded.vendor_id,
+      customer_number = excluded.customer_number, position = excluded.position
+    WHERE excluded.position >= rm_invitation_refs.position`);
+  const relationship = db.prepare(`
+    INSERT INTO rm_relationships VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (slot, vendor_id, customer_company_id) DO UPDATE SET
+      status = excluded.status, created_at = excluded.created_at,
+      activated_at = excluded.activated_at, invitation_id = excluded.invitation_id,
+      customer_number = excluded.customer_number, position = excluded.position
+    WHERE excluded.position >= rm_relationships.position`);
+  let position = 0;
+  const invitationBatch = db.transaction((b: RowBatch) => {
+    for (const r of b.invitations) {
+      invitation.run(...invitationValues(r));
+    }
+    checkpoint.run('invitations', (position += BATCH));
+  });
+  const relationshipBatch = db.transaction((b: RowBatch) => {
+    for (const r of b.refs) ref.run(r.invitationId, r.vendorId, r.customerNumber, r.position);
+    for (const r of b.relationships) {
+      relationship.run(
+        r.vendorId,
+        r.customerCompanyId,
+        r.status,
+        r.createdAt,
+        r.activatedAt,
+        r.invitationId,
+        r.customerNumber,
+        r.position,
+      );
+    }
+    checkpoint.run('customer-relationships', (position += BATCH));
+  });
+  return { db, invitationBatch, relationshipBatch };
+}
+
+/** Row counts by table and status, to check the baseline wrote what the rebuild wrote. */
+function census(db: Database.Database): string {
+  return JSON.stringify([
+    db.prepare('SELECT status, count(*) AS n FROM rm_invitations GROUP BY status').all(),
+    db.prepare('SELECT count(*) AS n FROM rm_invitation_refs').get(),
+    db.prepare('SELECT status, count(*) AS n FROM rm_relationships GROUP BY status').all(),
+  ]);
+}
+
+async function benchRebuild(dir: string): Promise<Figure[]> {
+  const store = new SqliteEventStore(join(dir, 'events.sqlite'));
+  const conn = await sqliteReadModels(join(dir, 'read-models.sqlite'));
+  const raw = rawWriter(join(dir, 'raw.sqlite'));
+  try {
+    let started = process.hrtime.bigint();
+    const total = await fillEventStore(store, REBUILD_EVENTS);
+    note(`event store filled with ${n(total)} events in ${elapsed(started).toFixed(1)} s`);
+
+    const figures: Figure[] = [];
+    const ours: Record<string, number> = {};
+    let seconds = 0;
+    for (const projection of PROJECTIONS) {
+      started = process.hrtime.bigint();
+      ours[projection.name] = await rate(total, async () => {
+        const result = await rebuildProjection({
+          eventStore: store,
+          store: conn.readModels,
+          leases: conn.coordination,
+          projection,
+        });
+        if (result.position !== (await store.headPosition())) throw new Error('rebuild short');
+      });
+      seconds += elapsed(started);
+    }
+
+    const batches = await rowsPerBatch(store);
+    const rawInvitations = await rate(total, () => {
+      for (const b of batches) raw.invitationBatch(b);
+    });
+    const rawRelationships = await rate(total, () => {
+      for (const b of batches) raw.relationshipBatch(b);
+    });
+    if (census(raw.db) !== census(conn.db)) {
+      throw new Error(`baseline rows differ: ${census(raw.db)} vs ${census(conn.db)}`);
+    }
+    const rows = (pick: (b: RowBatch) => unknown[]) =>
+      n(batches.reduce((sum, b) => sum + pick(b).length, 0));
+    note(
+      `rows upserted: ${rows((b) => b.invitations)} invitations; ` +
+        `${rows((b) => b.refs)} invitation refs + ${rows((b) => b.relationships)} relationships`,
+    );
+
+    const label = `${n(total)} events, batches of ${BATCH}`;
+    const [invitations, relationships] = PROJECTIONS.map((p) => p.name);
+    figures.push(
+      {
+        name: `rebuild ${invitations} (${label})`,
+        unit: 'events/s',
+        ours: ours[invitations],
+        baseline: rawInvitations,
+        baselineName: 'raw better-sqlite3 upserts of the same rows, same txns',
+        target: 0.5,
+      },
+      {
+        name: `rebuild ${relationships} (${label})`,
+        unit: 'events/s',
+        ours: ours[relationships],
+        baseline: rawRelationships,
+        baselineName: 'raw better-sqlite3 upserts of the same rows, same txns',
+        target: 0.5,
+      },
+      ...PROJECTIONS.map((p) => ({
+        name: `rebuild ${p.name}: absolute target`,
+        unit: 'events/s',
+        ours: ours[p.name],
+        baseline: TARGET_EVENTS_PER_SECOND,
+        baselineName: 'target',
+        target: 1,
+      })),
+      {
+        name: 'rebuild both projections one after the other: absolute target',
+        unit: 'events/s',
+        ours: total / seconds,
+        baseline: TARGET_EVENTS_PER_SECOND,
+        baselineName: 'target',
+        target: 1,
+      },
+    );
+    return figures;
+  } finally {
+    await store.close();
+    await conn.close();
+    raw.db.close();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// 2. Query latency at 10,000 and at QUERY_TOTAL invitations
+// ---------------------------------------------------------------------------
+
+/** 40% pending, 30% accepted, 10% expired, 20% cancelled. */
+const STATUSES = (['pending', 'accepted', 'expired', 'cancelled'] as const).flatMap((s, k) =>
+  Array<InvitationStatus>([4, 3, 1, 2][k]).fill(s),
+);
+const T0 = Date.UTC(2026, 0, 1);
+
+/** Invitation `i`, sent `i` seconds after T0 (so every vendor's rows interleave in time). */
+function invitationRow(i: number, invitationId: string, vendorId: string): InvitationRow {
+  const status = STATUSES[Math.floor(Math.random() * STATUSES.length)];
+  const iso = (ms: number) => new Date(T0 + i * 1_000 + ms).toISOString();
+  return {
+    invitationId,
+    vendorId,
+    email: `customer-${i}@example.com`,
+    firstName: 'Ann',
+    lastName: `Lee ${i}`,
+    businessName: i % 2 ? `Business ${i}` : null,
+    customerNumber: i % 2 ? `C-${i}` : null,
+    status,
+    sentAt: iso(0),
+    expiresAt: iso(7 * 86_400_000),
+    acceptedAt: status === 'accepted' ? iso(86_400_000) : null,
+    cancelledAt: status === 'cancelled' ? iso(86_400_000) : null,
+    expiredAt: status === 'expired' ? iso(86_400_000) : null,
+    customerCompanyId: status === 'accepted' ? randomUUID() : null,
+    position: BigInt(i + 1),
+  };
+}
+
+/**
+ * Bulk load of invitations `from`…`to - 1` straight into the adapter's table
+ * (its slot, its columns) on a second connection: the three list indexes are
+ * dropped, rows go in primary-key order, and the indexes are recreated from
+ * the adapter's own schema; then the WAL is checkpointed away.
+ */
+function bulkLoad(
+  path: string,
+  slot: number,
+  from: number,
+  to: number,
+  vendorOf: (i: number) => string,
+) {
+  const db = new Database(path);
+  try {
+    db.pragma('synchronous = OFF');
+    db.pragma('cache_size = -262144');
+    const ids = Array.from({ length: to - from }, () => randomUUID()).sort();
+    for (const index of ['by_vendor', 'by_vendor_status', 'by_vendor_email'])
+      db.exec(`DROP INDEX rm_invitations_${index}`);
+    const insert = db.prepare(
+      'INSERT INTO rm_invitations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const chunk = db.transaction((start: number, end: number) => {
+      for (let k = start; k < end; k++) {
+        const r = invitationRow(from + k, ids[k], vendorOf(from + k));
+        insert.run(slot, ...invitationValues(r));
+      }
+    });
+    for (let k = 0; k < ids.length; k += 50_000) chunk(k, Math.min(ids.length, k + 50_000));
+    db.exec(READ_MODEL_SCHEMA);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+}
+
+async function benchQueries(dir: string): Promise<Figure[]> {
+  const path = join(dir, 'query.sqlite');
+  const conn = await sqliteReadModels(path);
+  try {
+    const { readModels } = conn;
+    const version = await readModels.ensureProjection(INVITATIONS_READ_MODEL);
+    const target = { projection: INVITATIONS_READ_MODEL, version };
+    const { slot } = conn.db
+      .prepare('SELECT slot FROM rm_projection_versions WHERE projection = ? AND version = ?')
+      .get(target.projection, version) as { slot: number };
+    const vendorId = randomUUID();
+    const smallVendors = Array.from({ length: 9 }, () => randomUUID());
+    const vendors = Array.from({ length: 1_000 }, () => randomUUID());
+    // The first 10,000: every 10th is the measured vendor's (1,000 in all), the rest 9 vendors';
+    // beyond, 1,000 other vendors.
+    const vendorOf = (i: number) =>
+      i >= SMALL_TOTAL ? vendors[i % vendors.length] : i % 10 ? smallVendors[i % 9] : vendorId;
+
+    let started = process.hrtime.bigint();
+    for (let i = 0; i < SMALL_TOTAL; i += 1_000) {
+      const rows = Array.from({ length: 1_000 }, (_, j) =>
+        invitationRow(i + j, randomUUID(), vendorOf(i + j)),
+      );
+      await readModels.commit({ target, invitations: rows });
+    }
+    note(`read model: ${n(SMALL_TOTAL)} invitations committed in ${elapsed(started).toFixed(1)} s`);
+
+    const list = (extra: Partial<InvitationQuery> = {}) =>
+      readModels.listInvitations(INVITATIONS_READ_MODEL, { vendorId, limit: 20, ...extra });
+    const measure = async () => {
+      let after: InvitationCursor | undefined;
+      for (let page = 0; page < 40; page++) after = (await list({ after })).next;
+      const queries = {
+        first: () => list(),
+        pending: () => list({ status: 'pending' }),
+        deep: () => list({ after }),
+      };
+      for (const [name, query] of Object.entries(queries)) {
+        const page = await query();
+        const ok =
+          page.items.length === 20 &&
+          page.next !== undefined &&
+          page.items.every(
+            (i) => i.vendorId === vendorId && (name !== 'pending' || i.status === 'pending'),
+          );
+        if (!ok) throw new Error(`unexpected ${name} page`);
+      }
+      // Round-robin, so the three kinds share any noise alike.
+      const samples = { first: [] as number[], pending: [] as number[], deep: [] as number[] };
+      for (let i = -WARMUP; i < QUERIES; i++) {
+        for (const [name, query] of Object.entries(queries)) {
+          const start = process.hrtime.bigint();
+          await query();
+          const ms = Number(process.hrtime.bigint() - start) / 1e6;
+          if (i >= 0) samples[name as keyof typeof samples].push(ms);
+        }
+      }
+      const p = (q: keyof typeof samples, at: number) => percentile(samples[q], at);
+      note(
+        `p50 first ${p('first', 50).toFixed(3)} ms, pending ${p('pending', 50).toFixed(3)} ms, ` +
+          `deep ${p('deep', 50).toFixed(3)} ms (${n(QUERIES)} queries of each)`,
+      );
+      return { first: p('first', 99), pending: p('pending', 99), deep: p('deep', 99) };
+    };
+    const small = await measure();
+
+    started = process.hrtime.bigint();
+    bulkLoad(path, slot, SMALL_TOTAL, QUERY_TOTAL, vendorOf);
+    const { count } = conn.db
+      .prepare('SELECT count(*) AS count FROM rm_invitations WHERE slot = ?')
+      .get(slot) as { count: number };
+    if (count !== QUERY_TOTAL) throw new Error(`expected ${QUERY_TOTAL} rows, found ${count}`);
+    note(`read model: bulk-loaded to ${n(count)} invitations in ${elapsed(started).toFixed(1)} s`);
+    const large = await measure();
+
+    const figure = (what: string, key: keyof typeof small): Figure => ({
+      name: `list one vendor's invitations (${n(VENDOR_INVITATIONS)} of them), ${what}: p99 at ${n(QUERY_TOTAL)} invitations in all`,
+      unit: 'ms',
+      ours: large[key],
+      baseline: small[key],
+      baselineName: `same query at ${n(SMALL_TOTAL)}`,
+      lowerIsBetter: true,
+    });
+    return [
+      figure('first page of 20, newest first', 'first'),
+      figure('status=pending, first page', 'pending'),
+      figure('page 41 via cursor', 'deep'),
+    ];
+  } finally {
+    await conn.close();
+  }
+}
+
+/** Rebuild throughput of both projections beside raw writes, and list latency as the read model grows. */
+export async function benchProjector(): Promise<Figure[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-projector-'));
+  try {
+    return [...(await benchRebuild(dir)), ...(await benchQueries(dir))];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  void benchProjector().then((f) =>
+    printFigures('Projector (SQLite read models, WAL, synchronous=NORMAL)', f),
+  );
+}
