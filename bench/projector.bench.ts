@@ -10,7 +10,7 @@ import {
 import { invitationIdOf, toInvitationEvent } from '../apps/projector/invitation-events';
 import { evolveInvitation } from '../apps/projector/invitation-list/invitation-list.evolve';
 import { INVITATIONS_READ_MODEL, PROJECTIONS } from '../apps/projector/projector/projections';
-import { rebuildProjection } from '../apps/projector/projector/rebuild';
+import { REBUILD_BATCH, rebuildProjection } from '../apps/projector/projector/rebuild';
 import { appendTo, events } from '../apps/projector/testing/invitation-events';
 import type { NewEvent } from '../libs/event-store';
 import { SqliteEventStore } from '../libs/event-store/sqlite/sqlite-event-store';
@@ -32,7 +32,7 @@ import { percentile, printFigures, rate, type Figure } from './harness';
 const REBUILD_EVENTS = Number(process.env.BENCH_REBUILD_EVENTS ?? 200_000);
 const QUERY_TOTAL = Math.max(20_000, Number(process.env.BENCH_QUERY_TOTAL ?? 1_000_000));
 const QUERIES = Math.max(2_000, Number(process.env.BENCH_QUERIES ?? 5_000));
-const BATCH = 500; // rebuildProjection's default maxBatch
+const BATCH = REBUILD_BATCH; // rebuildProjection's default maxBatch
 const SMALL_TOTAL = 10_000;
 const WARMUP = 500;
 const VENDOR_INVITATIONS = 1_000;
@@ -201,6 +201,7 @@ function rawWriter(path: string) {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
+  db.pragma('wal_autocheckpoint = 10000');
   db.exec(READ_MODEL_SCHEMA);
   db.exec('CREATE TABLE checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)');
   const checkpoint = db.prepare(

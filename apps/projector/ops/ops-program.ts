@@ -3,6 +3,7 @@ import { listDeadLetters, republish, retryDeadLetters } from './commands/message
 import { rebuild, showProjections } from './commands/projections';
 import { listParked, replay, replayParked } from './commands/replay';
 import { showStream } from './commands/streams';
+import { REBUILD_BATCH } from '../projector/rebuild';
 import type { OpsContext } from './ops-context';
 
 const position = (value: string): bigint => {
@@ -50,7 +51,7 @@ export function opsProgram(context: () => Promise<OpsContext>): Command {
       'Blue-green rebuild: build a new version from position 0 while the active one serves, then switch.',
     )
     .option('--restart', 'discard a half-built version instead of resuming it')
-    .option('--batch <n>', 'events per batch', count, 500)
+    .option('--batch <n>', 'events per batch', count, REBUILD_BATCH)
     .action(
       run((ctx, name: string, o: { restart?: boolean; batch: number }) =>
         rebuild(ctx, name, { restart: o.restart, batch: o.batch }),

@@ -15,6 +15,7 @@ export interface RebuildOptions {
   projection: Projection;
   /** Discard a half-built version instead of resuming it. */
   restart?: boolean;
+  /** Events per committed batch; large, since a rebuild's cost is mostly per-commit (fsync, checkpoint). */
   maxBatch?: number;
   retry?: RetryPolicy;
   leaseTtlMs?: number;
@@ -35,6 +36,7 @@ export interface RebuildResult {
 }
 
 const SWITCH_ROUNDS = 20;
+export const REBUILD_BATCH = 5000;
 
 /**
  * Blue-green rebuild: fills version N+1 from position 0 while N keeps serving
@@ -68,7 +70,7 @@ export async function rebuildProjection(o: RebuildOptions): Promise<RebuildResul
         if (leaseLost) throw new Error(`lost the rebuild lease of ${projection.name}`);
         const batch = await eventStore.readAll({
           after: checkpoint.position,
-          maxCount: o.maxBatch ?? 500,
+          maxCount: o.maxBatch ?? REBUILD_BATCH,
         });
         if (batch.length === 0) break;
         checkpoint = await projectBatch(
