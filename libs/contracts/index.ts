@@ -1,2 +1,3 @@
 export * from './cloud-event';
 export * from './integration-events';
+export * from './invitation-view';

@@ -10,7 +10,9 @@
  */
 import type { Checkpoint } from './coordination.port';
 
-export type InvitationStatus = 'pending' | 'accepted' | 'expired' | 'cancelled';
+import type { InvitationStatus, InvitationView } from '../contracts/invitation-view';
+
+export type { InvitationStatus, InvitationView };
 export const INVITATION_STATUSES: readonly InvitationStatus[] = [
   'pending',
   'accepted',
@@ -20,24 +22,6 @@ export const INVITATION_STATUSES: readonly InvitationStatus[] = [
 
 export type RelationshipStatus = 'active' | 'inactive';
 export const RELATIONSHIP_STATUSES: readonly RelationshipStatus[] = ['active', 'inactive'];
-
-/** One invitation as the query API returns it (design section 5). Timestamps are UTC ISO-8601. */
-export interface InvitationView {
-  invitationId: string;
-  vendorId: string;
-  email: string;
-  firstName: string;
-  lastName: string;
-  businessName: string | null;
-  customerNumber: string | null;
-  status: InvitationStatus;
-  sentAt: string;
-  expiresAt: string;
-  acceptedAt: string | null;
-  cancelledAt: string | null;
-  expiredAt: string | null;
-  customerCompanyId: string | null;
-}
 
 /** One vendor–customer relationship, unique per (vendorId, customerCompanyId). */
 export interface RelationshipView {

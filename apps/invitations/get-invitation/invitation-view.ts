@@ -1,3 +1,4 @@
+import type { InvitationView } from '../../../libs/contracts/invitation-view';
 import type { RecordedEvent } from '../../../libs/event-store';
 import type { InvitationEvent } from '../invitation/invitation.events';
 import {
@@ -5,25 +6,9 @@ import {
   evolve,
   initialState,
   type Invitation,
-  type InvitationStatus,
 } from '../invitation/invitation.state';
 
-export interface InvitationView {
-  invitationId: string;
-  vendorId: string;
-  email: string;
-  firstName: string;
-  lastName: string;
-  businessName: string | null;
-  customerNumber: string | null;
-  status: InvitationStatus;
-  sentAt: string;
-  expiresAt: string;
-  acceptedAt: string | null;
-  cancelledAt: string | null;
-  expiredAt: string | null;
-  customerCompanyId: string | null;
-}
+export type { InvitationView };
 
 /**
  * The invitation as its stream says now. A pending invitation past its
