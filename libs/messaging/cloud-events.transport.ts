@@ -8,7 +8,7 @@ import {
 import { isObservable, lastValueFrom, throwError, type Observable } from 'rxjs';
 import type { CloudEvent } from '../contracts';
 import type { Broker, ConsumerHandle, DeliveryInfo } from './broker.port';
-import { validateCloudEvent } from './validation';
+import { validateContractedData } from './validation';
 
 export interface CloudEventsTransportOptions {
   broker: Broker;
@@ -77,7 +77,8 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
           prefetch,
           maxRetries,
           retryDelayMs,
-          validate: validateCloudEvent,
+          // The broker checks the envelope of every message; this adds the contract's `data`.
+          validate: validateContractedData,
           handle: (event, info) => this.dispatch(handler, event, info),
         }),
       );

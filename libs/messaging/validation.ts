@@ -42,10 +42,13 @@ export function validateData(cls: new () => object, body: unknown): string | nul
 const contracted = (type: unknown): type is IntegrationEventType =>
   typeof type === 'string' && Object.hasOwn(IntegrationEventData, type);
 
-/** Envelope, then `data` against the integration contract when the type is contracted. */
-export function validateCloudEvent(body: unknown): string | null {
-  const envelope = validateEnvelope(body);
-  if (envelope) return envelope;
+/** `data` against the integration contract when the type is contracted; for a body whose envelope is valid. */
+export function validateContractedData(body: unknown): string | null {
   const { type } = body as CloudEvent;
   return contracted(type) ? validateData(IntegrationEventData[type], body) : null;
+}
+
+/** Envelope, then `data` against the integration contract when the type is contracted. */
+export function validateCloudEvent(body: unknown): string | null {
+  return validateEnvelope(body) ?? validateContractedData(body);
 }
