@@ -2,11 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JwtVerifier } from '../auth/jwt-verifier';
-import { openEventStore } from '../event-store';
-import { openBroker } from '../messaging';
 import { loadConfig } from '../platform/config/config';
-import type { Infrastructure } from '../platform/infrastructure/infrastructure';
-import { openReadModels } from '../platform/infrastructure/read-model-connection';
+import { openInfrastructure, type Infrastructure } from '../platform/infrastructure/infrastructure';
 import type { MailMessage, Mailer } from '../platform/mail/mailer';
 
 export interface TestInfrastructure extends Infrastructure {
@@ -33,29 +30,21 @@ export async function createTestInfrastructure(options: {
     LOG_LEVEL: 'error',
     ...options.env,
   });
-  const eventStore = openEventStore(config.eventStoreUrl);
-  const readModels = await openReadModels(config.readModelUrl);
-  const broker = openBroker(config.rabbitmqUrl, { log: () => undefined });
   const mails: MailMessage[] = [];
   const mailer = options.mailer ?? {
     send: async (m: MailMessage) => void mails.push(m),
     close: () => undefined,
   };
-  return {
-    dir,
-    mails,
-    config,
-    eventStore,
-    readModels,
-    broker,
+  const infra = await openInfrastructure(config, () => undefined, {
     mailer,
     jwtVerifier: options.jwtVerifier,
-    warn: () => undefined,
+  });
+  return {
+    ...infra,
+    dir,
+    mails,
     async close() {
-      await broker.close();
-      mailer.close();
-      await readModels.close();
-      await eventStore.close();
+      await infra.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

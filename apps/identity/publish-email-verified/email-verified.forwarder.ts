@@ -6,7 +6,7 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { EVENT_STORE, type EventStore } from '../../../libs/event-store';
-import type { Broker } from '../../../libs/platform/infrastructure/infrastructure';
+import type { Broker } from '../../../libs/messaging';
 import { BROKER } from '../../../libs/platform/infrastructure/infrastructure.module';
 import {
   CHECKPOINT_STORE,
