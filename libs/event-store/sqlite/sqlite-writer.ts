@@ -2,18 +2,18 @@ import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { groupCommit, type AppendOutcome, type AppendRequest } from './sqlite-group-commit';
 
-/** Where appends are committed: a worker thread for a file, inline for `:memory:`. */
+/** Where a group of appends is committed: a writer thread, or inline on the caller's connection. */
 export interface SqliteWriter {
   commit(requests: AppendRequest[]): Promise<AppendOutcome[]>;
   close(): Promise<void>;
 }
 
+/** A writer thread with its own connection to the file at `path`. */
 export function createWriter(path: string, synchronous: 'full' | 'normal'): SqliteWriter {
-  if (path === ':memory:') throw new Error('an in-memory store writes on its own connection');
   return new WorkerWriter(path, synchronous);
 }
 
-/** Writes through the reading connection itself; only for `:memory:`, which no other connection can see. */
+/** Commits on the given connection, blocking its thread for the fsync: for lone appends and `:memory:`. */
 export function inlineWriter(db: Parameters<typeof groupCommit>[0]): SqliteWriter {
   const commit = groupCommit(db);
   return { commit: async (requests) => commit(requests), close: async () => undefined };
