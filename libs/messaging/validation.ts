@@ -6,6 +6,7 @@ import {
   type CloudEvent,
   type IntegrationEventType,
 } from '../contracts';
+import { compileRules, type QuickCheck } from './compiled-rules';
 
 // Whitelisting strips unknown properties from the validated copy only; unknown
 // fields are never an error, so producers may add fields without breaking consumers.
@@ -22,9 +23,26 @@ function reasons(errors: ValidationError[], prefix = ''): string[] {
   });
 }
 
-/** Validates `value` against a class-validator class; returns the reason or null. */
+const quickChecks = new Map<new () => object, QuickCheck | undefined>();
+
+/** Passes `value` on its class's compiled rules; false sends it to class-validator. */
+function passesQuickly(cls: new () => object, value: Record<string, unknown>): boolean {
+  if (!quickChecks.has(cls)) quickChecks.set(cls, compileRules(cls));
+  try {
+    return quickChecks.get(cls)?.(value) ?? false;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Validates `value` against a class-validator class; returns the reason or
+ * null. A valid value passes on the compiled rules alone; any other is
+ * judged, and explained, by class-validator.
+ */
 export function validateAs(cls: new () => object, value: unknown, what: string): string | null {
   if (!isRecord(value)) return `${what} is not a JSON object`;
+  if (passesQuickly(cls, value)) return null;
   const errors = validateSync(plainToInstance(cls, value), OPTIONS);
   return errors.length ? `invalid ${what}: ${reasons(errors).join('; ')}` : null;
 }
