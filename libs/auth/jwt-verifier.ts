@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { unauthenticated } from '../platform/errors/app-error';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER, type Principal } from './principal';
 
@@ -8,40 +9,84 @@ export interface JwtVerifier {
   verify(token: string): Promise<Principal>;
 }
 
-/** Verifies access tokens against identity's JWKS (asymmetric keys, fetched and cached by jose). */
-export function createJwtVerifier(keys: JWTVerifyGetKey | URL): JwtVerifier {
+export interface JwtVerifierOptions {
+  /** Verified tokens remembered at once (least recently used go first); 0 turns the cache off. */
+  cacheSize?: number;
+  /**
+   * Longest a verified token is trusted without checking its signature again,
+   * so a key withdrawn from the JWKS stops working within this time (and jose's JWKS cache age).
+   */
+  cacheMaxAgeMs?: number;
+  /** The clock, for tests. */
+  now?: () => number;
+}
+
+/**
+ * Verifies access tokens against identity's JWKS (asymmetric keys, fetched and
+ * cached by jose). A token whose signature and claims were verified is
+ * remembered by its exact text until it expires (at most `cacheMaxAgeMs`), so
+ * a client reusing its token pays for the signature check once. Failures are
+ * never cached: an unknown key id still makes jose fetch the JWKS again.
+ */
+export function createJwtVerifier(
+  keys: JWTVerifyGetKey | URL,
+  options: JwtVerifierOptions = {},
+): JwtVerifier {
   const getKey = keys instanceof URL ? createRemoteJWKSet(keys, { cooldownDuration: 5_000 }) : keys;
+  const now = options.now ?? Date.now;
+  const maxAgeMs = options.cacheMaxAgeMs ?? 60_000;
+  const cacheSize = options.cacheSize ?? 10_000;
+  const verified =
+    cacheSize > 0
+      ? new LRUCache<string, { principal: Principal; until: number }>({ max: cacheSize })
+      : undefined;
+
   return {
     async verify(token) {
-      let payload: Record<string, unknown>;
-      try {
-        ({ payload } = await jwtVerify(token, getKey, {
-          issuer: TOKEN_ISSUER,
-          audience: TOKEN_AUDIENCE,
-          algorithms: ['ES256'],
-        }));
-      } catch {
-        throw unauthenticated(
-          'invalid_access_token',
-          'The access token is missing, invalid or expired.',
-        );
-      }
-      const { sub, email, email_verified, account_type, company_id } = payload;
-      if (
-        typeof sub !== 'string' ||
-        typeof email !== 'string' ||
-        typeof company_id !== 'string' ||
-        (account_type !== 'customer' && account_type !== 'vendor')
-      ) {
-        throw unauthenticated('invalid_access_token', 'The access token lacks required claims.');
-      }
-      return {
-        userId: sub,
-        email,
-        emailVerified: email_verified === true,
-        accountType: account_type,
-        companyId: company_id,
-      };
+      const hit = verified?.get(token);
+      if (hit && now() < hit.until) return hit.principal;
+      const { principal, expiresAtMs } = await verifySignature(token, getKey);
+      verified?.set(token, { principal, until: Math.min(expiresAtMs, now() + maxAgeMs) });
+      return principal;
     },
+  };
+}
+
+async function verifySignature(
+  token: string,
+  getKey: JWTVerifyGetKey,
+): Promise<{ principal: Principal; expiresAtMs: number }> {
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(token, getKey, {
+      issuer: TOKEN_ISSUER,
+      audience: TOKEN_AUDIENCE,
+      algorithms: ['ES256'],
+    }));
+  } catch {
+    throw unauthenticated(
+      'invalid_access_token',
+      'The access token is missing, invalid or expired.',
+    );
+  }
+  const { sub, email, email_verified, account_type, company_id, exp } = payload;
+  if (
+    typeof sub !== 'string' ||
+    typeof email !== 'string' ||
+    typeof company_id !== 'string' ||
+    (account_type !== 'customer' && account_type !== 'vendor')
+  ) {
+    throw unauthenticated('invalid_access_token', 'The access token lacks required claims.');
+  }
+  return {
+    principal: Object.freeze({
+      userId: sub,
+      email,
+      emailVerified: email_verified === true,
+      accountType: account_type,
+      companyId: company_id,
+    }),
+    // jose has checked that `exp`, when present, is a number in the future.
+    expiresAtMs: typeof exp === 'number' ? exp * 1000 : Infinity,
   };
 }

@@ -1,0 +1,125 @@
+import {
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  SignJWT,
+  type JWK,
+  type JWTVerifyGetKey,
+  type KeyLike,
+} from 'jose';
+import { randomUUID } from 'node:crypto';
+import { createJwtVerifier, type JwtVerifierOptions } from './jwt-verifier';
+import { TOKEN_AUDIENCE, TOKEN_ISSUER } from './principal';
+
+interface SigningKey {
+  kid: string;
+  privateKey: KeyLike;
+  jwk: JWK;
+}
+
+async function signingKey(): Promise<SigningKey> {
+  const { publicKey, privateKey } = await generateKeyPair('ES256');
+  const kid = randomUUID();
+  return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES256' } };
+}
+
+const mint = (key: SigningKey, ttlSeconds = 3600) => {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({
+    email: 'v@example.com',
+    email_verified: true,
+    account_type: 'vendor',
+    company_id: 'c-1',
+  })
+    .setProtectedHeader({ alg: 'ES256', kid: key.kid })
+    .setSubject('u-1')
+    .setIssuer(TOKEN_ISSUER)
+    .setAudience(TOKEN_AUDIENCE)
+    .setIssuedAt(now)
+    .setExpirationTime(now + ttlSeconds)
+    .sign(key.privateKey);
+};
+
+/** A JWKS whose keys a test can withdraw, counting how often a key was looked up. */
+function jwks(...keys: SigningKey[]) {
+  let published = keys.map((k) => k.jwk);
+  const lookups = { count: 0 };
+  const getKey: JWTVerifyGetKey = (header, token) => {
+    lookups.count += 1;
+    return createLocalJWKSet({ keys: published })(header, token);
+  };
+  return { getKey, lookups, withdrawAll: () => (published = []) };
+}
+
+const verifierWith = (getKey: JWTVerifyGetKey, options: JwtVerifierOptions = {}) =>
+  createJwtVerifier(getKey, options);
+
+describe('JWT verifier', () => {
+  let key: SigningKey;
+  beforeAll(async () => {
+    key = await signingKey();
+  });
+  afterEach(() => jest.useRealTimers());
+
+  describe('when a token was verified once', () => {
+    it('answers the same principal again without checking the signature', async () => {
+      const { getKey, lookups } = jwks(key);
+      const verifier = verifierWith(getKey);
+      const token = await mint(key);
+      const first = await verifier.verify(token);
+      const again = await verifier.verify(token);
+      expect(again).toEqual(first);
+      expect(first).toMatchObject({ userId: 'u-1', accountType: 'vendor', companyId: 'c-1' });
+      expect(lookups.count).toBe(1);
+    });
+
+    it('refuses it once it has expired', async () => {
+      jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+      const { getKey } = jwks(key);
+      const verifier = verifierWith(getKey);
+      const token = await mint(key, 60);
+      await verifier.verify(token);
+      jest.setSystemTime(Date.now() + 61_000);
+      await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'invalid_access_token' });
+    });
+
+    it('checks the signature again after the cache age, so a withdrawn key stops working', async () => {
+      let clock = Date.now();
+      const { getKey, withdrawAll } = jwks(key);
+      const verifier = verifierWith(getKey, { cacheMaxAgeMs: 1_000, now: () => clock });
+      const token = await mint(key);
+      await verifier.verify(token);
+      withdrawAll();
+      await expect(verifier.verify(token)).resolves.toBeDefined();
+      clock += 1_001;
+      await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'invalid_access_token' });
+    });
+  });
+
+  describe('when a token fails verification', () => {
+    it('is refused every time, its key looked up each time', async () => {
+      const stranger = await signingKey();
+      const { getKey, lookups } = jwks(key);
+      const verifier = verifierWith(getKey);
+      const token = await mint(stranger);
+      for (let i = 0; i < 2; i++) {
+        await expect(verifier.verify(token)).rejects.toMatchObject({
+          code: 'invalid_access_token',
+        });
+      }
+      expect(lookups.count).toBe(2);
+    });
+  });
+
+  describe('when the cache is full', () => {
+    it('forgets the least recently used token first', async () => {
+      const { getKey, lookups } = jwks(key);
+      const verifier = verifierWith(getKey, { cacheSize: 1 });
+      const [a, b] = await Promise.all([mint(key), mint(key, 7200)]);
+      await verifier.verify(a);
+      await verifier.verify(b);
+      await verifier.verify(a);
+      expect(lookups.count).toBe(3);
+    });
+  });
+});
