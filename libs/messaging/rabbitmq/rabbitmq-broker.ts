@@ -64,16 +64,17 @@ export class RabbitMqBroker implements Broker {
     if (this.closed) throw new Error('broker is closed');
     const results = await Promise.allSettled(events.map((e) => this.publishOne(e)));
     const failed: Array<{ event: CloudEvent; reason: unknown }> = [];
+    const unrouted: string[] = [];
     results.forEach((r, i) => {
       if (r.status === 'rejected') failed.push({ event: events[i], reason: r.reason });
+      else if (!r.value) unrouted.push(events[i].type);
     });
     // Unroutable is reported only when it is the sole failure: a caller may accept it
     // (nobody subscribed), and must never mistake a nacked or lost message for that.
     const nacked = failed.filter((f) => errorMessage(f.reason) === 'message nacked');
     if (nacked.length) throw new PublishRejectedError(nacked.map((f) => f.event.id));
-    const other = failed.find((f) => !(f.reason instanceof UnroutableError));
-    if (other) throw other.reason;
-    if (failed.length) throw new UnroutableError(failed.map((f) => f.event.type));
+    if (failed.length) throw failed[0].reason;
+    if (unrouted.length) throw new UnroutableError(unrouted);
   }
 
   async consume(spec: ConsumeSpec): Promise<ConsumerHandle> {
@@ -118,8 +119,9 @@ export class RabbitMqBroker implements Broker {
    * A message in flight when its channel dies is rejected with "channel
    * closed" even though the wrapper is about to reconnect; publishing it again
    * queues it for the new channel. Duplicates are allowed (at-least-once).
+   * Resolves false when the broker returned it unroutable (one error per batch, not per event).
    */
-  private async publishOne(event: CloudEvent): Promise<void> {
+  private async publishOne(event: CloudEvent): Promise<boolean> {
     const m = cloudEventMessage(event);
     const deadline = Date.now() + this.publishTimeoutMs;
     for (let attempt = 1; ; attempt++) {
@@ -141,7 +143,7 @@ export class RabbitMqBroker implements Broker {
         if (!lostChannel || this.closed || attempt >= 5 || Date.now() >= deadline) throw error;
       }
     }
-    if (this.returned.delete(event.id)) throw new UnroutableError([event.type]);
+    return !this.returned.delete(event.id);
   }
 
   /** Ops calls wait for the (re)connection, but no longer than a publish would. */
