@@ -171,6 +171,12 @@ export interface ProjectionStore {
     options?: { restart?: boolean },
   ): Promise<{ version: number; resumed: boolean }>;
   /**
+   * Readies a building `version` for serving once its bulk is written (the
+   * SQLite adapter builds its list indexes here, in one sort, instead of row
+   * by row). Rows may still be committed to it afterwards.
+   */
+  finishBuild(projection: string, version: number): Promise<void>;
+  /**
    * Atomically makes a building `version` active and retires `expectedActive`.
    * Throws ProjectionSwitchError when `expectedActive` is no longer active,
    * `version` is not building, or its checkpoint is behind the active one's.

@@ -2,11 +2,12 @@ import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { SqliteReadModels } from '../../../libs/read-store/sqlite/sqlite-read-models';
+import { slotTables } from '../../../libs/read-store/sqlite/sqlite-read-models.schema';
 import { waitFor } from '../../../libs/testing/wait-for';
 import { appendTo, events } from '../testing/invitation-events';
 import { projectorFixture, type ProjectorFixture } from '../testing/projector-fixture';
 import { projectBatch } from './project-batch';
-import { PROJECTIONS } from './projections';
+import { INVITATIONS_READ_MODEL, PROJECTIONS } from './projections';
 import { startProjector } from './projector';
 
 const INVITATIONS = 300;
@@ -116,7 +117,13 @@ describe('projector process', () => {
       }
       const rows = await readAll(f.readModels);
       expect(rows).toEqual(await readAll(fresh));
-      const count = f.db.prepare('SELECT count(*) AS n FROM rm_invitations').get() as { n: number };
+      const { slot } = f.db
+        .prepare(
+          `SELECT slot FROM rm_projection_versions WHERE projection = ? AND state = 'active'`,
+        )
+        .get(INVITATIONS_READ_MODEL) as { slot: number };
+      const table = slotTables(slot).invitations;
+      const count = f.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number };
       expect(count.n).toBe(INVITATIONS);
       freshDb.close();
     });

@@ -33,23 +33,23 @@ export const SKIPPED_STREAM_ERROR = 'an earlier event of this stream is parked';
  * Projects one batch and commits its rows, parked events and checkpoint
  * together. An event that keeps failing is parked and its stream skipped (its
  * later events are parked too, in order) so other streams go on. Events
- * delivered again (duplicates, redelivery) leave rows as they are.
+ * delivered again (duplicates, redelivery) leave rows as they are. `rows`
+ * kept from earlier batches (a rebuild) saves reading them back.
  */
 export async function projectBatch(
   ctx: BatchContext,
   recorded: RecordedEvent[],
   checkpoint: Checkpoint,
+  rows = new UnitOfWork(ctx.store, ctx.target),
 ): Promise<Checkpoint> {
   if (recorded.length === 0) return checkpoint;
   const { store, target, projection } = ctx;
   const events = recorded.filter((e) => invitationIdOf(e) !== undefined);
-  const rows = new UnitOfWork(store, target);
   const parkedAt = await parkedPositions(ctx, events);
   await projection.prefetch([...new Set(events.map((e) => invitationIdOf(e)!))], rows);
 
   const park: ParkedEvent[] = [];
   const unpark: bigint[] = [];
-  let lastEventAt: string | undefined;
   for (const event of events) {
     const parked = parkedAt.get(event.streamName) ?? new Set<bigint>();
     parkedAt.set(event.streamName, parked);
@@ -68,7 +68,6 @@ export async function projectBatch(
     } else if (parked.delete(event.position)) {
       unpark.push(event.position); // a redelivered parked event that applies now
     }
-    lastEventAt = validTime(event.metadata?.occurredAt) ?? lastEventAt;
   }
 
   const position = recorded[recorded.length - 1].position;
@@ -77,9 +76,19 @@ export async function projectBatch(
     ...rows.changes(),
     park,
     unpark,
-    checkpoint: { position, expectedVersion: checkpoint.version, lastEventAt },
+    checkpoint: { position, expectedVersion: checkpoint.version, lastEventAt: lastEventAt(events) },
   });
+  rows.committed();
   return { position, version: version! };
+}
+
+/** When the batch's latest event with a valid time occurred. */
+function lastEventAt(events: RecordedEvent[]): string | undefined {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const at = validTime(events[i].metadata?.occurredAt);
+    if (at) return at;
+  }
+  return undefined;
 }
 
 /**

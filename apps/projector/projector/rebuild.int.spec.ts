@@ -80,6 +80,30 @@ describe('blue-green rebuild', () => {
     });
   });
 
+  describe('when the rebuild holds more rows than it may keep in memory', () => {
+    it('reads them back as needed and ends with the same read models', async () => {
+      const relationships = () =>
+        f.readModels.listRelationships('customer-relationships', {
+          vendorId: 'vendor-1',
+          limit: 10,
+        });
+      const [invitationsBefore, relationshipsBefore] = [await list(), await relationships()];
+      expect(relationshipsBefore.items).toHaveLength(1);
+      for (const name of ['invitations', 'customer-relationships']) {
+        await rebuildProjection({
+          eventStore: f.eventStore,
+          store: f.readModels,
+          leases: f.leases,
+          projection: projectionNamed(name),
+          maxBatch: 7,
+          maxCachedRows: 3,
+        });
+      }
+      expect(await list()).toEqual(invitationsBefore);
+      expect(await relationships()).toEqual(relationshipsBefore);
+    });
+  });
+
   describe('when a rebuild was interrupted', () => {
     it('resumes the half-built version', async () => {
       const { version } = await f.readModels.beginBuild('invitations');

@@ -7,6 +7,7 @@ import {
 } from '../../../libs/read-store/read-models.port';
 import { projectBatch, type RetryPolicy } from './project-batch';
 import type { Projection } from './projection';
+import { UnitOfWork } from './unit-of-work';
 
 export interface RebuildOptions {
   eventStore: EventStore;
@@ -17,6 +18,8 @@ export interface RebuildOptions {
   restart?: boolean;
   /** Events per committed batch; large, since a rebuild's cost is mostly per-commit (fsync, checkpoint). */
   maxBatch?: number;
+  /** Rows kept in memory between batches; beyond it they are dropped and read back as needed. */
+  maxCachedRows?: number;
   retry?: RetryPolicy;
   leaseTtlMs?: number;
   /** After each committed batch of the new version. */
@@ -36,13 +39,19 @@ export interface RebuildResult {
 }
 
 const SWITCH_ROUNDS = 20;
-export const REBUILD_BATCH = 5000;
+export const REBUILD_BATCH = 20_000;
+export const REBUILD_CACHED_ROWS = 500_000;
 
 /**
  * Blue-green rebuild: fills version N+1 from position 0 while N keeps serving
  * (and the live worker keeps N current), then switches atomically once N+1
  * has caught up with N, and drops N. The live worker notices the switch and
  * continues N+1 from its checkpoint. An interrupted rebuild resumes.
+ *
+ * A fresh build keeps the rows it wrote in memory, so it never reads its own
+ * tables back (a row it does not hold does not exist yet), and each commit
+ * carries only rows changed since the last. The version is finished (its
+ * list indexes built) once, when it first catches up.
  */
 export async function rebuildProjection(o: RebuildOptions): Promise<RebuildResult> {
   const { eventStore, store, leases, projection } = o;
@@ -64,6 +73,7 @@ export async function rebuildProjection(o: RebuildOptions): Promise<RebuildResul
     const { version, resumed } = await store.beginBuild(projection.name, { restart: o.restart });
     const target = { projection: projection.name, version };
     let checkpoint = await store.loadCheckpoint(target);
+    let rows = new UnitOfWork(store, target, { allKnown: !resumed });
     for (let round = 1; ; round++) {
       const head = await eventStore.headPosition();
       while (checkpoint.position < head) {
@@ -77,9 +87,14 @@ export async function rebuildProjection(o: RebuildOptions): Promise<RebuildResul
           { store, projection, target, retry: o.retry, log: o.log },
           batch,
           checkpoint,
+          rows,
         );
+        if (rows.size > (o.maxCachedRows ?? REBUILD_CACHED_ROWS)) {
+          rows = new UnitOfWork(store, target);
+        }
         await o.onProgress?.({ version, position: checkpoint.position, head });
       }
+      if (round === 1) await store.finishBuild(projection.name, version);
       const previous = (await store.activeVersion(projection.name))!;
       try {
         await store.activateVersion(projection.name, version, previous);

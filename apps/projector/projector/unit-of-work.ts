@@ -18,9 +18,11 @@ export class ReadModelUnavailableError extends Error {
 }
 
 /**
- * Rows of one collection as a batch sees them: loaded once, changed in memory,
- * written together at the end. Changes made while applying one event are
- * staged, so a failing event leaves nothing behind.
+ * Rows of one collection as batches see them: loaded once, changed in memory,
+ * written together at each commit. Changes made while applying one event are
+ * staged, so a failing event leaves nothing behind. With `allKnown` (a
+ * rebuild into empty tables that has kept every row it wrote) a row not in
+ * memory does not exist, so nothing is read back.
  */
 export class RowTable<Key, Row extends Positioned> {
   private readonly known = new Map<string, Row | undefined>();
@@ -31,9 +33,15 @@ export class RowTable<Key, Row extends Positioned> {
     private readonly idOf: (key: Key) => string,
     private readonly keyOf: (row: Row) => Key,
     private readonly load: (keys: Key[]) => Promise<Row[]>,
+    private readonly allKnown = false,
   ) {}
 
+  get size(): number {
+    return this.known.size;
+  }
+
   async prefetch(keys: Key[]): Promise<void> {
+    if (this.allKnown) return;
     const missing = [...new Map(keys.map((k) => [this.idOf(k), k])).entries()].filter(
       ([id]) => !this.known.has(id),
     );
@@ -51,7 +59,7 @@ export class RowTable<Key, Row extends Positioned> {
   async get(key: Key): Promise<Row | undefined> {
     const id = this.idOf(key);
     if (this.staged.has(id)) return this.staged.get(id);
-    if (!this.known.has(id)) await this.prefetch([key]);
+    if (!this.known.has(id) && !this.allKnown) await this.prefetch([key]);
     return this.known.get(id);
   }
 
@@ -79,30 +87,51 @@ export class RowTable<Key, Row extends Positioned> {
   changes(): Row[] {
     return [...this.dirty].map((id) => this.known.get(id)).filter((r): r is Row => !!r);
   }
+
+  /** The changes are written: later commits carry only what changes after this. */
+  committed(): void {
+    this.dirty.clear();
+  }
 }
 
-/** The three read-model collections of one projection version, for one batch. */
+/**
+ * The three read-model collections of one projection version: for one batch,
+ * or kept across the batches of a rebuild (see RowTable's `allKnown`).
+ */
 export class UnitOfWork {
   readonly invitations: RowTable<string, InvitationRow>;
   readonly invitationRefs: RowTable<string, InvitationRefRow>;
   readonly relationships: RowTable<RelationshipKey, RelationshipRow>;
 
-  constructor(store: ProjectionStore, target: ProjectionTarget) {
+  constructor(
+    store: ProjectionStore,
+    target: ProjectionTarget,
+    options: { allKnown?: boolean } = {},
+  ) {
+    const allKnown = options.allKnown ?? false;
     this.invitations = new RowTable(
       (id) => id,
       (r) => r.invitationId,
       (ids) => store.loadInvitations(target, ids),
+      allKnown,
     );
     this.invitationRefs = new RowTable(
       (id) => id,
       (r) => r.invitationId,
       (ids) => store.loadInvitationRefs(target, ids),
+      allKnown,
     );
     this.relationships = new RowTable(
       (k) => `${k.vendorId}\n${k.customerCompanyId}`,
       (r) => ({ vendorId: r.vendorId, customerCompanyId: r.customerCompanyId }),
       (keys) => store.loadRelationships(target, keys),
+      allKnown,
     );
+  }
+
+  /** Rows held in memory, across the three collections. */
+  get size(): number {
+    return this.tables.reduce((sum, t) => sum + t.size, 0);
   }
 
   private get tables() {
@@ -115,6 +144,10 @@ export class UnitOfWork {
 
   discard(): void {
     this.tables.forEach((t) => t.discard());
+  }
+
+  committed(): void {
+    this.tables.forEach((t) => t.committed());
   }
 
   changes(): Pick<ProjectionCommit, 'invitations' | 'invitationRefs' | 'relationships'> {

@@ -15,6 +15,7 @@ import {
   type InvitationRecord,
   type RelationshipRecord,
 } from './sqlite-read-models.rows';
+import { slotTables } from './sqlite-read-models.schema';
 
 type Params = Record<string, string | number | bigint>;
 
@@ -29,8 +30,8 @@ export class SqliteReadModelQueries {
   constructor(private readonly db: Database.Database) {}
 
   invitations(slot: number, q: InvitationQuery): Page<InvitationView, InvitationCursor> {
-    const where = ['slot = @slot', 'vendor_id = @vendorId'];
-    const params: Params = { slot, vendorId: q.vendorId, limit: q.limit + 1 };
+    const where = ['vendor_id = @vendorId'];
+    const params: Params = { vendorId: q.vendorId, limit: q.limit + 1 };
     if (q.status) {
       where.push('status = @status');
       params.status = q.status;
@@ -44,7 +45,7 @@ export class SqliteReadModelQueries {
       params.afterSentAt = q.after.sentAt;
       params.afterId = q.after.invitationId;
     }
-    const sql = `SELECT * FROM rm_invitations WHERE ${where.join(' AND ')}
+    const sql = `SELECT * FROM ${slotTables(slot).invitations} WHERE ${where.join(' AND ')}
       ORDER BY sent_at DESC, invitation_id DESC LIMIT @limit`;
     const rows = (this.statement(sql).all(params) as InvitationRecord[]).map(invitationFromRecord);
     const items = rows.slice(0, q.limit).map(withoutPosition);
@@ -59,9 +60,8 @@ export class SqliteReadModelQueries {
     const [own, other] = byVendor
       ? ['vendor_id', 'customer_company_id']
       : ['customer_company_id', 'vendor_id'];
-    const where = ['slot = @slot', `${own} = @owner`];
+    const where = [`${own} = @owner`];
     const params: Params = {
-      slot,
       owner: (byVendor ? q.vendorId : q.customerCompanyId) as string,
       limit: q.limit + 1,
     };
@@ -74,7 +74,7 @@ export class SqliteReadModelQueries {
       params.afterCreatedAt = q.after.createdAt;
       params.afterId = q.after.id;
     }
-    const sql = `SELECT * FROM rm_relationships WHERE ${where.join(' AND ')}
+    const sql = `SELECT * FROM ${slotTables(slot).relationships} WHERE ${where.join(' AND ')}
       ORDER BY created_at DESC, ${other} DESC LIMIT @limit`;
     const rows = (this.statement(sql).all(params) as RelationshipRecord[]).map(
       relationshipFromRecord,

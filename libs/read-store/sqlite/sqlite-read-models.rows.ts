@@ -106,14 +106,16 @@ export function withoutPosition<T extends { position: bigint }>(row: T): Omit<T,
   return view;
 }
 
-export const UPSERT_INVITATION = `
-  INSERT INTO rm_invitations (slot, invitation_id, vendor_id, email, first_name, last_name,
-    business_name, customer_number, status, sent_at, expires_at, accepted_at, cancelled_at,
-    expired_at, customer_company_id, position)
-  VALUES (@slot, @invitationId, @vendorId, @email, @firstName, @lastName, @businessName,
-    @customerNumber, @status, @sentAt, @expiresAt, @acceptedAt, @cancelledAt, @expiredAt,
-    @customerCompanyId, @position)
-  ON CONFLICT (slot, invitation_id) DO UPDATE SET
+/**
+ * Upserts guarded by position (an older write never overwrites a newer one),
+ * with positional parameters in column order: a commit binds many rows.
+ */
+export const upsertInvitation = (table: string) => `
+  INSERT INTO ${table} (invitation_id, vendor_id, email, first_name, last_name, business_name,
+    customer_number, status, sent_at, expires_at, accepted_at, cancelled_at, expired_at,
+    customer_company_id, position)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (invitation_id) DO UPDATE SET
     vendor_id = excluded.vendor_id, email = excluded.email, first_name = excluded.first_name,
     last_name = excluded.last_name, business_name = excluded.business_name,
     customer_number = excluded.customer_number, status = excluded.status,
@@ -121,30 +123,75 @@ export const UPSERT_INVITATION = `
     accepted_at = excluded.accepted_at, cancelled_at = excluded.cancelled_at,
     expired_at = excluded.expired_at, customer_company_id = excluded.customer_company_id,
     position = excluded.position
-  WHERE excluded.position >= rm_invitations.position`;
+  WHERE excluded.position >= ${table}.position`;
 
-export const UPSERT_RELATIONSHIP = `
-  INSERT INTO rm_relationships (slot, vendor_id, customer_company_id, status, created_at,
-    activated_at, invitation_id, customer_number, position)
-  VALUES (@slot, @vendorId, @customerCompanyId, @status, @createdAt, @activatedAt,
-    @invitationId, @customerNumber, @position)
-  ON CONFLICT (slot, vendor_id, customer_company_id) DO UPDATE SET
+export const invitationValues = (r: InvitationRow) => [
+  r.invitationId,
+  r.vendorId,
+  r.email,
+  r.firstName,
+  r.lastName,
+  r.businessName,
+  r.customerNumber,
+  r.status,
+  r.sentAt,
+  r.expiresAt,
+  r.acceptedAt,
+  r.cancelledAt,
+  r.expiredAt,
+  r.customerCompanyId,
+  r.position,
+];
+
+export const upsertRelationship = (table: string) => `
+  INSERT INTO ${table} (vendor_id, customer_company_id, status, created_at, activated_at,
+    invitation_id, customer_number, position)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (vendor_id, customer_company_id) DO UPDATE SET
     status = excluded.status, created_at = excluded.created_at,
     activated_at = excluded.activated_at, invitation_id = excluded.invitation_id,
     customer_number = excluded.customer_number, position = excluded.position
-  WHERE excluded.position >= rm_relationships.position`;
+  WHERE excluded.position >= ${table}.position`;
 
-export const UPSERT_INVITATION_REF = `
-  INSERT INTO rm_invitation_refs (slot, invitation_id, vendor_id, customer_number, position)
-  VALUES (@slot, @invitationId, @vendorId, @customerNumber, @position)
-  ON CONFLICT (slot, invitation_id) DO UPDATE SET
+export const relationshipValues = (r: RelationshipRow) => [
+  r.vendorId,
+  r.customerCompanyId,
+  r.status,
+  r.createdAt,
+  r.activatedAt,
+  r.invitationId,
+  r.customerNumber,
+  r.position,
+];
+
+export const upsertInvitationRef = (table: string) => `
+  INSERT INTO ${table} (invitation_id, vendor_id, customer_number, position)
+  VALUES (?, ?, ?, ?)
+  ON CONFLICT (invitation_id) DO UPDATE SET
     vendor_id = excluded.vendor_id, customer_number = excluded.customer_number,
     position = excluded.position
-  WHERE excluded.position >= rm_invitation_refs.position`;
+  WHERE excluded.position >= ${table}.position`;
 
-export const UPSERT_PARKED = `
-  INSERT INTO rm_parked_events (slot, position, stream, event_id, event_type, error, attempts, parked_at)
-  VALUES (@slot, @position, @streamName, @eventId, @eventType, @error, @attempts, @parkedAt)
-  ON CONFLICT (slot, position) DO UPDATE SET
+export const invitationRefValues = (r: InvitationRefRow) => [
+  r.invitationId,
+  r.vendorId,
+  r.customerNumber,
+  r.position,
+];
+
+export const upsertParked = (table: string) => `
+  INSERT INTO ${table} (position, stream, event_id, event_type, error, attempts, parked_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (position) DO UPDATE SET
     stream = excluded.stream, event_id = excluded.event_id, event_type = excluded.event_type,
     error = excluded.error, attempts = excluded.attempts, parked_at = excluded.parked_at`;
+
+export const parkedValues = (p: ParkedEvent) => [
+  p.position,
+  p.streamName,
+  p.eventId,
+  p.eventType,
+  p.error,
+  p.attempts,
+  p.parkedAt,
+];

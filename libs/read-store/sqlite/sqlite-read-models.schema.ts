@@ -1,12 +1,14 @@
 import type Database from 'better-sqlite3';
 
 /**
- * Read-model tables. Every row belongs to a `slot`: one version of one
- * projection (`rm_projection_versions`), so a rebuild writes a new slot while
- * the active one serves, and dropping a version deletes by slot. Positions are
- * SQLite 64-bit integers (bound as bigint).
+ * Read-model tables. Each version of each projection (`rm_projection_versions`)
+ * owns a `slot` and its own set of tables, named by slot: a rebuild fills
+ * fresh tables while the active ones serve, builds the list indexes once at
+ * the end (sorting once is far cheaper than keeping three B-trees ordered row
+ * by row), and dropping a version drops its tables. Positions are SQLite
+ * 64-bit integers (bound as bigint).
  */
-export const READ_MODEL_SCHEMA = `
+export const REGISTRY_SCHEMA = `
   CREATE TABLE IF NOT EXISTS rm_projection_versions (
     slot          INTEGER PRIMARY KEY,
     projection    TEXT    NOT NULL,
@@ -17,11 +19,24 @@ export const READ_MODEL_SCHEMA = `
     UNIQUE (projection, version)
   );
   CREATE UNIQUE INDEX IF NOT EXISTS rm_projection_versions_one_active
-    ON rm_projection_versions (projection) WHERE state = 'active';
+    ON rm_projection_versions (projection) WHERE state = 'active';`;
 
-  CREATE TABLE IF NOT EXISTS rm_invitations (
-    slot                INTEGER NOT NULL,
-    invitation_id       TEXT    NOT NULL,
+/** The tables of one slot. */
+export function slotTables(slot: number) {
+  return {
+    invitations: `rm_invitations_${slot}`,
+    relationships: `rm_relationships_${slot}`,
+    invitationRefs: `rm_invitation_refs_${slot}`,
+    parked: `rm_parked_events_${slot}`,
+  };
+}
+
+/** A slot's tables with their primary keys: all a projection needs to write and look rows up. */
+export function slotTablesSchema(slot: number): string {
+  const t = slotTables(slot);
+  return `
+  CREATE TABLE IF NOT EXISTS ${t.invitations} (
+    invitation_id       TEXT    NOT NULL PRIMARY KEY,
     vendor_id           TEXT    NOT NULL,
     email               TEXT    NOT NULL,
     first_name          TEXT    NOT NULL,
@@ -35,18 +50,9 @@ export const READ_MODEL_SCHEMA = `
     cancelled_at        TEXT,
     expired_at          TEXT,
     customer_company_id TEXT,
-    position            INTEGER NOT NULL,
-    PRIMARY KEY (slot, invitation_id)
+    position            INTEGER NOT NULL
   ) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS rm_invitations_by_vendor
-    ON rm_invitations (slot, vendor_id, sent_at DESC, invitation_id DESC);
-  CREATE INDEX IF NOT EXISTS rm_invitations_by_vendor_status
-    ON rm_invitations (slot, vendor_id, status, sent_at DESC, invitation_id DESC);
-  CREATE INDEX IF NOT EXISTS rm_invitations_by_vendor_email
-    ON rm_invitations (slot, vendor_id, email, sent_at DESC, invitation_id DESC);
-
-  CREATE TABLE IF NOT EXISTS rm_relationships (
-    slot                INTEGER NOT NULL,
+  CREATE TABLE IF NOT EXISTS ${t.relationships} (
     vendor_id           TEXT    NOT NULL,
     customer_company_id TEXT    NOT NULL,
     status              TEXT    NOT NULL,
@@ -55,46 +61,77 @@ export const READ_MODEL_SCHEMA = `
     invitation_id       TEXT    NOT NULL,
     customer_number     TEXT,
     position            INTEGER NOT NULL,
-    PRIMARY KEY (slot, vendor_id, customer_company_id)
+    PRIMARY KEY (vendor_id, customer_company_id)
   ) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS rm_relationships_by_vendor
-    ON rm_relationships (slot, vendor_id, created_at DESC, customer_company_id DESC);
-  CREATE INDEX IF NOT EXISTS rm_relationships_by_vendor_status
-    ON rm_relationships (slot, vendor_id, status, created_at DESC, customer_company_id DESC);
-  CREATE INDEX IF NOT EXISTS rm_relationships_by_customer
-    ON rm_relationships (slot, customer_company_id, created_at DESC, vendor_id DESC);
-  CREATE INDEX IF NOT EXISTS rm_relationships_by_customer_status
-    ON rm_relationships (slot, customer_company_id, status, created_at DESC, vendor_id DESC);
-
-  CREATE TABLE IF NOT EXISTS rm_invitation_refs (
-    slot            INTEGER NOT NULL,
-    invitation_id   TEXT    NOT NULL,
+  CREATE TABLE IF NOT EXISTS ${t.invitationRefs} (
+    invitation_id   TEXT    NOT NULL PRIMARY KEY,
     vendor_id       TEXT    NOT NULL,
     customer_number TEXT,
-    position        INTEGER NOT NULL,
-    PRIMARY KEY (slot, invitation_id)
+    position        INTEGER NOT NULL
   ) WITHOUT ROWID;
-
-  CREATE TABLE IF NOT EXISTS rm_parked_events (
-    slot       INTEGER NOT NULL,
-    position   INTEGER NOT NULL,
+  CREATE TABLE IF NOT EXISTS ${t.parked} (
+    position   INTEGER NOT NULL PRIMARY KEY,
     stream     TEXT    NOT NULL,
     event_id   TEXT    NOT NULL,
     event_type TEXT    NOT NULL,
     error      TEXT    NOT NULL,
     attempts   INTEGER NOT NULL,
-    parked_at  TEXT    NOT NULL,
-    PRIMARY KEY (slot, position)
+    parked_at  TEXT    NOT NULL
   ) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS rm_parked_events_by_stream ON rm_parked_events (slot, stream);
-`;
+  CREATE INDEX IF NOT EXISTS ${t.parked}_by_stream ON ${t.parked} (stream);`;
+}
 
-export const ROW_TABLES = [
+/** The indexes the list queries of a served version need; each matches one query's ORDER BY. */
+export function slotIndexesSchema(slot: number): string {
+  const t = slotTables(slot);
+  return `
+  CREATE INDEX IF NOT EXISTS ${t.invitations}_by_vendor
+    ON ${t.invitations} (vendor_id, sent_at DESC, invitation_id DESC);
+  CREATE INDEX IF NOT EXISTS ${t.invitations}_by_vendor_status
+    ON ${t.invitations} (vendor_id, status, sent_at DESC, invitation_id DESC);
+  CREATE INDEX IF NOT EXISTS ${t.invitations}_by_vendor_email
+    ON ${t.invitations} (vendor_id, email, sent_at DESC, invitation_id DESC);
+  CREATE INDEX IF NOT EXISTS ${t.relationships}_by_vendor
+    ON ${t.relationships} (vendor_id, created_at DESC, customer_company_id DESC);
+  CREATE INDEX IF NOT EXISTS ${t.relationships}_by_vendor_status
+    ON ${t.relationships} (vendor_id, status, created_at DESC, customer_company_id DESC);
+  CREATE INDEX IF NOT EXISTS ${t.relationships}_by_customer
+    ON ${t.relationships} (customer_company_id, created_at DESC, vendor_id DESC);
+  CREATE INDEX IF NOT EXISTS ${t.relationships}_by_customer_status
+    ON ${t.relationships} (customer_company_id, status, created_at DESC, vendor_id DESC);`;
+}
+
+export function dropSlotTables(slot: number): string {
+  return Object.values(slotTables(slot))
+    .map((table) => `DROP TABLE IF EXISTS ${table};`)
+    .join('\n');
+}
+
+/** Tables of the layout before per-version tables; read models are rebuilt from the event store. */
+const SHARED_TABLES = [
   'rm_invitations',
   'rm_relationships',
   'rm_invitation_refs',
   'rm_parked_events',
-] as const;
+];
+
+/**
+ * Drops read models kept in the earlier shared-table layout, with their
+ * versions and checkpoints, so every projection rebuilds from position 0.
+ */
+export function dropSharedTableLayout(db: Database.Database): boolean {
+  const old = db
+    .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rm_invitations'`)
+    .get();
+  if (!old) return false;
+  db.transaction(() => {
+    for (const table of SHARED_TABLES) db.exec(`DROP TABLE IF EXISTS ${table}`);
+    db.exec(`DELETE FROM checkpoints WHERE name IN
+      (SELECT 'projection:' || projection || ':v' || version FROM rm_projection_versions)`);
+    db.exec('DELETE FROM rm_projection_versions');
+  }).immediate();
+  return true;
+}
 
 /** Prepares each SQL text once per connection. */
 export function statementCache(db: Database.Database): (text: string) => Database.Statement {

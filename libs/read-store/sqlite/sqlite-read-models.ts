@@ -27,16 +27,25 @@ import {
   invitationRefFromRecord,
   parkedFromRecord,
   relationshipFromRecord,
-  UPSERT_INVITATION,
-  UPSERT_INVITATION_REF,
-  UPSERT_PARKED,
-  UPSERT_RELATIONSHIP,
+  invitationRefValues,
+  invitationValues,
+  parkedValues,
+  relationshipValues,
+  upsertInvitation,
+  upsertInvitationRef,
+  upsertParked,
+  upsertRelationship,
   type InvitationRecord,
   type InvitationRefRecord,
   type ParkedRecord,
   type RelationshipRecord,
 } from './sqlite-read-models.rows';
-import { READ_MODEL_SCHEMA, statementCache } from './sqlite-read-models.schema';
+import {
+  dropSharedTableLayout,
+  REGISTRY_SCHEMA,
+  slotTables,
+  statementCache,
+} from './sqlite-read-models.schema';
 import { SqliteProjectionVersions } from './sqlite-read-models.versions';
 
 /**
@@ -51,8 +60,9 @@ export class SqliteReadModels implements ReadModels {
   private readonly commitTx: Database.Transaction<(c: ProjectionCommit) => number | undefined>;
 
   constructor(private readonly db: Database.Database) {
-    db.exec(READ_MODEL_SCHEMA);
+    db.exec(REGISTRY_SCHEMA);
     this.coordination = new SqliteCoordination(db);
+    dropSharedTableLayout(db);
     this.queries = new SqliteReadModelQueries(db);
     this.versions = new SqliteProjectionVersions(db, this.coordination);
     this.sql = statementCache(db);
@@ -78,6 +88,10 @@ export class SqliteReadModels implements ReadModels {
     return this.versions.beginBuild(projection, options.restart);
   }
 
+  async finishBuild(projection: string, version: number): Promise<void> {
+    this.versions.finishBuild({ projection, version });
+  }
+
   async activateVersion(
     projection: string,
     version: number,
@@ -95,13 +109,11 @@ export class SqliteReadModels implements ReadModels {
   }
 
   async loadInvitations(target: ProjectionTarget, ids: string[]): Promise<InvitationRow[]> {
-    return this.loadByIds<InvitationRecord>('rm_invitations', target, ids).map(
-      invitationFromRecord,
-    );
+    return this.loadByIds<InvitationRecord>('invitations', target, ids).map(invitationFromRecord);
   }
 
   async loadInvitationRefs(target: ProjectionTarget, ids: string[]): Promise<InvitationRefRow[]> {
-    return this.loadByIds<InvitationRefRecord>('rm_invitation_refs', target, ids).map(
+    return this.loadByIds<InvitationRefRecord>('invitationRefs', target, ids).map(
       invitationRefFromRecord,
     );
   }
@@ -110,34 +122,34 @@ export class SqliteReadModels implements ReadModels {
     target: ProjectionTarget,
     keys: RelationshipKey[],
   ): Promise<RelationshipRow[]> {
-    const slot = this.versions.find(target)?.slot;
+    const slot = this.versions.liveSlot(target);
     if (slot === undefined || keys.length === 0) return [];
     const pairs = JSON.stringify(keys.map((k) => [k.vendorId, k.customerCompanyId]));
     const rows = this.sql(
-      `SELECT * FROM rm_relationships WHERE slot = ? AND (vendor_id, customer_company_id) IN
+      `SELECT * FROM ${slotTables(slot).relationships} WHERE (vendor_id, customer_company_id) IN
          (SELECT value ->> 0, value ->> 1 FROM json_each(?))`,
     )
       .safeIntegers(true)
-      .all(slot, pairs) as RelationshipRecord[];
+      .all(pairs) as RelationshipRecord[];
     return rows.map(relationshipFromRecord);
   }
 
   async listParked(target: ProjectionTarget): Promise<ParkedEvent[]> {
-    const slot = this.versions.find(target)?.slot;
+    const slot = this.versions.liveSlot(target);
     if (slot === undefined) return [];
-    const rows = this.sql('SELECT * FROM rm_parked_events WHERE slot = ? ORDER BY position')
+    const rows = this.sql(`SELECT * FROM ${slotTables(slot).parked} ORDER BY position`)
       .safeIntegers(true)
-      .all(slot) as ParkedRecord[];
+      .all() as ParkedRecord[];
     return rows.map(parkedFromRecord);
   }
 
   async streamsWithParkedEvents(target: ProjectionTarget, streams: string[]): Promise<Set<string>> {
-    const slot = this.versions.find(target)?.slot;
+    const slot = this.versions.liveSlot(target);
     if (slot === undefined || streams.length === 0) return new Set();
     const rows = this.sql(
-      `SELECT DISTINCT stream FROM rm_parked_events
-       WHERE slot = ? AND stream IN (SELECT value FROM json_each(?))`,
-    ).all(slot, JSON.stringify(streams)) as Array<{ stream: string }>;
+      `SELECT DISTINCT stream FROM ${slotTables(slot).parked}
+       WHERE stream IN (SELECT value FROM json_each(?))`,
+    ).all(JSON.stringify(streams)) as Array<{ stream: string }>;
     return new Set(rows.map((r) => r.stream));
   }
 
@@ -148,7 +160,6 @@ export class SqliteReadModels implements ReadModels {
   private write(c: ProjectionCommit): number | undefined {
     const v = this.versions.find(c.target);
     if (!v || v.state === 'retired') throw new ProjectionVersionRetiredError(c.target);
-    const slot = v.slot;
     let checkpointVersion: number | undefined;
     if (c.checkpoint) {
       const { position, expectedVersion, lastEventAt } = c.checkpoint;
@@ -157,21 +168,20 @@ export class SqliteReadModels implements ReadModels {
         position,
         expectedVersion,
       );
-      this.sql(
-        `UPDATE rm_projection_versions
-           SET updated_at = ?, last_event_at = coalesce(?, last_event_at) WHERE slot = ?`,
-      ).run(new Date().toISOString(), lastEventAt ?? null, slot);
+      this.versions.touch(v.slot, lastEventAt);
     }
-    const upsert = (text: string, rows: object[] = []) => {
+    const t = slotTables(v.slot);
+    const upsert = <R>(text: string, values: (row: R) => unknown[], rows: R[] = []) => {
+      if (rows.length === 0) return;
       const s = this.sql(text);
-      for (const row of rows) s.run({ ...row, slot });
+      for (const row of rows) s.run(values(row));
     };
-    upsert(UPSERT_INVITATION, c.invitations);
-    upsert(UPSERT_RELATIONSHIP, c.relationships);
-    upsert(UPSERT_INVITATION_REF, c.invitationRefs);
-    upsert(UPSERT_PARKED, c.park);
-    const unpark = this.sql('DELETE FROM rm_parked_events WHERE slot = ? AND position = ?');
-    for (const position of c.unpark ?? []) unpark.run(slot, position);
+    upsert(upsertInvitation(t.invitations), invitationValues, c.invitations);
+    upsert(upsertRelationship(t.relationships), relationshipValues, c.relationships);
+    upsert(upsertInvitationRef(t.invitationRefs), invitationRefValues, c.invitationRefs);
+    upsert(upsertParked(t.parked), parkedValues, c.park);
+    const unpark = this.sql(`DELETE FROM ${t.parked} WHERE position = ?`);
+    for (const position of c.unpark ?? []) unpark.run(position);
     return checkpointVersion;
   }
 
@@ -201,13 +211,17 @@ export class SqliteReadModels implements ReadModels {
     })();
   }
 
-  private loadByIds<R>(table: string, target: ProjectionTarget, ids: string[]): R[] {
-    const slot = this.versions.find(target)?.slot;
+  private loadByIds<R>(
+    table: 'invitations' | 'invitationRefs',
+    target: ProjectionTarget,
+    ids: string[],
+  ): R[] {
+    const slot = this.versions.liveSlot(target);
     if (slot === undefined || ids.length === 0) return [];
     return this.sql(
-      `SELECT * FROM ${table} WHERE slot = ? AND invitation_id IN (SELECT value FROM json_each(?))`,
+      `SELECT * FROM ${slotTables(slot)[table]} WHERE invitation_id IN (SELECT value FROM json_each(?))`,
     )
       .safeIntegers(true)
-      .all(slot, JSON.stringify(ids)) as R[];
+      .all(JSON.stringify(ids)) as R[];
   }
 }

@@ -7,7 +7,13 @@ import {
   type VersionState,
 } from '../read-models.port';
 import type { SqliteCoordination } from './sqlite-coordination';
-import { ROW_TABLES, statementCache } from './sqlite-read-models.schema';
+import {
+  dropSlotTables,
+  slotIndexesSchema,
+  slotTables,
+  slotTablesSchema,
+  statementCache,
+} from './sqlite-read-models.schema';
 
 export interface VersionRecord {
   slot: number;
@@ -40,7 +46,9 @@ export class SqliteProjectionVersions {
            SELECT ?, 1, 'active' WHERE NOT EXISTS
              (SELECT 1 FROM rm_projection_versions WHERE projection = ?)`,
         ).run(projection, projection);
-        return this.active(projection)!.version;
+        const active = this.active(projection)!;
+        this.db.exec(slotTablesSchema(active.slot) + slotIndexesSchema(active.slot));
+        return active.version;
       })
       .immediate();
   }
@@ -57,13 +65,18 @@ export class SqliteProjectionVersions {
     ).get(t.projection, t.version) as VersionRecord | undefined;
   }
 
+  /** The slot of a version whose tables exist (not retired). */
+  liveSlot(t: ProjectionTarget): number | undefined {
+    const v = this.find(t);
+    return v && v.state !== 'retired' ? v.slot : undefined;
+  }
+
   states(projection?: string): ProjectionVersionState[] {
     return this.db.transaction(() => {
       const versions = this.sql(
         `SELECT * FROM rm_projection_versions WHERE state <> 'retired' AND (? IS NULL OR projection = ?)
          ORDER BY projection, version`,
       ).all(projection ?? null, projection ?? null) as VersionRecord[];
-      const parked = this.sql('SELECT count(*) AS n FROM rm_parked_events WHERE slot = ?');
       return versions.map((v) => ({
         projection: v.projection,
         version: v.version,
@@ -71,7 +84,9 @@ export class SqliteProjectionVersions {
         position: this.position(v),
         lastEventAt: v.last_event_at,
         updatedAt: v.updated_at,
-        parkedEvents: (parked.get(v.slot) as { n: number }).n,
+        parkedEvents: (
+          this.sql(`SELECT count(*) AS n FROM ${slotTables(v.slot).parked}`).get() as { n: number }
+        ).n,
       }));
     })();
   }
@@ -88,12 +103,21 @@ export class SqliteProjectionVersions {
           'SELECT max(version) AS top FROM rm_projection_versions WHERE projection = ?',
         ).get(projection) as { top: number | null };
         const version = (top ?? 0) + 1;
-        this.sql(
+        const { lastInsertRowid } = this.sql(
           `INSERT INTO rm_projection_versions (projection, version, state) VALUES (?, ?, 'building')`,
         ).run(projection, version);
+        this.db.exec(slotTablesSchema(Number(lastInsertRowid)));
         return { version, resumed: false };
       })
       .immediate();
+  }
+
+  /** Builds the list indexes of a building version, once its bulk of rows is written. */
+  finishBuild(t: ProjectionTarget): void {
+    const v = this.find(t);
+    if (v?.state !== 'building')
+      throw new ProjectionSwitchError(t.projection, t.version, 'not_building');
+    this.db.exec(slotIndexesSchema(v.slot));
   }
 
   activate(projection: string, version: number, expectedActive: number): void {
@@ -110,6 +134,7 @@ export class SqliteProjectionVersions {
         if (this.position(next) < this.position(active)) {
           throw new ProjectionSwitchError(projection, version, 'behind');
         }
+        this.db.exec(slotIndexesSchema(next.slot)); // in case finishBuild was skipped
         const setState = this.sql(`UPDATE rm_projection_versions SET state = ? WHERE slot = ?`);
         setState.run('retired', active.slot);
         setState.run('active', next.slot);
@@ -140,9 +165,9 @@ export class SqliteProjectionVersions {
     return this.coordination.loadSync(checkpointName(v)).position;
   }
 
-  /** Marks a version retired and deletes its rows; its number is never reused. */
+  /** Marks a version retired and drops its tables; its number is never reused. */
   private retire(slot: number): void {
     this.sql(`UPDATE rm_projection_versions SET state = 'retired' WHERE slot = ?`).run(slot);
-    for (const table of ROW_TABLES) this.sql(`DELETE FROM ${table} WHERE slot = ?`).run(slot);
+    this.db.exec(dropSlotTables(slot));
   }
 }

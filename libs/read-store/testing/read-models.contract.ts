@@ -369,6 +369,36 @@ export function readModelsContract(open: ReadModelsFactory): void {
       expect((await rm.projectionStates(projection)).map((s) => s.version)).toEqual([2]);
     });
 
+    it('takes commits after it is finished and serves them all once active', async () => {
+      const { version } = await rm.beginBuild(projection);
+      const v2 = { projection, version };
+      const first = invitationRow({ vendorId, position: 1n, sentAt: '2026-01-01T00:00:00.000Z' });
+      const cp = await rm.commit({
+        target: v2,
+        invitations: [first],
+        checkpoint: { position: 1n, expectedVersion: 0 },
+      });
+      await rm.finishBuild(projection, version);
+      const later = invitationRow({ vendorId, position: 2n, sentAt: '2026-01-02T00:00:00.000Z' });
+      await rm.commit({
+        target: v2,
+        invitations: [later, { ...first, status: 'cancelled', position: 2n }],
+        checkpoint: { position: 2n, expectedVersion: cp! },
+      });
+      await rm.activateVersion(projection, version, 1);
+      const page = await rm.listInvitations(projection, {
+        vendorId,
+        status: 'cancelled',
+        limit: 5,
+      });
+      expect(page.items.map((i) => i.invitationId)).toEqual([first.invitationId]);
+      const all = await rm.listInvitations(projection, { vendorId, limit: 5 });
+      expect(all.items.map((i) => i.invitationId)).toEqual([
+        later.invitationId,
+        first.invitationId,
+      ]);
+    });
+
     it('starts over with a new number when a building version is restarted', async () => {
       const { version } = await rm.beginBuild(projection);
       const target = { projection, version };
