@@ -9,6 +9,7 @@ import {
   type ConsumerHandle,
 } from '../broker.port';
 import { errorMessage, processDelivery } from '../delivery';
+import { AckBatcher } from './ack-batcher';
 import { confirmSend, copyOptions, declareTopology, deliveryInfo } from './amqp-helpers';
 
 /**
@@ -20,6 +21,8 @@ import { confirmSend, copyOptions, declareTopology, deliveryInfo } from './amqp-
 export class RabbitMqConsumer implements ConsumerHandle {
   private readonly wrapper: ChannelWrapper;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Kept across a resubscribe on the same channel, whose tags keep counting. */
+  private readonly acks = new WeakMap<ConfirmChannel, AckBatcher>();
   private current?: { channel: ConfirmChannel; consumerTag: string };
   private cancelled = false;
 
@@ -77,8 +80,13 @@ export class RabbitMqConsumer implements ConsumerHandle {
     await declareTopology(channel, queue, bindingKeys);
     if (this.cancelled) return;
     await channel.prefetch(prefetch);
+    if (!this.acks.has(channel)) this.acks.set(channel, new AckBatcher(channel));
+    const acks = this.acks.get(channel)!;
     const { consumerTag } = await channel.consume(queue, (message) => {
-      if (message) return this.track(this.onMessage(channel, message));
+      if (message) {
+        acks.delivered(message);
+        return this.track(this.onMessage(channel, acks, message));
+      }
       // The broker cancelled us (e.g. the queue was deleted): declare again and resume.
       if (this.cancelled) return;
       this.log(`${queue}: consumer cancelled by the broker; resubscribing`);
@@ -94,7 +102,11 @@ export class RabbitMqConsumer implements ConsumerHandle {
     void work.finally(() => this.inFlight.delete(work));
   }
 
-  private async onMessage(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
+  private async onMessage(
+    channel: ConfirmChannel,
+    acks: AckBatcher,
+    message: ConsumeMessage,
+  ): Promise<void> {
     const { queue } = this.spec;
     const outcome = await processDelivery(message.content, deliveryInfo(queue, message), this.spec);
     try {
@@ -111,10 +123,11 @@ export class RabbitMqConsumer implements ConsumerHandle {
         });
         await confirmSend(channel, deadLetterQueue(queue), message.content, options);
       }
-      channel.ack(message);
+      await acks.ack(message);
     } catch (error) {
       // Not acked, so not lost: requeued now, or redelivered when the dead channel's messages return.
       this.log(`${queue}: could not settle a message: ${errorMessage(error)}`);
+      acks.forget(message);
       try {
         channel.nack(message, false, true);
       } catch {
