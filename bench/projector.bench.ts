@@ -96,7 +96,7 @@ function followUps(i: number, id: string): NewEvent[] {
  * transaction), then the first follow-up of each invitation, then the second…
  * so a follow-up usually finds its invitation in an earlier batch.
  */
-async function fillEventStore(store: SqliteEventStore, total: number): Promise<number> {
+export async function fillEventStore(store: SqliteEventStore, total: number): Promise<number> {
   const vendors = Array.from({ length: 500 }, () => randomUUID());
   const rounds: Array<Array<[string, NewEvent]>> = [[]];
   let count = 0;

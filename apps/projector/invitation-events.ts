@@ -130,8 +130,30 @@ function optionalText(v: unknown, field: string): string | null {
   return v === undefined || v === null ? null : text(v, field);
 }
 
-function timestamp(v: unknown, field: string): string {
+/** A timestamp as UTC ISO-8601 with milliseconds, the form every stored event should carry. */
+export function timestamp(v: unknown, field: string): string {
+  if (typeof v === 'string' && isCanonical(v)) return v;
   const t = typeof v === 'string' ? Date.parse(v) : NaN;
   if (Number.isNaN(t)) throw new ProjectionError(`${field} must be an ISO-8601 timestamp`);
   return new Date(t).toISOString();
+}
+
+const CANONICAL =
+  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Already exactly what `toISOString` would give back (a real calendar day):
+ * the common case, checked by pattern because parsing and re-formatting
+ * every timestamp dominates a rebuild.
+ */
+function isCanonical(v: string): boolean {
+  if (!CANONICAL.test(v)) return false;
+  const digits = (at: number) => (v.charCodeAt(at) - 48) * 10 + v.charCodeAt(at + 1) - 48;
+  const month = digits(5);
+  const day = digits(8);
+  if (day <= 28) return true;
+  if (day > MONTH_DAYS[month - 1]) return false;
+  const year = Number(v.slice(0, 4));
+  return month !== 2 || (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0));
 }

@@ -10,6 +10,7 @@ import { evolveInvitationRef, evolveRelationship } from './relationship.evolve';
  */
 export const customerRelationshipsProjection: Projection = {
   name: 'customer-relationships',
+  eventTypes: ['InvitationSent', 'InvitationAccepted'],
   prefetch: (ids, rows) => rows.invitationRefs.prefetch(ids),
   async apply(event, rows) {
     if (event.type === 'InvitationSent') {

@@ -51,9 +51,8 @@ export async function projectBatch(
   const park: ParkedEvent[] = [];
   const unpark: bigint[] = [];
   for (const event of events) {
-    const parked = parkedAt.get(event.streamName) ?? new Set<bigint>();
-    parkedAt.set(event.streamName, parked);
-    if ([...parked].some((p) => p < event.position)) {
+    const parked = parkedAt.get(event.streamName);
+    if (parked && [...parked].some((p) => p < event.position)) {
       park.push(parkedEvent(event, SKIPPED_STREAM_ERROR, 0));
       parked.add(event.position);
       continue;
@@ -61,11 +60,11 @@ export async function projectBatch(
     const failure = await applyWithRetry(ctx, event, rows);
     if (failure) {
       park.push(parkedEvent(event, failure.error, failure.attempts));
-      parked.add(event.position);
+      parkedAt.set(event.streamName, (parked ?? new Set<bigint>()).add(event.position));
       ctx.log?.(
         `projection ${projection.name}: parked ${event.type} at ${event.position} on ${event.streamName}: ${failure.error}`,
       );
-    } else if (parked.delete(event.position)) {
+    } else if (parked?.delete(event.position)) {
       unpark.push(event.position); // a redelivered parked event that applies now
     }
   }
@@ -118,6 +117,7 @@ export async function applyWithRetry(
   rows: UnitOfWork,
 ): Promise<{ error: string; attempts: number } | undefined> {
   const { attempts, backoffMs } = ctx.retry ?? DEFAULT_RETRY;
+  if (!(ctx.projection.eventTypes as readonly string[]).includes(event.type)) return undefined;
   for (let attempt = 1; ; attempt++) {
     try {
       await ctx.projection.apply(toInvitationEvent(event), rows);

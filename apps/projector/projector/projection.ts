@@ -1,4 +1,4 @@
-import type { InvitationEvent } from '../invitation-events';
+import type { InvitationEvent, InvitationEventType } from '../invitation-events';
 import type { UnitOfWork } from './unit-of-work';
 
 /**
@@ -8,6 +8,8 @@ import type { UnitOfWork } from './unit-of-work';
 export interface Projection {
   /** Also the name of its checkpoint, lease and read-model versions. */
   name: string;
+  /** The event types it reads; others are passed over without being decoded. */
+  eventTypes: readonly InvitationEventType[];
   /** Loads in bulk the rows a batch about these invitations will read. */
   prefetch(invitationIds: string[], rows: UnitOfWork): Promise<void>;
   /** Applies one event; a throw has it retried, then parked. */

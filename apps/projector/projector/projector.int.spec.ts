@@ -148,6 +148,31 @@ describe('projector', () => {
     });
   });
 
+  describe('when an event only some projections read is malformed', () => {
+    it('is parked by those, and passed over by the others', async () => {
+      const broken = events.expired('i1', 2);
+      await appendTo(
+        f.eventStore,
+        'i1',
+        events.sent('i1', {}, 1),
+        { ...broken, data: { ...broken.data, expiredAt: 'soon' } },
+        events.accepted('i1', 'co-1', 3),
+      );
+      start();
+      await f.caughtUp();
+
+      const parkedIn = async (projection: string) =>
+        (await f.readModels.listParked({ projection, version: 1 })).map((p) => p.eventType);
+      expect(await parkedIn('invitations')).toEqual(['InvitationExpired', 'InvitationAccepted']);
+      expect(await parkedIn('customer-relationships')).toEqual([]);
+      const customers = await f.readModels.listRelationships('customer-relationships', {
+        vendorId: 'vendor-1',
+        limit: 10,
+      });
+      expect(customers.items.map((c) => c.customerCompanyId)).toEqual(['co-1']);
+    });
+  });
+
   describe('when another instance moves the checkpoint under a running worker', () => {
     it('stops with a CheckpointConflictError instead of writing', async () => {
       let release!: () => void;

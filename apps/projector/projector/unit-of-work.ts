@@ -73,6 +73,7 @@ export class RowTable<Key, Row extends Positioned> {
   }
 
   keep(): void {
+    if (this.staged.size === 0) return;
     for (const [id, row] of this.staged) {
       this.known.set(id, row);
       this.dirty.add(id);
@@ -81,7 +82,7 @@ export class RowTable<Key, Row extends Positioned> {
   }
 
   discard(): void {
-    this.staged.clear();
+    if (this.staged.size > 0) this.staged.clear();
   }
 
   changes(): Row[] {

@@ -146,11 +146,13 @@ export class SqliteReadModels implements ReadModels {
   async streamsWithParkedEvents(target: ProjectionTarget, streams: string[]): Promise<Set<string>> {
     const slot = this.versions.liveSlot(target);
     if (slot === undefined || streams.length === 0) return new Set();
-    const rows = this.sql(
-      `SELECT DISTINCT stream FROM ${slotTables(slot).parked}
-       WHERE stream IN (SELECT value FROM json_each(?))`,
-    ).all(JSON.stringify(streams)) as Array<{ stream: string }>;
-    return new Set(rows.map((r) => r.stream));
+    // Parked events are few: reading their streams beats binding every stream of a batch.
+    const rows = this.sql(`SELECT DISTINCT stream FROM ${slotTables(slot).parked}`).all() as Array<{
+      stream: string;
+    }>;
+    if (rows.length === 0) return new Set();
+    const wanted = new Set(streams);
+    return new Set(rows.map((r) => r.stream).filter((s) => wanted.has(s)));
   }
 
   async commit(commit: ProjectionCommit): Promise<number | undefined> {
