@@ -106,9 +106,8 @@ export async function benchEmailVerified(): Promise<Figure[]> {
   };
   const deps = {
     store: infra.eventStore,
-    mailer: { send: async () => undefined, close: () => undefined },
+    mails: { enqueue: async () => undefined, size: () => 0, close: async () => undefined },
     publicUrl: 'http://x',
-    onMailFailure: () => undefined,
   };
   // One deferred acceptance per customer, written through the slices themselves.
   for (let i = 0; i < N; i += 100) {

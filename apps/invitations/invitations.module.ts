@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { Infrastructure } from '../../libs/platform/infrastructure/infrastructure';
 import { InfrastructureModule } from '../../libs/platform/infrastructure/infrastructure.module';
 import { OpsEndpointsModule } from '../../libs/platform/observability/ops-endpoints.module';
@@ -6,7 +6,8 @@ import { AcceptInvitationController } from './accept-invitation/accept-invitatio
 import { CancelInvitationController } from './cancel-invitation/cancel-invitation.controller';
 import { GetInvitationController } from './get-invitation/get-invitation.controller';
 import { CustomerOnly, VendorOnly } from './http/account-type.guard';
-import { invitationDepsProvider } from './http/invitation-deps.provider';
+import type { InvitationDeps } from './http/invitation-deps';
+import { INVITATION_DEPS, invitationDepsProvider } from './http/invitation-deps.provider';
 import { OnEmailVerifiedController } from './on-email-verified/on-email-verified.controller';
 import { InvitationRateLimiter } from './rate-limit/invitation-rate-limiter';
 import { ResendInvitationController } from './resend-invitation/resend-invitation.controller';
@@ -16,9 +17,16 @@ import { SendInvitationController } from './send-invitation/send-invitation.cont
  * The invitation service's HTTP routes and its EmailVerified handler, plus
  * /health, /ready (event store and broker answer) and /metrics. The forwarder
  * and the expiry scheduler are started beside it by `startInvitations`.
+ * Shutting down delivers the queued invitation emails once the server has stopped taking requests.
  */
 @Module({})
-export class InvitationsModule {
+export class InvitationsModule implements OnApplicationShutdown {
+  constructor(@Inject(INVITATION_DEPS) private readonly deps: InvitationDeps) {}
+
+  onApplicationShutdown(): Promise<void> {
+    return this.deps.mails.close();
+  }
+
   static register(infra: Infrastructure): DynamicModule {
     return {
       module: InvitationsModule,

@@ -1,13 +1,15 @@
 import type { EventStore } from '../../../libs/event-store';
-import type { Mailer } from '../../../libs/platform/mail/mailer';
+import type { MailQueue } from '../../../libs/platform/mail/mail-queue';
 
 /** What the sending slices need besides the command. */
 export interface InvitationDeps {
   store: EventStore;
-  mailer: Mailer;
+  /**
+   * Invitation emails, delivered after the command is recorded and the caller
+   * answered. One that cannot be delivered is logged; the invitation stands and can be resent.
+   */
+  mails: MailQueue;
   publicUrl: string;
-  /** Told when an invitation email could not be sent; the invitation stands and can be resent. */
-  onMailFailure: (invitationId: string, error: unknown) => void;
 }
 
 export const DEFAULT_EXPIRES_IN_DAYS = 7;

@@ -1,3 +1,4 @@
+import { waitFor } from '../../../libs/testing/wait-for';
 import { createInvitationExpiry } from '../expire-invitations/invitation-expiry';
 import {
   startInvitationsTestApp,
@@ -35,7 +36,9 @@ describe('POST /invitations/:id/resend', () => {
         Date.parse(first.expiresAt),
       );
       expect(reply.headers.get('x-event-position')).toBeTruthy();
-      expect(t.infra.mails.filter((m) => m.to === customer.email).map((m) => m.text)).toEqual([
+      const mailsTo = () => t.infra.mails.filter((m) => m.to === customer.email);
+      await waitFor(() => mailsTo().length === 2);
+      expect(mailsTo().map((m) => m.text)).toEqual([
         expect.stringContaining(first.acceptUrl),
         expect.stringContaining(reply.body.acceptUrl as string),
       ]);

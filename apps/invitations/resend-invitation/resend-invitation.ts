@@ -51,8 +51,6 @@ export async function resendInvitation(
   );
   const { expiresAt } = state!;
   const link = acceptUrl(deps.publicUrl, invitationId, token);
-  await deps.mailer
-    .send(invitationEmail(state!, link, expiresAt))
-    .catch((error: unknown) => deps.onMailFailure(invitationId, error));
+  await deps.mails.enqueue(invitationEmail(state!, link, expiresAt), `invitation ${invitationId}`);
   return { response: { invitationId, status: 'pending', expiresAt, acceptUrl: link }, position };
 }

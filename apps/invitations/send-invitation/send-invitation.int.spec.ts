@@ -1,3 +1,4 @@
+import { waitFor } from '../../../libs/testing/wait-for';
 import { hashToken } from '../invitation/invitation-token';
 import {
   startInvitationsTestApp,
@@ -61,8 +62,8 @@ describe('POST /invitations', () => {
 
     it('emails the accept link to the invited address', async () => {
       const { acceptUrl } = await t.invite(vendor, { email: 'mail@example.com', expiresInDays: 1 });
-      const mail = t.infra.mails.find((m) => m.to === 'mail@example.com');
-      expect(mail?.text).toContain(acceptUrl);
+      const mail = await waitFor(() => t.infra.mails.find((m) => m.to === 'mail@example.com'));
+      expect(mail.text).toContain(acceptUrl);
     });
   });
 

@@ -15,8 +15,9 @@ import type { SendInvitationRequest, SendInvitationResponse } from './send-invit
 
 /**
  * Claims the vendor+email slot (the loser of a race is refused here, having
- * written nothing), records InvitationSent, then emails the link. The token
- * exists only in the email and in the response.
+ * written nothing), records InvitationSent, then queues the email with the
+ * link, delivered after the answer. The token exists only in the email and in
+ * the response.
  */
 export async function sendInvitation(
   deps: InvitationDeps,
@@ -59,9 +60,7 @@ export async function sendInvitation(
   );
   const expiresAt = state!.expiresAt;
   const link = acceptUrl(deps.publicUrl, invitationId, token);
-  await deps.mailer
-    .send(invitationEmail(command, link, expiresAt))
-    .catch((error: unknown) => deps.onMailFailure(invitationId, error));
+  await deps.mails.enqueue(invitationEmail(command, link, expiresAt), `invitation ${invitationId}`);
   return {
     response: { invitationId, status: 'pending', email: command.email, expiresAt, acceptUrl: link },
     position,

@@ -1,0 +1,127 @@
+import type { Mailer, MailMessage } from './mailer';
+
+export interface MailQueueOptions {
+  /** Told when a message is given up; `label` names it (never its body, which may carry a token). */
+  onGiveUp: (label: string, error: unknown) => void;
+  /** Told when an attempt failed and the message will be tried again. */
+  onRetry?: (label: string, attempt: number, error: unknown) => void;
+  /** Attempts per message. */
+  attempts?: number;
+  /** Wait before the first retry; each later one waits twice as long. */
+  firstRetryDelayMs?: number;
+  /** Deliveries in flight at once. */
+  concurrency?: number;
+  /** Messages held at most; past this, `enqueue` waits for room. */
+  capacity?: number;
+  /** How long `close` keeps delivering before it gives up what is left. */
+  closeTimeoutMs?: number;
+}
+
+export interface MailQueue {
+  /** Takes a message for delivery in the background; resolves at once, or once there is room. */
+  enqueue(message: MailMessage, label: string): Promise<void>;
+  /** Messages not delivered or given up yet. */
+  size(): number;
+  /**
+   * Delivers what is held: messages waiting for a retry are tried at once,
+   * without further retries. Resolves when nothing is left, or after
+   * `closeTimeoutMs`, giving up the rest.
+   */
+  close(): Promise<void>;
+}
+
+interface Job {
+  message: MailMessage;
+  label: string;
+  attempt: number;
+}
+
+/**
+ * Delivers mail after the caller has moved on, retrying with exponential
+ * backoff. Messages live in memory only: a crash loses the ones not delivered.
+ */
+export function createMailQueue(mailer: Mailer, options: MailQueueOptions): MailQueue {
+  const attempts = options.attempts ?? 6;
+  const firstRetryDelayMs = options.firstRetryDelayMs ?? 1_000;
+  const concurrency = options.concurrency ?? 16;
+  const capacity = options.capacity ?? 10_000;
+  const ready: Job[] = [];
+  const backingOff = new Map<Job, NodeJS.Timeout>();
+  let running = 0;
+  let closing = false;
+  let waiters: Array<() => void> = [];
+
+  const size = () => ready.length + backingOff.size + running;
+  const wake = () => {
+    const woken = waiters;
+    waiters = [];
+    woken.forEach((w) => w());
+  };
+  const pump = () => {
+    while (running < concurrency && ready.length) {
+      const job = ready.shift()!;
+      running += 1;
+      void deliver(job).finally(() => {
+        running -= 1;
+        pump();
+        wake();
+      });
+    }
+  };
+
+  async function deliver(job: Job): Promise<void> {
+    try {
+      await mailer.send(job.message);
+    } catch (error) {
+      job.attempt += 1;
+      if (closing || job.attempt >= attempts) return options.onGiveUp(job.label, error);
+      options.onRetry?.(job.label, job.attempt, error);
+      const timer = setTimeout(
+        () => {
+          backingOff.delete(job);
+          ready.push(job);
+          pump();
+        },
+        firstRetryDelayMs * 2 ** (job.attempt - 1),
+      );
+      // Retries matter while the service runs; close() hurries them, so they need not hold the process.
+      timer.unref();
+      backingOff.set(job, timer);
+    }
+  }
+
+  const until = (condition: () => boolean) =>
+    new Promise<void>((resolve) => {
+      const check = () => (condition() ? resolve() : waiters.push(check));
+      check();
+    });
+
+  return {
+    async enqueue(message, label) {
+      await until(() => closing || size() < capacity);
+      ready.push({ message, label, attempt: 0 });
+      pump();
+    },
+    size,
+    async close() {
+      closing = true;
+      for (const [job, timer] of backingOff) {
+        clearTimeout(timer);
+        ready.push(job);
+      }
+      backingOff.clear();
+      pump();
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), options.closeTimeoutMs ?? 10_000);
+      });
+      const outcome = await Promise.race([until(() => size() === 0), timedOut]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') {
+        for (const job of ready.splice(0)) {
+          options.onGiveUp(job.label, new Error('not delivered before shutdown'));
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import { waitFor } from '../../testing/wait-for';
+import { createMailQueue, type MailQueueOptions } from './mail-queue';
+import type { Mailer, MailMessage } from './mailer';
+
+const mail = (to: string): MailMessage => ({ to, subject: 's', text: `link for ${to}` });
+
+/** A mailer that fails the first `failures` attempts for each address (or for the one named), then delivers. */
+function flakyMailer(failures: number | Record<string, number> = 0) {
+  const delivered: string[] = [];
+  const tries = new Map<string, number>();
+  const mailer: Mailer = {
+    async send(m) {
+      const n = (tries.get(m.to) ?? 0) + 1;
+      tries.set(m.to, n);
+      if (n <= (typeof failures === 'number' ? failures : (failures[m.to] ?? 0)))
+        throw new Error(`smtp down (${m.to})`);
+      delivered.push(m.to);
+    },
+    close: () => undefined,
+  };
+  return { mailer, delivered, tries };
+}
+
+function queueWith(mailer: Mailer, options: Partial<MailQueueOptions> = {}) {
+  const givenUp: string[] = [];
+  const queue = createMailQueue(mailer, {
+    onGiveUp: (label) => givenUp.push(label),
+    firstRetryDelayMs: 1,
+    ...options,
+  });
+  return { queue, givenUp };
+}
+
+describe('mail queue', () => {
+  describe('when a message is enqueued', () => {
+    it('is delivered in the background, in order', async () => {
+      const { mailer, delivered } = flakyMailer();
+      const { queue } = queueWith(mailer, { concurrency: 1 });
+      await queue.enqueue(mail('a@x.io'), 'a');
+      await queue.enqueue(mail('b@x.io'), 'b');
+      await waitFor(() => delivered.length === 2);
+      expect(delivered).toEqual(['a@x.io', 'b@x.io']);
+      expect(queue.size()).toBe(0);
+    });
+  });
+
+  describe('when delivery fails for a while', () => {
+    it('retries until it succeeds', async () => {
+      const { mailer, delivered, tries } = flakyMailer(2);
+      const retries: number[] = [];
+      const { queue, givenUp } = queueWith(mailer, {
+        onRetry: (_label, attempt) => retries.push(attempt),
+      });
+      await queue.enqueue(mail('a@x.io'), 'a');
+      await waitFor(() => delivered.length === 1);
+      expect(tries.get('a@x.io')).toBe(3);
+      expect(retries).toEqual([1, 2]);
+      expect(givenUp).toEqual([]);
+    });
+
+    it('gives the message up after its last attempt, naming it by its label', async () => {
+      const { mailer, delivered, tries } = flakyMailer(Infinity);
+      const { queue, givenUp } = queueWith(mailer, { attempts: 3 });
+      await queue.enqueue(mail('a@x.io'), 'invitation 1');
+      await waitFor(() => givenUp.length === 1);
+      expect(givenUp).toEqual(['invitation 1']);
+      expect(tries.get('a@x.io')).toBe(3);
+      expect(delivered).toEqual([]);
+    });
+  });
+
+  describe('when the queue is full', () => {
+    it('makes enqueue wait for room', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const mailer: Mailer = { send: () => gate, close: () => undefined };
+      const { queue } = queueWith(mailer, { capacity: 1 });
+      await queue.enqueue(mail('a@x.io'), 'a');
+      let second = false;
+      const enqueued = queue.enqueue(mail('b@x.io'), 'b').then(() => (second = true));
+      await new Promise((r) => setImmediate(r));
+      expect(second).toBe(false);
+      release();
+      await enqueued;
+      expect(second).toBe(true);
+    });
+  });
+
+  describe('when it is closed', () => {
+    it('tries messages waiting for a retry at once, then gives up what still fails', async () => {
+      const { mailer, delivered, tries } = flakyMailer({ 'a@x.io': 1, 'b@x.io': 2 });
+      const { queue, givenUp } = queueWith(mailer, { firstRetryDelayMs: 60_000 });
+      await queue.enqueue(mail('a@x.io'), 'a');
+      await queue.enqueue(mail('b@x.io'), 'b');
+      await waitFor(() => tries.get('a@x.io') === 1 && tries.get('b@x.io') === 1);
+      await queue.close();
+      expect(delivered).toEqual(['a@x.io']);
+      expect(givenUp).toEqual(['b']);
+      expect(tries.get('b@x.io')).toBe(2);
+      expect(queue.size()).toBe(0);
+    });
+
+    it('gives up what it could not deliver in time', async () => {
+      const mailer: Mailer = { send: () => new Promise(() => undefined), close: () => undefined };
+      const { queue, givenUp } = queueWith(mailer, { concurrency: 1, closeTimeoutMs: 10 });
+      await queue.enqueue(mail('a@x.io'), 'a');
+      await queue.enqueue(mail('b@x.io'), 'b');
+      await queue.close();
+      expect(givenUp).toEqual(['b']);
+    });
+  });
+});

@@ -1,0 +1,52 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSmtpTestServer } from '../../testing/smtp-test-server';
+import { createMailer } from './mailer';
+
+const from = 'Invitations <no-reply@invitations.test>';
+const message = (to: string) => ({ to, subject: 'Hello', text: `Your link: https://x.test/${to}` });
+
+describe('mailer', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mailer-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  describe('when no SMTP server is configured', () => {
+    it('writes one .eml file per message into the outbox, creating it first', async () => {
+      const outboxDir = join(dir, 'outbox');
+      const mailer = createMailer({ outboxDir, from });
+      await Promise.all(['a@x.test', 'b@x.test'].map((to) => mailer.send(message(to))));
+      mailer.close();
+      const files = readdirSync(outboxDir);
+      expect(files).toHaveLength(2);
+      expect(files.every((f) => f.endsWith('.eml'))).toBe(true);
+      const texts = files.map((f) => readFileSync(join(outboxDir, f), 'utf8'));
+      expect(texts.find((t) => t.includes('To: a@x.test'))).toContain('https://x.test/a@x.test');
+    });
+
+    it('fails the send when the outbox cannot be written', async () => {
+      writeFileSync(join(dir, 'a-file'), '');
+      const mailer = createMailer({ outboxDir: join(dir, 'a-file', 'outbox'), from });
+      await expect(mailer.send(message('a@x.test'))).rejects.toThrow();
+      mailer.close();
+    });
+  });
+
+  describe('when an SMTP server is configured', () => {
+    it('delivers every message to it', async () => {
+      const smtp = await startSmtpTestServer();
+      const mailer = createMailer({ smtpUrl: smtp.url, outboxDir: dir, from });
+      try {
+        await Promise.all(['a@x.test', 'b@x.test'].map((to) => mailer.send(message(to))));
+        expect(smtp.received.map((m) => m.to).sort()).toEqual([['a@x.test'], ['b@x.test']]);
+        expect((await smtp.waitForMail('b@x.test')).text).toContain('https://x.test/b@x.test');
+      } finally {
+        mailer.close();
+        await smtp.close();
+      }
+    });
+  });
+});
