@@ -10,6 +10,7 @@ export const INVITATION_EVENT_TYPES = [
   'InvitationExpired',
 ] as const;
 export type InvitationEventType = (typeof INVITATION_EVENT_TYPES)[number];
+const READ_TYPES: ReadonlySet<string> = new Set(INVITATION_EVENT_TYPES);
 
 const STREAM_PREFIX = 'invitation-';
 
@@ -57,7 +58,7 @@ export class ProjectionError extends Error {
  */
 export function invitationIdOf(e: RecordedEvent): string | undefined {
   if (!e.streamName.startsWith(STREAM_PREFIX)) return undefined;
-  if (!(INVITATION_EVENT_TYPES as readonly string[]).includes(e.type)) return undefined;
+  if (!READ_TYPES.has(e.type)) return undefined;
   const fromStream = e.streamName.slice(STREAM_PREFIX.length);
   const fromData = e.data.invitationId;
   if (fromData !== undefined && fromData !== fromStream) return undefined;
@@ -70,6 +71,7 @@ export function toInvitationEvent(e: RecordedEvent): InvitationEvent {
   if (!invitationId)
     throw new ProjectionError(`${e.type} on ${e.streamName} is not an invitation event`);
   const d = e.data;
+  // Object.assign onto the fresh envelope: a spread that adds keys is far slower in V8.
   const envelope: Envelope = {
     invitationId,
     streamName: e.streamName,
@@ -79,9 +81,8 @@ export function toInvitationEvent(e: RecordedEvent): InvitationEvent {
   };
   switch (e.type as InvitationEventType) {
     case 'InvitationSent':
-      return {
-        ...envelope,
-        type: 'InvitationSent',
+      return Object.assign(envelope, {
+        type: 'InvitationSent' as const,
         vendorId: text(d.vendorId, 'vendorId'),
         email: text(d.email, 'email').toLowerCase(),
         firstName: text(d.firstName, 'firstName'),
@@ -89,34 +90,30 @@ export function toInvitationEvent(e: RecordedEvent): InvitationEvent {
         businessName: optionalText(d.businessName, 'businessName'),
         customerNumber: optionalText(d.customerNumber, 'customerNumber'),
         expiresAt: timestamp(d.expiresAt, 'expiresAt'),
-      };
+      });
     case 'InvitationResent':
-      return {
-        ...envelope,
-        type: 'InvitationResent',
+      return Object.assign(envelope, {
+        type: 'InvitationResent' as const,
         expiresAt: timestamp(d.expiresAt, 'expiresAt'),
-      };
+      });
     case 'InvitationAcceptanceDeferred':
-      return {
-        ...envelope,
-        type: 'InvitationAcceptanceDeferred',
+      return Object.assign(envelope, {
+        type: 'InvitationAcceptanceDeferred' as const,
         customerCompanyId: text(d.customerCompanyId, 'customerCompanyId'),
-      };
+      });
     case 'InvitationAccepted':
-      return {
-        ...envelope,
-        type: 'InvitationAccepted',
+      return Object.assign(envelope, {
+        type: 'InvitationAccepted' as const,
         customerCompanyId: text(d.customerCompanyId, 'customerCompanyId'),
         acceptedAt: timestamp(d.acceptedAt, 'acceptedAt'),
-      };
+      });
     case 'InvitationCancelled':
-      return { ...envelope, type: 'InvitationCancelled' };
+      return Object.assign(envelope, { type: 'InvitationCancelled' as const });
     case 'InvitationExpired':
-      return {
-        ...envelope,
-        type: 'InvitationExpired',
+      return Object.assign(envelope, {
+        type: 'InvitationExpired' as const,
         expiredAt: timestamp(d.expiredAt, 'expiredAt'),
-      };
+      });
   }
 }
 

@@ -25,7 +25,8 @@ export const customerRelationshipsProjection: Projection = {
     const key = { vendorId: ref.vendorId, customerCompanyId: event.customerCompanyId };
     await update(rows.relationships, key, event.position, (row) =>
       evolveRelationship(row, {
-        ...key,
+        vendorId: key.vendorId,
+        customerCompanyId: key.customerCompanyId,
         invitationId: event.invitationId,
         customerNumber: ref.customerNumber,
         acceptedAt: event.acceptedAt,
