@@ -39,7 +39,7 @@ export interface RebuildResult {
 }
 
 const SWITCH_ROUNDS = 20;
-export const REBUILD_BATCH = 20_000;
+export const REBUILD_BATCH = 50_000;
 export const REBUILD_CACHED_ROWS = 500_000;
 
 /**
