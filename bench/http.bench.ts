@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
 import { startChildServer } from './child-server';
 import type { Figure } from './harness';
 import { postLoad } from './load';
@@ -16,7 +17,7 @@ export async function benchHttp(): Promise<Figure[]> {
   const baseline = await postLoad({ url: `${bare.info.url}/invitations`, body: invitation });
   await bare.stop();
 
-  const svc = await startChildServer<{ url: string; token: string }>(
+  const svc = await startChildServer<{ url: string; token: string; outboxDir: string }>(
     `${__dirname}/servers/invitations.server.ts`,
   );
   const ours = await postLoad({
@@ -24,9 +25,14 @@ export async function benchHttp(): Promise<Figure[]> {
     headers: { authorization: `Bearer ${svc.info.token}` },
     body: invitation,
   });
+  // Emails go out after the answer: say how far behind the answers they were when the load stopped.
+  const { written, seconds } = await emailsCatchUp(svc.info.outboxDir, ours.ok);
   await svc.stop();
   if (ours.non2xx > 0)
     console.warn(`POST /invitations: ${ours.non2xx} non-2xx answers during the run`);
+  console.log(
+    `POST /invitations: ${written} of ${ours.ok} invitation emails written ${seconds.toFixed(1)} s after the load stopped`,
+  );
 
   return [
     {
@@ -46,4 +52,18 @@ export async function benchHttp(): Promise<Figure[]> {
       lowerIsBetter: true,
     },
   ];
+}
+
+/** Waits (at most 30 s) until the outbox holds `expected` emails; how many it held, and after how long. */
+async function emailsCatchUp(
+  outboxDir: string,
+  expected: number,
+): Promise<{ written: number; seconds: number }> {
+  const start = Date.now();
+  for (;;) {
+    const written = (await readdir(outboxDir).catch(() => [])).length;
+    const seconds = (Date.now() - start) / 1000;
+    if (written >= expected || seconds > 30) return { written, seconds };
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -4,6 +4,8 @@ export interface LoadResult {
   requestsPerSecond: number;
   p99Ms: number;
   non2xx: number;
+  /** 2xx answers during the run. */
+  ok: number;
 }
 
 /** Drives POST requests with a fresh body each time; reports throughput and p99 latency. */
@@ -27,5 +29,6 @@ export async function postLoad(options: {
     requestsPerSecond: result.requests.average,
     p99Ms: result.latency.p99,
     non2xx: result.non2xx + result.errors,
+    ok: result['2xx'],
   };
 }

@@ -12,9 +12,10 @@ import { signUp } from '../../libs/testing/identity-test-client';
 import { READY } from '../child-server';
 
 void (async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-invitations-'));
   const config = loadConfig({
     ...process.env,
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-invitations-')),
+    DATA_DIR: dataDir,
     INVITATIONS_RATE_LIMIT_PER_MINUTE: '100000',
   });
   const infra = await openInfrastructure(config, () => undefined);
@@ -23,7 +24,13 @@ void (async () => {
   const invitations = await startInvitations(infra, 0);
   const vendor = await signUp(identity.url, { accountType: 'vendor' });
   process.stdout.write(
-    READY + JSON.stringify({ url: invitations.url, token: vendor.accessToken }) + '\n',
+    READY +
+      JSON.stringify({
+        url: invitations.url,
+        token: vendor.accessToken,
+        outboxDir: join(dataDir, 'outbox'),
+      }) +
+      '\n',
   );
   process.on('SIGTERM', () => process.exit(0));
 })();
