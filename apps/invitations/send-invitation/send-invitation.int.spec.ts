@@ -176,6 +176,7 @@ describe('POST /invitations rate limit', () => {
       });
       expect(reply.status).toBe(429);
       expect(reply.body).toMatchObject({ code: 'rate_limited', status: 429 });
+      expect(Number(reply.headers.get('retry-after'))).toBe(reply.body.retryAfterSeconds);
       expect(
         (await t.call('POST', `/invitations/${invitationId}/resend`, { as: vendor })).status,
       ).toBe(429);

@@ -79,6 +79,7 @@ describe('query API', () => {
     return {
       status: res.status,
       type: res.headers.get('content-type'),
+      retryAfter: res.headers.get('retry-after'),
       body: (await res.json()) as T,
     };
   };
@@ -227,7 +228,9 @@ describe('query API', () => {
       expect(res.body).toMatchObject({
         code: 'projection_lagging',
         minPosition: (head + 1000n).toString(),
+        retryAfterSeconds: 1,
       });
+      expect(res.retryAfter).toBe('1');
       expect(Date.now() - started).toBeGreaterThanOrEqual(350);
     });
 

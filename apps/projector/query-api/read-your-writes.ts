@@ -67,6 +67,7 @@ export class ReadYourWrites {
           {
             minPosition: min.toString(),
             lagging: behind,
+            retryAfterSeconds: 1,
           },
         );
       }

@@ -81,6 +81,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const problem = toProblem(error);
     if (problem.status >= 500) this.logger.error(error instanceof Error ? error.stack : error);
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    // A problem that says when to come back (429, 503) says it in the standard header too.
+    if (typeof problem.retryAfterSeconds === 'number') {
+      void reply.header('retry-after', String(Math.max(1, Math.ceil(problem.retryAfterSeconds))));
+    }
     void reply
       .status(problem.status)
       .header('content-type', 'application/problem+json')
