@@ -16,7 +16,6 @@ import type { NewEvent } from '../libs/event-store';
 import { SqliteEventStore } from '../libs/event-store/sqlite/sqlite-event-store';
 import {
   openReadModels,
-  READ_MODEL_CACHE_SIZE,
   type SqliteReadModelConnection,
 } from '../libs/platform/infrastructure/read-model-connection';
 import type {
@@ -35,6 +34,7 @@ import {
   upsertInvitationRef,
   upsertRelationship,
 } from '../libs/read-store/sqlite/sqlite-read-models.rows';
+import { READ_MODEL_CACHE_SIZE } from '../libs/read-store/sqlite/sqlite-read-model-db';
 import {
   slotIndexesSchema,
   slotTables,

@@ -1,19 +1,12 @@
-import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-store';
 import { SqliteCoordination } from '../../../libs/read-store/sqlite/sqlite-coordination';
 import { SqliteReadModels } from '../../../libs/read-store/sqlite/sqlite-read-models';
+import { openReadModelDatabase } from '../../../libs/read-store/sqlite/sqlite-read-model-db';
 import { waitFor } from '../../../libs/testing/wait-for';
 import { PROJECTIONS } from '../projector/projections';
-
-export function openReadModelDb(path: string): Database.Database {
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 10000');
-  return db;
-}
 
 /** An event store and a read-model database on temp files, as the projector runs on them. */
 export function projectorFixture() {
@@ -21,8 +14,8 @@ export function projectorFixture() {
   const eventsPath = join(dir, 'events.sqlite');
   const readModelsPath = join(dir, 'read-models.sqlite');
   const eventStore = new SqliteEventStore(eventsPath, { crossProcessPollMs: 50 });
-  const db = openReadModelDb(readModelsPath);
-  const readModels = new SqliteReadModels(db);
+  const db = openReadModelDatabase(readModelsPath);
+  const readModels = new SqliteReadModels(db, { commitThread: true });
   const leases = new SqliteCoordination(db);
 
   /** Waits until every named projection's active version has reached the event-store head. */
@@ -52,6 +45,7 @@ export function projectorFixture() {
     caughtUp,
     async close() {
       await eventStore.close();
+      await readModels.close();
       if (db.open) db.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -9,11 +9,11 @@ import { SqliteReadModels } from '../../../libs/read-store/sqlite/sqlite-read-mo
 import { delay } from '../projector/project-batch';
 import { PROJECTIONS } from '../projector/projections';
 import { startProjector } from '../projector/projector';
-import { openReadModelDb } from './projector-fixture';
+import { openReadModelDatabase } from '../../../libs/read-store/sqlite/sqlite-read-model-db';
 
 const [eventsPath, readModelsPath] = process.argv.slice(2);
 const slowMs = Number(process.env.SLOW_MS ?? 0);
-const db = openReadModelDb(readModelsPath);
+const db = openReadModelDatabase(readModelsPath);
 startProjector({
   eventStore: new SqliteEventStore(eventsPath),
   store: new SqliteReadModels(db),

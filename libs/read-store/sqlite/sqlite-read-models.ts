@@ -20,6 +20,7 @@ import {
   type RelationshipRow,
   type RelationshipView,
 } from '../read-models.port';
+import { SqliteCommitThread } from './sqlite-commit-thread';
 import { SqliteCoordination } from './sqlite-coordination';
 import { SqliteReadModelQueries } from './sqlite-read-models.queries';
 import {
@@ -59,7 +60,16 @@ export class SqliteReadModels implements ReadModels {
   private readonly sql: (text: string) => Database.Statement;
   private readonly commitTx: Database.Transaction<(c: ProjectionCommit) => number | undefined>;
 
-  constructor(private readonly db: Database.Database) {
+  private thread?: SqliteCommitThread;
+
+  /**
+   * With `commitThread`, commits to a building version (a rebuild's) go to a
+   * thread with its own connection, so they overlap projecting the next batch.
+   */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly options: { commitThread?: boolean } = {},
+  ) {
     db.exec(REGISTRY_SCHEMA);
     this.coordination = new SqliteCoordination(db);
     dropSharedTableLayout(db);
@@ -156,7 +166,23 @@ export class SqliteReadModels implements ReadModels {
   }
 
   async commit(commit: ProjectionCommit): Promise<number | undefined> {
+    if (this.options.commitThread && !this.db.memory) {
+      if (this.versions.find(commit.target)?.state === 'building') {
+        this.thread ??= new SqliteCommitThread(this.db.name);
+        return this.thread.commit(commit);
+      }
+    }
+    return this.commitNow(commit);
+  }
+
+  /** Commits on this connection, in one immediate transaction. */
+  commitNow(commit: ProjectionCommit): number | undefined {
     return this.commitTx.immediate(commit);
+  }
+
+  async close(): Promise<void> {
+    await this.thread?.close();
+    this.thread = undefined;
   }
 
   private write(c: ProjectionCommit): number | undefined {
