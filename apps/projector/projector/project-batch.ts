@@ -29,6 +29,15 @@ export interface BatchContext {
 
 export const SKIPPED_STREAM_ERROR = 'an earlier event of this stream is parked';
 
+/** A batch projected in memory: what one commit writes. */
+export interface ProjectedBatch {
+  rows: ReturnType<UnitOfWork['changes']>;
+  park: ParkedEvent[];
+  unpark: bigint[];
+  position: bigint;
+  lastEventAt?: string;
+}
+
 /**
  * Projects one batch and commits its rows, parked events and checkpoint
  * together. An event that keeps failing is parked and its stream skipped (its
@@ -43,9 +52,23 @@ export async function projectBatch(
   rows = new UnitOfWork(ctx.store, ctx.target),
 ): Promise<Checkpoint> {
   if (recorded.length === 0) return checkpoint;
-  const { store, target, projection } = ctx;
+  return commitBatch(ctx, await projectEvents(ctx, recorded, rows), checkpoint);
+}
+
+/**
+ * The projecting half of `projectBatch`; `rows` hands over its changes. A
+ * rebuild that knows every parked event of its version passes them as
+ * `parkedAt` (kept up to date here) instead of reading them from the store.
+ */
+export async function projectEvents(
+  ctx: BatchContext,
+  recorded: RecordedEvent[],
+  rows: UnitOfWork,
+  parkedAt?: Map<string, Set<bigint>>,
+): Promise<ProjectedBatch> {
+  const { projection } = ctx;
   const events = recorded.filter((e) => invitationIdOf(e) !== undefined);
-  const parkedAt = await parkedPositions(ctx, events);
+  parkedAt ??= await parkedPositions(ctx, events);
   await projection.prefetch([...new Set(events.map((e) => invitationIdOf(e)!))], rows);
 
   const park: ParkedEvent[] = [];
@@ -68,16 +91,31 @@ export async function projectBatch(
       unpark.push(event.position); // a redelivered parked event that applies now
     }
   }
-
-  const position = recorded[recorded.length - 1].position;
-  const version = await store.commit({
-    target,
-    ...rows.changes(),
+  const changes = rows.changes();
+  rows.committed();
+  return {
+    rows: changes,
     park,
     unpark,
-    checkpoint: { position, expectedVersion: checkpoint.version, lastEventAt: lastEventAt(events) },
+    position: recorded[recorded.length - 1].position,
+    lastEventAt: lastEventAt(events),
+  };
+}
+
+/** Writes a projected batch with the checkpoint after it, fenced by `checkpoint.version`. */
+export async function commitBatch(
+  ctx: Pick<BatchContext, 'store' | 'target'>,
+  batch: ProjectedBatch,
+  checkpoint: Checkpoint,
+): Promise<Checkpoint> {
+  const { position, lastEventAt } = batch;
+  const version = await ctx.store.commit({
+    target: ctx.target,
+    ...batch.rows,
+    park: batch.park,
+    unpark: batch.unpark,
+    checkpoint: { position, expectedVersion: checkpoint.version, lastEventAt },
   });
-  rows.committed();
   return { position, version: version! };
 }
 

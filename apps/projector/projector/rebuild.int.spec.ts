@@ -104,6 +104,38 @@ describe('blue-green rebuild', () => {
     });
   });
 
+  describe('when a stream has a parked event and more events in later batches', () => {
+    it('parks the later ones too, as the live worker did', async () => {
+      const broken = events.expired('i3', 60);
+      await appendTo(f.eventStore, 'i3', {
+        ...broken,
+        data: { ...broken.data, expiredAt: 'soon' },
+      });
+      for (let i = 0; i < 5; i++)
+        await appendTo(f.eventStore, `i${i + 10}`, events.cancelled(`i${i + 10}`, 61));
+      await appendTo(f.eventStore, 'i3', events.accepted('i3', 'co-3', 62));
+      await f.caughtUp();
+      const parked = async () =>
+        (
+          await f.readModels.listParked({
+            projection: 'invitations',
+            version: (await f.readModels.activeVersion('invitations'))!,
+          })
+        ).map((p) => [p.position, p.eventType, p.error]);
+      const live = await parked();
+      expect(live.map(([, type]) => type)).toEqual(['InvitationExpired', 'InvitationAccepted']);
+
+      await rebuildProjection({
+        eventStore: f.eventStore,
+        store: f.readModels,
+        leases: f.leases,
+        projection: projectionNamed('invitations'),
+        maxBatch: 3,
+      });
+      expect(await parked()).toEqual(live);
+    });
+  });
+
   describe('when a rebuild was interrupted', () => {
     it('resumes the half-built version', async () => {
       const { version } = await f.readModels.beginBuild('invitations');

@@ -5,7 +5,9 @@ import {
   ProjectionSwitchError,
   type ProjectionStore,
 } from '../../../libs/read-store/read-models.port';
-import { projectBatch, type RetryPolicy } from './project-batch';
+import type { Checkpoint } from '../../../libs/read-store/coordination.port';
+import type { ProjectionTarget } from '../../../libs/read-store/read-models.port';
+import { commitBatch, projectEvents, type RetryPolicy } from './project-batch';
 import type { Projection } from './projection';
 import { UnitOfWork } from './unit-of-work';
 
@@ -39,7 +41,7 @@ export interface RebuildResult {
 }
 
 const SWITCH_ROUNDS = 20;
-export const REBUILD_BATCH = 50_000;
+export const REBUILD_BATCH = 10_000;
 export const REBUILD_CACHED_ROWS = 500_000;
 
 /**
@@ -72,34 +74,21 @@ export async function rebuildProjection(o: RebuildOptions): Promise<RebuildResul
     await store.ensureProjection(projection.name);
     const { version, resumed } = await store.beginBuild(projection.name, { restart: o.restart });
     const target = { projection: projection.name, version };
-    let checkpoint = await store.loadCheckpoint(target);
-    let rows = new UnitOfWork(store, target, { allKnown: !resumed });
+    const build: BuildState = {
+      target,
+      checkpoint: await store.loadCheckpoint(target),
+      rows: new UnitOfWork(store, target, { allKnown: !resumed }),
+      parked: new Map(),
+      leaseLost: () => leaseLost,
+    };
     for (let round = 1; ; round++) {
-      const head = await eventStore.headPosition();
-      while (checkpoint.position < head) {
-        if (leaseLost) throw new Error(`lost the rebuild lease of ${projection.name}`);
-        const batch = await eventStore.readAll({
-          after: checkpoint.position,
-          maxCount: o.maxBatch ?? REBUILD_BATCH,
-        });
-        if (batch.length === 0) break;
-        checkpoint = await projectBatch(
-          { store, projection, target, retry: o.retry, log: o.log },
-          batch,
-          checkpoint,
-          rows,
-        );
-        if (rows.size > (o.maxCachedRows ?? REBUILD_CACHED_ROWS)) {
-          rows = new UnitOfWork(store, target);
-        }
-        await o.onProgress?.({ version, position: checkpoint.position, head });
-      }
+      await catchUp(o, build, await eventStore.headPosition());
       if (round === 1) await store.finishBuild(projection.name, version);
       const previous = (await store.activeVersion(projection.name))!;
       try {
         await store.activateVersion(projection.name, version, previous);
         await store.dropVersion(projection.name, previous);
-        return { version, previous, resumed, position: checkpoint.position };
+        return { version, previous, resumed, position: build.checkpoint.position };
       } catch (error) {
         const behind = error instanceof ProjectionSwitchError && error.problem !== 'not_building';
         if (!behind || round >= SWITCH_ROUNDS) throw error;
@@ -108,5 +97,66 @@ export async function rebuildProjection(o: RebuildOptions): Promise<RebuildResul
   } finally {
     clearInterval(renew);
     await leases.release(lease, owner).catch(() => undefined);
+  }
+}
+
+interface BuildState {
+  target: ProjectionTarget;
+  checkpoint: Checkpoint;
+  rows: UnitOfWork;
+  /** Parked events of the version, while `rows.allKnown` (a fresh build parks them all itself). */
+  parked: Map<string, Set<bigint>>;
+  leaseLost: () => boolean;
+}
+
+/**
+ * Projects and commits up to `head` with one commit in flight while the next
+ * batch is projected (the SQLite store commits a building version on its own
+ * thread). Rows read back from the store must see every earlier commit, so
+ * once the rows no longer all fit in memory each commit lands first.
+ */
+async function catchUp(o: RebuildOptions, b: BuildState, head: bigint): Promise<void> {
+  const ctx = {
+    store: o.store,
+    projection: o.projection,
+    target: b.target,
+    retry: o.retry,
+    log: o.log,
+  };
+  let inFlight: Promise<Checkpoint> | undefined;
+  const landed = async () => {
+    if (!inFlight) return;
+    const committing = inFlight;
+    inFlight = undefined;
+    b.checkpoint = await committing;
+    await o.onProgress?.({ version: b.target.version, position: b.checkpoint.position, head });
+  };
+  try {
+    for (let read = b.checkpoint.position; read < head;) {
+      if (b.leaseLost()) throw new Error(`lost the rebuild lease of ${o.projection.name}`);
+      const batch = await o.eventStore.readAll({
+        after: read,
+        maxCount: o.maxBatch ?? REBUILD_BATCH,
+      });
+      if (batch.length === 0) break;
+      read = batch[batch.length - 1].position;
+      if (!b.rows.allKnown) await landed();
+      const projected = await projectEvents(
+        ctx,
+        batch,
+        b.rows,
+        b.rows.allKnown ? b.parked : undefined,
+      );
+      await landed();
+      inFlight = commitBatch(ctx, projected, b.checkpoint);
+      inFlight.catch(() => undefined); // awaited by `landed`; this only keeps it from counting as unhandled
+      if (b.rows.size > (o.maxCachedRows ?? REBUILD_CACHED_ROWS)) {
+        b.rows = new UnitOfWork(o.store, b.target);
+      }
+    }
+    await landed();
+  } catch (error) {
+    await inFlight?.catch(() => undefined); // nothing may land after the rebuild has given up
+    throw error;
   }
 }

@@ -103,13 +103,15 @@ export class UnitOfWork {
   readonly invitations: RowTable<string, InvitationRow>;
   readonly invitationRefs: RowTable<string, InvitationRefRow>;
   readonly relationships: RowTable<RelationshipKey, RelationshipRow>;
+  /** Every row of the version is in memory (a fresh rebuild); nothing is read back. */
+  readonly allKnown: boolean;
 
   constructor(
     store: ProjectionStore,
     target: ProjectionTarget,
     options: { allKnown?: boolean } = {},
   ) {
-    const allKnown = options.allKnown ?? false;
+    const allKnown = (this.allKnown = options.allKnown ?? false);
     this.invitations = new RowTable(
       (id) => id,
       (r) => r.invitationId,
