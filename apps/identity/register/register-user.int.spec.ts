@@ -1,5 +1,12 @@
+import { randomUUID } from 'node:crypto';
+import { loadState } from '../../../libs/platform/command-handling/command-handler';
 import { AppError } from '../../../libs/platform/errors/app-error';
 import { identityFixture, PUBLIC_URL } from '../testing/identity-fixture';
+import {
+  ABANDONED_RESERVATION_MS,
+  emailReservation,
+  emailStream,
+} from '../user/user-lookup.decider';
 import { hashToken } from '../user/verification-token';
 
 describe('registerUser', () => {
@@ -46,6 +53,43 @@ describe('registerUser', () => {
       expect(stored).not.toContain(token);
       expect(stored).toContain(hashToken(token));
       expect(stored).not.toContain('correct horse');
+    });
+  });
+
+  describe('when an earlier registration stopped after reserving the email', () => {
+    const reserveOnly = (at: Date) =>
+      f.store.append(
+        emailStream('ann@example.com'),
+        [
+          {
+            eventId: randomUUID(),
+            type: 'EmailReserved',
+            data: { userId: 'crashed-user', reservedAt: at.toISOString() },
+            metadata: {
+              correlationId: 'c',
+              causationId: 'c',
+              actor: 'user:crashed-user',
+              occurredAt: at.toISOString(),
+            },
+          },
+        ],
+        'no_stream',
+      );
+
+    it('refuses while the reservation is recent', async () => {
+      const now = new Date();
+      await reserveOnly(now);
+      await expect(f.register({ email: 'ann@example.com' }, now)).rejects.toThrow(
+        expect.objectContaining({ code: 'email_taken' }),
+      );
+    });
+
+    it('takes the email over once the reservation is abandoned', async () => {
+      const then = new Date(Date.now() - ABANDONED_RESERVATION_MS);
+      await reserveOnly(then);
+      const { response } = await f.register({ email: 'ann@example.com' });
+      const { state } = await loadState(f.store, emailReservation, emailStream('ann@example.com'));
+      expect(state.userId).toBe(response.userId);
     });
   });
 

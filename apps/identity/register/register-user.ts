@@ -13,6 +13,7 @@ import {
   emailReservation,
   emailStream,
   emailTaken,
+  isAbandoned,
   verificationTokenLink,
   verificationTokenStream,
 } from '../user/user-lookup.decider';
@@ -41,12 +42,20 @@ export interface RegisterDeps {
  * Reserves the email first (the first reservation wins, the other is refused
  * with `email_taken` before anything else is written), links the verification
  * token to the user, then records the user. A crash between these steps leaves
- * at most a reservation or a link without a user, never a user without them.
+ * at most a reservation or a link without a user, never a user without them;
+ * a reservation left without its user is taken over by the next registration
+ * once it is `ABANDONED_RESERVATION_MS` old.
  */
 export async function registerUser(deps: RegisterDeps, input: RegisterInput, ctx: CommandContext) {
   const reservation = emailStream(input.email);
   // Cheap early refusal; the reservation below is what decides under concurrency.
-  if ((await loadState(deps.store, emailReservation, reservation)).exists) throw emailTaken();
+  const { state: reserved } = await loadState(deps.store, emailReservation, reservation);
+  const reservedUserMissing =
+    reserved.userId !== undefined &&
+    !(await loadState(deps.store, userDecider, userStream(reserved.userId))).exists;
+  if (reserved.userId && !(reservedUserMissing && isAbandoned(reserved, ctx.now))) {
+    throw emailTaken();
+  }
 
   const userId = randomUUID();
   const companyId = randomUUID();
@@ -54,7 +63,13 @@ export async function registerUser(deps: RegisterDeps, input: RegisterInput, ctx
   const { token, tokenHash } = newVerificationToken();
   const context = { ...ctx, actor: `user:${userId}` };
 
-  await handleCommand(deps.store, emailReservation, reservation, { userId }, context);
+  await handleCommand(
+    deps.store,
+    emailReservation,
+    reservation,
+    { userId, reservedUserMissing },
+    context,
+  );
   await handleCommand(
     deps.store,
     verificationTokenLink,

@@ -1,9 +1,17 @@
 import { AppError } from '../../../libs/platform/errors/app-error';
-import { emailReservation, emailStream, type LookupEvent } from './user-lookup.decider';
+import {
+  ABANDONED_RESERVATION_MS,
+  emailReservation,
+  emailStream,
+  type EmailReservedEvent,
+} from './user-lookup.decider';
 
 const now = new Date('2026-11-26T10:00:00Z');
-const reserved = (userId: string): LookupEvent => ({ type: 'EmailReserved', data: { userId } });
-const stateOf = (history: LookupEvent[]) =>
+const reserved = (userId: string, at = now, replaces?: string): EmailReservedEvent => ({
+  type: 'EmailReserved',
+  data: { userId, reservedAt: at.toISOString(), ...(replaces && { replaces }) },
+});
+const stateOf = (history: EmailReservedEvent[]) =>
   history.reduce(emailReservation.evolve, emailReservation.initialState());
 
 describe('emailReservation', () => {
@@ -29,8 +37,36 @@ describe('emailReservation', () => {
       expect(emailReservation.decide({ userId: 'u-1' }, state, now)).toEqual([]);
     });
 
-    it('keeps pointing at the first user', () => {
-      expect(stateOf([reserved('u-1'), reserved('u-2')])).toEqual({ userId: 'u-1' });
+    it('refuses a takeover while the reservation is recent, even if its user is missing', () => {
+      const soon = new Date(now.getTime() + ABANDONED_RESERVATION_MS - 1);
+      expect(() =>
+        emailReservation.decide({ userId: 'u-2', reservedUserMissing: true }, state, soon),
+      ).toThrow(expect.objectContaining({ code: 'email_taken' }));
+    });
+  });
+
+  describe('when the reservation was abandoned (its user never recorded, and it is old)', () => {
+    const state = stateOf([reserved('u-1')]);
+    const later = new Date(now.getTime() + ABANDONED_RESERVATION_MS);
+
+    it('passes the email to the next registration', () => {
+      expect(
+        emailReservation.decide({ userId: 'u-2', reservedUserMissing: true }, state, later),
+      ).toEqual([reserved('u-2', later, 'u-1')]);
+      expect(stateOf([reserved('u-1'), reserved('u-2', later, 'u-1')]).userId).toBe('u-2');
+    });
+
+    it('still refuses when the reserved user exists', () => {
+      expect(() => emailReservation.decide({ userId: 'u-2' }, state, later)).toThrow(
+        expect.objectContaining({ code: 'email_taken' }),
+      );
+    });
+
+    it('treats a reservation recorded without its time as old', () => {
+      const legacy = stateOf([{ type: 'EmailReserved', data: { userId: 'u-1' } }]);
+      expect(
+        emailReservation.decide({ userId: 'u-2', reservedUserMissing: true }, legacy, now),
+      ).toHaveLength(1);
     });
   });
 
