@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Decider, DomainEvent } from '../../../libs/platform/command-handling/decider';
+import {
+  StaleObservationError,
+  type Decider,
+  type DomainEvent,
+} from '../../../libs/platform/command-handling/decider';
 import { conflict } from '../../../libs/platform/errors/app-error';
 import { isLivePending, type InvitationState } from '../invitation/invitation.state';
 import { sameTokenHash } from '../invitation/invitation-token';
@@ -34,7 +38,7 @@ export interface ClaimPendingSlot {
 }
 
 /** The slot moved since it was observed; the caller observes again. */
-export class SlotMovedError extends Error {
+export class SlotMovedError extends StaleObservationError {
   constructor() {
     super('pending slot changed while claiming');
   }

@@ -1,7 +1,8 @@
 import { SqliteEventStore } from '../../event-store/sqlite/sqlite-event-store';
 import { conflict } from '../errors/app-error';
 import { handleCommand, loadState, type CommandContext } from './command-handler';
-import type { Decider } from './decider';
+import { metrics } from '../observability/metrics';
+import { StaleObservationError, type Decider } from './decider';
 
 type Counted = { type: 'Counted'; data: { by: number } };
 type State = { total: number };
@@ -13,6 +14,7 @@ const counter: Decider<State, Add, Counted> = {
   evolve: (s, e) => ({ total: s.total + e.data.by }),
   decide: (c, s) => {
     if (c.by === 0) return [];
+    if (c.by < 0) throw new StaleObservationError('observed another stream that has moved');
     if (s.total + c.by > c.limit) throw conflict('limit_reached', 'The counter is full.');
     return [{ type: 'Counted', data: { by: c.by } }];
   },
@@ -67,6 +69,21 @@ describe('handleCommand', () => {
           .map((r) => (r as PromiseRejectedResult).reason.code),
       ).toEqual(['limit_reached', 'limit_reached']);
       expect((await loadState(store, counter, 'counter-3')).state.total).toBe(2);
+    });
+  });
+
+  describe('when the decider asks to observe again', () => {
+    it('rethrows it, counted apart from errors', async () => {
+      const count = async (outcome: string) =>
+        (await metrics.commands.get()).values.find(
+          (v) => v.labels.outcome === outcome && v.labels.category === 'counter',
+        )?.value ?? 0;
+      const [again, errors] = [await count('observe_again'), await count('error')];
+      await expect(
+        handleCommand(store, counter, 'counter-1', { by: -1, limit: 10 }, context()),
+      ).rejects.toBeInstanceOf(StaleObservationError);
+      expect(await count('observe_again')).toBe(again + 1);
+      expect(await count('error')).toBe(errors);
     });
   });
 });

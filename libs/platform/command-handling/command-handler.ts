@@ -7,7 +7,7 @@ import {
 } from '../../event-store';
 import { AppError } from '../errors/app-error';
 import { categoryOf, metrics } from '../observability/metrics';
-import type { Decider, DomainEvent } from './decider';
+import { StaleObservationError, type Decider, type DomainEvent } from './decider';
 
 export interface CommandContext {
   correlationId: string;
@@ -49,7 +49,7 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
     metrics.commands.inc({ category, outcome: result.events.length ? 'ok' : 'unchanged' });
     return result;
   } catch (error) {
-    metrics.commands.inc({ category, outcome: error instanceof AppError ? 'refused' : 'error' });
+    metrics.commands.inc({ category, outcome: outcomeOf(error) });
     throw error;
   } finally {
     stopTimer();
@@ -115,4 +115,9 @@ function toNew(event: DomainEvent, context: CommandContext): NewEvent {
       occurredAt: context.now.toISOString(),
     },
   };
+}
+
+function outcomeOf(error: unknown): string {
+  if (error instanceof AppError) return 'refused';
+  return error instanceof StaleObservationError ? 'observe_again' : 'error';
 }

@@ -14,3 +14,15 @@ export interface Decider<State, Command, Event extends DomainEvent> {
   evolve: (state: State, event: Event) => State;
   decide: (command: Command, state: State, now: Date) => Event[];
 }
+
+/**
+ * Thrown by `decide` when the command was decided against an observation of
+ * another stream that no longer holds: the caller observes again and retries.
+ * Not a failure, so it is counted apart from errors.
+ */
+export class StaleObservationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StaleObservationError';
+  }
+}
