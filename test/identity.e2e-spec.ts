@@ -270,6 +270,25 @@ if (!reachable && required) {
     });
   });
 
+  describe('when a verification link is asked for again', () => {
+    it('answers 202 alike for an unverified account and an unknown email, and 400 for no email', async () => {
+      const email = uniqueEmail('cy');
+      expect((await register(email)).status).toBe(201);
+      for (const who of [email, uniqueEmail('nobody')]) {
+        const res = await post('/auth/resend-verification', { email: who });
+        expect(res.status).toBe(202);
+        expect(await res.json()).toEqual({ status: 'accepted' });
+      }
+      await recordsNothing(async () => {
+        await expectProblem(
+          await post('/auth/resend-verification', { email: 'not-an-email' }),
+          400,
+          'validation_failed',
+        );
+      });
+    });
+  });
+
   describe('when a login is refused', () => {
     const email = uniqueEmail('bob');
     beforeAll(async () => {

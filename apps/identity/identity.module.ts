@@ -11,6 +11,7 @@ import { loadSigningKey, SIGNING_KEY } from './keys/signing-key';
 import { LoginController } from './login/login.controller';
 import { EmailVerifiedForwarder } from './publish-email-verified/email-verified.forwarder';
 import { RegisterController } from './register/register.controller';
+import { ResendVerificationController } from './resend-verification/resend-verification.controller';
 import { VerifyEmailController } from './verify-email/verify-email.controller';
 
 const signingKey = {
@@ -33,7 +34,13 @@ export class IdentityModule {
         InfrastructureModule.forRoot(infra),
         OpsEndpointsModule.register({ eventStore: () => infra.eventStore.headPosition() }),
       ],
-      controllers: [RegisterController, VerifyEmailController, LoginController, JwksController],
+      controllers: [
+        RegisterController,
+        VerifyEmailController,
+        ResendVerificationController,
+        LoginController,
+        JwksController,
+      ],
       providers: [signingKey, EmailVerifiedForwarder],
     };
   }

@@ -1,11 +1,9 @@
 import type { EventStore } from '../../../libs/event-store';
-import { loadState } from '../../../libs/platform/command-handling/command-handler';
 import { unauthenticated } from '../../../libs/platform/errors/app-error';
 import { signAccessToken } from '../keys/access-token';
 import type { SigningKey } from '../keys/signing-key';
 import { verifyAgainstDummy, verifyPassword } from '../user/password';
-import { userDecider, userStream, type RegisteredUser } from '../user/user.decider';
-import { emailReservation, emailStream } from '../user/user-lookup.decider';
+import { findUserByEmail } from '../user/find-user';
 
 export interface LoginDeps {
   store: EventStore;
@@ -19,7 +17,7 @@ export interface LoginDeps {
  * the same password work and gets the same answer as a wrong password.
  */
 export async function login(deps: LoginDeps, email: string, password: string, now: Date) {
-  const user = await findUser(deps.store, email);
+  const user = await findUserByEmail(deps.store, email);
   const ok = user
     ? await verifyPassword(password, user.passwordHash)
     : await verifyAgainstDummy(password);
@@ -37,11 +35,4 @@ export async function login(deps: LoginDeps, email: string, password: string, no
     deps.ttlSeconds,
   );
   return { accessToken, tokenType: 'Bearer' as const, expiresIn: deps.ttlSeconds };
-}
-
-async function findUser(store: EventStore, email: string): Promise<RegisteredUser | undefined> {
-  const { state: reservation } = await loadState(store, emailReservation, emailStream(email));
-  if (!reservation.userId) return undefined;
-  const { state } = await loadState(store, userDecider, userStream(reservation.userId));
-  return state.registered ? state : undefined;
 }

@@ -5,6 +5,8 @@ import { conflict, invalid, notFound } from '../../../libs/platform/errors/app-e
 
 /** How long a verification link works. */
 export const VERIFICATION_TTL_MS = 24 * 60 * 60 * 1000;
+/** A new verification link at most this often, so a resend cannot be used to flood an inbox. */
+export const VERIFICATION_RESEND_INTERVAL_MS = 60_000;
 
 export const userStream = (userId: string) => `user-${userId}`;
 
@@ -59,7 +61,9 @@ export const userDecider: Decider<UserState, UserCommand, UserEvent> = {
       }
       case 'IssueEmailVerification':
         if (!state.registered) throw notFound('user_not_found', 'There is no such user.');
-        return state.verifiedAt ? [] : [issued(command.tokenHash, now)];
+        if (state.verifiedAt || issuedWithin(state, VERIFICATION_RESEND_INTERVAL_MS, now))
+          return [];
+        return [issued(command.tokenHash, now)];
       case 'VerifyEmail': {
         if (!state.registered || !state.verification) throw invalidToken();
         if (!sameHash(command.tokenHash, state.verification.tokenHash)) throw invalidToken();
@@ -82,6 +86,12 @@ export const userDecider: Decider<UserState, UserCommand, UserEvent> = {
     }
   },
 };
+
+function issuedWithin(state: RegisteredUser, ms: number, now: Date): boolean {
+  if (!state.verification) return false;
+  const issuedAt = Date.parse(state.verification.expiresAt) - VERIFICATION_TTL_MS;
+  return now.getTime() < issuedAt + ms;
+}
 
 function issued(tokenHash: string, now: Date): UserEvent {
   const expiresAt = new Date(now.getTime() + VERIFICATION_TTL_MS).toISOString();

@@ -1,6 +1,7 @@
 import { AppError } from '../../../libs/platform/errors/app-error';
 import {
   userDecider,
+  VERIFICATION_RESEND_INTERVAL_MS,
   VERIFICATION_TTL_MS,
   type UserCommand,
   type UserEvent,
@@ -104,8 +105,20 @@ describe('userDecider', () => {
 
     it('issues a new verification on request', () => {
       given(history)
-        .when({ type: 'IssueEmailVerification', tokenHash: 'h2' })
-        .then([issued('h2')]);
+        .when(
+          { type: 'IssueEmailVerification', tokenHash: 'h2' },
+          later(VERIFICATION_RESEND_INTERVAL_MS),
+        )
+        .then([issued('h2', later(VERIFICATION_RESEND_INTERVAL_MS))]);
+    });
+
+    it('issues none while the last one is less than the resend interval old', () => {
+      given(history)
+        .when(
+          { type: 'IssueEmailVerification', tokenHash: 'h2' },
+          later(VERIFICATION_RESEND_INTERVAL_MS - 1),
+        )
+        .then([]);
     });
   });
 
