@@ -23,6 +23,7 @@ export type Service = 'identity' | 'invitations' | 'query';
 export const ROUTES = [
   'POST /auth/register',
   'POST /auth/verify-email',
+  'POST /auth/resend-verification',
   'POST /auth/login',
   'GET /.well-known/jwks.json',
   'POST /invitations',
@@ -209,6 +210,13 @@ export function fuzzRoutes(ctx: FuzzContext): Record<Route, () => fc.Arbitrary<F
           fc.base64String({ minLength: 40, maxLength: 48 }),
         ),
       },
+    }),
+    'POST /auth/resend-verification': shaped({
+      service: 'identity',
+      method: 'POST',
+      path: fc.constant('/auth/resend-verification'),
+      as: 'anyone',
+      body: { email: fc.oneof(fc.constantFrom(customer.email, vendor.email), email) },
     }),
     'POST /auth/login': shaped({
       service: 'identity',
