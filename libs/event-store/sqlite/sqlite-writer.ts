@@ -1,5 +1,4 @@
-import { extname, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { ThreadCalls } from '../../platform/workers/thread-calls';
 import { groupCommit, type AppendOutcome, type AppendRequest } from './sqlite-group-commit';
 
 /** Where a group of appends is committed: a writer thread, or inline on the caller's connection. */
@@ -20,56 +19,21 @@ export function inlineWriter(db: Parameters<typeof groupCommit>[0]): SqliteWrite
 }
 
 class WorkerWriter implements SqliteWriter {
-  private readonly worker: Worker;
-  private readonly waiting = new Map<number, (outcomes: AppendOutcome[]) => void>();
-  private nextId = 0;
-  private failed?: Error;
+  private readonly calls: ThreadCalls<AppendRequest[], { outcomes: AppendOutcome[] }>;
 
   constructor(path: string, synchronous: 'full' | 'normal') {
-    // Under ts (tests, tools) the worker compiles its TypeScript the same way the parent does.
-    const ext = extname(__filename);
-    this.worker = new Worker(join(__dirname, `sqlite-writer.worker${ext}`), {
-      workerData: { path, synchronous },
-      execArgv: ext === '.ts' ? ['--require', '@swc-node/register'] : [],
-    });
-    this.worker.unref();
-    this.worker.on('message', ({ id, outcomes }: { id: number; outcomes: AppendOutcome[] }) => {
-      this.waiting.get(id)?.(outcomes);
-      this.waiting.delete(id);
-      // Idle, the thread must not keep the process alive; busy, it must, or an append could be cut off.
-      if (this.waiting.size === 0) this.worker.unref();
-    });
-    const fail = (error: Error) => {
-      this.failed = error;
-      for (const resolve of this.waiting.values()) resolve([]);
-      this.waiting.clear();
-    };
-    this.worker.on('error', fail);
-    this.worker.on('exit', (code) => fail(new Error(`event store writer exited (${code})`)));
+    this.calls = new ThreadCalls(__dirname, 'sqlite-writer', { path, synchronous });
   }
 
+  /** A writer that stopped fails each append of the group, so no caller waits forever. */
   commit(requests: AppendRequest[]): Promise<AppendOutcome[]> {
-    if (this.failed)
-      return Promise.resolve(requests.map(() => ({ failure: this.failed!.message })));
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.waiting.set(id, (outcomes) =>
-        resolve(
-          outcomes.length
-            ? outcomes
-            : requests.map(() => ({ failure: this.failed?.message ?? 'writer stopped' })),
-        ),
-      );
-      this.worker.ref();
-      this.worker.postMessage({ id, requests });
-    });
+    return this.calls.call(requests).then(
+      ({ outcomes }) => outcomes,
+      (error: Error) => requests.map(() => ({ failure: error.message })),
+    );
   }
 
-  async close(): Promise<void> {
-    if (this.failed) return;
-    const exited = new Promise((r) => this.worker.once('exit', r));
-    this.worker.ref(); // keep the process up until the writer has closed its connection
-    this.worker.postMessage('close');
-    await exited;
+  close(): Promise<void> {
+    return this.calls.close();
   }
 }

@@ -1,0 +1,121 @@
+import { extname, join } from 'node:path';
+import { parentPort, Worker } from 'node:worker_threads';
+
+/** An error as it crosses the thread boundary: its name, message and own fields. */
+export interface ThreadError {
+  name: string;
+  message: string;
+  fields: Record<string, unknown>;
+}
+
+type Reply<R> = R & { id: number; error?: ThreadError };
+
+/**
+ * Request/reply calls to a worker thread running `<dir>/<name>.worker`, matched
+ * by id. Idle, the thread does not keep the process alive; busy, it does, so a
+ * call is never cut off. When the thread dies, every call outstanding or made
+ * later rejects with `failed`.
+ */
+export class ThreadCalls<Body, Result extends object> {
+  failed?: Error;
+  private readonly worker: Worker;
+  private readonly waiting = new Map<
+    number,
+    { resolve: (r: Result) => void; reject: (e: Error) => void }
+  >();
+  private nextId = 0;
+
+  constructor(
+    dir: string,
+    name: string,
+    workerData: unknown,
+    /** Turns an error thrown in the thread back into the caller's own class. */
+    private readonly revive: (e: ThreadError) => Error = plainError,
+  ) {
+    // Under ts (tests, tools) the thread compiles its TypeScript the same way the parent does.
+    const ext = extname(__filename);
+    this.worker = new Worker(join(dir, `${name}.worker${ext}`), {
+      workerData,
+      execArgv: ext === '.ts' ? ['--require', '@swc-node/register'] : [],
+    });
+    this.worker.unref();
+    this.worker.on('message', ({ id, error, ...result }: Reply<Result>) => {
+      const call = this.waiting.get(id);
+      this.waiting.delete(id);
+      if (this.waiting.size === 0) this.worker.unref();
+      if (error) call?.reject(this.revive(error));
+      else call?.resolve(result as unknown as Result);
+    });
+    const fail = (error: Error) => {
+      this.failed ??= error;
+      for (const call of this.waiting.values()) call.reject(this.failed);
+      this.waiting.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`${name} thread exited (${code})`)));
+  }
+
+  call(body: Body): Promise<Result> {
+    if (this.failed) return Promise.reject(this.failed);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.ref();
+      this.worker.postMessage({ id, body });
+    });
+  }
+
+  /** The thread finishes the calls it holds, closes, and exits; resolves then. */
+  async close(): Promise<void> {
+    if (this.failed) return;
+    const exited = new Promise((resolve) => this.worker.once('exit', resolve));
+    this.worker.ref();
+    this.worker.postMessage('close');
+    await exited;
+  }
+}
+
+/**
+ * The thread's side of `ThreadCalls`: answers each call with `handle`'s result
+ * (or the error it throws), and on 'close' runs `close` once no call is in hand.
+ */
+export function serveCalls<Body>(
+  handle: (body: Body) => object | Promise<object>,
+  close: () => void,
+): void {
+  const port = parentPort!;
+  let inHand = 0;
+  let closing = false;
+  const finish = () => {
+    close();
+    port.close();
+  };
+  port.on('message', (message: { id: number; body: Body } | 'close') => {
+    if (message === 'close') {
+      closing = true;
+      if (inHand === 0) finish();
+      return;
+    }
+    inHand += 1;
+    Promise.resolve()
+      .then(() => handle(message.body))
+      .then(
+        (result) => port.postMessage({ ...result, id: message.id }),
+        (error: unknown) => port.postMessage({ id: message.id, error: toThreadError(error) }),
+      )
+      .finally(() => {
+        inHand -= 1;
+        if (closing && inHand === 0) finish();
+      });
+  });
+}
+
+function toThreadError(error: unknown): ThreadError {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error), fields: {} };
+  return { name: error.name, message: error.message, fields: { ...error } };
+}
+
+/** An error rebuilt from its name and message only. */
+export function plainError(e: ThreadError): Error {
+  return Object.assign(new Error(e.message), { name: e.name });
+}
