@@ -12,16 +12,7 @@ describe('resendVerification', () => {
 
   const registeredAt = new Date('2026-11-26T10:00:00.000Z');
   const later = (ms: number) => new Date(registeredAt.getTime() + ms);
-  const resend = (email: string, at: Date) =>
-    resendVerification(
-      {
-        store: f.store,
-        mailer: { send: async (m) => void f.sent.push(m), close: () => undefined },
-        publicUrl: 'https://app.example.com',
-      },
-      email,
-      f.context(at),
-    );
+  const resend = (email: string, at: Date) => resendVerification(f.mailing(), email, f.context(at));
 
   describe('when the account is unverified and its last link is a minute old', () => {
     it('mails a new link that verifies, and the earlier link stops working', async () => {

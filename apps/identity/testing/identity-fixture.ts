@@ -19,12 +19,13 @@ export function identityFixture() {
     now,
   });
 
+  /** What the mailing use cases need, with the fixture's mailbox. */
+  const mailing = () => ({ store, mailer, publicUrl: PUBLIC_URL });
+
   const register = (input: Partial<RegisterInput> & { email: string }, now?: Date) =>
     registerUser(
       {
-        store,
-        mailer,
-        publicUrl: PUBLIC_URL,
+        ...mailing(),
         onMailFailure: (userId, error) => mailFailures.push({ userId, error }),
       },
       { password: 'correct horse', accountType: 'customer', companyName: 'Ann Ltd', ...input },
@@ -44,6 +45,7 @@ export function identityFixture() {
     sent,
     mailFailures,
     context,
+    mailing,
     register,
     tokenSentTo,
     failMail: (error: Error) => {
