@@ -9,7 +9,10 @@ import { CustomerOnly, VendorOnly } from './http/account-type.guard';
 import type { InvitationDeps } from './http/invitation-deps';
 import { INVITATION_DEPS, invitationDepsProvider } from './http/invitation-deps.provider';
 import { OnEmailVerifiedController } from './on-email-verified/on-email-verified.controller';
-import { InvitationRateLimiter } from './rate-limit/invitation-rate-limiter';
+import {
+  INVITATION_RATE_LIMITER,
+  invitationRateLimiter,
+} from './rate-limit/invitation-rate-limiter';
 import { ResendInvitationController } from './resend-invitation/resend-invitation.controller';
 import { SendInvitationController } from './send-invitation/send-invitation.controller';
 
@@ -52,8 +55,8 @@ export class InvitationsModule implements OnApplicationShutdown {
         VendorOnly,
         CustomerOnly,
         {
-          provide: InvitationRateLimiter,
-          useValue: new InvitationRateLimiter(infra.config.rateLimit.invitationsPerMinute),
+          provide: INVITATION_RATE_LIMITER,
+          useValue: invitationRateLimiter(infra.config.rateLimit.invitationsPerMinute),
         },
       ],
     };

@@ -1,8 +1,8 @@
-import { InvitationRateLimiter } from './invitation-rate-limiter';
+import { invitationRateLimiter } from './invitation-rate-limiter';
 
 describe('invitation rate limiter', () => {
   let now = 0;
-  const limiter = () => new InvitationRateLimiter(2, () => now);
+  const limiter = () => invitationRateLimiter(2, () => now);
 
   beforeEach(() => (now = 1_000_000));
 

@@ -17,7 +17,8 @@ import { setEventPosition } from '../../../libs/platform/http/event-position';
 import type { InvitationDeps } from '../http/invitation-deps';
 import { INVITATION_DEPS } from '../http/invitation-deps.provider';
 import { invitationIdParam } from '../http/invitation-id';
-import { InvitationRateLimiter } from '../rate-limit/invitation-rate-limiter';
+import type { FixedWindowLimiter } from '../../../libs/platform/rate-limit/fixed-window-limiter';
+import { INVITATION_RATE_LIMITER } from '../rate-limit/invitation-rate-limiter';
 import { ResendInvitationRequest, ResendInvitationResponse } from './resend-invitation.dto';
 import { resendInvitation } from './resend-invitation';
 
@@ -28,7 +29,7 @@ import { resendInvitation } from './resend-invitation';
 export class ResendInvitationController {
   constructor(
     @Inject(INVITATION_DEPS) private readonly deps: InvitationDeps,
-    @Inject(InvitationRateLimiter) private readonly rateLimiter: InvitationRateLimiter,
+    @Inject(INVITATION_RATE_LIMITER) private readonly rateLimiter: FixedWindowLimiter,
   ) {}
 
   @Post(':id/resend')

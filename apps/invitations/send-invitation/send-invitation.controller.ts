@@ -17,7 +17,8 @@ import { VendorOnly } from '../http/account-type.guard';
 import { setEventPosition } from '../../../libs/platform/http/event-position';
 import { INVITATION_DEPS } from '../http/invitation-deps.provider';
 import type { InvitationDeps } from '../http/invitation-deps';
-import { InvitationRateLimiter } from '../rate-limit/invitation-rate-limiter';
+import type { FixedWindowLimiter } from '../../../libs/platform/rate-limit/fixed-window-limiter';
+import { INVITATION_RATE_LIMITER } from '../rate-limit/invitation-rate-limiter';
 import { SendInvitationRequest, SendInvitationResponse } from './send-invitation.dto';
 import { sendInvitation } from './send-invitation';
 
@@ -28,7 +29,7 @@ import { sendInvitation } from './send-invitation';
 export class SendInvitationController {
   constructor(
     @Inject(INVITATION_DEPS) private readonly deps: InvitationDeps,
-    @Inject(InvitationRateLimiter) private readonly rateLimiter: InvitationRateLimiter,
+    @Inject(INVITATION_RATE_LIMITER) private readonly rateLimiter: FixedWindowLimiter,
   ) {}
 
   @Post()
