@@ -16,7 +16,13 @@ export interface AppConfig {
   /** PEM (PKCS#8) or JWK JSON of the JWT signing key; unset in embedded mode: generated and kept in `<dataDir>/keys`. */
   jwtPrivateKey?: string;
   accessTokenTtlSeconds: number;
-  rateLimit: { invitationsPerMinute: number };
+  rateLimit: {
+    invitationsPerMinute: number;
+    /** Failed logins per (email, client IP) within the lockout window before that pair is refused. */
+    loginMaxFailedAttempts: number;
+    /** The window failed logins are counted in, from the first; a locked pair waits for its end. */
+    loginLockoutSeconds: number;
+  };
   logLevel: string;
 }
 
@@ -72,6 +78,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     accessTokenTtlSeconds: int(env, 'ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 86_400),
     rateLimit: {
       invitationsPerMinute: int(env, 'INVITATIONS_RATE_LIMIT_PER_MINUTE', 60, 1, 100_000),
+      loginMaxFailedAttempts: int(env, 'LOGIN_MAX_FAILED_ATTEMPTS', 10, 1, 1000),
+      loginLockoutSeconds: int(env, 'LOGIN_LOCKOUT_SECONDS', 900, 1, 86_400),
     },
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', [
       'fatal',

@@ -9,6 +9,11 @@ describe('loadConfig', () => {
       expect(c.rabbitmqUrl).toBeUndefined();
       expect(c.ports).toEqual({ identity: 3001, invitations: 3002, query: 3003 });
       expect(c.identityJwksUrl).toBe('http://127.0.0.1:3001/.well-known/jwks.json');
+      expect(c.rateLimit).toEqual({
+        invitationsPerMinute: 60,
+        loginMaxFailedAttempts: 10,
+        loginLockoutSeconds: 900,
+      });
     });
   });
 
@@ -19,6 +24,8 @@ describe('loadConfig', () => {
       ['RABBITMQ_URL', 'http://broker'],
       ['READ_MODEL_URL', 'mongodb://[bad'],
       ['LOG_LEVEL', 'loud'],
+      ['LOGIN_MAX_FAILED_ATTEMPTS', '0'],
+      ['LOGIN_LOCKOUT_SECONDS', '1.5'],
     ])('names %s in one line', (name, value) => {
       expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
       expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));
