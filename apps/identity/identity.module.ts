@@ -9,6 +9,7 @@ import {
 import { JwksController } from './jwks/jwks.controller';
 import { loadSigningKey, SIGNING_KEY } from './keys/signing-key';
 import { LoginController } from './login/login.controller';
+import { LOGIN_THROTTLE, loginThrottle } from './login/login-throttle';
 import { EmailVerifiedForwarder } from './publish-email-verified/email-verified.forwarder';
 import { RegisterController } from './register/register.controller';
 import { ResendVerificationController } from './resend-verification/resend-verification.controller';
@@ -21,13 +22,19 @@ const signingKey = {
     loadSigningKey({ configured: config.jwtPrivateKey, dataDir: config.dataDir }),
 };
 
+export interface IdentityOptions {
+  /** Milliseconds since the epoch for the login throttle; tests pass a fake one. */
+  clock?: () => number;
+}
+
 /**
- * The identity service: register, verify email, login, JWKS, the EmailVerified
- * forwarder, and /health, /ready (the event store answers) and /metrics.
+ * The identity service: register, verify email, login (throttled per email and
+ * client address), JWKS, the EmailVerified forwarder, and /health, /ready (the
+ * event store answers) and /metrics.
  */
 @Module({})
 export class IdentityModule {
-  static register(infra: Infrastructure): DynamicModule {
+  static register(infra: Infrastructure, options: IdentityOptions = {}): DynamicModule {
     return {
       module: IdentityModule,
       imports: [
@@ -41,7 +48,11 @@ export class IdentityModule {
         LoginController,
         JwksController,
       ],
-      providers: [signingKey, EmailVerifiedForwarder],
+      providers: [
+        signingKey,
+        EmailVerifiedForwarder,
+        { provide: LOGIN_THROTTLE, useValue: loginThrottle(infra.config.rateLimit, options.clock) },
+      ],
     };
   }
 }

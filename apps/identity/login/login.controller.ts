@@ -1,11 +1,18 @@
-import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { Body, Controller, HttpCode, Inject, Ip, Post } from '@nestjs/common';
+import {
+  ApiOkResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { EVENT_STORE, type EventStore } from '../../../libs/event-store';
 import type { AppConfig } from '../../../libs/platform/config/config';
 import { APP_CONFIG } from '../../../libs/platform/infrastructure/infrastructure.module';
+import type { FixedWindowLimiter } from '../../../libs/platform/rate-limit/fixed-window-limiter';
 import { SIGNING_KEY, type SigningKey } from '../keys/signing-key';
 import { LoginRequest, LoginResponse } from './login.dto';
 import { login } from './login';
+import { LOGIN_THROTTLE, throttledLogin } from './login-throttle';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -14,6 +21,7 @@ export class LoginController {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(SIGNING_KEY) private readonly key: SigningKey,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGIN_THROTTLE) private readonly throttle: FixedWindowLimiter,
   ) {}
 
   @Post('login')
@@ -22,12 +30,19 @@ export class LoginController {
   @ApiUnauthorizedResponse({
     description: '`invalid_credentials`, whether or not the email exists',
   })
-  async login(@Body() body: LoginRequest): Promise<LoginResponse> {
+  @ApiTooManyRequestsResponse({
+    description:
+      '`rate_limited` (with `Retry-After`): too many failed logins for this email from this ' +
+      'client address; refused without checking the password until the lockout window passes',
+  })
+  async login(@Body() body: LoginRequest, @Ip() ip: string): Promise<LoginResponse> {
     const deps = {
       store: this.store,
       key: this.key,
       ttlSeconds: this.config.accessTokenTtlSeconds,
     };
-    return login(deps, body.email, body.password, new Date());
+    return throttledLogin(this.throttle, { email: body.email, ip }, () =>
+      login(deps, body.email, body.password, new Date()),
+    );
   }
 }
