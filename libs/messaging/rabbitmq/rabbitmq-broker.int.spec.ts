@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type ChannelModel, type ConfirmChannel, type GetMessage } from 'amqplib';
 import { PLATFORM_EXCHANGE } from '../../contracts';
+import { startTcpProxy, unusedPort } from '../../testing/tcp-proxy';
 import { waitFor } from '../../testing/wait-for';
 import { deadLetterQueue, retryQueue } from '../broker.port';
 import { brokerContract, cloudEvent } from '../testing/broker.contract';
@@ -12,6 +13,19 @@ const reachable = rabbitMqReachable(url);
 const required = process.env.CI === 'true';
 if (!reachable && !required) process.stdout.write(`skipped: no RabbitMQ at ${url}\n`);
 const quiet = () => undefined;
+
+/** Consumers on `queue`, 0 while it does not exist (a passive check closes its channel then). */
+async function consumersOf(connection: ChannelModel, queue: string): Promise<number> {
+  const channel = await connection.createChannel();
+  channel.on('error', quiet);
+  try {
+    return (await channel.checkQueue(queue)).consumerCount;
+  } catch {
+    return 0;
+  } finally {
+    await channel.close().catch(quiet);
+  }
+}
 
 async function openAdmin(): Promise<{ connection: ChannelModel; channel: ConfirmChannel }> {
   const connection = await connect(url);
@@ -126,6 +140,48 @@ if (!reachable && required) {
       expect(broker.isHealthy()).toBe(false);
       await expect(broker.publish([cloudEvent('contract.nowhere.v1')])).rejects.toThrow(/timeout/);
       await broker.close();
+    });
+
+    it('starts a consumer without waiting, which registers and consumes once the broker is reachable', async () => {
+      const { connection, channel } = await openAdmin();
+      const port = await unusedPort();
+      const target = new URL(url);
+      const logged: string[] = [];
+      const broker = new RabbitMqBroker(`amqp://guest:guest@127.0.0.1:${port}`, {
+        log: (m) => logged.push(m),
+        reconnectTimeInSeconds: 0.1,
+      });
+      const queue = `contract-test.${randomUUID()}`;
+      const type = `contract.${randomUUID()}.late-broker.v1`;
+      const seen: string[] = [];
+      let proxy: { close: () => Promise<void> } | undefined;
+      try {
+        await broker.consume({
+          queue,
+          bindingKeys: [type],
+          prefetch: 5,
+          maxRetries: 0,
+          retryDelayMs: 5,
+          handle: async (event) => void seen.push(event.id),
+        });
+        expect(broker.isHealthy()).toBe(false);
+        expect(logged.some((m) => m.includes(`${queue}: RabbitMQ unreachable`))).toBe(true);
+
+        proxy = await startTcpProxy(port, { host: target.hostname, port: Number(target.port) });
+        await waitFor(async () => (await consumersOf(connection, queue)) === 1, {
+          message: 'the consumer registered after the broker appeared',
+        });
+        const event = cloudEvent(type);
+        channel.publish(PLATFORM_EXCHANGE, type, Buffer.from(JSON.stringify(event)));
+        await waitFor(() => seen.includes(event.id), { message: 'the event consumed' });
+      } finally {
+        await broker.close();
+        await proxy?.close();
+        for (const q of [queue, deadLetterQueue(queue), retryQueue(queue)]) {
+          await channel.deleteQueue(q);
+        }
+        await connection.close();
+      }
     });
   });
 });

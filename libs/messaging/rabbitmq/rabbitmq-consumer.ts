@@ -39,7 +39,12 @@ export class RabbitMqConsumer implements ConsumerHandle {
     });
   }
 
-  /** Resolves once the topology is declared and the consumer registered. */
+  /**
+   * Resolves once the topology is declared and the consumer registered, or,
+   * when RabbitMQ cannot be reached, as soon as a connection attempt fails: a
+   * service then starts without it (its /ready says so) and the consumer
+   * registers when the broker comes back, as after any reconnect.
+   */
   static async start(
     manager: AmqpConnectionManager,
     spec: ConsumeSpec,
@@ -49,8 +54,19 @@ export class RabbitMqConsumer implements ConsumerHandle {
     const consumer = new RabbitMqConsumer(manager, spec, log, onCancelled);
     try {
       await new Promise<void>((resolve, reject) => {
-        consumer.wrapper.once('error', reject);
-        consumer.wrapper.waitForConnect().then(resolve, reject);
+        const done = (error?: unknown) => {
+          manager.off('connectFailed', onConnectFailed);
+          consumer.wrapper.off('error', done);
+          if (error) reject(error as Error);
+          else resolve();
+        };
+        const onConnectFailed = () => {
+          log(`${spec.queue}: RabbitMQ unreachable; the consumer registers once it connects`);
+          done();
+        };
+        manager.on('connectFailed', onConnectFailed);
+        consumer.wrapper.once('error', done);
+        consumer.wrapper.waitForConnect().then(() => done(), done);
       });
     } catch (error) {
       await consumer.cancel();
