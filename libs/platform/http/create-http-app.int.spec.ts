@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Module, Post } from '@nestjs/common';
+import { Body, Controller, Get, Logger, Module, Post } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { IsEmail, IsString } from 'class-validator';
 import { conflict } from '../errors/app-error';
@@ -155,6 +155,21 @@ describe('createHttpApp', () => {
       healthy = true;
       expect((await fetch(`${base}/ready`)).status).toBe(200);
       expect(await (await fetch(`${base}/metrics`)).text()).toContain('process_cpu');
+    });
+
+    it('logs one line naming the dependency, not an error with a stack', async () => {
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+      try {
+        healthy = false;
+        await expectProblem(await fetch(`${base}/ready`), 503, 'not_ready');
+        expect(warn).toHaveBeenCalledWith('not_ready: store down (no)');
+        expect(error).not.toHaveBeenCalled();
+      } finally {
+        healthy = true;
+        warn.mockRestore();
+        error.mockRestore();
+      }
     });
   });
 });

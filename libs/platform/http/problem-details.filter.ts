@@ -79,7 +79,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   catch(error: unknown, host: ArgumentsHost): void {
     const problem = toProblem(error);
-    if (problem.status >= 500) this.logger.error(error instanceof Error ? error.stack : error);
+    // A crash is logged with its stack; an answer of 503 is an expected state, one line is enough.
+    if (problem.status === 500) this.logger.error(error instanceof Error ? error.stack : error);
+    else if (problem.status >= 500) this.logger.warn(oneLine(problem));
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     // A problem that says when to come back (429, 503) says it in the standard header too.
     if (typeof problem.retryAfterSeconds === 'number') {
@@ -117,4 +119,13 @@ function messageOf(error: unknown): string {
     }
   }
   return error instanceof Error ? error.message : 'Request could not be processed.';
+}
+
+/** `not_ready: broker down (broker not connected)`, or the code and detail of another 5xx. */
+function oneLine(problem: ProblemDocument): string {
+  const checks = (problem.checks ?? {}) as Record<string, { status?: string; message?: string }>;
+  const down = Object.entries(checks)
+    .filter(([, check]) => check.status === 'down')
+    .map(([name, check]) => `${name} down${check.message ? ` (${check.message})` : ''}`);
+  return `${problem.code}: ${down.length ? down.join(', ') : problem.detail}`;
 }
