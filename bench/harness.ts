@@ -10,6 +10,39 @@ export interface Figure {
   target?: number;
   /** Set for latency-like figures where lower is better. */
   lowerIsBetter?: boolean;
+  /** Ratio of each round, when baseline and ours were measured in alternating rounds. */
+  ratios?: number[];
+}
+
+export const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+
+export const median = (samples: number[]): number => {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/**
+ * Measures baseline and ours in alternating rounds: the machine's speed drifts
+ * (it is shared), and two runs side by side see the same machine, so each
+ * round's ratio is the fair one. Gives the medians and every round's ratio.
+ */
+export async function alternate<T>(
+  rounds: number,
+  baseline: (round: number) => Promise<T>,
+  ours: (round: number) => Promise<T>,
+  value: (result: T) => number,
+  lowerIsBetter = false,
+): Promise<{ baseline: T[]; ours: T[]; ratios: number[] }> {
+  const result = { baseline: [] as T[], ours: [] as T[], ratios: [] as number[] };
+  for (let round = 0; round < rounds; round++) {
+    const b = await baseline(round);
+    const o = await ours(round);
+    result.baseline.push(b);
+    result.ours.push(o);
+    result.ratios.push(lowerIsBetter ? value(b) / value(o) : value(o) / value(b));
+  }
+  return result;
 }
 
 export async function rate(count: number, work: () => Promise<void> | void): Promise<number> {
@@ -31,13 +64,21 @@ export function printFigures(title: string, figures: Figure[]): void {
   console.log('| figure | ours | baseline | ratio | target |');
   console.log('|---|---|---|---|---|');
   for (const f of figures) {
-    const ratio = f.lowerIsBetter ? f.baseline / f.ours : f.ours / f.baseline;
+    const ratio = f.ratios?.length
+      ? median(f.ratios)
+      : f.lowerIsBetter
+        ? f.baseline / f.ours
+        : f.ours / f.baseline;
+    const rounds =
+      f.ratios && f.ratios.length > 1
+        ? ` (${f.ratios.length} rounds: ${f.ratios.map((r) => `${(r * 100).toFixed(0)}%`).join(', ')})`
+        : '';
     const target =
       f.target === undefined
         ? ''
         : `≥ ${Math.round(f.target * 100)}% ${ratio >= f.target ? 'met' : 'MISSED'}`;
     console.log(
-      `| ${f.name} | ${fmt(f.ours)} ${f.unit} | ${fmt(f.baseline)} ${f.unit} (${f.baselineName}) | ${(ratio * 100).toFixed(0)}% | ${target} |`,
+      `| ${f.name} | ${fmt(f.ours)} ${f.unit} | ${fmt(f.baseline)} ${f.unit} (${f.baselineName}) | ${(ratio * 100).toFixed(0)}%${rounds} | ${target} |`,
     );
   }
 }
