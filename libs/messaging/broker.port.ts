@@ -102,4 +102,8 @@ export class QueueNotFoundError extends Error {
 
 /** Queue names derived from a consumer queue. */
 export const deadLetterQueue = (queue: string) => `${queue}.dlq`;
-export const retryQueue = (queue: string) => `${queue}.retry`;
+/**
+ * Where a retry waits `delayMs` before going back to `queue`: one queue per
+ * delay, so every message in it waits the same time and leaves in order.
+ */
+export const retryQueue = (queue: string, delayMs: number) => `${queue}.retry.${delayMs}ms`;

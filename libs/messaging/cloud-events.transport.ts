@@ -10,6 +10,9 @@ import type { CloudEvent } from '../contracts';
 import type { Broker, ConsumerHandle, DeliveryInfo } from './broker.port';
 import { validateContractedData } from './validation';
 
+/** How often, and after how long, a failing handler's message is tried again by default. */
+export const CONSUMER_RETRY = { maxRetries: 5, retryDelayMs: 1000 };
+
 export interface CloudEventsTransportOptions {
   broker: Broker;
   /** Owns the queues: one per handled type, named `<service>.<type>`. */
@@ -65,7 +68,13 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
   }
 
   private async subscribe(): Promise<void> {
-    const { broker, service, prefetch = 50, maxRetries = 5, retryDelayMs = 1000 } = this.options;
+    const {
+      broker,
+      service,
+      prefetch = 50,
+      maxRetries = CONSUMER_RETRY.maxRetries,
+      retryDelayMs = CONSUMER_RETRY.retryDelayMs,
+    } = this.options;
     for (const [type, handler] of this.getHandlers()) {
       if (!handler.isEventHandler || type.startsWith('{')) {
         throw new Error(`${type}: only @EventPattern('<cloud event type>') handlers are served`);

@@ -1,5 +1,5 @@
 import type { CloudEvent } from '../contracts';
-import type { ConsumeSpec, DeliveryInfo } from './broker.port';
+import { deadLetterQueue, retryQueue, type ConsumeSpec, type DeliveryInfo } from './broker.port';
 import { validateEnvelope } from './validation';
 
 /** What an adapter must do with a delivered message; shared so both adapters behave alike. */
@@ -36,6 +36,26 @@ const clip = (reason: string) =>
 
 export function retryDelay(baseMs: number, attempt: number): number {
   return Math.min(baseMs * 2 ** attempt, MAX_DELAY_MS);
+}
+
+/** The delays a consumer's retries can wait, one per attempt (fewer once the cap is reached). */
+export function retryDelays(spec: Pick<ConsumeSpec, 'maxRetries' | 'retryDelayMs'>): number[] {
+  const delays = Array.from({ length: spec.maxRetries }, (_, attempt) =>
+    retryDelay(spec.retryDelayMs, attempt),
+  );
+  return [...new Set(delays)];
+}
+
+/** Every queue a consumer of `queue` declares: the queue, its dead letters and its retry queues. */
+export function consumerQueues(
+  queue: string,
+  spec: Pick<ConsumeSpec, 'maxRetries' | 'retryDelayMs'>,
+): string[] {
+  return [
+    queue,
+    deadLetterQueue(queue),
+    ...retryDelays(spec).map((delayMs) => retryQueue(queue, delayMs)),
+  ];
 }
 
 /**

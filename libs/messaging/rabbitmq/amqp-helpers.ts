@@ -10,25 +10,29 @@ import {
 import { attemptOf } from '../delivery';
 
 /**
- * Declares what a consumer needs, idempotently, on every (re)connect. The
- * retry queue has no consumer: a message waits there for its per-message
- * expiration, then RabbitMQ dead-letters it back to the work queue. Expiry
- * happens at the queue head, so a short delay may wait out a longer one ahead
- * of it: delays stretch to at most the longest pending one, never forever.
+ * Declares what a consumer needs, idempotently, on every (re)connect. Retry
+ * queues have no consumer: a message waits out the queue's TTL, then RabbitMQ
+ * dead-letters it back to the work queue. RabbitMQ expires messages only at a
+ * queue's head, so each delay has its own queue: with one TTL per queue, no
+ * retry waits behind a longer one.
  */
 export async function declareTopology(
   channel: Channel,
   queue: string,
   bindingKeys: string[],
+  retryDelays: number[],
 ): Promise<void> {
   await channel.assertExchange(PLATFORM_EXCHANGE, 'topic', { durable: true });
   await channel.assertQueue(queue, { durable: true });
   await channel.assertQueue(deadLetterQueue(queue), { durable: true });
-  await channel.assertQueue(retryQueue(queue), {
-    durable: true,
-    deadLetterExchange: '',
-    deadLetterRoutingKey: queue,
-  });
+  for (const delayMs of retryDelays) {
+    await channel.assertQueue(retryQueue(queue, delayMs), {
+      durable: true,
+      messageTtl: delayMs,
+      deadLetterExchange: '',
+      deadLetterRoutingKey: queue,
+    });
+  }
   for (const key of bindingKeys) await channel.bindQueue(queue, PLATFORM_EXCHANGE, key);
 }
 

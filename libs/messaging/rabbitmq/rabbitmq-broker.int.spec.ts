@@ -3,7 +3,7 @@ import { connect, type ChannelModel, type ConfirmChannel, type GetMessage } from
 import { PLATFORM_EXCHANGE } from '../../contracts';
 import { startTcpProxy, unusedPort } from '../../testing/tcp-proxy';
 import { waitFor } from '../../testing/wait-for';
-import { deadLetterQueue, retryQueue } from '../broker.port';
+import { consumerQueues } from '../delivery';
 import { brokerContract, cloudEvent } from '../testing/broker.contract';
 import { rabbitMqReachable } from '../testing/rabbitmq-probe';
 import { RabbitMqBroker, redact } from './rabbitmq-broker';
@@ -53,10 +53,8 @@ if (!reachable && required) {
             err ? reject(err) : resolve(),
           ),
         ),
-      deleteQueue: async (queue) => {
-        for (const q of [queue, deadLetterQueue(queue), retryQueue(queue)]) {
-          await channel.deleteQueue(q);
-        }
+      deleteQueue: async (queue, retry) => {
+        for (const q of consumerQueues(queue, retry)) await channel.deleteQueue(q);
       },
       close: () => connection.close(),
     };
@@ -123,7 +121,7 @@ if (!reachable && required) {
         await waitFor(() => published.every((id) => seen.has(id)), { message: 'all four events' });
       } finally {
         await broker.close();
-        for (const q of [queue, deadLetterQueue(queue), retryQueue(queue)]) {
+        for (const q of consumerQueues(queue, { maxRetries: 0, retryDelayMs: 5 })) {
           await channel.deleteQueue(q);
         }
         await connection.close();
@@ -177,7 +175,7 @@ if (!reachable && required) {
       } finally {
         await broker.close();
         await proxy?.close();
-        for (const q of [queue, deadLetterQueue(queue), retryQueue(queue)]) {
+        for (const q of consumerQueues(queue, { maxRetries: 0, retryDelayMs: 5 })) {
           await channel.deleteQueue(q);
         }
         await connection.close();

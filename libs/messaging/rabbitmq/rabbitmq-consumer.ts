@@ -8,7 +8,7 @@ import {
   type ConsumeSpec,
   type ConsumerHandle,
 } from '../broker.port';
-import { errorMessage, processDelivery } from '../delivery';
+import { errorMessage, processDelivery, retryDelays } from '../delivery';
 import { AckBatcher } from './ack-batcher';
 import { confirmSend, copyOptions, declareTopology, deliveryInfo } from './amqp-helpers';
 
@@ -93,7 +93,7 @@ export class RabbitMqConsumer implements ConsumerHandle {
 
   private async setup(channel: ConfirmChannel): Promise<void> {
     const { queue, bindingKeys, prefetch } = this.spec;
-    await declareTopology(channel, queue, bindingKeys);
+    await declareTopology(channel, queue, bindingKeys, retryDelays(this.spec));
     if (this.cancelled) return;
     await channel.prefetch(prefetch);
     if (!this.acks.has(channel)) this.acks.set(channel, new AckBatcher(channel));
@@ -128,8 +128,7 @@ export class RabbitMqConsumer implements ConsumerHandle {
     try {
       if (outcome.action === 'retry') {
         const options = copyOptions(message.properties, { [RETRY_COUNT_HEADER]: outcome.attempt });
-        options.expiration = String(outcome.delayMs);
-        await confirmSend(channel, retryQueue(queue), message.content, options);
+        await confirmSend(channel, retryQueue(queue, outcome.delayMs), message.content, options);
       } else if (outcome.action === 'dead-letter') {
         this.log(
           `${queue}: dead-lettered ${message.properties.messageId ?? '(no id)'}: ${outcome.reason}`,

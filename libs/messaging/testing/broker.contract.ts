@@ -20,7 +20,7 @@ export { cloudEvent, type BrokerHarness };
 export function brokerContract(open: () => Promise<BrokerHarness>): void {
   let harness: BrokerHarness;
   let broker: Broker;
-  let queues: string[];
+  let queues: ConsumeSpec[];
   let prefix: string;
 
   beforeEach(async () => {
@@ -31,7 +31,7 @@ export function brokerContract(open: () => Promise<BrokerHarness>): void {
   });
   afterEach(async () => {
     await broker.close();
-    for (const q of queues) await harness.deleteQueue(q);
+    for (const spec of queues) await harness.deleteQueue(spec.queue, spec);
     await harness.close();
   });
 
@@ -40,15 +40,16 @@ export function brokerContract(open: () => Promise<BrokerHarness>): void {
     received: Received[] = [],
   ): Promise<{ queue: string; received: Received[]; handle: ConsumerHandle }> => {
     const queue = `contract-test.${randomUUID()}`;
-    queues.push(queue);
-    const handle = await broker.consume({
+    const full: ConsumeSpec = {
       queue,
       prefetch: 1,
       maxRetries: 0,
       retryDelayMs: 5,
       handle: async (event, info) => void received.push({ event, info, at: Date.now() }),
       ...spec,
-    });
+    };
+    queues.push(full);
+    const handle = await broker.consume(full);
     return { queue, received, handle };
   };
   const deadLetterCount = async (queue: string, n: number) =>
@@ -150,6 +151,33 @@ export function brokerContract(open: () => Promise<BrokerHarness>): void {
       expect(attempts[1].at - attempts[0].at).toBeGreaterThanOrEqual(18);
       expect(attempts[2].at - attempts[1].at).toBeGreaterThanOrEqual(38);
       expect(await broker.deadLetters(queue)).toEqual([]);
+    });
+  });
+
+  describe('when retries of different lengths wait at once', () => {
+    it('sends each back after its own delay, not after a longer one that waits before it', async () => {
+      const type = `${prefix}.mixed-delays.v1`;
+      const seen: Array<{ id: string; attempt: number; at: number }> = [];
+      const slow = cloudEvent(type, { n: 'slow' });
+      const quick = cloudEvent(type, { n: 'quick' });
+      await consume({
+        bindingKeys: [type],
+        prefetch: 5,
+        maxRetries: 3,
+        retryDelayMs: 200,
+        handle: async (event, info) => {
+          seen.push({ id: event.id, attempt: info.attempt, at: Date.now() });
+          // slow's third try fails and waits 800 ms; quick's first fails and waits 200 ms
+          if (info.attempt < (event.id === slow.id ? 3 : 1)) throw new Error('not yet');
+        },
+      });
+      const tried = (event: { id: string }, attempt: number) =>
+        seen.find((s) => s.id === event.id && s.attempt === attempt);
+      await broker.publish([slow]);
+      await waitFor(() => !!tried(slow, 2), { message: "slow's third try" });
+      await broker.publish([quick]);
+      await waitFor(() => !!tried(slow, 3) && !!tried(quick, 1), { message: 'both retried' });
+      expect(tried(quick, 1)!.at).toBeLessThan(tried(slow, 3)!.at);
     });
   });
 

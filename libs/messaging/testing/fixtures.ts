@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { CloudEvent } from '../../contracts';
-import type { Broker, DeliveryInfo } from '../broker.port';
+import type { Broker, ConsumeSpec, DeliveryInfo } from '../broker.port';
 
 export interface BrokerHarness {
   broker: Broker;
   /** Publishes bytes as they are to the platform exchange: poison messages. */
   publishRaw(routingKey: string, body: string): Promise<void>;
-  /** Deletes the queue with its retry and dead-letter queues. */
-  deleteQueue(queue: string): Promise<void>;
+  /** Deletes the queue with the retry and dead-letter queues its consumer declared. */
+  deleteQueue(
+    queue: string,
+    retry: Pick<ConsumeSpec, 'maxRetries' | 'retryDelayMs'>,
+  ): Promise<void>;
   close(): Promise<void>;
 }
 
