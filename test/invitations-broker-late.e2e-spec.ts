@@ -10,6 +10,7 @@ import {
 } from '../libs/testing/test-infrastructure';
 import { createTestTokens, testUser } from '../libs/testing/test-tokens';
 import { waitFor } from '../libs/testing/wait-for';
+import { CONSUMER_RETRY, consumerQueues } from '../libs/messaging';
 
 const EMAIL_VERIFIED = 'identity.email-verified.v1';
 
@@ -51,7 +52,7 @@ describeWithRabbitMq('invitations started while RabbitMQ is unreachable (e2e)', 
     await invitations?.close();
     await infra?.close();
     await proxy?.close();
-    for (const q of [queue, `${queue}.retry`, `${queue}.dlq`])
+    for (const q of consumerQueues(queue, CONSUMER_RETRY))
       await observer?.deleteQueue(q).catch(() => undefined);
     await amqp?.close();
   });

@@ -15,6 +15,7 @@ import {
   type TestUser,
 } from '../libs/testing/test-tokens';
 import { waitFor } from '../libs/testing/wait-for';
+import { CONSUMER_RETRY, consumerQueues } from '../libs/messaging';
 
 const EMAIL_VERIFIED = 'identity.email-verified.v1';
 
@@ -65,7 +66,7 @@ describeWithRabbitMq('invitations consuming identity.email-verified.v1 (e2e)', (
 
   afterAll(async () => {
     await invitations?.close();
-    for (const q of [queue, `${queue}.retry`, `${queue}.dlq`])
+    for (const q of consumerQueues(queue, CONSUMER_RETRY))
       await publisher?.deleteQueue(q).catch(() => undefined);
     await amqp?.close();
     await infra?.close();

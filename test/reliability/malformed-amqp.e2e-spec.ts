@@ -7,7 +7,7 @@ import {
   type RunningInvitations,
 } from '../../apps/invitations/start-invitations';
 import { CLOUDEVENTS_CONTENT_TYPE, IntegrationEventTypes } from '../../libs/contracts';
-import { DEAD_LETTER_REASON_HEADER } from '../../libs/messaging';
+import { CONSUMER_RETRY, consumerQueues, DEAD_LETTER_REASON_HEADER } from '../../libs/messaging';
 import {
   createTestInfrastructure,
   type TestInfrastructure,
@@ -120,7 +120,7 @@ describeWithRabbitMq('invitations consumer fed malformed AMQP messages (e2e)', (
 
   afterAll(async () => {
     await invitations?.close();
-    for (const q of [queue, `${queue}.retry`, dlq]) {
+    for (const q of consumerQueues(queue, CONSUMER_RETRY)) {
       await channel?.deleteQueue(q).catch(() => undefined);
     }
     await amqp?.close();

@@ -9,6 +9,7 @@ import { count, plural, printFigures, seconds } from './support/figures';
 import { startInProcessServices, type InProcessServices } from './support/in-process-services';
 import { describeWithRabbitMq } from './support/rabbitmq-gate';
 import { RabbitMqControl } from './support/rabbitmq-control';
+import { CONSUMER_RETRY, consumerQueues, retryDelays, retryQueue } from '../../libs/messaging';
 
 /** Customers with a deferred acceptance each; RESTART_CUSTOMERS changes it. */
 const CUSTOMERS = Number(process.env.RESTART_CUSTOMERS ?? 20);
@@ -102,7 +103,7 @@ describeWithRabbitMq('deferred acceptances across RabbitMQ restarts (reliability
     const amqp = await connect(rabbitUrl).catch(() => undefined);
     if (amqp) {
       const channel = await amqp.createChannel();
-      for (const q of [queue, `${queue}.retry`, `${queue}.dlq`, observer]) {
+      for (const q of [...consumerQueues(queue, CONSUMER_RETRY), observer]) {
         await channel.deleteQueue(q).catch(() => undefined);
       }
       await amqp.close().catch(() => undefined);
@@ -136,8 +137,14 @@ describeWithRabbitMq('deferred acceptances across RabbitMQ restarts (reliability
       const channel = await amqp.createChannel();
       await waitFor(
         async () =>
-          (await channel.checkQueue(queue)).messageCount === 0 &&
-          (await channel.checkQueue(`${queue}.retry`)).messageCount === 0,
+          (
+            await Promise.all(
+              retryDelays(CONSUMER_RETRY).map((delayMs) =>
+                channel.checkQueue(retryQueue(queue, delayMs)),
+              ),
+            )
+          ).every((q) => q.messageCount === 0) &&
+          (await channel.checkQueue(queue)).messageCount === 0,
         { timeoutMs: 60_000, intervalMs: 200, message: 'the EmailVerified queues to drain' },
       );
       await s.invitations.close(); // waits for handlers in flight: no late duplicate can follow

@@ -20,6 +20,7 @@ import {
 } from '../../../libs/testing/smtp-test-server';
 import { waitFor } from '../../../libs/testing/wait-for';
 import { startInvitations, type RunningInvitations } from '../start-invitations';
+import { CONSUMER_RETRY, consumerQueues } from '../../../libs/messaging';
 
 export const PUBLIC_URL = 'https://app.example';
 /** Bound for waits on mail and messages, and (doubled) for each test. */
@@ -177,10 +178,11 @@ export async function startE2eServices(rabbitUrl: string) {
       await invitations.close();
       await identity.close();
       await infra.close();
-      for (const q of ['', '.retry', '.dlq']) {
-        await channel
-          .deleteQueue(`${consumerName}.identity.email-verified.v1${q}`)
-          .catch(() => undefined);
+      for (const q of consumerQueues(
+        `${consumerName}.identity.email-verified.v1`,
+        CONSUMER_RETRY,
+      )) {
+        await channel.deleteQueue(q).catch(() => undefined);
       }
       await amqp.close();
       await smtp.close();

@@ -1,7 +1,7 @@
 import { connect } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import type { CloudEvent } from '../../../libs/contracts';
-import { deadLetterQueue, retryQueue } from '../../../libs/messaging';
+import { consumerQueues } from '../../../libs/messaging';
 import { RabbitMqBroker } from '../../../libs/messaging/rabbitmq/rabbitmq-broker';
 import { rabbitMqReachable } from '../../../libs/messaging/testing/rabbitmq-probe';
 import { waitFor } from '../../../libs/testing/wait-for';
@@ -44,7 +44,7 @@ const CANCELLED = 'invitations.invitation-cancelled.v1';
     await broker.close();
     const connection = await connect(url);
     const channel = await connection.createChannel();
-    for (const q of [queue, deadLetterQueue(queue), retryQueue(queue)])
+    for (const q of consumerQueues(queue, { maxRetries: 0, retryDelayMs: 10 }))
       await channel.deleteQueue(q);
     await connection.close();
     await f.close();
