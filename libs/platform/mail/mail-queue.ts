@@ -1,4 +1,5 @@
 import type { Mailer, MailMessage } from './mailer';
+import type { MailSpool } from './mail-spool';
 
 export interface MailQueueOptions {
   /** Told when a message is given up; `label` names it (never its body, which may carry a token). */
@@ -13,8 +14,15 @@ export interface MailQueueOptions {
   concurrency?: number;
   /** Messages held at most; past this, `enqueue` waits for room. */
   capacity?: number;
-  /** How long `close` keeps delivering before it gives up what is left. */
+  /** How long `close` keeps delivering before it gives up (or, spooled, keeps) what is left. */
   closeTimeoutMs?: number;
+  /**
+   * Keeps each message on disk until it is delivered or given up, so a crash
+   * loses none: `resume` delivers what an earlier run left.
+   */
+  spool?: MailSpool;
+  /** Told when a message could not be spooled and is held in memory only. */
+  onSpoolFailure?: (label: string, error: unknown) => void;
 }
 
 export interface MailQueue {
@@ -22,6 +30,8 @@ export interface MailQueue {
   enqueue(message: MailMessage, label: string): Promise<void>;
   /** Messages not delivered or given up yet. */
   size(): number;
+  /** Queues what the spool holds from an earlier run; how many. Call once, before sending. */
+  resume(): Promise<number>;
   /**
    * Delivers what is held: messages waiting for a retry are tried at once,
    * without further retries. Resolves when nothing is left, or after
@@ -34,11 +44,15 @@ interface Job {
   message: MailMessage;
   label: string;
   attempt: number;
+  /** Where the spool keeps it, when it does. */
+  spoolId?: number;
 }
 
 /**
  * Delivers mail after the caller has moved on, retrying with exponential
- * backoff. Messages live in memory only: a crash loses the ones not delivered.
+ * backoff. With a spool, `enqueue` resolves once the message is on disk, and a
+ * message still undelivered at shutdown (or at a crash) is delivered by the
+ * next run; without one, a crash loses the messages not delivered.
  */
 export function createMailQueue(mailer: Mailer, options: MailQueueOptions): MailQueue {
   const attempts = options.attempts ?? 6;
@@ -69,12 +83,21 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
     }
   };
 
+  const unspool = (job: Job) => {
+    if (job.spoolId !== undefined) void options.spool?.remove(job.spoolId).catch(() => undefined);
+  };
+
   async function deliver(job: Job): Promise<void> {
     try {
       await mailer.send(job.message);
+      unspool(job);
     } catch (error) {
       job.attempt += 1;
-      if (closing || job.attempt >= attempts) return options.onGiveUp(job.label, error);
+      if (closing && job.spoolId !== undefined) return; // kept on disk for the next run
+      if (closing || job.attempt >= attempts) {
+        unspool(job);
+        return options.onGiveUp(job.label, error);
+      }
       options.onRetry?.(job.label, job.attempt, error);
       const timer = setTimeout(
         () => {
@@ -99,10 +122,23 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
   return {
     async enqueue(message, label) {
       await until(() => closing || size() < capacity);
-      ready.push({ message, label, attempt: 0 });
+      let spoolId: number | undefined;
+      try {
+        spoolId = await options.spool?.save(message, label);
+      } catch (error) {
+        options.onSpoolFailure?.(label, error); // still sent, unless the process dies first
+      }
+      ready.push({ message, label, attempt: 0, spoolId });
       pump();
     },
     size,
+    async resume() {
+      const left = (await options.spool?.pending()) ?? [];
+      for (const { id, message, label } of left)
+        ready.push({ message, label, attempt: 0, spoolId: id });
+      pump();
+      return left.length;
+    },
     async close() {
       closing = true;
       for (const [job, timer] of backingOff) {
@@ -119,9 +155,12 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
       clearTimeout(timer);
       if (outcome === 'timeout') {
         for (const job of ready.splice(0)) {
-          options.onGiveUp(job.label, new Error('not delivered before shutdown'));
+          if (job.spoolId === undefined) {
+            options.onGiveUp(job.label, new Error('not delivered before shutdown'));
+          }
         }
       }
+      await options.spool?.close();
     },
   };
 }

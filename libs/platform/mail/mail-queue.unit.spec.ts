@@ -109,4 +109,23 @@ describe('mail queue', () => {
       expect(givenUp).toEqual(['b']);
     });
   });
+
+  describe('when the spool cannot take a message', () => {
+    it('still delivers it, and says it is held in memory only', async () => {
+      const { mailer, delivered } = flakyMailer();
+      const unspooled: string[] = [];
+      const { queue } = queueWith(mailer, {
+        spool: {
+          save: () => Promise.reject(new Error('disk full')),
+          remove: async () => undefined,
+          pending: async () => [],
+          close: async () => undefined,
+        },
+        onSpoolFailure: (label) => unspooled.push(label),
+      });
+      await queue.enqueue(mail('a@x.io'), 'a');
+      await waitFor(() => delivered.length === 1);
+      expect(unspooled).toEqual(['a']);
+    });
+  });
 });

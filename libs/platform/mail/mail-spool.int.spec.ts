@@ -1,0 +1,119 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitFor } from '../../testing/wait-for';
+import { createMailQueue } from './mail-queue';
+import { sqliteMailSpool, type MailSpool } from './mail-spool';
+import type { Mailer, MailMessage } from './mailer';
+
+const mail = (to: string): MailMessage => ({ to, subject: 's', text: `link for ${to}` });
+
+function recordingMailer(behaviour: 'deliver' | 'hang' | 'fail' = 'deliver') {
+  const delivered: string[] = [];
+  const tries = { count: 0 };
+  const mailer: Mailer = {
+    send: (m) => {
+      tries.count += 1;
+      if (behaviour === 'hang') return new Promise<void>(() => undefined);
+      if (behaviour === 'fail') return Promise.reject(new Error('smtp down'));
+      delivered.push(m.to);
+      return Promise.resolve();
+    },
+    close: () => undefined,
+  };
+  return { mailer, delivered, tries };
+}
+
+describe('mail queue over the SQLite spool', () => {
+  let dir: string;
+  let path: string;
+  const spools: MailSpool[] = [];
+  const openSpool = () => {
+    const spool = sqliteMailSpool(path);
+    spools.push(spool);
+    return spool;
+  };
+  const queueOn = (spool: MailSpool, mailer: Mailer, givenUp: string[] = []) =>
+    createMailQueue(mailer, {
+      spool,
+      onGiveUp: (label) => givenUp.push(label),
+      attempts: 2,
+      firstRetryDelayMs: 1,
+      closeTimeoutMs: 200,
+    });
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mail-spool-'));
+    path = join(dir, 'mail-spool.sqlite');
+  });
+  afterEach(async () => {
+    for (const spool of spools.splice(0)) await spool.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('when the process dies before a message is delivered', () => {
+    it('the next run delivers it', async () => {
+      const crashed = queueOn(openSpool(), recordingMailer('hang').mailer);
+      await crashed.enqueue(mail('a@x.io'), 'invitation a');
+      // no close: the process is gone
+
+      const { mailer, delivered } = recordingMailer();
+      const spool = openSpool();
+      const next = queueOn(spool, mailer);
+      expect(await next.resume()).toBe(1);
+      await waitFor(() => delivered.length === 1);
+      expect(delivered).toEqual(['a@x.io']);
+      await waitFor(async () => (await spool.pending()).length === 0, {
+        message: 'the delivered message leaves the spool',
+      });
+    });
+  });
+
+  describe('when messages are delivered', () => {
+    it('leaves nothing in the spool, and many saved at once each get their own place', async () => {
+      const { mailer, delivered } = recordingMailer();
+      const spool = openSpool();
+      const queue = queueOn(spool, mailer);
+      const to = Array.from({ length: 50 }, (_, i) => `c${i}@x.io`);
+      await Promise.all(to.map((t) => queue.enqueue(mail(t), t)));
+      await waitFor(() => delivered.length === 50);
+      expect([...delivered].sort()).toEqual([...to].sort());
+      await waitFor(async () => (await spool.pending()).length === 0);
+    });
+  });
+
+  describe('when delivery keeps failing while the service runs', () => {
+    it('gives the message up and removes it, so no later run sends it', async () => {
+      const givenUp: string[] = [];
+      const spool = openSpool();
+      const queue = queueOn(spool, recordingMailer('fail').mailer, givenUp);
+      await queue.enqueue(mail('a@x.io'), 'invitation a');
+      await waitFor(() => givenUp.length === 1);
+      await waitFor(async () => (await spool.pending()).length === 0);
+    });
+  });
+
+  describe('when the service shuts down while delivery fails', () => {
+    it('keeps the message for the next run instead of giving it up', async () => {
+      const givenUp: string[] = [];
+      const failing = recordingMailer('fail');
+      const queue = createMailQueue(failing.mailer, {
+        spool: openSpool(),
+        onGiveUp: (label) => givenUp.push(label),
+        firstRetryDelayMs: 60_000, // waiting for its retry when the shutdown comes
+        closeTimeoutMs: 200,
+      });
+      await queue.enqueue(mail('a@x.io'), 'invitation a');
+      await waitFor(() => queue.size() === 1 && failing.tries.count > 0, {
+        message: 'the first try failed',
+      });
+      await queue.close();
+      expect(givenUp).toEqual([]);
+
+      const { mailer, delivered } = recordingMailer();
+      const next = queueOn(openSpool(), mailer);
+      expect(await next.resume()).toBe(1);
+      await waitFor(() => delivered.length === 1);
+    });
+  });
+});

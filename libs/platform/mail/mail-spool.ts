@@ -1,0 +1,53 @@
+import { ThreadCalls } from '../workers/thread-calls';
+import type { MailMessage } from './mailer';
+
+export interface SpooledMail {
+  id: number;
+  message: MailMessage;
+  label: string;
+}
+
+/**
+ * Mail accepted for delivery and not delivered yet, kept on disk: saved
+ * before the caller is answered, removed once delivered or given up, and
+ * read back when the service starts again after a crash.
+ */
+export interface MailSpool {
+  save(message: MailMessage, label: string): Promise<number>;
+  remove(id: number): Promise<void>;
+  pending(): Promise<SpooledMail[]>;
+  close(): Promise<void>;
+}
+
+export type SpoolCall =
+  | { op: 'save'; message: MailMessage; label: string }
+  | { op: 'remove'; id: number }
+  | { op: 'pending' };
+
+/** (`id` names the call itself on the way back, so the spool's id travels as `spooled`.) */
+export interface SpoolReply {
+  spooled?: number;
+  pending?: SpooledMail[];
+}
+
+/**
+ * A spool in a SQLite file, written by a thread of its own: saves that arrive
+ * together share one commit (and fsync), and the event loop never waits on the
+ * disk. The thread is started again if it dies.
+ */
+export function sqliteMailSpool(path: string): MailSpool {
+  let thread: ThreadCalls<SpoolCall, SpoolReply> | undefined;
+  const call = (body: SpoolCall) => {
+    if (!thread || thread.failed) thread = new ThreadCalls(__dirname, 'mail-spool', { path });
+    return thread.call(body);
+  };
+  return {
+    save: async (message, label) => (await call({ op: 'save', message, label })).spooled!,
+    remove: async (id) => void (await call({ op: 'remove', id })),
+    pending: async () => (await call({ op: 'pending' })).pending ?? [],
+    close: async () => {
+      await thread?.close();
+      thread = undefined;
+    },
+  };
+}

@@ -1,0 +1,72 @@
+// The mail spool's thread: one SQLite connection, commits batched per turn of its event loop.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { workerData } from 'node:worker_threads';
+import { serveCalls } from '../workers/thread-calls';
+import type { MailMessage } from './mailer';
+import type { SpoolCall, SpooledMail } from './mail-spool';
+
+const { path } = workerData as { path: string };
+mkdirSync(dirname(path), { recursive: true });
+const db = new Database(path);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = FULL');
+db.exec(`CREATE TABLE IF NOT EXISTS mail_spool (
+  id        INTEGER PRIMARY KEY,
+  label     TEXT NOT NULL,
+  message   TEXT NOT NULL,
+  spooled_at TEXT NOT NULL
+)`);
+const insert = db.prepare('INSERT INTO mail_spool (label, message, spooled_at) VALUES (?, ?, ?)');
+const remove = db.prepare('DELETE FROM mail_spool WHERE id = ?');
+const all = db.prepare<[], { id: number; label: string; message: string }>(
+  'SELECT id, label, message FROM mail_spool ORDER BY id',
+);
+
+type Waiting = { call: SpoolCall; resolve: (id?: number) => void; reject: (e: unknown) => void };
+let batch: Waiting[] = [];
+
+const commit = db.transaction((calls: SpoolCall[]) =>
+  calls.map((c) => {
+    if (c.op === 'save') {
+      const at = new Date().toISOString();
+      return Number(insert.run(c.label, JSON.stringify(c.message), at).lastInsertRowid);
+    }
+    if (c.op === 'remove') remove.run(c.id);
+    return undefined;
+  }),
+);
+
+function flush(): void {
+  const calls = batch;
+  batch = [];
+  try {
+    const ids = commit(calls.map((w) => w.call));
+    calls.forEach((w, i) => w.resolve(ids[i]));
+  } catch (error) {
+    calls.forEach((w) => w.reject(error));
+  }
+}
+
+serveCalls(
+  (call: SpoolCall) => {
+    if (call.op === 'pending') {
+      const pending: SpooledMail[] = all.all().map((r) => ({
+        id: r.id,
+        label: r.label,
+        message: JSON.parse(r.message) as MailMessage,
+      }));
+      return { pending };
+    }
+    return new Promise<object>((resolve, reject) => {
+      batch.push({
+        call,
+        resolve: (id) => resolve(id === undefined ? {} : { spooled: id }),
+        reject,
+      });
+      if (batch.length === 1) setImmediate(flush);
+    });
+  },
+  () => db.close(),
+);
