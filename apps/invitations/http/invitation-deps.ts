@@ -5,10 +5,11 @@ import type { MailQueue } from '../../../libs/platform/mail/mail-queue';
 export interface InvitationDeps {
   store: EventStore;
   /**
-   * Invitation emails, delivered after the command is recorded and the caller
-   * answered. One that cannot be delivered is logged; the invitation stands and can be resent.
+   * Invitation emails, spooled to disk before the caller is answered and
+   * delivered after. One that cannot be delivered is logged; the invitation
+   * stands and can be resent.
    */
-  mails: MailQueue;
+  mails: Pick<MailQueue, 'enqueue' | 'size' | 'close'>;
   publicUrl: string;
 }
 
