@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signUp } from '../../libs/testing/identity-test-client';
@@ -13,6 +13,15 @@ const KILLS = 2;
 /** Load held on each run of the service before it is killed (and after the last restart). */
 const HOLD_MS = 1000;
 const REQUEST_TIMEOUT_MS = 10_000;
+
+/** The addresses the outbox holds an email for. */
+function emailedAddresses(outbox: string): Set<string> {
+  const files = readdirSync(outbox, { withFileTypes: true }).filter((f) => f.isFile());
+  const addresses = files.map(
+    (f) => /^To: (.+)$/m.exec(readFileSync(join(outbox, f.name), 'utf8'))?.[1].trim() ?? '',
+  );
+  return new Set(addresses);
+}
 
 /**
  * identity and invitations in a child process on SQLite files; concurrent
@@ -34,12 +43,13 @@ describe('invitations SIGKILLed under concurrent load (e2e)', () => {
   });
 
   describe('when the service is killed twice mid-load and restarted on the same data', () => {
-    it('has every invitation it answered 2xx in the event store, and no stream is corrupt', async () => {
+    it('has every invitation it answered 2xx in the event store and emailed, and no stream is corrupt', async () => {
       const run = randomUUID().slice(0, 8);
       let current: Promise<ServiceUrls> = services.start();
       const vendor = await signUp((await current).identity, { accountType: 'vendor' });
 
       const acknowledged: string[] = [];
+      const acknowledgedEmails: string[] = [];
       const statuses = new Map<number, number>();
       const unexplained: string[] = [];
       const inFlightAtKill: number[] = [];
@@ -72,6 +82,7 @@ describe('invitations SIGKILLed under concurrent load (e2e)', () => {
             statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
             if (res.ok) {
               acknowledged.push(body.invitationId!);
+              acknowledgedEmails.push(email);
               answeredSinceStart += 1;
             }
           } catch (error) {
@@ -113,6 +124,9 @@ describe('invitations SIGKILLed under concurrent load (e2e)', () => {
       }
 
       const audit = auditEventStore(join(dataDir, 'events.sqlite'), acknowledged);
+      // Emails are spooled before the answer: the run after a kill sends what the killed one had not.
+      const emailed = emailedAddresses(join(dataDir, 'outbox'));
+      const unmailed = acknowledgedEmails.filter((address) => !emailed.has(address));
       const fiveHundreds = [...statuses].filter(([status]) => status >= 500);
       printFigures(
         'sigkill',
@@ -122,6 +136,7 @@ describe('invitations SIGKILLed under concurrent load (e2e)', () => {
           `${count(audit.missing.length)} missing`,
           `${count(audit.corruptStreams.length)} corrupt streams`,
           `${count(audit.duplicateEventIds.length)} duplicate event ids`,
+          `${count(unmailed.length)} answered invitations without their email`,
         ],
         [
           `statuses: ${[...statuses].map(([s, n]) => `${s}×${count(n)}`).join(' ')}; unexplained client errors: ${unexplained.length}`,
@@ -134,6 +149,7 @@ describe('invitations SIGKILLed under concurrent load (e2e)', () => {
       expect(services.kills).toBe(KILLS);
       expect(acknowledged.length).toBeGreaterThan(0);
       expect(unexplained).toEqual([]);
+      expect(unmailed).toEqual([]);
       expect(fiveHundreds).toEqual([]);
       expect(audit).toMatchObject({
         integrity: 'ok',
