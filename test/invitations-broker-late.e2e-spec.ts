@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { startInvitations, type RunningInvitations } from '../apps/invitations/start-invitations';
 import { describeWithRabbitMq, WAIT_MS } from '../apps/invitations/testing/e2e-services';
 import { PLATFORM_EXCHANGE } from '../libs/contracts';
+import { consumersOf } from '../libs/messaging/testing/rabbitmq-probe';
 import { startTcpProxy, unusedPort } from '../libs/testing/tcp-proxy';
 import {
   createTestInfrastructure,
@@ -13,19 +14,6 @@ import { waitFor } from '../libs/testing/wait-for';
 import { CONSUMER_RETRY, consumerQueues } from '../libs/messaging';
 
 const EMAIL_VERIFIED = 'identity.email-verified.v1';
-
-/** Consumers on `queue`, 0 while it does not exist (a passive check closes its channel then). */
-async function consumersOf(amqp: ChannelModel, queue: string): Promise<number> {
-  const channel = await amqp.createChannel();
-  channel.on('error', () => undefined);
-  try {
-    return (await channel.checkQueue(queue)).consumerCount;
-  } catch {
-    return 0;
-  } finally {
-    await channel.close().catch(() => undefined);
-  }
-}
 
 describeWithRabbitMq('invitations started while RabbitMQ is unreachable (e2e)', (rabbitUrl) => {
   let infra: TestInfrastructure;

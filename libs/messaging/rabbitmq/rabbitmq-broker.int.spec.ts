@@ -5,7 +5,7 @@ import { startTcpProxy, unusedPort } from '../../testing/tcp-proxy';
 import { waitFor } from '../../testing/wait-for';
 import { consumerQueues } from '../delivery';
 import { brokerContract, cloudEvent } from '../testing/broker.contract';
-import { rabbitMqReachable } from '../testing/rabbitmq-probe';
+import { consumersOf, rabbitMqReachable } from '../testing/rabbitmq-probe';
 import { RabbitMqBroker, redact } from './rabbitmq-broker';
 
 const url = process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -13,19 +13,6 @@ const reachable = rabbitMqReachable(url);
 const required = process.env.CI === 'true';
 if (!reachable && !required) process.stdout.write(`skipped: no RabbitMQ at ${url}\n`);
 const quiet = () => undefined;
-
-/** Consumers on `queue`, 0 while it does not exist (a passive check closes its channel then). */
-async function consumersOf(connection: ChannelModel, queue: string): Promise<number> {
-  const channel = await connection.createChannel();
-  channel.on('error', quiet);
-  try {
-    return (await channel.checkQueue(queue)).consumerCount;
-  } catch {
-    return 0;
-  } finally {
-    await channel.close().catch(quiet);
-  }
-}
 
 async function openAdmin(): Promise<{ connection: ChannelModel; channel: ConfirmChannel }> {
   const connection = await connect(url);

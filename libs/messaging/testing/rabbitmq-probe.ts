@@ -1,3 +1,4 @@
+import type { ChannelModel } from 'amqplib';
 import { spawnSync } from 'node:child_process';
 
 /**
@@ -17,4 +18,17 @@ export function rabbitMqReachable(url: string, timeoutMs = 3000): boolean {
     stdio: 'ignore',
   });
   return probe.status === 0;
+}
+
+/** Consumers on `queue`, 0 while it does not exist (a passive check closes its channel then). */
+export async function consumersOf(connection: ChannelModel, queue: string): Promise<number> {
+  const channel = await connection.createChannel();
+  channel.on('error', () => undefined);
+  try {
+    return (await channel.checkQueue(queue)).consumerCount;
+  } catch {
+    return 0;
+  } finally {
+    await channel.close().catch(() => undefined);
+  }
 }
