@@ -11,6 +11,8 @@ import { createHttpApp } from '../../../libs/platform/http/create-http-app';
 import { IdentityModule } from '../identity.module';
 
 const LIMIT = 3;
+/** Per address, whatever the emails: above what the other cases spend from CLIENT in one window. */
+const PER_IP_LIMIT = 30;
 const LOCKOUT_SECONDS = 60;
 const PASSWORD = 'correct horse battery';
 const CLIENT = '203.0.113.7';
@@ -35,6 +37,7 @@ describe('POST /auth/login under the failed-login throttle', () => {
       LOG_LEVEL: 'silent',
       LOGIN_MAX_FAILED_ATTEMPTS: String(LIMIT),
       LOGIN_LOCKOUT_SECONDS: String(LOCKOUT_SECONDS),
+      LOGIN_MAX_FAILED_ATTEMPTS_PER_IP: String(PER_IP_LIMIT),
     });
     const mailer = { send: async () => undefined, close: () => undefined };
     infra = await openInfrastructure(config, () => undefined, { mailer });
@@ -155,6 +158,21 @@ describe('POST /auth/login under the failed-login throttle', () => {
       for (let i = 0; i < LIMIT + 1; i += 1) {
         expect((await post('/auth/login', { email, password: '' })).status).toBe(400);
       }
+      expect((await logIn(email, PASSWORD)).status).toBe(200);
+    });
+  });
+
+  describe('when one address fails on many emails, a few times each', () => {
+    it('refuses that address for every email, even with the right password, and no other', async () => {
+      const spraying = '192.0.2.44';
+      const email = await registered();
+      for (let i = 0; i < PER_IP_LIMIT / (LIMIT - 1); i += 1) {
+        await failTimes(LIMIT - 1, `sprayed-${i}@example.com`, spraying);
+      }
+      const reply = await logIn(email, PASSWORD, spraying);
+      expect(reply.status).toBe(429);
+      expect(reply.body).toMatchObject({ code: 'rate_limited' });
+      expect(reply.headers['retry-after']).toBeDefined();
       expect((await logIn(email, PASSWORD)).status).toBe(200);
     });
   });

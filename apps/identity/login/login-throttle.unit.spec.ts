@@ -5,7 +5,12 @@ describe('throttledLogin', () => {
   let now = 0;
   const throttle = () =>
     loginThrottle(
-      { invitationsPerMinute: 1, loginMaxFailedAttempts: 2, loginLockoutSeconds: 60 },
+      {
+        invitationsPerMinute: 1,
+        loginMaxFailedAttempts: 2,
+        loginLockoutSeconds: 60,
+        loginMaxFailedAttemptsPerIp: 5,
+      },
       () => now,
     );
   const pair = { email: 'ann@example.com', ip: '203.0.113.7' };
@@ -66,6 +71,32 @@ describe('throttledLogin', () => {
       await expect(throttledLogin(t, { ...pair, ip: '198.51.100.9' }, attempt)).resolves.toBe(
         'token',
       );
+    });
+  });
+
+  describe('when one address fails on many emails', () => {
+    it('refuses that address for every email, and only that address', async () => {
+      const t = throttle();
+      const emails = ['a', 'b', 'c', 'd', 'e'].map((n) => `${n}@example.com`);
+      for (const email of emails)
+        await settle(throttledLogin(t, { ...pair, email }, wrongPassword));
+      const attempt = async () => 'token';
+      await expect(
+        throttledLogin(t, { ...pair, email: 'fresh@example.com' }, attempt),
+      ).rejects.toThrow(expect.objectContaining({ code: 'rate_limited' }));
+      await expect(throttledLogin(t, { ...pair, ip: '198.51.100.9' }, attempt)).resolves.toBe(
+        'token',
+      );
+    });
+
+    it('does not forget the failures when one of its logins succeeds', async () => {
+      const t = throttle();
+      for (const n of ['a', 'b', 'c', 'd']) {
+        await settle(throttledLogin(t, { ...pair, email: `${n}@example.com` }, wrongPassword));
+      }
+      await expect(throttledLogin(t, pair, async () => 'token')).resolves.toBe('token');
+      await settle(throttledLogin(t, { ...pair, email: 'e@example.com' }, wrongPassword));
+      expect(await settle(throttledLogin(t, pair, async () => 'token'))).toBe('rate_limited');
     });
   });
 });

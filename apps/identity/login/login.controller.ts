@@ -8,11 +8,10 @@ import {
 import { EVENT_STORE, type EventStore } from '../../../libs/event-store';
 import type { AppConfig } from '../../../libs/platform/config/config';
 import { APP_CONFIG } from '../../../libs/platform/infrastructure/infrastructure.module';
-import type { FixedWindowLimiter } from '../../../libs/platform/rate-limit/fixed-window-limiter';
 import { SIGNING_KEY, type SigningKey } from '../keys/signing-key';
 import { LoginRequest, LoginResponse } from './login.dto';
 import { login } from './login';
-import { LOGIN_THROTTLE, throttledLogin } from './login-throttle';
+import { LOGIN_THROTTLE, throttledLogin, type LoginThrottle } from './login-throttle';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -21,7 +20,7 @@ export class LoginController {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(SIGNING_KEY) private readonly key: SigningKey,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(LOGIN_THROTTLE) private readonly throttle: FixedWindowLimiter,
+    @Inject(LOGIN_THROTTLE) private readonly throttle: LoginThrottle,
   ) {}
 
   @Post('login')
@@ -33,7 +32,8 @@ export class LoginController {
   @ApiTooManyRequestsResponse({
     description:
       '`rate_limited` (with `Retry-After`): too many failed logins for this email from this ' +
-      'client address; refused without checking the password until the lockout window passes',
+      'client address, or from this address on any emails; refused without checking the ' +
+      'password until the lockout window passes',
   })
   async login(@Body() body: LoginRequest, @Ip() ip: string): Promise<LoginResponse> {
     const deps = {

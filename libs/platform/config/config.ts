@@ -22,6 +22,8 @@ export interface AppConfig {
     loginMaxFailedAttempts: number;
     /** The window failed logins are counted in, from the first; a locked pair waits for its end. */
     loginLockoutSeconds: number;
+    /** Failed logins from one client IP, whatever the emails, within the same window. */
+    loginMaxFailedAttemptsPerIp: number;
   };
   logLevel: string;
 }
@@ -80,6 +82,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       invitationsPerMinute: int(env, 'INVITATIONS_RATE_LIMIT_PER_MINUTE', 60, 1, 100_000),
       loginMaxFailedAttempts: int(env, 'LOGIN_MAX_FAILED_ATTEMPTS', 10, 1, 1000),
       loginLockoutSeconds: int(env, 'LOGIN_LOCKOUT_SECONDS', 900, 1, 86_400),
+      loginMaxFailedAttemptsPerIp: int(env, 'LOGIN_MAX_FAILED_ATTEMPTS_PER_IP', 100, 1, 100_000),
     },
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', [
       'fatal',

@@ -13,6 +13,7 @@ describe('loadConfig', () => {
         invitationsPerMinute: 60,
         loginMaxFailedAttempts: 10,
         loginLockoutSeconds: 900,
+        loginMaxFailedAttemptsPerIp: 100,
       });
     });
   });
@@ -26,6 +27,7 @@ describe('loadConfig', () => {
       ['LOG_LEVEL', 'loud'],
       ['LOGIN_MAX_FAILED_ATTEMPTS', '0'],
       ['LOGIN_LOCKOUT_SECONDS', '1.5'],
+      ['LOGIN_MAX_FAILED_ATTEMPTS_PER_IP', '0'],
     ])('names %s in one line', (name, value) => {
       expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
       expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));
