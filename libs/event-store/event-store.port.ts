@@ -42,6 +42,14 @@ export interface ReadAllOptions {
   /** Exclusive: events strictly after this position. `0n` reads from the start. */
   after: bigint;
   maxCount: number;
+  /**
+   * Only events of these types. Fewer than `maxCount` back means every event
+   * up to `until` (or to the head, without it) was looked at, so a reader can
+   * move its checkpoint there even when none matched.
+   */
+  types?: readonly string[];
+  /** Inclusive: no event after this position. */
+  until?: bigint;
 }
 
 export interface SubscribeOptions {

@@ -90,14 +90,19 @@ export class KurrentDbEventStore implements EventStore {
   }
 
   /** Reads pages until `maxCount` user events are found, since system events are skipped client-side. */
-  async readAll({ after, maxCount }: ReadAllOptions): Promise<RecordedEvent[]> {
+  /** `types` and `until` are applied here, page by page, keeping the port's meaning. */
+  async readAll({ after, maxCount, types, until }: ReadAllOptions): Promise<RecordedEvent[]> {
     const events: RecordedEvent[] = [];
+    const wanted = (e: RecordedEvent) => !types || types.includes(e.type);
     let from = after;
     while (events.length < maxCount) {
       // Reading from a position includes the event at it, hence one more than needed.
       const want = maxCount - events.length + 1;
       const page = await this.page(at(from), FORWARDS, want);
-      events.push(...page.events.filter((e) => from === 0n || e.position > from));
+      const fresh = page.events.filter((e) => from === 0n || e.position > from);
+      const inRange = until === undefined ? fresh : fresh.filter((e) => e.position <= until);
+      events.push(...inRange.filter(wanted));
+      if (inRange.length < fresh.length) break; // past `until`
       if (page.count < want || page.last === undefined) break;
       from = page.last;
     }

@@ -62,6 +62,10 @@ export class SqliteEventStore implements EventStore {
 
   private readonly selectStream: Database.Statement<[string, number], Row>;
   private readonly selectAll: Database.Statement<[bigint, number], Row>;
+  private readonly selectRange: Database.Statement<
+    [{ after: bigint; until: bigint; types: string | null; max: number }],
+    Row
+  >;
   private readonly selectHead: Database.Statement<[], { head: bigint | null }>;
 
   constructor(
@@ -85,6 +89,14 @@ export class SqliteEventStore implements EventStore {
       .safeIntegers(true) as never;
     this.selectAll = this.db
       .prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?')
+      .safeIntegers(true) as never;
+    // Types travel as a JSON array (or null for all), so one statement serves any list.
+    this.selectRange = this.db
+      .prepare(
+        `SELECT * FROM events WHERE position > @after AND position <= @until
+           AND (@types IS NULL OR type IN (SELECT value FROM json_each(@types)))
+         ORDER BY position LIMIT @max`,
+      )
       .safeIntegers(true) as never;
     this.selectHead = this.db
       .prepare('SELECT max(position) AS head FROM events')
@@ -154,8 +166,16 @@ export class SqliteEventStore implements EventStore {
     return this.selectStream.all(stream, fromRevision).map(toRecorded);
   }
 
-  async readAll({ after, maxCount }: ReadAllOptions): Promise<RecordedEvent[]> {
-    return this.selectAll.all(after, maxCount).map(toRecorded);
+  async readAll({ after, maxCount, types, until }: ReadAllOptions): Promise<RecordedEvent[]> {
+    if (!types && until === undefined) return this.selectAll.all(after, maxCount).map(toRecorded);
+    return this.selectRange
+      .all({
+        after,
+        until: until ?? BigInt(Number.MAX_SAFE_INTEGER),
+        types: types ? JSON.stringify(types) : null,
+        max: maxCount,
+      })
+      .map(toRecorded);
   }
 
   async headPosition(): Promise<bigint> {

@@ -115,6 +115,28 @@ export function eventStoreContract(open: StoreFactory): void {
     });
   });
 
+  describe('when reading all for some event types up to a position', () => {
+    it('returns only those types within the range, and fewer than asked once the range is read', async () => {
+      const s = stream('typed');
+      const start = await store.headPosition();
+      await store.append(s, [newEvent('Kept'), newEvent('Skipped'), newEvent('Kept')], 'no_stream');
+      const { position: until } = await store.append(s, [newEvent('Skipped')], 2);
+      await store.append(s, [newEvent('Kept')], 3); // past `until`
+      const ours = (e: RecordedEvent) => e.streamName === s;
+
+      const typed = await store.readAll({ after: start, maxCount: 1000, types: ['Kept'], until });
+      expect(typed.filter(ours).map((e) => [e.type, e.revision])).toEqual([
+        ['Kept', 0],
+        ['Kept', 2],
+      ]);
+      expect(typed.every((e) => e.type === 'Kept' && e.position <= until)).toBe(true);
+      const first = await store.readAll({ after: start, maxCount: 1, types: ['Kept'], until });
+      expect(first).toHaveLength(1);
+      const rest = await store.readAll({ after: first[0].position, maxCount: 1000, until });
+      expect(rest.filter(ours).map((e) => e.revision)).toEqual([1, 2, 3]);
+    });
+  });
+
   describe('when subscribed to all from a checkpoint', () => {
     it('delivers catch-up then live events in order, and resumes with no gap and no duplicate', async () => {
       const s = stream('sub');
