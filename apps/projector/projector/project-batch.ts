@@ -59,12 +59,15 @@ export async function projectBatch(
  * The projecting half of `projectBatch`; `rows` hands over its changes. A
  * rebuild that knows every parked event of its version passes them as
  * `parkedAt` (kept up to date here) instead of reading them from the store.
+ * `through` is where the batch's reading ended, when that is past its last
+ * event (a read of some types only): the checkpoint goes there.
  */
 export async function projectEvents(
   ctx: BatchContext,
   recorded: RecordedEvent[],
   rows: UnitOfWork,
   parkedAt?: Map<string, Set<bigint>>,
+  through = recorded[recorded.length - 1].position,
 ): Promise<ProjectedBatch> {
   const { projection } = ctx;
   const events = recorded.filter((e) => invitationIdOf(e) !== undefined);
@@ -97,7 +100,7 @@ export async function projectEvents(
     rows: changes,
     park,
     unpark,
-    position: recorded[recorded.length - 1].position,
+    position: through,
     lastEventAt: lastEventAt(events),
   };
 }

@@ -1,3 +1,4 @@
+import type { EventStore, ReadAllOptions } from '../../../libs/event-store';
 import { waitFor } from '../../../libs/testing/wait-for';
 import { appendTo, events } from '../testing/invitation-events';
 import { projectorFixture, type ProjectorFixture } from '../testing/projector-fixture';
@@ -133,6 +134,37 @@ describe('blue-green rebuild', () => {
         maxBatch: 3,
       });
       expect(await parked()).toEqual(live);
+    });
+  });
+
+  describe('when the latest events are of types the projection does not read', () => {
+    it('reads only its own types and still takes its checkpoint to the head', async () => {
+      await appendTo(f.eventStore, 'i3', events.cancelled('i3', 60));
+      await appendTo(f.eventStore, 'i4', events.resent('i4', 61));
+      const head = await f.eventStore.headPosition();
+      const read: string[] = [];
+      // The store itself, with its reads of all recorded.
+      const counting: EventStore = Object.assign(Object.create(f.eventStore) as EventStore, {
+        readAll: async (options: ReadAllOptions) => {
+          const batch = await f.eventStore.readAll(options);
+          read.push(...batch.map((e) => e.type));
+          return batch;
+        },
+      });
+      const result = await rebuildProjection({
+        eventStore: counting,
+        store: f.readModels,
+        leases: f.leases,
+        projection: projectionNamed('customer-relationships'),
+        maxBatch: 7,
+      });
+      expect(new Set(read)).toEqual(new Set(['InvitationSent', 'InvitationAccepted']));
+      expect(result.position).toBe(head);
+      const relationships = await f.readModels.listRelationships('customer-relationships', {
+        vendorId: 'vendor-1',
+        limit: 10,
+      });
+      expect(relationships.items.map((r) => r.customerCompanyId)).toEqual(['co-1']);
     });
   });
 

@@ -132,20 +132,24 @@ async function catchUp(o: RebuildOptions, b: BuildState, head: bigint): Promise<
     await o.onProgress?.({ version: b.target.version, position: b.checkpoint.position, head });
   };
   try {
+    const maxCount = o.maxBatch ?? REBUILD_BATCH;
     for (let read = b.checkpoint.position; read < head;) {
       if (b.leaseLost()) throw new Error(`lost the rebuild lease of ${o.projection.name}`);
+      // Only the types the projection reads: the others are never loaded or parsed.
       const batch = await o.eventStore.readAll({
         after: read,
-        maxCount: o.maxBatch ?? REBUILD_BATCH,
+        maxCount,
+        types: o.projection.eventTypes,
+        until: head,
       });
-      if (batch.length === 0) break;
-      read = batch[batch.length - 1].position;
+      read = batch.length < maxCount ? head : batch[batch.length - 1].position;
       if (!b.rows.allKnown) await landed();
       const projected = await projectEvents(
         ctx,
         batch,
         b.rows,
         b.rows.allKnown ? b.parked : undefined,
+        read,
       );
       await landed();
       inFlight = commitBatch(ctx, projected, b.checkpoint);
