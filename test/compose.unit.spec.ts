@@ -14,6 +14,7 @@ interface ComposeService {
   healthcheck?: { test?: string[] };
   depends_on?: Record<string, { condition?: string }>;
   restart?: string;
+  volumes?: string[];
 }
 
 const APPS = { identity: 3001, invitations: 3002, projector: 3003 } as const;
@@ -66,6 +67,11 @@ describe('docker-compose.yml', () => {
 
   it('gives identity a JWT signing key setting', () => {
     expect(services.identity.environment).toHaveProperty('JWT_PRIVATE_KEY');
+  });
+
+  it('keeps the data directories of identity (keys) and invitations (mail spool) on volumes', () => {
+    expect(services.identity.volumes).toContain('identity-data:/app/data');
+    expect(services.invitations.volumes).toContain('invitations-data:/app/data');
   });
 });
 
