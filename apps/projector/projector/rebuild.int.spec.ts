@@ -4,7 +4,7 @@ import { appendTo, events } from '../testing/invitation-events';
 import { projectorFixture, type ProjectorFixture } from '../testing/projector-fixture';
 import { projectionNamed } from './projections';
 import { startProjector, type Projector } from './projector';
-import { rebuildProjection } from './rebuild';
+import { rebuildProjection, rebuildProjections } from './rebuild';
 
 describe('blue-green rebuild', () => {
   let f: ProjectorFixture;
@@ -160,6 +160,40 @@ describe('blue-green rebuild', () => {
       });
       expect(new Set(read)).toEqual(new Set(['InvitationSent', 'InvitationAccepted']));
       expect(result.position).toBe(head);
+      const relationships = await f.readModels.listRelationships('customer-relationships', {
+        vendorId: 'vendor-1',
+        limit: 10,
+      });
+      expect(relationships.items.map((r) => r.customerCompanyId)).toEqual(['co-1']);
+    });
+  });
+
+  describe('when both projections are rebuilt together', () => {
+    it('reads each event once for both and switches each to its new version', async () => {
+      const positions: bigint[] = [];
+      const counting: EventStore = Object.assign(Object.create(f.eventStore) as EventStore, {
+        readAll: async (options: ReadAllOptions) => {
+          const batch = await f.eventStore.readAll(options);
+          positions.push(...batch.map((e) => e.position));
+          return batch;
+        },
+      });
+      const before = await list();
+      const results = await rebuildProjections({
+        eventStore: counting,
+        store: f.readModels,
+        leases: f.leases,
+        projections: [projectionNamed('invitations'), projectionNamed('customer-relationships')],
+        maxBatch: 7,
+      });
+
+      expect(results.map((r) => [r.projection, r.version, r.previous])).toEqual([
+        ['invitations', 2, 1],
+        ['customer-relationships', 2, 1],
+      ]);
+      expect(new Set(positions).size).toBe(positions.length);
+      expect(positions).toHaveLength(41);
+      expect((await list()).items).toEqual(before.items);
       const relationships = await f.readModels.listRelationships('customer-relationships', {
         vendorId: 'vendor-1',
         limit: 10,

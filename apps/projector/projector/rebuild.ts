@@ -26,6 +26,7 @@ export interface RebuildOptions {
   leaseTtlMs?: number;
   /** After each committed batch of the new version. */
   onProgress?: (progress: {
+    projection: string;
     version: number;
     position: bigint;
     head: bigint;
@@ -34,6 +35,7 @@ export interface RebuildOptions {
 }
 
 export interface RebuildResult {
+  projection: string;
   version: number;
   previous: number;
   resumed: boolean;
@@ -56,111 +58,156 @@ export const REBUILD_CACHED_ROWS = 500_000;
  * list indexes built) once, when it first catches up.
  */
 export async function rebuildProjection(o: RebuildOptions): Promise<RebuildResult> {
-  const { eventStore, store, leases, projection } = o;
-  const lease = `projector:${projection.name}:rebuild`;
+  const [result] = await rebuildProjections({ ...o, projections: [o.projection] });
+  return result;
+}
+
+/**
+ * Rebuilds several projections in one pass over the events: each batch is
+ * read once, with the event types any of them reads, and projected into each.
+ */
+export async function rebuildProjections(
+  o: Omit<RebuildOptions, 'projection'> & { projections: readonly Projection[] },
+): Promise<RebuildResult[]> {
   const owner = randomUUID();
   const ttl = o.leaseTtlMs ?? 10_000;
-  if (!(await leases.tryAcquire(lease, owner, ttl))) {
-    throw new Error(`a rebuild of ${projection.name} is already running`);
-  }
+  const leases = o.projections.map((p) => `projector:${p.name}:rebuild`);
+  const held: string[] = [];
   let leaseLost = false;
   const renew = setInterval(() => {
-    leases.tryAcquire(lease, owner, ttl).then(
-      (held) => (leaseLost ||= !held),
-      () => undefined,
-    );
+    for (const lease of held) {
+      o.leases.tryAcquire(lease, owner, ttl).then(
+        (ok) => (leaseLost ||= !ok),
+        () => undefined,
+      );
+    }
   }, ttl / 3);
   try {
-    await store.ensureProjection(projection.name);
-    const { version, resumed } = await store.beginBuild(projection.name, { restart: o.restart });
-    const target = { projection: projection.name, version };
-    const build: BuildState = {
-      target,
-      checkpoint: await store.loadCheckpoint(target),
-      rows: new UnitOfWork(store, target, { allKnown: !resumed }),
-      parked: new Map(),
-      leaseLost: () => leaseLost,
-    };
-    for (let round = 1; ; round++) {
-      await catchUp(o, build, await eventStore.headPosition());
-      if (round === 1) await store.finishBuild(projection.name, version);
-      const previous = (await store.activeVersion(projection.name))!;
-      try {
-        await store.activateVersion(projection.name, version, previous);
-        await store.dropVersion(projection.name, previous);
-        return { version, previous, resumed, position: build.checkpoint.position };
-      } catch (error) {
-        const behind = error instanceof ProjectionSwitchError && error.problem !== 'not_building';
-        if (!behind || round >= SWITCH_ROUNDS) throw error;
+    for (const [i, lease] of leases.entries()) {
+      if (!(await o.leases.tryAcquire(lease, owner, ttl))) {
+        throw new Error(`a rebuild of ${o.projections[i].name} is already running`);
       }
+      held.push(lease);
     }
+    const builds: Build[] = [];
+    for (const projection of o.projections) {
+      builds.push(await beginBuild(o, projection, () => leaseLost));
+    }
+    const results: RebuildResult[] = [];
+    for (let round = 1, open = builds; open.length > 0; round++) {
+      await catchUp(o, open, await o.eventStore.headPosition());
+      const behind: Build[] = [];
+      for (const b of open) {
+        const { projection, version } = b.target;
+        if (round === 1) await o.store.finishBuild(projection, version);
+        const previous = (await o.store.activeVersion(projection))!;
+        try {
+          await o.store.activateVersion(projection, version, previous);
+          await o.store.dropVersion(projection, previous);
+          results.push({ projection, version, previous, resumed: b.resumed, position: b.read });
+        } catch (error) {
+          const caughtUp =
+            error instanceof ProjectionSwitchError && error.problem !== 'not_building';
+          if (!caughtUp || round >= SWITCH_ROUNDS) throw error;
+          behind.push(b);
+        }
+      }
+      open = behind;
+    }
+    return o.projections.map((p) => results.find((r) => r.projection === p.name)!);
   } finally {
     clearInterval(renew);
-    await leases.release(lease, owner).catch(() => undefined);
+    for (const lease of held) await o.leases.release(lease, owner).catch(() => undefined);
   }
 }
 
-interface BuildState {
+interface Build {
+  projection: Projection;
   target: ProjectionTarget;
-  checkpoint: Checkpoint;
+  resumed: boolean;
+  /** Everything up to here is projected (and committed, or in flight). */
+  read: bigint;
   rows: UnitOfWork;
   /** Parked events of the version, while `rows.allKnown` (a fresh build parks them all itself). */
   parked: Map<string, Set<bigint>>;
   leaseLost: () => boolean;
+  inFlight?: Promise<Checkpoint>;
+  checkpoint: Checkpoint;
+}
+
+async function beginBuild(
+  o: Pick<RebuildOptions, 'store' | 'restart'>,
+  projection: Projection,
+  leaseLost: () => boolean,
+): Promise<Build> {
+  await o.store.ensureProjection(projection.name);
+  const { version, resumed } = await o.store.beginBuild(projection.name, { restart: o.restart });
+  const target = { projection: projection.name, version };
+  const checkpoint = await o.store.loadCheckpoint(target);
+  return {
+    projection,
+    target,
+    resumed,
+    read: checkpoint.position,
+    checkpoint,
+    rows: new UnitOfWork(o.store, target, { allKnown: !resumed }),
+    parked: new Map(),
+    leaseLost,
+  };
 }
 
 /**
- * Projects and commits up to `head` with one commit in flight while the next
- * batch is projected (the SQLite store commits a building version on its own
- * thread). Rows read back from the store must see every earlier commit, so
- * once the rows no longer all fit in memory each commit lands first.
+ * Projects and commits up to `head`, each build with one commit in flight
+ * while the next batch is projected (the SQLite store commits a building
+ * version on its own thread). Rows read back from the store must see every
+ * earlier commit, so once a build's rows no longer all fit in memory each of
+ * its commits lands first.
  */
-async function catchUp(o: RebuildOptions, b: BuildState, head: bigint): Promise<void> {
-  const ctx = {
-    store: o.store,
-    projection: o.projection,
-    target: b.target,
-    retry: o.retry,
-    log: o.log,
-  };
-  let inFlight: Promise<Checkpoint> | undefined;
-  const landed = async () => {
-    if (!inFlight) return;
-    const committing = inFlight;
-    inFlight = undefined;
+async function catchUp(o: Omit<RebuildOptions, 'projection'>, builds: Build[], head: bigint) {
+  const maxCount = o.maxBatch ?? REBUILD_BATCH;
+  const landed = async (b: Build) => {
+    if (!b.inFlight) return;
+    const committing = b.inFlight;
+    b.inFlight = undefined;
     b.checkpoint = await committing;
-    await o.onProgress?.({ version: b.target.version, position: b.checkpoint.position, head });
+    const { projection, version } = b.target;
+    await o.onProgress?.({ projection, version, position: b.checkpoint.position, head });
   };
   try {
-    const maxCount = o.maxBatch ?? REBUILD_BATCH;
-    for (let read = b.checkpoint.position; read < head;) {
-      if (b.leaseLost()) throw new Error(`lost the rebuild lease of ${o.projection.name}`);
-      // Only the types the projection reads: the others are never loaded or parsed.
-      const batch = await o.eventStore.readAll({
-        after: read,
-        maxCount,
-        types: o.projection.eventTypes,
-        until: head,
-      });
-      read = batch.length < maxCount ? head : batch[batch.length - 1].position;
-      if (!b.rows.allKnown) await landed();
-      const projected = await projectEvents(
-        ctx,
-        batch,
-        b.rows,
-        b.rows.allKnown ? b.parked : undefined,
-        read,
-      );
-      await landed();
-      inFlight = commitBatch(ctx, projected, b.checkpoint);
-      inFlight.catch(() => undefined); // awaited by `landed`; this only keeps it from counting as unhandled
-      if (b.rows.size > (o.maxCachedRows ?? REBUILD_CACHED_ROWS)) {
-        b.rows = new UnitOfWork(o.store, b.target);
+    for (;;) {
+      const open = builds.filter((b) => b.read < head);
+      if (open.length === 0) break;
+      if (open.some((b) => b.leaseLost())) throw new Error('lost a rebuild lease');
+      const after = open.reduce((min, b) => (b.read < min ? b.read : min), head);
+      const types = [...new Set(open.flatMap((b) => b.projection.eventTypes))];
+      // Only the types the projections read: the others are never loaded or parsed.
+      const batch = await o.eventStore.readAll({ after, maxCount, types, until: head });
+      const through = batch.length < maxCount ? head : batch[batch.length - 1].position;
+      for (const b of open) {
+        const reads = new Set<string>(b.projection.eventTypes);
+        const mine = batch.filter((e) => e.position > b.read && reads.has(e.type));
+        const ctx = { ...o, projection: b.projection, target: b.target };
+        if (!b.rows.allKnown) await landed(b);
+        const projected = await projectEvents(
+          ctx,
+          mine,
+          b.rows,
+          b.rows.allKnown ? b.parked : undefined,
+          through,
+        );
+        await landed(b);
+        b.inFlight = commitBatch(ctx, projected, b.checkpoint);
+        b.inFlight.catch(() => undefined); // awaited by `landed`; this only keeps it from counting as unhandled
+        b.read = through;
+        if (b.rows.size > (o.maxCachedRows ?? REBUILD_CACHED_ROWS)) {
+          b.rows = new UnitOfWork(o.store, b.target);
+        }
       }
     }
-    await landed();
+    for (const b of builds) await landed(b);
   } catch (error) {
-    await inFlight?.catch(() => undefined); // nothing may land after the rebuild has given up
+    // nothing may land after the rebuild has given up
+    await Promise.all(builds.map((b) => b.inFlight?.catch(() => undefined)));
     throw error;
   }
 }
