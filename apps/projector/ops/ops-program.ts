@@ -46,15 +46,16 @@ export function opsProgram(context: () => Promise<OpsContext>): Command {
     .action(run((ctx) => showProjections(ctx)));
 
   program
-    .command('rebuild <projection>')
+    .command('rebuild <projection...>')
     .description(
-      'Blue-green rebuild: build a new version from position 0 while the active one serves, then switch.',
+      'Blue-green rebuild: build a new version from position 0 while the active one serves, then ' +
+        'switch. Several projections (or `all`) are built in one pass over the events.',
     )
     .option('--restart', 'discard a half-built version instead of resuming it')
     .option('--batch <n>', 'events per batch', count, REBUILD_BATCH)
     .action(
-      run((ctx, name: string, o: { restart?: boolean; batch: number }) =>
-        rebuild(ctx, name, { restart: o.restart, batch: o.batch }),
+      run((ctx, names: string[], o: { restart?: boolean; batch: number }) =>
+        rebuild(ctx, names, { restart: o.restart, batch: o.batch }),
       ),
     );
 

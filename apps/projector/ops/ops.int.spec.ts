@@ -47,6 +47,13 @@ describe('ops CLI', () => {
       const [line] = await ops.run('projections');
       expect(line).toMatch(/^invitations\tv2\tposition=5\tlag=0\tlive\tparked=0/);
     });
+
+    it('rebuilds every projection in one pass with `all`', async () => {
+      expect(await opsOn(f).run('rebuild', 'all')).toEqual([
+        'invitations: version 2 is active at position 5; version 1 dropped',
+        'customer-relationships: version 2 is active at position 5; version 1 dropped',
+      ]);
+    });
   });
 
   describe('when an event was parked and its cause is fixed', () => {

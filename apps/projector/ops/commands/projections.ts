@@ -1,6 +1,6 @@
 import { projectionStatuses } from '../../projector/projection-status';
 import { projectionNamed } from '../../projector/projections';
-import { rebuildProjection } from '../../projector/rebuild';
+import { rebuildProjections } from '../../projector/rebuild';
 import type { OpsContext } from '../ops-context';
 
 /** `projections`: where each projection stands. */
@@ -16,30 +16,43 @@ export async function showProjections(ctx: OpsContext): Promise<void> {
   }
 }
 
-/** `rebuild <projection>`: blue-green rebuild with a progress bar. */
+/**
+ * `rebuild <projection...>` (or `rebuild all`): blue-green rebuild with a
+ * progress bar; several projections are built in one pass over the events.
+ */
 export async function rebuild(
   ctx: OpsContext,
-  name: string,
+  names: string[],
   options: { restart?: boolean; batch?: number } = {},
 ): Promise<void> {
-  const projection = projectionNamed(name, ctx.projections);
+  const projections = names.includes('all')
+    ? ctx.projections
+    : [...new Set(names)].map((name) => projectionNamed(name, ctx.projections));
   const head = await ctx.eventStore.headPosition();
-  const bar = ctx.bar(`rebuild ${name}`, Number(head));
+  const bar = ctx.bar(`rebuild ${projections.map((p) => p.name).join(', ')}`, Number(head));
+  const reached = new Map<string, bigint>();
   try {
-    const result = await rebuildProjection({
+    const results = await rebuildProjections({
       eventStore: ctx.eventStore,
       store: ctx.readModels,
       leases: ctx.leases,
-      projection,
+      projections,
       restart: options.restart,
       maxBatch: options.batch,
       log: (m) => ctx.out(m),
-      onProgress: ({ position, head: h }) => bar.update(Number(position), Number(h)),
+      // The bar shows the projection furthest behind.
+      onProgress: ({ projection, position, head: h }) => {
+        reached.set(projection, position);
+        const least = [...reached.values()].reduce((a, b) => (b < a ? b : a));
+        bar.update(reached.size < projections.length ? 0 : Number(least), Number(h));
+      },
     });
     bar.stop();
-    ctx.out(
-      `${name}: version ${result.version} ${result.resumed ? '(resumed) ' : ''}is active at position ${result.position}; version ${result.previous} dropped`,
-    );
+    for (const r of results) {
+      ctx.out(
+        `${r.projection}: version ${r.version} ${r.resumed ? '(resumed) ' : ''}is active at position ${r.position}; version ${r.previous} dropped`,
+      );
+    }
   } finally {
     bar.stop();
   }
