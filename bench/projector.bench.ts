@@ -10,7 +10,11 @@ import {
 import { invitationIdOf, toInvitationEvent } from '../apps/projector/invitation-events';
 import { evolveInvitation } from '../apps/projector/invitation-list/invitation-list.evolve';
 import { INVITATIONS_READ_MODEL, PROJECTIONS } from '../apps/projector/projector/projections';
-import { REBUILD_BATCH, rebuildProjection } from '../apps/projector/projector/rebuild';
+import {
+  REBUILD_BATCH,
+  rebuildProjection,
+  rebuildProjections,
+} from '../apps/projector/projector/rebuild';
 import { appendTo, events } from '../apps/projector/testing/invitation-events';
 import type { NewEvent } from '../libs/event-store';
 import { SqliteEventStore } from '../libs/event-store/sqlite/sqlite-event-store';
@@ -254,7 +258,7 @@ async function benchRebuild(dir: string): Promise<Figure[]> {
   const conn = await sqliteReadModels(join(dir, 'read-models.sqlite'));
   const raw = rawWriter(join(dir, 'raw.sqlite'));
   try {
-    let started = process.hrtime.bigint();
+    const started = process.hrtime.bigint();
     const total = await fillEventStore(store, REBUILD_EVENTS);
     note(`event store filled with ${n(total)} events in ${elapsed(started).toFixed(1)} s`);
     // A rebuild runs in the ops CLI's own process, which opens the store as it finds it.
@@ -263,9 +267,7 @@ async function benchRebuild(dir: string): Promise<Figure[]> {
 
     const figures: Figure[] = [];
     const ours: Record<string, number> = {};
-    let seconds = 0;
     for (const projection of PROJECTIONS) {
-      started = process.hrtime.bigint();
       ours[projection.name] = await rate(total, async () => {
         const result = await rebuildProjection({
           eventStore: store,
@@ -275,8 +277,17 @@ async function benchRebuild(dir: string): Promise<Figure[]> {
         });
         if (result.position !== (await store.headPosition())) throw new Error('rebuild short');
       });
-      seconds += elapsed(started);
     }
+    const onePass = await rate(total, async () => {
+      const results = await rebuildProjections({
+        eventStore: store,
+        store: conn.readModels,
+        leases: conn.coordination,
+        projections: PROJECTIONS,
+      });
+      const head = await store.headPosition();
+      if (results.some((r) => r.position !== head)) throw new Error('rebuild short');
+    });
 
     const batches = await rowsPerBatch(store);
     const rawInvitations = await rate(total, () => {
@@ -324,9 +335,9 @@ async function benchRebuild(dir: string): Promise<Figure[]> {
         target: 1,
       })),
       {
-        name: 'rebuild both projections one after the other: absolute target',
+        name: 'rebuild both projections in one pass: absolute target',
         unit: 'events/s',
-        ours: total / seconds,
+        ours: onePass,
         baseline: TARGET_EVENTS_PER_SECOND,
         baselineName: 'target',
         target: 1,
