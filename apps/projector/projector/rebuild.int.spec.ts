@@ -1,4 +1,4 @@
-import type { EventStore, ReadAllOptions } from '../../../libs/event-store';
+import type { EventStore, ReadAllOptions, RecordedEvent } from '../../../libs/event-store';
 import { waitFor } from '../../../libs/testing/wait-for';
 import { appendTo, events } from '../testing/invitation-events';
 import { projectorFixture, type ProjectorFixture } from '../testing/projector-fixture';
@@ -28,6 +28,25 @@ describe('blue-green rebuild', () => {
   });
   const list = () =>
     f.readModels.listInvitations('invitations', { vendorId: 'vendor-1', limit: 100 });
+  const customersOfVendor1 = async () =>
+    (
+      await f.readModels.listRelationships('customer-relationships', {
+        vendorId: 'vendor-1',
+        limit: 10,
+      })
+    ).items.map((r) => r.customerCompanyId);
+  /** The fixture's store, keeping every event its readAll hands out. */
+  const recordingReads = () => {
+    const read: RecordedEvent[] = [];
+    const store: EventStore = Object.assign(Object.create(f.eventStore) as EventStore, {
+      readAll: async (options: ReadAllOptions) => {
+        const batch = await f.eventStore.readAll(options);
+        read.push(...batch);
+        return batch;
+      },
+    });
+    return { store, read };
+  };
 
   describe('when the serving version holds a wrong row', () => {
     it('keeps answering from it while the new version builds, then switches to the rebuilt one', async () => {
@@ -142,45 +161,28 @@ describe('blue-green rebuild', () => {
       await appendTo(f.eventStore, 'i3', events.cancelled('i3', 60));
       await appendTo(f.eventStore, 'i4', events.resent('i4', 61));
       const head = await f.eventStore.headPosition();
-      const read: string[] = [];
-      // The store itself, with its reads of all recorded.
-      const counting: EventStore = Object.assign(Object.create(f.eventStore) as EventStore, {
-        readAll: async (options: ReadAllOptions) => {
-          const batch = await f.eventStore.readAll(options);
-          read.push(...batch.map((e) => e.type));
-          return batch;
-        },
-      });
+      const { store, read } = recordingReads();
       const result = await rebuildProjection({
-        eventStore: counting,
+        eventStore: store,
         store: f.readModels,
         leases: f.leases,
         projection: projectionNamed('customer-relationships'),
         maxBatch: 7,
       });
-      expect(new Set(read)).toEqual(new Set(['InvitationSent', 'InvitationAccepted']));
+      expect(new Set(read.map((e) => e.type))).toEqual(
+        new Set(['InvitationSent', 'InvitationAccepted']),
+      );
       expect(result.position).toBe(head);
-      const relationships = await f.readModels.listRelationships('customer-relationships', {
-        vendorId: 'vendor-1',
-        limit: 10,
-      });
-      expect(relationships.items.map((r) => r.customerCompanyId)).toEqual(['co-1']);
+      expect(await customersOfVendor1()).toEqual(['co-1']);
     });
   });
 
   describe('when both projections are rebuilt together', () => {
     it('reads each event once for both and switches each to its new version', async () => {
-      const positions: bigint[] = [];
-      const counting: EventStore = Object.assign(Object.create(f.eventStore) as EventStore, {
-        readAll: async (options: ReadAllOptions) => {
-          const batch = await f.eventStore.readAll(options);
-          positions.push(...batch.map((e) => e.position));
-          return batch;
-        },
-      });
+      const { store, read } = recordingReads();
       const before = await list();
       const results = await rebuildProjections({
-        eventStore: counting,
+        eventStore: store,
         store: f.readModels,
         leases: f.leases,
         projections: [projectionNamed('invitations'), projectionNamed('customer-relationships')],
@@ -191,14 +193,11 @@ describe('blue-green rebuild', () => {
         ['invitations', 2, 1],
         ['customer-relationships', 2, 1],
       ]);
+      const positions = read.map((e) => e.position);
       expect(new Set(positions).size).toBe(positions.length);
       expect(positions).toHaveLength(41);
       expect((await list()).items).toEqual(before.items);
-      const relationships = await f.readModels.listRelationships('customer-relationships', {
-        vendorId: 'vendor-1',
-        limit: 10,
-      });
-      expect(relationships.items.map((r) => r.customerCompanyId)).toEqual(['co-1']);
+      expect(await customersOfVendor1()).toEqual(['co-1']);
     });
   });
 
