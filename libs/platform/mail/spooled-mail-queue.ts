@@ -1,0 +1,31 @@
+import { Logger } from '@nestjs/common';
+import { join } from 'node:path';
+import { createMailQueue, type MailQueue } from './mail-queue';
+import { sqliteMailSpool } from './mail-spool';
+import type { Mailer } from './mailer';
+
+const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * The mail queue a service sends through: spooled in
+ * `<dataDir>/<service>-mail-spool.sqlite`, so a crash before delivery loses
+ * nothing, and resumed with what an earlier run left. Logs name the message
+ * by its label, never its body (which carries a token).
+ */
+export async function openSpooledMailQueue(
+  mailer: Mailer,
+  options: { dataDir: string; service: string },
+): Promise<MailQueue> {
+  const logger = new Logger(options.service);
+  const queue = createMailQueue(mailer, {
+    spool: sqliteMailSpool(join(options.dataDir, `${options.service}-mail-spool.sqlite`)),
+    onRetry: (label, attempt, error) =>
+      logger.warn(`${label}: email attempt ${attempt} failed, will retry: ${reason(error)}`),
+    onGiveUp: (label, error) => logger.error(`${label}: email not sent: ${reason(error)}`),
+    onSpoolFailure: (label, error) =>
+      logger.warn(`${label}: email not spooled, held in memory only: ${reason(error)}`),
+  });
+  const resumed = await queue.resume();
+  if (resumed > 0) logger.log(`sending ${resumed} emails left by an earlier run`);
+  return queue;
+}
