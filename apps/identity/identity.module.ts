@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { AppConfig } from '../../libs/platform/config/config';
 import type { Infrastructure } from '../../libs/platform/infrastructure/infrastructure';
 import { OpsEndpointsModule } from '../../libs/platform/observability/ops-endpoints.module';
@@ -6,6 +6,9 @@ import {
   APP_CONFIG,
   InfrastructureModule,
 } from '../../libs/platform/infrastructure/infrastructure.module';
+import { MAIL_QUEUE, type MailQueue } from '../../libs/platform/mail/mail-queue';
+import { MAILER, type Mailer } from '../../libs/platform/mail/mailer';
+import { openSpooledMailQueue } from '../../libs/platform/mail/spooled-mail-queue';
 import { JwksController } from './jwks/jwks.controller';
 import { loadSigningKey, SIGNING_KEY } from './keys/signing-key';
 import { LoginController } from './login/login.controller';
@@ -22,6 +25,14 @@ const signingKey = {
     loadSigningKey({ configured: config.jwtPrivateKey, dataDir: config.dataDir }),
 };
 
+/** Verification emails: spooled before the answer, delivered after it. */
+const mailQueue = {
+  provide: MAIL_QUEUE,
+  inject: [MAILER, APP_CONFIG],
+  useFactory: (mailer: Mailer, config: AppConfig) =>
+    openSpooledMailQueue(mailer, { dataDir: config.dataDir, service: 'identity' }),
+};
+
 export interface IdentityOptions {
   /** Milliseconds since the epoch for the login throttle; tests pass a fake one. */
   clock?: () => number;
@@ -30,10 +41,17 @@ export interface IdentityOptions {
 /**
  * The identity service: register, verify email, login (throttled per email and
  * client address), JWKS, the EmailVerified forwarder, and /health, /ready (the
- * event store answers) and /metrics.
+ * event store answers) and /metrics. Shutting down delivers the queued
+ * verification emails once the server has stopped taking requests.
  */
 @Module({})
-export class IdentityModule {
+export class IdentityModule implements OnApplicationShutdown {
+  constructor(@Inject(MAIL_QUEUE) private readonly mails: MailQueue) {}
+
+  onApplicationShutdown(): Promise<void> {
+    return this.mails.close();
+  }
+
   static register(infra: Infrastructure, options: IdentityOptions = {}): DynamicModule {
     return {
       module: IdentityModule,
@@ -50,6 +68,7 @@ export class IdentityModule {
       ],
       providers: [
         signingKey,
+        mailQueue,
         EmailVerifiedForwarder,
         { provide: LOGIN_THROTTLE, useValue: loginThrottle(infra.config.rateLimit, options.clock) },
       ],

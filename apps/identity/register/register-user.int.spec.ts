@@ -126,15 +126,4 @@ describe('registerUser', () => {
       expect(new Set(events.map((e) => e.metadata.actor))).toEqual(new Set([`user:${userId}`]));
     });
   });
-
-  describe('when the verification email cannot be sent', () => {
-    it('keeps the registration and reports the failure', async () => {
-      f.failMail(new Error('smtp down'));
-      const { response } = await f.register({ email: 'ann@example.com' });
-      expect(f.mailFailures).toEqual([{ userId: response.userId, error: new Error('smtp down') }]);
-      await expect(f.register({ email: 'ann@example.com' })).rejects.toThrow(
-        expect.objectContaining({ code: 'email_taken' }),
-      );
-    });
-  });
 });

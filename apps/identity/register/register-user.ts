@@ -6,7 +6,7 @@ import {
   loadState,
   type CommandContext,
 } from '../../../libs/platform/command-handling/command-handler';
-import type { Mailer } from '../../../libs/platform/mail/mailer';
+import type { MailQueue } from '../../../libs/platform/mail/mail-queue';
 import { hashPassword } from '../user/password';
 import { userDecider, userStream } from '../user/user.decider';
 import {
@@ -32,10 +32,9 @@ export interface RegisterInput {
 
 export interface RegisterDeps {
   store: EventStore;
-  mailer: Mailer;
+  /** Verification emails, spooled before the answer and delivered after it. */
+  mails: Pick<MailQueue, 'enqueue'>;
   publicUrl: string;
-  /** Told when the verification email could not be sent; the registration stands. */
-  onMailFailure: (userId: string, error: unknown) => void;
 }
 
 /**
@@ -93,9 +92,10 @@ export async function registerUser(deps: RegisterDeps, input: RegisterInput, ctx
     context,
   );
 
-  await deps.mailer
-    .send(verificationEmail(input, deps.publicUrl, token))
-    .catch((error: unknown) => deps.onMailFailure(userId, error));
+  await deps.mails.enqueue(
+    verificationEmail(input, deps.publicUrl, token),
+    `verification for user ${userId}`,
+  );
 
   return {
     response: {

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Inject, Logger, Post, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -11,7 +11,7 @@ import type { CommandContext } from '../../../libs/platform/command-handling/com
 import type { AppConfig } from '../../../libs/platform/config/config';
 import { RequestContext } from '../../../libs/platform/http/command-context';
 import { APP_CONFIG } from '../../../libs/platform/infrastructure/infrastructure.module';
-import { MAILER, type Mailer } from '../../../libs/platform/mail/mailer';
+import { MAIL_QUEUE, type MailQueue } from '../../../libs/platform/mail/mail-queue';
 import { setEventPosition } from '../../../libs/platform/http/event-position';
 import { RegisterRequest, RegisterResponse } from './register.dto';
 import { registerUser } from './register-user';
@@ -19,11 +19,9 @@ import { registerUser } from './register-user';
 @ApiTags('auth')
 @Controller('auth')
 export class RegisterController {
-  private readonly logger = new Logger('register');
-
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(MAILER) private readonly mailer: Mailer,
+    @Inject(MAIL_QUEUE) private readonly mails: MailQueue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -40,15 +38,7 @@ export class RegisterController {
     @RequestContext() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<RegisterResponse> {
-    const deps = {
-      store: this.store,
-      mailer: this.mailer,
-      publicUrl: this.config.publicUrl,
-      onMailFailure: (userId: string, error: unknown) =>
-        this.logger.error(
-          `verification email for user ${userId} not sent: ${(error as Error).message}`,
-        ),
-    };
+    const deps = { store: this.store, mails: this.mails, publicUrl: this.config.publicUrl };
     const { response, position } = await registerUser(deps, body, context);
     setEventPosition(reply, position);
     return response;

@@ -5,7 +5,7 @@ import type { CommandContext } from '../../../libs/platform/command-handling/com
 import type { AppConfig } from '../../../libs/platform/config/config';
 import { RequestContext } from '../../../libs/platform/http/command-context';
 import { APP_CONFIG } from '../../../libs/platform/infrastructure/infrastructure.module';
-import { MAILER, type Mailer } from '../../../libs/platform/mail/mailer';
+import { MAIL_QUEUE, type MailQueue } from '../../../libs/platform/mail/mail-queue';
 import { resendVerification } from './resend-verification';
 import { ResendVerificationRequest, ResendVerificationResponse } from './resend-verification.dto';
 
@@ -16,7 +16,7 @@ export class ResendVerificationController {
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(MAILER) private readonly mailer: Mailer,
+    @Inject(MAIL_QUEUE) private readonly mails: MailQueue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -33,7 +33,7 @@ export class ResendVerificationController {
     @Body() body: ResendVerificationRequest,
     @RequestContext() context: CommandContext,
   ): Promise<ResendVerificationResponse> {
-    const deps = { store: this.store, mailer: this.mailer, publicUrl: this.config.publicUrl };
+    const deps = { store: this.store, mails: this.mails, publicUrl: this.config.publicUrl };
     await resendVerification(deps, body.email, context).catch((error: unknown) =>
       // Logged, not answered: a failure must not tell the caller the account exists.
       this.logger.error(`verification email not resent: ${(error as Error).message}`),

@@ -3,7 +3,7 @@ import {
   handleCommand,
   type CommandContext,
 } from '../../../libs/platform/command-handling/command-handler';
-import type { Mailer } from '../../../libs/platform/mail/mailer';
+import type { MailQueue } from '../../../libs/platform/mail/mail-queue';
 import { verificationEmail } from '../register/verification-email';
 import { findUserByEmail } from '../user/find-user';
 import { userDecider, userStream } from '../user/user.decider';
@@ -12,7 +12,7 @@ import { newVerificationToken } from '../user/verification-token';
 
 export interface ResendVerificationDeps {
   store: EventStore;
-  mailer: Mailer;
+  mails: Pick<MailQueue, 'enqueue'>;
   publicUrl: string;
 }
 
@@ -48,6 +48,9 @@ export async function resendVerification(
     context,
   );
   if (events.length === 0) return false;
-  await deps.mailer.send(verificationEmail(user, deps.publicUrl, token));
+  await deps.mails.enqueue(
+    verificationEmail(user, deps.publicUrl, token),
+    `verification for user ${user.userId}`,
+  );
   return true;
 }

@@ -1,6 +1,6 @@
 import { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-store';
 import type { CommandContext } from '../../../libs/platform/command-handling/command-handler';
-import type { MailMessage, Mailer } from '../../../libs/platform/mail/mailer';
+import type { MailMessage } from '../../../libs/platform/mail/mailer';
 import { registerUser, type RegisterInput } from '../register/register-user';
 
 export const PUBLIC_URL = 'https://app.test';
@@ -9,8 +9,7 @@ export const PUBLIC_URL = 'https://app.test';
 export function identityFixture() {
   const store = new SqliteEventStore(':memory:');
   const sent: MailMessage[] = [];
-  const mailFailures: Array<{ userId: string; error: unknown }> = [];
-  let mailer: Mailer = { send: async (m) => void sent.push(m), close: () => undefined };
+  const mails = { enqueue: async (m: MailMessage) => void sent.push(m) };
 
   const context = (now = new Date()): CommandContext => ({
     correlationId: 'corr-1',
@@ -19,15 +18,12 @@ export function identityFixture() {
     now,
   });
 
-  /** What the mailing use cases need, with the fixture's mailbox. */
-  const mailing = () => ({ store, mailer, publicUrl: PUBLIC_URL });
+  /** What the mailing use cases need, with the fixture's mailbox (as the queue takes them). */
+  const mailing = () => ({ store, mails, publicUrl: PUBLIC_URL });
 
   const register = (input: Partial<RegisterInput> & { email: string }, now?: Date) =>
     registerUser(
-      {
-        ...mailing(),
-        onMailFailure: (userId, error) => mailFailures.push({ userId, error }),
-      },
+      mailing(),
       { password: 'correct horse', accountType: 'customer', companyName: 'Ann Ltd', ...input },
       context(now),
     );
@@ -43,14 +39,10 @@ export function identityFixture() {
   return {
     store,
     sent,
-    mailFailures,
     context,
     mailing,
     register,
     tokenSentTo,
-    failMail: (error: Error) => {
-      mailer = { send: () => Promise.reject(error), close: () => undefined };
-    },
     close: () => store.close(),
   };
 }
