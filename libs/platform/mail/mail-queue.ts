@@ -12,7 +12,10 @@ export interface MailQueueOptions {
   firstRetryDelayMs?: number;
   /** Deliveries in flight at once. */
   concurrency?: number;
-  /** Messages held at most; past this, `enqueue` waits for room. */
+  /**
+   * Messages held in memory at most. Past this, with a spool, the others wait
+   * on disk and are taken in as room frees; without one, `enqueue` waits.
+   */
   capacity?: number;
   /** How long `close` keeps delivering before it gives up (or, spooled, keeps) what is left. */
   closeTimeoutMs?: number;
@@ -29,7 +32,7 @@ export interface MailQueueOptions {
 export const MAIL_QUEUE = Symbol('MAIL_QUEUE');
 
 export interface MailQueue {
-  /** Takes a message for delivery in the background; resolves at once, or once there is room. */
+  /** Takes a message for delivery in the background; resolves once it is spooled (or there is room). */
   enqueue(message: MailMessage, label: string): Promise<void>;
   /** Messages not delivered or given up yet. */
   size(): number;
@@ -67,6 +70,13 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
   let running = 0;
   let closing = false;
   let waiters: Array<() => void> = [];
+  const spool = options.spool;
+  /** Spooled messages are taken into memory in id order: every id up to here has been. */
+  let loadedThrough = 0;
+  /** Some spooled messages wait on disk only; `overflows` counts those spooled since a refill began. */
+  let backlog = false;
+  let overflows = 0;
+  let refilling = false;
 
   const size = () => ready.length + backingOff.size + running;
   const wake = () => {
@@ -82,9 +92,38 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
         running -= 1;
         pump();
         wake();
+        if (backlog && !refilling && !closing) void refill();
       });
     }
   };
+
+  const take = (id: number, message: MailMessage, label: string) => {
+    loadedThrough = Math.max(loadedThrough, id);
+    ready.push({ message, label, attempt: 0, spoolId: id });
+  };
+
+  /** Takes spooled messages into memory, oldest first, as far as there is room; how many. */
+  async function refill(): Promise<number> {
+    refilling = true;
+    let taken = 0;
+    try {
+      while (backlog && !closing && size() < capacity) {
+        const since = overflows;
+        const room = capacity - size();
+        const next = await spool!.pending(loadedThrough, room);
+        for (const { id, message, label } of next) take(id, message, label);
+        taken += next.length;
+        pump();
+        if (next.length < room && overflows === since) backlog = false;
+        if (next.length === 0) break;
+      }
+    } catch {
+      // The spool could not be read: the next delivery tries again.
+    } finally {
+      refilling = false;
+    }
+    return taken;
+  }
 
   const unspool = (job: Job) => {
     if (job.spoolId !== undefined) void options.spool?.remove(job.spoolId).catch(() => undefined);
@@ -124,23 +163,29 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
 
   return {
     async enqueue(message, label) {
-      await until(() => closing || size() < capacity);
-      let spoolId: number | undefined;
-      try {
-        spoolId = await options.spool?.save(message, label);
-      } catch (error) {
-        options.onSpoolFailure?.(label, error); // still sent, unless the process dies first
+      if (spool) {
+        try {
+          const id = await spool.save(message, label);
+          if (backlog || size() >= capacity) {
+            backlog = true; // on disk: taken in when there is room
+            overflows += 1;
+            if (!refilling && size() < capacity) void refill();
+          } else take(id, message, label);
+          pump();
+          return;
+        } catch (error) {
+          options.onSpoolFailure?.(label, error); // still sent, unless the process dies first
+        }
       }
-      ready.push({ message, label, attempt: 0, spoolId });
+      await until(() => closing || size() < capacity);
+      ready.push({ message, label, attempt: 0 });
       pump();
     },
     size,
     async resume() {
-      const left = (await options.spool?.pending()) ?? [];
-      for (const { id, message, label } of left)
-        ready.push({ message, label, attempt: 0, spoolId: id });
-      pump();
-      return left.length;
+      if (!spool) return 0;
+      backlog = true;
+      return refill();
     },
     async close() {
       closing = true;

@@ -116,4 +116,32 @@ describe('mail queue over the SQLite spool', () => {
       await waitFor(() => delivered.length === 1);
     });
   });
+
+  describe('when more messages arrive than the queue holds in memory while SMTP stalls', () => {
+    it('takes each at once, keeps the rest on disk, and delivers all in order when SMTP answers', async () => {
+      let open: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      const delivered: string[] = [];
+      const stalled: Mailer = {
+        send: async (m) => {
+          await gate;
+          delivered.push(m.to);
+        },
+        close: () => undefined,
+      };
+      const queue = createMailQueue(stalled, {
+        spool: openSpool(),
+        onGiveUp: () => undefined,
+        capacity: 3,
+        concurrency: 1,
+      });
+      const to = Array.from({ length: 10 }, (_, i) => `c${i}@x.io`);
+      for (const t of to) await queue.enqueue(mail(t), t); // none waits for room
+      expect(queue.size()).toBe(3);
+
+      open();
+      await waitFor(() => delivered.length === 10, { message: 'all ten delivered' });
+      expect(delivered).toEqual(to);
+    });
+  });
 });

@@ -15,14 +15,15 @@ export interface SpooledMail {
 export interface MailSpool {
   save(message: MailMessage, label: string): Promise<number>;
   remove(id: number): Promise<void>;
-  pending(): Promise<SpooledMail[]>;
+  /** Spooled messages in id order: after `afterId`, at most `limit`. */
+  pending(afterId?: number, limit?: number): Promise<SpooledMail[]>;
   close(): Promise<void>;
 }
 
 export type SpoolCall =
   | { op: 'save'; message: MailMessage; label: string }
   | { op: 'remove'; id: number }
-  | { op: 'pending' };
+  | { op: 'pending'; afterId: number; limit: number };
 
 /** (`id` names the call itself on the way back, so the spool's id travels as `spooled`.) */
 export interface SpoolReply {
@@ -44,7 +45,8 @@ export function sqliteMailSpool(path: string): MailSpool {
   return {
     save: async (message, label) => (await call({ op: 'save', message, label })).spooled!,
     remove: async (id) => void (await call({ op: 'remove', id })),
-    pending: async () => (await call({ op: 'pending' })).pending ?? [],
+    pending: async (afterId = 0, limit = Number.MAX_SAFE_INTEGER) =>
+      (await call({ op: 'pending', afterId, limit })).pending ?? [],
     close: async () => {
       await thread?.close();
       thread = undefined;

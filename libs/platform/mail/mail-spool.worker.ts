@@ -20,8 +20,8 @@ db.exec(`CREATE TABLE IF NOT EXISTS mail_spool (
 )`);
 const insert = db.prepare('INSERT INTO mail_spool (label, message, spooled_at) VALUES (?, ?, ?)');
 const remove = db.prepare('DELETE FROM mail_spool WHERE id = ?');
-const all = db.prepare<[], { id: number; label: string; message: string }>(
-  'SELECT id, label, message FROM mail_spool ORDER BY id',
+const after = db.prepare<[number, number], { id: number; label: string; message: string }>(
+  'SELECT id, label, message FROM mail_spool WHERE id > ? ORDER BY id LIMIT ?',
 );
 
 type Waiting = { call: SpoolCall; resolve: (id?: number) => void; reject: (e: unknown) => void };
@@ -52,7 +52,7 @@ function flush(): void {
 serveCalls(
   (call: SpoolCall) => {
     if (call.op === 'pending') {
-      const pending: SpooledMail[] = all.all().map((r) => ({
+      const pending: SpooledMail[] = after.all(call.afterId, call.limit).map((r) => ({
         id: r.id,
         label: r.label,
         message: JSON.parse(r.message) as MailMessage,
