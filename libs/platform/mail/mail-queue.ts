@@ -4,6 +4,8 @@ import type { MailSpool } from './mail-spool';
 export interface MailQueueOptions {
   /** Told when a message is given up; `label` names it (never its body, which may carry a token). */
   onGiveUp: (label: string, error: unknown) => void;
+  /** Told when a message is delivered. */
+  onDelivered?: (label: string) => void;
   /** Told when an attempt failed and the message will be tried again. */
   onRetry?: (label: string, attempt: number, error: unknown) => void;
   /** Attempts per message. */
@@ -133,6 +135,7 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
     try {
       await mailer.send(job.message);
       unspool(job);
+      options.onDelivered?.(job.label);
     } catch (error) {
       job.attempt += 1;
       if (closing && job.spoolId !== undefined) return; // kept on disk for the next run

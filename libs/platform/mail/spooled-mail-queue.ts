@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { metrics } from '../observability/metrics';
 import { join } from 'node:path';
 import { createMailQueue, type MailQueue } from './mail-queue';
 import { sqliteMailSpool } from './mail-spool';
@@ -16,14 +17,24 @@ export async function openSpooledMailQueue(
   mailer: Mailer,
   options: { dataDir: string; service: string },
 ): Promise<MailQueue> {
-  const logger = new Logger(options.service);
+  const { service } = options;
+  const logger = new Logger(service);
+  const count = (outcome: string) => metrics.emails.inc({ service, outcome });
   const queue = createMailQueue(mailer, {
-    spool: sqliteMailSpool(join(options.dataDir, `${options.service}-mail-spool.sqlite`)),
-    onRetry: (label, attempt, error) =>
-      logger.warn(`${label}: email attempt ${attempt} failed, will retry: ${reason(error)}`),
-    onGiveUp: (label, error) => logger.error(`${label}: email not sent: ${reason(error)}`),
-    onSpoolFailure: (label, error) =>
-      logger.warn(`${label}: email not spooled, held in memory only: ${reason(error)}`),
+    spool: sqliteMailSpool(join(options.dataDir, `${service}-mail-spool.sqlite`)),
+    onDelivered: () => count('delivered'),
+    onRetry: (label, attempt, error) => {
+      count('retried');
+      logger.warn(`${label}: email attempt ${attempt} failed, will retry: ${reason(error)}`);
+    },
+    onGiveUp: (label, error) => {
+      count('given_up');
+      logger.error(`${label}: email not sent: ${reason(error)}`);
+    },
+    onSpoolFailure: (label, error) => {
+      count('not_spooled');
+      logger.warn(`${label}: email not spooled, held in memory only: ${reason(error)}`);
+    },
   });
   const resumed = await queue.resume();
   if (resumed > 0) logger.log(`sending ${resumed} emails left by an earlier run`);

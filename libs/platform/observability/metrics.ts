@@ -24,6 +24,12 @@ export const metrics = {
     labelNames: ['queue', 'outcome'],
     registers: [registry],
   }),
+  emails: new Counter({
+    name: 'emails_total',
+    help: 'Emails by service and outcome (delivered, retried, given_up, not_spooled).',
+    labelNames: ['service', 'outcome'],
+    registers: [registry],
+  }),
   lag: new Gauge({
     name: 'subscription_lag_events',
     help: 'Event-store positions between the head and a forwarder or projection checkpoint.',
