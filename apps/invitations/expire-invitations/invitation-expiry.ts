@@ -5,7 +5,7 @@ import { startLeasedWorker, type LeasedWorker } from '../../../libs/platform/wor
 import type { LeaseStore } from '../../../libs/read-store/coordination.port';
 import { invitationDecider } from '../invitation/decide';
 import { invitationStream } from '../invitation/invitation.events';
-import { PendingExpiries } from './pending-expiries';
+import { EXPIRY_EVENT_TYPES, PendingExpiries } from './pending-expiries';
 
 const BATCH = 500;
 export const EXPIRY_WORKER = 'invitations-expiry';
@@ -17,7 +17,7 @@ export interface InvitationExpiry {
 
 /**
  * Finds due invitations from an in-memory index that it keeps up to date by
- * reading the event store from where it left off (from the start after a
+ * reading the event store (the event types that matter) from where it left off (from the start after a
  * restart or take-over). Expiring goes through the decider, so expiring twice,
  * or an invitation accepted or resent meanwhile, records nothing.
  */
@@ -25,11 +25,17 @@ export function createInvitationExpiry(store: EventStore): InvitationExpiry {
   const index = new PendingExpiries();
   let running: Promise<unknown> = Promise.resolve();
 
+  // Only the types that change an expiry: the others are never loaded or parsed.
   const catchUp = async () => {
-    for (;;) {
-      const batch = await store.readAll({ after: index.position, maxCount: BATCH });
-      if (!batch.length) return;
-      index.apply(batch);
+    const head = await store.headPosition();
+    while (index.position < head) {
+      const batch = await store.readAll({
+        after: index.position,
+        maxCount: BATCH,
+        types: EXPIRY_EVENT_TYPES,
+        until: head,
+      });
+      index.apply(batch, batch.length < BATCH ? head : undefined);
     }
   };
 

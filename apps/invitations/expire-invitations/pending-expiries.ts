@@ -1,6 +1,15 @@
 import type { RecordedEvent } from '../../../libs/event-store';
 import { invitationStreamPrefix } from '../invitation/invitation.events';
 
+/** The event types that change when an invitation expires; the index reads only these. */
+export const EXPIRY_EVENT_TYPES = [
+  'InvitationSent',
+  'InvitationResent',
+  'InvitationAccepted',
+  'InvitationCancelled',
+  'InvitationExpired',
+] as const;
+
 /**
  * Pending invitations and when they expire, folded from the event store in
  * global order. Sent and resent set the expiry; accepted, cancelled and
@@ -8,10 +17,11 @@ import { invitationStreamPrefix } from '../invitation/invitation.events';
  */
 export class PendingExpiries {
   private readonly expiries = new Map<string, number>();
-  /** Last event folded in. */
+  /** Everything up to here is folded in. */
   position = 0n;
 
-  apply(events: RecordedEvent[]): void {
+  /** Folds `events` in; `through`, when the read that found them went past the last one. */
+  apply(events: RecordedEvent[], through?: bigint): void {
     for (const e of events) {
       this.position = e.position;
       if (!e.streamName.startsWith(invitationStreamPrefix)) continue;
@@ -28,6 +38,7 @@ export class PendingExpiries {
           break;
       }
     }
+    if (through !== undefined && through > this.position) this.position = through;
   }
 
   /** Invitations whose expiry is at or before `now`. */

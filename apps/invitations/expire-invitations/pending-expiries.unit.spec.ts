@@ -56,4 +56,14 @@ describe('pending expiries', () => {
       expect(index.position).toBe(position);
     });
   });
+
+  describe('when the read that found the events went past them', () => {
+    it('stands at the end of that read, never behind what it folded', () => {
+      const index = fold(recorded(sent));
+      index.apply([], index.position + 10n);
+      expect(index.position).toBe(position + 10n);
+      index.apply([recorded(cancelled)], 1n);
+      expect(index.position).toBe(position);
+    });
+  });
 });
