@@ -116,8 +116,8 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
         for (const { id, message, label } of next) take(id, message, label);
         taken += next.length;
         pump();
+        // Short of room and nothing spooled meanwhile: the disk holds no more.
         if (next.length < room && overflows === since) backlog = false;
-        if (next.length === 0) break;
       }
     } catch {
       // The spool could not be read: the next delivery tries again.
