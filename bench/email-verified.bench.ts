@@ -8,6 +8,7 @@ import { sendInvitation } from '../apps/invitations/send-invitation/send-invitat
 import { INVITATIONS_FORWARDER, startInvitations } from '../apps/invitations/start-invitations';
 import type { Principal } from '../libs/auth/principal';
 import { IntegrationEventTypes, PLATFORM_EXCHANGE, type CloudEvent } from '../libs/contracts';
+import { CONSUMER_RETRY, consumerQueues } from '../libs/messaging';
 import { loadConfig } from '../libs/platform/config/config';
 import {
   openInfrastructure,
@@ -18,7 +19,9 @@ import { alternate, median, rate, ROUNDS, type Figure } from './harness';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 2000);
 const PREFETCH = 50; // the transport default the invitation service runs with
-const QUEUE = 'invitations.identity.email-verified.v1';
+/** The run's own consumer queues, so nothing left on the broker by another run counts. */
+const CONSUMER = `bench-invitations-${randomUUID().slice(0, 8)}`;
+const QUEUE = `${CONSUMER}.${IntegrationEventTypes.emailVerified}`;
 const rabbitUrl = process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 const context = () => ({
@@ -105,8 +108,7 @@ export async function benchEmailVerified(): Promise<Figure[]> {
     () => undefined,
   );
   await deferAcceptances(infra, rounds.flat());
-  const service = await startInvitations(infra, 0);
-  await channel.purgeQueue(QUEUE); // leftovers of earlier runs would count otherwise
+  const service = await startInvitations(infra, 0, { consumerName: CONSUMER });
   // The outbox publishes the setup's events first; that backlog is not what is measured.
   const head = await infra.eventStore.headPosition();
   await waitFor(
@@ -144,6 +146,7 @@ export async function benchEmailVerified(): Promise<Figure[]> {
   }
   await service.close();
   await infra.close();
+  for (const q of consumerQueues(QUEUE, CONSUMER_RETRY)) await channel.deleteQueue(q);
   await amqp.close();
   rmSync(dir, { recursive: true, force: true });
   return [
