@@ -128,7 +128,7 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
   }
 
   const unspool = (job: Job) => {
-    if (job.spoolId !== undefined) void options.spool?.remove(job.spoolId).catch(() => undefined);
+    if (job.spoolId !== undefined) void spool?.remove(job.spoolId).catch(() => undefined);
   };
 
   async function deliver(job: Job): Promise<void> {
@@ -211,7 +211,7 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
           }
         }
       }
-      await options.spool?.close();
+      await spool?.close();
     },
   };
 }

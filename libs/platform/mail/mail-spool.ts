@@ -1,4 +1,4 @@
-import { ThreadCalls } from '../workers/thread-calls';
+import { restartingThread } from '../workers/thread-calls';
 import type { MailMessage } from './mailer';
 
 export interface SpooledMail {
@@ -37,19 +37,14 @@ export interface SpoolReply {
  * disk. The thread is started again if it dies.
  */
 export function sqliteMailSpool(path: string): MailSpool {
-  let thread: ThreadCalls<SpoolCall, SpoolReply> | undefined;
-  const call = (body: SpoolCall) => {
-    if (!thread || thread.failed) thread = new ThreadCalls(__dirname, 'mail-spool', { path });
-    return thread.call(body);
-  };
+  const { call, close } = restartingThread<SpoolCall, SpoolReply>(__dirname, 'mail-spool', {
+    path,
+  });
   return {
     save: async (message, label) => (await call({ op: 'save', message, label })).spooled!,
     remove: async (id) => void (await call({ op: 'remove', id })),
     pending: async (afterId = 0, limit = Number.MAX_SAFE_INTEGER) =>
       (await call({ op: 'pending', afterId, limit })).pending ?? [],
-    close: async () => {
-      await thread?.close();
-      thread = undefined;
-    },
+    close,
   };
 }

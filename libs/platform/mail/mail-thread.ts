@@ -1,4 +1,4 @@
-import { ThreadCalls } from '../workers/thread-calls';
+import { restartingThread } from '../workers/thread-calls';
 import type { Mailer, MailMessage } from './mailer';
 import type { TransportOptions } from './transport-mailer';
 
@@ -9,16 +9,14 @@ import type { TransportOptions } from './transport-mailer';
  * dies fails, for the caller to retry.
  */
 export function threadedMailer(options: TransportOptions): Mailer {
-  let thread: ThreadCalls<MailMessage, object> | undefined;
+  const thread = restartingThread<MailMessage, object>(__dirname, 'mail-thread', options);
   return {
     async send(mail: MailMessage) {
-      if (!thread || thread.failed) thread = new ThreadCalls(__dirname, 'mail-thread', options);
       await thread.call(mail);
     },
     close() {
       // The thread finishes the messages it holds, then closes its transport and exits.
-      void thread?.close();
-      thread = undefined;
+      void thread.close();
     },
   };
 }

@@ -76,6 +76,30 @@ export class ThreadCalls<Body, Result extends object> {
 }
 
 /**
+ * Calls to a thread that is started with the first call and started again
+ * after it died (a call in flight when it dies fails, for the caller to retry).
+ * Closing lets it finish what it holds; a later call starts it anew.
+ */
+export function restartingThread<Body, Result extends object>(
+  dir: string,
+  name: string,
+  workerData: unknown,
+): { call: (body: Body) => Promise<Result>; close: () => Promise<void> } {
+  let thread: ThreadCalls<Body, Result> | undefined;
+  return {
+    call(body) {
+      if (!thread || thread.failed) thread = new ThreadCalls(dir, name, workerData);
+      return thread.call(body);
+    },
+    async close() {
+      const closing = thread;
+      thread = undefined;
+      await closing?.close();
+    },
+  };
+}
+
+/**
  * The thread's side of `ThreadCalls`: answers each call with `handle`'s result
  * (or the error it throws), and on 'close' runs `close` once no call is in hand.
  */
