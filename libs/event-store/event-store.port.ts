@@ -52,6 +52,14 @@ export interface ReadAllOptions {
   until?: bigint;
 }
 
+/**
+ * Where a `readAll` bounded by `until` ended: at `until` when it came back
+ * short (everything up to there was looked at), else at its last event.
+ */
+export function readThrough(events: RecordedEvent[], maxCount: number, until: bigint): bigint {
+  return events.length < maxCount ? until : events[events.length - 1].position;
+}
+
 export interface SubscribeOptions {
   /** Exclusive checkpoint: delivery starts strictly after it. */
   after: bigint;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventStore } from '../../../libs/event-store';
+import { readThrough, type EventStore } from '../../../libs/event-store';
 import { handleCommand } from '../../../libs/platform/command-handling/command-handler';
 import { startLeasedWorker, type LeasedWorker } from '../../../libs/platform/workers/leased-worker';
 import type { LeaseStore } from '../../../libs/read-store/coordination.port';
@@ -35,7 +35,7 @@ export function createInvitationExpiry(store: EventStore): InvitationExpiry {
         types: EXPIRY_EVENT_TYPES,
         until: head,
       });
-      index.apply(batch, batch.length < BATCH ? head : undefined);
+      index.apply(batch, readThrough(batch, BATCH, head));
     }
   };
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventStore } from '../../../libs/event-store';
+import { readThrough, type EventStore } from '../../../libs/event-store';
 import type { LeaseStore } from '../../../libs/read-store/coordination.port';
 import {
   ProjectionSwitchError,
@@ -182,7 +182,7 @@ async function catchUp(o: Omit<RebuildOptions, 'projection'>, builds: Build[], h
       const types = [...new Set(open.flatMap((b) => b.projection.eventTypes))];
       // Only the types the projections read: the others are never loaded or parsed.
       const batch = await o.eventStore.readAll({ after, maxCount, types, until: head });
-      const through = batch.length < maxCount ? head : batch[batch.length - 1].position;
+      const through = readThrough(batch, maxCount, head);
       for (const b of open) {
         const reads = new Set<string>(b.projection.eventTypes);
         const mine = batch.filter((e) => e.position > b.read && reads.has(e.type));
