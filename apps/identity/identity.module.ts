@@ -1,4 +1,5 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { EVENT_STORE, type EventStore } from '../../libs/event-store';
 import type { AppConfig } from '../../libs/platform/config/config';
 import type { Infrastructure } from '../../libs/platform/infrastructure/infrastructure';
 import { OpsEndpointsModule } from '../../libs/platform/observability/ops-endpoints.module';
@@ -6,7 +7,6 @@ import {
   APP_CONFIG,
   InfrastructureModule,
 } from '../../libs/platform/infrastructure/infrastructure.module';
-import { MAIL_QUEUE, type MailQueue } from '../../libs/platform/mail/mail-queue';
 import { MAILER, type Mailer } from '../../libs/platform/mail/mailer';
 import { openSpooledMailQueue } from '../../libs/platform/mail/spooled-mail-queue';
 import { JwksController } from './jwks/jwks.controller';
@@ -15,6 +15,7 @@ import { LoginController } from './login/login.controller';
 import { LOGIN_THROTTLE, loginThrottle } from './login/login-throttle';
 import { EmailVerifiedForwarder } from './publish-email-verified/email-verified.forwarder';
 import { RegisterController } from './register/register.controller';
+import { VERIFICATION_MAILING, type VerificationMailing } from './register/verification-email';
 import { ResendVerificationController } from './resend-verification/resend-verification.controller';
 import { VerifyEmailController } from './verify-email/verify-email.controller';
 
@@ -26,11 +27,18 @@ const signingKey = {
 };
 
 /** Verification emails: spooled before the answer, delivered after it. */
-const mailQueue = {
-  provide: MAIL_QUEUE,
-  inject: [MAILER, APP_CONFIG],
-  useFactory: (mailer: Mailer, config: AppConfig) =>
-    openSpooledMailQueue(mailer, { dataDir: config.dataDir, service: 'identity' }),
+const verificationMailing = {
+  provide: VERIFICATION_MAILING,
+  inject: [EVENT_STORE, MAILER, APP_CONFIG],
+  useFactory: async (
+    store: EventStore,
+    mailer: Mailer,
+    config: AppConfig,
+  ): Promise<VerificationMailing> => ({
+    store,
+    mails: await openSpooledMailQueue(mailer, { dataDir: config.dataDir, service: 'identity' }),
+    publicUrl: config.publicUrl,
+  }),
 };
 
 export interface IdentityOptions {
@@ -46,10 +54,10 @@ export interface IdentityOptions {
  */
 @Module({})
 export class IdentityModule implements OnApplicationShutdown {
-  constructor(@Inject(MAIL_QUEUE) private readonly mails: MailQueue) {}
+  constructor(@Inject(VERIFICATION_MAILING) private readonly mailing: VerificationMailing) {}
 
   onApplicationShutdown(): Promise<void> {
-    return this.mails.close();
+    return this.mailing.mails.close();
   }
 
   static register(infra: Infrastructure, options: IdentityOptions = {}): DynamicModule {
@@ -68,7 +76,7 @@ export class IdentityModule implements OnApplicationShutdown {
       ],
       providers: [
         signingKey,
-        mailQueue,
+        verificationMailing,
         EmailVerifiedForwarder,
         { provide: LOGIN_THROTTLE, useValue: loginThrottle(infra.config.rateLimit, options.clock) },
       ],

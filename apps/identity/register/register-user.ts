@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { AccountType } from '../../../libs/auth/principal';
-import type { EventStore } from '../../../libs/event-store';
 import {
   handleCommand,
   loadState,
   type CommandContext,
 } from '../../../libs/platform/command-handling/command-handler';
-import type { MailQueue } from '../../../libs/platform/mail/mail-queue';
 import { hashPassword } from '../user/password';
 import { userDecider, userStream } from '../user/user.decider';
 import {
@@ -18,7 +16,7 @@ import {
   verificationTokenStream,
 } from '../user/user-lookup.decider';
 import { newVerificationToken } from '../user/verification-token';
-import { verificationEmail } from './verification-email';
+import { verificationEmail, type VerificationMailing } from './verification-email';
 
 export interface RegisterInput {
   /** Already lower-cased. */
@@ -30,13 +28,6 @@ export interface RegisterInput {
   lastName?: string;
 }
 
-export interface RegisterDeps {
-  store: EventStore;
-  /** Verification emails, spooled before the answer and delivered after it. */
-  mails: Pick<MailQueue, 'enqueue'>;
-  publicUrl: string;
-}
-
 /**
  * Reserves the email first (the first reservation wins, the other is refused
  * with `email_taken` before anything else is written), links the verification
@@ -45,7 +36,11 @@ export interface RegisterDeps {
  * a reservation left without its user is taken over by the next registration
  * once it is `ABANDONED_RESERVATION_MS` old.
  */
-export async function registerUser(deps: RegisterDeps, input: RegisterInput, ctx: CommandContext) {
+export async function registerUser(
+  deps: VerificationMailing,
+  input: RegisterInput,
+  ctx: CommandContext,
+) {
   const reservation = emailStream(input.email);
   // Cheap early refusal; the reservation below is what decides under concurrency.
   const { state: reserved } = await loadState(deps.store, emailReservation, reservation);

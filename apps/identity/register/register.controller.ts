@@ -6,24 +6,17 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { EVENT_STORE, type EventStore } from '../../../libs/event-store';
 import type { CommandContext } from '../../../libs/platform/command-handling/command-handler';
-import type { AppConfig } from '../../../libs/platform/config/config';
 import { RequestContext } from '../../../libs/platform/http/command-context';
-import { APP_CONFIG } from '../../../libs/platform/infrastructure/infrastructure.module';
-import { MAIL_QUEUE, type MailQueue } from '../../../libs/platform/mail/mail-queue';
 import { setEventPosition } from '../../../libs/platform/http/event-position';
 import { RegisterRequest, RegisterResponse } from './register.dto';
 import { registerUser } from './register-user';
+import { VERIFICATION_MAILING, type VerificationMailing } from './verification-email';
 
 @ApiTags('auth')
 @Controller('auth')
 export class RegisterController {
-  constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(MAIL_QUEUE) private readonly mails: MailQueue,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  constructor(@Inject(VERIFICATION_MAILING) private readonly mailing: VerificationMailing) {}
 
   @Post('register')
   @HttpCode(201)
@@ -38,8 +31,7 @@ export class RegisterController {
     @RequestContext() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<RegisterResponse> {
-    const deps = { store: this.store, mails: this.mails, publicUrl: this.config.publicUrl };
-    const { response, position } = await registerUser(deps, body, context);
+    const { response, position } = await registerUser(this.mailing, body, context);
     setEventPosition(reply, position);
     return response;
   }

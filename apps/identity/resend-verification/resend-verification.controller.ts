@@ -1,11 +1,8 @@
 import { Body, Controller, HttpCode, Inject, Logger, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiTags } from '@nestjs/swagger';
-import { EVENT_STORE, type EventStore } from '../../../libs/event-store';
 import type { CommandContext } from '../../../libs/platform/command-handling/command-handler';
-import type { AppConfig } from '../../../libs/platform/config/config';
 import { RequestContext } from '../../../libs/platform/http/command-context';
-import { APP_CONFIG } from '../../../libs/platform/infrastructure/infrastructure.module';
-import { MAIL_QUEUE, type MailQueue } from '../../../libs/platform/mail/mail-queue';
+import { VERIFICATION_MAILING, type VerificationMailing } from '../register/verification-email';
 import { resendVerification } from './resend-verification';
 import { ResendVerificationRequest, ResendVerificationResponse } from './resend-verification.dto';
 
@@ -14,11 +11,7 @@ import { ResendVerificationRequest, ResendVerificationResponse } from './resend-
 export class ResendVerificationController {
   private readonly logger = new Logger('resend-verification');
 
-  constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(MAIL_QUEUE) private readonly mails: MailQueue,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  constructor(@Inject(VERIFICATION_MAILING) private readonly mailing: VerificationMailing) {}
 
   @Post('resend-verification')
   @HttpCode(202)
@@ -33,8 +26,7 @@ export class ResendVerificationController {
     @Body() body: ResendVerificationRequest,
     @RequestContext() context: CommandContext,
   ): Promise<ResendVerificationResponse> {
-    const deps = { store: this.store, mails: this.mails, publicUrl: this.config.publicUrl };
-    await resendVerification(deps, body.email, context).catch((error: unknown) =>
+    await resendVerification(this.mailing, body.email, context).catch((error: unknown) =>
       // Logged, not answered: a failure must not tell the caller the account exists.
       this.logger.error(`verification email not resent: ${(error as Error).message}`),
     );

@@ -1,20 +1,12 @@
-import type { EventStore } from '../../../libs/event-store';
 import {
   handleCommand,
   type CommandContext,
 } from '../../../libs/platform/command-handling/command-handler';
-import type { MailQueue } from '../../../libs/platform/mail/mail-queue';
-import { verificationEmail } from '../register/verification-email';
+import { verificationEmail, type VerificationMailing } from '../register/verification-email';
 import { findUserByEmail } from '../user/find-user';
 import { userDecider, userStream } from '../user/user.decider';
 import { verificationTokenLink, verificationTokenStream } from '../user/user-lookup.decider';
 import { newVerificationToken } from '../user/verification-token';
-
-export interface ResendVerificationDeps {
-  store: EventStore;
-  mails: Pick<MailQueue, 'enqueue'>;
-  publicUrl: string;
-}
 
 /**
  * Issues a new verification link to an unverified user and mails it; the
@@ -23,7 +15,7 @@ export interface ResendVerificationDeps {
  * Returns whether an email went out.
  */
 export async function resendVerification(
-  deps: ResendVerificationDeps,
+  deps: VerificationMailing,
   email: string,
   ctx: CommandContext,
 ): Promise<boolean> {

@@ -9,7 +9,7 @@ export const PUBLIC_URL = 'https://app.test';
 export function identityFixture() {
   const store = new SqliteEventStore(':memory:');
   const sent: MailMessage[] = [];
-  const mails = { enqueue: async (m: MailMessage) => void sent.push(m) };
+  const mails = { enqueue: async (m: MailMessage) => void sent.push(m), close: async () => {} };
 
   const context = (now = new Date()): CommandContext => ({
     correlationId: 'corr-1',

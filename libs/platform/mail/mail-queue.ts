@@ -30,9 +30,6 @@ export interface MailQueueOptions {
   onSpoolFailure?: (label: string, error: unknown) => void;
 }
 
-/** Nest token of a service's mail queue. */
-export const MAIL_QUEUE = Symbol('MAIL_QUEUE');
-
 export interface MailQueue {
   /** Takes a message for delivery in the background; resolves once it is spooled (or there is room). */
   enqueue(message: MailMessage, label: string): Promise<void>;
