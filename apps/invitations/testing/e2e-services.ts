@@ -20,6 +20,7 @@ import {
 } from '../../../libs/testing/smtp-test-server';
 import { waitFor } from '../../../libs/testing/wait-for';
 import { startInvitations, type RunningInvitations } from '../start-invitations';
+import { customerVerificationStream } from '../customer-verification/customer-verification.decider';
 import { CONSUMER_RETRY, consumerQueues } from '../../../libs/messaging';
 
 export const PUBLIC_URL = 'https://app.example';
@@ -151,8 +152,16 @@ export async function startE2eServices(rabbitUrl: string) {
         await auth('/auth/register', { email, password, accountType, companyName: 'Acme' }),
         201,
       );
-      if (options.verified) await verifyEmail(email);
       const { userId, companyId } = reply.body as Record<string, string>;
+      if (options.verified) {
+        await verifyEmail(email);
+        // The invitations service records the verification it consumes; wait for it so
+        // that no test sees that late append as a change of its own.
+        await waitFor(
+          async () => (await infra.eventStore.readStream(customerVerificationStream(userId))).length,
+          { timeoutMs: WAIT_MS, message: `invitations to record ${email} as verified` },
+        );
+      }
       return { userId, companyId, email, token: await logIn(email) };
     },
     async invite(vendor: E2eUser, email: string, extra: Body = {}) {
