@@ -24,6 +24,7 @@ function countingReads(store: EventStore) {
   const reads = new Map<string, number>();
   const counted: EventStore = {
     append: (...args) => store.append(...args),
+    appendToStreams: (appends) => store.appendToStreams(appends),
     readStream: (stream, from) => {
       reads.set(stream, (reads.get(stream) ?? 0) + 1);
       return store.readStream(stream, from);

@@ -38,6 +38,13 @@ export interface AppendResult {
   position: bigint;
 }
 
+/** One stream's part of an atomic append to several streams. */
+export interface StreamAppend {
+  streamName: string;
+  events: NewEvent[];
+  expected: ExpectedRevision;
+}
+
 export interface ReadAllOptions {
   /** Exclusive: events strictly after this position. `0n` reads from the start. */
   after: bigint;
@@ -83,6 +90,12 @@ export interface Subscription {
 
 export interface EventStore {
   append(streamName: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  /**
+   * Appends to several streams in one commit: every stream's expected revision
+   * holds and all are written, or none is (a WrongExpectedRevisionError names
+   * the first stream that did not match). Results follow the order given.
+   */
+  appendToStreams(appends: StreamAppend[]): Promise<AppendResult[]>;
   /** The whole stream in revision order; `[]` when the stream does not exist. */
   readStream(streamName: string, fromRevision?: number): Promise<RecordedEvent[]>;
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;

@@ -55,6 +55,7 @@ describe('accepting while the email is being verified', () => {
       }
       return result;
     },
+    appendToStreams: (appends) => store.appendToStreams(appends),
     readStream: (...args) => store.readStream(...args),
     readAll: (options) => store.readAll(options),
     headPosition: () => store.headPosition(),

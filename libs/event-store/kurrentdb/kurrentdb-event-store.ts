@@ -26,6 +26,7 @@ import {
   type NewEvent,
   type ReadAllOptions,
   type RecordedEvent,
+  type StreamAppend,
   type SubscribeOptions,
   type Subscription,
 } from '../event-store.port';
@@ -55,13 +56,10 @@ export class KurrentDbEventStore implements EventStore {
     expected: ExpectedRevision,
   ): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
-    const streamState: AppendStreamState =
-      typeof expected === 'number' ? BigInt(expected) : expected;
-    const data = events.map((e) =>
-      jsonEvent({ id: e.eventId, type: e.type, data: e.data, metadata: { ...e.metadata } }),
-    );
     try {
-      const result = await this.client.appendToStream(stream, data, { streamState });
+      const result = await this.client.appendToStream(stream, events.map(toEventData), {
+        streamState: streamStateOf(expected),
+      });
       if (!result.position) throw new Error(`append to ${stream}: KurrentDB reported no position`);
       return {
         nextRevision: Number(result.nextExpectedRevision),
@@ -69,8 +67,32 @@ export class KurrentDbEventStore implements EventStore {
       };
     } catch (error) {
       if (!(error instanceof WrongExpectedVersionError)) throw error;
-      const actual = error.actualState === 'no_stream' ? 'no_stream' : Number(error.actualState);
-      throw new WrongExpectedRevisionError(stream, expected, actual);
+      throw new WrongExpectedRevisionError(stream, expected, actualOf(error));
+    }
+  }
+
+  /** KurrentDB 25.1+: one atomic multi-stream append. */
+  async appendToStreams(appends: StreamAppend[]): Promise<AppendResult[]> {
+    if (appends.length === 0 || appends.some((a) => a.events.length === 0)) {
+      throw new Error('append needs at least one event per stream');
+    }
+    try {
+      const result = await this.client.multiStreamAppend(
+        appends.map(({ streamName, events, expected }) => ({
+          streamName,
+          events: events.map(toEventData),
+          expectedState: streamStateOf(expected),
+        })),
+      );
+      return appends.map(({ streamName }) => {
+        const written = result.responses.find((r) => r.streamName === streamName);
+        if (!written) throw new Error(`append to ${streamName}: KurrentDB reported no revision`);
+        return { nextRevision: Number(written.revision), position: result.position };
+      });
+    } catch (error) {
+      if (!(error instanceof WrongExpectedVersionError)) throw error;
+      const stream = appends.find((a) => a.streamName === error.streamName) ?? appends[0];
+      throw new WrongExpectedRevisionError(stream.streamName, stream.expected, actualOf(error));
     }
   }
 
@@ -207,6 +229,16 @@ export class KurrentDbEventStore implements EventStore {
     return { events, count, last };
   }
 }
+
+// Metadata stays a flat map of strings, which multi-stream appends require.
+const toEventData = (e: NewEvent) =>
+  jsonEvent({ id: e.eventId, type: e.type, data: e.data, metadata: { ...e.metadata } });
+
+const streamStateOf = (expected: ExpectedRevision): AppendStreamState =>
+  typeof expected === 'number' ? BigInt(expected) : expected;
+
+const actualOf = (error: WrongExpectedVersionError): number | 'no_stream' =>
+  error.actualState === 'no_stream' ? 'no_stream' : Number(error.actualState);
 
 /** `0n` is the start of `$all`; any other port position is an event's commit (= prepare) position. */
 function at(position: bigint): ReadPosition {

@@ -11,6 +11,7 @@ import {
   type NewEvent,
   type ReadAllOptions,
   type RecordedEvent,
+  type StreamAppend,
   type SubscribeOptions,
   type Subscription,
 } from '../event-store.port';
@@ -38,7 +39,7 @@ interface Row {
 
 interface PendingAppend {
   request: AppendRequest;
-  resolve: (r: AppendResult) => void;
+  resolve: (r: AppendResult[]) => void;
   reject: (e: unknown) => void;
 }
 
@@ -113,16 +114,29 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
-    if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
+  async append(
+    stream: string,
+    events: NewEvent[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
+    const [result] = await this.appendToStreams([{ streamName: stream, events, expected }]);
+    return result;
+  }
+
+  appendToStreams(appends: StreamAppend[]): Promise<AppendResult[]> {
+    if (appends.length === 0 || appends.some((a) => a.events.length === 0)) {
+      return Promise.reject(new Error('append needs at least one event per stream'));
+    }
     const request: AppendRequest = {
-      stream,
-      expected,
-      events: events.map((e) => ({
-        eventId: e.eventId,
-        type: e.type,
-        data: JSON.stringify(e.data),
-        metadata: JSON.stringify(e.metadata),
+      streams: appends.map(({ streamName, events, expected }) => ({
+        stream: streamName,
+        expected,
+        events: events.map((e) => ({
+          eventId: e.eventId,
+          type: e.type,
+          data: JSON.stringify(e.data),
+          metadata: JSON.stringify(e.metadata),
+        })),
       })),
     };
     return new Promise((resolve, reject) => {
@@ -220,8 +234,10 @@ function settle(p: PendingAppend, outcome: AppendOutcome | undefined): void {
   else if (outcome && 'conflict' in outcome) {
     const { stream, expected, actual } = outcome.conflict;
     p.reject(new WrongExpectedRevisionError(stream, expected, actual));
-  } else
-    p.reject(new Error(`append to ${p.request.stream} failed: ${outcome?.failure ?? 'no answer'}`));
+  } else {
+    const streams = p.request.streams.map((w) => w.stream).join(', ');
+    p.reject(new Error(`append to ${streams} failed: ${outcome?.failure ?? 'no answer'}`));
+  }
 }
 
 function toRecorded(row: Row): RecordedEvent {

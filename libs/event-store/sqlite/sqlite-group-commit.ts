@@ -17,15 +17,20 @@ export const SCHEMA = `
     UNIQUE (stream, revision)
   );`;
 
-/** One append as it crosses to the writer: data and metadata already serialised. */
-export interface AppendRequest {
+/** One stream's events as they cross to the writer: data and metadata already serialised. */
+export interface StreamWrite {
   stream: string;
   expected: ExpectedRevision;
   events: Array<{ eventId: string; type: string; data: string; metadata: string }>;
 }
 
+/** One append: its streams are written together or not at all. */
+export interface AppendRequest {
+  streams: StreamWrite[];
+}
+
 export type AppendOutcome =
-  | { ok: AppendResult }
+  | { ok: AppendResult[] }
   | { conflict: { stream: string; expected: ExpectedRevision; actual: number | 'no_stream' } }
   | { failure: string };
 
@@ -54,25 +59,28 @@ export function groupCommit(db: Database.Database): (requests: AppendRequest[]) 
   const insert = db.prepare(
     'INSERT INTO events (stream, revision, event_id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
   );
-  const one = db.transaction((r: AppendRequest): AppendResult => {
-    const current = lastRevision.get(r.stream)?.revision ?? null;
-    checkExpected(r.stream, r.expected, current);
+  const write = (w: StreamWrite): AppendResult => {
+    const current = lastRevision.get(w.stream)?.revision ?? null;
+    checkExpected(w.stream, w.expected, current);
     let revision = current ?? -1;
     let position = 0n;
-    for (const e of r.events) {
+    for (const e of w.events) {
       revision += 1;
-      const info = insert.run(r.stream, revision, e.eventId, e.type, e.data, e.metadata);
+      const info = insert.run(w.stream, revision, e.eventId, e.type, e.data, e.metadata);
       position = BigInt(info.lastInsertRowid);
     }
     return { nextRevision: revision, position };
-  });
+  };
+  // A savepoint per append: a conflict on any of its streams undoes all of them.
+  const one = db.transaction((r: AppendRequest): AppendResult[] => r.streams.map(write));
   const all = db.transaction((requests: AppendRequest[]) =>
     requests.map((r): AppendOutcome => {
       try {
         return { ok: one(r) };
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
-        return { conflict: { stream: r.stream, expected: r.expected, actual: error.actual } };
+        const { streamName: stream, expected, actual } = error;
+        return { conflict: { stream, expected, actual } };
       }
     }),
   );

@@ -97,6 +97,66 @@ export function eventStoreContract(open: StoreFactory): void {
     });
   });
 
+  describe('when appending to several streams at once', () => {
+    it('writes every stream, each at its revision, with positions in the order given', async () => {
+      const [a, b] = [stream('multi-a'), stream('multi-b')];
+      const start = await store.headPosition();
+      await store.append(b, [newEvent('B0')], 'no_stream');
+      const [ra, rb] = await store.appendToStreams([
+        { streamName: a, events: [newEvent('A0'), newEvent('A1')], expected: 'no_stream' },
+        { streamName: b, events: [newEvent('B1')], expected: 0 },
+      ]);
+      expect([ra.nextRevision, rb.nextRevision]).toEqual([1, 1]);
+      const all = (await store.readAll({ after: start, maxCount: 1000 })).filter((e) =>
+        [a, b].includes(e.streamName),
+      );
+      expect(all.map((e) => e.type)).toEqual(['B0', 'A0', 'A1', 'B1']);
+      const positions = all.map((e) => e.position);
+      expect(positions).toEqual([...positions].sort((x, y) => (x < y ? -1 : 1)));
+      expect(new Set(positions).size).toBe(positions.length);
+      expect(rb.position).toBeGreaterThanOrEqual(all[3].position);
+      // Resuming after the first event of the commit still finds the rest of it.
+      const afterA0 = await store.readAll({ after: all[1].position, maxCount: 1000 });
+      expect(afterA0.filter((e) => [a, b].includes(e.streamName)).map((e) => e.type)).toEqual([
+        'A1',
+        'B1',
+      ]);
+    });
+
+    it('writes none of them when one expected revision does not hold', async () => {
+      const [a, b] = [stream('multi-a'), stream('multi-b')];
+      await store.append(b, [newEvent('B0')], 'no_stream');
+      const head = await store.headPosition();
+      const refused = store.appendToStreams([
+        { streamName: a, events: [newEvent('A0')], expected: 'no_stream' },
+        { streamName: b, events: [newEvent('B1')], expected: 'no_stream' },
+      ]);
+      await expect(refused).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+      await expect(refused).rejects.toMatchObject({ streamName: b });
+      expect(await store.readStream(a)).toEqual([]);
+      expect(await store.readStream(b)).toHaveLength(1);
+      expect(await store.headPosition()).toBe(head);
+    });
+
+    it('lets exactly one of several concurrent multi-stream appends on a shared stream win', async () => {
+      const shared = stream('multi-shared');
+      await store.append(shared, [newEvent('S0')], 'no_stream');
+      const others = Array.from({ length: 4 }, () => stream('multi-own'));
+      const results = await Promise.allSettled(
+        others.map((own) =>
+          store.appendToStreams([
+            { streamName: own, events: [newEvent('Own')], expected: 'no_stream' },
+            { streamName: shared, events: [newEvent('S1')], expected: 0 },
+          ]),
+        ),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const written = await Promise.all(others.map((own) => store.readStream(own)));
+      expect(written.filter((events) => events.length > 0)).toHaveLength(1);
+      expect(await store.readStream(shared)).toHaveLength(2);
+    });
+  });
+
   describe('when reading all events', () => {
     it('returns every stream in global order after an exclusive position', async () => {
       const start = await store.headPosition();
