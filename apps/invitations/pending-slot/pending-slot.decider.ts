@@ -6,23 +6,23 @@ import {
 } from '../../../libs/platform/command-handling/decider';
 import { conflict } from '../../../libs/platform/errors/app-error';
 import { isLivePending, type InvitationState } from '../invitation/invitation.state';
-import { sameTokenHash } from '../invitation/invitation-token';
 
 /**
  * One pending invitation per vendor and email. A reservation stream per
- * vendor+email records which invitation holds the slot, and each claim is
- * appended at the revision read, so of two racing sends only one claims it.
- * Nothing releases the slot: a claim looks at the holder's own stream and
- * takes over once the holder is no longer pending.
+ * vendor+email records which invitation holds the slot. A claim is written in
+ * the same commit as the invitation event it is for (InvitationSent or
+ * InvitationResent), at the revision read, so of two racing sends only one
+ * claims it, and no claim is ever left without its invitation. Nothing
+ * releases the slot: a claim looks at the holder's own stream and takes over
+ * once the holder is no longer pending.
  */
 export type PendingSlotClaimed = DomainEvent<
   'PendingSlotClaimed',
-  { invitationId: string; tokenHash: string; claimedAt: string }
+  { invitationId: string; claimedAt: string }
 >;
 
 export interface SlotClaim {
   invitationId: string;
-  tokenHash: string;
   claimedAt: string;
 }
 
@@ -31,8 +31,6 @@ export type PendingSlotState = SlotClaim | null;
 export interface ClaimPendingSlot {
   type: 'ClaimPendingSlot';
   invitationId: string;
-  /** Hash of the token the claimant is about to record: tells an applied claim from one in flight. */
-  tokenHash: string;
   /** The holder seen when the claim was prepared, with its invitation state. */
   observed: { claim: PendingSlotState; holder: InvitationState };
 }
@@ -44,18 +42,16 @@ export class SlotMovedError extends StaleObservationError {
   }
 }
 
-/** A claim whose invitation event is not recorded yet counts as pending this long. */
-export const CLAIM_IN_FLIGHT_MS = 30_000;
-
 export const pendingSlotStream = (vendorId: string, email: string) =>
   `invitation_slot-${createHash('sha256').update(`${vendorId}|${email}`).digest('hex')}`;
 
-/** Does the claim's invitation still hold the slot? */
+/**
+ * Does the claim's invitation still hold the slot? Claims recorded before
+ * claims and invitations shared a commit may lack their invitation: those
+ * hold nothing.
+ */
 export function holdsSlot(claim: PendingSlotState, holder: InvitationState, now: Date): boolean {
-  if (!claim) return false;
-  const applied = !!holder && sameTokenHash(holder.tokenHash, claim.tokenHash);
-  if (!applied && now.getTime() - Date.parse(claim.claimedAt) < CLAIM_IN_FLIGHT_MS) return true;
-  return isLivePending(holder, now);
+  return !!claim && isLivePending(holder, now);
 }
 
 export function decideClaim(
@@ -73,22 +69,19 @@ export function decideClaim(
       },
     );
   }
-  const { invitationId, tokenHash } = c;
-  return [
-    { type: 'PendingSlotClaimed', data: { invitationId, tokenHash, claimedAt: now.toISOString() } },
-  ];
+  const { invitationId } = c;
+  return [{ type: 'PendingSlotClaimed', data: { invitationId, claimedAt: now.toISOString() } }];
 }
 
 const sameClaim = (a: PendingSlotState, b: PendingSlotState) =>
-  a === b ||
-  (!!a &&
-    !!b &&
-    a.invitationId === b.invitationId &&
-    a.tokenHash === b.tokenHash &&
-    a.claimedAt === b.claimedAt);
+  a === b || (!!a && !!b && a.invitationId === b.invitationId && a.claimedAt === b.claimedAt);
 
 export const pendingSlotDecider: Decider<PendingSlotState, ClaimPendingSlot, PendingSlotClaimed> = {
   initialState: () => null,
-  evolve: (_state, event) => ({ ...event.data }),
+  // Older claims also carry a token hash, which no rule reads any more.
+  evolve: (_state, event) => ({
+    invitationId: event.data.invitationId,
+    claimedAt: event.data.claimedAt,
+  }),
   decide: decideClaim,
 };

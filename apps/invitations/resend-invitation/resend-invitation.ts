@@ -1,7 +1,8 @@
 import type { Principal } from '../../../libs/auth/principal';
 import {
-  handleCommand,
+  handleCommands,
   loadState,
+  onStream,
   type CommandContext,
 } from '../../../libs/platform/command-handling/command-handler';
 import { acceptUrl, invitationEmail } from '../http/invitation-email';
@@ -10,12 +11,14 @@ import { invitationDecider } from '../invitation/decide';
 import type { ResendInvitation } from '../invitation/invitation.commands';
 import { invitationStream } from '../invitation/invitation.events';
 import { hashToken, newInvitationToken } from '../invitation/invitation-token';
-import { claimPendingSlot } from '../pending-slot/claim-pending-slot';
+import type { InvitationState } from '../invitation/invitation.state';
+import { pendingSlotClaim } from '../pending-slot/pending-slot-claim';
 import type { ResendInvitationResponse } from './resend-invitation.dto';
 
 /**
- * A new token and expiry for a pending or expired invitation. The invitation
- * must hold its vendor+email slot again, so resending an expired one while a
+ * A new token and expiry for a pending or expired invitation, recorded in one
+ * commit with the invitation's claim of its vendor+email slot: it must hold
+ * the slot again, so resending an expired one while a
  * newer invitation to the same email is pending is refused with
  * `invitation_already_pending`.
  */
@@ -34,21 +37,21 @@ export async function resendInvitation(
     tokenHash: hashToken(token),
     expiresInDays: expiresInDays ?? DEFAULT_EXPIRES_IN_DAYS,
   };
-  const { state: current } = await loadState(deps.store, invitationDecider, stream);
-  invitationDecider.decide(command, current, context.now); // refusals come before the claim
-  const { email } = current!;
-  await claimPendingSlot(
+  const [resent] = await handleCommands(
     deps.store,
-    { vendorId: vendor.companyId, email, invitationId, tokenHash: command.tokenHash },
+    async () => {
+      const { state: current } = await loadState(deps.store, invitationDecider, stream);
+      invitationDecider.decide(command, current, context.now); // refusals come before the slot
+      const slot = { vendorId: vendor.companyId, email: current!.email, invitationId };
+      return [
+        onStream(invitationDecider, stream, command),
+        await pendingSlotClaim(deps.store, slot),
+      ];
+    },
     context,
   );
-  const { state, position } = await handleCommand(
-    deps.store,
-    invitationDecider,
-    stream,
-    command,
-    context,
-  );
+  const { position } = resent;
+  const state = resent.state as InvitationState;
   const { expiresAt } = state!;
   const link = acceptUrl(deps.publicUrl, invitationId, token);
   await deps.mails.enqueue(invitationEmail(state!, link, expiresAt), `invitation ${invitationId}`);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../../../libs/auth/principal';
 import {
-  handleCommand,
+  handleCommands,
+  onStream,
   type CommandContext,
 } from '../../../libs/platform/command-handling/command-handler';
 import { acceptUrl, invitationEmail } from '../http/invitation-email';
@@ -10,13 +11,14 @@ import { invitationDecider } from '../invitation/decide';
 import type { SendInvitation } from '../invitation/invitation.commands';
 import { invitationStream } from '../invitation/invitation.events';
 import { hashToken, newInvitationToken } from '../invitation/invitation-token';
-import { claimPendingSlot } from '../pending-slot/claim-pending-slot';
+import type { InvitationState } from '../invitation/invitation.state';
+import { pendingSlotClaim } from '../pending-slot/pending-slot-claim';
 import type { SendInvitationRequest, SendInvitationResponse } from './send-invitation.dto';
 
 /**
- * Claims the vendor+email slot (the loser of a race is refused here, having
- * written nothing), records InvitationSent, then queues the email with the
- * link, delivered after the answer. The token exists only in the email and in
+ * Records InvitationSent and the claim of the vendor+email slot in one commit
+ * (the loser of a race is refused with 409, having written nothing), then
+ * queues the email with the link, delivered after the answer. The token exists only in the email and in
  * the response.
  */
 export async function sendInvitation(
@@ -40,24 +42,18 @@ export async function sendInvitation(
     tokenHash: hashToken(token),
     expiresInDays: input.expiresInDays ?? DEFAULT_EXPIRES_IN_DAYS,
   };
-  invitationDecider.decide(command, null, context.now); // a refusal must come before the claim
-  await claimPendingSlot(
+  const stream = invitationStream(invitationId);
+  const slot = { vendorId: command.vendorId, email: command.email, invitationId };
+  const [sent] = await handleCommands(
     deps.store,
-    {
-      vendorId: command.vendorId,
-      email: command.email,
-      invitationId,
-      tokenHash: command.tokenHash,
-    },
+    async () => [
+      onStream(invitationDecider, stream, command),
+      await pendingSlotClaim(deps.store, slot),
+    ],
     context,
   );
-  const { state, position } = await handleCommand(
-    deps.store,
-    invitationDecider,
-    invitationStream(invitationId),
-    command,
-    context,
-  );
+  const { position } = sent;
+  const state = sent.state as InvitationState;
   const expiresAt = state!.expiresAt;
   const link = acceptUrl(deps.publicUrl, invitationId, token);
   await deps.mails.enqueue(invitationEmail(command, link, expiresAt), `invitation ${invitationId}`);

@@ -158,7 +158,8 @@ export async function startE2eServices(rabbitUrl: string) {
         // The invitations service records the verification it consumes; wait for it so
         // that no test sees that late append as a change of its own.
         await waitFor(
-          async () => (await infra.eventStore.readStream(customerVerificationStream(userId))).length,
+          async () =>
+            (await infra.eventStore.readStream(customerVerificationStream(userId))).length,
           { timeoutMs: WAIT_MS, message: `invitations to record ${email} as verified` },
         );
       }

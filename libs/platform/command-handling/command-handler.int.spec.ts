@@ -1,6 +1,12 @@
 import { SqliteEventStore } from '../../event-store/sqlite/sqlite-event-store';
 import { conflict } from '../errors/app-error';
-import { handleCommand, loadState, type CommandContext } from './command-handler';
+import {
+  handleCommand,
+  handleCommands,
+  loadState,
+  onStream,
+  type CommandContext,
+} from './command-handler';
 import { metrics } from '../observability/metrics';
 import { StaleObservationError, type Decider } from './decider';
 
@@ -84,6 +90,79 @@ describe('handleCommand', () => {
       ).rejects.toBeInstanceOf(StaleObservationError);
       expect(await count('observe_again')).toBe(again + 1);
       expect(await count('error')).toBe(errors);
+    });
+  });
+});
+
+describe('handleCommands', () => {
+  let store: SqliteEventStore;
+  beforeEach(() => (store = new SqliteEventStore(':memory:')));
+  afterEach(() => store.close());
+  const totalOf = async (stream: string) => (await loadState(store, counter, stream)).state.total;
+
+  describe('when commands on two streams produce events', () => {
+    it('appends both in one commit and returns each result in order', async () => {
+      const [a, b] = await handleCommands(
+        store,
+        () => [
+          onStream(counter, 'counter-a', { by: 1, limit: 10 }),
+          onStream(counter, 'counter-b', { by: 2, limit: 10 }),
+        ],
+        context(),
+      );
+      expect([a.state, b.state]).toEqual([{ total: 1 }, { total: 2 }]);
+      expect([a.position, b.position]).toEqual([1n, 2n]);
+    });
+  });
+
+  describe('when one of them refuses', () => {
+    it('appends none and reports the first refusal', async () => {
+      await handleCommand(store, counter, 'counter-b', { by: 2, limit: 2 }, context());
+      const refused = handleCommands(
+        store,
+        () => [
+          onStream(counter, 'counter-a', { by: 1, limit: 10 }),
+          onStream(counter, 'counter-b', { by: 1, limit: 2 }),
+        ],
+        context(),
+      );
+      await expect(refused).rejects.toMatchObject({ code: 'limit_reached' });
+      expect(await store.readStream('counter-a')).toEqual([]);
+    });
+  });
+
+  describe('when writers race on a shared stream', () => {
+    it('runs the losers again, and a loser refused at last leaves its own stream empty', async () => {
+      const own = ['counter-1', 'counter-2', 'counter-3', 'counter-4'];
+      const results = await Promise.allSettled(
+        own.map((stream) =>
+          handleCommands(
+            store,
+            () => [
+              onStream(counter, stream, { by: 1, limit: 10 }),
+              onStream(counter, 'counter-shared', { by: 1, limit: 2 }),
+            ],
+            context(),
+          ),
+        ),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
+      expect(await totalOf('counter-shared')).toBe(2);
+      const totals = await Promise.all(own.map(totalOf));
+      expect(totals.sort()).toEqual([0, 0, 1, 1]);
+    });
+  });
+
+  describe('when an observation made in prepare goes stale', () => {
+    it('prepares again and decides on the fresh observation', async () => {
+      let prepared = 0;
+      const [r] = await handleCommands(
+        store,
+        () => [onStream(counter, 'counter-a', { by: ++prepared === 1 ? -1 : 3, limit: 10 })],
+        context(),
+      );
+      expect(prepared).toBe(2);
+      expect(r.state).toEqual({ total: 3 });
     });
   });
 });

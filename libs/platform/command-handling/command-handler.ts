@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   WrongExpectedRevisionError,
   type EventStore,
+  type ExpectedRevision,
   type NewEvent,
   type RecordedEvent,
 } from '../../event-store';
@@ -30,6 +31,24 @@ export interface CommandResult<State, Event> {
 
 const MAX_ATTEMPTS = 5;
 
+/** One command on one stream, as a part of a decision that spans several streams. */
+export interface StreamCommand<
+  State = unknown,
+  Command = unknown,
+  Event extends DomainEvent = DomainEvent,
+> {
+  decider: Decider<State, Command, Event>;
+  streamName: string;
+  command: Command;
+}
+
+/** Builds a StreamCommand with its types checked against the decider. */
+export const onStream = <State, Command, Event extends DomainEvent>(
+  decider: Decider<State, Command, Event>,
+  streamName: string,
+  command: Command,
+): StreamCommand => ({ decider, streamName, command }) as unknown as StreamCommand;
+
 /**
  * The one command handler: read the stream, fold it, decide, append at the
  * revision read. A concurrent writer makes the append fail; then the whole
@@ -42,45 +61,90 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
   command: Command,
   context: CommandContext,
 ): Promise<CommandResult<State, Event>> {
-  const category = categoryOf(streamName);
-  const stopTimer = metrics.commandSeconds.startTimer({ category });
+  const [result] = await handleCommands(
+    store,
+    () => [onStream(decider, streamName, command)],
+    context,
+  );
+  return result as CommandResult<State, Event>;
+}
+
+/**
+ * The same cycle over several streams decided together: each is read and
+ * decided, then all are appended in one commit at the revisions read, or none
+ * is. A concurrent writer on any of them, or an observation that went stale
+ * (`StaleObservationError`), runs the whole cycle again, `prepare` included,
+ * so what it observed outside these streams is fresh too. Results follow the
+ * order of `prepare`'s commands; the first stream names the metrics category.
+ */
+export async function handleCommands(
+  store: EventStore,
+  prepare: () => StreamCommand[] | Promise<StreamCommand[]>,
+  context: CommandContext,
+): Promise<CommandResult<unknown, DomainEvent>[]> {
+  let category = 'unknown';
+  const stopTimer = metrics.commandSeconds.startTimer();
   try {
-    const result = await decideAndAppend(store, decider, streamName, command, context);
-    metrics.commands.inc({ category, outcome: result.events.length ? 'ok' : 'unchanged' });
-    return result;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const commands = await prepare();
+        category = categoryOf(commands[0].streamName);
+        const results = await decideAndAppend(store, commands, context);
+        const changed = results.some((r) => r.events.length > 0);
+        metrics.commands.inc({ category, outcome: changed ? 'ok' : 'unchanged' });
+        return results;
+      } catch (error) {
+        const retry =
+          error instanceof WrongExpectedRevisionError || error instanceof StaleObservationError;
+        if (!retry || attempt >= MAX_ATTEMPTS) throw error;
+        metrics.commands.inc({ category, outcome: 'conflict_retry' });
+      }
+    }
   } catch (error) {
     metrics.commands.inc({ category, outcome: outcomeOf(error) });
     throw error;
   } finally {
-    stopTimer();
+    stopTimer({ category });
   }
 }
 
-async function decideAndAppend<State, Command, Event extends DomainEvent>(
+async function decideAndAppend(
   store: EventStore,
-  decider: Decider<State, Command, Event>,
-  streamName: string,
-  command: Command,
+  commands: StreamCommand[],
   context: CommandContext,
-): Promise<CommandResult<State, Event>> {
-  for (let attempt = 1; ; attempt++) {
+): Promise<CommandResult<unknown, DomainEvent>[]> {
+  // In order, so the first command's refusal is the one reported.
+  const decided = [];
+  for (const { decider, streamName, command } of commands) {
     const history = await store.readStream(streamName);
     const state = fold(decider, history);
     const events = decider.decide(command, state, context.now);
-    if (events.length === 0) return { state, events, position: history.at(-1)?.position };
-    try {
-      const expected = history.length ? history[history.length - 1].revision : 'no_stream';
-      const { position } = await store.append(
-        streamName,
-        events.map((e) => toNew(e, context)),
-        expected,
-      );
-      return { state: events.reduce(decider.evolve, state), events, position };
-    } catch (error) {
-      if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS) throw error;
-      metrics.commands.inc({ category: categoryOf(streamName), outcome: 'conflict_retry' });
-    }
+    const expected: ExpectedRevision = history.length
+      ? history[history.length - 1].revision
+      : 'no_stream';
+    decided.push({ decider, streamName, state, events, expected, last: history.at(-1)?.position });
   }
+  const writes = decided.filter((d) => d.events.length > 0);
+  const appends = writes.map((d) => ({
+    streamName: d.streamName,
+    events: d.events.map((e) => toNew(e, context)),
+    expected: d.expected,
+  }));
+  const appended =
+    appends.length === 0
+      ? []
+      : appends.length === 1
+        ? [await store.append(appends[0].streamName, appends[0].events, appends[0].expected)]
+        : await store.appendToStreams(appends);
+  return decided.map((d) => {
+    const i = writes.indexOf(d);
+    if (i < 0) return { state: d.state, events: d.events, position: d.last };
+    return {
+      state: d.events.reduce(d.decider.evolve, d.state),
+      events: d.events,
+      position: appended[i].position,
+    };
+  });
 }
 
 /** Current state of a stream, for reads that must be strongly consistent. */

@@ -11,7 +11,7 @@ export interface EventStoreAudit {
   duplicateEventIds: string[];
   /** Invitations recorded as sent (whether or not the caller got the answer). */
   invitationsSent: number;
-  /** Pending-slot claims whose invitation was never recorded: sends cut between their two appends. */
+  /** Pending-slot claims whose invitation was never recorded (a claim and its invitation share a commit). */
   orphanSlotClaims: number;
   /** Rows whose position is not above the previous row's. */
   positionsOutOfOrder: number;

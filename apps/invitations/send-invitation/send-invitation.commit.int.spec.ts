@@ -1,0 +1,72 @@
+import type { Principal } from '../../../libs/auth/principal';
+import type { EventStore, StreamAppend } from '../../../libs/event-store';
+import { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-store';
+import type { CommandContext } from '../../../libs/platform/command-handling/command-handler';
+import { pendingSlotStream } from '../pending-slot/pending-slot.decider';
+import { sendInvitation } from './send-invitation';
+
+const vendor: Principal = {
+  userId: 'vendor-user',
+  companyId: 'vendor-co',
+  accountType: 'vendor',
+  email: 'vendor@example.com',
+  emailVerified: true,
+};
+const input = { email: 'ann@example.com', firstName: 'Ann', lastName: 'Lee' };
+const context = (): CommandContext => ({
+  correlationId: 'c',
+  causationId: 'c',
+  actor: 'user:vendor-user',
+  now: new Date(),
+});
+
+/** The store, failing the first write that carries InvitationSent, as a crash at that commit would. */
+function failingFirstSent(store: EventStore): EventStore {
+  let failed = false;
+  const failOnce = (appends: StreamAppend[]) => {
+    if (failed || !appends.some((a) => a.events.some((e) => e.type === 'InvitationSent'))) return;
+    failed = true;
+    throw new Error('disk gone');
+  };
+  return Object.assign(Object.create(store) as EventStore, {
+    append: async (...[streamName, events, expected]: Parameters<EventStore['append']>) => {
+      failOnce([{ streamName, events, expected }]);
+      return store.append(streamName, events, expected);
+    },
+    appendToStreams: async (appends: StreamAppend[]) => {
+      failOnce(appends);
+      return store.appendToStreams(appends);
+    },
+  });
+}
+
+describe('sending an invitation', () => {
+  let store: SqliteEventStore;
+  const mails = { enqueue: async () => undefined, size: () => 0, close: async () => undefined };
+  beforeEach(() => (store = new SqliteEventStore(':memory:')));
+  afterEach(() => store.close());
+
+  describe('when its commit fails', () => {
+    it('records neither the invitation nor its slot claim, so the next send goes through at once', async () => {
+      const deps = { store: failingFirstSent(store), mails, publicUrl: 'http://app.test' };
+      await expect(sendInvitation(deps, vendor, input, context())).rejects.toThrow('disk gone');
+      expect(await store.headPosition()).toBe(0n);
+
+      const { response } = await sendInvitation(deps, vendor, input, context());
+      expect(response.status).toBe('pending');
+      const claims = await store.readStream(pendingSlotStream(vendor.companyId, input.email));
+      expect(claims.map((e) => e.data.invitationId)).toEqual([response.invitationId]);
+    });
+  });
+
+  describe('when it is recorded', () => {
+    it('writes the invitation and its slot claim in one commit', async () => {
+      const deps = { store, mails, publicUrl: 'http://app.test' };
+      const { response, position } = await sendInvitation(deps, vendor, input, context());
+      const all = await store.readAll({ after: 0n, maxCount: 10 });
+      expect(all.map((e) => e.type)).toEqual(['InvitationSent', 'PendingSlotClaimed']);
+      expect(all[0].data.invitationId).toBe(response.invitationId);
+      expect(position).toBe(all[0].position);
+    });
+  });
+});
