@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { loadState } from '../../../libs/platform/command-handling/command-handler';
+import { failingFirstWriteOf } from '../../../libs/event-store/testing/failing-write';
 import { AppError } from '../../../libs/platform/errors/app-error';
 import { identityFixture, PUBLIC_URL } from '../testing/identity-fixture';
+import { registerUser } from './register-user';
 import {
   ABANDONED_RESERVATION_MS,
   emailReservation,
@@ -56,7 +58,21 @@ describe('registerUser', () => {
     });
   });
 
-  describe('when an earlier registration stopped after reserving the email', () => {
+  describe('when its commit fails', () => {
+    it('records none of reservation, link and user, so the email can register at once', async () => {
+      const failing = { ...f.mailing(), store: failingFirstWriteOf(f.store, 'UserRegistered') };
+      const input = { email: 'ann@example.com', password: 'correct horse', companyName: 'Ann Ltd' };
+      const register = () =>
+        registerUser(failing, { ...input, accountType: 'customer' }, f.context());
+      await expect(register()).rejects.toThrow('disk gone');
+      expect(await f.store.headPosition()).toBe(0n);
+      const { response } = await register();
+      const { state } = await loadState(f.store, emailReservation, emailStream('ann@example.com'));
+      expect(state.userId).toBe(response.userId);
+    });
+  });
+
+  describe('when an older reservation (from before it shared its user’s commit) lacks the user', () => {
     const reserveOnly = (at: Date) =>
       f.store.append(
         emailStream('ann@example.com'),

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AccountType } from '../../../libs/auth/principal';
 import {
-  handleCommand,
+  handleCommands,
   loadState,
+  onStream,
   type CommandContext,
 } from '../../../libs/platform/command-handling/command-handler';
 import { hashPassword } from '../user/password';
@@ -29,12 +30,12 @@ export interface RegisterInput {
 }
 
 /**
- * Reserves the email first (the first reservation wins, the other is refused
- * with `email_taken` before anything else is written), links the verification
- * token to the user, then records the user. A crash between these steps leaves
- * at most a reservation or a link without a user, never a user without them;
- * a reservation left without its user is taken over by the next registration
- * once it is `ABANDONED_RESERVATION_MS` old.
+ * Reserves the email (the first reservation wins, the other is refused with
+ * `email_taken`), links the verification token to the user and records the
+ * user, all in one commit: a crash leaves all three or none. Reservations
+ * recorded before they shared the user's commit may lack their user; such a
+ * one is taken over by the next registration once it is
+ * `ABANDONED_RESERVATION_MS` old.
  */
 export async function registerUser(
   deps: VerificationMailing,
@@ -57,35 +58,25 @@ export async function registerUser(
   const { token, tokenHash } = newVerificationToken();
   const context = { ...ctx, actor: `user:${userId}` };
 
-  await handleCommand(
-    deps.store,
-    emailReservation,
-    reservation,
-    { userId, reservedUserMissing },
-    context,
-  );
-  await handleCommand(
-    deps.store,
-    verificationTokenLink,
-    verificationTokenStream(tokenHash),
-    { userId },
-    context,
-  );
   const { password: _password, ...profile } = input;
-  const { position } = await handleCommand(
+  const register = {
+    type: 'RegisterUser' as const,
+    ...profile,
+    userId,
+    companyId,
+    passwordHash,
+    verificationTokenHash: tokenHash,
+  };
+  const recorded = await handleCommands(
     deps.store,
-    userDecider,
-    userStream(userId),
-    {
-      type: 'RegisterUser',
-      ...profile,
-      userId,
-      companyId,
-      passwordHash,
-      verificationTokenHash: tokenHash,
-    },
+    () => [
+      onStream(emailReservation, reservation, { userId, reservedUserMissing }),
+      onStream(verificationTokenLink, verificationTokenStream(tokenHash), { userId }),
+      onStream(userDecider, userStream(userId), register),
+    ],
     context,
   );
+  const { position } = recorded[recorded.length - 1];
 
   await deps.mails.enqueue(
     verificationEmail(input, deps.publicUrl, token),

@@ -1,6 +1,6 @@
 import type { Principal } from '../../../libs/auth/principal';
-import type { EventStore, StreamAppend } from '../../../libs/event-store';
 import { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-store';
+import { failingFirstWriteOf } from '../../../libs/event-store/testing/failing-write';
 import type { CommandContext } from '../../../libs/platform/command-handling/command-handler';
 import { pendingSlotStream } from '../pending-slot/pending-slot.decider';
 import { sendInvitation } from './send-invitation';
@@ -20,26 +20,6 @@ const context = (): CommandContext => ({
   now: new Date(),
 });
 
-/** The store, failing the first write that carries InvitationSent, as a crash at that commit would. */
-function failingFirstSent(store: EventStore): EventStore {
-  let failed = false;
-  const failOnce = (appends: StreamAppend[]) => {
-    if (failed || !appends.some((a) => a.events.some((e) => e.type === 'InvitationSent'))) return;
-    failed = true;
-    throw new Error('disk gone');
-  };
-  return Object.assign(Object.create(store) as EventStore, {
-    append: async (...[streamName, events, expected]: Parameters<EventStore['append']>) => {
-      failOnce([{ streamName, events, expected }]);
-      return store.append(streamName, events, expected);
-    },
-    appendToStreams: async (appends: StreamAppend[]) => {
-      failOnce(appends);
-      return store.appendToStreams(appends);
-    },
-  });
-}
-
 describe('sending an invitation', () => {
   let store: SqliteEventStore;
   const mails = { enqueue: async () => undefined, size: () => 0, close: async () => undefined };
@@ -48,7 +28,11 @@ describe('sending an invitation', () => {
 
   describe('when its commit fails', () => {
     it('records neither the invitation nor its slot claim, so the next send goes through at once', async () => {
-      const deps = { store: failingFirstSent(store), mails, publicUrl: 'http://app.test' };
+      const deps = {
+        store: failingFirstWriteOf(store, 'InvitationSent'),
+        mails,
+        publicUrl: 'http://app.test',
+      };
       await expect(sendInvitation(deps, vendor, input, context())).rejects.toThrow('disk gone');
       expect(await store.headPosition()).toBe(0n);
 
