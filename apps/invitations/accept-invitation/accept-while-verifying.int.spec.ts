@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventStore } from '../../../libs/event-store';
 import { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-store';
+import { failingFirstWriteOf } from '../../../libs/event-store/testing/failing-write';
 import { handleCommand } from '../../../libs/platform/command-handling/command-handler';
 import { testUser } from '../../../libs/testing/test-tokens';
 import { invitationDecider } from '../invitation/decide';
 import { invitationStream } from '../invitation/invitation.events';
 import { hashToken } from '../invitation/invitation-token';
 import { completeDeferredAcceptances } from '../on-email-verified/complete-deferred-acceptances';
+import { customerVerificationStream } from '../customer-verification/customer-verification.decider';
 import { acceptInvitation } from './accept-invitation';
 
 const context = () => ({ correlationId: 'c', causationId: 'c', actor: 'test', now: new Date() });
@@ -99,6 +101,22 @@ describe('accepting while the email is being verified', () => {
       expect(response.status).toBe('accepted');
       const types = (await store.readStream(invitationStream(invitationId))).map((e) => e.type);
       expect(types).toEqual(['InvitationSent', 'InvitationAccepted']);
+    });
+  });
+
+  describe('when the commit of the verification and its acceptances fails', () => {
+    it('records neither, and the redelivered message completes the acceptance', async () => {
+      const accept = () => acceptInvitation(store, customer, invitationId, 'the-token', context());
+      expect((await accept()).response).toMatchObject({ awaiting: 'email_verification' });
+      const verified = { userId: customer.userId, verifiedAt: new Date().toISOString() };
+      const failing = failingFirstWriteOf(store, 'InvitationAccepted');
+      await expect(completeDeferredAcceptances(failing, verified, context())).rejects.toThrow();
+      const noted = await store.readStream(customerVerificationStream(customer.userId));
+      expect(noted.map((e) => e.type)).toEqual(['DeferredAcceptanceNoted']);
+
+      expect(await completeDeferredAcceptances(failing, verified, context())).toBe(1);
+      const types = (await store.readStream(invitationStream(invitationId))).map((e) => e.type);
+      expect(types.at(-1)).toBe('InvitationAccepted');
     });
   });
 });

@@ -1,6 +1,8 @@
 import type { EventStore } from '../../../libs/event-store';
 import {
-  handleCommand,
+  handleCommands,
+  loadState,
+  onStream,
   type CommandContext,
 } from '../../../libs/platform/command-handling/command-handler';
 import {
@@ -11,32 +13,36 @@ import { invitationDecider } from '../invitation/decide';
 import { invitationStream } from '../invitation/invitation.events';
 
 /**
- * Records that the customer is verified, then completes every acceptance
- * that waits for it. A redelivery records nothing new: the verification is
- * already there and the invitations are already accepted.
+ * Records that the customer is verified and completes every acceptance that
+ * waits for it, in one commit. A deferral noted meanwhile moves the customer's
+ * stream, so the whole decision is taken again and includes it. A redelivery
+ * records nothing new: the verification is already there and the invitations
+ * are already accepted. Cancelled or expired invitations stay as they are.
  */
 export async function completeDeferredAcceptances(
   store: EventStore,
   verified: { userId: string; verifiedAt: string },
   context: CommandContext,
 ): Promise<number> {
-  const { state } = await handleCommand(
+  const customer = customerVerificationStream(verified.userId);
+  const [, ...invitations] = await handleCommands(
     store,
-    customerVerificationDecider,
-    customerVerificationStream(verified.userId),
-    { type: 'RecordEmailVerified', verifiedAt: verified.verifiedAt },
+    async () => {
+      const { state } = await loadState(store, customerVerificationDecider, customer);
+      return [
+        onStream(customerVerificationDecider, customer, {
+          type: 'RecordEmailVerified',
+          verifiedAt: verified.verifiedAt,
+        }),
+        ...state.waitingInvitationIds.map((id) =>
+          onStream(invitationDecider, invitationStream(id), {
+            type: 'CompleteDeferredAcceptance',
+            customerUserId: verified.userId,
+          }),
+        ),
+      ];
+    },
     context,
   );
-  let accepted = 0;
-  for (const invitationId of state.waitingInvitationIds) {
-    const { events } = await handleCommand(
-      store,
-      invitationDecider,
-      invitationStream(invitationId),
-      { type: 'CompleteDeferredAcceptance', customerUserId: verified.userId },
-      context,
-    );
-    accepted += events.length;
-  }
-  return accepted;
+  return invitations.reduce((accepted, r) => accepted + r.events.length, 0);
 }
