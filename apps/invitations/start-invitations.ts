@@ -11,7 +11,10 @@ import {
   type InvitationExpiry,
 } from './expire-invitations/invitation-expiry';
 import { InvitationsModule } from './invitations.module';
-import { toIntegrationEvent } from './publish-integration-events/to-integration-event';
+import {
+  PUBLISHED_EVENT_TYPES,
+  toIntegrationEvent,
+} from './publish-integration-events/to-integration-event';
 
 export const INVITATIONS_FORWARDER = 'invitations-forwarder';
 
@@ -61,6 +64,7 @@ export async function startInvitations(
     leases,
     broker: infra.broker,
     map: toIntegrationEvent,
+    types: PUBLISHED_EVENT_TYPES,
     onError: (error) =>
       log.warn(`${INVITATIONS_FORWARDER} will retry: ${(error as Error).message}`),
   });

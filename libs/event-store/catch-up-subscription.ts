@@ -1,8 +1,15 @@
-import type { RecordedEvent, SubscribeOptions, Subscription } from './event-store.port';
+import {
+  readThrough,
+  type ReadAllOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
+} from './event-store.port';
 
 /** What a store must offer for the shared catch-up-then-live loop. */
 export interface CatchUpSource {
-  read(after: bigint, maxCount: number): Promise<RecordedEvent[]>;
+  read(options: ReadAllOptions): Promise<RecordedEvent[]>;
+  head(): Promise<bigint>;
   /** Resolves on the next append (or a timer, for appends from other processes) or when `signal` aborts. */
   waitForAppend(signal: AbortSignal): Promise<void>;
 }
@@ -20,19 +27,25 @@ export function catchUpSubscription(
   const maxBatch = options.maxBatch ?? 500;
   const skip = options.skipStreamPrefixes ?? [];
   const wanted = (e: RecordedEvent) => !skip.some((p) => e.streamName.startsWith(p));
+  const types = options.types;
 
   const run = async () => {
     let after = options.after;
     while (!abort.signal.aborted) {
-      const batch = await source.read(after, maxBatch);
+      // With types, a read stops at the head it saw, so it can move past what it did not want.
+      const until = types ? await source.head() : undefined;
+      const batch = await source.read({ after, maxCount: maxBatch, types, until });
       if (abort.signal.aborted) return;
-      if (batch.length === 0) {
+      const through =
+        until === undefined ? batch.at(-1)?.position : readThrough(batch, maxBatch, until);
+      if (through === undefined || through <= after) {
         await source.waitForAppend(abort.signal);
         continue;
       }
       const delivered = skip.length ? batch.filter(wanted) : batch;
-      if (delivered.length) await options.onEvents(delivered);
-      after = batch[batch.length - 1].position;
+      if (delivered.length) await options.onEvents(delivered, through);
+      else await options.onSkipped?.(through);
+      after = through;
     }
   };
 

@@ -73,13 +73,28 @@ export interface SubscribeOptions {
   /**
    * Called with batches in global order; the next batch is only read once the
    * returned promise settles, so nothing is buffered without bound. A rejection
-   * ends the subscription with that error.
+   * ends the subscription with that error. `through` is the position read
+   * through: the last event's, or past it when a filtered read went on past
+   * events of other types.
    */
-  onEvents: (events: RecordedEvent[]) => Promise<void>;
+  onEvents: (events: RecordedEvent[], through: bigint) => Promise<void>;
   /** Largest batch handed to `onEvents` while catching up. */
   maxBatch?: number;
   /** Stream-name prefixes to skip (system streams start with `$`). */
   skipStreamPrefixes?: string[];
+  /**
+   * Only events of these types are read and delivered (the store filters
+   * them, so the others are never parsed); the subscription still moves past
+   * the others.
+   */
+  types?: readonly string[];
+  /**
+   * Called when reading moved past events none of which were delivered (other
+   * types, skipped streams), with the position read through, so a reader can
+   * move its checkpoint there. Settles before the next read, like `onEvents`.
+   * Optional for a store to call: KurrentDB does not.
+   */
+  onSkipped?: (through: bigint) => Promise<void>;
 }
 
 export interface Subscription {

@@ -91,6 +91,17 @@ describe('startForwarder', () => {
     db.close();
   });
 
+  describe('when it publishes some event types only', () => {
+    it('publishes those and moves its checkpoint past the others, so it reports no lag', async () => {
+      const forwarder = start({ types: ['Happened'] });
+      await append(2);
+      await store.append(streams[0], [newEvent('Internal'), newEvent('Internal')], 'any');
+      await waitFor(async () => (await forwarder.lag()) === 0n, { message: 'no lag' });
+      expect(received).toHaveLength(2 * streams.length);
+      expect((await coordination.load(NAME)).position).toBe(await store.headPosition());
+    });
+  });
+
   describe('when it dies between publishing and saving the checkpoint', () => {
     it('publishes the batch again on restart, every event delivered and duplicates with the same id', async () => {
       await append(3);

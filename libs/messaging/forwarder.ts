@@ -22,6 +22,8 @@ export interface ForwarderOptions {
    * a crash carries the same id and consumers can drop the duplicate.
    */
   map: (event: RecordedEvent) => CloudEvent | null;
+  /** The domain event types `map` publishes: the store filters out the rest unread. */
+  types?: readonly string[];
   batchSize?: number;
   ttlMs?: number;
   owner?: string;
@@ -71,17 +73,22 @@ async function forward(options: ForwarderOptions, signal: AbortSignal): Promise<
   let checkpoint = await checkpoints.load(name);
   if (signal.aborted) return;
 
+  const moveCheckpoint = async (position: bigint) => {
+    const version = await checkpoints.save(name, position, checkpoint.version);
+    checkpoint = { position, version };
+  };
   const subscription = store.subscribeToAll({
     after: checkpoint.position,
     maxBatch: options.batchSize ?? 100,
     skipStreamPrefixes: ['$'],
-    onEvents: async (events) => {
+    types: options.types,
+    onEvents: async (events, through) => {
       const integration = events.map(map).filter((e): e is CloudEvent => e !== null);
       if (integration.length) await publishToleratingNoSubscribers(broker, integration, name);
-      const position = events[events.length - 1].position;
-      const version = await checkpoints.save(name, position, checkpoint.version);
-      checkpoint = { position, version };
+      await moveCheckpoint(through);
     },
+    // Past events it does not publish too, so the lag it reports is what is left to publish.
+    onSkipped: moveCheckpoint,
   });
   // Stopping lets the batch in hand finish publishing and checkpointing.
   const stop = () => void subscription.stop();

@@ -15,7 +15,7 @@ import {
   type LeaseStore,
 } from '../../../libs/read-store/coordination.port';
 import { startForwarder, type Forwarder } from '../../../libs/messaging';
-import { toIntegrationEvent } from './email-verified.mapping';
+import { PUBLISHED_EVENT_TYPES, toIntegrationEvent } from './email-verified.mapping';
 
 export const IDENTITY_FORWARDER = 'identity-forwarder';
 
@@ -44,6 +44,7 @@ export class EmailVerifiedForwarder implements OnApplicationBootstrap, OnModuleD
       leases: this.leases,
       broker: this.broker,
       map: toIntegrationEvent,
+      types: PUBLISHED_EVENT_TYPES,
       onError: (error) => this.logger.warn(`will retry: ${(error as Error).message}`),
     });
   }

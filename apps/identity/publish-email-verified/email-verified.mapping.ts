@@ -10,6 +10,9 @@ export const IDENTITY_SOURCE = '/identity';
 /** Fixed namespace for the name-based (v5) ids of identity's integration events. */
 const ID_NAMESPACE = '5b0f8d52-3c1e-4f7a-9a57-2f6f0e1c9d41';
 
+/** The only domain event identity publishes: the forwarder reads only these. */
+export const PUBLISHED_EVENT_TYPES = ['EmailVerified'] as const;
+
 /**
  * Domain `EmailVerified` → public `identity.email-verified.v1`; every other
  * event → null. The id is derived from the domain event id, so publishing the

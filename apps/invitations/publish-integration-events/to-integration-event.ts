@@ -5,6 +5,14 @@ import { invitationStreamPrefix, type InvitationEvent } from '../invitation/invi
 
 export const SOURCE = '/invitations';
 
+/** The invitation events that have a public counterpart: the forwarder reads only these. */
+export const PUBLISHED_EVENT_TYPES = [
+  'InvitationSent',
+  'InvitationAccepted',
+  'InvitationCancelled',
+  'InvitationExpired',
+] as const satisfies readonly InvitationEvent['type'][];
+
 /**
  * Maps a recorded invitation event to its public integration event (design
  * section 4), or null for events that are not published. The id is derived

@@ -15,7 +15,11 @@ import {
   deferredFor,
 } from '../invitation/invitation.given';
 import type { InvitationEvent } from '../invitation/invitation.events';
-import { integrationEventId, toIntegrationEvent } from './to-integration-event';
+import {
+  integrationEventId,
+  PUBLISHED_EVENT_TYPES,
+  toIntegrationEvent,
+} from './to-integration-event';
 
 const recorded = (event: InvitationEvent, streamName = 'invitation-inv-1'): RecordedEvent => ({
   streamName,
@@ -113,6 +117,14 @@ describe('invitation integration events', () => {
       expect(toIntegrationEvent(recorded(deferredFor()))).toBeNull();
       expect(toIntegrationEvent(recorded(sent, 'invitation_slot-abc'))).toBeNull();
       expect(toIntegrationEvent(recorded(sent, 'user-1'))).toBeNull();
+    });
+  });
+
+  describe('when the forwarder reads only the published types', () => {
+    it('lists exactly the events that map to an integration event', () => {
+      const all = [sent, acceptedBy(), cancelled, expired, resent(), deferredFor()];
+      const published = all.filter((e) => toIntegrationEvent(recorded(e)) !== null);
+      expect(published.map((e) => e.type).sort()).toEqual([...PUBLISHED_EVENT_TYPES].sort());
     });
   });
 

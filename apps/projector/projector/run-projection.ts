@@ -41,6 +41,8 @@ export async function runProjection(
       after: checkpoint.position,
       maxBatch: options.maxBatch ?? 500,
       skipStreamPrefixes: ['$'],
+      // Unfiltered: the checkpoint must pass every position, which X-Min-Position waits on, and
+      // not every store reports how far a filtered subscription skipped.
       onEvents: async (events) => {
         checkpoint = await projectBatch(
           { store, projection, target, retry: options.retry, signal: run.signal, log: options.log },

@@ -7,6 +7,7 @@ import {
   START,
   StreamNotFoundError,
   WrongExpectedVersionError,
+  eventTypeFilter,
   excludeSystemEvents,
   isCommandError,
   jsonEvent,
@@ -143,6 +144,7 @@ export class KurrentDbEventStore implements EventStore {
 
   subscribeToAll(options: SubscribeOptions): Subscription {
     const skip = ['$', ...(options.skipStreamPrefixes ?? [])];
+    const types = options.types;
     let stopped = false;
     let current: AllStreamSubscription | undefined;
     let wake: () => void = () => undefined;
@@ -152,7 +154,10 @@ export class KurrentDbEventStore implements EventStore {
       for (let attempt = 0; !stopped; attempt += 1) {
         const sub = this.client.subscribeToAll({
           fromPosition: at(after),
-          filter: excludeSystemEvents(),
+          // Server-side: events of other types never reach this process.
+          // `onSkipped` is not called here: the server's checkpoint notices can overtake events
+          // still buffered for the loop below, so they cannot safely move `after`.
+          filter: types ? eventTypeFilter({ regex: exactly(types) }) : excludeSystemEvents(),
         });
         sub.on('error', () => undefined); // errors reach the loop through the iterator
         current = sub;
@@ -164,9 +169,10 @@ export class KurrentDbEventStore implements EventStore {
             const position = positionOf(resolved);
             if (position === undefined || (after !== 0n && position <= after)) continue;
             const event = toRecorded(resolved);
-            if (event && !skip.some((p) => event.streamName.startsWith(p))) {
+            const wanted = event && (!types || types.includes(event.type));
+            if (wanted && !skip.some((p) => event.streamName.startsWith(p))) {
               inHandler = true;
-              await options.onEvents([event]);
+              await options.onEvents([event], position);
               inHandler = false;
             }
             after = position;
@@ -239,6 +245,10 @@ const streamStateOf = (expected: ExpectedRevision): AppendStreamState =>
 
 const actualOf = (error: WrongExpectedVersionError): number | 'no_stream' =>
   error.actualState === 'no_stream' ? 'no_stream' : Number(error.actualState);
+
+/** A regex matching exactly these event types. */
+const exactly = (types: readonly string[]) =>
+  `^(?:${types.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`;
 
 /** `0n` is the start of `$all`; any other port position is an event's commit (= prepare) position. */
 function at(position: bigint): ReadPosition {

@@ -199,7 +199,8 @@ export class SqliteEventStore implements EventStore {
   subscribeToAll(options: SubscribeOptions): Subscription {
     return catchUpSubscription(
       {
-        read: (after, maxCount) => this.readAll({ after, maxCount }),
+        read: (range) => this.readAll(range),
+        head: () => this.headPosition(),
         waitForAppend: (signal) => this.waitForAppend(signal),
       },
       options,

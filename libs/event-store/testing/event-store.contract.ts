@@ -241,6 +241,28 @@ export function eventStoreContract(open: StoreFactory): void {
       ]);
     });
 
+    it('delivers only the types asked for, catching up and then live', async () => {
+      const s = stream('sub-typed');
+      const start = await store.headPosition();
+      await store.append(s, [newEvent('Kept'), newEvent('Skipped'), newEvent('Kept')], 'no_stream');
+      const seen: RecordedEvent[] = [];
+      const sub = store.subscribeToAll({
+        after: start,
+        maxBatch: 1,
+        types: ['Kept'],
+        onEvents: async (events) => {
+          seen.push(...events);
+        },
+      });
+      await waitFor(() => seen.filter((e) => e.streamName === s).length === 2);
+      await store.append(s, [newEvent('Skipped'), newEvent('Skipped')], 2);
+      await store.append(s, [newEvent('Kept')], 4);
+      await waitFor(() => seen.filter((e) => e.streamName === s).length === 3);
+      await sub.stop();
+      expect(seen.every((e) => e.type === 'Kept')).toBe(true);
+      expect(seen.filter((e) => e.streamName === s).map((e) => e.revision)).toEqual([0, 2, 5]);
+    });
+
     it('waits for each handler before delivering the next batch', async () => {
       const s = stream('slow');
       const start = await store.headPosition();
