@@ -10,11 +10,15 @@ export interface ThreadError {
 
 type Reply<R> = R & { id: number; error?: ThreadError };
 
+type Call<B> = { id: number; body: B };
+
 /**
  * Request/reply calls to a worker thread running `<dir>/<name>.worker`, matched
- * by id. Idle, the thread does not keep the process alive; busy, it does, so a
- * call is never cut off. When the thread dies, every call outstanding or made
- * later rejects with `failed`.
+ * by id. Calls made in one turn of the event loop cross in one message, and so
+ * do the replies the thread has ready together: a message costs far more than
+ * its size. Idle, the thread does not keep the process alive; busy, it does,
+ * so a call is never cut off. When the thread dies, every call outstanding or
+ * made later rejects with `failed`.
  */
 export class ThreadCalls<Body, Result extends object> {
   failed?: Error;
@@ -24,6 +28,7 @@ export class ThreadCalls<Body, Result extends object> {
     { resolve: (r: Result) => void; reject: (e: Error) => void }
   >();
   private nextId = 0;
+  private outgoing: Call<Body>[] = [];
 
   constructor(
     dir: string,
@@ -39,12 +44,14 @@ export class ThreadCalls<Body, Result extends object> {
       execArgv: ext === '.ts' ? ['--require', '@swc-node/register'] : [],
     });
     this.worker.unref();
-    this.worker.on('message', ({ id, error, ...result }: Reply<Result>) => {
-      const call = this.waiting.get(id);
-      this.waiting.delete(id);
+    this.worker.on('message', (replies: Reply<Result>[]) => {
+      for (const { id, error, ...result } of replies) {
+        const call = this.waiting.get(id);
+        this.waiting.delete(id);
+        if (error) call?.reject(this.revive(error));
+        else call?.resolve(result as unknown as Result);
+      }
       if (this.waiting.size === 0) this.worker.unref();
-      if (error) call?.reject(this.revive(error));
-      else call?.resolve(result as unknown as Result);
     });
     const fail = (error: Error) => {
       this.failed ??= error;
@@ -61,15 +68,23 @@ export class ThreadCalls<Body, Result extends object> {
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       this.worker.ref();
-      this.worker.postMessage({ id, body });
+      this.outgoing.push({ id, body });
+      if (this.outgoing.length === 1) setImmediate(this.send);
     });
   }
+
+  private readonly send = () => {
+    const calls = this.outgoing;
+    this.outgoing = [];
+    if (calls.length > 0 && !this.failed) this.worker.postMessage(calls);
+  };
 
   /** The thread finishes the calls it holds, closes, and exits; resolves then. */
   async close(): Promise<void> {
     if (this.failed) return;
     const exited = new Promise((resolve) => this.worker.once('exit', resolve));
     this.worker.ref();
+    this.send();
     this.worker.postMessage('close');
     await exited;
   }
@@ -110,27 +125,37 @@ export function serveCalls<Body>(
   const port = parentPort!;
   let inHand = 0;
   let closing = false;
+  let replies: object[] = [];
+  const sendReplies = () => {
+    const ready = replies;
+    replies = [];
+    port.postMessage(ready);
+    if (closing && inHand === 0) finish();
+  };
+  const reply = (message: object) => {
+    replies.push(message);
+    if (replies.length === 1) setImmediate(sendReplies);
+  };
   const finish = () => {
     close();
     port.close();
   };
-  port.on('message', (message: { id: number; body: Body } | 'close') => {
+  port.on('message', (message: Call<Body>[] | 'close') => {
     if (message === 'close') {
       closing = true;
-      if (inHand === 0) finish();
+      if (inHand === 0 && replies.length === 0) finish();
       return;
     }
-    inHand += 1;
-    Promise.resolve()
-      .then(() => handle(message.body))
-      .then(
-        (result) => port.postMessage({ ...result, id: message.id }),
-        (error: unknown) => port.postMessage({ id: message.id, error: toThreadError(error) }),
-      )
-      .finally(() => {
-        inHand -= 1;
-        if (closing && inHand === 0) finish();
-      });
+    for (const { id, body } of message) {
+      inHand += 1;
+      Promise.resolve()
+        .then(() => handle(body))
+        .then(
+          (result) => reply({ ...result, id }),
+          (error: unknown) => reply({ id, error: toThreadError(error) }),
+        )
+        .finally(() => (inHand -= 1));
+    }
   });
 }
 

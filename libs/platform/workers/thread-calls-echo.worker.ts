@@ -1,0 +1,15 @@
+// Test thread for thread-calls.int.spec: echoes each call with how many messages it has received.
+import { parentPort } from 'node:worker_threads';
+import { serveCalls } from './thread-calls';
+
+let messages = 0;
+parentPort!.on('message', () => (messages += 1));
+
+serveCalls(
+  async (body: { n: number; fail?: boolean; slowMs?: number }) => {
+    if (body.slowMs) await new Promise((r) => setTimeout(r, body.slowMs));
+    if (body.fail) throw new RangeError(`call ${body.n} failed`);
+    return { n: body.n, messages };
+  },
+  () => undefined,
+);
