@@ -6,7 +6,7 @@ import {
   type CloudEvent,
   type IntegrationEventType,
 } from '../contracts';
-import { compileRules, type QuickCheck } from './compiled-rules';
+import { compileRules, type QuickCheck } from '../platform/validation/compiled-rules';
 
 // Whitelisting strips unknown properties from the validated copy only; unknown
 // fields are never an error, so producers may add fields without breaking consumers.

@@ -1,9 +1,55 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
 import { invalid, type FieldError } from '../errors/app-error';
+import { compileRules, ruledProperties, type QuickCheck } from '../validation/compiled-rules';
+
+type Rules = { check: QuickCheck; known: Set<string> } | null;
+
+/**
+ * Nest's ValidationPipe with a quick path: a body with no unknown field that
+ * passes its class's compiled rules (after its transforms) is taken as it is,
+ * without class-validator's error machinery. Anything else goes the full way,
+ * which stays the judge and names every reason, so answers do not change.
+ */
+class QuickValidationPipe extends ValidationPipe {
+  private readonly rules = new Map<unknown, Rules>();
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const cls = metadata.metatype as (new () => object) | undefined;
+    // Custom decorators' values are not validated by Nest's pipe either.
+    const quick = cls && metadata.type !== 'custom' && isRecord(value);
+    const rules = quick ? this.rulesOf(cls) : null;
+    if (rules && Object.keys(value as object).every((key) => rules.known.has(key))) {
+      const instance = plainToInstance(cls!, value) as Record<string, unknown>;
+      if (passes(rules.check, instance)) return instance;
+    }
+    return super.transform(value, metadata);
+  }
+
+  private rulesOf(cls: new () => object): Rules {
+    if (!this.rules.has(cls)) {
+      const check = compileRules(cls);
+      this.rules.set(cls, check ? { check, known: ruledProperties(cls) } : null);
+    }
+    return this.rules.get(cls)!;
+  }
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A validator that throws on an odd value counts as a failure: the full path explains it. */
+function passes(check: QuickCheck, instance: Record<string, unknown>): boolean {
+  try {
+    return check(instance);
+  } catch {
+    return false;
+  }
+}
 
 /** Rejects unknown fields and wrong types with one 400 `validation_failed` listing every field. */
 export function strictValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new QuickValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -1,9 +1,9 @@
 import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, IsString, ValidateNested, validateSync } from 'class-validator';
 import fc from 'fast-check';
-import { CloudEventEnvelope, IntegrationEventData } from '../contracts';
+import { CloudEventEnvelope, IntegrationEventData } from '../../contracts';
 import { compileRules } from './compiled-rules';
-import { cloudEvent } from './testing/fixtures';
+import { cloudEvent } from '../../messaging/testing/fixtures';
 
 /** What class-validator itself says, with the options the transport validates with. */
 const classValidatorAccepts = (cls: new () => object, value: object) =>

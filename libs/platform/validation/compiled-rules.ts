@@ -61,3 +61,10 @@ function compileProperty(
     );
   };
 }
+
+/** The properties a class declares rules for: with `whitelist`, the only ones it accepts. */
+export function ruledProperties(cls: new () => object): Set<string> {
+  const storage = getMetadataStorage();
+  const metadatas = storage.getTargetValidationMetadatas(cls, '', false, false, undefined);
+  return new Set(Object.keys(storage.groupByPropertyName(metadatas)));
+}
