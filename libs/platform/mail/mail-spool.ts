@@ -37,9 +37,12 @@ export interface SpoolReply {
  * disk. The thread is started again if it dies.
  */
 export function sqliteMailSpool(path: string): MailSpool {
-  const { call, close } = restartingThread<SpoolCall, SpoolReply>(__dirname, 'mail-spool', {
-    path,
-  });
+  const { call, close } = restartingThread<SpoolCall, SpoolReply>(
+    __dirname,
+    'mail-spool',
+    { path },
+    { gather: true },
+  );
   return {
     save: async (message, label) => (await call({ op: 'save', message, label })).spooled!,
     remove: async (id) => void (await call({ op: 'remove', id })),

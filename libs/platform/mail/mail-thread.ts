@@ -9,7 +9,9 @@ import type { TransportOptions } from './transport-mailer';
  * dies fails, for the caller to retry.
  */
 export function threadedMailer(options: TransportOptions): Mailer {
-  const thread = restartingThread<MailMessage, object>(__dirname, 'mail-thread', options);
+  const thread = restartingThread<MailMessage, object>(__dirname, 'mail-thread', options, {
+    gather: true,
+  });
   return {
     async send(mail: MailMessage) {
       await thread.call(mail);

@@ -5,15 +5,30 @@ type Result = { n: number; messages: number };
 
 describe('ThreadCalls', () => {
   let thread: ThreadCalls<Body, Result>;
-  beforeEach(() => (thread = new ThreadCalls(__dirname, 'thread-calls-echo', {})));
+  beforeEach(
+    () => (thread = new ThreadCalls(__dirname, 'thread-calls-echo', {}, { gather: true })),
+  );
   afterEach(() => thread.close());
 
-  describe('when calls are made in one turn of the event loop', () => {
-    it('sends them in one message and answers each with its own reply', async () => {
-      const replies = await Promise.all([1, 2, 3].map((n) => thread.call({ n })));
-      expect(replies).toEqual([1, 2, 3].map((n) => ({ n, messages: 1 })));
-      const later = await thread.call({ n: 4 });
-      expect(later).toEqual({ n: 4, messages: 2 });
+  describe('when gathered calls are made while the thread is busy', () => {
+    it('sends the first at once, the rest together, and answers each with its own reply', async () => {
+      const replies = await Promise.all([1, 2, 3, 4].map((n) => thread.call({ n })));
+      expect(replies).toEqual([
+        { n: 1, messages: 1 },
+        { n: 2, messages: 2 },
+        { n: 3, messages: 2 },
+        { n: 4, messages: 2 },
+      ]);
+      expect(await thread.call({ n: 5 })).toEqual({ n: 5, messages: 3 });
+    });
+  });
+
+  describe('when calls are not gathered', () => {
+    it('sends each at once', async () => {
+      const single = new ThreadCalls<Body, Result>(__dirname, 'thread-calls-echo', {});
+      const replies = await Promise.all([1, 2, 3].map((n) => single.call({ n })));
+      await single.close();
+      expect(replies.map((r) => r.messages)).toEqual([1, 2, 3]);
     });
   });
 

@@ -12,11 +12,22 @@ type Reply<R> = R & { id: number; error?: ThreadError };
 
 type Call<B> = { id: number; body: B };
 
+export interface ThreadCallOptions {
+  /** Turns an error thrown in the thread back into the caller's own class. */
+  revive?: (e: ThreadError) => Error;
+  /**
+   * For many small calls from concurrent work (a request each): while the
+   * thread is busy, calls gather and cross together at the next turn of the
+   * event loop. Without it each call crosses at once, which suits a few large
+   * calls the caller overlaps with its own work.
+   */
+  gather?: boolean;
+}
+
 /**
  * Request/reply calls to a worker thread running `<dir>/<name>.worker`, matched
- * by id. Calls made in one turn of the event loop cross in one message, and so
- * do the replies the thread has ready together: a message costs far more than
- * its size. Idle, the thread does not keep the process alive; busy, it does,
+ * by id. Replies the thread has ready together come back in one message (a
+ * message costs far more than its size), and with `gather` so do calls. Idle, the thread does not keep the process alive; busy, it does,
  * so a call is never cut off. When the thread dies, every call outstanding or
  * made later rejects with `failed`.
  */
@@ -34,8 +45,7 @@ export class ThreadCalls<Body, Result extends object> {
     dir: string,
     name: string,
     workerData: unknown,
-    /** Turns an error thrown in the thread back into the caller's own class. */
-    private readonly revive: (e: ThreadError) => Error = plainError,
+    private readonly options: ThreadCallOptions = {},
   ) {
     // Under ts (tests, tools) the thread compiles its TypeScript the same way the parent does.
     const ext = extname(__filename);
@@ -48,7 +58,7 @@ export class ThreadCalls<Body, Result extends object> {
       for (const { id, error, ...result } of replies) {
         const call = this.waiting.get(id);
         this.waiting.delete(id);
-        if (error) call?.reject(this.revive(error));
+        if (error) call?.reject((this.options.revive ?? plainError)(error));
         else call?.resolve(result as unknown as Result);
       }
       if (this.waiting.size === 0) this.worker.unref();
@@ -66,10 +76,13 @@ export class ThreadCalls<Body, Result extends object> {
     if (this.failed) return Promise.reject(this.failed);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
+      const idle = this.waiting.size === 0;
       this.waiting.set(id, { resolve, reject });
       this.worker.ref();
       this.outgoing.push({ id, body });
-      if (this.outgoing.length === 1) setImmediate(this.send);
+      // An idle thread starts at once; a busy one takes what gathers meanwhile in one message.
+      if (idle || !this.options.gather) this.send();
+      else if (this.outgoing.length === 1) setImmediate(this.send);
     });
   }
 
@@ -99,11 +112,12 @@ export function restartingThread<Body, Result extends object>(
   dir: string,
   name: string,
   workerData: unknown,
+  options: ThreadCallOptions = {},
 ): { call: (body: Body) => Promise<Result>; close: () => Promise<void> } {
   let thread: ThreadCalls<Body, Result> | undefined;
   return {
     call(body) {
-      if (!thread || thread.failed) thread = new ThreadCalls(dir, name, workerData);
+      if (!thread || thread.failed) thread = new ThreadCalls(dir, name, workerData, options);
       return thread.call(body);
     },
     async close() {

@@ -11,7 +11,7 @@ export class SqliteCommitThread {
   private readonly calls: ThreadCalls<ProjectionCommit, { version?: number }>;
 
   constructor(path: string) {
-    this.calls = new ThreadCalls(__dirname, 'sqlite-commit', { path }, revive);
+    this.calls = new ThreadCalls(__dirname, 'sqlite-commit', { path }, { revive });
   }
 
   async commit(commit: ProjectionCommit): Promise<number | undefined> {
