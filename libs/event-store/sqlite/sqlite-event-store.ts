@@ -27,15 +27,17 @@ export interface SqliteEventStoreOptions {
   crossProcessPollMs?: number;
 }
 
-interface Row {
-  position: bigint;
-  stream: string;
-  revision: number;
-  event_id: string;
-  type: string;
-  data: string;
-  metadata: string;
-}
+/** A row as an array in `COLUMNS` order: cheaper to build than an object per row. */
+type Row = [
+  position: bigint,
+  stream: string,
+  revision: bigint,
+  eventId: string,
+  type: string,
+  data: string,
+  metadata: string,
+];
+const COLUMNS = 'position, stream, revision, event_id, type, data, metadata';
 
 interface PendingAppend {
   request: AppendRequest;
@@ -86,19 +88,22 @@ export class SqliteEventStore implements EventStore {
     this.pollMs = options.crossProcessPollMs ?? 1000;
 
     this.selectStream = this.db
-      .prepare('SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision')
-      .safeIntegers(true) as never;
+      .prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision`)
+      .safeIntegers(true)
+      .raw(true) as never;
     this.selectAll = this.db
-      .prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?')
-      .safeIntegers(true) as never;
+      .prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`)
+      .safeIntegers(true)
+      .raw(true) as never;
     // Types travel as a JSON array (or null for all), so one statement serves any list.
     this.selectRange = this.db
       .prepare(
-        `SELECT * FROM events WHERE position > @after AND position <= @until
+        `SELECT ${COLUMNS} FROM events WHERE position > @after AND position <= @until
            AND (@types IS NULL OR type IN (SELECT value FROM json_each(@types)))
          ORDER BY position LIMIT @max`,
       )
-      .safeIntegers(true) as never;
+      .safeIntegers(true)
+      .raw(true) as never;
     this.selectHead = this.db
       .prepare('SELECT max(position) AS head FROM events')
       .safeIntegers(true) as never;
@@ -241,14 +246,22 @@ function settle(p: PendingAppend, outcome: AppendOutcome | undefined): void {
   }
 }
 
-function toRecorded(row: Row): RecordedEvent {
+function toRecorded([
+  position,
+  stream,
+  revision,
+  eventId,
+  type,
+  data,
+  metadata,
+]: Row): RecordedEvent {
   return {
-    streamName: row.stream,
-    revision: Number(row.revision),
-    position: row.position,
-    eventId: row.event_id,
-    type: row.type,
-    data: JSON.parse(row.data),
-    metadata: JSON.parse(row.metadata),
+    streamName: stream,
+    revision: Number(revision),
+    position,
+    eventId,
+    type,
+    data: JSON.parse(data),
+    metadata: JSON.parse(metadata),
   };
 }
