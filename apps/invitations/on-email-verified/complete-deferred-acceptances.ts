@@ -1,7 +1,6 @@
 import type { EventStore } from '../../../libs/event-store';
 import {
   handleCommands,
-  loadState,
   onStream,
   type CommandContext,
 } from '../../../libs/platform/command-handling/command-handler';
@@ -27,8 +26,8 @@ export async function completeDeferredAcceptances(
   const customer = customerVerificationStream(verified.userId);
   const [, ...invitations] = await handleCommands(
     store,
-    async () => {
-      const { state } = await loadState(store, customerVerificationDecider, customer);
+    async (load) => {
+      const { state } = await load(customerVerificationDecider, customer);
       return [
         onStream(customerVerificationDecider, customer, {
           type: 'RecordEmailVerified',

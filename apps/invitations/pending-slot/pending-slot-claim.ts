@@ -1,7 +1,6 @@
-import type { EventStore } from '../../../libs/event-store';
 import {
-  loadState,
   onStream,
+  type LoadState,
   type StreamCommand,
 } from '../../../libs/platform/command-handling/command-handler';
 import { invitationDecider } from '../invitation/decide';
@@ -22,14 +21,14 @@ export interface SlotRequest {
  * again by the command handler.
  */
 export async function pendingSlotClaim(
-  store: EventStore,
+  load: LoadState,
   request: SlotRequest,
 ): Promise<StreamCommand> {
   const stream = pendingSlotStream(request.vendorId, request.email);
-  const { state: claim } = await loadState(store, pendingSlotDecider, stream);
+  const { state: claim } = await load(pendingSlotDecider, stream);
   const holder =
     claim && claim.invitationId !== request.invitationId
-      ? (await loadState(store, invitationDecider, invitationStream(claim.invitationId))).state
+      ? (await load(invitationDecider, invitationStream(claim.invitationId))).state
       : null;
   return onStream(pendingSlotDecider, stream, {
     type: 'ClaimPendingSlot',

@@ -1,7 +1,6 @@
 import type { Principal } from '../../../libs/auth/principal';
 import {
   handleCommands,
-  loadState,
   onStream,
   type CommandContext,
 } from '../../../libs/platform/command-handling/command-handler';
@@ -39,14 +38,11 @@ export async function resendInvitation(
   };
   const [resent] = await handleCommands(
     deps.store,
-    async () => {
-      const { state: current } = await loadState(deps.store, invitationDecider, stream);
+    async (load) => {
+      const { state: current } = await load(invitationDecider, stream);
       invitationDecider.decide(command, current, context.now); // refusals come before the slot
       const slot = { vendorId: vendor.companyId, email: current!.email, invitationId };
-      return [
-        onStream(invitationDecider, stream, command),
-        await pendingSlotClaim(deps.store, slot),
-      ];
+      return [onStream(invitationDecider, stream, command), await pendingSlotClaim(load, slot)];
     },
     context,
   );

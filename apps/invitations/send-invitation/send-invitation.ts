@@ -46,9 +46,9 @@ export async function sendInvitation(
   const slot = { vendorId: command.vendorId, email: command.email, invitationId };
   const [sent] = await handleCommands(
     deps.store,
-    async () => [
+    async (load) => [
       onStream(invitationDecider, stream, command),
-      await pendingSlotClaim(deps.store, slot),
+      await pendingSlotClaim(load, slot),
     ],
     context,
   );

@@ -153,6 +153,24 @@ describe('handleCommands', () => {
     });
   });
 
+  describe('when prepare observes a stream it then decides on', () => {
+    it('reads that stream once, and decides on what it observed', async () => {
+      await handleCommand(store, counter, 'counter-a', { by: 4, limit: 10 }, context());
+      const read = jest.spyOn(store, 'readStream');
+      const [r] = await handleCommands(
+        store,
+        async (load) => {
+          const { state } = await load(counter, 'counter-a');
+          return [onStream(counter, 'counter-a', { by: state.total, limit: 10 })];
+        },
+        context(),
+      );
+      expect(r.state).toEqual({ total: 8 });
+      expect(read).toHaveBeenCalledTimes(1);
+      read.mockRestore();
+    });
+  });
+
   describe('when an observation made in prepare goes stale', () => {
     it('prepares again and decides on the fresh observation', async () => {
       let prepared = 0;

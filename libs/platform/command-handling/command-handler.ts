@@ -69,17 +69,24 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
   return result as CommandResult<State, Event>;
 }
 
+/** A stream's state as `prepare` observes it; deciding on that stream reuses the same read. */
+export type LoadState = <State, Event extends DomainEvent>(
+  decider: Pick<Decider<State, never, Event>, 'initialState' | 'evolve'>,
+  streamName: string,
+) => Promise<{ state: State; exists: boolean }>;
+
 /**
  * The same cycle over several streams decided together: each is read and
  * decided, then all are appended in one commit at the revisions read, or none
  * is. A concurrent writer on any of them, or an observation that went stale
  * (`StaleObservationError`), runs the whole cycle again, `prepare` included,
- * so what it observed outside these streams is fresh too. Results follow the
- * order of `prepare`'s commands; the first stream names the metrics category.
+ * so what it observed (through `load`) is fresh too. Within one cycle each
+ * stream is read once. Results follow the order of `prepare`'s commands; the
+ * first stream names the metrics category.
  */
 export async function handleCommands(
   store: EventStore,
-  prepare: () => StreamCommand[] | Promise<StreamCommand[]>,
+  prepare: (load: LoadState) => StreamCommand[] | Promise<StreamCommand[]>,
   context: CommandContext,
 ): Promise<CommandResult<unknown, DomainEvent>[]> {
   let category = 'unknown';
@@ -87,9 +94,19 @@ export async function handleCommands(
   try {
     for (let attempt = 1; ; attempt++) {
       try {
-        const commands = await prepare();
+        const reads = new Map<string, Promise<RecordedEvent[]>>();
+        const read = (stream: string) => {
+          let history = reads.get(stream);
+          if (!history) reads.set(stream, (history = store.readStream(stream)));
+          return history;
+        };
+        const load: LoadState = async (decider, stream) => {
+          const history = await read(stream);
+          return { state: fold(decider, history), exists: history.length > 0 };
+        };
+        const commands = await prepare(load);
         category = categoryOf(commands[0].streamName);
-        const results = await decideAndAppend(store, commands, context);
+        const results = await decideAndAppend(store, read, commands, context);
         const changed = results.some((r) => r.events.length > 0);
         metrics.commands.inc({ category, outcome: changed ? 'ok' : 'unchanged' });
         return results;
@@ -110,13 +127,14 @@ export async function handleCommands(
 
 async function decideAndAppend(
   store: EventStore,
+  read: (stream: string) => Promise<RecordedEvent[]>,
   commands: StreamCommand[],
   context: CommandContext,
 ): Promise<CommandResult<unknown, DomainEvent>[]> {
   // In order, so the first command's refusal is the one reported.
   const decided = [];
   for (const { decider, streamName, command } of commands) {
-    const history = await store.readStream(streamName);
+    const history = await read(streamName);
     const state = fold(decider, history);
     const events = decider.decide(command, state, context.now);
     const expected: ExpectedRevision = history.length
