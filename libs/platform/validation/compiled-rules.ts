@@ -17,9 +17,18 @@ const RUN = new Set<string>([ValidationTypes.CUSTOM_VALIDATION, ValidationTypes.
  * It answers only "valid"; whatever it does not pass goes to class-validator
  * itself, which stays the judge and names the reasons. Undefined when the
  * class has no rules or uses one this does not run the same way (nested,
- * `each`, groups, `validateIf`, async): that class always takes the full path.
+ * `each`, groups, `validateIf`, async), or when class-validator's metadata is
+ * not shaped as this expects: that class always takes the full path.
  */
 export function compileRules(cls: new () => object): QuickCheck | undefined {
+  try {
+    return compile(cls);
+  } catch {
+    return undefined; // metadata not shaped as expected (another class-validator): the full path
+  }
+}
+
+function compile(cls: new () => object): QuickCheck | undefined {
   const storage = getMetadataStorage();
   const metadatas = storage.getTargetValidationMetadatas(cls, '', false, false, undefined);
   if (metadatas.length === 0) return undefined; // forbidUnknownValues: an error to report
