@@ -1,8 +1,8 @@
 import type { Principal } from '../../../libs/auth/principal';
 import type { EventStore } from '../../../libs/event-store';
 import {
-  handleCommand,
-  loadState,
+  handleCommands,
+  onStream,
   type CommandContext,
 } from '../../../libs/platform/command-handling/command-handler';
 import {
@@ -18,10 +18,11 @@ import type { AcceptInvitationResponse } from './accept-invitation.dto';
 
 /**
  * Accepts, or defers until the customer's email is verified. A deferral is
- * first noted on the customer's verification stream, so the EmailVerified
- * handler finds it; a verification recorded between that note and the
- * deferral is caught by the check after it. Refusals throw before anything
- * is written.
+ * recorded in one commit with its note on the customer's verification stream
+ * (where the EmailVerified handler looks), at the revision where that stream
+ * showed no verification: a verification recorded meanwhile makes the commit
+ * fail, and the accept, decided again, completes at once. Refusals throw
+ * before anything is written.
  */
 export async function acceptInvitation(
   store: EventStore,
@@ -32,50 +33,32 @@ export async function acceptInvitation(
 ): Promise<{ response: AcceptInvitationResponse; position?: bigint }> {
   const stream = invitationStream(invitationId);
   const verification = customerVerificationStream(customer.userId);
-  const verified = async () =>
-    !!(await loadState(store, customerVerificationDecider, verification)).state.verifiedAt;
-  const accept = (emailVerified: boolean): AcceptInvitation => ({
-    type: 'AcceptInvitation',
-    tokenHash: hashToken(token),
-    customer: {
-      userId: customer.userId,
-      companyId: customer.companyId,
-      email: customer.email,
-      emailVerified,
+  const [accepted] = await handleCommands(
+    store,
+    async (load) => {
+      const { state: seen } = await load(customerVerificationDecider, verification);
+      const command: AcceptInvitation = {
+        type: 'AcceptInvitation',
+        tokenHash: hashToken(token),
+        customer: {
+          userId: customer.userId,
+          companyId: customer.companyId,
+          email: customer.email,
+          emailVerified: customer.emailVerified || !!seen.verifiedAt,
+        },
+      };
+      const { state: current } = await load(invitationDecider, stream);
+      const planned = invitationDecider.decide(command, current, context.now); // refusals first
+      const accept = onStream(invitationDecider, stream, command);
+      if (planned[0]?.type !== 'InvitationAcceptanceDeferred') return [accept];
+      const note = { type: 'NoteDeferredAcceptance' as const, invitationId };
+      return [accept, onStream(customerVerificationDecider, verification, note)];
     },
-  });
-
-  let command = accept(customer.emailVerified || (await verified()));
-  const { state: current } = await loadState(store, invitationDecider, stream);
-  const planned = invitationDecider.decide(command, current, context.now);
-  if (planned[0]?.type === 'InvitationAcceptanceDeferred') {
-    const noted = await handleCommand(
-      store,
-      customerVerificationDecider,
-      verification,
-      { type: 'NoteDeferredAcceptance', invitationId },
-      context,
-    );
-    if (noted.state.verifiedAt) command = accept(true);
-  }
-  const result = await handleCommand(store, invitationDecider, stream, command, context);
-  let { state, position } = result;
-  if (waitsFor(state, customer.userId) && (await verified())) {
-    const completed = await handleCommand(
-      store,
-      invitationDecider,
-      stream,
-      { type: 'CompleteDeferredAcceptance', customerUserId: customer.userId },
-      context,
-    );
-    state = completed.state;
-    position = completed.position ?? position;
-  }
-  return { response: responseFor(invitationId, state), position };
+    context,
+  );
+  const state = accepted.state as InvitationState;
+  return { response: responseFor(invitationId, state), position: accepted.position };
 }
-
-const waitsFor = (state: InvitationState, userId: string) =>
-  state?.status === 'pending' && state.deferred.some((d) => d.customerUserId === userId);
 
 function responseFor(invitationId: string, state: InvitationState): AcceptInvitationResponse {
   if (state?.status === 'accepted' && state.accepted) {

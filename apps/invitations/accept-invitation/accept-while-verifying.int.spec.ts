@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EventStore } from '../../../libs/event-store';
+import type { EventStore, StreamAppend } from '../../../libs/event-store';
 import { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-store';
 import { failingFirstWriteOf } from '../../../libs/event-store/testing/failing-write';
 import { handleCommand } from '../../../libs/platform/command-handling/command-handler';
@@ -47,28 +47,26 @@ describe('accepting while the email is being verified', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** The store, with the EmailVerified handler run right after the deferral is noted and before it is recorded. */
-  const verifyingAfterNote = (): EventStore => ({
-    append: async (...args) => {
-      const result = await store.append(...args);
-      if (args[1][0]?.type === 'DeferredAcceptanceNoted') {
-        const verified = { userId: customer.userId, verifiedAt: new Date().toISOString() };
-        await completeDeferredAcceptances(store, verified, context());
-      }
-      return result;
-    },
-    appendToStreams: (appends) => store.appendToStreams(appends),
-    readStream: (...args) => store.readStream(...args),
-    readAll: (options) => store.readAll(options),
-    headPosition: () => store.headPosition(),
-    subscribeToAll: (options) => store.subscribeToAll(options),
-    close: () => store.close(),
-  });
+  /** The store, with the EmailVerified handler run after the accept read the customer's stream and before its commit. */
+  const verifyingBeforeCommit = (): EventStore => {
+    let verifiedOnce = false;
+    return Object.assign(Object.create(store) as EventStore, {
+      appendToStreams: async (appends: StreamAppend[]) => {
+        const noting = appends.some((a) => a.events[0]?.type === 'DeferredAcceptanceNoted');
+        if (noting && !verifiedOnce) {
+          verifiedOnce = true;
+          const verified = { userId: customer.userId, verifiedAt: new Date().toISOString() };
+          await completeDeferredAcceptances(store, verified, context());
+        }
+        return store.appendToStreams(appends);
+      },
+    });
+  };
 
-  describe('when the verification lands between the note and the deferral', () => {
-    it('still completes the acceptance', async () => {
+  describe('when the verification lands while the accept is deferring', () => {
+    it('accepts at once: the deferral and its note are refused together and decided again', async () => {
       const { response } = await acceptInvitation(
-        verifyingAfterNote(),
+        verifyingBeforeCommit(),
         customer,
         invitationId,
         'the-token',
@@ -76,11 +74,9 @@ describe('accepting while the email is being verified', () => {
       );
       expect(response.status).toBe('accepted');
       const types = (await store.readStream(invitationStream(invitationId))).map((e) => e.type);
-      expect(types).toEqual([
-        'InvitationSent',
-        'InvitationAcceptanceDeferred',
-        'InvitationAccepted',
-      ]);
+      expect(types).toEqual(['InvitationSent', 'InvitationAccepted']);
+      const customerStream = await store.readStream(customerVerificationStream(customer.userId));
+      expect(customerStream.map((e) => e.type)).toEqual(['CustomerEmailVerified']);
     });
   });
 
