@@ -1,5 +1,6 @@
 import {
-  handleCommand,
+  handleCommands,
+  onStream,
   type CommandContext,
 } from '../../../libs/platform/command-handling/command-handler';
 import { verificationEmail, type VerificationMailing } from '../register/verification-email';
@@ -23,22 +24,23 @@ export async function resendVerification(
   if (!user || user.verifiedAt) return false;
   const { token, tokenHash } = newVerificationToken();
   const context = { ...ctx, actor: `user:${user.userId}` };
-  // Linked first, as at registration: a crash in between leaves an unused link and the
-  // earlier token still working, never a token the user cannot use.
-  await handleCommand(
+  // The new token's link and its issue on the user are one commit: no link without its issue.
+  const [issued] = await handleCommands(
     deps.store,
-    verificationTokenLink,
-    verificationTokenStream(tokenHash),
-    { userId: user.userId },
+    async (load) => {
+      const stream = userStream(user.userId);
+      const issue = { type: 'IssueEmailVerification' as const, tokenHash };
+      const { state } = await load(userDecider, stream);
+      const commands = [onStream(userDecider, stream, issue)];
+      if (userDecider.decide(issue, state, context.now).length === 0) return commands;
+      const link = onStream(verificationTokenLink, verificationTokenStream(tokenHash), {
+        userId: user.userId,
+      });
+      return [...commands, link];
+    },
     context,
   );
-  const { events } = await handleCommand(
-    deps.store,
-    userDecider,
-    userStream(user.userId),
-    { type: 'IssueEmailVerification', tokenHash },
-    context,
-  );
+  const { events } = issued;
   if (events.length === 0) return false;
   await deps.mails.enqueue(
     verificationEmail(user, deps.publicUrl, token),
