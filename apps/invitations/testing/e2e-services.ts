@@ -22,6 +22,7 @@ import { waitFor } from '../../../libs/testing/wait-for';
 import { startInvitations, type RunningInvitations } from '../start-invitations';
 import { customerVerificationStream } from '../customer-verification/customer-verification.decider';
 import { CONSUMER_RETRY, consumerQueues } from '../../../libs/messaging';
+import type { EventStore, RecordedEvent } from '../../../libs/event-store';
 
 export const PUBLIC_URL = 'https://app.example';
 /** Bound for waits on mail and messages, and (doubled) for each test. */
@@ -131,9 +132,11 @@ export async function startE2eServices(rabbitUrl: string) {
   const verifyEmail = async (email: string) =>
     expectStatus(await auth('/auth/verify-email', { token: await verificationToken(email) }), 200);
 
+  const userIds = new Set<string>();
   return {
     infra,
     smtp,
+    appendedSince: (head: bigint) => appendedSince(infra.eventStore, head, userIds),
     published,
     identity,
     invitations,
@@ -153,6 +156,7 @@ export async function startE2eServices(rabbitUrl: string) {
         201,
       );
       const { userId, companyId } = reply.body as Record<string, string>;
+      userIds.add(userId);
       if (options.verified) {
         await verifyEmail(email);
         // The invitations service records the verification it consumes; wait for it so
@@ -202,6 +206,24 @@ export async function startE2eServices(rabbitUrl: string) {
 }
 
 export type E2eServices = Awaited<ReturnType<typeof startE2eServices>>;
+
+/**
+ * What was appended to `store` after `head`, as "<type> on <stream>". The
+ * broker is shared with other suites, whose identity announces their own
+ * users' verifications, and an invitations service records those too: only
+ * those of `ownUserIds` are kept.
+ */
+export async function appendedSince(
+  store: EventStore,
+  head: bigint,
+  ownUserIds: ReadonlySet<string>,
+): Promise<string[]> {
+  const events = await store.readAll({ after: head, maxCount: 100 });
+  const prefix = customerVerificationStream('');
+  const foreign = (e: RecordedEvent) =>
+    e.type === 'CustomerEmailVerified' && !ownUserIds.has(e.streamName.slice(prefix.length));
+  return events.filter((e) => !foreign(e)).map((e) => `${e.type} on ${e.streamName}`);
+}
 
 /**
  * `describe` against the RabbitMQ at TEST_RABBITMQ_URL (default: local guest).
