@@ -131,6 +131,9 @@ async function decideAndAppend(
   commands: StreamCommand[],
   context: CommandContext,
 ): Promise<CommandResult<unknown, DomainEvent>[]> {
+  if (new Set(commands.map((c) => c.streamName)).size < commands.length) {
+    throw new Error('handleCommands takes one command per stream'); // a second would never fit
+  }
   // In order, so the first command's refusal is the one reported.
   const decided = [];
   for (const { decider, streamName, command } of commands) {
