@@ -153,6 +153,21 @@ describe('handleCommands', () => {
     });
   });
 
+  describe('when two commands name the same stream', () => {
+    it('refuses before reading or writing anything', async () => {
+      const twice = handleCommands(
+        store,
+        () => [
+          onStream(counter, 'counter-a', { by: 1, limit: 10 }),
+          onStream(counter, 'counter-a', { by: 1, limit: 10 }),
+        ],
+        context(),
+      );
+      await expect(twice).rejects.toThrow('one command per stream');
+      expect(await store.headPosition()).toBe(0n);
+    });
+  });
+
   describe('when prepare observes a stream it then decides on', () => {
     it('reads that stream once, and decides on what it observed', async () => {
       await handleCommand(store, counter, 'counter-a', { by: 4, limit: 10 }, context());
