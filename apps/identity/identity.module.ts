@@ -1,5 +1,4 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { EVENT_STORE, type EventStore } from '../../libs/event-store';
 import type { AppConfig } from '../../libs/platform/config/config';
 import type { Infrastructure } from '../../libs/platform/infrastructure/infrastructure';
 import { OpsEndpointsModule } from '../../libs/platform/observability/ops-endpoints.module';
@@ -7,8 +6,7 @@ import {
   APP_CONFIG,
   InfrastructureModule,
 } from '../../libs/platform/infrastructure/infrastructure.module';
-import { MAILER, type Mailer } from '../../libs/platform/mail/mailer';
-import { openSpooledMailQueue } from '../../libs/platform/mail/spooled-mail-queue';
+import { mailingProvider } from '../../libs/platform/infrastructure/mailing.provider';
 import { JwksController } from './jwks/jwks.controller';
 import { loadSigningKey, SIGNING_KEY } from './keys/signing-key';
 import { LoginController } from './login/login.controller';
@@ -27,19 +25,7 @@ const signingKey = {
 };
 
 /** Verification emails: spooled before the answer, delivered after it. */
-const verificationMailing = {
-  provide: VERIFICATION_MAILING,
-  inject: [EVENT_STORE, MAILER, APP_CONFIG],
-  useFactory: async (
-    store: EventStore,
-    mailer: Mailer,
-    config: AppConfig,
-  ): Promise<VerificationMailing> => ({
-    store,
-    mails: await openSpooledMailQueue(mailer, { dataDir: config.dataDir, service: 'identity' }),
-    publicUrl: config.publicUrl,
-  }),
-};
+const verificationMailing = mailingProvider(VERIFICATION_MAILING, 'identity');
 
 export interface IdentityOptions {
   /** Milliseconds since the epoch for the login throttle; tests pass a fake one. */

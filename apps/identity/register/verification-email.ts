@@ -1,17 +1,11 @@
-import type { EventStore } from '../../../libs/event-store';
-import type { MailQueue } from '../../../libs/platform/mail/mail-queue';
+import type { Mailing } from '../../../libs/platform/infrastructure/mailing.provider';
 import type { MailMessage } from '../../../libs/platform/mail/mailer';
 import { verificationLink } from '../user/verification-token';
 
 export const VERIFICATION_MAILING = Symbol('VERIFICATION_MAILING');
 
 /** What the slices that mail a verification link (register, resend) need. */
-export interface VerificationMailing {
-  store: EventStore;
-  /** Verification emails, spooled before the answer and delivered after it. */
-  mails: Pick<MailQueue, 'enqueue' | 'close'>;
-  publicUrl: string;
-}
+export type VerificationMailing = Mailing;
 
 /** The email carrying the verification link; its body holds the token, so it is never logged. */
 export function verificationEmail(

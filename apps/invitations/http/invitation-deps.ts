@@ -1,16 +1,9 @@
-import type { EventStore } from '../../../libs/event-store';
-import type { MailQueue } from '../../../libs/platform/mail/mail-queue';
+import type { Mailing } from '../../../libs/platform/infrastructure/mailing.provider';
 
-/** What the sending slices need besides the command. */
-export interface InvitationDeps {
-  store: EventStore;
-  /**
-   * Invitation emails, spooled to disk before the caller is answered and
-   * delivered after. One that cannot be delivered is logged; the invitation
-   * stands and can be resent.
-   */
-  mails: Pick<MailQueue, 'enqueue' | 'size' | 'close'>;
-  publicUrl: string;
-}
+/**
+ * What the sending slices need besides the command. An invitation email that
+ * cannot be delivered is logged; the invitation stands and can be resent.
+ */
+export type InvitationDeps = Mailing;
 
 export const DEFAULT_EXPIRES_IN_DAYS = 7;

@@ -1,0 +1,31 @@
+import type { Provider } from '@nestjs/common';
+import { EVENT_STORE, type EventStore } from '../../event-store';
+import type { AppConfig } from '../config/config';
+import type { MailQueue } from '../mail/mail-queue';
+import { MAILER, type Mailer } from '../mail/mailer';
+import { openSpooledMailQueue } from '../mail/spooled-mail-queue';
+import { APP_CONFIG } from './infrastructure.module';
+
+/** What a slice that records a command and then mails a link needs besides the command. */
+export interface Mailing {
+  store: EventStore;
+  /** The service's emails, spooled to disk before the caller is answered and delivered after. */
+  mails: Pick<MailQueue, 'enqueue' | 'close'>;
+  /** Where the links in the emails point. */
+  publicUrl: string;
+}
+
+/**
+ * Provides `token` as the service's Mailing, its mail queue spooled in
+ * `<DATA_DIR>/<service>-mail-spool.sqlite`: a crash before delivery loses no
+ * email. The module that injects it closes the queue.
+ */
+export const mailingProvider = (token: symbol, service: string): Provider => ({
+  provide: token,
+  inject: [EVENT_STORE, MAILER, APP_CONFIG],
+  useFactory: async (store: EventStore, mailer: Mailer, config: AppConfig): Promise<Mailing> => ({
+    store,
+    mails: await openSpooledMailQueue(mailer, { dataDir: config.dataDir, service }),
+    publicUrl: config.publicUrl,
+  }),
+});
