@@ -45,6 +45,13 @@ export interface StreamAppend {
   expected: ExpectedRevision;
 }
 
+/** Refuses an append with no streams, or a stream with no events: every adapter's first check. */
+export function checkAppends(appends: StreamAppend[]): void {
+  if (appends.length === 0 || appends.some((a) => a.events.length === 0)) {
+    throw new Error('append needs at least one event per stream');
+  }
+}
+
 export interface ReadAllOptions {
   /** Exclusive: events strictly after this position. `0n` reads from the start. */
   after: bigint;

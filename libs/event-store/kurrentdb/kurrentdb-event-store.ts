@@ -19,6 +19,7 @@ import {
   type ResolvedEvent,
 } from '@kurrent/kurrentdb-client';
 import {
+  checkAppends,
   WrongExpectedRevisionError,
   type AppendResult,
   type EventMetadata,
@@ -56,7 +57,7 @@ export class KurrentDbEventStore implements EventStore {
     events: NewEvent[],
     expected: ExpectedRevision,
   ): Promise<AppendResult> {
-    if (events.length === 0) throw new Error('append needs at least one event');
+    checkAppends([{ streamName: stream, events, expected }]);
     try {
       const result = await this.client.appendToStream(stream, events.map(toEventData), {
         streamState: streamStateOf(expected),
@@ -74,9 +75,7 @@ export class KurrentDbEventStore implements EventStore {
 
   /** KurrentDB 25.1+: one atomic multi-stream append. */
   async appendToStreams(appends: StreamAppend[]): Promise<AppendResult[]> {
-    if (appends.length === 0 || appends.some((a) => a.events.length === 0)) {
-      throw new Error('append needs at least one event per stream');
-    }
+    checkAppends(appends);
     try {
       const result = await this.client.multiStreamAppend(
         appends.map(({ streamName, events, expected }) => ({
@@ -112,8 +111,11 @@ export class KurrentDbEventStore implements EventStore {
     return events;
   }
 
-  /** Reads pages until `maxCount` user events are found, since system events are skipped client-side. */
-  /** `types` and `until` are applied here, page by page, keeping the port's meaning. */
+  /**
+   * Reads pages until `maxCount` user events are found, since system events
+   * are skipped client-side; `types` and `until` are applied here too, page by
+   * page, keeping the port's meaning.
+   */
   async readAll({ after, maxCount, types, until }: ReadAllOptions): Promise<RecordedEvent[]> {
     const events: RecordedEvent[] = [];
     const wanted = (e: RecordedEvent) => !types || types.includes(e.type);

@@ -4,6 +4,7 @@ import { mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { catchUpSubscription } from '../catch-up-subscription';
 import {
+  checkAppends,
   WrongExpectedRevisionError,
   type AppendResult,
   type EventStore,
@@ -128,10 +129,8 @@ export class SqliteEventStore implements EventStore {
     return result;
   }
 
-  appendToStreams(appends: StreamAppend[]): Promise<AppendResult[]> {
-    if (appends.length === 0 || appends.some((a) => a.events.length === 0)) {
-      return Promise.reject(new Error('append needs at least one event per stream'));
-    }
+  async appendToStreams(appends: StreamAppend[]): Promise<AppendResult[]> {
+    checkAppends(appends);
     const request: AppendRequest = {
       streams: appends.map(({ streamName, events, expected }) => ({
         stream: streamName,
