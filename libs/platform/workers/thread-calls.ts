@@ -27,9 +27,10 @@ export interface ThreadCallOptions {
 /**
  * Request/reply calls to a worker thread running `<dir>/<name>.worker`, matched
  * by id. Replies the thread has ready together come back in one message (a
- * message costs far more than its size), and with `gather` so do calls. Idle, the thread does not keep the process alive; busy, it does,
- * so a call is never cut off. When the thread dies, every call outstanding or
- * made later rejects with `failed`.
+ * message costs far more than its size), and with `gather` so do calls. Idle,
+ * the thread does not keep the process alive; busy, it does, so a call is
+ * never cut off. When the thread dies, every call outstanding or made later
+ * rejects with `failed`.
  */
 export class ThreadCalls<Body, Result extends object> {
   failed?: Error;
