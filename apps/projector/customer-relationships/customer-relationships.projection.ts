@@ -1,6 +1,6 @@
 import { ProjectionError } from '../invitation-events';
 import type { Projection } from '../projector/projection';
-import { update } from '../projector/unit-of-work';
+import { update, whenKnown } from '../projector/unit-of-work';
 import { evolveInvitationRef, evolveRelationship } from './relationship.evolve';
 
 /**
@@ -12,27 +12,30 @@ export const customerRelationshipsProjection: Projection = {
   name: 'customer-relationships',
   eventTypes: ['InvitationSent', 'InvitationAccepted'],
   prefetch: (ids, rows) => rows.invitationRefs.prefetch(ids),
-  async apply(event, rows) {
+  apply(event, rows) {
     if (event.type === 'InvitationSent') {
       return update(rows.invitationRefs, event.invitationId, event.position, (ref) =>
         evolveInvitationRef(ref, event),
       );
     }
     if (event.type !== 'InvitationAccepted') return;
-    const ref = await rows.invitationRefs.get(event.invitationId);
-    if (!ref)
-      throw new ProjectionError(`InvitationAccepted for unknown invitation ${event.invitationId}`);
-    const key = { vendorId: ref.vendorId, customerCompanyId: event.customerCompanyId };
-    await update(rows.relationships, key, event.position, (row) =>
-      evolveRelationship(row, {
-        vendorId: key.vendorId,
-        customerCompanyId: key.customerCompanyId,
-        invitationId: event.invitationId,
-        customerNumber: ref.customerNumber,
-        acceptedAt: event.acceptedAt,
-        position: event.position,
-      }),
-    );
+    return whenKnown(rows.invitationRefs.get(event.invitationId), (ref) => {
+      if (!ref)
+        throw new ProjectionError(
+          `InvitationAccepted for unknown invitation ${event.invitationId}`,
+        );
+      const key = { vendorId: ref.vendorId, customerCompanyId: event.customerCompanyId };
+      return update(rows.relationships, key, event.position, (row) =>
+        evolveRelationship(row, {
+          vendorId: key.vendorId,
+          customerCompanyId: key.customerCompanyId,
+          invitationId: event.invitationId,
+          customerNumber: ref.customerNumber,
+          acceptedAt: event.acceptedAt,
+          position: event.position,
+        }),
+      );
+    });
   },
   forget: (id, rows) => rows.invitationRefs.forget(id),
 };

@@ -7,7 +7,7 @@ import type {
 } from '../../../libs/read-store/read-models.port';
 import { invitationIdOf, toInvitationEvent } from '../invitation-events';
 import type { Projection } from './projection';
-import { ReadModelUnavailableError, UnitOfWork } from './unit-of-work';
+import { ReadModelUnavailableError, UnitOfWork, type Eventually } from './unit-of-work';
 
 export interface RetryPolicy {
   /** Tries per event before it is parked. */
@@ -70,9 +70,16 @@ export async function projectEvents(
   through = recorded[recorded.length - 1].position,
 ): Promise<ProjectedBatch> {
   const { projection } = ctx;
-  const events = recorded.filter((e) => invitationIdOf(e) !== undefined);
+  const events: RecordedEvent[] = [];
+  const ids = new Set<string>(); // to prefetch, unless every row is in memory already
+  for (const e of recorded) {
+    const id = invitationIdOf(e);
+    if (id === undefined) continue;
+    events.push(e);
+    if (!rows.allKnown) ids.add(id);
+  }
   parkedAt ??= await parkedPositions(ctx, events);
-  await projection.prefetch([...new Set(events.map((e) => invitationIdOf(e)!))], rows);
+  if (ids.size > 0) await projection.prefetch([...ids], rows);
 
   const park: ParkedEvent[] = [];
   const unpark: bigint[] = [];
@@ -83,7 +90,8 @@ export async function projectEvents(
       parked.add(event.position);
       continue;
     }
-    const failure = await applyWithRetry(ctx, event, rows);
+    let failure = applyWithRetry(ctx, event, rows);
+    if (failure instanceof Promise) failure = await failure;
     if (failure) {
       park.push(parkedEvent(event, failure.error, failure.attempts));
       parkedAt.set(event.streamName, (parked ?? new Set<bigint>()).add(event.position));
@@ -151,24 +159,53 @@ async function parkedPositions(
   return positions;
 }
 
-/** Applies one event, retrying with backoff; returns the failure once the tries are spent. */
-export async function applyWithRetry(
+type Failure = { error: string; attempts: number };
+
+/**
+ * Applies one event, retrying with backoff; gives the failure once the tries
+ * are spent. Synchronous while the first try is (rows in memory), so a
+ * rebuild's events cost no promise each.
+ */
+export function applyWithRetry(
   ctx: Pick<BatchContext, 'projection' | 'retry' | 'signal'>,
   event: RecordedEvent,
   rows: UnitOfWork,
-): Promise<{ error: string; attempts: number } | undefined> {
-  const { attempts, backoffMs } = ctx.retry ?? DEFAULT_RETRY;
+): Eventually<Failure | undefined> {
   if (!(ctx.projection.eventTypes as readonly string[]).includes(event.type)) return undefined;
+  try {
+    const applied = ctx.projection.apply(toInvitationEvent(event), rows);
+    if (!(applied instanceof Promise)) {
+      rows.keep();
+      return undefined;
+    }
+    return applied.then(
+      () => void rows.keep(),
+      (error) => retry(ctx, event, rows, error),
+    );
+  } catch (error) {
+    return retry(ctx, event, rows, error);
+  }
+}
+
+/** After a failed try: takes it back, then tries again with backoff until the tries are spent. */
+async function retry(
+  ctx: Pick<BatchContext, 'projection' | 'retry' | 'signal'>,
+  event: RecordedEvent,
+  rows: UnitOfWork,
+  error: unknown,
+): Promise<Failure | undefined> {
+  const { attempts, backoffMs } = ctx.retry ?? DEFAULT_RETRY;
   for (let attempt = 1; ; attempt++) {
+    rows.discard();
+    if (error instanceof ReadModelUnavailableError) throw error;
+    if (attempt >= attempts) return { error: describe(error), attempts: attempt };
+    await delay(backoffMs * 2 ** (attempt - 1), ctx.signal);
     try {
       await ctx.projection.apply(toInvitationEvent(event), rows);
       rows.keep();
       return undefined;
-    } catch (error) {
-      rows.discard();
-      if (error instanceof ReadModelUnavailableError) throw error;
-      if (attempt >= attempts) return { error: describe(error), attempts: attempt };
-      await delay(backoffMs * 2 ** (attempt - 1), ctx.signal);
+    } catch (next) {
+      error = next;
     }
   }
 }

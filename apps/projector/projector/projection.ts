@@ -1,5 +1,5 @@
 import type { InvitationEvent, InvitationEventType } from '../invitation-events';
-import type { UnitOfWork } from './unit-of-work';
+import type { Eventually, UnitOfWork } from './unit-of-work';
 
 /**
  * One projection: how an event changes its rows. The row logic itself lives
@@ -12,8 +12,11 @@ export interface Projection {
   eventTypes: readonly InvitationEventType[];
   /** Loads in bulk the rows a batch about these invitations will read. */
   prefetch(invitationIds: string[], rows: UnitOfWork): Promise<void>;
-  /** Applies one event; a throw has it retried, then parked. */
-  apply(event: InvitationEvent, rows: UnitOfWork): Promise<void>;
+  /**
+   * Applies one event; a throw (or rejection) has it retried, then parked.
+   * Synchronous while every row it reads is in memory.
+   */
+  apply(event: InvitationEvent, rows: UnitOfWork): Eventually<void>;
   /** For a replay of the invitation's stream: forget the rows only that stream writes. */
   forget(invitationId: string, rows: UnitOfWork): void;
 }

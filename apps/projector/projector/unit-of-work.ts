@@ -17,17 +17,34 @@ export class ReadModelUnavailableError extends Error {
   }
 }
 
+/** A value now, or once it is loaded. */
+export type Eventually<T> = T | Promise<T>;
+
+/** Runs `use` on `value` at once when it is at hand, so the in-memory path allocates no promise. */
+export function whenKnown<T, U>(
+  value: Eventually<T>,
+  use: (value: T) => Eventually<U>,
+): Eventually<U> {
+  return value instanceof Promise ? value.then(use) : use(value);
+}
+
 /**
  * Rows of one collection as batches see them: loaded once, changed in memory,
- * written together at each commit. Changes made while applying one event are
- * staged, so a failing event leaves nothing behind. With `allKnown` (a
- * rebuild into empty tables that has kept every row it wrote) a row not in
- * memory does not exist, so nothing is read back.
+ * written together at each commit. A row put while applying one event can be
+ * taken back (an undo log), so a failing event leaves nothing behind. With
+ * `allKnown` (a rebuild into empty tables that has kept every row it wrote) a
+ * row not in memory does not exist, so nothing is read back.
  */
 export class RowTable<Key, Row extends Positioned> {
-  private readonly known = new Map<string, Row | undefined>();
-  private readonly dirty = new Set<string>();
-  private readonly staged = new Map<string, Row>();
+  /** Every row looked at; a slot without a row is one known not to exist. */
+  private readonly known = new Map<string, Slot<Row>>();
+  /** Slots changed since the last commit, each once, in the order they changed. */
+  private dirty: Slot<Row>[] = [];
+  /**
+   * Puts since the last keep or discard, flat in fours (no array per put):
+   * the slot, its row before, whether it was dirty, its id if it was new.
+   */
+  private readonly undo: unknown[] = [];
 
   constructor(
     private readonly idOf: (key: Key) => string,
@@ -52,47 +69,74 @@ export class RowTable<Key, Row extends Positioned> {
     } catch (error) {
       throw new ReadModelUnavailableError(error);
     }
-    for (const [id] of missing) this.known.set(id, undefined);
-    for (const row of rows) this.known.set(this.idOf(this.keyOf(row)), row);
+    for (const [id] of missing) this.known.set(id, { row: undefined, dirty: false });
+    for (const row of rows) this.known.get(this.idOf(this.keyOf(row)))!.row = row;
   }
 
-  async get(key: Key): Promise<Row | undefined> {
+  /** The row at `key`; synchronous when it is in memory (or cannot exist), else read first. */
+  get(key: Key): Eventually<Row | undefined> {
     const id = this.idOf(key);
-    if (this.staged.has(id)) return this.staged.get(id);
-    if (!this.known.has(id) && !this.allKnown) await this.prefetch([key]);
-    return this.known.get(id);
+    const slot = this.known.get(id);
+    if (slot || this.allKnown) return slot?.row;
+    return this.prefetch([key]).then(() => this.known.get(id)?.row);
   }
 
   put(row: Row): void {
-    this.staged.set(this.idOf(this.keyOf(row)), row);
+    const id = this.idOf(this.keyOf(row));
+    let slot = this.known.get(id);
+    const isNew = !slot;
+    if (!slot) this.known.set(id, (slot = { row: undefined, dirty: false }));
+    this.undo.push(slot, slot.row, slot.dirty, isNew ? id : undefined);
+    slot.row = row;
+    if (!slot.dirty) {
+      slot.dirty = true;
+      this.dirty.push(slot);
+    }
   }
 
   /** Reads the row as absent from now on (a replay recomputes it from its stream). */
   forget(key: Key): void {
-    this.known.set(this.idOf(key), undefined);
+    const id = this.idOf(key);
+    const slot = this.known.get(id);
+    if (slot) slot.row = undefined;
+    else this.known.set(id, { row: undefined, dirty: false });
   }
 
   keep(): void {
-    if (this.staged.size === 0) return;
-    for (const [id, row] of this.staged) {
-      this.known.set(id, row);
-      this.dirty.add(id);
-    }
-    this.staged.clear();
+    if (this.undo.length > 0) this.undo.length = 0;
   }
 
   discard(): void {
-    if (this.staged.size > 0) this.staged.clear();
+    const u = this.undo;
+    for (let i = u.length - 4; i >= 0; i -= 4) {
+      const slot = u[i] as Slot<Row>;
+      slot.row = u[i + 1] as Row | undefined;
+      if (!u[i + 2] && slot.dirty) {
+        slot.dirty = false;
+        this.dirty.pop(); // it became dirty in this event, so it is the last one
+      }
+      if (u[i + 3] !== undefined) this.known.delete(u[i + 3] as string);
+    }
+    u.length = 0;
   }
 
   changes(): Row[] {
-    return [...this.dirty].map((id) => this.known.get(id)).filter((r): r is Row => !!r);
+    const rows: Row[] = [];
+    for (const slot of this.dirty) if (slot.row) rows.push(slot.row);
+    return rows;
   }
 
   /** The changes are written: later commits carry only what changes after this. */
   committed(): void {
-    this.dirty.clear();
+    for (const slot of this.dirty) slot.dirty = false;
+    this.dirty = [];
   }
+}
+
+/** A row held in memory, or the knowledge that there is none; `dirty` until committed. */
+interface Slot<Row> {
+  row: Row | undefined;
+  dirty: boolean;
 }
 
 /**
@@ -166,14 +210,15 @@ export class UnitOfWork {
  * Applies `evolve` to the row at `key` unless the row already reflects an
  * event at or after `position` (a redelivery or a duplicate).
  */
-export async function update<Key, Row extends Positioned>(
+export function update<Key, Row extends Positioned>(
   table: RowTable<Key, Row>,
   key: Key,
   position: bigint,
   evolve: (row: Row | undefined) => Row,
-): Promise<void> {
-  const row = await table.get(key);
-  if (row && row.position >= position) return;
-  const next = evolve(row);
-  if (next !== row) table.put(next);
+): Eventually<void> {
+  return whenKnown(table.get(key), (row) => {
+    if (row && row.position >= position) return;
+    const next = evolve(row);
+    if (next !== row) table.put(next);
+  });
 }
