@@ -1,6 +1,7 @@
 import { plainError, ThreadCalls, type ThreadError } from '../../platform/workers/thread-calls';
 import { CheckpointConflictError } from '../coordination.port';
 import { ProjectionVersionRetiredError, type ProjectionCommit } from '../read-models.port';
+import { encodeCommit, type EncodedCommit } from './sqlite-read-models.rows';
 
 /**
  * A thread with its own connection to the read-model file that commits for a
@@ -8,14 +9,14 @@ import { ProjectionVersionRetiredError, type ProjectionCommit } from '../read-mo
  * this one. Errors come back as the port's own classes.
  */
 export class SqliteCommitThread {
-  private readonly calls: ThreadCalls<ProjectionCommit, { version?: number }>;
+  private readonly calls: ThreadCalls<EncodedCommit, { version?: number }>;
 
   constructor(path: string) {
     this.calls = new ThreadCalls(__dirname, 'sqlite-commit', { path }, { revive });
   }
 
   async commit(commit: ProjectionCommit): Promise<number | undefined> {
-    return (await this.calls.call(commit)).version;
+    return (await this.calls.call(encodeCommit(commit))).version;
   }
 
   close(): Promise<void> {

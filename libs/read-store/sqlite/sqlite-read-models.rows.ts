@@ -3,6 +3,7 @@ import type {
   InvitationRow,
   InvitationStatus,
   ParkedEvent,
+  ProjectionCommit,
   RelationshipRow,
   RelationshipStatus,
 } from '../read-models.port';
@@ -195,3 +196,29 @@ export const parkedValues = (p: ParkedEvent) => [
   p.attempts,
   p.parkedAt,
 ];
+
+type Parameters = unknown[][];
+
+/**
+ * A commit with its rows as statement parameters. This is what crosses to the
+ * commit thread: arrays clone in well under half the time of objects, which
+ * carry every property name along.
+ */
+export interface EncodedCommit extends Pick<ProjectionCommit, 'target' | 'unpark' | 'checkpoint'> {
+  invitations: Parameters;
+  relationships: Parameters;
+  invitationRefs: Parameters;
+  park: Parameters;
+}
+
+export function encodeCommit(c: ProjectionCommit): EncodedCommit {
+  return {
+    target: c.target,
+    unpark: c.unpark,
+    checkpoint: c.checkpoint,
+    invitations: (c.invitations ?? []).map(invitationValues),
+    relationships: (c.relationships ?? []).map(relationshipValues),
+    invitationRefs: (c.invitationRefs ?? []).map(invitationRefValues),
+    park: (c.park ?? []).map(parkedValues),
+  };
+}

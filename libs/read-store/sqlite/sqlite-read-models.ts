@@ -28,10 +28,8 @@ import {
   invitationRefFromRecord,
   parkedFromRecord,
   relationshipFromRecord,
-  invitationRefValues,
-  invitationValues,
-  parkedValues,
-  relationshipValues,
+  encodeCommit,
+  type EncodedCommit,
   upsertInvitation,
   upsertInvitationRef,
   upsertParked,
@@ -58,7 +56,7 @@ export class SqliteReadModels implements ReadModels {
   private readonly queries: SqliteReadModelQueries;
   private readonly versions: SqliteProjectionVersions;
   private readonly sql: (text: string) => Database.Statement;
-  private readonly commitTx: Database.Transaction<(c: ProjectionCommit) => number | undefined>;
+  private readonly commitTx: Database.Transaction<(c: EncodedCommit) => number | undefined>;
 
   private thread?: SqliteCommitThread;
 
@@ -76,7 +74,7 @@ export class SqliteReadModels implements ReadModels {
     this.queries = new SqliteReadModelQueries(db);
     this.versions = new SqliteProjectionVersions(db, this.coordination);
     this.sql = statementCache(db);
-    this.commitTx = db.transaction((c: ProjectionCommit) => this.write(c));
+    this.commitTx = db.transaction((c: EncodedCommit) => this.write(c));
   }
 
   async ensureProjection(projection: string): Promise<number> {
@@ -177,6 +175,11 @@ export class SqliteReadModels implements ReadModels {
 
   /** Commits on this connection, in one immediate transaction. */
   commitNow(commit: ProjectionCommit): number | undefined {
+    return this.commitEncoded(encodeCommit(commit));
+  }
+
+  /** `commitNow` for a commit encoded already (the commit thread receives them so). */
+  commitEncoded(commit: EncodedCommit): number | undefined {
     return this.commitTx.immediate(commit);
   }
 
@@ -185,7 +188,7 @@ export class SqliteReadModels implements ReadModels {
     this.thread = undefined;
   }
 
-  private write(c: ProjectionCommit): number | undefined {
+  private write(c: EncodedCommit): number | undefined {
     const v = this.versions.find(c.target);
     if (!v || v.state === 'retired') throw new ProjectionVersionRetiredError(c.target);
     let checkpointVersion: number | undefined;
@@ -199,15 +202,15 @@ export class SqliteReadModels implements ReadModels {
       this.versions.touch(v.slot, lastEventAt);
     }
     const t = slotTables(v.slot);
-    const upsert = <R>(text: string, values: (row: R) => unknown[], rows: R[] = []) => {
+    const upsert = (text: string, rows: unknown[][]) => {
       if (rows.length === 0) return;
       const s = this.sql(text);
-      for (const row of rows) s.run(values(row));
+      for (const row of rows) s.run(row);
     };
-    upsert(upsertInvitation(t.invitations), invitationValues, c.invitations);
-    upsert(upsertRelationship(t.relationships), relationshipValues, c.relationships);
-    upsert(upsertInvitationRef(t.invitationRefs), invitationRefValues, c.invitationRefs);
-    upsert(upsertParked(t.parked), parkedValues, c.park);
+    upsert(upsertInvitation(t.invitations), c.invitations);
+    upsert(upsertRelationship(t.relationships), c.relationships);
+    upsert(upsertInvitationRef(t.invitationRefs), c.invitationRefs);
+    upsert(upsertParked(t.parked), c.park);
     const unpark = this.sql(`DELETE FROM ${t.parked} WHERE position = ?`);
     for (const position of c.unpark ?? []) unpark.run(position);
     return checkpointVersion;
