@@ -10,14 +10,22 @@ import {
 export interface CatchUpSource {
   read(options: ReadAllOptions): Promise<RecordedEvent[]>;
   head(): Promise<bigint>;
-  /** Resolves on the next append (or a timer, for appends from other processes) or when `signal` aborts. */
-  waitForAppend(signal: AbortSignal): Promise<void>;
+  /** How many appends the source has heard of: moves once each is readable. */
+  appends(): number;
+  /**
+   * Resolves once the source has heard of more appends than `seen` (at once if
+   * it has already), on a timer (appends from other processes), or when
+   * `signal` aborts.
+   */
+  waitForAppend(signal: AbortSignal, seen: number): Promise<void>;
 }
 
 /**
  * Reads in batches from the checkpoint until caught up, then waits for the
  * next append. The next batch is read only after the handler settles, so a
- * slow handler slows reading instead of growing a buffer.
+ * slow handler slows reading instead of growing a buffer. A short read has
+ * reached what was appended before it, so the next read waits for a later
+ * append: one read per wake-up, not one plus an empty one.
  */
 export function catchUpSubscription(
   source: CatchUpSource,
@@ -32,20 +40,21 @@ export function catchUpSubscription(
   const run = async () => {
     let after = options.after;
     while (!abort.signal.aborted) {
+      // Appends heard of by now are in the read; a later one wakes the next read.
+      const seen = source.appends();
       // With types, a read stops at the head it saw, so it can move past what it did not want.
       const until = types ? await source.head() : undefined;
       const batch = await source.read({ after, maxCount: maxBatch, types, until });
       if (abort.signal.aborted) return;
       const through =
         until === undefined ? batch.at(-1)?.position : readThrough(batch, maxBatch, until);
-      if (through === undefined || through <= after) {
-        await source.waitForAppend(abort.signal);
-        continue;
+      if (through !== undefined && through > after) {
+        const delivered = skip.length ? batch.filter(wanted) : batch;
+        if (delivered.length) await options.onEvents(delivered, through);
+        else await options.onSkipped?.(through);
+        after = through;
       }
-      const delivered = skip.length ? batch.filter(wanted) : batch;
-      if (delivered.length) await options.onEvents(delivered, through);
-      else await options.onSkipped?.(through);
-      after = through;
+      if (batch.length < maxBatch) await source.waitForAppend(abort.signal, seen);
     }
   };
 

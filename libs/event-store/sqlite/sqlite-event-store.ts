@@ -161,21 +161,28 @@ export class SqliteEventStore implements EventStore {
       const writer = group.length === 1 ? this.inline : this.writer;
       const outcomes = await writer.commit(group.map((p) => p.request));
       group.forEach((p, i) => settle(p, outcomes[i]));
-      this.appended.emit('append');
+      this.notifyAppend();
     }
     this.committing = false;
     this.idle?.();
   }
 
+  /** Appends heard of: this process's commits, and wake-ups for other processes' writes. */
+  private appendCount = 0;
+  private notifyAppend(): void {
+    this.appendCount += 1;
+    this.appended.emit('append');
+  }
+
   private wakeTimers = 0;
   private wakeAfterForeignWrite(): void {
-    this.appended.emit('append');
+    this.notifyAppend();
     if (this.wakeTimers > 0) return;
     for (const ms of [5, 50, 250]) {
       this.wakeTimers += 1;
       setTimeout(() => {
         this.wakeTimers -= 1;
-        this.appended.emit('append');
+        this.notifyAppend();
       }, ms).unref();
     }
   }
@@ -205,13 +212,15 @@ export class SqliteEventStore implements EventStore {
       {
         read: (range) => this.readAll(range),
         head: () => this.headPosition(),
-        waitForAppend: (signal) => this.waitForAppend(signal),
+        appends: () => this.appendCount,
+        waitForAppend: (signal, seen) => this.waitForAppend(signal, seen),
       },
       options,
     );
   }
 
-  private waitForAppend(signal: AbortSignal): Promise<void> {
+  private waitForAppend(signal: AbortSignal, seen: number): Promise<void> {
+    if (this.appendCount !== seen) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
