@@ -35,7 +35,12 @@ function memorySource() {
       eventId: `e-${position}`,
       type,
       data: {},
-      metadata: {},
+      metadata: {
+        correlationId: 'c',
+        causationId: 'c',
+        actor: 'test',
+        occurredAt: '2026-11-27T00:00:00.000Z',
+      },
     });
     appends += 1;
     appended.emit('append');
