@@ -102,6 +102,54 @@ describe('startForwarder', () => {
     });
   });
 
+  describe('when batches come faster than the checkpoint interval', () => {
+    const counting = () => {
+      const saves: bigint[] = [];
+      const checkpoints: CheckpointStore = {
+        load: (name) => coordination.load(name),
+        save: async (name, position, version) => {
+          saves.push(position);
+          return coordination.save(name, position, version);
+        },
+      };
+      return { saves, checkpoints };
+    };
+
+    it('saves the first at once, the rest when the interval ends', async () => {
+      const { saves, checkpoints } = counting();
+      start({ checkpoints, checkpointEveryMs: 60_000 });
+      await append(3); // nine appends, each a batch of its own as it lands
+      await waitFor(() => received.length === 9, { message: 'all published' });
+
+      expect(saves.length).toBe(1);
+      expect(saves[0]).toBeLessThan(await store.headPosition());
+    });
+
+    it('saves the last position once the interval ends, with nothing else to trigger it', async () => {
+      const { saves, checkpoints } = counting();
+      const forwarder = start({ checkpoints, checkpointEveryMs: 50 });
+      await append(3);
+      await waitFor(async () => (await forwarder.lag()) === 0n, { message: 'no lag' });
+
+      expect(saves.length).toBeLessThan(9);
+      expect(saves.at(-1)).toBe(await store.headPosition());
+    });
+
+    it('saves what it published when it stops, so the next instance does not publish it again', async () => {
+      const { saves, checkpoints } = counting();
+      const forwarder = start({ checkpoints, checkpointEveryMs: 60_000 });
+      await append(3);
+      await waitFor(() => received.length === 9, { message: 'all published' });
+      await forwarder.stop();
+
+      expect(saves.at(-1)).toBe(await store.headPosition());
+      start({});
+      await append(1);
+      await waitFor(() => received.length === 12, { message: 'the next three' });
+      expect(deliveredIds().size).toBe(12);
+    });
+  });
+
   describe('when it dies between publishing and saving the checkpoint', () => {
     it('publishes the batch again on restart, every event delivered and duplicates with the same id', async () => {
       await append(3);

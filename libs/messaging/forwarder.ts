@@ -25,6 +25,12 @@ export interface ForwarderOptions {
   /** The domain event types `map` publishes: the store filters out the rest unread. */
   types?: readonly string[];
   batchSize?: number;
+  /**
+   * How long the saved checkpoint may trail what is published (default 250
+   * ms): a crash re-publishes at most that much, and a busy outbox saves a few
+   * times a second instead of after every batch. Stopping saves at once.
+   */
+  checkpointEveryMs?: number;
   ttlMs?: number;
   owner?: string;
   onError?: (error: unknown) => void;
@@ -70,37 +76,78 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
 
 async function forward(options: ForwarderOptions, signal: AbortSignal): Promise<void> {
   const { name, store, checkpoints, broker, map } = options;
-  let checkpoint = await checkpoints.load(name);
+  const saved = await checkpoints.load(name);
   if (signal.aborted) return;
-
-  const moveCheckpoint = async (position: bigint) => {
-    const version = await checkpoints.save(name, position, checkpoint.version);
-    checkpoint = { position, version };
-  };
+  // A save that fails on its timer ends the subscription; flushing then raises its error.
+  const checkpoint = trailingCheckpoint({
+    save: (position, version) => checkpoints.save(name, position, version),
+    version: saved.version,
+    everyMs: options.checkpointEveryMs ?? 250,
+    onTimerFailure: () => void subscription.stop(),
+  });
   const subscription = store.subscribeToAll({
-    after: checkpoint.position,
+    after: saved.position,
     maxBatch: options.batchSize ?? 100,
     skipStreamPrefixes: ['$'],
     types: options.types,
     onEvents: async (events, through) => {
       const integration = events.map(map).filter((e): e is CloudEvent => e !== null);
       if (integration.length) await publishToleratingNoSubscribers(broker, integration, name);
-      await moveCheckpoint(through);
+      await checkpoint.move(through);
     },
     // Past events it does not publish too, so the lag it reports is what is left to publish.
-    onSkipped: moveCheckpoint,
+    onSkipped: (through) => checkpoint.move(through),
   });
-  // Stopping lets the batch in hand finish publishing and checkpointing.
+  // Stopping lets the batch in hand finish publishing, then saves the checkpoint.
   const stop = () => void subscription.stop();
   signal.addEventListener('abort', stop, { once: true });
   try {
     await subscription.done;
+    await checkpoint.flush();
   } catch (error) {
     // Another instance moved the checkpoint: it owns the work now.
     if (!(error instanceof CheckpointConflictError)) throw error;
   } finally {
     signal.removeEventListener('abort', stop);
   }
+}
+
+/**
+ * The forwarder's checkpoint, saved at most once per `everyMs`: a move inside
+ * the interval is saved when the interval ends. Saves run one at a time, each
+ * fenced by the version the one before returned.
+ */
+function trailingCheckpoint(o: {
+  save: (position: bigint, version: number) => Promise<number>;
+  version: number;
+  everyMs: number;
+  onTimerFailure: (error: unknown) => void;
+}) {
+  let version = o.version;
+  let due: bigint | undefined;
+  let lastSave = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let saving: Promise<void> = Promise.resolve();
+  /** Saves what is due once any save in flight is done; rejects for good once one failed. */
+  const flush = (): Promise<void> => {
+    clearTimeout(timer);
+    timer = undefined;
+    saving = saving.then(async () => {
+      if (due === undefined) return;
+      const position = due;
+      due = undefined;
+      lastSave = Date.now();
+      version = await o.save(position, version);
+    });
+    return saving;
+  };
+  const move = async (position: bigint): Promise<void> => {
+    due = position;
+    const wait = lastSave + o.everyMs - Date.now();
+    if (wait <= 0) return flush();
+    timer ??= setTimeout(() => flush().catch(o.onTimerFailure), wait).unref();
+  };
+  return { move, flush };
 }
 
 /**
