@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../libs/event-store/sqlite/sqlite-event-store';
 import type { NewEvent } from '../libs/event-store';
-import { printFigures, rate, type Figure } from './harness';
+import { median, printFigures, rate, ROUNDS, type Figure } from './harness';
 
 const APPENDS = Number(process.env.BENCH_APPENDS ?? 2000);
 const READ_EVENTS = Number(process.env.BENCH_READ_EVENTS ?? 100_000);
@@ -40,31 +40,41 @@ export async function benchEventStore(): Promise<Figure[]> {
     const insert = raw.prepare(
       'INSERT INTO events (stream, revision, event_id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
     );
-    const rawAppends = await rate(APPENDS, () => {
-      for (let i = 0; i < APPENDS; i++) {
-        insert.run(
-          `s-${i}`,
-          0,
-          randomUUID(),
-          'InvitationSent',
-          JSON.stringify(data),
-          JSON.stringify(metadata),
-        );
-      }
-    });
-
     const store = new SqliteEventStore(join(dir, 'events.sqlite'));
-    const oneWriter = await rate(APPENDS, async () => {
-      for (let i = 0; i < APPENDS; i++) await store.append(`one-${i}`, [event()], 'no_stream');
-    });
-    const eightWriters = await rate(APPENDS, async () => {
-      await Promise.all(
-        Array.from({ length: 8 }, async (_, w) => {
-          for (let i = 0; i < APPENDS / 8; i++)
-            await store.append(`w${w}-${i}`, [event()], 'no_stream');
+    // Rounds alternate raw and ours on fresh streams, each round's ratio taken on the same machine.
+    const rounds = { raw: [] as number[], one: [] as number[], eight: [] as number[] };
+    for (let round = 0; round < ROUNDS; round++) {
+      rounds.raw.push(
+        await rate(APPENDS, () => {
+          for (let i = 0; i < APPENDS; i++) {
+            insert.run(
+              `s-${round}-${i}`,
+              0,
+              randomUUID(),
+              'InvitationSent',
+              JSON.stringify(data),
+              JSON.stringify(metadata),
+            );
+          }
         }),
       );
-    });
+      rounds.one.push(
+        await rate(APPENDS, async () => {
+          for (let i = 0; i < APPENDS; i++)
+            await store.append(`one-${round}-${i}`, [event()], 'no_stream');
+        }),
+      );
+      rounds.eight.push(
+        await rate(APPENDS, async () => {
+          await Promise.all(
+            Array.from({ length: 8 }, async (_, w) => {
+              for (let i = 0; i < APPENDS / 8; i++)
+                await store.append(`w${w}-${round}-${i}`, [event()], 'no_stream');
+            }),
+          );
+        }),
+      );
+    }
 
     // Fill both to READ_EVENTS rows in big transactions, then read everything back.
     const fillRaw = raw.transaction((n: number) => {
@@ -78,10 +88,11 @@ export async function benchEventStore(): Promise<Figure[]> {
           JSON.stringify(metadata),
         );
     });
-    fillRaw(READ_EVENTS - APPENDS);
-    for (let i = 0; i < READ_EVENTS - 2 * APPENDS; i += 1000) {
+    fillRaw(READ_EVENTS - ROUNDS * APPENDS);
+    for (let i = 0; i < READ_EVENTS - 2 * ROUNDS * APPENDS; i += 1000) {
+      const n = Math.min(1000, READ_EVENTS - 2 * ROUNDS * APPENDS - i);
       await Promise.all(
-        Array.from({ length: 1000 }, (_, j) => store.append(`f-${i + j}`, [event()], 'no_stream')),
+        Array.from({ length: n }, (_, j) => store.append(`f-${i + j}`, [event()], 'no_stream')),
       );
     }
     const total = Number(await store.headPosition());
@@ -118,18 +129,20 @@ export async function benchEventStore(): Promise<Figure[]> {
       {
         name: 'append, 1 writer (single-event appends)',
         unit: 'events/s',
-        ours: oneWriter,
-        baseline: rawAppends,
+        ours: median(rounds.one),
+        baseline: median(rounds.raw),
         baselineName: 'raw insert, autocommit',
         target: 0.6,
+        ratios: rounds.one.map((o, i) => o / rounds.raw[i]),
       },
       {
         name: 'append, 8 concurrent writers on distinct streams',
         unit: 'events/s',
-        ours: eightWriters,
-        baseline: rawAppends,
+        ours: median(rounds.eight),
+        baseline: median(rounds.raw),
         baselineName: 'raw insert, autocommit',
         target: 0.6,
+        ratios: rounds.eight.map((o, i) => o / rounds.raw[i]),
       },
       {
         name: `read all (${total.toLocaleString('en-US')} events)`,
