@@ -109,6 +109,7 @@ async function forward(options: ForwarderOptions, signal: AbortSignal): Promise<
     if (!(error instanceof CheckpointConflictError)) throw error;
   } finally {
     signal.removeEventListener('abort', stop);
+    checkpoint.cancel(); // after a failure, the next run starts from what was saved
   }
 }
 
@@ -128,10 +129,13 @@ function trailingCheckpoint(o: {
   let lastSave = 0;
   let timer: NodeJS.Timeout | undefined;
   let saving: Promise<void> = Promise.resolve();
-  /** Saves what is due once any save in flight is done; rejects for good once one failed. */
-  const flush = (): Promise<void> => {
+  const cancel = () => {
     clearTimeout(timer);
     timer = undefined;
+  };
+  /** Saves what is due once any save in flight is done; rejects for good once one failed. */
+  const flush = (): Promise<void> => {
+    cancel();
     saving = saving.then(async () => {
       if (due === undefined) return;
       const position = due;
@@ -147,7 +151,7 @@ function trailingCheckpoint(o: {
     if (wait <= 0) return flush();
     timer ??= setTimeout(() => flush().catch(o.onTimerFailure), wait).unref();
   };
-  return { move, flush };
+  return { move, flush, cancel };
 }
 
 /**
