@@ -40,6 +40,16 @@ export async function benchEventStore(): Promise<Figure[]> {
     const insert = raw.prepare(
       'INSERT INTO events (stream, revision, event_id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
     );
+    // Serialised per row, as the store does for each append.
+    const insertRaw = (stream: string) =>
+      insert.run(
+        stream,
+        0,
+        randomUUID(),
+        'InvitationSent',
+        JSON.stringify(data),
+        JSON.stringify(metadata),
+      );
     const store = new SqliteEventStore(join(dir, 'events.sqlite'));
     // Rounds alternate raw and ours on fresh streams, each round's ratio taken on the same machine.
     const rounds = { raw: [] as number[], one: [] as number[], eight: [] as number[] };
@@ -47,14 +57,7 @@ export async function benchEventStore(): Promise<Figure[]> {
       rounds.raw.push(
         await rate(APPENDS, () => {
           for (let i = 0; i < APPENDS; i++) {
-            insert.run(
-              `s-${round}-${i}`,
-              0,
-              randomUUID(),
-              'InvitationSent',
-              JSON.stringify(data),
-              JSON.stringify(metadata),
-            );
+            insertRaw(`s-${round}-${i}`);
           }
         }),
       );
@@ -78,15 +81,7 @@ export async function benchEventStore(): Promise<Figure[]> {
 
     // Fill both to READ_EVENTS rows in big transactions, then read everything back.
     const fillRaw = raw.transaction((n: number) => {
-      for (let i = 0; i < n; i++)
-        insert.run(
-          `f-${i}`,
-          0,
-          randomUUID(),
-          'InvitationSent',
-          JSON.stringify(data),
-          JSON.stringify(metadata),
-        );
+      for (let i = 0; i < n; i++) insertRaw(`f-${i}`);
     });
     fillRaw(READ_EVENTS - ROUNDS * APPENDS);
     for (let i = 0; i < READ_EVENTS - 2 * ROUNDS * APPENDS; i += 1000) {
