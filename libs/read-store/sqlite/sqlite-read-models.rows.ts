@@ -197,7 +197,8 @@ export const parkedValues = (p: ParkedEvent) => [
   p.parkedAt,
 ];
 
-type Parameters = unknown[][];
+/** Rows as the positional parameters of their upsert, in column order. */
+type StatementParameters = unknown[][];
 
 /**
  * A commit with its rows as statement parameters. This is what crosses to the
@@ -205,10 +206,10 @@ type Parameters = unknown[][];
  * carry every property name along.
  */
 export interface EncodedCommit extends Pick<ProjectionCommit, 'target' | 'unpark' | 'checkpoint'> {
-  invitations: Parameters;
-  relationships: Parameters;
-  invitationRefs: Parameters;
-  park: Parameters;
+  invitations: StatementParameters;
+  relationships: StatementParameters;
+  invitationRefs: StatementParameters;
+  park: StatementParameters;
 }
 
 export function encodeCommit(c: ProjectionCommit): EncodedCommit {
