@@ -38,3 +38,32 @@ describe('SqliteEventStore subscription with types', () => {
     });
   });
 });
+
+describe('SqliteEventStore reads of what it committed last', () => {
+  describe('when another store on the same file appends between and after its commits', () => {
+    it('reads every event in order, its own from memory and the others from the file', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'events-'));
+      const [mine, theirs] = [0, 1].map(() => new SqliteEventStore(join(dir, 'events.sqlite')));
+      await mine.append('s-1', [newEvent('Mine'), newEvent('Mine')], 'any');
+      await theirs.append('s-2', [newEvent('Theirs')], 'any');
+      await mine.append('s-1', [newEvent('Mine')], 'any');
+      await theirs.append('s-2', [newEvent('Theirs')], 'any');
+
+      const all = await mine.readAll({ after: 0n, maxCount: 10 });
+      const fromTheTail = await mine.readAll({ after: 3n, maxCount: 10 });
+      const wanted = await mine.readAll({ after: 3n, maxCount: 10, types: ['Theirs'] });
+      await Promise.all([mine.close(), theirs.close()]);
+      rmSync(dir, { recursive: true, force: true });
+
+      expect(all.map((e) => `${e.position}:${e.type}`)).toEqual([
+        '1:Mine',
+        '2:Mine',
+        '3:Theirs',
+        '4:Mine',
+        '5:Theirs',
+      ]);
+      expect(fromTheTail.map((e) => e.position)).toEqual([4n, 5n]);
+      expect(wanted.map((e) => e.position)).toEqual([5n]);
+    });
+  });
+});

@@ -16,6 +16,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '../event-store.port';
+import { RecentEvents, type RangeQuery, type Row } from './recent-events';
 import { SCHEMA, type AppendOutcome, type AppendRequest } from './sqlite-group-commit';
 import { createWriter, inlineWriter, type SqliteWriter } from './sqlite-writer';
 
@@ -28,16 +29,7 @@ export interface SqliteEventStoreOptions {
   crossProcessPollMs?: number;
 }
 
-/** A row as an array in `COLUMNS` order: cheaper to build than an object per row. */
-type Row = [
-  position: bigint,
-  stream: string,
-  revision: bigint,
-  eventId: string,
-  type: string,
-  data: string,
-  metadata: string,
-];
+/** The columns of a `Row`, in its order: arrays are cheaper to build than an object per row. */
 const COLUMNS = 'position, stream, revision, event_id, type, data, metadata';
 
 interface PendingAppend {
@@ -60,6 +52,7 @@ export class SqliteEventStore implements EventStore {
   private readonly appended = new EventEmitter();
   private readonly watcher?: FSWatcher;
   private pending: PendingAppend[] = [];
+  private readonly recent = new RecentEvents();
   private committing = false;
   private idle?: () => void;
   private readonly pollMs: number;
@@ -160,7 +153,11 @@ export class SqliteEventStore implements EventStore {
       // A lone append commits here: the thread hop would cost more than the fsync it hides.
       const writer = group.length === 1 ? this.inline : this.writer;
       const outcomes = await writer.commit(group.map((p) => p.request));
-      group.forEach((p, i) => settle(p, outcomes[i]));
+      group.forEach((p, i) => {
+        const outcome = outcomes[i];
+        if (outcome && 'ok' in outcome) this.recent.add(p.request, outcome.ok);
+        settle(p, outcome);
+      });
       this.notifyAppend();
     }
     this.committing = false;
@@ -191,16 +188,28 @@ export class SqliteEventStore implements EventStore {
     return this.selectStream.all(stream, fromRevision).map(toRecorded);
   }
 
-  async readAll({ after, maxCount, types, until }: ReadAllOptions): Promise<RecordedEvent[]> {
-    if (!types && until === undefined) return this.selectAll.all(after, maxCount).map(toRecorded);
-    return this.selectRange
-      .all({
-        after,
-        until: until ?? BigInt(Number.MAX_SAFE_INTEGER),
-        types: types ? JSON.stringify(types) : null,
-        max: maxCount,
-      })
-      .map(toRecorded);
+  /** Reads what this process committed last from memory, and the rest from the file. */
+  async readAll(query: ReadAllOptions): Promise<RecordedEvent[]> {
+    const recent = this.recent.read(query);
+    if (!recent) return this.readRows(query).map(toRecorded);
+    const { rows, readOnFrom } = recent;
+    if (readOnFrom === undefined) return rows.map(toRecorded);
+    const rest = this.readRows({
+      ...query,
+      after: readOnFrom,
+      maxCount: query.maxCount - rows.length,
+    });
+    return rows.concat(rest).map(toRecorded);
+  }
+
+  private readRows({ after, maxCount, types, until }: RangeQuery): Row[] {
+    if (!types && until === undefined) return this.selectAll.all(after, maxCount);
+    return this.selectRange.all({
+      after,
+      until: until ?? BigInt(Number.MAX_SAFE_INTEGER),
+      types: types ? JSON.stringify(types) : null,
+      max: maxCount,
+    });
   }
 
   async headPosition(): Promise<bigint> {
