@@ -8,7 +8,7 @@ import { sendInvitation } from '../apps/invitations/send-invitation/send-invitat
 import { INVITATIONS_FORWARDER, startInvitations } from '../apps/invitations/start-invitations';
 import type { Principal } from '../libs/auth/principal';
 import { IntegrationEventTypes, PLATFORM_EXCHANGE, type CloudEvent } from '../libs/contracts';
-import { CONSUMER_RETRY, consumerQueues } from '../libs/messaging';
+import { CONSUMER_PREFETCH, CONSUMER_RETRY, consumerQueues } from '../libs/messaging';
 import { loadConfig } from '../libs/platform/config/config';
 import {
   openInfrastructure,
@@ -18,7 +18,7 @@ import { waitFor } from '../libs/testing/wait-for';
 import { alternate, median, rate, ROUNDS, type Figure } from './harness';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 2000);
-const PREFETCH = 50; // the transport default the invitation service runs with
+const PREFETCH = CONSUMER_PREFETCH; // the transport default the invitation service runs with
 /** The run's own consumer queues, so nothing left on the broker by another run counts. */
 const CONSUMER = `bench-invitations-${randomUUID().slice(0, 8)}`;
 const QUEUE = `${CONSUMER}.${IntegrationEventTypes.emailVerified}`;

@@ -13,6 +13,14 @@ import { validateContractedData } from './validation';
 /** How often, and after how long, a failing handler's message is tried again by default. */
 export const CONSUMER_RETRY = { maxRetries: 5, retryDelayMs: 1000 };
 
+/**
+ * Unacked messages per consumer by default. Handlers that append share the
+ * store's commits, and a message is acked only after its commit, so this
+ * bounds how many messages one commit can take: 200 keeps the fsync shared
+ * widely without holding back much for redelivery when a process dies.
+ */
+export const CONSUMER_PREFETCH = 200;
+
 export interface CloudEventsTransportOptions {
   broker: Broker;
   /** Owns the queues: one per handled type, named `<service>.<type>`. */
@@ -71,7 +79,7 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
     const {
       broker,
       service,
-      prefetch = 50,
+      prefetch = CONSUMER_PREFETCH,
       maxRetries = CONSUMER_RETRY.maxRetries,
       retryDelayMs = CONSUMER_RETRY.retryDelayMs,
     } = this.options;

@@ -8,6 +8,7 @@ export { consumerQueues, retryDelays } from './delivery';
 export { startForwarder, type Forwarder, type ForwarderOptions } from './forwarder';
 export {
   CLOUD_EVENTS_TRANSPORT,
+  CONSUMER_PREFETCH,
   CONSUMER_RETRY,
   CloudEventContext,
   CloudEventsTransport,
