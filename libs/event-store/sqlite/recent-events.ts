@@ -33,8 +33,13 @@ export class RecentEvents {
 
   constructor(private readonly capacity = 4096) {}
 
+  /** The position of the last event held (0 before any). */
+  get end(): bigint {
+    return this.through;
+  }
+
   /** Call with each committed append and its results, in commit order. */
-  add(request: AppendRequest, results: AppendResult[]): void {
+  add(request: AppendRequest, results: readonly AppendResult[]): void {
     request.streams.forEach((write, i) => {
       const { position, nextRevision } = results[i];
       const count = write.events.length;

@@ -67,3 +67,31 @@ describe('SqliteEventStore reads of what it committed last', () => {
     });
   });
 });
+
+describe('SqliteEventStore filtered subscription under a stream of group commits', () => {
+  describe('when appends keep committing while it follows the head', () => {
+    it('delivers every wanted event once, in order', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'events-'));
+      const store = new SqliteEventStore(join(dir, 'events.sqlite'));
+      const delivered: bigint[] = [];
+      const sub = store.subscribeToAll({
+        after: 0n,
+        types: ['Kept'],
+        onEvents: async (events) => void delivered.push(...events.map((e) => e.position)),
+      });
+      for (let wave = 0; wave < 20; wave++) {
+        await Promise.all(
+          Array.from({ length: 25 }, (_, i) =>
+            store.append(`s-${wave}-${i}`, [newEvent('Kept'), newEvent('Skipped')], 'no_stream'),
+          ),
+        );
+      }
+      await waitFor(() => delivered.length >= 500, { timeoutMs: 10_000 });
+      const kept = await store.readAll({ after: 0n, maxCount: 2000, types: ['Kept'] });
+      await sub.stop();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+      expect(delivered).toEqual(kept.map((e) => e.position));
+    });
+  });
+});

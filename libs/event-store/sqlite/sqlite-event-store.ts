@@ -54,6 +54,8 @@ export class SqliteEventStore implements EventStore {
   private pending: PendingAppend[] = [];
   private readonly recent = new RecentEvents();
   private committing = false;
+  /** Events in the group the writer is committing: in the file before their outcome is here. */
+  private eventsInFlight = 0;
   private idle?: () => void;
   private readonly pollMs: number;
 
@@ -152,7 +154,9 @@ export class SqliteEventStore implements EventStore {
       this.pending = [];
       // A lone append commits here: the thread hop would cost more than the fsync it hides.
       const writer = group.length === 1 ? this.inline : this.writer;
+      this.eventsInFlight = group.reduce((n, p) => n + countEvents(p.request), 0);
       const outcomes = await writer.commit(group.map((p) => p.request));
+      this.eventsInFlight = 0;
       group.forEach((p, i) => {
         const outcome = outcomes[i];
         if (outcome && 'ok' in outcome) this.recent.add(p.request, outcome.ok);
@@ -190,6 +194,8 @@ export class SqliteEventStore implements EventStore {
 
   /** Reads what this process committed last from memory, and the rest from the file. */
   async readAll(query: ReadAllOptions): Promise<RecordedEvent[]> {
+    // A wake-up with nothing new (the file watch fires on this process's own writes too).
+    if (query.until !== undefined && query.until <= query.after) return [];
     const recent = this.recent.read(query);
     if (!recent) return this.readRows(query).map(toRecorded);
     const { rows, readOnFrom } = recent;
@@ -220,12 +226,24 @@ export class SqliteEventStore implements EventStore {
     return catchUpSubscription(
       {
         read: (range) => this.readAll(range),
-        head: () => this.headPosition(),
+        head: async () => this.subscriptionHead(),
         appends: () => this.appendCount,
         waitForAppend: (signal, seen) => this.waitForAppend(signal, seen),
       },
       options,
     );
+  }
+
+  /**
+   * Where a subscription's filtered read stops. The writer's commit is in the
+   * file before its outcome reaches this thread: when nothing but that commit
+   * lies past the events held in memory, the read stops there, and the
+   * outcome's wake-up delivers the rest from memory too.
+   */
+  private subscriptionHead(): bigint {
+    const head = this.selectHead.get()?.head ?? 0n;
+    const held = this.recent.end;
+    return head > held && head - held <= BigInt(this.eventsInFlight) ? held : head;
   }
 
   private waitForAppend(signal: AbortSignal, seen: number): Promise<void> {
@@ -261,6 +279,10 @@ function settle(p: PendingAppend, outcome: AppendOutcome | undefined): void {
     const streams = p.request.streams.map((w) => w.stream).join(', ');
     p.reject(new Error(`append to ${streams} failed: ${outcome?.failure ?? 'no answer'}`));
   }
+}
+
+function countEvents(request: AppendRequest): number {
+  return request.streams.reduce((n, w) => n + w.events.length, 0);
 }
 
 function toRecorded([
