@@ -175,16 +175,32 @@ export class SqliteEventStore implements EventStore {
     this.appended.emit('append');
   }
 
-  private wakeTimers = 0;
+  /**
+   * The directory watch fires for every page another process writes, and for
+   * this process's own writes too. So it only prompts a look at the file: soon
+   * (at most one look per 5 ms), and once more when the writes have settled, for
+   * a commit that becomes visible late. Readers are woken only when the file
+   * holds events this process did not commit.
+   */
+  private soonLook?: NodeJS.Timeout;
+  private settledLook?: NodeJS.Timeout;
+  private foreignHead = 0n;
   private wakeAfterForeignWrite(): void {
-    this.notifyAppend();
-    if (this.wakeTimers > 0) return;
-    for (const ms of [5, 50, 250]) {
-      this.wakeTimers += 1;
-      setTimeout(() => {
-        this.wakeTimers -= 1;
-        this.notifyAppend();
-      }, ms).unref();
+    this.soonLook ??= setTimeout(() => {
+      this.soonLook = undefined;
+      this.wakeIfForeignEvents();
+    }, 5).unref();
+    if (this.settledLook) this.settledLook.refresh();
+    else this.settledLook = setTimeout(() => this.wakeIfForeignEvents(), 250).unref();
+  }
+
+  private wakeIfForeignEvents(): void {
+    if (!this.db.open) return;
+    const head = this.selectHead.get()?.head ?? 0n;
+    const own = this.recent.end + BigInt(this.eventsInFlight);
+    if (head > own && head > this.foreignHead) {
+      this.foreignHead = head;
+      this.notifyAppend();
     }
   }
 
@@ -265,6 +281,8 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.committing) await new Promise<void>((r) => (this.idle = r));
     this.watcher?.close();
+    clearTimeout(this.soonLook);
+    clearTimeout(this.settledLook);
     await this.writer.close();
     if (this.db.open) this.db.close();
   }
