@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { waitFor } from '../../testing/wait-for';
 import type { RecordedEvent } from '../event-store.port';
+import { newEvent } from '../testing/event-store.contract';
 import { SqliteEventStore } from './sqlite-event-store';
 
 const run = promisify(execFile);
 
 describe('SqliteEventStore across processes', () => {
   describe('when another process appends to the same file', () => {
-    it('wakes a live subscription without waiting for the fallback poll', async () => {
+    it('wakes a live subscription without waiting for the fallback poll, after its own appends too', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'events-xp-'));
       const path = join(dir, 'events.sqlite');
       // A fallback poll of a minute proves the wake-up comes from the file watch.
@@ -19,6 +20,9 @@ describe('SqliteEventStore across processes', () => {
       const seen: RecordedEvent[] = [];
       const sub = store.subscribeToAll({ after: 0n, onEvents: async (e) => void seen.push(...e) });
       try {
+        // Its own events are held in memory: the watch must still tell the child's apart.
+        await store.append('mine', [newEvent('Mine')], 'no_stream');
+        await waitFor(() => seen.length === 1, { message: 'own event' });
         await run(process.execPath, [
           '-r',
           '@swc-node/register',
@@ -30,7 +34,7 @@ describe('SqliteEventStore across processes', () => {
           timeoutMs: 15_000,
           message: 'event from child',
         });
-        expect(seen[0].streamName).toBe('xp-1');
+        expect(seen.map((e) => e.streamName)).toEqual(['mine', 'xp-1']);
       } finally {
         await sub.stop();
         await store.close();
