@@ -30,8 +30,14 @@ export class RecentEvents {
   private rows: Row[] = [];
   private from = 0n;
   private through = 0n;
+  /** Characters of data and metadata held, so a run of large events cannot hold much memory. */
+  private chars = 0;
 
-  constructor(private readonly capacity = 4096) {}
+  /** Holds between `capacity` and twice as many events, and about `maxChars` of their data at most. */
+  constructor(
+    private readonly capacity = 4096,
+    private readonly maxChars = 4_000_000,
+  ) {}
 
   /** The position of the last event held (0 before any). */
   get end(): bigint {
@@ -46,6 +52,7 @@ export class RecentEvents {
       const first = position - BigInt(count - 1);
       if (first !== this.through + 1n) {
         this.rows = [];
+        this.chars = 0;
         this.from = first - 1n;
       }
       write.events.forEach((e, k) => {
@@ -59,13 +66,26 @@ export class RecentEvents {
           e.data,
           e.metadata,
         ]);
+        this.chars += e.data.length + e.metadata.length;
       });
       this.through = position;
     });
-    if (this.rows.length > 2 * this.capacity) {
-      this.rows = this.rows.slice(-this.capacity);
-      this.from = this.rows[0][0] - 1n;
+    if (this.rows.length > 2 * this.capacity || this.chars > 2 * this.maxChars) this.trim();
+  }
+
+  /** Keeps the newest `capacity` events, fewer if they hold more than `maxChars`. */
+  private trim(): void {
+    let keep = 0;
+    let chars = 0;
+    for (let i = this.rows.length - 1; i >= 0 && keep < this.capacity; i--) {
+      const size = this.rows[i][5].length + this.rows[i][6].length;
+      if (keep > 0 && chars + size > this.maxChars) break;
+      chars += size;
+      keep += 1;
     }
+    this.rows = this.rows.slice(-keep);
+    this.chars = chars;
+    this.from = this.rows[0][0] - 1n;
   }
 
   /**

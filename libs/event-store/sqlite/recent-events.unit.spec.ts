@@ -2,7 +2,13 @@ import { RecentEvents } from './recent-events';
 import type { AppendRequest } from './sqlite-group-commit';
 
 /** One stream's append of `types`, and the result the store gave it. */
-function committed(stream: string, lastPosition: bigint, lastRevision: number, types: string[]) {
+function committed(
+  stream: string,
+  lastPosition: bigint,
+  lastRevision: number,
+  types: string[],
+  data = '{}',
+) {
   const request: AppendRequest = {
     streams: [
       {
@@ -11,7 +17,7 @@ function committed(stream: string, lastPosition: bigint, lastRevision: number, t
         events: types.map((type, i) => ({
           eventId: `${stream}-${i}`,
           type,
-          data: '{}',
+          data,
           metadata: '{}',
         })),
       },
@@ -77,6 +83,16 @@ describe('RecentEvents', () => {
       for (let p = 1n; p <= 5n; p++) recent.add(...committed(`s${p}`, p, 0, ['E']));
       expect(recent.read({ after: 0n, maxCount: 10 })).toBeUndefined();
       expect(positions(recent.read({ after: 3n, maxCount: 10 })?.rows)).toEqual([4n, 5n]);
+    });
+  });
+
+  describe('when the events are large', () => {
+    it('holds fewer of them, so their data stays within its budget', () => {
+      const recent = new RecentEvents(10, 100);
+      const big = `{"text":"${'x'.repeat(50)}"}`; // 61 characters, with 2 of metadata
+      for (let p = 1n; p <= 4n; p++) recent.add(...committed(`s${p}`, p, 0, ['E'], big));
+      expect(recent.read({ after: 2n, maxCount: 10 })).toBeUndefined();
+      expect(positions(recent.read({ after: 3n, maxCount: 10 })?.rows)).toEqual([4n]);
     });
   });
 });
