@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
-import { mkdirSync, watch, type FSWatcher } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { catchUpSubscription } from '../catch-up-subscription';
 import {
   checkAppends,
@@ -16,6 +16,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '../event-store.port';
+import { FileWritesWatch } from './file-writes-watch';
 import { RecentEvents, type RangeQuery, type Row } from './recent-events';
 import { SCHEMA, type AppendOutcome, type AppendRequest } from './sqlite-group-commit';
 import { createWriter, inlineWriter, type SqliteWriter } from './sqlite-writer';
@@ -50,12 +51,14 @@ export class SqliteEventStore implements EventStore {
   private readonly writer: SqliteWriter;
   private readonly inline: SqliteWriter;
   private readonly appended = new EventEmitter();
-  private readonly watcher?: FSWatcher;
+  private readonly watch?: FileWritesWatch;
   private pending: PendingAppend[] = [];
   private readonly recent = new RecentEvents();
   private committing = false;
   /** Events in the group the writer is committing: in the file before their outcome is here. */
   private eventsInFlight = 0;
+  /** The head last seen holding another process's events. */
+  private foreignHead = 0n;
   private idle?: () => void;
   private readonly pollMs: number;
 
@@ -104,15 +107,7 @@ export class SqliteEventStore implements EventStore {
       .prepare('SELECT max(position) AS head FROM events')
       .safeIntegers(true) as never;
 
-    if (path !== ':memory:') {
-      // Another process's commit writes the -wal file, but publishes it through the mmapped
-      // -shm index, which inotify does not see: so a change wakes readers now and again shortly after.
-      const file = basename(path);
-      this.watcher = watch(dirname(path), (_e, name) => {
-        if (name?.startsWith(file)) this.wakeAfterForeignWrite();
-      });
-      this.watcher.unref();
-    }
+    if (path !== ':memory:') this.watch = new FileWritesWatch(path, () => this.wakeIfForeign());
   }
 
   async append(
@@ -175,26 +170,8 @@ export class SqliteEventStore implements EventStore {
     this.appended.emit('append');
   }
 
-  /**
-   * The directory watch fires for every page another process writes, and for
-   * this process's own writes too. So it only prompts a look at the file: soon
-   * (at most one look per 5 ms), and once more when the writes have settled, for
-   * a commit that becomes visible late. Readers are woken only when the file
-   * holds events this process did not commit.
-   */
-  private soonLook?: NodeJS.Timeout;
-  private settledLook?: NodeJS.Timeout;
-  private foreignHead = 0n;
-  private wakeAfterForeignWrite(): void {
-    this.soonLook ??= setTimeout(() => {
-      this.soonLook = undefined;
-      this.wakeIfForeignEvents();
-    }, 5).unref();
-    if (this.settledLook) this.settledLook.refresh();
-    else this.settledLook = setTimeout(() => this.wakeIfForeignEvents(), 250).unref();
-  }
-
-  private wakeIfForeignEvents(): void {
+  /** Wakes readers when the file holds events this process did not commit (and has not told of). */
+  private wakeIfForeign(): void {
     if (!this.db.open) return;
     const head = this.selectHead.get()?.head ?? 0n;
     const own = this.recent.end + BigInt(this.eventsInFlight);
@@ -280,9 +257,7 @@ export class SqliteEventStore implements EventStore {
   /** Finishes the appends already accepted, then closes the writer and the connection. */
   async close(): Promise<void> {
     if (this.committing) await new Promise<void>((r) => (this.idle = r));
-    this.watcher?.close();
-    clearTimeout(this.soonLook);
-    clearTimeout(this.settledLook);
+    this.watch?.close();
     await this.writer.close();
     if (this.db.open) this.db.close();
   }
