@@ -31,12 +31,11 @@ export async function resendVerification(
       const stream = userStream(user.userId);
       const issue = { type: 'IssueEmailVerification' as const, tokenHash };
       const { state } = await load(userDecider, stream);
-      const commands = [onStream(userDecider, stream, issue)];
-      if (userDecider.decide(issue, state, context.now).length === 0) return commands;
+      const issuing = userDecider.decide(issue, state, context.now).length > 0;
       const link = onStream(verificationTokenLink, verificationTokenStream(tokenHash), {
         userId: user.userId,
       });
-      return [...commands, link];
+      return [onStream(userDecider, stream, issue), ...(issuing ? [link] : [])];
     },
     context,
   );

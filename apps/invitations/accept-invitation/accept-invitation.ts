@@ -56,8 +56,7 @@ export async function acceptInvitation(
     },
     context,
   );
-  const state = accepted.state as InvitationState;
-  return { response: responseFor(invitationId, state), position: accepted.position };
+  return { response: responseFor(invitationId, accepted.state), position: accepted.position };
 }
 
 function responseFor(invitationId: string, state: InvitationState): AcceptInvitationResponse {

@@ -10,7 +10,6 @@ import { invitationDecider } from '../invitation/decide';
 import type { ResendInvitation } from '../invitation/invitation.commands';
 import { invitationStream } from '../invitation/invitation.events';
 import { hashToken, newInvitationToken } from '../invitation/invitation-token';
-import type { InvitationState } from '../invitation/invitation.state';
 import { pendingSlotClaim } from '../pending-slot/pending-slot-claim';
 import type { ResendInvitationResponse } from './resend-invitation.dto';
 
@@ -46,8 +45,7 @@ export async function resendInvitation(
     },
     context,
   );
-  const { position } = resent;
-  const state = resent.state as InvitationState;
+  const { position, state } = resent;
   const { expiresAt } = state!;
   const link = acceptUrl(deps.publicUrl, invitationId, token);
   await deps.mails.enqueue(invitationEmail(state!, link, expiresAt), `invitation ${invitationId}`);

@@ -11,7 +11,6 @@ import { invitationDecider } from '../invitation/decide';
 import type { SendInvitation } from '../invitation/invitation.commands';
 import { invitationStream } from '../invitation/invitation.events';
 import { hashToken, newInvitationToken } from '../invitation/invitation-token';
-import type { InvitationState } from '../invitation/invitation.state';
 import { pendingSlotClaim } from '../pending-slot/pending-slot-claim';
 import type { SendInvitationRequest, SendInvitationResponse } from './send-invitation.dto';
 
@@ -52,8 +51,7 @@ export async function sendInvitation(
     ],
     context,
   );
-  const { position } = sent;
-  const state = sent.state as InvitationState;
+  const { position, state } = sent;
   const expiresAt = state!.expiresAt;
   const link = acceptUrl(deps.publicUrl, invitationId, token);
   await deps.mails.enqueue(invitationEmail(command, link, expiresAt), `invitation ${invitationId}`);

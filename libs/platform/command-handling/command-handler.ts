@@ -47,7 +47,13 @@ export const onStream = <State, Command, Event extends DomainEvent>(
   decider: Decider<State, Command, Event>,
   streamName: string,
   command: Command,
-): StreamCommand => ({ decider, streamName, command }) as unknown as StreamCommand;
+): StreamCommand<State, Command, Event> => ({ decider, streamName, command });
+
+/** The commands decided together: the first one's result comes back typed, the others' as any stream's. */
+export type Commands<State, Event extends DomainEvent> = [
+  StreamCommand<State, unknown, Event>,
+  ...StreamCommand[],
+];
 
 /**
  * The one command handler: read the stream, fold it, decide, append at the
@@ -66,7 +72,7 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
     () => [onStream(decider, streamName, command)],
     context,
   );
-  return result as CommandResult<State, Event>;
+  return result;
 }
 
 /** A stream's state as `prepare` observes it; deciding on that stream reuses the same read. */
@@ -84,11 +90,11 @@ export type LoadState = <State, Event extends DomainEvent>(
  * stream is read once. Results follow the order of `prepare`'s commands; the
  * first stream names the metrics category.
  */
-export async function handleCommands(
+export async function handleCommands<State, Event extends DomainEvent>(
   store: EventStore,
-  prepare: (load: LoadState) => StreamCommand[] | Promise<StreamCommand[]>,
+  prepare: (load: LoadState) => Commands<State, Event> | Promise<Commands<State, Event>>,
   context: CommandContext,
-): Promise<CommandResult<unknown, DomainEvent>[]> {
+): Promise<[CommandResult<State, Event>, ...CommandResult<unknown, DomainEvent>[]]> {
   let category = 'unknown';
   const stopTimer = metrics.commandSeconds.startTimer();
   try {
@@ -104,12 +110,13 @@ export async function handleCommands(
           const history = await read(stream);
           return { state: fold(decider, history), exists: history.length > 0 };
         };
-        const commands = await prepare(load);
+        const commands: StreamCommand[] = await prepare(load);
         category = categoryOf(commands[0].streamName);
         const results = await decideAndAppend(store, read, commands, context);
         const changed = results.some((r) => r.events.length > 0);
         metrics.commands.inc({ category, outcome: changed ? 'ok' : 'unchanged' });
-        return results;
+        // In the order of `commands`, whose first is the typed one.
+        return results as [CommandResult<State, Event>, ...CommandResult<unknown, DomainEvent>[]];
       } catch (error) {
         const retry =
           error instanceof WrongExpectedRevisionError || error instanceof StaleObservationError;

@@ -9,10 +9,12 @@ export interface DomainEvent<Type extends string = string, Data = Record<string,
  * command produces (or throws an AppError to refuse it); `evolve` folds one
  * event into the state. Time comes in as `now`; ids come in on the command.
  */
+// Methods, not function-typed properties: a decider of a given state, command and event
+// then also serves where any decider is taken (one handler runs several kinds together).
 export interface Decider<State, Command, Event extends DomainEvent> {
-  initialState: () => State;
-  evolve: (state: State, event: Event) => State;
-  decide: (command: Command, state: State, now: Date) => Event[];
+  initialState(): State;
+  evolve(state: State, event: Event): State;
+  decide(command: Command, state: State, now: Date): Event[];
 }
 
 /**
