@@ -5,7 +5,6 @@ import { dirname } from 'node:path';
 import { catchUpSubscription } from '../catch-up-subscription';
 import {
   checkAppends,
-  WrongExpectedRevisionError,
   type AppendResult,
   type EventStore,
   type ExpectedRevision,
@@ -16,9 +15,10 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '../event-store.port';
+import { CommitQueue } from './commit-queue';
 import { FileWritesWatch } from './file-writes-watch';
 import { RecentEvents, type RangeQuery, type Row } from './recent-events';
-import { SCHEMA, type AppendOutcome, type AppendRequest } from './sqlite-group-commit';
+import { SCHEMA, type AppendRequest } from './sqlite-group-commit';
 import { createWriter, inlineWriter, type SqliteWriter } from './sqlite-writer';
 
 export type SqliteSynchronous = 'full' | 'normal';
@@ -33,33 +33,22 @@ export interface SqliteEventStoreOptions {
 /** The columns of a `Row`, in its order: arrays are cheaper to build than an object per row. */
 const COLUMNS = 'position, stream, revision, event_id, type, data, metadata';
 
-interface PendingAppend {
-  request: AppendRequest;
-  resolve: (r: AppendResult[]) => void;
-  reject: (e: unknown) => void;
-}
-
 /**
  * Embedded event store on one SQLite file (WAL). Concurrent appends are
- * committed by a writer thread in groups: while one group's fsync runs, the
- * next one gathers, so writers share fsyncs and the main thread keeps serving.
- * A lone append commits on the main connection, where it is quickest. One
- * group is in flight at a time, so the two connections never contend.
+ * committed by a writer thread in groups (`CommitQueue`): while one group's
+ * fsync runs, the next one gathers, so writers share fsyncs and the main
+ * thread keeps serving. What this process committed last is kept in memory
+ * for the subscribers that follow the head (`RecentEvents`).
  */
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly writer: SqliteWriter;
-  private readonly inline: SqliteWriter;
+  private readonly commits: CommitQueue;
   private readonly appended = new EventEmitter();
   private readonly watch?: FileWritesWatch;
-  private pending: PendingAppend[] = [];
   private readonly recent = new RecentEvents();
-  private committing = false;
-  /** Events in the group the writer is committing: in the file before their outcome is here. */
-  private eventsInFlight = 0;
   /** The head last seen holding another process's events. */
   private foreignHead = 0n;
-  private idle?: () => void;
   private readonly pollMs: number;
 
   private readonly selectStream: Database.Statement<[string, number], Row>;
@@ -81,8 +70,13 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
     this.db.pragma('busy_timeout = 10000');
     this.db.exec(SCHEMA);
-    this.inline = inlineWriter(this.db);
-    this.writer = path === ':memory:' ? this.inline : createWriter(path, synchronous);
+    const inline = inlineWriter(this.db);
+    this.writer = path === ':memory:' ? inline : createWriter(path, synchronous);
+    this.commits = new CommitQueue(
+      { inline, thread: this.writer },
+      (request, results) => this.recent.add(request, results),
+      () => this.notifyAppend(),
+    );
     this.appended.setMaxListeners(0);
     this.pollMs = options.crossProcessPollMs ?? 1000;
 
@@ -133,34 +127,7 @@ export class SqliteEventStore implements EventStore {
         })),
       })),
     };
-    return new Promise((resolve, reject) => {
-      this.pending.push({ request, resolve, reject });
-      if (!this.committing) {
-        this.committing = true;
-        setImmediate(() => void this.commitPending());
-      }
-    });
-  }
-
-  /** One group in flight at a time; whatever arrives meanwhile forms the next group. */
-  private async commitPending(): Promise<void> {
-    while (this.pending.length) {
-      const group = this.pending;
-      this.pending = [];
-      // A lone append commits here: the thread hop would cost more than the fsync it hides.
-      const writer = group.length === 1 ? this.inline : this.writer;
-      this.eventsInFlight = group.reduce((n, p) => n + countEvents(p.request), 0);
-      const outcomes = await writer.commit(group.map((p) => p.request));
-      this.eventsInFlight = 0;
-      group.forEach((p, i) => {
-        const outcome = outcomes[i];
-        if (outcome && 'ok' in outcome) this.recent.add(p.request, outcome.ok);
-        settle(p, outcome);
-      });
-      this.notifyAppend();
-    }
-    this.committing = false;
-    this.idle?.();
+    return this.commits.enqueue(request);
   }
 
   /** Appends heard of: this process's commits, and wake-ups for other processes' writes. */
@@ -174,7 +141,7 @@ export class SqliteEventStore implements EventStore {
   private wakeIfForeign(): void {
     if (!this.db.open) return;
     const head = this.selectHead.get()?.head ?? 0n;
-    const own = this.recent.end + BigInt(this.eventsInFlight);
+    const own = this.recent.end + BigInt(this.commits.eventsInFlight);
     if (head > own && head > this.foreignHead) {
       this.foreignHead = head;
       this.notifyAppend();
@@ -236,7 +203,7 @@ export class SqliteEventStore implements EventStore {
   private subscriptionHead(): bigint {
     const head = this.selectHead.get()?.head ?? 0n;
     const held = this.recent.end;
-    return head > held && head - held <= BigInt(this.eventsInFlight) ? held : head;
+    return head > held && head - held <= BigInt(this.commits.eventsInFlight) ? held : head;
   }
 
   private waitForAppend(signal: AbortSignal, seen: number): Promise<void> {
@@ -256,26 +223,11 @@ export class SqliteEventStore implements EventStore {
 
   /** Finishes the appends already accepted, then closes the writer and the connection. */
   async close(): Promise<void> {
-    if (this.committing) await new Promise<void>((r) => (this.idle = r));
+    await this.commits.drained();
     this.watch?.close();
     await this.writer.close();
     if (this.db.open) this.db.close();
   }
-}
-
-function settle(p: PendingAppend, outcome: AppendOutcome | undefined): void {
-  if (outcome && 'ok' in outcome) p.resolve(outcome.ok);
-  else if (outcome && 'conflict' in outcome) {
-    const { stream, expected, actual } = outcome.conflict;
-    p.reject(new WrongExpectedRevisionError(stream, expected, actual));
-  } else {
-    const streams = p.request.streams.map((w) => w.stream).join(', ');
-    p.reject(new Error(`append to ${streams} failed: ${outcome?.failure ?? 'no answer'}`));
-  }
-}
-
-function countEvents(request: AppendRequest): number {
-  return request.streams.reduce((n, w) => n + w.events.length, 0);
 }
 
 function toRecorded([
