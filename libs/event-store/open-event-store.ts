@@ -20,7 +20,7 @@ export function openEventStore(
         'EVENT_STORE_URL: synchronous=normal — acknowledged appends may be lost on power failure',
       );
     }
-    return new SqliteEventStore(path, { synchronous: synchronous as SqliteSynchronous });
+    return new SqliteEventStore(path, { synchronous: synchronous as SqliteSynchronous, warn });
   }
   if (/^(kurrentdb|kdb|esdb|eventstore)(\+discover)?:\/\//.test(url)) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -10,25 +10,41 @@ import { basename, dirname } from 'node:path';
  * is published through the mmapped -shm index, which inotify does not see.
  */
 export class FileWritesWatch {
-  private readonly watcher: FSWatcher;
+  private watcher?: FSWatcher;
   private soon?: NodeJS.Timeout;
   private settled?: NodeJS.Timeout;
 
+  /**
+   * When the directory cannot be watched (no inotify watches left, the
+   * directory gone), `onFailure` hears why once and the watch stops: readers
+   * then learn of other processes' appends from their poll alone.
+   */
   constructor(
     path: string,
     private readonly look: () => void,
+    private readonly onFailure: (error: Error) => void,
     private readonly soonMs = 5,
     private readonly settledMs = 250,
   ) {
     const file = basename(path);
-    this.watcher = watch(dirname(path), (_event, name) => {
-      if (name?.startsWith(file)) this.written();
+    try {
+      this.watcher = watch(dirname(path), (_event, name) => {
+        if (name?.startsWith(file)) this.written();
+      });
+    } catch (error) {
+      onFailure(error as Error);
+      return;
+    }
+    this.watcher.on('error', (error) => {
+      this.close();
+      onFailure(error);
     });
     this.watcher.unref();
   }
 
   close(): void {
-    this.watcher.close();
+    this.watcher?.close();
+    this.watcher = undefined;
     clearTimeout(this.soon);
     clearTimeout(this.settled);
   }

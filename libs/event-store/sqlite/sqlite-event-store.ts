@@ -28,6 +28,8 @@ export interface SqliteEventStoreOptions {
   synchronous?: SqliteSynchronous;
   /** Fallback wake-up for appends made by other processes, when the file watch misses one. */
   crossProcessPollMs?: number;
+  /** Told once if the directory cannot be watched, so other processes' appends are only polled for. */
+  warn?: (message: string) => void;
 }
 
 /** The columns of a `Row`, in its order: arrays are cheaper to build than an object per row. */
@@ -101,7 +103,18 @@ export class SqliteEventStore implements EventStore {
       .prepare('SELECT max(position) AS head FROM events')
       .safeIntegers(true) as never;
 
-    if (path !== ':memory:') this.watch = new FileWritesWatch(path, () => this.wakeIfForeign());
+    if (path !== ':memory:') {
+      const warn = options.warn ?? ((message: string) => console.warn(message));
+      this.watch = new FileWritesWatch(
+        path,
+        () => this.wakeIfForeign(),
+        (error) =>
+          warn(
+            `event store: cannot watch ${dirname(path)} (${error.message}); ` +
+              `other processes' appends are noticed every ${this.pollMs} ms`,
+          ),
+      );
+    }
   }
 
   async append(
