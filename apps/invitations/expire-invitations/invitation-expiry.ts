@@ -86,7 +86,9 @@ export function startExpiryScheduler(options: {
   });
 }
 
+/** Waits `ms`, or less if `signal` aborts, including before the wait began (during a run). */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
