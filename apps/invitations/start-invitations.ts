@@ -48,6 +48,7 @@ export async function startInvitations(
       strategy: new CloudEventsTransport({
         broker: infra.broker,
         service: options.consumerName ?? 'invitations',
+        prefetch: infra.config.rabbitmqPrefetch,
       }),
     },
     { inheritAppConfig: false },

@@ -6,6 +6,8 @@ export interface AppConfig {
   readModelUrl: string;
   /** Unset: the in-process bus. */
   rabbitmqUrl?: string;
+  /** Unacked messages per consumer; unset: the transport's default (200). */
+  rabbitmqPrefetch?: number;
   /** Unset: emails are written to `<dataDir>/outbox/`. */
   smtpUrl?: string;
   mailFrom: string;
@@ -62,6 +64,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       'mongodb+srv:',
     ]),
     rabbitmqUrl: optionalUrl(env, 'RABBITMQ_URL', ['amqp:', 'amqps:']),
+    rabbitmqPrefetch: optionalInt(env, 'RABBITMQ_PREFETCH', 1, 10_000),
     smtpUrl: optionalUrl(env, 'SMTP_URL', ['smtp:', 'smtps:']),
     mailFrom: text(env, 'MAIL_FROM', 'Invitations <no-reply@invitations.local>'),
     publicUrl: url(env, 'PUBLIC_URL', 'http://localhost:3002', ['http:', 'https:']).replace(
@@ -110,6 +113,11 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
     throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got "${raw}"`);
   }
   return n;
+}
+
+function optionalInt(env: Env, name: string, min: number, max: number): number | undefined {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? undefined : int(env, name, min, min, max);
 }
 
 const port = (env: Env, name: string, fallback: number) => int(env, name, fallback, 0, 65_535);

@@ -7,6 +7,7 @@ describe('loadConfig', () => {
       expect(c.eventStoreUrl).toBe('sqlite:data/events.sqlite');
       expect(c.readModelUrl).toBe('sqlite:data/read-models.sqlite');
       expect(c.rabbitmqUrl).toBeUndefined();
+      expect(c.rabbitmqPrefetch).toBeUndefined();
       expect(c.ports).toEqual({ identity: 3001, invitations: 3002, query: 3003 });
       expect(c.identityJwksUrl).toBe('http://127.0.0.1:3001/.well-known/jwks.json');
       expect(c.rateLimit).toEqual({
@@ -28,6 +29,8 @@ describe('loadConfig', () => {
       ['LOGIN_MAX_FAILED_ATTEMPTS', '0'],
       ['LOGIN_LOCKOUT_SECONDS', '1.5'],
       ['LOGIN_MAX_FAILED_ATTEMPTS_PER_IP', '0'],
+      ['RABBITMQ_PREFETCH', '0'],
+      ['RABBITMQ_PREFETCH', 'many'],
     ])('names %s in one line', (name, value) => {
       expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
       expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));
@@ -35,6 +38,12 @@ describe('loadConfig', () => {
 
     it('does not echo credentials', () => {
       expect(() => loadConfig({ RABBITMQ_URL: 'http://user:secret@host' })).toThrow(/\*\*\*@host/);
+    });
+  });
+
+  describe('when RABBITMQ_PREFETCH is set', () => {
+    it('takes it as the consumers prefetch', () => {
+      expect(loadConfig({ RABBITMQ_PREFETCH: '50' }).rabbitmqPrefetch).toBe(50);
     });
   });
 });
