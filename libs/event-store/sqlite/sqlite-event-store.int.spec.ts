@@ -95,3 +95,29 @@ describe('SqliteEventStore filtered subscription under a stream of group commits
     });
   });
 });
+
+describe('SqliteEventStore subscription stopped while its handler runs', () => {
+  it('ends when the handler returns, without waiting for the next poll', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'events-'));
+    // A poll of an hour: a stop that waited for it would time the test out.
+    const store = new SqliteEventStore(join(dir, 'events.sqlite'), {
+      crossProcessPollMs: 3_600_000,
+    });
+    let handling = false;
+    let finish!: () => void;
+    const sub = store.subscribeToAll({
+      after: 0n,
+      onEvents: () => {
+        handling = true;
+        return new Promise<void>((resolve) => (finish = resolve));
+      },
+    });
+    await store.append('s-1', [newEvent('Any')], 'no_stream');
+    await waitFor(() => handling, { message: 'handler called' });
+    const stopped = sub.stop();
+    finish();
+    await stopped;
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

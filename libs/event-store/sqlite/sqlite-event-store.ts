@@ -220,7 +220,8 @@ export class SqliteEventStore implements EventStore {
   }
 
   private waitForAppend(signal: AbortSignal, seen: number): Promise<void> {
-    if (this.appendCount !== seen) return Promise.resolve();
+    // Aborted already (while the batch was handled): listening for the abort would wait a whole poll.
+    if (this.appendCount !== seen || signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
