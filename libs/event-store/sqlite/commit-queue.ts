@@ -19,7 +19,8 @@ interface PendingAppend {
 export class CommitQueue {
   private pending: PendingAppend[] = [];
   private committing = false;
-  private idle?: () => void;
+  /** Callers of `drained` waiting for the group in flight and those after it. */
+  private drainWaiters: Array<() => void> = [];
   /** Events of the group being committed: in the file before their outcome is here. */
   private inFlight = 0;
 
@@ -47,7 +48,7 @@ export class CommitQueue {
 
   /** Resolves once the appends already accepted are committed. */
   async drained(): Promise<void> {
-    if (this.committing) await new Promise<void>((r) => (this.idle = r));
+    if (this.committing) await new Promise<void>((r) => this.drainWaiters.push(r));
   }
 
   private async commitPending(): Promise<void> {
@@ -66,7 +67,7 @@ export class CommitQueue {
       this.onGroupDone();
     }
     this.committing = false;
-    this.idle?.();
+    for (const done of this.drainWaiters.splice(0)) done();
   }
 }
 
