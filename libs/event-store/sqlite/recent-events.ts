@@ -104,7 +104,7 @@ export class RecentEvents {
       if (row[0] > end) break;
       if (!types || types.includes(row[4])) rows.push(row);
     }
-    const complete = rows.length === maxCount || end !== this.through || until === this.through;
+    const complete = rows.length === maxCount || (until !== undefined && until <= this.through);
     return { rows, readOnFrom: complete ? undefined : this.through };
   }
 }

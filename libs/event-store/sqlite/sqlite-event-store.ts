@@ -153,9 +153,8 @@ export class SqliteEventStore implements EventStore {
   /** Wakes readers when the file holds events this process did not commit (and has not told of). */
   private wakeIfForeign(): void {
     if (!this.db.open) return;
-    const head = this.selectHead.get()?.head ?? 0n;
-    const own = this.recent.end + BigInt(this.commits.eventsInFlight);
-    if (head > own && head > this.foreignHead) {
+    const head = this.fileHead();
+    if (head > this.ownEnd() && head > this.foreignHead) {
       this.foreignHead = head;
       this.notifyAppend();
     }
@@ -192,7 +191,16 @@ export class SqliteEventStore implements EventStore {
   }
 
   async headPosition(): Promise<bigint> {
+    return this.fileHead();
+  }
+
+  private fileHead(): bigint {
     return this.selectHead.get()?.head ?? 0n;
+  }
+
+  /** The last position this process's commits can account for: held in memory, or being committed. */
+  private ownEnd(): bigint {
+    return this.recent.end + BigInt(this.commits.eventsInFlight);
   }
 
   subscribeToAll(options: SubscribeOptions): Subscription {
@@ -214,9 +222,8 @@ export class SqliteEventStore implements EventStore {
    * outcome's wake-up delivers the rest from memory too.
    */
   private subscriptionHead(): bigint {
-    const head = this.selectHead.get()?.head ?? 0n;
-    const held = this.recent.end;
-    return head > held && head - held <= BigInt(this.commits.eventsInFlight) ? held : head;
+    const head = this.fileHead();
+    return head > this.recent.end && head <= this.ownEnd() ? this.recent.end : head;
   }
 
   private waitForAppend(signal: AbortSignal, seen: number): Promise<void> {
