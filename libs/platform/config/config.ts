@@ -106,18 +106,17 @@ function text(env: Env, name: string, fallback: string): string {
 }
 
 function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  return optionalInt(env, name, min, max) ?? fallback;
+}
+
+function optionalInt(env: Env, name: string, min: number, max: number): number | undefined {
   const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
+  if (raw === undefined || raw === '') return undefined;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) {
     throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got "${raw}"`);
   }
   return n;
-}
-
-function optionalInt(env: Env, name: string, min: number, max: number): number | undefined {
-  const raw = env[name];
-  return raw === undefined || raw === '' ? undefined : int(env, name, min, min, max);
 }
 
 const port = (env: Env, name: string, fallback: number) => int(env, name, fallback, 0, 65_535);
