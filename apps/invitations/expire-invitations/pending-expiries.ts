@@ -44,7 +44,10 @@ export class PendingExpiries {
   /** Invitations whose expiry is at or before `now`. */
   due(now: Date): string[] {
     const t = now.getTime();
-    return [...this.expiries].filter(([, expiresAt]) => expiresAt <= t).map(([id]) => id);
+    // One pass over the map, without copying it: most invitations are not due.
+    const due: string[] = [];
+    for (const [id, expiresAt] of this.expiries) if (expiresAt <= t) due.push(id);
+    return due;
   }
 
   get size(): number {
