@@ -15,6 +15,7 @@ import {
   type Infrastructure,
 } from '../libs/platform/infrastructure/infrastructure';
 import { waitFor } from '../libs/testing/wait-for';
+import { startCountingConsumer } from './email-verified.transport';
 import { alternate, median, rate, ROUNDS, type Figure } from './harness';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 2000);
@@ -99,9 +100,13 @@ export async function benchEmailVerified(): Promise<Figure[]> {
   const amqp = await connect(rabbitUrl);
   const channel = await amqp.createConfirmChannel();
   await channel.assertExchange(PLATFORM_EXCHANGE, 'topic', { durable: true });
-  const rounds = Array.from({ length: ROUNDS }, () =>
-    Array.from({ length: N }, () => emailVerified(randomUUID())),
-  );
+  const messages = () =>
+    Array.from({ length: ROUNDS }, () =>
+      Array.from({ length: N }, () => emailVerified(randomUUID())),
+    );
+  // First the transport alone, before the service's queue exists: nothing it is sent reaches the service.
+  const shell = await benchCountingConsumer(channel, messages());
+  const rounds = messages();
 
   const infra = await openInfrastructure(
     loadConfig({ DATA_DIR: dir, RABBITMQ_URL: rabbitUrl, LOG_LEVEL: 'warn' }),
@@ -150,6 +155,7 @@ export async function benchEmailVerified(): Promise<Figure[]> {
   await amqp.close();
   rmSync(dir, { recursive: true, force: true });
   return [
+    shell,
     {
       name: `EmailVerified → InvitationAccepted (${N} messages per round, prefetch ${PREFETCH})`,
       unit: 'msg/s',
@@ -160,6 +166,43 @@ export async function benchEmailVerified(): Promise<Figure[]> {
       ratios: runs.ratios,
     },
   ];
+}
+
+/** The same messages through the same transport, to a handler that only counts them. */
+async function benchCountingConsumer(
+  channel: ConfirmChannel,
+  rounds: CloudEvent[][],
+): Promise<Figure> {
+  const consumer = await startCountingConsumer(
+    rabbitUrl,
+    `bench-counting-${randomUUID().slice(0, 8)}`,
+  );
+  const runs = await alternate(
+    ROUNDS,
+    (round) => rawConsumeAndAck(channel, rounds[round]),
+    async (round) => {
+      const start = consumer.received();
+      return rate(N, async () => {
+        await publishAll(channel, rounds[round]);
+        await waitFor(() => consumer.received() >= start + N, {
+          timeoutMs: 120_000,
+          intervalMs: 2,
+          message: 'counted messages',
+        });
+      });
+    },
+    (perSecond) => perSecond,
+  );
+  await consumer.close();
+  for (const q of consumer.queues) await channel.deleteQueue(q);
+  return {
+    name: `EmailVerified through the same transport to a handler that only counts (${N} messages per round)`,
+    unit: 'msg/s',
+    ours: median(runs.ours),
+    baseline: median(runs.baseline),
+    baselineName: 'raw amqplib consume + ack',
+    ratios: runs.ratios,
+  };
 }
 
 /** One deferred acceptance per customer, written through the slices themselves. */
