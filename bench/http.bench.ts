@@ -20,16 +20,16 @@ const invitation = (round: number) => (i: number) => ({
  */
 export async function benchHttp(): Promise<Figure[]> {
   const bare = await startChildServer<{ url: string }>(`${__dirname}/servers/bare-nest.server.ts`);
-  const noIo = await startChildServer<{ url: string; token: string }>(
+  const noIo = await startChildServer<{ url: string; tokens: string[] }>(
     `${__dirname}/servers/invitations-no-io.server.ts`,
   );
-  const svc = await startChildServer<{ url: string; token: string; outboxDir: string }>(
+  const svc = await startChildServer<{ url: string; tokens: string[]; outboxDir: string }>(
     `${__dirname}/servers/invitations.server.ts`,
   );
-  const asVendor = (server: { url: string; token: string }) => (round: number) =>
+  const asVendor = (server: { url: string; tokens: string[] }) => (round: number) =>
     postLoad({
       url: `${server.url}/invitations`,
-      headers: { authorization: `Bearer ${server.token}` },
+      headers: { authorization: `Bearer ${server.tokens[round % server.tokens.length]}` },
       body: invitation(round),
     });
   const runs = await inTurn(ROUNDS, {

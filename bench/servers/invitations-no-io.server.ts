@@ -12,6 +12,10 @@ import {
   invitationDepsProvider,
 } from '../../apps/invitations/http/invitation-deps.provider';
 import { InvitationsModule } from '../../apps/invitations/invitations.module';
+import {
+  INVITATION_RATE_LIMITER,
+  invitationRateLimiter,
+} from '../../apps/invitations/rate-limit/invitation-rate-limiter';
 import { createJwtVerifier } from '../../libs/auth/jwt-verifier';
 import type { EventStore } from '../../libs/event-store';
 import { loadConfig } from '../../libs/platform/config/config';
@@ -49,7 +53,9 @@ void (async () => {
   });
   const infra = await openInfrastructure(config, () => undefined);
   const identity = await startIdentity(infra, 0);
-  const vendor = await signUp(identity.url, { accountType: 'vendor' });
+  const vendors = await Promise.all(
+    Array.from({ length: 4 }, () => signUp(identity.url, { accountType: 'vendor' })),
+  );
   const noIo = {
     ...infra,
     eventStore: storeThatKeepsNothing(),
@@ -64,6 +70,8 @@ void (async () => {
   module.providers = [
     ...(module.providers ?? []).filter((p) => p !== invitationDepsProvider),
     { provide: INVITATION_DEPS, useValue: deps },
+    // The same limiter, with room for a whole round at this speed.
+    { provide: INVITATION_RATE_LIMITER, useValue: invitationRateLimiter(Number.MAX_SAFE_INTEGER) },
   ];
   const app = await createHttpApp(module, {
     title: 'invitations',
@@ -71,7 +79,9 @@ void (async () => {
   });
   await app.listen(0, '127.0.0.1');
   process.stdout.write(
-    READY + JSON.stringify({ url: await app.getUrl(), token: vendor.accessToken }) + '\n',
+    READY +
+      JSON.stringify({ url: await app.getUrl(), tokens: vendors.map((v) => v.accessToken) }) +
+      '\n',
   );
   process.on('SIGTERM', () => process.exit(0));
 })();
