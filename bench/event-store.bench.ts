@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../libs/event-store/sqlite/sqlite-event-store';
 import type { NewEvent } from '../libs/event-store';
-import { median, printFigures, rate, ROUNDS, type Figure } from './harness';
+import { inTurn, median, printFigures, rate, ROUNDS, type Figure } from './harness';
 
 const APPENDS = Number(process.env.BENCH_APPENDS ?? 2000);
 const READ_EVENTS = Number(process.env.BENCH_READ_EVENTS ?? 100_000);
@@ -52,23 +52,18 @@ export async function benchEventStore(): Promise<Figure[]> {
       );
     const store = new SqliteEventStore(join(dir, 'events.sqlite'));
     // Rounds alternate raw and ours on fresh streams, each round's ratio taken on the same machine.
-    const rounds = { raw: [] as number[], one: [] as number[], eight: [] as number[] };
-    for (let round = 0; round < ROUNDS; round++) {
-      rounds.raw.push(
-        await rate(APPENDS, () => {
-          for (let i = 0; i < APPENDS; i++) {
-            insertRaw(`s-${round}-${i}`);
-          }
+    const rounds = await inTurn(ROUNDS, {
+      raw: (round) =>
+        rate(APPENDS, () => {
+          for (let i = 0; i < APPENDS; i++) insertRaw(`s-${round}-${i}`);
         }),
-      );
-      rounds.one.push(
-        await rate(APPENDS, async () => {
+      one: (round) =>
+        rate(APPENDS, async () => {
           for (let i = 0; i < APPENDS; i++)
             await store.append(`one-${round}-${i}`, [event()], 'no_stream');
         }),
-      );
-      rounds.eight.push(
-        await rate(APPENDS, async () => {
+      eight: (round) =>
+        rate(APPENDS, async () => {
           await Promise.all(
             Array.from({ length: 8 }, async (_, w) => {
               for (let i = 0; i < APPENDS / 8; i++)
@@ -76,8 +71,7 @@ export async function benchEventStore(): Promise<Figure[]> {
             }),
           );
         }),
-      );
-    }
+    });
 
     // Fill both to READ_EVENTS rows in big transactions, then read everything back.
     const fillRaw = raw.transaction((n: number) => {

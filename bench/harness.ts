@@ -23,10 +23,24 @@ export const median = (samples: number[]): number => {
 };
 
 /**
- * Measures baseline and ours in alternating rounds: the machine's speed drifts
- * (it is shared), and two runs side by side see the same machine, so each
- * round's ratio is the fair one. Gives the medians and every round's ratio.
+ * Runs every measurement once per round, in the order given: the machine's
+ * speed drifts (it is shared), and runs side by side in one round see the
+ * same machine, so ratios are taken within a round. Gives each measurement's
+ * results by round.
  */
+export async function inTurn<K extends string, T>(
+  rounds: number,
+  measurements: Record<K, (round: number) => Promise<T>>,
+): Promise<Record<K, T[]>> {
+  const keys = Object.keys(measurements) as K[];
+  const results = Object.fromEntries(keys.map((k) => [k, [] as T[]])) as Record<K, T[]>;
+  for (let round = 0; round < rounds; round++) {
+    for (const k of keys) results[k].push(await measurements[k](round));
+  }
+  return results;
+}
+
+/** Baseline and ours in turn (see `inTurn`), with every round's ratio. */
 export async function alternate<T>(
   rounds: number,
   baseline: (round: number) => Promise<T>,
@@ -34,15 +48,11 @@ export async function alternate<T>(
   value: (result: T) => number,
   lowerIsBetter = false,
 ): Promise<{ baseline: T[]; ours: T[]; ratios: number[] }> {
-  const result = { baseline: [] as T[], ours: [] as T[], ratios: [] as number[] };
-  for (let round = 0; round < rounds; round++) {
-    const b = await baseline(round);
-    const o = await ours(round);
-    result.baseline.push(b);
-    result.ours.push(o);
-    result.ratios.push(lowerIsBetter ? value(b) / value(o) : value(o) / value(b));
-  }
-  return result;
+  const runs = await inTurn(rounds, { baseline, ours });
+  const ratios = runs.ours.map((o, i) =>
+    lowerIsBetter ? value(runs.baseline[i]) / value(o) : value(o) / value(runs.baseline[i]),
+  );
+  return { ...runs, ratios };
 }
 
 export async function rate(count: number, work: () => Promise<void> | void): Promise<number> {

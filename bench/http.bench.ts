@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { startChildServer } from './child-server';
-import { median, ROUNDS, type Figure } from './harness';
+import { inTurn, median, ROUNDS, type Figure } from './harness';
 import { postLoad, type LoadResult } from './load';
 
 const run = randomUUID().slice(0, 8);
@@ -82,22 +82,6 @@ export async function benchHttp(): Promise<Figure[]> {
       ratios: ratios(runs.noIo),
     },
   ];
-}
-
-/** Each round runs every load once, in the order given; gives each load's results by round. */
-async function inTurn<K extends string>(
-  rounds: number,
-  loads: Record<K, (round: number) => Promise<LoadResult>>,
-): Promise<Record<K, LoadResult[]>> {
-  const keys = Object.keys(loads) as K[];
-  const results = Object.fromEntries(keys.map((k) => [k, [] as LoadResult[]])) as Record<
-    K,
-    LoadResult[]
-  >;
-  for (let round = 0; round < rounds; round++) {
-    for (const k of keys) results[k].push(await loads[k](round));
-  }
-  return results;
 }
 
 /** Waits (at most 30 s) until the outbox holds `expected` emails; how many it held, and after how long. */
