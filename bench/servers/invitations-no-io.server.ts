@@ -3,10 +3,6 @@
 // and the mail queue drops every email). What it serves is what the contract costs before
 // anything is stored.
 import 'reflect-metadata';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startIdentity } from '../../apps/identity/start-identity';
 import {
   INVITATION_DEPS,
   invitationDepsProvider,
@@ -16,15 +12,11 @@ import {
   INVITATION_RATE_LIMITER,
   invitationRateLimiter,
 } from '../../apps/invitations/rate-limit/invitation-rate-limiter';
-import { createJwtVerifier } from '../../libs/auth/jwt-verifier';
 import type { EventStore } from '../../libs/event-store';
-import { loadConfig } from '../../libs/platform/config/config';
 import { createHttpApp } from '../../libs/platform/http/create-http-app';
 import type { Mailing } from '../../libs/platform/infrastructure/mailing.provider';
-import { openInfrastructure } from '../../libs/platform/infrastructure/infrastructure';
 import { createLogger } from '../../libs/platform/observability/logger';
-import { signUp } from '../../libs/testing/identity-test-client';
-import { READY } from '../child-server';
+import { announceReady, infrastructureWithVendors } from './invitations-setup';
 
 /** Streams read empty, appends succeed at the next position, nothing is kept. */
 function storeThatKeepsNothing(): EventStore {
@@ -45,22 +37,8 @@ function storeThatKeepsNothing(): EventStore {
 }
 
 void (async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bench-invitations-no-io-'));
-  const config = loadConfig({
-    ...process.env,
-    DATA_DIR: dataDir,
-    INVITATIONS_RATE_LIMIT_PER_MINUTE: '100000',
-  });
-  const infra = await openInfrastructure(config, () => undefined);
-  const identity = await startIdentity(infra, 0);
-  const vendors = await Promise.all(
-    Array.from({ length: 4 }, () => signUp(identity.url, { accountType: 'vendor' })),
-  );
-  const noIo = {
-    ...infra,
-    eventStore: storeThatKeepsNothing(),
-    jwtVerifier: createJwtVerifier(new URL(`${identity.url}/.well-known/jwks.json`)),
-  };
+  const { config, infra, tokens } = await infrastructureWithVendors('bench-invitations-no-io-');
+  const noIo = { ...infra, eventStore: storeThatKeepsNothing() };
   const deps: Mailing = {
     store: noIo.eventStore,
     mails: { enqueue: async () => undefined, close: async () => undefined },
@@ -78,10 +56,5 @@ void (async () => {
     logger: createLogger('invitations', config.logLevel),
   });
   await app.listen(0, '127.0.0.1');
-  process.stdout.write(
-    READY +
-      JSON.stringify({ url: await app.getUrl(), tokens: vendors.map((v) => v.accessToken) }) +
-      '\n',
-  );
-  process.on('SIGTERM', () => process.exit(0));
+  announceReady({ url: await app.getUrl(), tokens });
 })();
