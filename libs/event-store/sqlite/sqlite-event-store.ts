@@ -17,6 +17,7 @@ import {
 } from '../event-store.port';
 import { CommitQueue } from './commit-queue';
 import { FileWritesWatch } from './file-writes-watch';
+import { ReadBatcher } from './read-batcher';
 import { RecentEvents, type RangeQuery, type Row } from './recent-events';
 import { SCHEMA, type AppendRequest } from './sqlite-group-commit';
 import { createWriter, inlineWriter, type SqliteWriter } from './sqlite-writer';
@@ -49,6 +50,7 @@ export class SqliteEventStore implements EventStore {
   private readonly appended = new EventEmitter();
   private readonly watch?: FileWritesWatch;
   private readonly recent = new RecentEvents();
+  private readonly reads: ReadBatcher;
   /** The head last seen holding another process's events. */
   private foreignHead = 0n;
   private readonly pollMs: number;
@@ -72,6 +74,7 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
     this.db.pragma('busy_timeout = 10000');
     this.db.exec(SCHEMA);
+    this.reads = new ReadBatcher(this.db);
     const inline = inlineWriter(this.db);
     this.writer = path === ':memory:' ? inline : createWriter(path, synchronous);
     this.commits = new CommitQueue(
@@ -160,8 +163,8 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  async readStream(stream: string, fromRevision = 0): Promise<RecordedEvent[]> {
-    return this.selectStream.all(stream, fromRevision).map(toRecorded);
+  readStream(stream: string, fromRevision = 0): Promise<RecordedEvent[]> {
+    return this.reads.read(() => this.selectStream.all(stream, fromRevision).map(toRecorded));
   }
 
   /** Reads what this process committed last from memory, and the rest from the file. */
