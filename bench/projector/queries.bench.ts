@@ -92,16 +92,55 @@ function bulkLoad(
   }
 }
 
-export async function benchQueries(dir: string): Promise<Figure[]> {
-  const path = join(dir, 'query.sqlite');
+type Kind = 'first' | 'pending' | 'deep';
+type Queries = Record<Kind, () => Promise<unknown>>;
+
+/** One read-model file holding the measured vendor's invitations among others'. */
+async function readModelFile(path: string) {
   const conn = await sqliteReadModels(path);
+  const version = await conn.readModels.ensureProjection(INVITATIONS_READ_MODEL);
+  const { slot } = conn.db
+    .prepare('SELECT slot FROM rm_projection_versions WHERE projection = ? AND version = ?')
+    .get(INVITATIONS_READ_MODEL, version) as { slot: number };
+  return { path, conn, slot, target: { projection: INVITATIONS_READ_MODEL, version } };
+}
+
+/** The three list queries for `vendorId`, each checked once; the deep one starts at page 41. */
+async function listQueries(
+  readModels: Awaited<ReturnType<typeof readModelFile>>['conn']['readModels'],
+  vendorId: string,
+): Promise<Queries> {
+  const list = (extra: Partial<InvitationQuery> = {}) =>
+    readModels.listInvitations(INVITATIONS_READ_MODEL, { vendorId, limit: 20, ...extra });
+  let after: InvitationCursor | undefined;
+  for (let page = 0; page < 40; page++) after = (await list({ after })).next;
+  const queries: Queries = {
+    first: () => list(),
+    pending: () => list({ status: 'pending' }),
+    deep: () => list({ after }),
+  };
+  for (const [name, query] of Object.entries(queries)) {
+    const page = (await query()) as Awaited<ReturnType<typeof list>>;
+    const ok =
+      page.items.length === 20 &&
+      page.next !== undefined &&
+      page.items.every(
+        (i) => i.vendorId === vendorId && (name !== 'pending' || i.status === 'pending'),
+      );
+    if (!ok) throw new Error(`unexpected ${name} page`);
+  }
+  return queries;
+}
+
+/**
+ * The same vendor's list at 10,000 and at 1,000,000 invitations in all, from
+ * two files loaded alike, queried in turn (every kind, then the other size),
+ * so both sizes see the same noise.
+ */
+export async function benchQueries(dir: string): Promise<Figure[]> {
+  const small = await readModelFile(join(dir, 'query-small.sqlite'));
+  const large = await readModelFile(join(dir, 'query-large.sqlite'));
   try {
-    const { readModels } = conn;
-    const version = await readModels.ensureProjection(INVITATIONS_READ_MODEL);
-    const target = { projection: INVITATIONS_READ_MODEL, version };
-    const { slot } = conn.db
-      .prepare('SELECT slot FROM rm_projection_versions WHERE projection = ? AND version = ?')
-      .get(target.projection, version) as { slot: number };
     const vendorId = randomUUID();
     const smallVendors = Array.from({ length: 9 }, () => randomUUID());
     const vendors = Array.from({ length: 1_000 }, () => randomUUID());
@@ -115,64 +154,54 @@ export async function benchQueries(dir: string): Promise<Figure[]> {
       const rows = Array.from({ length: 1_000 }, (_, j) =>
         invitationRow(i + j, randomUUID(), vendorOf(i + j)),
       );
-      await readModels.commit({ target, invitations: rows });
+      for (const file of [small, large]) {
+        await file.conn.readModels.commit({ target: file.target, invitations: rows });
+      }
     }
-    note(`read model: ${n(SMALL_TOTAL)} invitations committed in ${elapsed(started).toFixed(1)} s`);
-
-    const list = (extra: Partial<InvitationQuery> = {}) =>
-      readModels.listInvitations(INVITATIONS_READ_MODEL, { vendorId, limit: 20, ...extra });
-    const measure = async () => {
-      let after: InvitationCursor | undefined;
-      for (let page = 0; page < 40; page++) after = (await list({ after })).next;
-      const queries = {
-        first: () => list(),
-        pending: () => list({ status: 'pending' }),
-        deep: () => list({ after }),
-      };
-      for (const [name, query] of Object.entries(queries)) {
-        const page = await query();
-        const ok =
-          page.items.length === 20 &&
-          page.next !== undefined &&
-          page.items.every(
-            (i) => i.vendorId === vendorId && (name !== 'pending' || i.status === 'pending'),
-          );
-        if (!ok) throw new Error(`unexpected ${name} page`);
-      }
-      // Round-robin, so the three kinds share any noise alike.
-      const samples = { first: [] as number[], pending: [] as number[], deep: [] as number[] };
-      for (let i = -WARMUP; i < QUERIES; i++) {
-        for (const [name, query] of Object.entries(queries)) {
-          const start = process.hrtime.bigint();
-          await query();
-          const ms = Number(process.hrtime.bigint() - start) / 1e6;
-          if (i >= 0) samples[name as keyof typeof samples].push(ms);
-        }
-      }
-      const p = (q: keyof typeof samples, at: number) => percentile(samples[q], at);
-      note(
-        `p50 first ${p('first', 50).toFixed(3)} ms, pending ${p('pending', 50).toFixed(3)} ms, ` +
-          `deep ${p('deep', 50).toFixed(3)} ms (${n(QUERIES)} queries of each)`,
-      );
-      return { first: p('first', 99), pending: p('pending', 99), deep: p('deep', 99) };
-    };
-    const small = await measure();
-
+    note(
+      `read models: ${n(SMALL_TOTAL)} invitations committed in ${elapsed(started).toFixed(1)} s`,
+    );
     started = process.hrtime.bigint();
-    bulkLoad(path, slot, SMALL_TOTAL, QUERY_TOTAL, vendorOf);
-    const { count } = conn.db
-      .prepare(`SELECT count(*) AS count FROM ${slotTables(slot).invitations}`)
+    bulkLoad(large.path, large.slot, SMALL_TOTAL, QUERY_TOTAL, vendorOf);
+    const { count } = large.conn.db
+      .prepare(`SELECT count(*) AS count FROM ${slotTables(large.slot).invitations}`)
       .get() as { count: number };
     if (count !== QUERY_TOTAL) throw new Error(`expected ${QUERY_TOTAL} rows, found ${count}`);
     note(`read model: bulk-loaded to ${n(count)} invitations in ${elapsed(started).toFixed(1)} s`);
-    const large = await measure();
 
-    const figure = (what: string, key: keyof typeof small): Figure => ({
+    const sizes = {
+      small: await listQueries(small.conn.readModels, vendorId),
+      large: await listQueries(large.conn.readModels, vendorId),
+    };
+    const kinds: Kind[] = ['first', 'pending', 'deep'];
+    const none = () => ({ first: [] as number[], pending: [] as number[], deep: [] as number[] });
+    const samples = { small: none(), large: none() };
+    for (let i = -WARMUP; i < QUERIES; i++) {
+      for (const size of ['small', 'large'] as const) {
+        for (const kind of kinds) {
+          const start = process.hrtime.bigint();
+          await sizes[size][kind]();
+          const ms = Number(process.hrtime.bigint() - start) / 1e6;
+          if (i >= 0) samples[size][kind].push(ms);
+        }
+      }
+    }
+    const p = (size: 'small' | 'large', kind: Kind, at: number) =>
+      percentile(samples[size][kind], at);
+    for (const size of ['small', 'large'] as const) {
+      note(
+        `${size === 'small' ? n(SMALL_TOTAL) : n(QUERY_TOTAL)} invitations: p50 ` +
+          kinds.map((k) => `${k} ${p(size, k, 50).toFixed(3)} ms`).join(', ') +
+          ` (${n(QUERIES)} queries of each)`,
+      );
+    }
+
+    const figure = (what: string, kind: Kind): Figure => ({
       name: `list one vendor's invitations (${n(VENDOR_INVITATIONS)} of them), ${what}: p99 at ${n(QUERY_TOTAL)} invitations in all`,
       unit: 'ms',
-      ours: large[key],
-      baseline: small[key],
-      baselineName: `same query at ${n(SMALL_TOTAL)}`,
+      ours: p('large', kind, 99),
+      baseline: p('small', kind, 99),
+      baselineName: `same query at ${n(SMALL_TOTAL)}, in turn`,
       lowerIsBetter: true,
     });
     return [
@@ -181,6 +210,7 @@ export async function benchQueries(dir: string): Promise<Figure[]> {
       figure('page 41 via cursor', 'deep'),
     ];
   } finally {
-    await conn.close();
+    await small.conn.close();
+    await large.conn.close();
   }
 }
