@@ -7,6 +7,9 @@ import type {
   InvitationQuery,
   InvitationRow,
   InvitationStatus,
+  InvitationView,
+  Page,
+  ReadModelQueries,
 } from '../../libs/read-store/read-models.port';
 import { invitationValues } from '../../libs/read-store/sqlite/sqlite-read-models.rows';
 import {
@@ -93,7 +96,8 @@ function bulkLoad(
 }
 
 type Kind = 'first' | 'pending' | 'deep';
-type Queries = Record<Kind, () => Promise<unknown>>;
+type Queries = Record<Kind, () => Promise<Page<InvitationView, InvitationCursor>>>;
+const SIZES = ['small', 'large'] as const;
 
 /** One read-model file holding the measured vendor's invitations among others'. */
 async function readModelFile(path: string) {
@@ -106,10 +110,7 @@ async function readModelFile(path: string) {
 }
 
 /** The three list queries for `vendorId`, each checked once; the deep one starts at page 41. */
-async function listQueries(
-  readModels: Awaited<ReturnType<typeof readModelFile>>['conn']['readModels'],
-  vendorId: string,
-): Promise<Queries> {
+async function listQueries(readModels: ReadModelQueries, vendorId: string): Promise<Queries> {
   const list = (extra: Partial<InvitationQuery> = {}) =>
     readModels.listInvitations(INVITATIONS_READ_MODEL, { vendorId, limit: 20, ...extra });
   let after: InvitationCursor | undefined;
@@ -120,7 +121,7 @@ async function listQueries(
     deep: () => list({ after }),
   };
   for (const [name, query] of Object.entries(queries)) {
-    const page = (await query()) as Awaited<ReturnType<typeof list>>;
+    const page = await query();
     const ok =
       page.items.length === 20 &&
       page.next !== undefined &&
@@ -174,10 +175,10 @@ export async function benchQueries(dir: string): Promise<Figure[]> {
       large: await listQueries(large.conn.readModels, vendorId),
     };
     const kinds: Kind[] = ['first', 'pending', 'deep'];
-    const none = () => ({ first: [] as number[], pending: [] as number[], deep: [] as number[] });
+    const none = (): Record<Kind, number[]> => ({ first: [], pending: [], deep: [] });
     const samples = { small: none(), large: none() };
     for (let i = -WARMUP; i < QUERIES; i++) {
-      for (const size of ['small', 'large'] as const) {
+      for (const size of SIZES) {
         for (const kind of kinds) {
           const start = process.hrtime.bigint();
           await sizes[size][kind]();
@@ -186,9 +187,9 @@ export async function benchQueries(dir: string): Promise<Figure[]> {
         }
       }
     }
-    const p = (size: 'small' | 'large', kind: Kind, at: number) =>
+    const p = (size: (typeof SIZES)[number], kind: Kind, at: number) =>
       percentile(samples[size][kind], at);
-    for (const size of ['small', 'large'] as const) {
+    for (const size of SIZES) {
       note(
         `${size === 'small' ? n(SMALL_TOTAL) : n(QUERY_TOTAL)} invitations: p50 ` +
           kinds.map((k) => `${k} ${p(size, k, 50).toFixed(3)} ms`).join(', ') +
