@@ -64,7 +64,14 @@ export class IdentityModule implements OnApplicationShutdown {
         signingKey,
         verificationMailing,
         EmailVerifiedForwarder,
-        { provide: LOGIN_THROTTLE, useValue: loginThrottle(infra.config.rateLimit, options.clock) },
+        {
+          provide: LOGIN_THROTTLE,
+          useValue: loginThrottle(
+            infra.config.rateLimit,
+            infra.readModels.rateLimits,
+            options.clock,
+          ),
+        },
       ],
     };
   }

@@ -56,7 +56,10 @@ export class InvitationsModule implements OnApplicationShutdown {
         CustomerOnly,
         {
           provide: INVITATION_RATE_LIMITER,
-          useValue: invitationRateLimiter(infra.config.rateLimit.invitationsPerMinute),
+          useValue: invitationRateLimiter(
+            infra.config.rateLimit.invitationsPerMinute,
+            infra.readModels.rateLimits,
+          ),
         },
       ],
     };

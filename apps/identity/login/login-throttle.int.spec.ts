@@ -30,8 +30,8 @@ describe('POST /auth/login under the failed-login throttle', () => {
   let now = Date.now();
   let emails = 0;
 
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'login-throttle-'));
+  /** An identity instance on `dataDir`: a second one shares the event store and the counters. */
+  const startInstance = async () => {
     const config = loadConfig({
       DATA_DIR: dataDir,
       LOG_LEVEL: 'silent',
@@ -40,13 +40,19 @@ describe('POST /auth/login under the failed-login throttle', () => {
       LOGIN_MAX_FAILED_ATTEMPTS_PER_IP: String(PER_IP_LIMIT),
     });
     const mailer = { send: async () => undefined, close: () => undefined };
-    infra = await openInfrastructure(config, () => undefined, { mailer });
-    app = await createHttpApp(IdentityModule.register(infra, { clock: () => now }), {
+    const opened = await openInfrastructure(config, () => undefined, { mailer });
+    const started = await createHttpApp(IdentityModule.register(opened, { clock: () => now }), {
       title: 'identity',
       logger: false,
     });
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+    await started.init();
+    await started.getHttpAdapter().getInstance().ready();
+    return { infra: opened, app: started };
+  };
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'login-throttle-'));
+    ({ infra, app } = await startInstance());
   });
 
   afterAll(async () => {
@@ -55,15 +61,15 @@ describe('POST /auth/login under the failed-login throttle', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const post = async (path: string, body: object, ip = CLIENT): Promise<Answer> => {
-    const res = await app.inject({ method: 'POST', url: path, payload: body, remoteAddress: ip });
+  const post = async (path: string, body: object, ip = CLIENT, on = app): Promise<Answer> => {
+    const res = await on.inject({ method: 'POST', url: path, payload: body, remoteAddress: ip });
     return { status: res.statusCode, body: res.json(), headers: res.headers };
   };
-  const logIn = (email: string, password: string, ip = CLIENT) =>
-    post('/auth/login', { email, password }, ip);
-  const failTimes = async (times: number, email: string, ip = CLIENT) => {
+  const logIn = (email: string, password: string, ip = CLIENT, on = app) =>
+    post('/auth/login', { email, password }, ip, on);
+  const failTimes = async (times: number, email: string, ip = CLIENT, on = app) => {
     for (let i = 0; i < times; i += 1) {
-      expect((await logIn(email, 'wrong horse battery', ip)).status).toBe(401);
+      expect((await logIn(email, 'wrong horse battery', ip, on)).status).toBe(401);
     }
   };
   /** A new account (registering counts for nothing). */
@@ -174,6 +180,23 @@ describe('POST /auth/login under the failed-login throttle', () => {
       expect(reply.body).toMatchObject({ code: 'rate_limited' });
       expect(reply.headers['retry-after']).toBeDefined();
       expect((await logIn(email, PASSWORD)).status).toBe(200);
+    });
+  });
+
+  describe('when failures reach two instances sharing the data directory', () => {
+    let second: Awaited<ReturnType<typeof startInstance>>;
+    beforeAll(async () => (second = await startInstance()));
+    afterAll(async () => {
+      await second?.app.close();
+      await second?.infra.close();
+    });
+
+    it('counts them together, so either instance refuses past the limit', async () => {
+      const email = await registered();
+      await failTimes(LIMIT - 1, email);
+      await failTimes(1, email, CLIENT, second.app);
+      expectLocked(await logIn(email, PASSWORD), LOCKOUT_SECONDS);
+      expectLocked(await logIn(email, PASSWORD, CLIENT, second.app), LOCKOUT_SECONDS);
     });
   });
 });

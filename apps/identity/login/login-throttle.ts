@@ -1,12 +1,14 @@
 import type { AppConfig } from '../../../libs/platform/config/config';
 import { AppError } from '../../../libs/platform/errors/app-error';
 import { FixedWindowLimiter } from '../../../libs/platform/rate-limit/fixed-window-limiter';
+import type { RateLimitStore } from '../../../libs/platform/rate-limit/rate-limit-store.port';
 
 export const LOGIN_THROTTLE = Symbol('LOGIN_THROTTLE');
 
 /**
- * Failed logins, in memory (per instance), counted twice: per (email, client
- * IP), which stops guessing one account's password, and per client IP alone,
+ * Failed logins, counted in `store` (shared by every instance that shares
+ * it) twice: per (email, client IP), which stops guessing one account's
+ * password, and per client IP alone,
  * with a higher limit, which stops one address trying a few passwords on many
  * accounts. Past either limit, attempts are refused with 429 `rate_limited`
  * until the window that began with the first failure has passed.
@@ -18,15 +20,20 @@ export interface LoginThrottle {
 
 export const loginThrottle = (
   limits: AppConfig['rateLimit'],
+  store?: RateLimitStore,
   clock: () => number = Date.now,
 ): LoginThrottle => ({
   pairs: new FixedWindowLimiter({
+    name: 'login-pairs',
+    store,
     limit: limits.loginMaxFailedAttempts,
     windowMs: limits.loginLockoutSeconds * 1000,
     refusal: 'Too many failed logins; try again later.',
     clock,
   }),
   addresses: new FixedWindowLimiter({
+    name: 'login-addresses',
+    store,
     limit: limits.loginMaxFailedAttemptsPerIp,
     windowMs: limits.loginLockoutSeconds * 1000,
     refusal: 'Too many failed logins from this address; try again later.',
@@ -49,23 +56,27 @@ export async function throttledLogin<T>(
   attempt: () => Promise<T>,
 ): Promise<T> {
   const key = `${pair.ip} ${pair.email}`;
-  throttle.addresses.take(pair.ip);
+  await throttle.addresses.take(pair.ip);
   try {
-    throttle.pairs.take(key);
+    await throttle.pairs.take(key);
   } catch (error) {
-    throttle.addresses.giveBack(pair.ip);
+    await throttle.addresses.giveBack(pair.ip).catch(() => undefined);
     throw error;
   }
+  let result: T;
   try {
-    const result = await attempt();
-    throttle.pairs.reset(key);
-    throttle.addresses.giveBack(pair.ip);
-    return result;
+    result = await attempt();
   } catch (error) {
     if (!(error instanceof AppError && error.code === 'invalid_credentials')) {
-      throttle.pairs.giveBack(key);
-      throttle.addresses.giveBack(pair.ip);
+      await Promise.all([throttle.pairs.giveBack(key), throttle.addresses.giveBack(pair.ip)]).catch(
+        () => undefined,
+      );
     }
     throw error;
   }
+  // A store that fails here costs this login nothing: the attempt stays counted as a failure.
+  await Promise.all([throttle.pairs.reset(key), throttle.addresses.giveBack(pair.ip)]).catch(
+    () => undefined,
+  );
+  return result;
 }

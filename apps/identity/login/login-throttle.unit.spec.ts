@@ -11,6 +11,7 @@ describe('throttledLogin', () => {
         loginLockoutSeconds: 60,
         loginMaxFailedAttemptsPerIp: 5,
       },
+      undefined,
       () => now,
     );
   const pair = { email: 'ann@example.com', ip: '203.0.113.7' };

@@ -51,7 +51,7 @@ export class ResendInvitationController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ResendInvitationResponse> {
     const id = invitationIdParam(rawId, 'invitation_not_found');
-    this.rateLimiter.take(vendor.companyId);
+    await this.rateLimiter.take(vendor.companyId);
     const { response, position } = await resendInvitation(
       this.deps,
       vendor,

@@ -48,7 +48,7 @@ export class SendInvitationController {
     @RequestContext() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SendInvitationResponse> {
-    this.rateLimiter.take(vendor.companyId);
+    await this.rateLimiter.take(vendor.companyId);
     const { response, position } = await sendInvitation(this.deps, vendor, body, context);
     setEventPosition(reply, position);
     return response;

@@ -187,3 +187,33 @@ describe('POST /invitations rate limit', () => {
     });
   });
 });
+
+describe('POST /invitations rate limit with two instances', () => {
+  let first: InvitationsTestApp;
+  let second: InvitationsTestApp;
+  beforeAll(async () => {
+    first = await startInvitationsTestApp({ env: { INVITATIONS_RATE_LIMIT_PER_MINUTE: '3' } });
+    second = await startInvitationsTestApp({
+      env: { INVITATIONS_RATE_LIMIT_PER_MINUTE: '3', DATA_DIR: first.infra.dir },
+    });
+  });
+  afterAll(async () => {
+    await second?.close();
+    await first?.close();
+  });
+
+  describe('when they share the data directory', () => {
+    it('holds one limit per vendor company across both', async () => {
+      const vendor = testUser('vendor');
+      await first.invite(vendor, { email: 'one@example.com' });
+      await second.invite(vendor, { email: 'two@example.com' });
+      await first.invite(vendor, { email: 'three@example.com' });
+      const body = { email: 'four@example.com', firstName: 'A', lastName: 'B' };
+      for (const instance of [second, first]) {
+        const reply = await instance.call('POST', '/invitations', { as: vendor, body });
+        expect(reply.status).toBe(429);
+        expect(reply.body).toMatchObject({ code: 'rate_limited' });
+      }
+    });
+  });
+});

@@ -1,33 +1,45 @@
 import type Database from 'better-sqlite3';
+import { dirname, join } from 'node:path';
 import type { CheckpointStore, LeaseStore } from '../../read-store/coordination.port';
 import type { MongoReadModelConnection } from '../../read-store/mongodb/mongo-connection';
 import type { ReadModels } from '../../read-store/read-models.port';
 import { SqliteCoordination } from '../../read-store/sqlite/sqlite-coordination';
+import { SqliteRateLimits } from '../../read-store/sqlite/sqlite-rate-limits';
 import { SqliteReadModels } from '../../read-store/sqlite/sqlite-read-models';
+import type { RateLimitStore } from '../rate-limit/rate-limit-store.port';
 import { openReadModelDatabase } from '../../read-store/sqlite/sqlite-read-model-db';
 
 export interface SqliteReadModelConnection {
   kind: 'sqlite';
   db: Database.Database;
   coordination: CheckpointStore & LeaseStore;
+  rateLimits: RateLimitStore;
   readModels: ReadModels;
   close(): Promise<void>;
 }
 
-/** The read-model database: read models, checkpoints and leases live together. */
+/**
+ * The read-model database: read models, checkpoints and leases live together,
+ * and so do rate-limit counters (in SQLite, in a file of their own beside the
+ * read models: see SqliteRateLimits).
+ */
 export type ReadModelConnection = SqliteReadModelConnection | MongoReadModelConnection;
 
 export async function openReadModels(url: string): Promise<ReadModelConnection> {
   if (url.startsWith('sqlite:')) {
-    const db = openReadModelDatabase(url.slice('sqlite:'.length).split('?')[0]);
+    const path = url.slice('sqlite:'.length).split('?')[0];
+    const db = openReadModelDatabase(path);
     const readModels = new SqliteReadModels(db, { commitThread: true });
+    const rateLimits = new SqliteRateLimits(rateLimitsPath(path));
     return {
       kind: 'sqlite',
       db,
       coordination: new SqliteCoordination(db),
+      rateLimits,
       readModels,
       close: async () => {
         await readModels.close();
+        rateLimits.close();
         if (db.open) db.close();
       },
     };
@@ -37,3 +49,7 @@ export async function openReadModels(url: string): Promise<ReadModelConnection> 
   const { openMongoReadModels } = require('../../read-store/mongodb/mongo-connection');
   return (openMongoReadModels as (u: string) => Promise<MongoReadModelConnection>)(url);
 }
+
+/** `rate-limits.sqlite` in the read-model file's directory (DATA_DIR by default). */
+export const rateLimitsPath = (readModelPath: string) =>
+  readModelPath === ':memory:' ? ':memory:' : join(dirname(readModelPath), 'rate-limits.sqlite');

@@ -1,83 +1,71 @@
 import { AppError } from '../errors/app-error';
+import { MemoryRateLimits } from './memory-rate-limits';
+import type { RateLimitStore, TakeResult } from './rate-limit-store.port';
 
 export interface FixedWindowOptions {
+  /** Prefixes its keys in the store, which other limiters share. */
+  name: string;
   /** Hits a key may take in one window. */
   limit: number;
-  /** A key's window starts at its first hit and lasts this long. */
+  /** A key's window opens at its first hit and lasts this long. */
   windowMs: number;
   /** The detail of the 429 answer once a key has used its limit. */
   refusal: string;
-  /** Keys remembered at most; when full, the key whose window started first is forgotten. */
-  maxKeys?: number;
+  /** Where the counts live; in memory (this instance only) unless given. */
+  store?: RateLimitStore;
   /** Milliseconds since the epoch; tests pass a fake one. */
   clock?: () => number;
 }
 
-interface Window {
-  start: number;
-  count: number;
-}
-
 /**
- * A fixed-window counter per key, in memory (per instance). `take` counts a
- * hit or, once the key has used its limit in its current window, refuses with
- * 429 `rate_limited` and `retryAfterSeconds` (the seconds until that window
- * ends). Expired windows are forgotten as new keys arrive, and at most
- * `maxKeys` are kept.
+ * A fixed-window counter per key. `take` counts a hit or, once the key has
+ * used its limit in its current window, refuses with 429 `rate_limited` and
+ * `retryAfterSeconds` (the seconds until that window closes). A store that
+ * cannot answer refuses with 503 `rate_limits_unavailable`: nothing is let
+ * through uncounted.
  */
 export class FixedWindowLimiter {
-  /** In the order the windows started, so the expired ones are at the front. */
-  private readonly windows = new Map<string, Window>();
-  private readonly maxKeys: number;
+  readonly store: RateLimitStore;
   private readonly clock: () => number;
 
   constructor(private readonly options: FixedWindowOptions) {
-    this.maxKeys = options.maxKeys ?? 100_000;
+    this.store = options.store ?? new MemoryRateLimits();
     this.clock = options.clock ?? Date.now;
   }
 
   /** Counts one hit for `key`, or throws 429 `rate_limited` without counting it. */
-  take(key: string): void {
+  async take(key: string): Promise<void> {
+    const { limit, windowMs, refusal } = this.options;
     const now = this.clock();
-    let window = this.windows.get(key);
-    if (!window || now - window.start >= this.options.windowMs) {
-      window = { start: now, count: 0 };
-      this.windows.delete(key);
-      this.makeRoom(now);
-      this.windows.set(key, window);
-    }
-    if (window.count >= this.options.limit) {
-      const retryAfterSeconds = Math.max(
-        1,
-        Math.ceil((window.start + this.options.windowMs - now) / 1000),
-      );
-      throw new AppError('rate_limited', 'rate_limited', this.options.refusal, {
-        retryAfterSeconds,
-      });
-    }
-    window.count += 1;
+    const result = await this.ask<TakeResult>((s, k) => s.take(k, limit, windowMs, now), key);
+    if (result.taken) return;
+    const retryAfterSeconds = Math.max(1, Math.ceil((result.windowClosesAt - now) / 1000));
+    throw new AppError('rate_limited', 'rate_limited', refusal, { retryAfterSeconds });
   }
 
   /** Takes back a hit that turned out not to count. */
-  giveBack(key: string): void {
-    const window = this.windows.get(key);
-    if (window && window.count > 0) window.count -= 1;
+  giveBack(key: string): Promise<void> {
+    return this.ask((s, k) => s.giveBack(k), key);
   }
 
   /** Forgets the key's hits. */
-  reset(key: string): void {
-    this.windows.delete(key);
+  reset(key: string): Promise<void> {
+    return this.ask((s, k) => s.reset(k), key);
   }
 
-  /** Keys remembered now. */
-  get size(): number {
-    return this.windows.size;
-  }
-
-  private makeRoom(now: number): void {
-    for (const [key, window] of this.windows) {
-      if (now - window.start < this.options.windowMs && this.windows.size < this.maxKeys) break;
-      this.windows.delete(key);
+  private async ask<T>(
+    call: (store: RateLimitStore, key: string) => Promise<T>,
+    key: string,
+  ): Promise<T> {
+    try {
+      return await call(this.store, `${this.options.name}:${key}`);
+    } catch {
+      throw new AppError(
+        'unavailable',
+        'rate_limits_unavailable',
+        'Rate limits cannot be checked right now; retry shortly.',
+        { retryAfterSeconds: 1 },
+      );
     }
   }
 }

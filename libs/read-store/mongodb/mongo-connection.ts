@@ -1,7 +1,9 @@
 import { MongoClient, MongoServerError, type Db } from 'mongodb';
+import type { RateLimitStore } from '../../platform/rate-limit/rate-limit-store.port';
 import type { CheckpointStore, LeaseStore } from '../coordination.port';
 import { CHECKPOINTS, LEASES, MongoCoordination } from './mongo-coordination';
 import { PROJECTIONS } from './mongo-projection-versions';
+import { ensureRateLimitIndexes, MongoRateLimits } from './mongo-rate-limits';
 import { MongoReadModels } from './mongo-read-models';
 import { ensureReadModelIndexes } from './mongo-read-models.documents';
 import type { TransactionMode } from './mongo-transactions';
@@ -14,6 +16,7 @@ export interface MongoReadModelConnection {
   client: MongoClient;
   db: Db;
   coordination: CheckpointStore & LeaseStore;
+  rateLimits: RateLimitStore;
   readModels: MongoReadModels;
   close(): Promise<void>;
 }
@@ -43,12 +46,14 @@ export async function openMongoReadModels(
     const db = client.db(options.database ?? databaseName(url));
     await ensureCollections(db);
     await ensureReadModelIndexes(db);
+    await ensureRateLimitIndexes(db);
     return {
       kind: 'mongodb',
       url,
       client,
       db,
       coordination: new MongoCoordination(db),
+      rateLimits: new MongoRateLimits(db),
       readModels: new MongoReadModels(db, { transactions: options.transactions }),
       close: () => client.close(),
     };

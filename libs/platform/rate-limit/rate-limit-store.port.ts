@@ -1,0 +1,23 @@
+/**
+ * Where fixed-window counters live. In memory they hold for one instance;
+ * the stores beside the read models (SQLite, MongoDB) are shared by every
+ * instance that shares those, so a limit holds however many instances run.
+ * Times are the caller's clock in milliseconds since the epoch, as for leases.
+ */
+export interface RateLimitStore {
+  /**
+   * Counts a hit on `key` unless the key has used `limit` hits in its current
+   * window. A key's window opens at its first hit (or its first hit after the
+   * last window closed) and closes `windowMs` later. Atomic: hits racing on
+   * one key, from any instance, never count past the limit.
+   */
+  take(key: string, limit: number, windowMs: number, now: number): Promise<TakeResult>;
+  /** Takes back one hit the key has counted (never below zero); nothing for an unknown key. */
+  giveBack(key: string): Promise<void>;
+  /** Forgets the key's window and hits. */
+  reset(key: string): Promise<void>;
+}
+
+export type TakeResult = { taken: true } | { taken: false; windowClosesAt: number };
+
+export const TAKEN: TakeResult = { taken: true };

@@ -1,0 +1,96 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  TAKEN,
+  type RateLimitStore,
+  type TakeResult,
+} from '../../platform/rate-limit/rate-limit-store.port';
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS rate_limits (
+    key       TEXT PRIMARY KEY,
+    closes_at INTEGER NOT NULL,  -- ms since the epoch
+    count     INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS rate_limits_closes_at ON rate_limits (closes_at);`;
+
+/** Closed windows are swept after this many takes (one DELETE over an index). */
+const SWEEP_EVERY = 1_000;
+
+/**
+ * Counters in a SQLite file of their own beside the read models, shared by
+ * every process that opens it. A hit is one UPSERT, atomic under SQLite's
+ * write lock; the file holds nothing but counters, so that lock is never held
+ * for longer than one statement (the read-model file's can be, by a rebuild's
+ * commit), and the counters need no durability (`synchronous = OFF`).
+ */
+export class SqliteRateLimits implements RateLimitStore {
+  private readonly db: Database.Database;
+  private readonly hit: Database.Statement;
+  private readonly keys: Database.Statement<[], { n: number }>;
+  private readonly closesAt: Database.Statement<[string], { closes_at: number }>;
+  private readonly decrement: Database.Statement<[string]>;
+  private readonly remove: Database.Statement<[string]>;
+  private readonly sweep: Database.Statement<[number]>;
+  private readonly takeOrRefuse: (
+    key: string,
+    limit: number,
+    windowMs: number,
+    now: number,
+  ) => TakeResult;
+  private takes = 0;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = OFF');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    // In the SET clause every column reads the row as it was, before this update.
+    this.hit = this.db.prepare(`
+      INSERT INTO rate_limits (key, closes_at, count) VALUES (@key, @now + @window, 1)
+      ON CONFLICT (key) DO UPDATE SET
+        closes_at = CASE WHEN closes_at <= @now THEN @now + @window ELSE closes_at END,
+        count     = CASE WHEN closes_at <= @now THEN 1 ELSE count + 1 END
+      WHERE closes_at <= @now OR count < @limit`);
+    this.closesAt = this.db.prepare('SELECT closes_at FROM rate_limits WHERE key = ?');
+    this.decrement = this.db.prepare(
+      'UPDATE rate_limits SET count = count - 1 WHERE key = ? AND count > 0',
+    );
+    this.remove = this.db.prepare('DELETE FROM rate_limits WHERE key = ?');
+    this.sweep = this.db.prepare('DELETE FROM rate_limits WHERE closes_at <= ?');
+    this.keys = this.db.prepare('SELECT count(*) AS n FROM rate_limits');
+    // IMMEDIATE: the refusal reads the window the refused UPSERT saw, not a later one.
+    const once = this.db.transaction(
+      (key: string, limit: number, windowMs: number, now: number) => {
+        if (this.hit.run({ key, limit, window: windowMs, now }).changes === 1) return TAKEN;
+        return { taken: false, windowClosesAt: this.closesAt.get(key)!.closes_at } as TakeResult;
+      },
+    );
+    this.takeOrRefuse = (...args) => once.immediate(...args);
+  }
+
+  async take(key: string, limit: number, windowMs: number, now: number): Promise<TakeResult> {
+    if (++this.takes % SWEEP_EVERY === 0) this.sweep.run(now);
+    return this.takeOrRefuse(key, limit, windowMs, now);
+  }
+
+  async giveBack(key: string): Promise<void> {
+    this.decrement.run(key);
+  }
+
+  async reset(key: string): Promise<void> {
+    this.remove.run(key);
+  }
+
+  /** Keys remembered now, closed windows not yet swept included. */
+  get size(): number {
+    return this.keys.get()!.n;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
