@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { processMicros } from './cpu';
 
 /** The line a bench server prints once it listens, followed by its JSON info (logs are JSON too). */
 export const READY = 'BENCH_READY ';
@@ -8,7 +9,7 @@ export const READY = 'BENCH_READY ';
 export async function startChildServer<T>(
   script: string,
   env: Record<string, string> = {},
-): Promise<{ info: T; stop: () => Promise<void> }> {
+): Promise<{ info: T; cpuMicros: () => number | undefined; stop: () => Promise<void> }> {
   const child: ChildProcess = spawn(process.execPath, ['-r', '@swc-node/register', script], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -22,6 +23,7 @@ export async function startChildServer<T>(
   });
   return {
     info,
+    cpuMicros: () => processMicros(child.pid!),
     stop: () =>
       new Promise<void>((resolve) => {
         child.removeAllListeners('exit');

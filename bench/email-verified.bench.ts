@@ -15,6 +15,7 @@ import {
   type Infrastructure,
 } from '../libs/platform/infrastructure/infrastructure';
 import { waitFor } from '../libs/testing/wait-for';
+import { brokerMeasured, cpuNow, cpuSince } from './cpu';
 import { startCountingConsumer } from './email-verified.transport';
 import { alternate, median, rate, ROUNDS, type Figure } from './harness';
 
@@ -114,21 +115,33 @@ export async function benchEmailVerified(): Promise<Figure[]> {
   );
   await deferAcceptances(infra, rounds.flat());
   const service = await startInvitations(infra, 0, { consumerName: CONSUMER });
+  const forwarded = (position: bigint) =>
+    waitFor(
+      async () =>
+        (await infra.readModels.coordination.load(INVITATIONS_FORWARDER)).position >= position,
+      { timeoutMs: 120_000, intervalMs: 20, message: 'forwarder caught up' },
+    );
   // The outbox publishes the setup's events first; that backlog is not what is measured.
   const head = await infra.eventStore.headPosition();
-  await waitFor(
-    async () => (await infra.readModels.coordination.load(INVITATIONS_FORWARDER)).position >= head,
-    { timeoutMs: 120_000, intervalMs: 20, message: 'forwarder caught up with the setup' },
-  );
+  await forwarded(head);
+  const cpu = { raw: [] as number[], ours: [] as number[] };
   const runs = await alternate(
     ROUNDS,
-    (round) => rawConsumeAndAck(channel, rounds[round]),
+    async (round) => {
+      const start = cpuNow();
+      const perSecond = await rawConsumeAndAck(channel, rounds[round]);
+      cpu.raw.push(cpuSince(start) / N);
+      return perSecond;
+    },
     // The clock stops when the head has moved by the two events each message records (the
     // customer's verification, the acceptance): polling the head costs the service next to
     // nothing, where a counting subscription would read every event in its process.
+    // The CPU count goes on until the forwarder has published the round's events, which also
+    // keeps that tail out of the next raw round.
     async (round) => {
+      const cpuStart = cpuNow();
       const start = await infra.eventStore.headPosition();
-      return rate(N, async () => {
+      const perSecond = await rate(N, async () => {
         await publishAll(channel, rounds[round]);
         await waitFor(
           async () => (await infra.eventStore.headPosition()) >= start + BigInt(2 * N),
@@ -139,6 +152,9 @@ export async function benchEmailVerified(): Promise<Figure[]> {
           },
         );
       });
+      await forwarded(start + BigInt(2 * N));
+      cpu.ours.push(cpuSince(cpuStart) / N);
+      return perSecond;
     },
     (perSecond) => perSecond,
   );
@@ -164,6 +180,15 @@ export async function benchEmailVerified(): Promise<Figure[]> {
       baselineName: 'raw amqplib consume + ack',
       target: 0.5,
       ratios: runs.ratios,
+    },
+    {
+      name: `CPU per EmailVerified message: this process (publisher included)${brokerMeasured ? ' + RabbitMQ' : ', RabbitMQ not on this machine'}`,
+      unit: 'µs',
+      ours: median(cpu.ours),
+      baseline: median(cpu.raw),
+      baselineName: 'raw amqplib consume + ack',
+      lowerIsBetter: true,
+      ratios: cpu.ours.map((ours, i) => cpu.raw[i] / ours),
     },
   ];
 }

@@ -32,10 +32,13 @@ export async function benchHttp(): Promise<Figure[]> {
       headers: { authorization: `Bearer ${server.tokens[round % server.tokens.length]}` },
       body: invitation(round),
     });
+  const cpu = { baseline: [] as number[], ours: [] as number[] };
   const runs = await inTurn(ROUNDS, {
-    baseline: (round) => postLoad({ url: `${bare.info.url}/invitations`, body: invitation(round) }),
+    baseline: withCpu(bare, cpu.baseline, (round) =>
+      postLoad({ url: `${bare.info.url}/invitations`, body: invitation(round) }),
+    ),
     noIo: asVendor(noIo.info),
-    ours: asVendor(svc.info),
+    ours: withCpu(svc, cpu.ours, asVendor(svc.info)),
   });
   await noIo.stop();
   await bare.stop();
@@ -81,7 +84,37 @@ export async function benchHttp(): Promise<Figure[]> {
       baselineName: 'bare NestJS endpoint',
       ratios: ratios(runs.noIo),
     },
+    ...(cpu.ours.length === ROUNDS && cpu.baseline.length === ROUNDS
+      ? [
+          {
+            name: 'POST /invitations server CPU per request (every thread of its process)',
+            unit: 'µs',
+            ours: median(cpu.ours),
+            baseline: median(cpu.baseline),
+            baselineName: 'bare NestJS endpoint',
+            lowerIsBetter: true,
+            ratios: cpu.ours.map((ours, i) => cpu.baseline[i] / ours),
+          },
+        ]
+      : []),
   ];
+}
+
+/** Runs a load and keeps the CPU its server used per request (where /proc shows it). */
+function withCpu(
+  server: { cpuMicros: () => number | undefined },
+  perRequest: number[],
+  load: (round: number) => Promise<LoadResult>,
+) {
+  return async (round: number) => {
+    const start = server.cpuMicros();
+    const result = await load(round);
+    const end = server.cpuMicros();
+    if (start !== undefined && end !== undefined) {
+      perRequest.push((end - start) / (result.ok + result.non2xx));
+    }
+    return result;
+  };
 }
 
 /** Waits (at most 30 s) until the outbox holds `expected` emails; how many it held, and after how long. */
