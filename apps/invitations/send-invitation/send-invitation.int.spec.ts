@@ -1,3 +1,4 @@
+import type { SqliteRateLimits } from '../../../libs/read-store/sqlite/sqlite-rate-limits';
 import { waitFor } from '../../../libs/testing/wait-for';
 import { hashToken } from '../invitation/invitation-token';
 import {
@@ -215,5 +216,27 @@ describe('POST /invitations rate limit with two instances', () => {
         expect(reply.body).toMatchObject({ code: 'rate_limited' });
       }
     });
+  });
+});
+
+describe('POST /invitations when the rate-limit counters cannot be reached', () => {
+  let t: InvitationsTestApp;
+  beforeAll(async () => {
+    t = await startInvitationsTestApp();
+    (t.infra.readModels.rateLimits as SqliteRateLimits).close();
+  });
+  afterAll(() => t.close());
+
+  it('answers 503 rate_limits_unavailable with Retry-After and records nothing', async () => {
+    const head = await t.infra.eventStore.headPosition();
+    const reply = await t.call('POST', '/invitations', {
+      as: testUser('vendor'),
+      body: { email: 'one@example.com', firstName: 'A', lastName: 'B' },
+    });
+    expect(reply.status).toBe(503);
+    expect(reply.body).toMatchObject({ code: 'rate_limits_unavailable', status: 503 });
+    expect(reply.headers.get('retry-after')).toBe('1');
+    expect(await t.infra.eventStore.headPosition()).toBe(head);
+    expect(t.infra.mails).toEqual([]);
   });
 });

@@ -81,7 +81,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const problem = toProblem(error);
     // A crash is logged with its stack; an answer of 503 is an expected state, one line is enough.
     if (problem.status === 500) this.logger.error(error instanceof Error ? error.stack : error);
-    else if (problem.status >= 500) this.logger.warn(oneLine(problem));
+    else if (problem.status >= 500) this.logger.warn(oneLine(problem) + causeOf(error));
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     // A problem that says when to come back (429, 503) says it in the standard header too.
     if (typeof problem.retryAfterSeconds === 'number') {
@@ -122,6 +122,12 @@ function messageOf(error: unknown): string {
 }
 
 /** `not_ready: broker down (broker not connected)`, or the code and detail of another 5xx. */
+/** What lies behind a 503 we raised (kept for the log, never answered). */
+function causeOf(error: unknown): string {
+  const cause = error instanceof Error ? error.cause : undefined;
+  return cause instanceof Error ? ` (${cause.message})` : '';
+}
+
 function oneLine(problem: ProblemDocument): string {
   const checks = (problem.checks ?? {}) as Record<string, { status?: string; message?: string }>;
   const down = Object.entries(checks)

@@ -59,13 +59,14 @@ export class FixedWindowLimiter {
   ): Promise<T> {
     try {
       return await call(this.store, `${this.options.name}:${key}`);
-    } catch {
-      throw new AppError(
+    } catch (cause) {
+      const refusal = new AppError(
         'unavailable',
         'rate_limits_unavailable',
         'Rate limits cannot be checked right now; retry shortly.',
         { retryAfterSeconds: 1 },
       );
+      throw Object.assign(refusal, { cause }); // logged with the 503, never answered
     }
   }
 }

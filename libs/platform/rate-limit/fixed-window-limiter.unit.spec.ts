@@ -81,6 +81,7 @@ describe('FixedWindowLimiter', () => {
           kind: 'unavailable',
           code: 'rate_limits_unavailable',
           extra: { retryAfterSeconds: 1 },
+          cause: new Error('database is locked'),
         }),
       );
     });
