@@ -30,6 +30,12 @@ export const metrics = {
     labelNames: ['service', 'outcome'],
     registers: [registry],
   }),
+  rateLimits: new Counter({
+    name: 'rate_limit_hits_total',
+    help: 'Rate-limit checks, by limiter and outcome (taken, refused, unavailable).',
+    labelNames: ['limiter', 'outcome'],
+    registers: [registry],
+  }),
   lag: new Gauge({
     name: 'subscription_lag_events',
     help: 'Event-store positions between the head and a forwarder or projection checkpoint.',

@@ -1,4 +1,5 @@
 import { AppError } from '../errors/app-error';
+import { metrics } from '../observability/metrics';
 import { MemoryRateLimits } from './memory-rate-limits';
 import type { RateLimitStore, TakeResult } from './rate-limit-store.port';
 
@@ -35,9 +36,16 @@ export class FixedWindowLimiter {
 
   /** Counts one hit for `key`, or throws 429 `rate_limited` without counting it. */
   async take(key: string): Promise<void> {
-    const { limit, windowMs, refusal } = this.options;
+    const { name, limit, windowMs, refusal } = this.options;
     const now = this.clock();
-    const result = await this.ask<TakeResult>((s, k) => s.take(k, limit, windowMs, now), key);
+    let result: TakeResult;
+    try {
+      result = await this.ask((s, k) => s.take(k, limit, windowMs, now), key);
+    } catch (error) {
+      metrics.rateLimits.inc({ limiter: name, outcome: 'unavailable' });
+      throw error;
+    }
+    metrics.rateLimits.inc({ limiter: name, outcome: result.taken ? 'taken' : 'refused' });
     if (result.taken) return;
     const retryAfterSeconds = Math.max(1, Math.ceil((result.windowClosesAt - now) / 1000));
     throw new AppError('rate_limited', 'rate_limited', refusal, { retryAfterSeconds });

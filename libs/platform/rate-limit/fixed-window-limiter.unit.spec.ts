@@ -1,4 +1,5 @@
 import { FixedWindowLimiter, type FixedWindowOptions } from './fixed-window-limiter';
+import { metrics } from '../observability/metrics';
 import { MemoryRateLimits } from './memory-rate-limits';
 import type { RateLimitStore } from './rate-limit-store.port';
 
@@ -55,6 +56,19 @@ describe('FixedWindowLimiter', () => {
       await expect(l.take('a')).rejects.toEqual(refusal(60));
       await l.reset('a');
       await expect(takes(l, 'a', 3)).resolves.toBeUndefined();
+    });
+  });
+
+  describe('when hits are checked', () => {
+    it('counts each outcome in rate_limit_hits_total by limiter', async () => {
+      const hits = async (outcome: string) =>
+        (await metrics.rateLimits.get()).values.find(
+          (v) => v.labels.limiter === 'counted' && v.labels.outcome === outcome,
+        )?.value ?? 0;
+      const l = limiter({ name: 'counted' });
+      await takes(l, 'a', 3);
+      await expect(l.take('a')).rejects.toEqual(refusal(60));
+      expect([await hits('taken'), await hits('refused')]).toEqual([3, 1]);
     });
   });
 
