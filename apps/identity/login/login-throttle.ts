@@ -2,6 +2,7 @@ import type { AppConfig } from '../../../libs/platform/config/config';
 import { AppError } from '../../../libs/platform/errors/app-error';
 import { FixedWindowLimiter } from '../../../libs/platform/rate-limit/fixed-window-limiter';
 import type { RateLimitStore } from '../../../libs/platform/rate-limit/rate-limit-store.port';
+import { normaliseEmail } from '../register/register.dto';
 
 export const LOGIN_THROTTLE = Symbol('LOGIN_THROTTLE');
 
@@ -54,7 +55,7 @@ export async function throttledLogin<T>(
   pair: { email: string; ip: string },
   attempt: () => Promise<T>,
 ): Promise<T> {
-  const key = `${pair.ip} ${pair.email}`;
+  const key = pairKey(pair.email, pair.ip);
   await throttle.addresses.take(pair.ip);
   try {
     await throttle.pairs.take(key);
@@ -78,4 +79,22 @@ export async function throttledLogin<T>(
     () => undefined,
   );
   return result;
+}
+
+/** Email first, so every address's count for one email shares a prefix (emails hold no spaces). */
+const pairKey = (email: string, ip: string) => `${email} ${ip}`;
+
+/**
+ * For an operator lifting a lockout: forgets the failed logins of `email`
+ * (trimmed and lower-cased, as login takes it) from every address; how many
+ * addresses had some.
+ */
+export function clearFailedLoginsOfEmail(throttle: LoginThrottle, email: string): Promise<number> {
+  const normalised = normaliseEmail({ value: email }) as string;
+  return throttle.pairs.resetPrefix(pairKey(normalised, ''));
+}
+
+/** For an operator: forgets the failed logins counted against one client address (across emails). */
+export function clearFailedLoginsOfAddress(throttle: LoginThrottle, ip: string): Promise<void> {
+  return throttle.addresses.reset(ip);
 }

@@ -5,6 +5,8 @@ import {
   openInfrastructure,
   type Infrastructure,
 } from '../../../libs/platform/infrastructure/infrastructure';
+import { loginThrottle } from '../../identity/login/login-throttle';
+import { invitationRateLimiter } from '../../invitations/rate-limit/invitation-rate-limiter';
 import { PROJECTIONS } from '../projector/projections';
 import { OpsError, type OpsContext } from './ops-context';
 import { opsProgram } from './ops-program';
@@ -22,6 +24,13 @@ async function main(argv: string[]): Promise<number> {
       projections: PROJECTIONS,
       broker: infra.broker,
       sharedBroker: infra.config.rabbitmqUrl !== undefined,
+      rateLimits: {
+        logins: loginThrottle(infra.config.rateLimit, infra.readModels.rateLimits),
+        invitations: invitationRateLimiter(
+          infra.config.rateLimit.invitationsPerMinute,
+          infra.readModels.rateLimits,
+        ),
+      },
       out: (line) => process.stdout.write(`${line}\n`),
       bar: terminalBar,
     };

@@ -1,4 +1,6 @@
 import type { EventStore } from '../../../libs/event-store';
+import type { FixedWindowLimiter } from '../../../libs/platform/rate-limit/fixed-window-limiter';
+import type { LoginThrottle } from '../../identity/login/login-throttle';
 import type { Broker } from '../../../libs/messaging';
 import type { LeaseStore } from '../../../libs/read-store/coordination.port';
 import type { ReadModels } from '../../../libs/read-store/read-models.port';
@@ -15,6 +17,8 @@ export interface OpsContext {
   broker: Broker;
   /** Whether `broker` is the shared RabbitMQ (dead letters and re-publishing reach the services). */
   sharedBroker: boolean;
+  /** The limiters the services count with, on the same shared counters. */
+  rateLimits: { logins: LoginThrottle; invitations: FixedWindowLimiter };
   out(line: string): void;
   bar(label: string, total: number): ProgressBar;
 }

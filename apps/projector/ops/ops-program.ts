@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { listDeadLetters, republish, retryDeadLetters } from './commands/messages';
 import { rebuild, showProjections } from './commands/projections';
+import { clearRateLimit, type ClearTarget } from './commands/rate-limits';
 import { listParked, replay, replayParked } from './commands/replay';
 import { showStream } from './commands/streams';
 import { REBUILD_BATCH } from '../projector/rebuild';
@@ -25,7 +26,8 @@ const count = (value: string): number => {
 export function opsProgram(context: () => Promise<OpsContext>): Command {
   const program = new Command('ops')
     .description(
-      'Inspect event streams, replay and rebuild projections, re-publish events, handle dead letters.',
+      'Inspect event streams, replay and rebuild projections, re-publish events, handle dead ' +
+        'letters, lift rate-limit lockouts.',
     )
     .showHelpAfterError()
     .exitOverride();
@@ -101,6 +103,19 @@ export function opsProgram(context: () => Promise<OpsContext>): Command {
     .description('Replay every stream with parked events (after the cause is fixed).')
     .option('--projection <name>', 'only this projection')
     .action(run((ctx, o: { projection?: string }) => replayParked(ctx, o.projection)));
+
+  program
+    .command('rate-limits')
+    .description('Rate-limit counters the services share.')
+    .command('clear')
+    .description(
+      'Lift a lockout now: the failed logins of an email (from every address) or of a client ' +
+        'address, or the invitation sends and resends of a vendor company.',
+    )
+    .option('--email <email>', 'an email locked out of logging in')
+    .option('--address <ip>', 'a client address refused for failed logins on many emails')
+    .option('--company <id>', 'a vendor company over its invitation limit')
+    .action(run((ctx, o: ClearTarget) => clearRateLimit(ctx, o)));
 
   return program;
 }

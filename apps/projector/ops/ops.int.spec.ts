@@ -1,3 +1,5 @@
+import { unauthenticated } from '../../../libs/platform/errors/app-error';
+import { throttledLogin } from '../../identity/login/login-throttle';
 import { appendTo, events } from '../testing/invitation-events';
 import { opsOn } from '../testing/ops-test-context';
 import { projectorFixture, type ProjectorFixture } from '../testing/projector-fixture';
@@ -129,6 +131,65 @@ describe('ops CLI', () => {
     it('says dead letters and re-publishing cannot reach it', async () => {
       await expect(opsOn(f).run('dlq', 'list', 'q')).rejects.toThrow(/no RABBITMQ_URL/);
       await expect(opsOn(f).run('republish', '--from', '1')).rejects.toThrow(/no RABBITMQ_URL/);
+    });
+  });
+
+  describe('when a lockout is lifted', () => {
+    const wrongPassword = () => Promise.reject(unauthenticated('invalid_credentials', 'wrong'));
+    const refusal = expect.objectContaining({ code: 'rate_limited' });
+
+    it('clears an email from every address, or a company, and nothing else', async () => {
+      const ops = opsOn(f);
+      const { logins, invitations } = ops.context.rateLimits;
+      const logIn = (email: string, ip: string) =>
+        throttledLogin(logins, { email, ip }, async () => 'in');
+      const lockOut = async (email: string, ip: string) => {
+        for (let i = 0; i < 10; i += 1) {
+          await expect(throttledLogin(logins, { email, ip }, wrongPassword)).rejects.toThrow();
+        }
+        await expect(logIn(email, ip)).rejects.toEqual(refusal);
+      };
+      await lockOut('ann@example.com', '203.0.113.7');
+      await lockOut('ann@example.com', '198.51.100.9');
+      await lockOut('bob@example.com', '203.0.113.7');
+      for (let i = 0; i < 60; i += 1) await invitations.take('company-1');
+      await expect(invitations.take('company-1')).rejects.toEqual(refusal);
+
+      expect(await ops.run('rate-limits', 'clear', '--email', ' Ann@Example.com')).toEqual([
+        'cleared the failed logins of  Ann@Example.com from 2 address(es)',
+      ]);
+      await expect(logIn('ann@example.com', '203.0.113.7')).resolves.toBe('in');
+      await expect(logIn('ann@example.com', '198.51.100.9')).resolves.toBe('in');
+      await expect(logIn('bob@example.com', '203.0.113.7')).rejects.toEqual(refusal);
+
+      expect(await ops.run('rate-limits', 'clear', '--company', 'company-1')).toEqual([
+        'cleared the invitation count of company company-1',
+      ]);
+      await expect(invitations.take('company-1')).resolves.toBeUndefined();
+    });
+
+    it('clears an address refused for failed logins on many emails', async () => {
+      const ops = opsOn(f);
+      const { logins } = ops.context.rateLimits;
+      const ip = '192.0.2.44';
+      for (let i = 0; i < 100; i += 1) {
+        const email = `sprayed-${i % 25}@example.com`;
+        await expect(throttledLogin(logins, { email, ip }, wrongPassword)).rejects.toThrow();
+      }
+      const logIn = () =>
+        throttledLogin(logins, { email: 'new@example.com', ip }, async () => 'in');
+      await expect(logIn()).rejects.toEqual(refusal);
+      expect(await ops.run('rate-limits', 'clear', '--address', ip)).toEqual([
+        `cleared the failed logins from ${ip}`,
+      ]);
+      await expect(logIn()).resolves.toBe('in');
+    });
+
+    it('asks for exactly one of --email, --address and --company', async () => {
+      await expect(opsOn(f).run('rate-limits', 'clear')).rejects.toThrow(/name one of/);
+      await expect(
+        opsOn(f).run('rate-limits', 'clear', '--email', 'a@example.com', '--company', 'c'),
+      ).rejects.toThrow(/name one of/);
     });
   });
 });

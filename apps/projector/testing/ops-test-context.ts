@@ -1,4 +1,8 @@
 import type { Broker } from '../../../libs/messaging';
+import { loadConfig } from '../../../libs/platform/config/config';
+import { MemoryRateLimits } from '../../../libs/platform/rate-limit/memory-rate-limits';
+import { loginThrottle } from '../../identity/login/login-throttle';
+import { invitationRateLimiter } from '../../invitations/rate-limit/invitation-rate-limiter';
 import type { Projection } from '../projector/projection';
 import { PROJECTIONS } from '../projector/projections';
 import type { OpsContext } from '../ops/ops-context';
@@ -20,6 +24,14 @@ export function opsOn(
     projections: options.projections ?? PROJECTIONS,
     broker: broker ?? ({} as Broker),
     sharedBroker: broker !== undefined,
+    rateLimits: (() => {
+      const { rateLimit } = loadConfig({});
+      const store = new MemoryRateLimits();
+      return {
+        logins: loginThrottle(rateLimit, store),
+        invitations: invitationRateLimiter(rateLimit.invitationsPerMinute, store),
+      };
+    })(),
     out: (line) => lines.push(line),
     bar: silentBar,
   };

@@ -61,6 +61,11 @@ export class FixedWindowLimiter {
     return this.ask((s, k) => s.reset(k), key);
   }
 
+  /** Forgets the hits of every key that starts with `prefix`; how many keys. */
+  resetPrefix(prefix: string): Promise<number> {
+    return this.ask((s, k) => s.resetPrefix(k), prefix);
+  }
+
   private async ask<T>(
     call: (store: RateLimitStore, key: string) => Promise<T>,
     key: string,

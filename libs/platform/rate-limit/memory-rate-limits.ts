@@ -38,6 +38,12 @@ export class MemoryRateLimits implements RateLimitStore {
     this.windows.delete(key);
   }
 
+  async resetPrefix(prefix: string): Promise<number> {
+    const keys = [...this.windows.keys()].filter((key) => key.startsWith(prefix));
+    keys.forEach((key) => this.windows.delete(key));
+    return keys.length;
+  }
+
   /** Keys remembered now. */
   get size(): number {
     return this.windows.size;

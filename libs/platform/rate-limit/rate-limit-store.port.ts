@@ -16,6 +16,8 @@ export interface RateLimitStore {
   giveBack(key: string): Promise<void>;
   /** Forgets the key's window and hits. */
   reset(key: string): Promise<void>;
+  /** Forgets every key that starts with `prefix` (an operator lifting a lockout); how many. */
+  resetPrefix(prefix: string): Promise<number>;
 }
 
 export type TakeResult = { taken: true } | { taken: false; windowClosesAt: number };

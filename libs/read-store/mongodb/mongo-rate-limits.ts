@@ -66,6 +66,13 @@ export class MongoRateLimits implements RateLimitStore {
     await this.windows.deleteOne({ _id: key });
   }
 
+  async resetPrefix(prefix: string): Promise<number> {
+    // An anchored regex without flags walks the _id index like a range.
+    const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const { deletedCount } = await this.windows.deleteMany({ _id: { $regex: `^${escaped}` } });
+    return deletedCount;
+  }
+
   /** Opens a window in place of `seen` (closed, or none); false when another instance changed it first. */
   private async open(
     key: string,

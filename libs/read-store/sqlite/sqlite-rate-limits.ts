@@ -32,6 +32,7 @@ export class SqliteRateLimits implements RateLimitStore {
   private readonly closesAt: Database.Statement<[string], { closes_at: number }>;
   private readonly decrement: Database.Statement<[string]>;
   private readonly remove: Database.Statement<[string]>;
+  private readonly removePrefix: Database.Statement<[{ prefix: string }]>;
   private readonly sweep: Database.Statement<[number]>;
   private readonly takeOrRefuse: (
     key: string,
@@ -60,6 +61,10 @@ export class SqliteRateLimits implements RateLimitStore {
       'UPDATE rate_limits SET count = count - 1 WHERE key = ? AND count > 0',
     );
     this.remove = this.db.prepare('DELETE FROM rate_limits WHERE key = ?');
+    // substr, not LIKE: keys may hold % and _ (emails do).
+    this.removePrefix = this.db.prepare(
+      'DELETE FROM rate_limits WHERE substr(key, 1, length(@prefix)) = @prefix',
+    );
     this.sweep = this.db.prepare('DELETE FROM rate_limits WHERE closes_at <= ?');
     this.keys = this.db.prepare('SELECT count(*) AS n FROM rate_limits');
     // IMMEDIATE: the refusal reads the window the refused UPSERT saw, not a later one.
@@ -83,6 +88,10 @@ export class SqliteRateLimits implements RateLimitStore {
 
   async reset(key: string): Promise<void> {
     this.remove.run(key);
+  }
+
+  async resetPrefix(prefix: string): Promise<number> {
+    return this.removePrefix.run({ prefix }).changes;
   }
 
   /** Keys remembered now, closed windows not yet swept included. */

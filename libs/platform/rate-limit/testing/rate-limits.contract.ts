@@ -116,6 +116,20 @@ export function rateLimitsContract(open: RateLimitsFactory): void {
     });
   });
 
+  describe('when keys are reset by prefix', () => {
+    it('forgets every key that starts with it, taking its characters literally', async () => {
+      const base = key();
+      const matching = [`${base} a_b%c.d*`, `${base} a_b%c.d*2`];
+      const others = [`${base} aXbYc`, `${base}`, `x${base} a_b%c.d*`];
+      for (const k of [...matching, ...others]) await takes(k, 3);
+      expect(await store.resetPrefix(`${base} a_b%c.d*`)).toBe(2);
+      for (const k of matching) expect(await takes(k, 1)).toEqual([{ taken: true }]);
+      for (const k of others) {
+        expect(await takes(k, 1)).toEqual([expect.objectContaining({ taken: false })]);
+      }
+    });
+  });
+
   describe('when instances share the store', () => {
     it('counts the hits of both against one limit', async () => {
       const k = key();
