@@ -86,12 +86,18 @@ const pairKey = (email: string, ip: string) => `${email} ${ip}`;
 
 /**
  * For an operator lifting a lockout: forgets the failed logins of `email`
- * (trimmed and lower-cased, as login takes it) from every address; how many
- * addresses had some.
+ * (trimmed and lower-cased, as login takes it) from every address. Gives the
+ * email as counted and how many addresses had failures for it.
  */
-export function clearFailedLoginsOfEmail(throttle: LoginThrottle, email: string): Promise<number> {
+export async function clearFailedLoginsOfEmail(
+  throttle: LoginThrottle,
+  email: string,
+): Promise<{ email: string; addresses: number }> {
   const normalised = normaliseEmail({ value: email }) as string;
-  return throttle.pairs.resetPrefix(pairKey(normalised, ''));
+  return {
+    email: normalised,
+    addresses: await throttle.pairs.resetPrefix(pairKey(normalised, '')),
+  };
 }
 
 /** For an operator: forgets the failed logins counted against one client address (across emails). */

@@ -156,7 +156,7 @@ describe('ops CLI', () => {
       await expect(invitations.take('company-1')).rejects.toEqual(refusal);
 
       expect(await ops.run('rate-limits', 'clear', '--email', ' Ann@Example.com')).toEqual([
-        'cleared the failed logins of  Ann@Example.com from 2 address(es)',
+        'cleared the failed logins of ann@example.com from 2 address(es)',
       ]);
       await expect(logIn('ann@example.com', '203.0.113.7')).resolves.toBe('in');
       await expect(logIn('ann@example.com', '198.51.100.9')).resolves.toBe('in');

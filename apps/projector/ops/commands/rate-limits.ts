@@ -20,8 +20,8 @@ export async function clearRateLimit(ctx: OpsContext, target: ClearTarget): Prom
   if (named.length !== 1) throw new OpsError('name one of --email, --address or --company');
   const { logins, invitations } = ctx.rateLimits;
   if (target.email !== undefined) {
-    const addresses = await clearFailedLoginsOfEmail(logins, target.email);
-    ctx.out(`cleared the failed logins of ${target.email} from ${addresses} address(es)`);
+    const { email, addresses } = await clearFailedLoginsOfEmail(logins, target.email);
+    ctx.out(`cleared the failed logins of ${email} from ${addresses} address(es)`);
   } else if (target.address !== undefined) {
     await clearFailedLoginsOfAddress(logins, target.address);
     ctx.out(`cleared the failed logins from ${target.address}`);
