@@ -3,94 +3,28 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { acceptInvitation } from '../apps/invitations/accept-invitation/accept-invitation';
-import { sendInvitation } from '../apps/invitations/send-invitation/send-invitation';
 import { INVITATIONS_FORWARDER, startInvitations } from '../apps/invitations/start-invitations';
-import type { Principal } from '../libs/auth/principal';
 import { IntegrationEventTypes, PLATFORM_EXCHANGE, type CloudEvent } from '../libs/contracts';
-import { CONSUMER_PREFETCH, CONSUMER_RETRY, consumerQueues } from '../libs/messaging';
+import { CONSUMER_RETRY, consumerQueues } from '../libs/messaging';
 import { loadConfig } from '../libs/platform/config/config';
-import {
-  openInfrastructure,
-  type Infrastructure,
-} from '../libs/platform/infrastructure/infrastructure';
+import { openInfrastructure } from '../libs/platform/infrastructure/infrastructure';
 import { waitFor } from '../libs/testing/wait-for';
 import { brokerMeasured, cpuNow, cpuSince } from './cpu';
+import {
+  emailVerified,
+  PREFETCH,
+  publishAll,
+  rabbitUrl,
+  rawConsumeAndAck,
+} from './email-verified.raw';
+import { deferAcceptances } from './email-verified.setup';
 import { startCountingConsumer } from './email-verified.transport';
 import { alternate, median, rate, ROUNDS, type Figure } from './harness';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 2000);
-const PREFETCH = CONSUMER_PREFETCH; // the transport default the invitation service runs with
 /** The run's own consumer queues, so nothing left on the broker by another run counts. */
 const CONSUMER = `bench-invitations-${randomUUID().slice(0, 8)}`;
 const QUEUE = `${CONSUMER}.${IntegrationEventTypes.emailVerified}`;
-const rabbitUrl = process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-
-const context = () => ({
-  correlationId: randomUUID(),
-  causationId: randomUUID(),
-  actor: 'service:bench',
-  now: new Date(),
-});
-
-function emailVerified(userId: string): CloudEvent {
-  const now = new Date().toISOString();
-  return {
-    specversion: '1.0',
-    id: randomUUID(),
-    source: '/bench',
-    type: IntegrationEventTypes.emailVerified,
-    time: now,
-    datacontenttype: 'application/json',
-    subject: userId,
-    data: { userId, email: `${userId}@example.com`, verifiedAt: now },
-  };
-}
-
-async function publishAll(
-  channel: ConfirmChannel,
-  events: CloudEvent[],
-  routingKey: string = IntegrationEventTypes.emailVerified,
-) {
-  for (const e of events) {
-    channel.publish(PLATFORM_EXCHANGE, routingKey, Buffer.from(JSON.stringify(e)), {
-      persistent: true,
-      messageId: e.id,
-      type: e.type,
-      contentType: 'application/cloudevents+json',
-    });
-  }
-  await channel.waitForConfirms();
-}
-
-/** Raw amqplib: the same messages, published the same way, consumed and acked with the same prefetch. */
-async function rawConsumeAndAck(channel: ConfirmChannel, events: CloudEvent[]): Promise<number> {
-  const queue = `bench.raw.${randomUUID()}`;
-  const key = `bench.raw.${randomUUID()}`;
-  await channel.assertQueue(queue, { durable: true });
-  await channel.bindQueue(queue, PLATFORM_EXCHANGE, key);
-  const consumer = await connect(rabbitUrl);
-  const ch = await consumer.createChannel();
-  await ch.prefetch(PREFETCH);
-  let acked = 0;
-  await ch.consume(queue, (m) => {
-    if (!m) return;
-    JSON.parse(m.content.toString());
-    ch.ack(m);
-    acked += 1;
-  });
-  const perSecond = await rate(events.length, async () => {
-    await publishAll(channel, events, key);
-    await waitFor(() => acked === events.length, {
-      timeoutMs: 120_000,
-      intervalMs: 2,
-      message: 'raw acks',
-    });
-  });
-  await consumer.close();
-  await channel.deleteQueue(queue);
-  return perSecond;
-}
 
 /**
  * EmailVerified messages/s turned into accepted invitations by the invitation
@@ -228,49 +162,4 @@ async function benchCountingConsumer(
     baselineName: 'raw amqplib consume + ack',
     ratios: runs.ratios,
   };
-}
-
-/** One deferred acceptance per customer, written through the slices themselves. */
-async function deferAcceptances(infra: Infrastructure, events: CloudEvent[]): Promise<void> {
-  const vendor: Principal = {
-    userId: randomUUID(),
-    email: 'v@example.com',
-    emailVerified: true,
-    accountType: 'vendor',
-    companyId: randomUUID(),
-  };
-  const deps = {
-    store: infra.eventStore,
-    mails: { enqueue: async () => undefined, size: () => 0, close: async () => undefined },
-    publicUrl: 'http://x',
-  };
-  for (let i = 0; i < events.length; i += 100) {
-    await Promise.all(
-      events.slice(i, i + 100).map(async (e) => {
-        const userId = (e.data as { userId: string }).userId;
-        const email = `${userId}@example.com`;
-        const sent = await sendInvitation(
-          deps,
-          vendor,
-          { email, firstName: 'C', lastName: 'D' },
-          context(),
-        );
-        const token = new URL(sent.response.acceptUrl).searchParams.get('token')!;
-        const customer: Principal = {
-          userId,
-          email,
-          emailVerified: false,
-          accountType: 'customer',
-          companyId: randomUUID(),
-        };
-        await acceptInvitation(
-          infra.eventStore,
-          customer,
-          sent.response.invitationId,
-          token,
-          context(),
-        );
-      }),
-    );
-  }
 }
