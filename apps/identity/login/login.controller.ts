@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Inject, Ip, Post } from '@nestjs/common';
 import {
   ApiOkResponse,
   ApiTags,
+  ApiServiceUnavailableResponse,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
@@ -34,6 +35,9 @@ export class LoginController {
       '`rate_limited` (with `Retry-After`): too many failed logins for this email from this ' +
       'client address, or from this address on any emails; refused without checking the ' +
       'password until the lockout window passes',
+  })
+  @ApiServiceUnavailableResponse({
+    description: '`rate_limits_unavailable`: the shared rate-limit counters cannot be reached',
   })
   async login(@Body() body: LoginRequest, @Ip() ip: string): Promise<LoginResponse> {
     const deps = {

@@ -5,6 +5,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiTags,
+  ApiServiceUnavailableResponse,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -43,6 +44,9 @@ export class ResendInvitationController {
   })
   @ApiNotFoundResponse({ description: '`invitation_not_found`' })
   @ApiTooManyRequestsResponse({ description: '`rate_limited`' })
+  @ApiServiceUnavailableResponse({
+    description: '`rate_limits_unavailable`: the shared rate-limit counters cannot be reached',
+  })
   async resend(
     @CurrentPrincipal() vendor: Principal,
     @Param('id') rawId: string,

@@ -6,6 +6,7 @@ import {
   ApiCreatedResponse,
   ApiForbiddenResponse,
   ApiTags,
+  ApiServiceUnavailableResponse,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -42,6 +43,9 @@ export class SendInvitationController {
   @ApiForbiddenResponse({ description: '`wrong_account_type`' })
   @ApiBadRequestResponse({ description: '`validation_failed`' })
   @ApiTooManyRequestsResponse({ description: '`rate_limited`' })
+  @ApiServiceUnavailableResponse({
+    description: '`rate_limits_unavailable`: the shared rate-limit counters cannot be reached',
+  })
   async send(
     @CurrentPrincipal() vendor: Principal,
     @Body() body: SendInvitationRequest,
