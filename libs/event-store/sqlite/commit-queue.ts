@@ -9,12 +9,24 @@ interface PendingAppend {
 }
 
 /**
+ * A lone append commits inline while inline commits take less than this (the
+ * median of the last few, so one checkpoint does not count); a slower fsync
+ * would stall the event loop.
+ */
+export const INLINE_COMMIT_LIMIT_MS = 2;
+const INLINE_SAMPLES = 5;
+/** While lone appends go to the thread, one in this many still commits inline, to notice a disk that got fast again. */
+export const INLINE_PROBE_EVERY = 50;
+
+/**
  * Appends waiting for their commit. One group is in flight at a time, and
  * whatever arrives meanwhile forms the next group, so concurrent writers share
- * an fsync. A group of several goes to the writer thread; a lone append
- * commits on the caller's connection, since the thread hop would cost more
- * than the fsync it hides. One group at a time also keeps the two connections
- * from contending.
+ * an fsync. A group of several goes to the writer thread. A lone append
+ * commits on the caller's connection, since on a fast disk the thread hop
+ * costs more than the fsync it hides; once inline commits take longer than
+ * INLINE_COMMIT_LIMIT_MS (a slow disk), lone appends go to the thread too, so
+ * the event loop is not held for each fsync. One group at a time also keeps
+ * the two connections from contending.
  */
 export class CommitQueue {
   private pending: PendingAppend[] = [];
@@ -23,6 +35,10 @@ export class CommitQueue {
   private drainWaiters: Array<() => void> = [];
   /** Events of the group being committed: in the file before their outcome is here. */
   private inFlight = 0;
+  /** How long the last few inline commits took, in milliseconds. */
+  private readonly inlineTimes: number[] = [];
+  private slowInline = false;
+  private lonesOnThread = 0;
 
   constructor(
     private readonly writers: { inline: SqliteWriter; thread: SqliteWriter },
@@ -30,6 +46,8 @@ export class CommitQueue {
     private readonly onCommitted: (request: AppendRequest, results: AppendResult[]) => void,
     /** Called once a group's outcomes are settled. */
     private readonly onGroupDone: () => void,
+    /** Milliseconds, for timing inline commits; tests pass a fake one. */
+    private readonly clock: () => number = () => performance.now(),
   ) {}
 
   get eventsInFlight(): number {
@@ -55,9 +73,12 @@ export class CommitQueue {
     while (this.pending.length) {
       const group = this.pending;
       this.pending = [];
-      const writer = group.length === 1 ? this.writers.inline : this.writers.thread;
+      const inline = group.length === 1 && this.commitsInline();
       this.inFlight = group.reduce((n, p) => n + countEvents(p.request), 0);
+      const started = this.clock();
+      const writer = inline ? this.writers.inline : this.writers.thread;
       const outcomes = await writer.commit(group.map((p) => p.request));
+      if (inline) this.timedInline(this.clock() - started);
       this.inFlight = 0;
       group.forEach((p, i) => {
         const outcome = outcomes[i];
@@ -68,6 +89,20 @@ export class CommitQueue {
     }
     this.committing = false;
     for (const done of this.drainWaiters.splice(0)) done();
+  }
+
+  private timedInline(ms: number): void {
+    this.inlineTimes.push(ms);
+    if (this.inlineTimes.length > INLINE_SAMPLES) this.inlineTimes.shift();
+    const sorted = [...this.inlineTimes].sort((a, b) => a - b);
+    this.slowInline = sorted[sorted.length >> 1] > INLINE_COMMIT_LIMIT_MS;
+  }
+
+  /** Whether a lone append commits inline now: yes unless the disk proved slow, bar a probe now and then. */
+  private commitsInline(): boolean {
+    if (!this.slowInline) return true;
+    this.lonesOnThread = (this.lonesOnThread + 1) % INLINE_PROBE_EVERY;
+    return this.lonesOnThread === 0;
   }
 }
 

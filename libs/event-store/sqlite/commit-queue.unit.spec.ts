@@ -1,5 +1,5 @@
 import type { AppendResult } from '../event-store.port';
-import { CommitQueue } from './commit-queue';
+import { CommitQueue, INLINE_PROBE_EVERY } from './commit-queue';
 import type { AppendOutcome, AppendRequest } from './sqlite-group-commit';
 import type { SqliteWriter } from './sqlite-writer';
 
@@ -70,6 +70,65 @@ describe('CommitQueue', () => {
       release();
       await append;
       await Promise.all(drained);
+    });
+  });
+
+  describe('when lone appends meet a disk that turns slow and then fast again', () => {
+    /** Inline commits that take `inlineMs` on a fake clock; which writer took each lone append. */
+    function timedWriters() {
+      let now = 0;
+      let position = 0n;
+      const state = { inlineMs: 0.3, took: [] as Array<'inline' | 'thread'> };
+      const ok = (requests: AppendRequest[]) =>
+        requests.map(() => ({ ok: [{ nextRevision: 0, position: (position += 1n) }] }));
+      const writer = (name: 'inline' | 'thread'): SqliteWriter => ({
+        commit: async (requests) => {
+          state.took.push(name);
+          if (name === 'inline') now += state.inlineMs;
+          return ok(requests);
+        },
+        close: async () => undefined,
+      });
+      const queue = new CommitQueue(
+        { inline: writer('inline'), thread: writer('thread') },
+        () => undefined,
+        () => undefined,
+        () => now,
+      );
+      const lone = async (count: number) => {
+        state.took = [];
+        for (let i = 0; i < count; i += 1) await queue.enqueue(request(`s${i}`));
+        return state.took;
+      };
+      return { state, lone };
+    }
+
+    it('keeps committing them inline through one slow commit (a checkpoint)', async () => {
+      const { state, lone } = timedWriters();
+      await lone(5);
+      state.inlineMs = 12;
+      await lone(1);
+      state.inlineMs = 0.3;
+      expect(await lone(10)).toEqual(Array(10).fill('inline'));
+    });
+
+    it('sends them to the thread once inline commits keep being slow, probing inline now and then', async () => {
+      const { state, lone } = timedWriters();
+      await lone(5);
+      state.inlineMs = 5;
+      expect(await lone(3)).toEqual(['inline', 'inline', 'inline']);
+      const took = await lone(2 * INLINE_PROBE_EVERY);
+      expect(took.filter((t) => t === 'inline')).toHaveLength(2);
+      expect(took[INLINE_PROBE_EVERY - 1]).toBe('inline');
+    });
+
+    it('commits them inline again once the probes find the disk fast', async () => {
+      const { state, lone } = timedWriters();
+      state.inlineMs = 5;
+      await lone(5);
+      state.inlineMs = 0.3;
+      await lone(3 * INLINE_PROBE_EVERY); // three fast probes outweigh the slow commits
+      expect(await lone(10)).toEqual(Array(10).fill('inline'));
     });
   });
 });
