@@ -4,6 +4,7 @@ import type { CheckpointStore, LeaseStore } from '../../read-store/coordination.
 import type { MongoReadModelConnection } from '../../read-store/mongodb/mongo-connection';
 import type { ReadModels } from '../../read-store/read-models.port';
 import { SqliteCoordination } from '../../read-store/sqlite/sqlite-coordination';
+import { SqliteCoordinationThread } from '../../read-store/sqlite/sqlite-coordination-thread';
 import { SqliteRateLimits } from '../../read-store/sqlite/sqlite-rate-limits';
 import { SqliteReadModels } from '../../read-store/sqlite/sqlite-read-models';
 import type { RateLimitStore } from '../rate-limit/rate-limit-store.port';
@@ -31,14 +32,18 @@ export async function openReadModels(url: string): Promise<ReadModelConnection> 
     const db = openReadModelDatabase(path);
     const readModels = new SqliteReadModels(db, { commitThread: true });
     const rateLimits = new SqliteRateLimits(rateLimitsPath(path));
+    // A file is shared with other processes, whose long transactions must not hold this event loop.
+    const coordination =
+      path === ':memory:' ? new SqliteCoordination(db) : new SqliteCoordinationThread(path);
     return {
       kind: 'sqlite',
       db,
-      coordination: new SqliteCoordination(db),
+      coordination,
       rateLimits,
       readModels,
       close: async () => {
         await readModels.close();
+        if (coordination instanceof SqliteCoordinationThread) await coordination.close();
         rateLimits.close();
         if (db.open) db.close();
       },
