@@ -40,4 +40,32 @@ describe('read-model commit thread', () => {
       ]);
     });
   });
+
+  describe("when another connection holds the file's write lock", () => {
+    it('waits on the thread, not the event loop, and commits a live batch once the lock is free', async () => {
+      const target = { projection: 'live', version: await readModels.ensureProjection('live') };
+      const other = openReadModelDatabase(join(dir, 'read-models.sqlite'));
+      try {
+        other.exec('BEGIN IMMEDIATE');
+        let committed = false;
+        // Committed on the main thread, this call would hold it until the busy timeout (10 s) gave up.
+        const committing = readModels
+          .commit({
+            target,
+            invitations: [invitationRow({ position: 1n })],
+            checkpoint: { position: 1n, expectedVersion: 0 },
+          })
+          .then(() => (committed = true));
+        for (let turn = 0; turn < 10; turn += 1) await new Promise((r) => setImmediate(r));
+        expect(committed).toBe(false);
+        other.exec('COMMIT');
+        await committing;
+        expect(await readModels.loadCheckpoint(target)).toEqual(
+          expect.objectContaining({ position: 1n }),
+        );
+      } finally {
+        other.close();
+      }
+    });
+  });
 });

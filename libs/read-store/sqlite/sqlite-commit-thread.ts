@@ -4,9 +4,10 @@ import { ProjectionVersionRetiredError, type ProjectionCommit } from '../read-mo
 import { encodeCommit, type EncodedCommit } from './sqlite-read-models.rows';
 
 /**
- * A thread with its own connection to the read-model file that commits for a
- * rebuild, so the main thread projects the next batch while SQLite writes
- * this one. Errors come back as the port's own classes.
+ * A thread with its own connection to the read-model file that commits
+ * projections' batches: a rebuild projects its next batch while SQLite
+ * writes this one, and no commit waits for the file's lock on the event
+ * loop. Errors come back as the port's own classes.
  */
 export class SqliteCommitThread {
   private readonly calls: ThreadCalls<EncodedCommit, { version?: number }>;

@@ -61,8 +61,10 @@ export class SqliteReadModels implements ReadModels {
   private thread?: SqliteCommitThread;
 
   /**
-   * With `commitThread`, commits to a building version (a rebuild's) go to a
-   * thread with its own connection, so they overlap projecting the next batch.
+   * With `commitThread`, commits go to a thread with its own connection: a
+   * rebuild's overlap projecting its next batch, and a live projector's wait
+   * there, not on the event loop, while another process holds the file's
+   * lock (an ops rebuild's batch commit or index build).
    */
   constructor(
     private readonly db: Database.Database,
@@ -165,10 +167,8 @@ export class SqliteReadModels implements ReadModels {
 
   async commit(commit: ProjectionCommit): Promise<number | undefined> {
     if (this.options.commitThread && !this.db.memory) {
-      if (this.versions.find(commit.target)?.state === 'building') {
-        this.thread ??= new SqliteCommitThread(this.db.name);
-        return this.thread.commit(commit);
-      }
+      this.thread ??= new SqliteCommitThread(this.db.name);
+      return this.thread.commit(commit);
     }
     return this.commitNow(commit);
   }
