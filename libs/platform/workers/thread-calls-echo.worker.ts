@@ -6,7 +6,8 @@ let messages = 0;
 parentPort!.on('message', () => (messages += 1));
 
 serveCalls(
-  async (body: { n: number; fail?: boolean; slowMs?: number }) => {
+  async (body: { n: number; fail?: boolean; slowMs?: number; die?: boolean }) => {
+    if (body.die) process.exit(3); // ends this thread, as a crash would
     if (body.slowMs) await new Promise((r) => setTimeout(r, body.slowMs));
     if (body.fail) throw new RangeError(`call ${body.n} failed`);
     return { n: body.n, messages };

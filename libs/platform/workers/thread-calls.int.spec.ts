@@ -1,6 +1,6 @@
-import { ThreadCalls } from './thread-calls';
+import { restartingThread, ThreadCalls } from './thread-calls';
 
-type Body = { n: number; fail?: boolean; slowMs?: number };
+type Body = { n: number; fail?: boolean; slowMs?: number; die?: boolean };
 type Result = { n: number; messages: number };
 
 describe('ThreadCalls', () => {
@@ -51,6 +51,19 @@ describe('ThreadCalls', () => {
       const slow = thread.call({ n: 1, slowMs: 50 });
       await thread.close();
       await expect(slow).resolves.toMatchObject({ n: 1 });
+    });
+  });
+
+  describe('when a restarting thread dies', () => {
+    it('fails the call in flight and starts the thread again for the next call', async () => {
+      const restarting = restartingThread<Body, Result>(__dirname, 'thread-calls-echo', {});
+      try {
+        expect(await restarting.call({ n: 1 })).toEqual({ n: 1, messages: 1 });
+        await expect(restarting.call({ n: 2, die: true })).rejects.toThrow(/exited \(3\)/);
+        expect(await restarting.call({ n: 3 })).toEqual({ n: 3, messages: 1 });
+      } finally {
+        await restarting.close();
+      }
     });
   });
 });

@@ -1,4 +1,8 @@
-import { plainError, ThreadCalls, type ThreadError } from '../../platform/workers/thread-calls';
+import {
+  plainError,
+  restartingThread,
+  type ThreadError,
+} from '../../platform/workers/thread-calls';
 import { CheckpointConflictError } from '../coordination.port';
 import { ProjectionVersionRetiredError, type ProjectionCommit } from '../read-models.port';
 import { encodeCommit, type EncodedCommit } from './sqlite-read-models.rows';
@@ -7,13 +11,15 @@ import { encodeCommit, type EncodedCommit } from './sqlite-read-models.rows';
  * A thread with its own connection to the read-model file that commits
  * projections' batches: a rebuild projects its next batch while SQLite
  * writes this one, and no commit waits for the file's lock on the event
- * loop. Errors come back as the port's own classes.
+ * loop. Errors come back as the port's own classes. A thread that died is
+ * started again at the next commit (the commit in flight fails, and is
+ * retried from its checkpoint like any failed batch).
  */
 export class SqliteCommitThread {
-  private readonly calls: ThreadCalls<EncodedCommit, { version?: number }>;
+  private readonly calls: ReturnType<typeof restartingThread<EncodedCommit, { version?: number }>>;
 
   constructor(path: string) {
-    this.calls = new ThreadCalls(__dirname, 'sqlite-commit', { path }, { revive });
+    this.calls = restartingThread(__dirname, 'sqlite-commit', { path }, { revive });
   }
 
   async commit(commit: ProjectionCommit): Promise<number | undefined> {
