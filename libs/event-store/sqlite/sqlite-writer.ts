@@ -1,4 +1,4 @@
-import { ThreadCalls } from '../../platform/workers/thread-calls';
+import { restartingThread } from '../../platform/workers/thread-calls';
 import { groupCommit, type AppendOutcome, type AppendRequest } from './sqlite-group-commit';
 
 /** Where a group of appends is committed: a writer thread, or inline on the caller's connection. */
@@ -19,13 +19,19 @@ export function inlineWriter(db: Parameters<typeof groupCommit>[0]): SqliteWrite
 }
 
 class WorkerWriter implements SqliteWriter {
-  private readonly calls: ThreadCalls<AppendRequest[], { outcomes: AppendOutcome[] }>;
+  private readonly calls: ReturnType<
+    typeof restartingThread<AppendRequest[], { outcomes: AppendOutcome[] }>
+  >;
 
   constructor(path: string, synchronous: 'full' | 'normal') {
-    this.calls = new ThreadCalls(__dirname, 'sqlite-writer', { path, synchronous });
+    this.calls = restartingThread(__dirname, 'sqlite-writer', { path, synchronous });
+    this.calls.start(); // ready before the first group, as the store opens
   }
 
-  /** A writer that stopped fails each append of the group, so no caller waits forever. */
+  /**
+   * A writer that stopped fails each append of the group in hand, so no
+   * caller waits forever, and is started again for the next group.
+   */
   commit(requests: AppendRequest[]): Promise<AppendOutcome[]> {
     return this.calls.call(requests).then(
       ({ outcomes }) => outcomes,

@@ -105,22 +105,29 @@ export class ThreadCalls<Body, Result extends object> {
 }
 
 /**
- * Calls to a thread that is started with the first call and started again
- * after it died (a call in flight when it dies fails, for the caller to retry).
- * Closing lets it finish what it holds; a later call starts it anew.
+ * Calls to a thread that is started with the first call (or `start`) and
+ * started again after it died (a call in flight when it dies fails, for the
+ * caller to retry). Closing lets it finish what it holds; a later call starts
+ * it anew.
  */
 export function restartingThread<Body, Result extends object>(
   dir: string,
   name: string,
   workerData: unknown,
   options: ThreadCallOptions = {},
-): { call: (body: Body) => Promise<Result>; close: () => Promise<void> } {
+): {
+  call: (body: Body) => Promise<Result>;
+  start: () => void;
+  close: () => Promise<void>;
+} {
   let thread: ThreadCalls<Body, Result> | undefined;
+  const running = () => {
+    if (!thread || thread.failed) thread = new ThreadCalls(dir, name, workerData, options);
+    return thread;
+  };
   return {
-    call(body) {
-      if (!thread || thread.failed) thread = new ThreadCalls(dir, name, workerData, options);
-      return thread.call(body);
-    },
+    call: (body) => running().call(body),
+    start: () => void running(),
     async close() {
       const closing = thread;
       thread = undefined;
