@@ -9,6 +9,7 @@ import {
   type TestTokens,
   type TestUser,
 } from '../../../libs/testing/test-tokens';
+import { waitFor } from '../../../libs/testing/wait-for';
 import type { ProjectionStatus } from '../projector/projection-status';
 import { startProjector } from '../start-projector';
 import { appendTo, events } from '../testing/invitation-events';
@@ -59,6 +60,14 @@ describe('query API', () => {
       events.accepted('other', customer.companyId, 103),
     );
     head = last.position;
+    // Caught up before the first query, whose wait is kept short for the lagging case below.
+    await waitFor(
+      async () => {
+        const versions = await infra.readModels.readModels.projectionStates();
+        return versions.length === 2 && versions.every((v) => v.position >= head);
+      },
+      { timeoutMs: 10_000, message: 'projections at the head' },
+    );
   });
   afterAll(async () => {
     await service.close();

@@ -20,6 +20,7 @@ export class SqliteCommitThread {
 
   constructor(path: string) {
     this.calls = restartingThread(__dirname, 'sqlite-commit', { path }, { revive });
+    this.calls.start();
   }
 
   async commit(commit: ProjectionCommit): Promise<number | undefined> {

@@ -80,6 +80,8 @@ export class SqliteReadModels implements ReadModels {
   }
 
   async ensureProjection(projection: string): Promise<number> {
+    // A process that projects starts its commit thread now, so the first batch does not wait for it.
+    this.committer();
     return this.versions.ensure(projection);
   }
 
@@ -166,11 +168,8 @@ export class SqliteReadModels implements ReadModels {
   }
 
   async commit(commit: ProjectionCommit): Promise<number | undefined> {
-    if (this.options.commitThread && !this.db.memory) {
-      this.thread ??= new SqliteCommitThread(this.db.name);
-      return this.thread.commit(commit);
-    }
-    return this.commitNow(commit);
+    const thread = this.committer();
+    return thread ? thread.commit(commit) : this.commitNow(commit);
   }
 
   /** Commits on this connection, in one immediate transaction. */
@@ -186,6 +185,12 @@ export class SqliteReadModels implements ReadModels {
   async close(): Promise<void> {
     await this.thread?.close();
     this.thread = undefined;
+  }
+
+  /** The commit thread, started on first use; none without `commitThread` or for `:memory:`. */
+  private committer(): SqliteCommitThread | undefined {
+    if (!this.options.commitThread || this.db.memory) return undefined;
+    return (this.thread ??= new SqliteCommitThread(this.db.name));
   }
 
   private write(c: EncodedCommit): number | undefined {
