@@ -1,4 +1,4 @@
-import { restartingThread } from '../../platform/workers/thread-calls';
+import { restartingThread, type RestartingThread } from '../../platform/workers/thread-calls';
 import { groupCommit, type AppendOutcome, type AppendRequest } from './sqlite-group-commit';
 
 /** Where a group of appends is committed: a writer thread, or inline on the caller's connection. */
@@ -19,9 +19,7 @@ export function inlineWriter(db: Parameters<typeof groupCommit>[0]): SqliteWrite
 }
 
 class WorkerWriter implements SqliteWriter {
-  private readonly calls: ReturnType<
-    typeof restartingThread<AppendRequest[], { outcomes: AppendOutcome[] }>
-  >;
+  private readonly calls: RestartingThread<AppendRequest[], { outcomes: AppendOutcome[] }>;
 
   constructor(path: string, synchronous: 'full' | 'normal') {
     this.calls = restartingThread(__dirname, 'sqlite-writer', { path, synchronous });

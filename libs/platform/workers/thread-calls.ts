@@ -104,6 +104,13 @@ export class ThreadCalls<Body, Result extends object> {
   }
 }
 
+/** Calls to a thread that comes back after it died (see `restartingThread`). */
+export interface RestartingThread<Body, Result extends object> {
+  call(body: Body): Promise<Result>;
+  start(): void;
+  close(): Promise<void>;
+}
+
 /**
  * Calls to a thread that is started with the first call (or `start`) and
  * started again after it died (a call in flight when it dies fails, for the
@@ -115,11 +122,7 @@ export function restartingThread<Body, Result extends object>(
   name: string,
   workerData: unknown,
   options: ThreadCallOptions = {},
-): {
-  call: (body: Body) => Promise<Result>;
-  start: () => void;
-  close: () => Promise<void>;
-} {
+): RestartingThread<Body, Result> {
   let thread: ThreadCalls<Body, Result> | undefined;
   const running = () => {
     if (!thread || thread.failed) thread = new ThreadCalls(dir, name, workerData, options);

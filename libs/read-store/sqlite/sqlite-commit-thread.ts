@@ -1,6 +1,7 @@
 import {
   plainError,
   restartingThread,
+  type RestartingThread,
   type ThreadError,
 } from '../../platform/workers/thread-calls';
 import { CheckpointConflictError } from '../coordination.port';
@@ -16,7 +17,7 @@ import { encodeCommit, type EncodedCommit } from './sqlite-read-models.rows';
  * retried from its checkpoint like any failed batch).
  */
 export class SqliteCommitThread {
-  private readonly calls: ReturnType<typeof restartingThread<EncodedCommit, { version?: number }>>;
+  private readonly calls: RestartingThread<EncodedCommit, { version?: number }>;
 
   constructor(path: string) {
     this.calls = restartingThread(__dirname, 'sqlite-commit', { path }, { revive });

@@ -1,6 +1,7 @@
 import {
   plainError,
   restartingThread,
+  type RestartingThread,
   type ThreadError,
 } from '../../platform/workers/thread-calls';
 import {
@@ -25,9 +26,7 @@ export type CoordinationCall =
  * this thread instead of holding the service's event loop.
  */
 export class SqliteCoordinationThread implements CheckpointStore, LeaseStore {
-  private readonly thread: ReturnType<
-    typeof restartingThread<CoordinationCall, { value: unknown }>
-  >;
+  private readonly thread: RestartingThread<CoordinationCall, { value: unknown }>;
 
   constructor(path: string) {
     this.thread = restartingThread(__dirname, 'sqlite-coordination', { path }, { revive });
