@@ -10,8 +10,9 @@ export const LOGIN_THROTTLE = Symbol('LOGIN_THROTTLE');
  * Failed logins, counted in `store` (shared by every instance that shares
  * it) twice: per (email, client IP), which stops guessing one account's
  * password, and per client IP alone, with a higher limit, which stops one
- * address trying a few passwords on many accounts. Past either limit, attempts are refused with 429 `rate_limited`
- * until the window that began with the first failure has passed.
+ * address trying a few passwords on many accounts. Past either limit,
+ * attempts are refused with 429 `rate_limited` until the window that began
+ * with the first failure has passed.
  */
 export interface LoginThrottle {
   pairs: FixedWindowLimiter;

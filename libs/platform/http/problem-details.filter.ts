@@ -121,13 +121,13 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : 'Request could not be processed.';
 }
 
-/** `not_ready: broker down (broker not connected)`, or the code and detail of another 5xx. */
 /** What lies behind a 503 we raised (kept for the log, never answered). */
 function causeOf(error: unknown): string {
   const cause = error instanceof Error ? error.cause : undefined;
   return cause instanceof Error ? ` (${cause.message})` : '';
 }
 
+/** `not_ready: broker down (broker not connected)`, or the code and detail of another 5xx. */
 function oneLine(problem: ProblemDocument): string {
   const checks = (problem.checks ?? {}) as Record<string, { status?: string; message?: string }>;
   const down = Object.entries(checks)

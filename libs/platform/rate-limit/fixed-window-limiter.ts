@@ -26,7 +26,7 @@ export interface FixedWindowOptions {
  * through uncounted.
  */
 export class FixedWindowLimiter {
-  readonly store: RateLimitStore;
+  private readonly store: RateLimitStore;
   private readonly clock: () => number;
 
   constructor(private readonly options: FixedWindowOptions) {

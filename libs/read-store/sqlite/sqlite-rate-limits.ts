@@ -34,12 +34,9 @@ export class SqliteRateLimits implements RateLimitStore {
   private readonly remove: Database.Statement<[string]>;
   private readonly removePrefix: Database.Statement<[{ prefix: string }]>;
   private readonly sweep: Database.Statement<[number]>;
-  private readonly takeOrRefuse: (
-    key: string,
-    limit: number,
-    windowMs: number,
-    now: number,
-  ) => TakeResult;
+  private readonly takeOrRefuse: Database.Transaction<
+    (key: string, limit: number, windowMs: number, now: number) => TakeResult
+  >;
   private takes = 0;
 
   constructor(path: string) {
@@ -67,19 +64,16 @@ export class SqliteRateLimits implements RateLimitStore {
     );
     this.sweep = this.db.prepare('DELETE FROM rate_limits WHERE closes_at <= ?');
     this.keys = this.db.prepare('SELECT count(*) AS n FROM rate_limits');
-    // IMMEDIATE: the refusal reads the window the refused UPSERT saw, not a later one.
-    const once = this.db.transaction(
-      (key: string, limit: number, windowMs: number, now: number) => {
-        if (this.hit.run({ key, limit, window: windowMs, now }).changes === 1) return TAKEN;
-        return { taken: false, windowClosesAt: this.closesAt.get(key)!.closes_at } as TakeResult;
-      },
-    );
-    this.takeOrRefuse = (...args) => once.immediate(...args);
+    this.takeOrRefuse = this.db.transaction((key, limit, windowMs, now) => {
+      if (this.hit.run({ key, limit, window: windowMs, now }).changes === 1) return TAKEN;
+      return { taken: false, windowClosesAt: this.closesAt.get(key)!.closes_at };
+    });
   }
 
   async take(key: string, limit: number, windowMs: number, now: number): Promise<TakeResult> {
     if (++this.takes % SWEEP_EVERY === 0) this.sweep.run(now);
-    return this.takeOrRefuse(key, limit, windowMs, now);
+    // IMMEDIATE: the refusal reads the window the refused UPSERT saw, not a later one.
+    return this.takeOrRefuse.immediate(key, limit, windowMs, now);
   }
 
   async giveBack(key: string): Promise<void> {
