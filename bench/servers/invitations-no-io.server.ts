@@ -48,7 +48,8 @@ void (async () => {
   module.providers = [
     ...(module.providers ?? []).filter((p) => p !== invitationDepsProvider),
     { provide: INVITATION_DEPS, useValue: deps },
-    // The same limiter, with room for a whole round at this speed.
+    // The same limiter, counting in memory (the service's shared counters are I/O), with room
+    // for a whole round at this speed.
     { provide: INVITATION_RATE_LIMITER, useValue: invitationRateLimiter(Number.MAX_SAFE_INTEGER) },
   ];
   const app = await createHttpApp(module, {
