@@ -76,6 +76,16 @@ export async function benchRebuild(dir: string): Promise<Figure[]> {
         `${rows((b) => b.refs)} invitation refs + ${rows((b) => b.relationships)} relationships`,
     );
 
+    // One unmeasured round of each first: a long rebuild runs warm (code compiled,
+    // threads started, heap grown), and 200,000 events are too few to hide the warm-up.
+    const cold = await rebuildRound(store, conn, total);
+    const written = census(conn.db, activeSlots(conn.db));
+    const coldRaw = await rawRound(join(dir, 'raw-warm-up.sqlite'), batches, total, written);
+    const perSecond = (r: Record<string, number>) =>
+      Object.entries(r).map(([name, rate]) => `${name} ${n(Math.round(rate))}`);
+    note(`warm-up round, not counted (events/s): ours ${perSecond(cold).join(', ')}`);
+    note(`warm-up round, not counted (events/s): raw ${perSecond(coldRaw).join(', ')}`);
+
     const runs: Record<'ours' | 'raw', Array<Record<string, number>>> = { ours: [], raw: [] };
     for (let round = 0; round < ROUNDS; round++) {
       runs.ours.push(await rebuildRound(store, conn, total));
