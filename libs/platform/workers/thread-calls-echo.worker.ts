@@ -1,6 +1,9 @@
 // Test thread for thread-calls.int.spec: echoes each call with how many messages it has received.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { serveCalls } from './thread-calls';
+
+// As a thread that cannot open what it serves would: it dies before answering anything.
+if ((workerData as { dieAtStart?: boolean } | undefined)?.dieAtStart) process.exit(4);
 
 let messages = 0;
 parentPort!.on('message', () => (messages += 1));

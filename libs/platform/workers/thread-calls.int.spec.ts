@@ -66,4 +66,44 @@ describe('ThreadCalls', () => {
       }
     });
   });
+
+  describe('when a restarting thread keeps dying before it answers anything', () => {
+    const dying = (firstMs: number) =>
+      restartingThread<Body, Result>(
+        __dirname,
+        'thread-calls-echo',
+        { dieAtStart: true },
+        { restartBackoff: { firstMs, maxMs: firstMs } },
+      );
+
+    it('starts it again once at once, then fails calls meanwhile with its death as the cause', async () => {
+      const restarting = dying(60_000);
+      await expect(restarting.call({ n: 1 })).rejects.toThrow(/exited \(4\)/);
+      await expect(restarting.call({ n: 2 })).rejects.toThrow(/exited \(4\)/);
+      const waiting = await restarting.call({ n: 3 }).then(
+        () => new Error('answered'),
+        (error: Error) => error,
+      );
+      expect(waiting.message).toMatch(/died 2 times in a row .*next start in \d+ ms/);
+      expect((waiting.cause as Error).message).toMatch(/exited \(4\)/);
+      await restarting.close();
+    });
+
+    it('starts it again once the wait is over', async () => {
+      const restarting = dying(20);
+      await expect(restarting.call({ n: 1 })).rejects.toThrow(/exited \(4\)/);
+      await expect(restarting.call({ n: 2 })).rejects.toThrow(/exited \(4\)/);
+      const deadline = Date.now() + 5_000;
+      let error: Error;
+      do {
+        await new Promise(setImmediate);
+        error = await restarting.call({ n: 3 }).then(
+          () => new Error('answered'),
+          (e: Error) => e,
+        );
+      } while (/next start/.test(error.message) && Date.now() < deadline);
+      expect(error.message).toMatch(/exited \(4\)/);
+      await restarting.close();
+    });
+  });
 });

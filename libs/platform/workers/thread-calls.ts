@@ -34,6 +34,10 @@ export interface ThreadCallOptions {
  */
 export class ThreadCalls<Body, Result extends object> {
   failed?: Error;
+  /** When `failed` was set (ms since the epoch). */
+  failedAt = 0;
+  /** The thread has answered at least one call (it got as far as serving). */
+  answered = false;
   private readonly worker: Worker;
   private readonly waiting = new Map<
     number,
@@ -56,6 +60,7 @@ export class ThreadCalls<Body, Result extends object> {
     });
     this.worker.unref();
     this.worker.on('message', (replies: Reply<Result>[]) => {
+      this.answered = true;
       for (const { id, error, ...result } of replies) {
         const call = this.waiting.get(id);
         this.waiting.delete(id);
@@ -65,7 +70,10 @@ export class ThreadCalls<Body, Result extends object> {
       if (this.waiting.size === 0) this.worker.unref();
     });
     const fail = (error: Error) => {
-      this.failed ??= error;
+      if (!this.failed) {
+        this.failed = error;
+        this.failedAt = Date.now();
+      }
       for (const call of this.waiting.values()) call.reject(this.failed);
       this.waiting.clear();
     };
@@ -111,25 +119,59 @@ export interface RestartingThread<Body, Result extends object> {
   close(): Promise<void>;
 }
 
+/** How long a thread that keeps dying before it answers anything waits to be started again. */
+export interface RestartBackoff {
+  /** After the second death in a row; doubles with each further one. */
+  firstMs: number;
+  maxMs: number;
+}
+
+export const RESTART_BACKOFF: RestartBackoff = { firstMs: 100, maxMs: 5_000 };
+
 /**
  * Calls to a thread that is started with the first call (or `start`) and
  * started again after it died (a call in flight when it dies fails, for the
- * caller to retry). Closing lets it finish what it holds; a later call starts
- * it anew.
+ * caller to retry). A thread that served calls before it died starts again at
+ * the next call. One that dies again before answering anything (a file it
+ * cannot open, a module that fails to load) waits longer each time, so that a
+ * steady stream of calls does not start a thread for every few calls: until
+ * then calls fail at once with the last death as their cause. Closing lets it
+ * finish what it holds; a later call starts it anew.
  */
 export function restartingThread<Body, Result extends object>(
   dir: string,
   name: string,
   workerData: unknown,
-  options: ThreadCallOptions = {},
+  options: ThreadCallOptions & { restartBackoff?: RestartBackoff } = {},
 ): RestartingThread<Body, Result> {
+  const backoff = options.restartBackoff ?? RESTART_BACKOFF;
   let thread: ThreadCalls<Body, Result> | undefined;
-  const running = () => {
-    if (!thread || thread.failed) thread = new ThreadCalls(dir, name, workerData, options);
-    return thread;
+  let deathsInARow = 0;
+  let lastDeath: { error: Error; at: number } | undefined;
+  const running = (): ThreadCalls<Body, Result> | Error => {
+    if (thread && !thread.failed) return thread;
+    if (thread?.failed) {
+      deathsInARow = thread.answered ? 1 : deathsInARow + 1;
+      lastDeath = { error: thread.failed, at: thread.failedAt };
+      thread = undefined;
+    }
+    const wait =
+      deathsInARow < 2 ? 0 : Math.min(backoff.firstMs * 2 ** (deathsInARow - 2), backoff.maxMs);
+    if (lastDeath && Date.now() < lastDeath.at + wait) {
+      const left = lastDeath.at + wait - Date.now();
+      return new Error(
+        `${name} thread died ${deathsInARow} times in a row (${lastDeath.error.message}); ` +
+          `next start in ${left} ms`,
+        { cause: lastDeath.error },
+      );
+    }
+    return (thread = new ThreadCalls(dir, name, workerData, options));
   };
   return {
-    call: (body) => running().call(body),
+    call: (body) => {
+      const t = running();
+      return t instanceof Error ? Promise.reject(t) : t.call(body);
+    },
     start: () => void running(),
     async close() {
       const closing = thread;
