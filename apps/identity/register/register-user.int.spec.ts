@@ -64,7 +64,10 @@ describe('registerUser', () => {
       const input = { email: 'ann@example.com', password: 'correct horse', companyName: 'Ann Ltd' };
       const register = () =>
         registerUser(failing, { ...input, accountType: 'customer' }, f.context());
-      await expect(register()).rejects.toThrow('disk gone');
+      await expect(register()).rejects.toMatchObject({
+        code: 'event_store_unavailable',
+        cause: expect.objectContaining({ message: 'disk gone' }),
+      });
       expect(await f.store.headPosition()).toBe(0n);
       const { response } = await register();
       const { state } = await loadState(f.store, emailReservation, emailStream('ann@example.com'));

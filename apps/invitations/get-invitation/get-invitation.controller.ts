@@ -9,17 +9,20 @@ import {
 import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/auth.guard';
 import type { Principal } from '../../../libs/auth/principal';
 import { EVENT_STORE, type EventStore } from '../../../libs/event-store';
+import { readHistory } from '../../../libs/platform/command-handling/command-handler';
 import { notFound } from '../../../libs/platform/errors/app-error';
 import { VendorOnly } from '../http/account-type.guard';
 import { invitationIdParam } from '../http/invitation-id';
 import { invitationStream } from '../invitation/invitation.events';
 import { InvitationResponse } from './invitation.response';
 import { invitationView, type InvitationView } from './invitation-view';
+import { ApiEventStoreUnavailable } from '../../../libs/platform/http/api-responses';
 
 @ApiTags('invitations')
 @ApiBearerAuth()
 @Controller('invitations')
 @UseGuards(AuthGuard, VendorOnly)
+@ApiEventStoreUnavailable()
 export class GetInvitationController {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
@@ -35,7 +38,7 @@ export class GetInvitationController {
     @Param('id') rawId: string,
   ): Promise<InvitationView> {
     const id = invitationIdParam(rawId, 'invitation_not_found');
-    const view = invitationView(await this.store.readStream(invitationStream(id)), new Date());
+    const view = invitationView(await readHistory(this.store, invitationStream(id)), new Date());
     if (!view || view.vendorId !== vendor.companyId)
       throw notFound('invitation_not_found', 'No such invitation.');
     return view;

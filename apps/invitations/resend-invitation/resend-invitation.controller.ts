@@ -5,7 +5,6 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiTags,
-  ApiServiceUnavailableResponse,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -22,6 +21,7 @@ import type { FixedWindowLimiter } from '../../../libs/platform/rate-limit/fixed
 import { INVITATION_RATE_LIMITER } from '../rate-limit/invitation-rate-limiter';
 import { ResendInvitationRequest, ResendInvitationResponse } from './resend-invitation.dto';
 import { resendInvitation } from './resend-invitation';
+import { ApiEventStoreUnavailable } from '../../../libs/platform/http/api-responses';
 
 @ApiTags('invitations')
 @ApiBearerAuth()
@@ -44,9 +44,9 @@ export class ResendInvitationController {
   })
   @ApiNotFoundResponse({ description: '`invitation_not_found`' })
   @ApiTooManyRequestsResponse({ description: '`rate_limited`' })
-  @ApiServiceUnavailableResponse({
-    description: '`rate_limits_unavailable`: the shared rate-limit counters cannot be reached',
-  })
+  @ApiEventStoreUnavailable(
+    '`rate_limits_unavailable`: the shared rate-limit counters cannot be reached',
+  )
   async resend(
     @CurrentPrincipal() vendor: Principal,
     @Param('id') rawId: string,

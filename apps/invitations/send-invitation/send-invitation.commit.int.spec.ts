@@ -33,7 +33,10 @@ describe('sending an invitation', () => {
         mails,
         publicUrl: 'http://app.test',
       };
-      await expect(sendInvitation(deps, vendor, input, context())).rejects.toThrow('disk gone');
+      await expect(sendInvitation(deps, vendor, input, context())).rejects.toMatchObject({
+        code: 'event_store_unavailable',
+        cause: expect.objectContaining({ message: 'disk gone' }),
+      });
       expect(await store.headPosition()).toBe(0n);
 
       const { response } = await sendInvitation(deps, vendor, input, context());

@@ -6,7 +6,6 @@ import {
   ApiCreatedResponse,
   ApiForbiddenResponse,
   ApiTags,
-  ApiServiceUnavailableResponse,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -22,6 +21,7 @@ import type { FixedWindowLimiter } from '../../../libs/platform/rate-limit/fixed
 import { INVITATION_RATE_LIMITER } from '../rate-limit/invitation-rate-limiter';
 import { SendInvitationRequest, SendInvitationResponse } from './send-invitation.dto';
 import { sendInvitation } from './send-invitation';
+import { ApiEventStoreUnavailable } from '../../../libs/platform/http/api-responses';
 
 @ApiTags('invitations')
 @ApiBearerAuth()
@@ -43,9 +43,9 @@ export class SendInvitationController {
   @ApiForbiddenResponse({ description: '`wrong_account_type`' })
   @ApiBadRequestResponse({ description: '`validation_failed`' })
   @ApiTooManyRequestsResponse({ description: '`rate_limited`' })
-  @ApiServiceUnavailableResponse({
-    description: '`rate_limits_unavailable`: the shared rate-limit counters cannot be reached',
-  })
+  @ApiEventStoreUnavailable(
+    '`rate_limits_unavailable`: the shared rate-limit counters cannot be reached',
+  )
   async send(
     @CurrentPrincipal() vendor: Principal,
     @Body() body: SendInvitationRequest,

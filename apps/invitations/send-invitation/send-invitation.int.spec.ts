@@ -219,6 +219,21 @@ describe('POST /invitations rate limit with two instances', () => {
   });
 });
 
+/** Sends one invitation and checks it is refused with 503 `code`, nothing recorded or mailed. */
+async function expectSendUnavailable(t: InvitationsTestApp, code: string) {
+  const head = await t.infra.eventStore.headPosition();
+  const reply = await t.call('POST', '/invitations', {
+    as: testUser('vendor'),
+    body: { email: 'one@example.com', firstName: 'A', lastName: 'B' },
+  });
+  expect(reply.status).toBe(503);
+  expect(reply.body).toMatchObject({ code, status: 503 });
+  expect(reply.headers.get('retry-after')).toBe('1');
+  expect(await t.infra.eventStore.headPosition()).toBe(head);
+  expect(t.infra.mails).toEqual([]);
+  return reply;
+}
+
 describe('POST /invitations when the rate-limit counters cannot be reached', () => {
   let t: InvitationsTestApp;
   beforeAll(async () => {
@@ -228,15 +243,41 @@ describe('POST /invitations when the rate-limit counters cannot be reached', () 
   afterAll(() => t.close());
 
   it('answers 503 rate_limits_unavailable with Retry-After and records nothing', async () => {
-    const head = await t.infra.eventStore.headPosition();
-    const reply = await t.call('POST', '/invitations', {
-      as: testUser('vendor'),
-      body: { email: 'one@example.com', firstName: 'A', lastName: 'B' },
-    });
+    await expectSendUnavailable(t, 'rate_limits_unavailable');
+  });
+});
+
+describe('the invitation routes when the event store fails', () => {
+  let t: InvitationsTestApp;
+  beforeAll(async () => (t = await startInvitationsTestApp()));
+  afterAll(() => t.close());
+  afterEach(() => jest.restoreAllMocks());
+  const diskError = () => Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+
+  it('answers a send 503 event_store_unavailable with Retry-After, and mails nothing', async () => {
+    jest.spyOn(t.infra.eventStore, 'append').mockRejectedValue(diskError());
+    jest.spyOn(t.infra.eventStore, 'appendToStreams').mockRejectedValue(diskError());
+    const reply = await expectSendUnavailable(t, 'event_store_unavailable');
+    expect(JSON.stringify(reply.body)).not.toContain('disk I/O');
+  });
+
+  it('documents that 503 in OpenAPI beside the rate limits', async () => {
+    type Doc = { paths: Record<string, Record<string, { responses: Record<string, object> }>> };
+    const doc = (await t.call('GET', '/docs-json', {})).body as unknown as Doc;
+    const described = (path: string, method: string) =>
+      JSON.stringify(doc.paths[path][method].responses['503']);
+    expect(described('/invitations', 'post')).toMatch(
+      /rate_limits_unavailable.*event_store_unavailable/,
+    );
+    expect(described('/invitations/{id}', 'get')).toMatch(/event_store_unavailable/);
+  });
+
+  it('answers a read 503 event_store_unavailable', async () => {
+    const vendor = testUser('vendor');
+    const { invitationId } = await t.invite(vendor);
+    jest.spyOn(t.infra.eventStore, 'readStream').mockRejectedValue(diskError());
+    const reply = await t.call('GET', `/invitations/${invitationId}`, { as: vendor });
     expect(reply.status).toBe(503);
-    expect(reply.body).toMatchObject({ code: 'rate_limits_unavailable', status: 503 });
-    expect(reply.headers.get('retry-after')).toBe('1');
-    expect(await t.infra.eventStore.headPosition()).toBe(head);
-    expect(t.infra.mails).toEqual([]);
+    expect(reply.body).toMatchObject({ code: 'event_store_unavailable' });
   });
 });

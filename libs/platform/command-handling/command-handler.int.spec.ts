@@ -1,5 +1,5 @@
 import { SqliteEventStore } from '../../event-store/sqlite/sqlite-event-store';
-import { conflict } from '../errors/app-error';
+import { conflict, type AppError } from '../errors/app-error';
 import {
   handleCommand,
   handleCommands,
@@ -75,6 +75,41 @@ describe('handleCommand', () => {
           .map((r) => (r as PromiseRejectedResult).reason.code),
       ).toEqual(['limit_reached', 'limit_reached']);
       expect((await loadState(store, counter, 'counter-3')).state.total).toBe(2);
+    });
+  });
+
+  describe('when the store fails, other than with a conflict', () => {
+    const diskError = () => Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+
+    it('refuses with 503 event_store_unavailable, the failure kept as its cause', async () => {
+      jest.spyOn(store, 'append').mockRejectedValueOnce(diskError());
+      const refusal = await handleCommand(
+        store,
+        counter,
+        'counter-4',
+        { by: 1, limit: 10 },
+        context(),
+      ).then(
+        () => undefined,
+        (e: AppError) => e,
+      );
+      expect(refusal).toMatchObject({ kind: 'unavailable', code: 'event_store_unavailable' });
+      expect(refusal?.extra).toEqual({ retryAfterSeconds: 1 });
+      expect((refusal?.cause as Error).message).toBe('disk I/O error');
+      expect(await store.headPosition()).toBe(0n);
+    });
+
+    it('refuses the same way when reading fails, counted as unavailable', async () => {
+      const count = async () =>
+        (await metrics.commands.get()).values.find(
+          (v) => v.labels.outcome === 'unavailable' && v.labels.category === 'counter',
+        )?.value ?? 0;
+      const before = await count();
+      jest.spyOn(store, 'readStream').mockRejectedValueOnce(diskError());
+      await expect(
+        handleCommand(store, counter, 'counter-4', { by: 1, limit: 10 }, context()),
+      ).rejects.toMatchObject({ code: 'event_store_unavailable' });
+      expect(await count()).toBe(before + 1);
     });
   });
 

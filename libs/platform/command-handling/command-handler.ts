@@ -6,7 +6,7 @@ import {
   type NewEvent,
   type RecordedEvent,
 } from '../../event-store';
-import { AppError } from '../errors/app-error';
+import { AppError, unavailable } from '../errors/app-error';
 import { categoryOf, metrics } from '../observability/metrics';
 import { StaleObservationError, type Decider, type DomainEvent } from './decider';
 
@@ -103,7 +103,7 @@ export async function handleCommands<State, Event extends DomainEvent>(
         const reads = new Map<string, Promise<RecordedEvent[]>>();
         const read = (stream: string) => {
           let history = reads.get(stream);
-          if (!history) reads.set(stream, (history = store.readStream(stream)));
+          if (!history) reads.set(stream, (history = readHistory(store, stream)));
           return history;
         };
         const load: LoadState = async (decider, stream) => {
@@ -161,9 +161,13 @@ async function decideAndAppend(
   const appended =
     appends.length === 0
       ? []
-      : appends.length === 1
-        ? [await store.append(appends[0].streamName, appends[0].events, appends[0].expected)]
-        : await store.appendToStreams(appends);
+      : await (
+          appends.length === 1
+            ? store
+                .append(appends[0].streamName, appends[0].events, appends[0].expected)
+                .then((one) => [one])
+            : store.appendToStreams(appends)
+        ).catch(storeFailure);
   return decided.map((d) => {
     const i = writes.indexOf(d);
     if (i < 0) return { state: d.state, events: d.events, position: d.last };
@@ -175,13 +179,31 @@ async function decideAndAppend(
   });
 }
 
+/**
+ * A stream's events for a command or a strongly consistent read. A store that
+ * fails (not a conflict) is answered 503 `event_store_unavailable`.
+ */
+export function readHistory(store: EventStore, streamName: string): Promise<RecordedEvent[]> {
+  return store.readStream(streamName).catch(storeFailure);
+}
+
+/** Conflicts go on to be retried; any other failure of the store is its being unavailable. */
+function storeFailure(error: unknown): never {
+  if (error instanceof WrongExpectedRevisionError || error instanceof AppError) throw error;
+  throw unavailable(
+    'event_store_unavailable',
+    'The event store cannot be reached right now; retry shortly.',
+    error,
+  );
+}
+
 /** Current state of a stream, for reads that must be strongly consistent. */
 export async function loadState<State, Event extends DomainEvent>(
   store: EventStore,
   decider: Pick<Decider<State, never, Event>, 'initialState' | 'evolve'>,
   streamName: string,
 ): Promise<{ state: State; exists: boolean }> {
-  const history = await store.readStream(streamName);
+  const history = await readHistory(store, streamName);
   return { state: fold(decider, history), exists: history.length > 0 };
 }
 
@@ -210,6 +232,6 @@ function toNew(event: DomainEvent, context: CommandContext): NewEvent {
 }
 
 function outcomeOf(error: unknown): string {
-  if (error instanceof AppError) return 'refused';
+  if (error instanceof AppError) return error.kind === 'unavailable' ? 'unavailable' : 'refused';
   return error instanceof StaleObservationError ? 'observe_again' : 'error';
 }

@@ -1,4 +1,4 @@
-import { AppError } from '../errors/app-error';
+import { AppError, unavailable } from '../errors/app-error';
 import { metrics } from '../observability/metrics';
 import { MemoryRateLimits } from './memory-rate-limits';
 import type { RateLimitStore, TakeResult } from './rate-limit-store.port';
@@ -73,13 +73,11 @@ export class FixedWindowLimiter {
     try {
       return await call(this.store, `${this.options.name}:${key}`);
     } catch (cause) {
-      const refusal = new AppError(
-        'unavailable',
+      throw unavailable(
         'rate_limits_unavailable',
         'Rate limits cannot be checked right now; retry shortly.',
-        { retryAfterSeconds: 1 },
+        cause,
       );
-      throw Object.assign(refusal, { cause }); // logged with the 503, never answered
     }
   }
 }
