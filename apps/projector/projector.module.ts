@@ -13,6 +13,7 @@ import {
   type ReadYourWritesOptions,
 } from './query-api/read-your-writes';
 import { RelationshipsController } from './query-api/relationships.controller';
+import { unavailableOnFailure } from '../../libs/platform/errors/app-error';
 
 export interface ProjectorModuleOptions {
   infra: Infrastructure;
@@ -36,7 +37,14 @@ export class ProjectorModule {
       ],
       controllers: [InvitationListController, RelationshipsController, ProjectionsController],
       providers: [
-        { provide: READ_MODELS, useValue: o.readModels },
+        {
+          provide: READ_MODELS,
+          useValue: unavailableOnFailure(
+            o.readModels,
+            'read_models_unavailable',
+            'The read models',
+          ),
+        },
         { provide: ProjectionProgress, useValue: o.progress },
         {
           provide: READ_YOUR_WRITES_OPTIONS,

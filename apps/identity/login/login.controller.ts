@@ -12,7 +12,7 @@ import { SIGNING_KEY, type SigningKey } from '../keys/signing-key';
 import { LoginRequest, LoginResponse } from './login.dto';
 import { login } from './login';
 import { LOGIN_THROTTLE, throttledLogin, type LoginThrottle } from './login-throttle';
-import { ApiEventStoreUnavailable } from '../../../libs/platform/http/api-responses';
+import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -36,9 +36,7 @@ export class LoginController {
       'client address, or from this address on any emails; refused without checking the ' +
       'password until the lockout window passes',
   })
-  @ApiEventStoreUnavailable(
-    '`rate_limits_unavailable`: the shared rate-limit counters cannot be reached',
-  )
+  @ApiUnavailable('rate_limits_unavailable', 'event_store_unavailable')
   async login(@Body() body: LoginRequest, @Ip() ip: string): Promise<LoginResponse> {
     const deps = {
       store: this.store,

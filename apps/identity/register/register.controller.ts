@@ -12,11 +12,11 @@ import { setEventPosition } from '../../../libs/platform/http/event-position';
 import { RegisterRequest, RegisterResponse } from './register.dto';
 import { registerUser } from './register-user';
 import { VERIFICATION_MAILING, type VerificationMailing } from './verification-email';
-import { ApiEventStoreUnavailable } from '../../../libs/platform/http/api-responses';
+import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
 
 @ApiTags('auth')
 @Controller('auth')
-@ApiEventStoreUnavailable()
+@ApiUnavailable('event_store_unavailable')
 export class RegisterController {
   constructor(@Inject(VERIFICATION_MAILING) private readonly mailing: VerificationMailing) {}
 

@@ -5,11 +5,11 @@ import { RequestContext } from '../../../libs/platform/http/command-context';
 import { VERIFICATION_MAILING, type VerificationMailing } from '../register/verification-email';
 import { resendVerification } from './resend-verification';
 import { ResendVerificationRequest, ResendVerificationResponse } from './resend-verification.dto';
-import { ApiEventStoreUnavailable } from '../../../libs/platform/http/api-responses';
+import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
 
 @ApiTags('auth')
 @Controller('auth')
-@ApiEventStoreUnavailable()
+@ApiUnavailable('event_store_unavailable')
 export class ResendVerificationController {
   private readonly logger = new Logger('resend-verification');
 

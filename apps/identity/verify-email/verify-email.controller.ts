@@ -7,11 +7,11 @@ import { RequestContext } from '../../../libs/platform/http/command-context';
 import { setEventPosition } from '../../../libs/platform/http/event-position';
 import { VerifyEmailRequest, VerifyEmailResponse } from './verify-email.dto';
 import { verifyEmail } from './verify-email';
-import { ApiEventStoreUnavailable } from '../../../libs/platform/http/api-responses';
+import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
 
 @ApiTags('auth')
 @Controller('auth')
-@ApiEventStoreUnavailable()
+@ApiUnavailable('event_store_unavailable')
 export class VerifyEmailController {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 

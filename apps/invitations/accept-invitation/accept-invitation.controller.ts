@@ -25,13 +25,13 @@ import {
   type AcceptInvitationResponse,
 } from './accept-invitation.dto';
 import { acceptInvitation } from './accept-invitation';
-import { ApiEventStoreUnavailable } from '../../../libs/platform/http/api-responses';
+import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
 
 @ApiTags('invitations')
 @ApiBearerAuth()
 @Controller('invitations')
 @UseGuards(AuthGuard, CustomerOnly)
-@ApiEventStoreUnavailable()
+@ApiUnavailable('event_store_unavailable')
 export class AcceptInvitationController {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 

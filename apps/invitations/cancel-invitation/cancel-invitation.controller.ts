@@ -21,13 +21,13 @@ import { invitationIdParam } from '../http/invitation-id';
 import { invitationDecider } from '../invitation/decide';
 import { invitationStream } from '../invitation/invitation.events';
 import { CancelInvitationRequest, CancelInvitationResponse } from './cancel-invitation.dto';
-import { ApiEventStoreUnavailable } from '../../../libs/platform/http/api-responses';
+import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
 
 @ApiTags('invitations')
 @ApiBearerAuth()
 @Controller('invitations')
 @UseGuards(AuthGuard, VendorOnly)
-@ApiEventStoreUnavailable()
+@ApiUnavailable('event_store_unavailable')
 export class CancelInvitationController {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 

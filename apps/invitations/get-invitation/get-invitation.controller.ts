@@ -16,13 +16,13 @@ import { invitationIdParam } from '../http/invitation-id';
 import { invitationStream } from '../invitation/invitation.events';
 import { InvitationResponse } from './invitation.response';
 import { invitationView, type InvitationView } from './invitation-view';
-import { ApiEventStoreUnavailable } from '../../../libs/platform/http/api-responses';
+import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
 
 @ApiTags('invitations')
 @ApiBearerAuth()
 @Controller('invitations')
 @UseGuards(AuthGuard, VendorOnly)
-@ApiEventStoreUnavailable()
+@ApiUnavailable('event_store_unavailable')
 export class GetInvitationController {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 

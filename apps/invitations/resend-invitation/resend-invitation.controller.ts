@@ -21,7 +21,7 @@ import type { FixedWindowLimiter } from '../../../libs/platform/rate-limit/fixed
 import { INVITATION_RATE_LIMITER } from '../rate-limit/invitation-rate-limiter';
 import { ResendInvitationRequest, ResendInvitationResponse } from './resend-invitation.dto';
 import { resendInvitation } from './resend-invitation';
-import { ApiEventStoreUnavailable } from '../../../libs/platform/http/api-responses';
+import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
 
 @ApiTags('invitations')
 @ApiBearerAuth()
@@ -44,9 +44,7 @@ export class ResendInvitationController {
   })
   @ApiNotFoundResponse({ description: '`invitation_not_found`' })
   @ApiTooManyRequestsResponse({ description: '`rate_limited`' })
-  @ApiEventStoreUnavailable(
-    '`rate_limits_unavailable`: the shared rate-limit counters cannot be reached',
-  )
+  @ApiUnavailable('rate_limits_unavailable', 'event_store_unavailable')
   async resend(
     @CurrentPrincipal() vendor: Principal,
     @Param('id') rawId: string,

@@ -21,7 +21,7 @@ import type { FixedWindowLimiter } from '../../../libs/platform/rate-limit/fixed
 import { INVITATION_RATE_LIMITER } from '../rate-limit/invitation-rate-limiter';
 import { SendInvitationRequest, SendInvitationResponse } from './send-invitation.dto';
 import { sendInvitation } from './send-invitation';
-import { ApiEventStoreUnavailable } from '../../../libs/platform/http/api-responses';
+import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
 
 @ApiTags('invitations')
 @ApiBearerAuth()
@@ -43,9 +43,7 @@ export class SendInvitationController {
   @ApiForbiddenResponse({ description: '`wrong_account_type`' })
   @ApiBadRequestResponse({ description: '`validation_failed`' })
   @ApiTooManyRequestsResponse({ description: '`rate_limited`' })
-  @ApiEventStoreUnavailable(
-    '`rate_limits_unavailable`: the shared rate-limit counters cannot be reached',
-  )
+  @ApiUnavailable('rate_limits_unavailable', 'event_store_unavailable')
   async send(
     @CurrentPrincipal() vendor: Principal,
     @Body() body: SendInvitationRequest,

@@ -8,11 +8,13 @@ import { requireOwnCompany } from './company-access';
 import { invitationCursor, readInvitationCursor } from './cursor';
 import { DEFAULT_LIMIT, InvitationListQuery } from './list-queries.dto';
 import { MinPosition, ReadYourWrites } from './read-your-writes';
+import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
 
 @ApiTags('query')
 @ApiBearerAuth()
 @UseGuards(AuthGuard)
 @Controller('vendors/:vendorId/invitations')
+@ApiUnavailable('projection_lagging', 'read_models_unavailable')
 export class InvitationListController {
   constructor(
     @Inject(READ_MODELS) private readonly readModels: ReadModelQueries,

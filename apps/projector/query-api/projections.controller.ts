@@ -5,17 +5,28 @@ import { EVENT_STORE, type EventStore } from '../../../libs/event-store';
 import { READ_MODELS, type ProjectionStore } from '../../../libs/read-store/read-models.port';
 import { projectionStatuses } from '../projector/projection-status';
 import { PROJECTIONS } from '../projector/projections';
+import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
+import { unavailableOnFailure } from '../../../libs/platform/errors/app-error';
 
 /** Where each projection stands: position, lag behind the event-store head, last event, health. */
 @ApiTags('query')
 @ApiBearerAuth()
 @UseGuards(AuthGuard)
 @Controller('projections')
+@ApiUnavailable('read_models_unavailable', 'event_store_unavailable')
 export class ProjectionsController {
+  private readonly eventStore: EventStore;
+
   constructor(
     @Inject(READ_MODELS) private readonly store: ProjectionStore,
-    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
-  ) {}
+    @Inject(EVENT_STORE) eventStore: EventStore,
+  ) {
+    this.eventStore = unavailableOnFailure(
+      eventStore,
+      'event_store_unavailable',
+      'The event store',
+    );
+  }
 
   @Get()
   list() {

@@ -251,6 +251,26 @@ describe('query API', () => {
     });
   });
 
+  describe('when the read models cannot be reached', () => {
+    afterEach(() => jest.restoreAllMocks());
+
+    it('answers 503 read_models_unavailable with Retry-After, the cause kept out', async () => {
+      const queries = infra.readModels.readModels;
+      jest.spyOn(queries, 'listInvitations').mockRejectedValue(new Error('database is locked'));
+      const res = await invitations();
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ code: 'read_models_unavailable', status: 503 });
+      expect(res.retryAfter).toBe('1');
+      expect(JSON.stringify(res.body)).not.toContain('locked');
+    });
+
+    it('answers /projections 503 event_store_unavailable when the event store fails', async () => {
+      jest.spyOn(infra.eventStore, 'headPosition').mockRejectedValue(new Error('disk gone'));
+      const res = await get<{ code: string }>('/projections', vendor);
+      expect([res.status, res.body.code]).toEqual([503, 'event_store_unavailable']);
+    });
+  });
+
   describe('when asked how the projections stand', () => {
     it('reports position, lag, last event time and status of each', async () => {
       const res = await get<ProjectionStatus[]>('/projections', vendor);
@@ -267,8 +287,9 @@ describe('query API', () => {
       expect(res.body[0].lastEventAt).toEqual(expect.any(String));
     });
 
-    it('documents its routes at /docs', async () => {
-      const doc = (await (await fetch(`${service.url}/docs-json`)).json()) as { paths: object };
+    it('documents its routes at /docs, with the 503s each can answer', async () => {
+      type Doc = { paths: Record<string, { get: { responses: Record<string, object> } }> };
+      const doc = (await (await fetch(`${service.url}/docs-json`)).json()) as Doc;
       expect(Object.keys(doc.paths)).toEqual(
         expect.arrayContaining([
           '/vendors/{vendorId}/invitations',
@@ -276,6 +297,13 @@ describe('query API', () => {
           '/customers/{customerCompanyId}/vendors',
           '/projections',
         ]),
+      );
+      const unavailable = (path: string) => JSON.stringify(doc.paths[path].get.responses['503']);
+      expect(unavailable('/vendors/{vendorId}/invitations')).toMatch(
+        /projection_lagging.*read_models_unavailable/,
+      );
+      expect(unavailable('/projections')).toMatch(
+        /read_models_unavailable.*event_store_unavailable/,
       );
     });
 

@@ -12,6 +12,7 @@ import { requireOwnCompany } from './company-access';
 import { readRelationshipCursor, relationshipCursor } from './cursor';
 import { DEFAULT_LIMIT, RelationshipListQuery } from './list-queries.dto';
 import { MinPosition, ReadYourWrites } from './read-your-writes';
+import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
 
 const minPositionHeader = ApiHeader({
   name: 'X-Min-Position',
@@ -24,6 +25,7 @@ const minPositionHeader = ApiHeader({
 @ApiBearerAuth()
 @UseGuards(AuthGuard)
 @Controller()
+@ApiUnavailable('projection_lagging', 'read_models_unavailable')
 export class RelationshipsController {
   constructor(
     @Inject(READ_MODELS) private readonly readModels: ReadModelQueries,

@@ -49,3 +49,25 @@ export const gone = (code: string, message: string) => new AppError('gone', code
  */
 export const unavailable = (code: string, message: string, cause: unknown) =>
   Object.assign(new AppError('unavailable', code, message, { retryAfterSeconds: 1 }), { cause });
+
+/**
+ * `target` with every failing promise it returns turned into 503 `code`
+ * (refusals it makes itself, AppErrors, pass as they are): for an adapter
+ * whose failures all mean the dependency behind it cannot be reached.
+ */
+export function unavailableOnFailure<T extends object>(target: T, code: string, what: string): T {
+  const refuse = (cause: unknown) => {
+    if (cause instanceof AppError) throw cause;
+    throw unavailable(code, `${what} cannot be reached right now; retry shortly.`, cause);
+  };
+  return new Proxy(target, {
+    get(t, key) {
+      const value: unknown = Reflect.get(t, key);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const result: unknown = value.apply(t, args);
+        return result instanceof Promise ? result.catch(refuse) : result;
+      };
+    },
+  });
+}

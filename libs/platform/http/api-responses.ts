@@ -1,8 +1,15 @@
 import { ApiServiceUnavailableResponse } from '@nestjs/swagger';
 
-export const EVENT_STORE_UNAVAILABLE =
-  '`event_store_unavailable`: the event store cannot be reached; retry after `Retry-After`';
+/** Why a route answers 503, by code; each such answer carries `Retry-After`. */
+const UNAVAILABLE = {
+  rate_limits_unavailable: 'the shared rate-limit counters cannot be reached',
+  event_store_unavailable: 'the event store cannot be reached',
+  read_models_unavailable: 'the read models cannot be reached',
+  projection_lagging: 'the read models have not reached `X-Min-Position` in time',
+} as const;
 
-/** On a controller whose routes read or write the event store: the 503 each can answer. */
-export const ApiEventStoreUnavailable = (...more: string[]) =>
-  ApiServiceUnavailableResponse({ description: [...more, EVENT_STORE_UNAVAILABLE].join('; or ') });
+/** Documents the 503s a route (or every route of a controller) can answer. */
+export const ApiUnavailable = (...codes: Array<keyof typeof UNAVAILABLE>) =>
+  ApiServiceUnavailableResponse({
+    description: `${codes.map((code) => `\`${code}\`: ${UNAVAILABLE[code]}`).join('; ')}; retry after \`Retry-After\``,
+  });

@@ -1,0 +1,37 @@
+import { AppError, conflict, unavailableOnFailure } from './app-error';
+
+describe('unavailableOnFailure', () => {
+  const adapter = {
+    size: 3,
+    count: () => 2,
+    load: (fail?: Error) => (fail ? Promise.reject(fail) : Promise.resolve('row')),
+  };
+  const guarded = unavailableOnFailure(adapter, 'store_unavailable', 'The store');
+
+  describe('when the adapter answers', () => {
+    it('passes values, synchronous results and resolved promises through', async () => {
+      expect(guarded.size).toBe(3);
+      expect(guarded.count()).toBe(2);
+      expect(await guarded.load()).toBe('row');
+    });
+  });
+
+  describe('when a promise it returns fails', () => {
+    it('refuses with 503 and the code, keeping the failure as the cause', async () => {
+      const failure = new Error('connection reset');
+      const refusal = await guarded.load(failure).then(
+        () => undefined,
+        (e: AppError) => e,
+      );
+      expect(refusal).toMatchObject({ kind: 'unavailable', code: 'store_unavailable' });
+      expect(refusal?.message).toBe('The store cannot be reached right now; retry shortly.');
+      expect(refusal?.extra).toEqual({ retryAfterSeconds: 1 });
+      expect(refusal?.cause).toBe(failure);
+    });
+
+    it('lets a refusal of its own pass as it is', async () => {
+      const refusal = conflict('taken', 'Already there.');
+      await expect(guarded.load(refusal)).rejects.toBe(refusal);
+    });
+  });
+});
