@@ -1,6 +1,6 @@
-import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { unauthenticated } from '../platform/errors/app-error';
+import { unauthenticated, unavailable } from '../platform/errors/app-error';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER, type Principal } from './principal';
 
 export const JWT_VERIFIER = Symbol('JWT_VERIFIER');
@@ -63,7 +63,14 @@ async function verifySignature(
       audience: TOKEN_AUDIENCE,
       algorithms: ['ES256'],
     }));
-  } catch {
+  } catch (error) {
+    if (keysUnreachable(error)) {
+      throw unavailable(
+        'auth_unavailable',
+        "Identity's signing keys cannot be fetched right now; retry shortly.",
+        error,
+      );
+    }
     throw unauthenticated(
       'invalid_access_token',
       'The access token is missing, invalid or expired.',
@@ -89,4 +96,16 @@ async function verifySignature(
     // jose has checked that `exp`, when present, is a number in the future.
     expiresAtMs: typeof exp === 'number' ? exp * 1000 : Infinity,
   };
+}
+
+/**
+ * The JWKS could not be fetched (no answer, a timeout, an answer that is not a
+ * key set): that says nothing about the token, so it is not a 401, which
+ * would tell the client to drop a token that may be good.
+ */
+function keysUnreachable(error: unknown): boolean {
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return true;
+  // A JOSEError of no particular kind is jose's word for a bad JWKS response (not 200, not JSON).
+  if (error instanceof errors.JOSEError) return error.code === errors.JOSEError.code;
+  return typeof (error as NodeJS.ErrnoException | undefined)?.syscall === 'string';
 }

@@ -31,7 +31,7 @@ import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
 @ApiBearerAuth()
 @Controller('invitations')
 @UseGuards(AuthGuard, CustomerOnly)
-@ApiUnavailable('event_store_unavailable')
+@ApiUnavailable('event_store_unavailable', 'auth_unavailable')
 export class AcceptInvitationController {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 

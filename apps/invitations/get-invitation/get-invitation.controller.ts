@@ -22,7 +22,7 @@ import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
 @ApiBearerAuth()
 @Controller('invitations')
 @UseGuards(AuthGuard, VendorOnly)
-@ApiUnavailable('event_store_unavailable')
+@ApiUnavailable('event_store_unavailable', 'auth_unavailable')
 export class GetInvitationController {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 

@@ -44,7 +44,7 @@ export class ResendInvitationController {
   })
   @ApiNotFoundResponse({ description: '`invitation_not_found`' })
   @ApiTooManyRequestsResponse({ description: '`rate_limited`' })
-  @ApiUnavailable('rate_limits_unavailable', 'event_store_unavailable')
+  @ApiUnavailable('rate_limits_unavailable', 'event_store_unavailable', 'auth_unavailable')
   async resend(
     @CurrentPrincipal() vendor: Principal,
     @Param('id') rawId: string,

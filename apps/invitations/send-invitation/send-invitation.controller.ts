@@ -43,7 +43,7 @@ export class SendInvitationController {
   @ApiForbiddenResponse({ description: '`wrong_account_type`' })
   @ApiBadRequestResponse({ description: '`validation_failed`' })
   @ApiTooManyRequestsResponse({ description: '`rate_limited`' })
-  @ApiUnavailable('rate_limits_unavailable', 'event_store_unavailable')
+  @ApiUnavailable('rate_limits_unavailable', 'event_store_unavailable', 'auth_unavailable')
   async send(
     @CurrentPrincipal() vendor: Principal,
     @Body() body: SendInvitationRequest,

@@ -14,7 +14,7 @@ import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
 @ApiBearerAuth()
 @UseGuards(AuthGuard)
 @Controller('vendors/:vendorId/invitations')
-@ApiUnavailable('projection_lagging', 'read_models_unavailable')
+@ApiUnavailable('projection_lagging', 'read_models_unavailable', 'auth_unavailable')
 export class InvitationListController {
   constructor(
     @Inject(READ_MODELS) private readonly readModels: ReadModelQueries,

@@ -13,7 +13,7 @@ import { unavailableOnFailure } from '../../../libs/platform/errors/app-error';
 @ApiBearerAuth()
 @UseGuards(AuthGuard)
 @Controller('projections')
-@ApiUnavailable('read_models_unavailable', 'event_store_unavailable')
+@ApiUnavailable('read_models_unavailable', 'event_store_unavailable', 'auth_unavailable')
 export class ProjectionsController {
   private readonly eventStore: EventStore;
 

@@ -25,7 +25,7 @@ const minPositionHeader = ApiHeader({
 @ApiBearerAuth()
 @UseGuards(AuthGuard)
 @Controller()
-@ApiUnavailable('projection_lagging', 'read_models_unavailable')
+@ApiUnavailable('projection_lagging', 'read_models_unavailable', 'auth_unavailable')
 export class RelationshipsController {
   constructor(
     @Inject(READ_MODELS) private readonly readModels: ReadModelQueries,

@@ -6,6 +6,7 @@ const UNAVAILABLE = {
   event_store_unavailable: 'the event store cannot be reached',
   read_models_unavailable: 'the read models cannot be reached',
   projection_lagging: 'the read models have not reached `X-Min-Position` in time',
+  auth_unavailable: "identity's signing keys cannot be fetched to check the token",
 } as const;
 
 /** Documents the 503s a route (or every route of a controller) can answer. */
