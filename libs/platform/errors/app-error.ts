@@ -43,6 +43,7 @@ export const notFound = (code: string, message: string) => new AppError('not_fou
 export const conflict = (code: string, message: string, extra?: Record<string, unknown>) =>
   new AppError('conflict', code, message, extra);
 export const gone = (code: string, message: string) => new AppError('gone', code, message);
+
 /**
  * A dependency that cannot be reached: 503 with Retry-After. The cause is kept
  * for the log and never answered.

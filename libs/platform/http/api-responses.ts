@@ -10,7 +10,9 @@ const UNAVAILABLE = {
 } as const;
 
 /** Documents the 503s a route (or every route of a controller) can answer. */
-export const ApiUnavailable = (...codes: Array<keyof typeof UNAVAILABLE>) =>
-  ApiServiceUnavailableResponse({
-    description: `${codes.map((code) => `\`${code}\`: ${UNAVAILABLE[code]}`).join('; ')}; retry after \`Retry-After\``,
+export const ApiUnavailable = (...codes: Array<keyof typeof UNAVAILABLE>) => {
+  const reasons = codes.map((code) => `\`${code}\`: ${UNAVAILABLE[code]}`);
+  return ApiServiceUnavailableResponse({
+    description: `${reasons.join('; ')}; retry after \`Retry-After\``,
   });
+};
