@@ -1,10 +1,5 @@
 import { Body, Controller, HttpCode, Inject, Post, Res } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { CommandContext } from '../../../libs/platform/command-handling/command-handler';
 import { RequestContext } from '../../../libs/platform/http/command-context';
@@ -12,7 +7,7 @@ import { setEventPosition } from '../../../libs/platform/http/event-position';
 import { RegisterRequest, RegisterResponse } from './register.dto';
 import { registerUser } from './register-user';
 import { VERIFICATION_MAILING, type VerificationMailing } from './verification-email';
-import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
+import { ApiConflicts, ApiUnavailable } from '../../../libs/platform/http/api-responses';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -26,7 +21,7 @@ export class RegisterController {
     type: RegisterResponse,
     description: 'Registered; a verification email is on its way.',
   })
-  @ApiConflictResponse({ description: '`email_taken`' })
+  @ApiConflicts('`email_taken`')
   @ApiBadRequestResponse({ description: '`validation_failed`' })
   async register(
     @Body() body: RegisterRequest,

@@ -2,7 +2,6 @@ import { Body, Controller, HttpCode, Inject, Param, Post, Res, UseGuards } from 
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
-  ApiConflictResponse,
   ApiForbiddenResponse,
   ApiGoneResponse,
   ApiNotFoundResponse,
@@ -25,7 +24,7 @@ import {
   type AcceptInvitationResponse,
 } from './accept-invitation.dto';
 import { acceptInvitation } from './accept-invitation';
-import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
+import { ApiConflicts, ApiUnavailable } from '../../../libs/platform/http/api-responses';
 
 @ApiTags('invitations')
 @ApiBearerAuth()
@@ -50,7 +49,7 @@ export class AcceptInvitationController {
   @ApiGoneResponse({
     description: '`invitation_link_superseded`, `invitation_expired`, `invitation_cancelled`',
   })
-  @ApiConflictResponse({ description: '`invitation_already_accepted`' })
+  @ApiConflicts('`invitation_already_accepted`')
   async accept(
     @CurrentPrincipal() customer: Principal,
     @Param('id') rawId: string,

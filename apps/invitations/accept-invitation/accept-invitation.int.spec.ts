@@ -110,6 +110,25 @@ describe('POST /invitations/:id/accept', () => {
     });
   });
 
+  describe('when an unverified customer accepts many invitations at once', () => {
+    it('defers every one of them, though each notes it on the same customer stream', async () => {
+      const customer = testUser('customer', {
+        email: `many-${++n}@example.com`,
+        emailVerified: false,
+      });
+      const invitations = [];
+      for (let i = 0; i < 8; i++) {
+        const other = testUser('vendor');
+        const { invitationId, acceptUrl } = await t.invite(other, { email: customer.email });
+        invitations.push({ invitationId, token: tokenOf(acceptUrl) });
+      }
+      const replies = await Promise.all(
+        invitations.map(({ invitationId, token }) => accept(invitationId, customer, token)),
+      );
+      expect(replies.map((r) => r.status)).toEqual(invitations.map(() => 202));
+    });
+  });
+
   describe('when the accept is refused', () => {
     type Invited = Awaited<ReturnType<typeof invited>>;
     interface Refusal {

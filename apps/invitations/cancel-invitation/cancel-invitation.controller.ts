@@ -1,11 +1,5 @@
 import { Body, Controller, HttpCode, Inject, Param, Post, Res, UseGuards } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiConflictResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/auth.guard';
 import type { Principal } from '../../../libs/auth/principal';
@@ -21,7 +15,7 @@ import { invitationIdParam } from '../http/invitation-id';
 import { invitationDecider } from '../invitation/decide';
 import { invitationStream } from '../invitation/invitation.events';
 import { CancelInvitationRequest, CancelInvitationResponse } from './cancel-invitation.dto';
-import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
+import { ApiConflicts, ApiUnavailable } from '../../../libs/platform/http/api-responses';
 
 @ApiTags('invitations')
 @ApiBearerAuth()
@@ -35,7 +29,7 @@ export class CancelInvitationController {
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiOkResponse({ type: CancelInvitationResponse })
-  @ApiConflictResponse({ description: '`invitation_already_accepted`' })
+  @ApiConflicts('`invitation_already_accepted`')
   @ApiNotFoundResponse({ description: '`invitation_not_found`' })
   async cancel(
     @CurrentPrincipal() vendor: Principal,

@@ -1,7 +1,6 @@
 import { Body, Controller, HttpCode, Inject, Param, Post, Res, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
-  ApiConflictResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiTags,
@@ -21,7 +20,7 @@ import type { FixedWindowLimiter } from '../../../libs/platform/rate-limit/fixed
 import { INVITATION_RATE_LIMITER } from '../rate-limit/invitation-rate-limiter';
 import { ResendInvitationRequest, ResendInvitationResponse } from './resend-invitation.dto';
 import { resendInvitation } from './resend-invitation';
-import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
+import { ApiConflicts, ApiUnavailable } from '../../../libs/platform/http/api-responses';
 
 @ApiTags('invitations')
 @ApiBearerAuth()
@@ -39,9 +38,7 @@ export class ResendInvitationController {
     type: ResendInvitationResponse,
     description: 'A new link is emailed; older links stop working.',
   })
-  @ApiConflictResponse({
-    description: '`invitation_not_resendable`, or `invitation_already_pending`',
-  })
+  @ApiConflicts('`invitation_not_resendable`, or `invitation_already_pending`')
   @ApiNotFoundResponse({ description: '`invitation_not_found`' })
   @ApiTooManyRequestsResponse({ description: '`rate_limited`' })
   @ApiUnavailable('rate_limits_unavailable', 'event_store_unavailable', 'auth_unavailable')

@@ -2,7 +2,6 @@ import { Body, Controller, HttpCode, Inject, Post, Res, UseGuards } from '@nestj
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiForbiddenResponse,
   ApiTags,
@@ -21,7 +20,7 @@ import type { FixedWindowLimiter } from '../../../libs/platform/rate-limit/fixed
 import { INVITATION_RATE_LIMITER } from '../rate-limit/invitation-rate-limiter';
 import { SendInvitationRequest, SendInvitationResponse } from './send-invitation.dto';
 import { sendInvitation } from './send-invitation';
-import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
+import { ApiConflicts, ApiUnavailable } from '../../../libs/platform/http/api-responses';
 
 @ApiTags('invitations')
 @ApiBearerAuth()
@@ -39,7 +38,7 @@ export class SendInvitationController {
     type: SendInvitationResponse,
     description: 'Sent; the email carries the accept link.',
   })
-  @ApiConflictResponse({ description: '`invitation_already_pending` (with `invitationId`)' })
+  @ApiConflicts('`invitation_already_pending` (with `invitationId`)')
   @ApiForbiddenResponse({ description: '`wrong_account_type`' })
   @ApiBadRequestResponse({ description: '`validation_failed`' })
   @ApiTooManyRequestsResponse({ description: '`rate_limited`' })

@@ -270,6 +270,8 @@ describe('the invitation routes when the event store fails', () => {
       /rate_limits_unavailable.*event_store_unavailable/,
     );
     expect(described('/invitations/{id}', 'get')).toMatch(/event_store_unavailable/);
+    const conflicts = JSON.stringify(doc.paths['/invitations'].post.responses['409']);
+    expect(conflicts).toMatch(/invitation_already_pending.*concurrent_update/);
   });
 
   it('answers a read 503 event_store_unavailable', async () => {

@@ -102,7 +102,7 @@ describe('handleCommand', () => {
     it('refuses the same way when reading fails, counted as unavailable', async () => {
       const count = async () =>
         (await metrics.commands.get()).values.find(
-          (v) => v.labels.outcome === 'unavailable' && v.labels.category === 'counter',
+          (v) => v.labels.outcome === 'event_store_unavailable' && v.labels.category === 'counter',
         )?.value ?? 0;
       const before = await count();
       jest.spyOn(store, 'readStream').mockRejectedValueOnce(diskError());
@@ -113,18 +113,41 @@ describe('handleCommand', () => {
     });
   });
 
-  describe('when the decider asks to observe again', () => {
-    it('rethrows it, counted apart from errors', async () => {
+  describe('when the decider keeps asking to observe again', () => {
+    it('gives up after every try with 409 concurrent_update, counted apart from errors', async () => {
       const count = async (outcome: string) =>
         (await metrics.commands.get()).values.find(
           (v) => v.labels.outcome === outcome && v.labels.category === 'counter',
         )?.value ?? 0;
-      const [again, errors] = [await count('observe_again'), await count('error')];
-      await expect(
-        handleCommand(store, counter, 'counter-1', { by: -1, limit: 10 }, context()),
-      ).rejects.toBeInstanceOf(StaleObservationError);
-      expect(await count('observe_again')).toBe(again + 1);
+      const [given, errors] = [await count('concurrent_update'), await count('error')];
+      const refusal = await handleCommand(
+        store,
+        counter,
+        'counter-1',
+        { by: -1, limit: 10 },
+        context(),
+      ).then(
+        () => undefined,
+        (e: AppError) => e,
+      );
+      expect(refusal).toMatchObject({ kind: 'conflict', code: 'concurrent_update' });
+      expect(refusal?.cause).toBeInstanceOf(StaleObservationError);
+      expect(await count('concurrent_update')).toBe(given + 1);
       expect(await count('error')).toBe(errors);
+    });
+  });
+
+  describe('when more commands race on one stream than there are tries', () => {
+    it('records each that got through, and refuses the rest with concurrent_update only', async () => {
+      const racers = 16;
+      const results = await Promise.allSettled(
+        Array.from({ length: racers }, () =>
+          handleCommand(store, counter, 'counter-5', { by: 1, limit: 100 }, context()),
+        ),
+      );
+      const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason.code] : []));
+      expect(refused.every((code) => code === 'concurrent_update')).toBe(true);
+      expect((await store.readStream('counter-5')).length).toBe(racers - refused.length);
     });
   });
 });

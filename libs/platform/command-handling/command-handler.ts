@@ -6,7 +6,7 @@ import {
   type NewEvent,
   type RecordedEvent,
 } from '../../event-store';
-import { AppError, unavailable } from '../errors/app-error';
+import { AppError, conflict, unavailable } from '../errors/app-error';
 import { categoryOf, metrics } from '../observability/metrics';
 import { StaleObservationError, type Decider, type DomainEvent } from './decider';
 
@@ -29,7 +29,15 @@ export interface CommandResult<State, Event> {
   position?: bigint;
 }
 
-const MAX_ATTEMPTS = 5;
+/**
+ * Tries per command. A try loses only to another command's commit on one of
+ * its streams, so this many commands racing on one stream all get through.
+ */
+const MAX_ATTEMPTS = 10;
+
+/** Before another try: a random wait that grows with the tries, so racers spread out instead of colliding again. */
+const backOff = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 64)));
 
 /** One command on one stream, as a part of a decision that spans several streams. */
 export interface StreamCommand<
@@ -120,8 +128,10 @@ export async function handleCommands<State, Event extends DomainEvent>(
       } catch (error) {
         const retry =
           error instanceof WrongExpectedRevisionError || error instanceof StaleObservationError;
-        if (!retry || attempt >= MAX_ATTEMPTS) throw error;
+        if (!retry) throw error;
+        if (attempt >= MAX_ATTEMPTS) throw Object.assign(concurrentUpdate(), { cause: error });
         metrics.commands.inc({ category, outcome: 'conflict_retry' });
+        await backOff(attempt);
       }
     }
   } catch (error) {
@@ -187,6 +197,14 @@ export function readHistory(store: EventStore, streamName: string): Promise<Reco
   return store.readStream(streamName).catch(storeFailure);
 }
 
+/** Still losing to other writers after every try: the caller may simply send it again. */
+const concurrentUpdate = () =>
+  conflict(
+    'concurrent_update',
+    'Other requests kept changing the same records while this one was applied; retry it.',
+    { retryAfterSeconds: 1 },
+  );
+
 /** Conflicts go on to be retried; any other failure of the store is its being unavailable. */
 function storeFailure(error: unknown): never {
   if (error instanceof WrongExpectedRevisionError || error instanceof AppError) throw error;
@@ -232,6 +250,7 @@ function toNew(event: DomainEvent, context: CommandContext): NewEvent {
 }
 
 function outcomeOf(error: unknown): string {
-  if (error instanceof AppError) return error.kind === 'unavailable' ? 'unavailable' : 'refused';
-  return error instanceof StaleObservationError ? 'observe_again' : 'error';
+  if (!(error instanceof AppError)) return 'error';
+  if (error.code === 'concurrent_update' || error.kind === 'unavailable') return error.code;
+  return 'refused';
 }

@@ -1,4 +1,4 @@
-import { ApiServiceUnavailableResponse } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiServiceUnavailableResponse } from '@nestjs/swagger';
 
 /** Why a route answers 503, by code; each such answer carries `Retry-After`. */
 const UNAVAILABLE = {
@@ -16,3 +16,10 @@ export const ApiUnavailable = (...codes: Array<keyof typeof UNAVAILABLE>) => {
     description: `${reasons.join('; ')}; retry after \`Retry-After\``,
   });
 };
+
+const CONCURRENT_UPDATE =
+  '`concurrent_update`: other requests kept changing the same records; retry after `Retry-After`';
+
+/** Documents a command route's 409s: its own refusals, and the one any command can meet under contention. */
+export const ApiConflicts = (...refusals: string[]) =>
+  ApiConflictResponse({ description: [...refusals, CONCURRENT_UPDATE].join('; or ') });

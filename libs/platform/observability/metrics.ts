@@ -7,7 +7,7 @@ collectDefaultMetrics({ register: registry });
 export const metrics = {
   commands: new Counter({
     name: 'commands_total',
-    help: 'Commands handled, by stream category and outcome (ok, unchanged, refused, conflict_retry, observe_again, unavailable, error).',
+    help: 'Commands handled, by stream category and outcome (ok, unchanged, refused, conflict_retry, concurrent_update, event_store_unavailable, error).',
     labelNames: ['category', 'outcome'],
     registers: [registry],
   }),
