@@ -93,10 +93,11 @@ export type LoadState = <State, Event extends DomainEvent>(
  * The same cycle over several streams decided together: each is read and
  * decided, then all are appended in one commit at the revisions read, or none
  * is. A concurrent writer on any of them, or an observation that went stale
- * (`StaleObservationError`), runs the whole cycle again, `prepare` included,
- * so what it observed (through `load`) is fresh too. Within one cycle each
- * stream is read once. Results follow the order of `prepare`'s commands; the
- * first stream names the metrics category.
+ * (`StaleObservationError`), runs the whole cycle again after a short random
+ * wait, `prepare` included, so what it observed (through `load`) is fresh too;
+ * after `MAX_ATTEMPTS` it refuses with `concurrent_update`. Within one cycle
+ * each stream is read once. Results follow the order of `prepare`'s commands;
+ * the first stream names the metrics category.
  */
 export async function handleCommands<State, Event extends DomainEvent>(
   store: EventStore,
