@@ -76,7 +76,7 @@ describe('ThreadCalls', () => {
         { restartBackoff: { firstMs, maxMs: firstMs } },
       );
 
-    it('starts it again once at once, then fails calls meanwhile with its death as the cause', async () => {
+    it('starts it again at once the first time, then fails calls meanwhile with its death as the cause', async () => {
       const restarting = dying(60_000);
       await expect(restarting.call({ n: 1 })).rejects.toThrow(/exited \(4\)/);
       await expect(restarting.call({ n: 2 })).rejects.toThrow(/exited \(4\)/);
