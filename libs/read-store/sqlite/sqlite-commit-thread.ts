@@ -1,12 +1,7 @@
-import {
-  plainError,
-  restartingThread,
-  type RestartingThread,
-  type ThreadError,
-} from '../../platform/workers/thread-calls';
-import { CheckpointConflictError } from '../coordination.port';
-import { ProjectionVersionRetiredError, type ProjectionCommit } from '../read-models.port';
+import { restartingThread, type RestartingThread } from '../../platform/workers/thread-calls';
+import type { ProjectionCommit } from '../read-models.port';
 import { encodeCommit, type EncodedCommit } from './sqlite-read-models.rows';
+import { reviveReadStoreError } from './sqlite-thread-errors';
 
 /**
  * A thread with its own connection to the read-model file that commits
@@ -20,7 +15,12 @@ export class SqliteCommitThread {
   private readonly calls: RestartingThread<EncodedCommit, { version?: number }>;
 
   constructor(path: string) {
-    this.calls = restartingThread(__dirname, 'sqlite-commit', { path }, { revive });
+    this.calls = restartingThread(
+      __dirname,
+      'sqlite-commit',
+      { path },
+      { revive: reviveReadStoreError },
+    );
     this.calls.start();
   }
 
@@ -31,19 +31,4 @@ export class SqliteCommitThread {
   close(): Promise<void> {
     return this.calls.close();
   }
-}
-
-function revive(e: ThreadError): Error {
-  if (e.name === 'ProjectionVersionRetiredError') {
-    return new ProjectionVersionRetiredError(
-      e.fields.target as ProjectionVersionRetiredError['target'],
-    );
-  }
-  if (e.name === 'CheckpointConflictError') {
-    return new CheckpointConflictError(
-      String(e.fields.checkpoint),
-      Number(e.fields.expectedVersion),
-    );
-  }
-  return plainError(e);
 }

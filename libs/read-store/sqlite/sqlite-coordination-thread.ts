@@ -1,15 +1,6 @@
-import {
-  plainError,
-  restartingThread,
-  type RestartingThread,
-  type ThreadError,
-} from '../../platform/workers/thread-calls';
-import {
-  CheckpointConflictError,
-  type Checkpoint,
-  type CheckpointStore,
-  type LeaseStore,
-} from '../coordination.port';
+import { restartingThread, type RestartingThread } from '../../platform/workers/thread-calls';
+import type { Checkpoint, CheckpointStore, LeaseStore } from '../coordination.port';
+import { reviveReadStoreError } from './sqlite-thread-errors';
 
 export type CoordinationCall =
   | { op: 'load'; name: string }
@@ -29,7 +20,12 @@ export class SqliteCoordinationThread implements CheckpointStore, LeaseStore {
   private readonly thread: RestartingThread<CoordinationCall, { value: unknown }>;
 
   constructor(path: string) {
-    this.thread = restartingThread(__dirname, 'sqlite-coordination', { path }, { revive });
+    this.thread = restartingThread(
+      __dirname,
+      'sqlite-coordination',
+      { path },
+      { revive: reviveReadStoreError },
+    );
   }
 
   async load(name: string): Promise<Checkpoint> {
@@ -55,14 +51,4 @@ export class SqliteCoordinationThread implements CheckpointStore, LeaseStore {
   private async call(call: CoordinationCall): Promise<unknown> {
     return (await this.thread.call(call)).value;
   }
-}
-
-function revive(e: ThreadError): Error {
-  if (e.name === 'CheckpointConflictError') {
-    return new CheckpointConflictError(
-      String(e.fields.checkpoint),
-      Number(e.fields.expectedVersion),
-    );
-  }
-  return plainError(e);
 }
