@@ -6,7 +6,7 @@ import {
   type NewEvent,
   type RecordedEvent,
 } from '../../event-store';
-import { AppError, conflict, unavailable } from '../errors/app-error';
+import { AppError, conflict, refuseAsUnavailable } from '../errors/app-error';
 import { categoryOf, metrics } from '../observability/metrics';
 import { StaleObservationError, type Decider, type DomainEvent } from './decider';
 
@@ -208,13 +208,11 @@ const concurrentUpdate = () =>
 
 /** Conflicts go on to be retried; any other failure of the store is its being unavailable. */
 function storeFailure(error: unknown): never {
-  if (error instanceof WrongExpectedRevisionError || error instanceof AppError) throw error;
-  throw unavailable(
-    'event_store_unavailable',
-    'The event store cannot be reached right now; retry shortly.',
-    error,
-  );
+  if (error instanceof WrongExpectedRevisionError) throw error;
+  return eventStoreUnavailable(error);
 }
+
+const eventStoreUnavailable = refuseAsUnavailable('event_store_unavailable', 'The event store');
 
 /** Current state of a stream, for reads that must be strongly consistent. */
 export async function loadState<State, Event extends DomainEvent>(

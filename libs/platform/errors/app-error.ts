@@ -51,16 +51,21 @@ export const gone = (code: string, message: string) => new AppError('gone', code
 export const unavailable = (code: string, message: string, cause: unknown) =>
   Object.assign(new AppError('unavailable', code, message, { retryAfterSeconds: 1 }), { cause });
 
+/** Rethrows a failure of `what` as 503 `code`; refusals already made (AppErrors) pass as they are. */
+export const refuseAsUnavailable =
+  (code: string, what: string) =>
+  (cause: unknown): never => {
+    if (cause instanceof AppError) throw cause;
+    throw unavailable(code, `${what} cannot be reached right now; retry shortly.`, cause);
+  };
+
 /**
  * `target` with every failing promise it returns turned into 503 `code`
  * (refusals it makes itself, AppErrors, pass as they are): for an adapter
  * whose failures all mean the dependency behind it cannot be reached.
  */
 export function unavailableOnFailure<T extends object>(target: T, code: string, what: string): T {
-  const refuse = (cause: unknown) => {
-    if (cause instanceof AppError) throw cause;
-    throw unavailable(code, `${what} cannot be reached right now; retry shortly.`, cause);
-  };
+  const refuse = refuseAsUnavailable(code, what);
   return new Proxy(target, {
     get(t, key) {
       const value: unknown = Reflect.get(t, key);
