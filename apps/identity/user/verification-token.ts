@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { randomToken } from '../../../libs/platform/crypto/random-token';
 
 /** A verification token for the email link; only its SHA-256 is ever stored. */
 export function newVerificationToken(): { token: string; tokenHash: string } {
-  const token = randomBytes(32).toString('base64url');
+  const token = randomToken();
   return { token, tokenHash: hashToken(token) };
 }
 

@@ -1,9 +1,8 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { randomToken } from '../../../libs/platform/crypto/random-token';
 
 /** A fresh accept token: 32 random bytes, base64url. Only its hash is ever stored. */
-export function newInvitationToken(): string {
-  return randomBytes(32).toString('base64url');
-}
+export const newInvitationToken = randomToken;
 
 /** SHA-256 hex of a token, the only form that reaches the event store. */
 export function hashToken(token: string): string {
