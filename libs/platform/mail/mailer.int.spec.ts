@@ -6,6 +6,7 @@ import { createMailer } from './mailer';
 
 const from = 'Invitations <no-reply@invitations.test>';
 const message = (to: string) => ({ to, subject: 'Hello', text: `Your link: https://x.test/${to}` });
+const messageIdsOf = (raws: string[]) => raws.map((raw) => /^Message-ID: (.*)$/im.exec(raw)?.[1]);
 
 describe('mailer', () => {
   let dir: string;
@@ -27,6 +28,15 @@ describe('mailer', () => {
       expect(texts.find((t) => t.includes('To: a@x.test'))).toContain('https://x.test/a@x.test');
     });
 
+    it("gives each message a Message-ID of its own, at the sender's domain", async () => {
+      const mailer = createMailer({ outboxDir: dir, from });
+      await Promise.all(['a@x.test', 'b@x.test', 'c@x.test'].map((to) => mailer.send(message(to))));
+      mailer.close();
+      const ids = messageIdsOf(readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')));
+      expect(new Set(ids).size).toBe(3);
+      for (const id of ids) expect(id).toMatch(/^<[0-9a-f-]{36}@invitations\.test>$/);
+    });
+
     it('fails the send when the outbox cannot be written', async () => {
       writeFileSync(join(dir, 'a-file'), '');
       const mailer = createMailer({ outboxDir: join(dir, 'a-file', 'outbox'), from });
@@ -43,6 +53,9 @@ describe('mailer', () => {
         await Promise.all(['a@x.test', 'b@x.test'].map((to) => mailer.send(message(to))));
         expect(smtp.received.map((m) => m.to).sort()).toEqual([['a@x.test'], ['b@x.test']]);
         expect((await smtp.waitForMail('b@x.test')).text).toContain('https://x.test/b@x.test');
+        const ids = messageIdsOf(smtp.received.map((m) => m.raw));
+        expect(new Set(ids).size).toBe(2);
+        for (const id of ids) expect(id).toMatch(/^<[0-9a-f-]{36}@invitations\.test>$/);
       } finally {
         mailer.close();
         await smtp.close();

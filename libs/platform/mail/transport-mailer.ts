@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
+import addressparser from 'nodemailer/lib/addressparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer';
 import type { Mailer } from './mailer';
@@ -17,6 +18,7 @@ const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, sock
 
 /** nodemailer on the calling thread: pooled SMTP connections, or `.eml` files in `outboxDir`. */
 export function createTransportMailer(options: TransportOptions): Mailer {
+  const withIds = messageIds(options.from);
   if (options.smtpUrl) {
     const transport = nodemailer.createTransport({
       url: options.smtpUrl,
@@ -24,7 +26,7 @@ export function createTransportMailer(options: TransportOptions): Mailer {
       ...SMTP_TIMEOUTS,
     });
     return {
-      send: async (m) => void (await transport.sendMail({ from: options.from, ...m })),
+      send: async (m) => void (await transport.sendMail(withIds({ from: options.from, ...m }))),
       close: () => transport.close(),
     };
   }
@@ -32,7 +34,7 @@ export function createTransportMailer(options: TransportOptions): Mailer {
     writeFile(join(options.outboxDir, name), message);
   return {
     async send(m) {
-      const message = await compose({ from: options.from, ...m });
+      const message = await compose(withIds({ from: options.from, ...m }));
       const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID()}.eml`;
       // The outbox is created on first use (and again if it was removed), not checked per message.
       await write(name, message).catch(async (error: NodeJS.ErrnoException) => {
@@ -42,6 +44,20 @@ export function createTransportMailer(options: TransportOptions): Mailer {
       });
     },
     close: () => undefined,
+  };
+}
+
+/**
+ * Gives each message its Message-ID and MIME boundary from one pooled UUID.
+ * nodemailer otherwise draws them from the CSPRNG in six calls, which cost a
+ * sixth of a message's CPU on the mail thread. The Message-ID's domain is the
+ * sender's, as nodemailer makes it.
+ */
+function messageIds(from: string): (mail: Mail.Options) => Mail.Options {
+  const domain = addressparser(from, { flatten: true })[0]?.address.split('@')[1] || 'localhost';
+  return (mail) => {
+    const id = randomUUID();
+    return { messageId: `<${id}@${domain}>`, baseBoundary: id.replaceAll('-', ''), ...mail };
   };
 }
 
