@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { randomToken } from '../../../libs/platform/crypto/random-token';
+import { hashToken, randomToken } from '../../../libs/platform/crypto/link-token';
 
 /** A verification token for the email link; only its SHA-256 is ever stored. */
 export function newVerificationToken(): { token: string; tokenHash: string } {
@@ -7,7 +6,7 @@ export function newVerificationToken(): { token: string; tokenHash: string } {
   return { token, tokenHash: hashToken(token) };
 }
 
-export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+export { hashToken };
 
 export const verificationLink = (publicUrl: string, token: string) =>
   `${publicUrl}/verify-email?token=${encodeURIComponent(token)}`;

@@ -1,13 +1,11 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { randomToken } from '../../../libs/platform/crypto/random-token';
+import { timingSafeEqual } from 'node:crypto';
+import { hashToken, randomToken } from '../../../libs/platform/crypto/link-token';
 
 /** A fresh accept token: 32 random bytes, base64url. Only its hash is ever stored. */
 export const newInvitationToken = randomToken;
 
 /** SHA-256 hex of a token, the only form that reaches the event store. */
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
+export { hashToken };
 
 /** Constant-time comparison of two SHA-256 hex hashes. */
 export function sameTokenHash(a: string, b: string): boolean {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const TOKEN_BYTES = 32;
 /** Tokens drawn from the CSPRNG at once: one call per 128 tokens, as Node does for randomUUID. */
@@ -22,3 +22,7 @@ export function randomToken(): string {
   offset += TOKEN_BYTES;
   return token;
 }
+
+/** SHA-256 hex of a link token: the only form of it that is ever stored. */
+export const hashToken = (token: string): string =>
+  createHash('sha256').update(token, 'utf8').digest('hex');
