@@ -5,7 +5,7 @@ import nodemailer from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer';
-import type { Mailer } from './mailer';
+import type { Mailer, MailMessage } from './mailer';
 
 export interface TransportOptions {
   smtpUrl?: string;
@@ -23,7 +23,7 @@ const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, sock
  * write and close each go to libuv's pool and back.
  */
 export function createTransportMailer(options: TransportOptions): Mailer {
-  const withIds = messageIds(options.from);
+  const addressed = addressing(options.from);
   if (options.smtpUrl) {
     const transport = nodemailer.createTransport({
       url: options.smtpUrl,
@@ -31,7 +31,7 @@ export function createTransportMailer(options: TransportOptions): Mailer {
       ...SMTP_TIMEOUTS,
     });
     return {
-      send: async (m) => void (await transport.sendMail(withIds({ from: options.from, ...m }))),
+      send: async (m) => void (await transport.sendMail(addressed(m).mail)),
       close: () => transport.close(),
     };
   }
@@ -39,8 +39,9 @@ export function createTransportMailer(options: TransportOptions): Mailer {
     writeFileSync(join(options.outboxDir, name), message);
   return {
     async send(m) {
-      const message = await compose(withIds({ from: options.from, ...m }));
-      const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID()}.eml`;
+      const { id, mail } = addressed(m);
+      const message = await compose(mail);
+      const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${id}.eml`;
       // The outbox is created on first use (and again if it was removed), not checked per message.
       try {
         write(name, message);
@@ -55,16 +56,18 @@ export function createTransportMailer(options: TransportOptions): Mailer {
 }
 
 /**
- * Gives each message its Message-ID and MIME boundary from one pooled UUID.
- * nodemailer otherwise draws them from the CSPRNG in six calls, which cost a
- * sixth of a message's CPU on the mail thread. The Message-ID's domain is the
- * sender's, as nodemailer makes it.
+ * A message with its sender, and its Message-ID and MIME boundary from one
+ * pooled UUID (which also names its outbox file). nodemailer otherwise draws
+ * them from the CSPRNG in six calls, which cost a sixth of a message's CPU on
+ * the mail thread. The Message-ID's domain is the sender's, as nodemailer
+ * makes it.
  */
-function messageIds(from: string): (mail: Mail.Options) => Mail.Options {
+function addressing(from: string): (m: MailMessage) => { id: string; mail: Mail.Options } {
   const domain = addressparser(from, { flatten: true })[0]?.address.split('@')[1] || 'localhost';
-  return (mail) => {
+  return (m) => {
     const id = randomUUID();
-    return { messageId: `<${id}@${domain}>`, baseBoundary: id.replaceAll('-', ''), ...mail };
+    const ids = { messageId: `<${id}@${domain}>`, baseBoundary: id.replaceAll('-', '') };
+    return { id, mail: { from, ...ids, ...m } };
   };
 }
 
