@@ -84,7 +84,10 @@ describe('.github/workflows/ci.yml', () => {
   });
 
   it('provides KurrentDB, MongoDB and RabbitMQ to the contract suites', () => {
-    expect(job.services.eventstore.image).toMatch(/kurrentdb|eventstore/);
+    // The KurrentDB the adapter is tested against is the one production runs, pinned.
+    const production: string = load('docker-compose.yml').services.eventstore.image;
+    expect(job.services.eventstore.image).toBe(production);
+    expect(production).toMatch(/kurrentdb:\d+\.\d+/);
     expect(job.services.rabbitmq.image).toMatch(/^rabbitmq:/);
     const steps: string = job.steps.map((s: { run?: string }) => s.run ?? '').join('\n');
     expect(steps).toMatch(/docker run .*mongo:7 .*--replSet rs0/);
