@@ -55,6 +55,12 @@ export function cpuNow(): CpuTime {
   return { process: user + system, broker: brokerStat ? statMicros(brokerStat) : undefined };
 }
 
+/** µs the broker has used since `start`; 0 where it is not measured. */
+export function brokerSince(start: CpuTime): number {
+  const now = cpuNow();
+  return (now.broker ?? 0) - (start.broker ?? 0);
+}
+
 /** µs used since `start`, process and broker together. */
 export function cpuSince(start: CpuTime): number {
   const now = cpuNow();
