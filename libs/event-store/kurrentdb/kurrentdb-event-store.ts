@@ -1,28 +1,19 @@
 import {
-  AccessDeniedError,
   BACKWARDS,
   END,
   FORWARDS,
   KurrentDBClient,
-  START,
   StreamNotFoundError,
   WrongExpectedVersionError,
-  eventTypeFilter,
-  excludeSystemEvents,
-  isCommandError,
   jsonEvent,
-  type AllStreamResolvedEvent,
-  type AllStreamSubscription,
   type AppendStreamState,
   type Direction,
   type ReadPosition,
-  type ResolvedEvent,
 } from '@kurrent/kurrentdb-client';
 import {
   checkAppends,
   WrongExpectedRevisionError,
   type AppendResult,
-  type EventMetadata,
   type EventStore,
   type ExpectedRevision,
   type NewEvent,
@@ -32,9 +23,10 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '../event-store.port';
+import { at, positionOf, toRecorded } from './kurrentdb-records';
+import { subscribeToAll } from './kurrentdb-subscription';
 
 const PAGE = 64;
-const BACKOFF_MS = { first: 100, max: 5_000 };
 
 /**
  * Event store on a KurrentDB server. Port positions are commit positions of
@@ -145,76 +137,10 @@ export class KurrentDbEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeOptions): Subscription {
-    const skip = ['$', ...(options.skipStreamPrefixes ?? [])];
-    const types = options.types;
-    let stopped = false;
-    let current: AllStreamSubscription | undefined;
-    let wake: () => void = () => undefined;
-
-    const run = async () => {
-      let after = options.after;
-      for (let attempt = 0; !stopped; attempt += 1) {
-        const sub = this.client.subscribeToAll({
-          fromPosition: at(after),
-          // Server-side: events of other types never reach this process.
-          // `onSkipped` is not called here: the server's checkpoint notices can overtake events
-          // still buffered for the loop below, so they cannot safely move `after`.
-          filter: types ? eventTypeFilter({ regex: exactly(types) }) : excludeSystemEvents(),
-        });
-        sub.on('error', () => undefined); // errors reach the loop through the iterator
-        current = sub;
-        let inHandler = false;
-        try {
-          // `for await` pulls one event at a time, so the stream's buffer stays bounded while a handler runs.
-          for await (const resolved of sub as AsyncIterable<AllStreamResolvedEvent>) {
-            if (stopped) break;
-            const position = positionOf(resolved);
-            if (position === undefined || (after !== 0n && position <= after)) continue;
-            const event = toRecorded(resolved);
-            const wanted = event && (!types || types.includes(event.type));
-            if (wanted && !skip.some((p) => event.streamName.startsWith(p))) {
-              inHandler = true;
-              await options.onEvents([event], position);
-              inHandler = false;
-            }
-            after = position;
-            attempt = 0;
-          }
-        } catch (error) {
-          // A handler error ends the subscription; so does one that retrying cannot cure.
-          if (inHandler || (!stopped && !retriable(error))) throw error;
-        } finally {
-          current = undefined;
-          await sub.unsubscribe().catch(() => undefined);
-        }
-        if (stopped) return;
-        // Dropped (error or server-side end): resubscribe from the last delivered position.
-        const delay = Math.min(BACKOFF_MS.first * 2 ** attempt, BACKOFF_MS.max);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delay);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
-    };
-
-    const done = run();
-    const subscription: Subscription = {
-      done,
-      stop: async () => {
-        stopped = true;
-        wake();
-        const sub = current;
-        if (sub) await sub.unsubscribe().catch(() => undefined);
-        sub?.destroy();
-        await done.catch(() => undefined);
-      },
-    };
+    const subscription = subscribeToAll(this.client, options);
     this.subscriptions.add(subscription);
     const forget = () => this.subscriptions.delete(subscription);
-    done.then(forget, forget);
+    subscription.done.then(forget, forget);
     return subscription;
   }
 
@@ -247,45 +173,3 @@ const streamStateOf = (expected: ExpectedRevision): AppendStreamState =>
 
 const actualOf = (error: WrongExpectedVersionError): number | 'no_stream' =>
   error.actualState === 'no_stream' ? 'no_stream' : Number(error.actualState);
-
-/** A regex matching exactly these event types. */
-const exactly = (types: readonly string[]) =>
-  `^(?:${types.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`;
-
-/** `0n` is the start of `$all`; any other port position is an event's commit (= prepare) position. */
-function at(position: bigint): ReadPosition {
-  return position === 0n ? START : { commit: position, prepare: position };
-}
-
-function positionOf(resolved: ResolvedEvent | AllStreamResolvedEvent): bigint | undefined {
-  return resolved.event?.position?.commit ?? resolved.commitPosition;
-}
-
-function retriable(error: unknown): boolean {
-  return error instanceof Error && isCommandError(error) && !(error instanceof AccessDeniedError);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return Object.prototype.toString.call(value) === '[object Object]';
-}
-
-/** The port's view of a stored event; `undefined` for system events and link records. */
-function toRecorded(resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedEvent | undefined {
-  const e = resolved.event;
-  if (!e || e.type.startsWith('$')) return undefined;
-  const position = positionOf(resolved);
-  if (position === undefined || !isObject(e.data) || !isObject(e.metadata)) {
-    throw new Error(
-      `event ${e.streamId}@${e.revision}: no position, or not JSON object data/metadata`,
-    );
-  }
-  return {
-    streamName: e.streamId,
-    revision: Number(e.revision),
-    position,
-    eventId: e.id,
-    type: e.type,
-    data: e.data,
-    metadata: e.metadata as unknown as EventMetadata,
-  };
-}

@@ -263,6 +263,31 @@ export function eventStoreContract(open: StoreFactory): void {
       expect(seen.filter((e) => e.streamName === s).map((e) => e.revision)).toEqual([0, 2, 5]);
     });
 
+    it('hands over at most maxBatch events a call, each once and in order', async () => {
+      const s = stream('batched');
+      const start = await store.headPosition();
+      const types = Array.from({ length: 25 }, (_, i) => `E${i}`);
+      await store.append(
+        s,
+        types.map((t) => newEvent(t)),
+        'no_stream',
+      );
+      const sizes: number[] = [];
+      const seen: string[] = [];
+      const sub = store.subscribeToAll({
+        after: start,
+        maxBatch: 10,
+        onEvents: async (events) => {
+          sizes.push(events.length);
+          seen.push(...events.filter((e) => e.streamName === s).map((e) => e.type));
+        },
+      });
+      await waitFor(() => seen.length === types.length);
+      await sub.stop();
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(10);
+      expect(seen).toEqual(types);
+    });
+
     it('waits for each handler before delivering the next batch', async () => {
       const s = stream('slow');
       const start = await store.headPosition();

@@ -1,0 +1,43 @@
+import type {
+  AllStreamResolvedEvent,
+  ReadPosition,
+  ResolvedEvent,
+} from '@kurrent/kurrentdb-client';
+import { START } from '@kurrent/kurrentdb-client';
+import type { EventMetadata, RecordedEvent } from '../event-store.port';
+
+/** `0n` is the start of `$all`; any other port position is an event's commit (= prepare) position. */
+export function at(position: bigint): ReadPosition {
+  return position === 0n ? START : { commit: position, prepare: position };
+}
+
+export function positionOf(resolved: ResolvedEvent | AllStreamResolvedEvent): bigint | undefined {
+  return resolved.event?.position?.commit ?? resolved.commitPosition;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return Object.prototype.toString.call(value) === '[object Object]';
+}
+
+/** The port's view of a stored event; `undefined` for system events and link records. */
+export function toRecorded(
+  resolved: ResolvedEvent | AllStreamResolvedEvent,
+): RecordedEvent | undefined {
+  const e = resolved.event;
+  if (!e || e.type.startsWith('$')) return undefined;
+  const position = positionOf(resolved);
+  if (position === undefined || !isObject(e.data) || !isObject(e.metadata)) {
+    throw new Error(
+      `event ${e.streamId}@${e.revision}: no position, or not JSON object data/metadata`,
+    );
+  }
+  return {
+    streamName: e.streamId,
+    revision: Number(e.revision),
+    position,
+    eventId: e.id,
+    type: e.type,
+    data: e.data,
+    metadata: e.metadata as unknown as EventMetadata,
+  };
+}

@@ -1,0 +1,154 @@
+import {
+  UnavailableError,
+  type KurrentDBClient,
+  type ReadPosition,
+} from '@kurrent/kurrentdb-client';
+import { randomUUID } from 'node:crypto';
+import { PassThrough, type ReadableOptions } from 'node:stream';
+import { waitFor } from '../../testing/wait-for';
+import type { RecordedEvent } from '../event-store.port';
+import { subscribeToAll } from './kurrentdb-subscription';
+
+/** What the client's catch-up subscription yields for one event of `$all`. */
+const record = (position: bigint, type = 'E', streamId = 'stream-1') => ({
+  commitPosition: position,
+  event: {
+    streamId,
+    revision: position,
+    id: randomUUID(),
+    type,
+    data: {},
+    metadata: {},
+    isJson: true,
+    created: new Date(),
+    position: { commit: position, prepare: position },
+  },
+});
+
+/**
+ * Stands in for the client: each subscription is an object-mode stream, as the
+ * client's is, fed by the test; the positions asked for are kept.
+ */
+function fakeClient() {
+  const opened: Array<{ from: ReadPosition; stream: PassThrough }> = [];
+  const client = {
+    subscribeToAll: (options: { fromPosition: ReadPosition }, readable: ReadableOptions) => {
+      const stream = Object.assign(
+        new PassThrough({ objectMode: true, highWaterMark: readable.highWaterMark }),
+        { unsubscribe: async () => undefined },
+      );
+      opened.push({ from: options.fromPosition, stream });
+      return stream;
+    },
+  } as unknown as Pick<KurrentDBClient, 'subscribeToAll'>;
+  return { client, opened };
+}
+
+type Batch = { positions: bigint[]; through: bigint };
+const batchesOf = (batches: Batch[]) => ({
+  onEvents: async (events: RecordedEvent[], through: bigint) => {
+    batches.push({ positions: events.map((e) => e.position), through });
+  },
+});
+
+describe('KurrentDB subscription to $all', () => {
+  describe('when events piled up while the handler was busy', () => {
+    it('hands them over in batches of at most maxBatch, in order, each with its last position', async () => {
+      const { client, opened } = fakeClient();
+      const batches: Batch[] = [];
+      const sub = subscribeToAll(client, { after: 0n, maxBatch: 4, ...batchesOf(batches) });
+      for (let p = 1n; p <= 10n; p++) opened[0].stream.write(record(p));
+      await waitFor(() => batches.flatMap((b) => b.positions).length === 10);
+      await sub.stop();
+
+      expect(batches.flatMap((b) => b.positions)).toEqual([
+        1n,
+        2n,
+        3n,
+        4n,
+        5n,
+        6n,
+        7n,
+        8n,
+        9n,
+        10n,
+      ]);
+      expect(batches.length).toBeLessThan(10);
+      for (const b of batches) {
+        expect(b.positions.length).toBeLessThanOrEqual(4);
+        expect(b.through).toBe(b.positions.at(-1));
+      }
+    });
+  });
+
+  describe('when some events are not wanted', () => {
+    it('delivers only the types asked for outside skipped streams, and reads on past the rest', async () => {
+      const { client, opened } = fakeClient();
+      const batches: Batch[] = [];
+      const sub = subscribeToAll(client, {
+        after: 0n,
+        types: ['Kept'],
+        skipStreamPrefixes: ['guard-'],
+        ...batchesOf(batches),
+      });
+      const feed = opened[0].stream;
+      feed.write(record(1n, 'Kept'));
+      feed.write(record(2n, 'Other'));
+      feed.write(record(3n, 'Kept', 'guard-1'));
+      feed.write(record(4n, '$metadata', '$$stream-1'));
+      feed.write(record(5n, 'Kept'));
+      feed.write(record(6n, 'Other'));
+      await waitFor(() => batches.flatMap((b) => b.positions).length === 2);
+      await sub.stop();
+
+      expect(batches.flatMap((b) => b.positions)).toEqual([1n, 5n]);
+      // The last batch was read through the unwanted event after its last delivered one.
+      expect(batches.at(-1)!.through).toBe(6n);
+    });
+  });
+
+  describe('when the subscription drops', () => {
+    it('subscribes again after the last position handled, delivering nothing twice', async () => {
+      const { client, opened } = fakeClient();
+      const batches: Batch[] = [];
+      const sub = subscribeToAll(client, { after: 0n, ...batchesOf(batches) });
+      for (let p = 1n; p <= 3n; p++) opened[0].stream.write(record(p));
+      await waitFor(() => batches.flatMap((b) => b.positions).length === 3);
+      opened[0].stream.destroy(new UnavailableError(undefined, 'connection lost'));
+
+      await waitFor(() => opened.length === 2, { message: 'a second subscription' });
+      expect(opened[1].from).toEqual({ commit: 3n, prepare: 3n });
+      // The server starts again at the position given, inclusive.
+      for (let p = 3n; p <= 4n; p++) opened[1].stream.write(record(p));
+      await waitFor(() => batches.flatMap((b) => b.positions).length === 4);
+      await sub.stop();
+
+      expect(batches.flatMap((b) => b.positions)).toEqual([1n, 2n, 3n, 4n]);
+    });
+  });
+
+  describe('when the handler fails', () => {
+    it('ends with its error', async () => {
+      const { client, opened } = fakeClient();
+      const sub = subscribeToAll(client, {
+        after: 5n,
+        onEvents: async () => {
+          throw new Error('handler failed');
+        },
+      });
+      expect(opened[0].from).toEqual({ commit: 5n, prepare: 5n });
+      opened[0].stream.write(record(6n));
+      await expect(sub.done).rejects.toThrow('handler failed');
+    });
+  });
+
+  describe('when stopped while waiting for events', () => {
+    it('ends without error and opens no other subscription', async () => {
+      const { client, opened } = fakeClient();
+      const sub = subscribeToAll(client, { after: 0n, onEvents: async () => undefined });
+      await sub.stop();
+      await expect(sub.done).resolves.toBeUndefined();
+      expect(opened).toHaveLength(1);
+    });
+  });
+});
