@@ -1,3 +1,4 @@
+import type { EventStore } from '../../../libs/event-store';
 import { waitFor } from '../../../libs/testing/wait-for';
 import {
   startInvitationsTestApp,
@@ -38,6 +39,64 @@ describe('invitation expiry', () => {
         [1, 2, 3].map(() => createInvitationExpiry(t.infra.eventStore).expireDue(new Date())),
       );
       expect(await t.eventTypes(a.invitationId)).toEqual(['InvitationSent', 'InvitationExpired']);
+    });
+  });
+
+  describe('when many are due at once', () => {
+    /** The test app's store, counting the appends in flight together. */
+    const counting = (store: EventStore, onAppend: (stream: string) => void = () => undefined) => {
+      const seen = { inFlight: 0, most: 0 };
+      const wrapped: EventStore = {
+        append: async (stream, events, expected) => {
+          onAppend(stream);
+          seen.most = Math.max(seen.most, ++seen.inFlight);
+          try {
+            return await store.append(stream, events, expected);
+          } finally {
+            seen.inFlight -= 1;
+          }
+        },
+        appendToStreams: (appends) => store.appendToStreams(appends),
+        readStream: (stream, from) => store.readStream(stream, from),
+        readAll: (query) => store.readAll(query),
+        headPosition: () => store.headPosition(),
+        subscribeToAll: (options) => store.subscribeToAll(options),
+        close: () => store.close(),
+      };
+      return { store: wrapped, seen };
+    };
+    const sendDue = (count: number) =>
+      Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          t.sentEarlier(vendor, new Date(Date.now() - 2 * DAY), `due-${i}@example.com`),
+        ),
+      );
+
+    it('expires them with several commands in flight together', async () => {
+      const sent = await sendDue(40);
+      const { store, seen } = counting(t.infra.eventStore);
+      expect(await createInvitationExpiry(store).expireDue(new Date())).toBe(40);
+      expect(seen.most).toBeGreaterThan(1);
+      for (const { invitationId } of sent) {
+        expect(await t.eventTypes(invitationId)).toEqual(['InvitationSent', 'InvitationExpired']);
+      }
+    });
+
+    it('expires the others when one cannot be, and then reports it', async () => {
+      const [broken, ...others] = await sendDue(5);
+      const { store } = counting(t.infra.eventStore, (stream) => {
+        if (stream.endsWith(broken.invitationId)) throw new Error('disk full');
+      });
+      const expiry = createInvitationExpiry(store);
+      await expect(expiry.expireDue(new Date())).rejects.toThrow(
+        /could not expire 1 of 5 due invitations \(first: .*\(disk full\)\)/,
+      );
+      for (const { invitationId } of others) {
+        expect(await t.eventTypes(invitationId)).toContain('InvitationExpired');
+      }
+      expect(await t.eventTypes(broken.invitationId)).toEqual(['InvitationSent']);
+      // Tried again on the next run: the first still stands in its way, the rest are done.
+      await expect(expiry.expireDue(new Date())).rejects.toThrow('could not expire 1 of 1');
     });
   });
 

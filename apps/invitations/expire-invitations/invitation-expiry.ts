@@ -8,10 +8,16 @@ import { invitationStream } from '../invitation/invitation.events';
 import { EXPIRY_EVENT_TYPES, PendingExpiries } from './pending-expiries';
 
 const BATCH = 500;
+/** Expiries in flight at once. */
+const IN_FLIGHT = 32;
 export const EXPIRY_WORKER = 'invitations-expiry';
 
 export interface InvitationExpiry {
-  /** Catches up with the event store, then records InvitationExpired for every due invitation; returns how many. */
+  /**
+   * Catches up with the event store, then records InvitationExpired for every
+   * due invitation; returns how many. Rejects, once every due invitation was
+   * tried, when some could not be expired.
+   */
   expireDue(now: Date): Promise<number>;
 }
 
@@ -39,19 +45,43 @@ export function createInvitationExpiry(store: EventStore): InvitationExpiry {
     }
   };
 
+  const expireOne = async (id: string, now: Date) => {
+    const correlationId = randomUUID();
+    const { events } = await handleCommand(
+      store,
+      invitationDecider,
+      invitationStream(id),
+      { type: 'ExpireInvitation' },
+      { correlationId, causationId: correlationId, actor: `service:${EXPIRY_WORKER}`, now },
+    );
+    return events.length;
+  };
+
+  // Several at once: each is a stream of its own, so they share the store's commits. One that
+  // fails does not hold up the others; it is tried again on the next run.
   const expire = async (now: Date) => {
     await catchUp();
+    const due = index.due(now);
+    const failures: unknown[] = [];
     let expired = 0;
-    for (const id of index.due(now)) {
-      const correlationId = randomUUID();
-      const { events } = await handleCommand(
-        store,
-        invitationDecider,
-        invitationStream(id),
-        { type: 'ExpireInvitation' },
-        { correlationId, causationId: correlationId, actor: `service:${EXPIRY_WORKER}`, now },
+    let next = 0;
+    const worker = async () => {
+      while (next < due.length) {
+        const id = due[next++];
+        try {
+          const recorded = await expireOne(id, now); // awaited first: `+= await` would add to a stale sum
+          expired += recorded;
+        } catch (error) {
+          failures.push(error);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, due.length) }, worker));
+    if (failures.length > 0) {
+      throw new AggregateError(
+        failures,
+        `could not expire ${failures.length} of ${due.length} due invitations (first: ${describe(failures[0])})`,
       );
-      expired += events.length;
     }
     return expired;
   };
@@ -63,6 +93,12 @@ export function createInvitationExpiry(store: EventStore): InvitationExpiry {
       return run;
     },
   };
+}
+
+/** A failure as the log shows it: its message, and what caused it (the store's own error). */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.cause instanceof Error ? `${error.message} (${error.cause.message})` : error.message;
 }
 
 /** Runs `expireDue` every `intervalMs` on the one instance holding the lease. */
