@@ -21,7 +21,11 @@ const signingKey = {
   provide: SIGNING_KEY,
   inject: [APP_CONFIG],
   useFactory: (config: AppConfig) =>
-    loadSigningKey({ configured: config.jwtPrivateKey, dataDir: config.dataDir }),
+    loadSigningKey({
+      configured: config.jwtPrivateKey,
+      published: config.jwtPublishedKeys,
+      dataDir: config.dataDir,
+    }),
 };
 
 /** Verification emails: spooled before the answer, delivered after it. */

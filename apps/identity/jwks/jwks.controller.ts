@@ -10,8 +10,11 @@ export class JwksController {
 
   @Get('jwks.json')
   @Header('Cache-Control', 'public, max-age=300')
-  @ApiOkResponse({ description: 'The public keys access tokens are signed with (ES256).' })
+  @ApiOkResponse({
+    description:
+      'The public keys access tokens are signed with (ES256): the signing key first, then any in `JWT_PUBLISHED_KEYS`.',
+  })
   jwks(): JSONWebKeySet {
-    return { keys: [this.key.publicJwk] };
+    return { keys: [this.key.publicJwk, ...this.key.otherPublicJwks] };
   }
 }

@@ -22,7 +22,8 @@ describe('signAccessToken', () => {
   let key: SigningKey;
   beforeAll(async () => {
     const { privateKey, publicKey } = await generateKeyPair('ES256');
-    key = { kid: 'k-1', privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid: 'k-1' } };
+    const publicJwk = { ...(await exportJWK(publicKey)), kid: 'k-1' };
+    key = { kid: 'k-1', privateKey, publicJwk, otherPublicJwks: [] };
   });
 
   describe('when a token is signed', () => {

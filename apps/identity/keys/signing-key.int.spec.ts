@@ -74,6 +74,59 @@ describe('loadSigningKey', () => {
       await expect(load).rejects.not.toThrow(value.slice(0, 20));
     });
   });
+
+  describe('when more keys are published', () => {
+    const p256 = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const [signing, rotatedOut, rotatedIn] = [p256(), p256(), p256()];
+    const privatePem = (pair: ReturnType<typeof p256>) =>
+      pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const publicPem = (pair: ReturnType<typeof p256>) =>
+      pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const kidOf = async (pair: ReturnType<typeof p256>) => {
+      const { kty, crv, x, y } = await exportJWK(pair.publicKey);
+      return calculateJwkThumbprint({ kty, crv, x, y });
+    };
+    const load = (published: string) =>
+      loadSigningKey({ configured: privatePem(signing), published, dataDir });
+
+    it.each([
+      ['PEM blocks, private and public', () => privatePem(rotatedOut) + publicPem(rotatedIn)],
+      [
+        'a JWK set',
+        async () =>
+          JSON.stringify({
+            keys: [await exportJWK(rotatedOut.privateKey), await exportJWK(rotatedIn.publicKey)],
+          }),
+      ],
+    ])('publishes the public part of each, from %s, beside the signing key', async (_, value) => {
+      const key = await load(await value());
+      expect(key.kid).toBe(await kidOf(signing));
+      expect(key.otherPublicJwks.map((k) => k.kid)).toEqual([
+        await kidOf(rotatedOut),
+        await kidOf(rotatedIn),
+      ]);
+      for (const jwk of key.otherPublicJwks) {
+        expect(Object.keys(jwk).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
+      }
+    });
+
+    it('lists each key once, and not the signing key again', async () => {
+      const key = await load(publicPem(rotatedIn) + publicPem(signing) + publicPem(rotatedIn));
+      expect(key.otherPublicJwks.map((k) => k.kid)).toEqual([await kidOf(rotatedIn)]);
+    });
+
+    it.each([
+      ['garbage', 'not a key'],
+      ['an RSA key', generateRsaPem()],
+      ['an empty key set', '{"keys":[]}'],
+      ['a JWK of another curve', '{"kty":"EC","crv":"P-384","x":"a","y":"b"}'],
+    ])('refuses %s naming the variable but not the value', async (_, value) => {
+      const loading = load(value);
+      await expect(loading).rejects.toThrow(ConfigError);
+      await expect(loading).rejects.toThrow(/^JWT_PUBLISHED_KEYS: /);
+      await expect(loading).rejects.not.toThrow(value.slice(0, 20));
+    });
+  });
 });
 
 function generateRsaPem(): string {

@@ -11,6 +11,7 @@ import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ConfigError } from '../../../libs/platform/config/config';
+import { parsePublishedKeys } from './published-keys';
 
 export const SIGNING_KEY = Symbol('SIGNING_KEY');
 export const SIGNING_ALG = 'ES256';
@@ -20,6 +21,8 @@ export interface SigningKey {
   kid: string;
   privateKey: KeyLike;
   publicJwk: JWK;
+  /** Other keys the JWKS publishes beside this one (a key rotated in or out), each once. */
+  otherPublicJwks: JWK[];
 }
 
 /**
@@ -29,19 +32,28 @@ export interface SigningKey {
  */
 export async function loadSigningKey(options: {
   configured?: string;
+  /** `JWT_PUBLISHED_KEYS`: more keys for the JWKS only. */
+  published?: string;
   dataDir: string;
 }): Promise<SigningKey> {
   const jwk = options.configured
     ? await parseConfigured(options.configured)
     : await loadOrCreate(join(options.dataDir, 'keys', 'jwt-signing-key.json'));
-  return toSigningKey(jwk);
+  const publicJwk = await publishable(jwk);
+  const others = options.published
+    ? await Promise.all((await parsePublishedKeys(options.published, SIGNING_ALG)).map(publishable))
+    : [];
+  const otherPublicJwks = [...new Map(others.map((k) => [k.kid, k])).values()].filter(
+    (k) => k.kid !== publicJwk.kid,
+  );
+  const privateKey = (await importJWK(jwk, SIGNING_ALG)) as KeyLike;
+  return { kid: publicJwk.kid!, privateKey, publicJwk, otherPublicJwks };
 }
 
-async function toSigningKey(jwk: JWK): Promise<SigningKey> {
-  const { kty, crv, x, y } = jwk;
+/** The public part as the JWKS shows it, with its thumbprint as `kid`. */
+async function publishable({ kty, crv, x, y }: JWK): Promise<JWK> {
   const kid = await calculateJwkThumbprint({ kty, crv, x, y }, 'sha256');
-  const privateKey = (await importJWK(jwk, SIGNING_ALG)) as KeyLike;
-  return { kid, privateKey, publicJwk: { kty, crv, x, y, kid, alg: SIGNING_ALG, use: 'sig' } };
+  return { kty, crv, x, y, kid, alg: SIGNING_ALG, use: 'sig' };
 }
 
 async function parseConfigured(value: string): Promise<JWK> {

@@ -12,7 +12,8 @@ describe('login', () => {
 
   beforeAll(async () => {
     const { privateKey, publicKey } = await generateKeyPair('ES256');
-    key = { kid: 'k-1', privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid: 'k-1' } };
+    const publicJwk = { ...(await exportJWK(publicKey)), kid: 'k-1' };
+    key = { kid: 'k-1', privateKey, publicJwk, otherPublicJwks: [] };
   });
   beforeEach(async () => {
     f = identityFixture();

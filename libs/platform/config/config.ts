@@ -17,6 +17,8 @@ export interface AppConfig {
   dataDir: string;
   /** PEM (PKCS#8) or JWK JSON of the JWT signing key; unset in embedded mode: generated and kept in `<dataDir>/keys`. */
   jwtPrivateKey?: string;
+  /** More keys for identity's JWKS (PEM blocks or JWK JSON): a key rotated in before it signs, or out after. */
+  jwtPublishedKeys?: string;
   accessTokenTtlSeconds: number;
   rateLimit: {
     invitationsPerMinute: number;
@@ -80,6 +82,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ),
     dataDir,
     jwtPrivateKey: env.JWT_PRIVATE_KEY || undefined,
+    jwtPublishedKeys: env.JWT_PUBLISHED_KEYS || undefined,
     accessTokenTtlSeconds: int(env, 'ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 86_400),
     rateLimit: {
       invitationsPerMinute: int(env, 'INVITATIONS_RATE_LIMIT_PER_MINUTE', 60, 1, 100_000),
