@@ -9,31 +9,73 @@ import {
 } from '../broker.port';
 import { attemptOf } from '../delivery';
 
+/** Classic queues live on one node; quorum queues are replicated, for a RabbitMQ cluster. */
+export type QueueType = 'classic' | 'quorum';
+
+/** Times a dead letter may be listed before a quorum queue would give up on it: never, in practice. */
+const DEAD_LETTER_DELIVERY_LIMIT = 1_000_000;
+
 /**
  * Declares what a consumer needs, idempotently, on every (re)connect. Retry
  * queues have no consumer: a message waits out the queue's TTL, then RabbitMQ
  * dead-letters it back to the work queue. RabbitMQ expires messages only at a
  * queue's head, so each delay has its own queue: with one TTL per queue, no
  * retry waits behind a longer one.
+ *
+ * Quorum queues dead-letter at least once (a retry is never lost between its
+ * queues), and the work queue dead-letters to `<queue>.dlq`, so a message
+ * RabbitMQ gives up on (its delivery limit) is kept, not dropped.
  */
 export async function declareTopology(
   channel: Channel,
   queue: string,
   bindingKeys: string[],
   retryDelays: number[],
+  type: QueueType = 'classic',
 ): Promise<void> {
-  await channel.assertExchange(PLATFORM_EXCHANGE, 'topic', { durable: true });
-  await channel.assertQueue(queue, { durable: true });
-  await channel.assertQueue(deadLetterQueue(queue), { durable: true });
-  for (const delayMs of retryDelays) {
-    await channel.assertQueue(retryQueue(queue, delayMs), {
+  const quorum = (args: Options.AssertQueue['arguments'] = {}) =>
+    type === 'quorum' ? { arguments: { 'x-queue-type': 'quorum', ...args } } : {};
+  const atLeastOnce = { 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' };
+  try {
+    await channel.assertExchange(PLATFORM_EXCHANGE, 'topic', { durable: true });
+    await channel.assertQueue(queue, {
       durable: true,
-      messageTtl: delayMs,
-      deadLetterExchange: '',
-      deadLetterRoutingKey: queue,
+      ...quorum({
+        'x-dead-letter-exchange': '',
+        'x-dead-letter-routing-key': deadLetterQueue(queue),
+        ...atLeastOnce,
+      }),
     });
+    // Listing dead letters fetches and returns them, which a quorum queue counts as a failed
+    // delivery; past its limit (20 by default on RabbitMQ 4) it would drop them.
+    await channel.assertQueue(deadLetterQueue(queue), {
+      durable: true,
+      ...quorum({ 'x-delivery-limit': DEAD_LETTER_DELIVERY_LIMIT }),
+    });
+    for (const delayMs of retryDelays) {
+      await channel.assertQueue(retryQueue(queue, delayMs), {
+        durable: true,
+        messageTtl: delayMs,
+        deadLetterExchange: '',
+        deadLetterRoutingKey: queue,
+        ...quorum(atLeastOnce),
+      });
+    }
+  } catch (error) {
+    throw explainInequivalent(error, type);
   }
   for (const key of bindingKeys) await channel.bindQueue(queue, PLATFORM_EXCHANGE, key);
+}
+
+/** RabbitMQ's PRECONDITION_FAILED for a queue declared before with other arguments, with what to do. */
+function explainInequivalent(error: unknown, type: QueueType): unknown {
+  const message = error instanceof Error ? error.message : '';
+  if (!/PRECONDITION_FAILED - inequivalent arg/.test(message)) return error;
+  return new Error(
+    `${message}. The queue was declared before with other arguments (RABBITMQ_QUEUE_TYPE=${type} now): ` +
+      "a queue's type cannot change; drain and delete the consumer's queues to declare them anew, or keep the type they have",
+    { cause: error },
+  );
 }
 
 /** Sends straight to a queue and resolves when the broker confirms it. */

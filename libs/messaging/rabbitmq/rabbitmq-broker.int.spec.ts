@@ -4,8 +4,9 @@ import { PLATFORM_EXCHANGE } from '../../contracts';
 import { startTcpProxy, unusedPort } from '../../testing/tcp-proxy';
 import { waitFor } from '../../testing/wait-for';
 import { consumerQueues } from '../delivery';
-import { brokerContract, cloudEvent } from '../testing/broker.contract';
+import { brokerContract, cloudEvent, type BrokerHarness } from '../testing/broker.contract';
 import { consumersOf, rabbitMqReachable } from '../testing/rabbitmq-probe';
+import type { QueueType } from './amqp-helpers';
 import { RabbitMqBroker, redact } from './rabbitmq-broker';
 
 const url = process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -29,23 +30,53 @@ if (!reachable && required) {
   });
 }
 
-(reachable ? describe : describe.skip)('RabbitMqBroker', () => {
-  brokerContract(async () => {
-    const { connection, channel } = await openAdmin();
-    return {
-      broker: new RabbitMqBroker(url, { log: quiet, publishTimeoutMs: 5000 }),
-      publishRaw: (routingKey, body) =>
-        new Promise<void>((resolve, reject) =>
-          channel.publish(PLATFORM_EXCHANGE, routingKey, Buffer.from(body), {}, (err) =>
-            err ? reject(err) : resolve(),
-          ),
+/** The contract's harness over a broker whose consumers declare `queueType` queues. */
+const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
+  const { connection, channel } = await openAdmin();
+  return {
+    broker: new RabbitMqBroker(url, { log: quiet, publishTimeoutMs: 5000, queueType }),
+    publishRaw: (routingKey, body) =>
+      new Promise<void>((resolve, reject) =>
+        channel.publish(PLATFORM_EXCHANGE, routingKey, Buffer.from(body), {}, (err) =>
+          err ? reject(err) : resolve(),
         ),
-      deleteQueue: async (queue, retry) => {
-        for (const q of consumerQueues(queue, retry)) await channel.deleteQueue(q);
-      },
-      close: () => connection.close(),
-    };
+      ),
+    deleteQueue: async (queue, retry) => {
+      for (const q of consumerQueues(queue, retry)) await channel.deleteQueue(q);
+    },
+    close: () => connection.close(),
+  };
+};
+
+(reachable ? describe : describe.skip)('RabbitMqBroker on quorum queues', () => {
+  brokerContract(harness('quorum'));
+
+  describe('when a queue was declared with another type', () => {
+    it('refuses to consume, saying the type cannot change and what to do', async () => {
+      const { connection, channel } = await openAdmin();
+      const queue = `contract-test.${randomUUID()}`;
+      const spec = { maxRetries: 0, retryDelayMs: 5 };
+      const classic = new RabbitMqBroker(url, { log: quiet });
+      const quorum = new RabbitMqBroker(url, { log: quiet, queueType: 'quorum' });
+      try {
+        const consume = (broker: RabbitMqBroker) =>
+          broker.consume({ queue, bindingKeys: [], prefetch: 1, ...spec, handle: async () => {} });
+        await (await consume(classic)).cancel();
+        await expect(consume(quorum)).rejects.toThrow(
+          /inequivalent arg .*RABBITMQ_QUEUE_TYPE=quorum now.*type cannot change/,
+        );
+      } finally {
+        await classic.close();
+        await quorum.close();
+        for (const q of consumerQueues(queue, spec)) await channel.deleteQueue(q);
+        await connection.close();
+      }
+    });
   });
+});
+
+(reachable ? describe : describe.skip)('RabbitMqBroker', () => {
+  brokerContract(harness('classic'));
 
   describe('when an event is published', () => {
     it('is persistent, typed and timestamped on the wire', async () => {

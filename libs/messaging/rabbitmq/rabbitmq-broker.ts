@@ -11,6 +11,7 @@ import {
 } from '../broker.port';
 import { checkSpec, errorMessage } from '../delivery';
 import { cloudEventMessage } from '../message-properties';
+import type { QueueType } from './amqp-helpers';
 import { listDeadLetters, moveDeadLetters } from './dead-letter-ops';
 import { RabbitMqConsumer } from './rabbitmq-consumer';
 
@@ -20,6 +21,8 @@ export interface RabbitMqBrokerOptions {
   publishTimeoutMs?: number;
   heartbeatIntervalInSeconds?: number;
   reconnectTimeInSeconds?: number;
+  /** The type consumers declare their queues with (`RABBITMQ_QUEUE_TYPE`); classic by default. */
+  queueType?: QueueType;
 }
 
 /**
@@ -36,11 +39,13 @@ export class RabbitMqBroker implements Broker {
   private readonly returned = new Set<string>();
   private readonly log: (message: string) => void;
   private readonly publishTimeoutMs: number;
+  private readonly queueType: QueueType;
   private closed = false;
 
   constructor(url: string, options: RabbitMqBrokerOptions = {}) {
     this.log = options.log ?? ((m) => console.warn(m));
     this.publishTimeoutMs = options.publishTimeoutMs ?? 30_000;
+    this.queueType = options.queueType ?? 'classic';
     this.manager = connect([url], {
       heartbeatIntervalInSeconds: options.heartbeatIntervalInSeconds ?? 5,
       reconnectTimeInSeconds: options.reconnectTimeInSeconds ?? 1,
@@ -80,8 +85,12 @@ export class RabbitMqBroker implements Broker {
   async consume(spec: ConsumeSpec): Promise<ConsumerHandle> {
     if (this.closed) throw new Error('broker is closed');
     checkSpec(spec);
-    const consumer = await RabbitMqConsumer.start(this.manager, spec, this.log, (c) =>
-      this.consumers.delete(c),
+    const consumer = await RabbitMqConsumer.start(
+      this.manager,
+      spec,
+      this.log,
+      (c) => this.consumers.delete(c),
+      this.queueType,
     );
     this.consumers.add(consumer);
     return consumer;

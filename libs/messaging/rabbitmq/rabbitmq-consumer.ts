@@ -10,7 +10,13 @@ import {
 } from '../broker.port';
 import { errorMessage, processDelivery, retryDelays } from '../delivery';
 import { AckBatcher } from './ack-batcher';
-import { confirmSend, copyOptions, declareTopology, deliveryInfo } from './amqp-helpers';
+import {
+  confirmSend,
+  copyOptions,
+  declareTopology,
+  deliveryInfo,
+  type QueueType,
+} from './amqp-helpers';
 
 /**
  * One consumer on its own confirm channel. Topology and the consumer are set
@@ -31,6 +37,7 @@ export class RabbitMqConsumer implements ConsumerHandle {
     private readonly spec: ConsumeSpec,
     private readonly log: (message: string) => void,
     private readonly onCancelled: (c: RabbitMqConsumer) => void,
+    private readonly queueType: QueueType,
   ) {
     this.wrapper = manager.createChannel({
       name: `consumer ${spec.queue}`,
@@ -50,8 +57,9 @@ export class RabbitMqConsumer implements ConsumerHandle {
     spec: ConsumeSpec,
     log: (message: string) => void,
     onCancelled: (c: RabbitMqConsumer) => void,
+    queueType: QueueType = 'classic',
   ): Promise<RabbitMqConsumer> {
-    const consumer = new RabbitMqConsumer(manager, spec, log, onCancelled);
+    const consumer = new RabbitMqConsumer(manager, spec, log, onCancelled, queueType);
     try {
       await new Promise<void>((resolve, reject) => {
         const done = (error?: unknown) => {
@@ -93,7 +101,7 @@ export class RabbitMqConsumer implements ConsumerHandle {
 
   private async setup(channel: ConfirmChannel): Promise<void> {
     const { queue, bindingKeys, prefetch } = this.spec;
-    await declareTopology(channel, queue, bindingKeys, retryDelays(this.spec));
+    await declareTopology(channel, queue, bindingKeys, retryDelays(this.spec), this.queueType);
     if (this.cancelled) return;
     await channel.prefetch(prefetch);
     if (!this.acks.has(channel)) this.acks.set(channel, new AckBatcher(channel));

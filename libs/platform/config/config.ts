@@ -8,6 +8,8 @@ export interface AppConfig {
   rabbitmqUrl?: string;
   /** Unacked messages per consumer; unset: the transport's default (200). */
   rabbitmqPrefetch?: number;
+  /** The type consumers declare their queues with: quorum for a RabbitMQ cluster. */
+  rabbitmqQueueType: 'classic' | 'quorum';
   /** Unset: emails are written to `<dataDir>/outbox/`. */
   smtpUrl?: string;
   mailFrom: string;
@@ -67,6 +69,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ]),
     rabbitmqUrl: optionalUrl(env, 'RABBITMQ_URL', ['amqp:', 'amqps:']),
     rabbitmqPrefetch: optionalInt(env, 'RABBITMQ_PREFETCH', 1, 10_000),
+    rabbitmqQueueType: oneOf(env, 'RABBITMQ_QUEUE_TYPE', 'classic', ['classic', 'quorum']) as
+      'classic' | 'quorum',
     smtpUrl: optionalUrl(env, 'SMTP_URL', ['smtp:', 'smtps:']),
     mailFrom: text(env, 'MAIL_FROM', 'Invitations <no-reply@invitations.local>'),
     publicUrl: url(env, 'PUBLIC_URL', 'http://localhost:3002', ['http:', 'https:']).replace(

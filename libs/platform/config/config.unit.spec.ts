@@ -8,6 +8,7 @@ describe('loadConfig', () => {
       expect(c.readModelUrl).toBe('sqlite:data/read-models.sqlite');
       expect(c.rabbitmqUrl).toBeUndefined();
       expect(c.rabbitmqPrefetch).toBeUndefined();
+      expect(c.rabbitmqQueueType).toBe('classic');
       expect(c.ports).toEqual({ identity: 3001, invitations: 3002, query: 3003 });
       expect(c.identityJwksUrl).toBe('http://127.0.0.1:3001/.well-known/jwks.json');
       expect(c.rateLimit).toEqual({
@@ -31,6 +32,7 @@ describe('loadConfig', () => {
       ['LOGIN_MAX_FAILED_ATTEMPTS_PER_IP', '0'],
       ['RABBITMQ_PREFETCH', '0'],
       ['RABBITMQ_PREFETCH', 'many'],
+      ['RABBITMQ_QUEUE_TYPE', 'stream'],
     ])('names %s in one line', (name, value) => {
       expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
       expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));
@@ -38,6 +40,12 @@ describe('loadConfig', () => {
 
     it('does not echo credentials', () => {
       expect(() => loadConfig({ RABBITMQ_URL: 'http://user:secret@host' })).toThrow(/\*\*\*@host/);
+    });
+  });
+
+  describe('when RABBITMQ_QUEUE_TYPE is set', () => {
+    it('takes quorum for the consumers queues', () => {
+      expect(loadConfig({ RABBITMQ_QUEUE_TYPE: 'quorum' }).rabbitmqQueueType).toBe('quorum');
     });
   });
 

@@ -37,7 +37,10 @@ export async function openInfrastructure(
 ): Promise<Infrastructure> {
   const eventStore = openEventStore(config.eventStoreUrl, warn);
   const readModels = await openReadModels(config.readModelUrl);
-  const broker = openBroker(config.rabbitmqUrl, { log: warn });
+  const broker = openBroker(config.rabbitmqUrl, {
+    log: warn,
+    queueType: config.rabbitmqQueueType,
+  });
   const mailer =
     overrides.mailer ??
     createMailer({
