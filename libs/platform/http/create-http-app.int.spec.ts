@@ -135,6 +135,24 @@ describe('createHttpApp', () => {
     });
   });
 
+  describe('when the API docs are asked for', () => {
+    it('serves the OpenAPI document and the Swagger UI with its assets', async () => {
+      const doc = await fetch(`${base}/docs-json`);
+      expect(doc.status).toBe(200);
+      expect(((await doc.json()) as { info: { title: string } }).info.title).toBe('probe');
+      const page = await fetch(`${base}/docs`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toContain('text/html');
+      const html = await page.text();
+      // The page loads its script from the static files the UI serves beside it.
+      const script = /src="\.?\/?(?:docs\/)?([\w.-]*swagger-ui-bundle\.js)"/.exec(html)?.[1];
+      expect(script).toBeDefined();
+      const asset = await fetch(`${base}/docs/${script}`);
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('content-type')).toContain('javascript');
+    });
+  });
+
   describe('when the application refuses or fails', () => {
     it('maps an AppError to its status, code and extra members', async () => {
       const body = await expectProblem(await post('/taken', '{}'), 409, 'email_taken');
