@@ -18,7 +18,11 @@ export async function startIdentity(
   class IdentityApp {}
 
   const logger = createLogger('identity', infra.config.logLevel);
-  const app = await createHttpApp(IdentityApp, { title: 'identity', logger });
+  const app = await createHttpApp(IdentityApp, {
+    title: 'identity',
+    logger,
+    trustProxy: infra.config.trustProxy,
+  });
   await app.listen(port, '0.0.0.0');
   const { port: actual } = app.getHttpServer().address() as AddressInfo;
   return { name: 'identity', url: `http://127.0.0.1:${actual}`, close: () => app.close() };

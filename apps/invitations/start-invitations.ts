@@ -42,7 +42,11 @@ export async function startInvitations(
   class InvitationsApp {}
 
   const logger = createLogger('invitations', infra.config.logLevel);
-  const app = await createHttpApp(InvitationsApp, { title: 'invitations', logger });
+  const app = await createHttpApp(InvitationsApp, {
+    title: 'invitations',
+    logger,
+    trustProxy: infra.config.trustProxy,
+  });
   app.connectMicroservice(
     {
       strategy: new CloudEventsTransport({

@@ -60,7 +60,11 @@ export async function startProjector(
   class ProjectorApp {}
 
   const logger = createLogger('projector', infra.config.logLevel);
-  const app = await createHttpApp(ProjectorApp, { title: 'query API', logger });
+  const app = await createHttpApp(ProjectorApp, {
+    title: 'query API',
+    logger,
+    trustProxy: infra.config.trustProxy,
+  });
   await app.listen(port, '0.0.0.0');
   const { port: actual } = app.getHttpServer().address() as AddressInfo;
   return {

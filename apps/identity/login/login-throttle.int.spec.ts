@@ -31,19 +31,21 @@ describe('POST /auth/login under the failed-login throttle', () => {
   let emails = 0;
 
   /** An identity instance on `dataDir`: a second one shares the event store and the counters. */
-  const startInstance = async () => {
+  const startInstance = async (env: Record<string, string> = {}) => {
     const config = loadConfig({
       DATA_DIR: dataDir,
       LOG_LEVEL: 'silent',
       LOGIN_MAX_FAILED_ATTEMPTS: String(LIMIT),
       LOGIN_LOCKOUT_SECONDS: String(LOCKOUT_SECONDS),
       LOGIN_MAX_FAILED_ATTEMPTS_PER_IP: String(PER_IP_LIMIT),
+      ...env,
     });
     const mailer = { send: async () => undefined, close: () => undefined };
     const opened = await openInfrastructure(config, () => undefined, { mailer });
     const started = await createHttpApp(IdentityModule.register(opened, { clock: () => now }), {
       title: 'identity',
       logger: false,
+      trustProxy: config.trustProxy,
     });
     await started.init();
     await started.getHttpAdapter().getInstance().ready();
@@ -180,6 +182,50 @@ describe('POST /auth/login under the failed-login throttle', () => {
       expect(reply.body).toMatchObject({ code: 'rate_limited' });
       expect(reply.headers['retry-after']).toBeDefined();
       expect((await logIn(email, PASSWORD)).status).toBe(200);
+    });
+  });
+
+  describe('when clients come through a proxy', () => {
+    const PROXY = '10.0.0.1';
+    let trusting: Awaited<ReturnType<typeof startInstance>>;
+    beforeAll(async () => (trusting = await startInstance({ TRUST_PROXY: '10.0.0.0/8' })));
+    afterAll(async () => {
+      await trusting?.app.close();
+      await trusting?.infra.close();
+    });
+    const viaProxy = async (
+      on: NestFastifyApplication,
+      client: string,
+      email: string,
+      password: string,
+    ) =>
+      (
+        await on.inject({
+          method: 'POST',
+          url: '/auth/login',
+          payload: { email, password },
+          remoteAddress: PROXY,
+          headers: { 'x-forwarded-for': client },
+        })
+      ).statusCode;
+
+    it('tells them apart by X-Forwarded-For when TRUST_PROXY names the proxy', async () => {
+      const email = await registered();
+      for (let i = 0; i < LIMIT; i += 1) {
+        expect(await viaProxy(trusting.app, '198.51.100.1', email, 'wrong horse battery')).toBe(
+          401,
+        );
+      }
+      expect(await viaProxy(trusting.app, '198.51.100.1', email, PASSWORD)).toBe(429);
+      expect(await viaProxy(trusting.app, '198.51.100.2', email, PASSWORD)).toBe(200);
+    });
+
+    it('takes every client for the proxy when TRUST_PROXY is unset', async () => {
+      const email = await registered();
+      for (let i = 0; i < LIMIT; i += 1) {
+        expect(await viaProxy(app, '198.51.100.3', email, 'wrong horse battery')).toBe(401);
+      }
+      expect(await viaProxy(app, '198.51.100.4', email, PASSWORD)).toBe(429);
     });
   });
 

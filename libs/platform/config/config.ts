@@ -1,4 +1,8 @@
 import { join } from 'node:path';
+import { ConfigError } from './config-error';
+import { trustProxy, type TrustProxy } from './trust-proxy';
+
+export { ConfigError };
 
 /** Configuration from the environment (design section 6), validated once at start. */
 export interface AppConfig {
@@ -32,16 +36,8 @@ export interface AppConfig {
     loginMaxFailedAttemptsPerIp: number;
   };
   logLevel: string;
-}
-
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    problem: string,
-  ) {
-    super(`${variable}: ${problem}`);
-    this.name = 'ConfigError';
-  }
+  /** Proxies whose `X-Forwarded-For` names the client (`TRUST_PROXY`); false: the connection's peer is. */
+  trustProxy: TrustProxy;
 }
 
 type Env = Record<string, string | undefined>;
@@ -94,6 +90,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       loginLockoutSeconds: int(env, 'LOGIN_LOCKOUT_SECONDS', 900, 1, 86_400),
       loginMaxFailedAttemptsPerIp: int(env, 'LOGIN_MAX_FAILED_ATTEMPTS_PER_IP', 100, 1, 100_000),
     },
+    trustProxy: trustProxy(env.TRUST_PROXY),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', [
       'fatal',
       'error',

@@ -9,6 +9,7 @@ describe('loadConfig', () => {
       expect(c.rabbitmqUrl).toBeUndefined();
       expect(c.rabbitmqPrefetch).toBeUndefined();
       expect(c.rabbitmqQueueType).toBe('classic');
+      expect(c.trustProxy).toBe(false);
       expect(c.ports).toEqual({ identity: 3001, invitations: 3002, query: 3003 });
       expect(c.identityJwksUrl).toBe('http://127.0.0.1:3001/.well-known/jwks.json');
       expect(c.rateLimit).toEqual({
@@ -41,6 +42,25 @@ describe('loadConfig', () => {
     it('does not echo credentials', () => {
       expect(() => loadConfig({ RABBITMQ_URL: 'http://user:secret@host' })).toThrow(/\*\*\*@host/);
     });
+  });
+
+  describe('when TRUST_PROXY is set', () => {
+    it.each([
+      ['', false],
+      ['false', false],
+      ['1', 1],
+      ['loopback', ['loopback']],
+      ['10.0.0.0/8, 192.168.1.7, fd00::/8', ['10.0.0.0/8', '192.168.1.7', 'fd00::/8']],
+    ])('reads "%s" as the proxies to believe', (value, expected) => {
+      expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toEqual(expected);
+    });
+
+    it.each(['true', '0', '11', 'proxy.internal', '10.0.0.0/33', '10.0.0.1/8/1'])(
+      'refuses "%s" naming the variable',
+      (value) => {
+        expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/^TRUST_PROXY: /);
+      },
+    );
   });
 
   describe('when RABBITMQ_QUEUE_TYPE is set', () => {

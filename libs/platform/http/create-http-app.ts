@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { TrustProxy } from '../config/trust-proxy';
 import { PinoNestLogger } from '../observability/logger';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ProblemDetailsFilter } from './problem-details.filter';
@@ -16,6 +17,8 @@ export interface HttpAppOptions {
   bodyLimitBytes?: number;
   /** JSON request and framework logs; omitted (tests), only Nest's errors and warnings are printed. */
   logger?: Logger | false;
+  /** Proxies whose `X-Forwarded-For` names the client (`request.ip`); none by default. */
+  trustProxy?: TrustProxy;
 }
 
 /**
@@ -31,6 +34,7 @@ export async function createHttpApp(
     // Close keep-alive connections on shutdown instead of waiting for clients to drop them.
     forceCloseConnections: true,
     frameworkErrors,
+    trustProxy: options.trustProxy ?? false,
     ...(options.logger ? { loggerInstance: options.logger } : {}),
     genReqId: (req: { headers: IncomingHttpHeaders }) =>
       headerValue(req.headers['x-correlation-id']) ?? randomUUID(),

@@ -1,0 +1,40 @@
+import { isIP } from 'node:net';
+import { ConfigError } from './config-error';
+
+/** Which proxies' `X-Forwarded-For` a service believes, as Fastify's `trustProxy` takes it. */
+export type TrustProxy = boolean | number | string[];
+
+const PRESETS = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * `TRUST_PROXY`: unset or `false`, nobody (the client is the connection's
+ * peer); a hop count (`1`: the nearest proxy); or the proxies' addresses,
+ * comma-separated: IPs, CIDR ranges, or `loopback`, `linklocal`,
+ * `uniquelocal`. `true` believes any sender, which lets a client pick its own
+ * address, so it is refused: name the proxies instead.
+ */
+export function trustProxy(value: string | undefined): TrustProxy {
+  const v = value?.trim() ?? '';
+  if (v === '' || v === 'false') return false;
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    if (hops >= 1 && hops <= 10) return hops;
+  } else {
+    const entries = v.split(',').map((e) => e.trim());
+    if (entries.every(isProxyAddress)) return entries;
+  }
+  throw new ConfigError(
+    'TRUST_PROXY',
+    `must be false, a hop count from 1 to 10, or proxy addresses (IPs, CIDR ranges, ${PRESETS.join(', ')}), got "${v}"`,
+  );
+}
+
+function isProxyAddress(entry: string): boolean {
+  if (PRESETS.includes(entry)) return true;
+  const [ip, bits, extra] = entry.split('/');
+  const version = isIP(ip);
+  if (version === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d+$/.test(bits) && n <= (version === 4 ? 32 : 128);
+}
