@@ -19,6 +19,7 @@ import {
 } from './email-verified.raw';
 import { deferAcceptances } from './email-verified.setup';
 import { startCountingConsumer } from './email-verified.transport';
+import { onInterrupt } from './on-interrupt';
 import { alternate, median, rate, ROUNDS, type Figure } from './harness';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 2000);
@@ -49,6 +50,12 @@ export async function benchEmailVerified(): Promise<Figure[]> {
   );
   await deferAcceptances(infra, rounds.flat());
   const service = await startInvitations(infra, 0, { consumerName: CONSUMER });
+  const serviceQueues = consumerQueues(QUEUE, CONSUMER_RETRY);
+  // The service first: its consumer would declare a deleted queue again.
+  const cleaned = onInterrupt(async () => {
+    await service.close();
+    await deleteQueues(channel, serviceQueues);
+  });
   const forwarded = (position: bigint) =>
     waitFor(
       async () =>
@@ -104,7 +111,8 @@ export async function benchEmailVerified(): Promise<Figure[]> {
   }
   await service.close();
   await infra.close();
-  for (const q of consumerQueues(QUEUE, CONSUMER_RETRY)) await channel.deleteQueue(q);
+  await deleteQueues(channel, serviceQueues);
+  cleaned();
   await amqp.close();
   rmSync(dir, { recursive: true, force: true });
   return [
@@ -154,6 +162,10 @@ async function benchCountingConsumer(
     rabbitUrl,
     `bench-counting-${randomUUID().slice(0, 8)}`,
   );
+  const cleaned = onInterrupt(async () => {
+    await consumer.close();
+    await deleteQueues(channel, consumer.queues);
+  });
   const runs = await alternate(
     ROUNDS,
     (round) => rawConsumeAndAck(channel, rounds[round]),
@@ -171,7 +183,8 @@ async function benchCountingConsumer(
     (perSecond) => perSecond,
   );
   await consumer.close();
-  for (const q of consumer.queues) await channel.deleteQueue(q);
+  await deleteQueues(channel, consumer.queues);
+  cleaned();
   return {
     name: `EmailVerified through the same transport to a handler that only counts (${N} messages per round)`,
     unit: 'msg/s',
@@ -180,4 +193,8 @@ async function benchCountingConsumer(
     baselineName: 'raw amqplib consume + ack',
     ratios: runs.ratios,
   };
+}
+
+async function deleteQueues(channel: ConfirmChannel, queues: readonly string[]): Promise<void> {
+  for (const q of queues) await channel.deleteQueue(q);
 }

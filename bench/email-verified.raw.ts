@@ -4,6 +4,7 @@ import { IntegrationEventTypes, PLATFORM_EXCHANGE, type CloudEvent } from '../li
 import { CONSUMER_PREFETCH } from '../libs/messaging';
 import { waitFor } from '../libs/testing/wait-for';
 import { rate } from './harness';
+import { onInterrupt } from './on-interrupt';
 
 export const PREFETCH = CONSUMER_PREFETCH; // the transport default the invitation service runs with
 export const rabbitUrl = process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -50,6 +51,10 @@ export async function rawConsumeAndAck(
   await channel.assertQueue(queue, { durable: true });
   await channel.bindQueue(queue, PLATFORM_EXCHANGE, key);
   const consumer = await connect(rabbitUrl);
+  const cleaned = onInterrupt(async () => {
+    await consumer.close();
+    await channel.deleteQueue(queue);
+  });
   const ch = await consumer.createChannel();
   await ch.prefetch(PREFETCH);
   let acked = 0;
@@ -69,5 +74,6 @@ export async function rawConsumeAndAck(
   });
   await consumer.close();
   await channel.deleteQueue(queue);
+  cleaned();
   return perSecond;
 }
