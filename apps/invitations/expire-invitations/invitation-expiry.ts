@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readThrough, type EventStore } from '../../../libs/event-store';
 import { handleCommand } from '../../../libs/platform/command-handling/command-handler';
+import { causeOf } from '../../../libs/platform/errors/app-error';
 import { startLeasedWorker, type LeasedWorker } from '../../../libs/platform/workers/leased-worker';
 import type { LeaseStore } from '../../../libs/read-store/coordination.port';
 import { invitationDecider } from '../invitation/decide';
@@ -97,8 +98,7 @@ export function createInvitationExpiry(store: EventStore): InvitationExpiry {
 
 /** A failure as the log shows it: its message, and what caused it (the store's own error). */
 function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  return error.cause instanceof Error ? `${error.message} (${error.cause.message})` : error.message;
+  return error instanceof Error ? error.message + causeOf(error) : String(error);
 }
 
 /** Runs `expireDue` every `intervalMs` on the one instance holding the lease. */

@@ -51,6 +51,12 @@ export const gone = (code: string, message: string) => new AppError('gone', code
 export const unavailable = (code: string, message: string, cause: unknown) =>
   Object.assign(new AppError('unavailable', code, message, { retryAfterSeconds: 1 }), { cause });
 
+/** What lies behind an error raised with a cause, as logs show it after the message: ` (disk full)`, or nothing. */
+export function causeOf(error: unknown): string {
+  const cause = error instanceof Error ? error.cause : undefined;
+  return cause instanceof Error ? ` (${cause.message})` : '';
+}
+
 /** Rethrows a failure of `what` as 503 `code`; refusals already made (AppErrors) pass as they are. */
 export const refuseAsUnavailable =
   (code: string, what: string) =>

@@ -1,4 +1,4 @@
-import { AppError, conflict, unavailableOnFailure } from './app-error';
+import { AppError, causeOf, conflict, unavailable, unavailableOnFailure } from './app-error';
 
 describe('unavailableOnFailure', () => {
   const adapter = {
@@ -33,5 +33,18 @@ describe('unavailableOnFailure', () => {
       const refusal = conflict('taken', 'Already there.');
       await expect(guarded.load(refusal)).rejects.toBe(refusal);
     });
+  });
+});
+
+describe('causeOf', () => {
+  it('gives the cause of an error raised with one, for the log line after its message', () => {
+    expect(causeOf(unavailable('x_unavailable', 'X is down.', new Error('disk full')))).toBe(
+      ' (disk full)',
+    );
+  });
+
+  it('gives nothing for an error without a cause, or for what is not an error', () => {
+    expect(causeOf(new Error('plain'))).toBe('');
+    expect(causeOf('text')).toBe('');
   });
 });

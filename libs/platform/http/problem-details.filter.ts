@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { AppError, type ErrorKind, type FieldError } from '../errors/app-error';
+import { AppError, causeOf, type ErrorKind, type FieldError } from '../errors/app-error';
 
 const STATUS: Record<ErrorKind, number> = {
   invalid: 400,
@@ -81,6 +81,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const problem = toProblem(error);
     // A crash is logged with its stack; an answer of 503 is an expected state, one line is enough.
     if (problem.status === 500) this.logger.error(error instanceof Error ? error.stack : error);
+    // What lies behind a 503 we raised is kept for the log, never answered.
     else if (problem.status >= 500) this.logger.warn(oneLine(problem) + causeOf(error));
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     // A problem that says when to come back (429, 503) says it in the standard header too.
@@ -119,12 +120,6 @@ function messageOf(error: unknown): string {
     }
   }
   return error instanceof Error ? error.message : 'Request could not be processed.';
-}
-
-/** What lies behind a 503 we raised (kept for the log, never answered). */
-function causeOf(error: unknown): string {
-  const cause = error instanceof Error ? error.cause : undefined;
-  return cause instanceof Error ? ` (${cause.message})` : '';
 }
 
 /** `not_ready: broker down (broker not connected)`, or the code and detail of another 5xx. */
