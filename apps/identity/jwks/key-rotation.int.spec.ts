@@ -1,5 +1,4 @@
-import { calculateJwkThumbprint, decodeProtectedHeader, exportJWK } from 'jose';
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { decodeProtectedHeader } from 'jose';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,13 +7,7 @@ import { loadConfig } from '../../../libs/platform/config/config';
 import { openInfrastructure } from '../../../libs/platform/infrastructure/infrastructure';
 import { logIn, signUp } from '../../../libs/testing/identity-test-client';
 import { startIdentity } from '../start-identity';
-
-const p256 = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const pemOf = (key: KeyObject) => key.export({ type: 'pkcs8', format: 'pem' }).toString();
-const kidOf = async (key: KeyObject) => {
-  const { kty, crv, x, y } = await exportJWK(key);
-  return calculateJwkThumbprint({ kty, crv, x, y });
-};
+import { kidOf, p256Pair, pkcs8Pem } from '../testing/test-keys';
 
 describe('rotating the signing key', () => {
   let dataDir: string;
@@ -43,15 +36,15 @@ describe('rotating the signing key', () => {
 
   describe('when the earlier key is published beside the new one', () => {
     it('verifies the tokens each signed, until the earlier one is no longer published', async () => {
-      const [before, after] = [p256(), p256()];
-      const user = await run({ JWT_PRIVATE_KEY: pemOf(before.privateKey) }, (url) =>
+      const [before, after] = [p256Pair(), p256Pair()];
+      const user = await run({ JWT_PRIVATE_KEY: pkcs8Pem(before.privateKey) }, (url) =>
         signUp(url, { accountType: 'vendor' }),
       );
 
       const fresh = await run(
         {
-          JWT_PRIVATE_KEY: pemOf(after.privateKey),
-          JWT_PUBLISHED_KEYS: pemOf(before.privateKey),
+          JWT_PRIVATE_KEY: pkcs8Pem(after.privateKey),
+          JWT_PUBLISHED_KEYS: pkcs8Pem(before.privateKey),
         },
         async (url, verify) => {
           await expect(verify(user.accessToken)).resolves.toMatchObject({ userId: user.userId });
@@ -62,7 +55,7 @@ describe('rotating the signing key', () => {
         },
       );
 
-      await run({ JWT_PRIVATE_KEY: pemOf(after.privateKey) }, async (_, verify) => {
+      await run({ JWT_PRIVATE_KEY: pkcs8Pem(after.privateKey) }, async (_, verify) => {
         await expect(verify(fresh)).resolves.toMatchObject({ userId: user.userId });
         await expect(verify(user.accessToken)).rejects.toMatchObject({
           code: 'invalid_access_token',

@@ -1,13 +1,8 @@
-import {
-  createLocalJWKSet,
-  decodeJwt,
-  decodeProtectedHeader,
-  exportJWK,
-  generateKeyPair,
-} from 'jose';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader } from 'jose';
 import { createJwtVerifier } from '../../../libs/auth/jwt-verifier';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../../../libs/auth/principal';
 import { signAccessToken } from './access-token';
+import { testSigningKey } from '../testing/test-keys';
 import type { SigningKey } from './signing-key';
 
 const claims = {
@@ -21,9 +16,7 @@ const claims = {
 describe('signAccessToken', () => {
   let key: SigningKey;
   beforeAll(async () => {
-    const { privateKey, publicKey } = await generateKeyPair('ES256');
-    const publicJwk = { ...(await exportJWK(publicKey)), kid: 'k-1' };
-    key = { kid: 'k-1', privateKey, publicJwk, otherPublicJwks: [] };
+    key = await testSigningKey();
   });
 
   describe('when a token is signed', () => {

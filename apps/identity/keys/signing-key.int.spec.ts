@@ -5,6 +5,7 @@ import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../../libs/platform/config/config';
+import { kidOf, p256Pair, pkcs8Pem, spkiPem } from '../testing/test-keys';
 import { loadSigningKey } from './signing-key';
 
 describe('loadSigningKey', () => {
@@ -46,13 +47,12 @@ describe('loadSigningKey', () => {
   });
 
   describe('when a key is configured', () => {
-    const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const pem = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const pair = p256Pair();
+    const pem = pkcs8Pem(pair.privateKey);
 
     it('uses a PEM (PKCS#8) key and writes nothing', async () => {
       const { kid } = await loadSigningKey({ configured: pem, dataDir });
-      const { kty, crv, x, y } = await exportJWK(pair.publicKey);
-      expect(kid).toBe(await calculateJwkThumbprint({ kty, crv, x, y }));
+      expect(kid).toBe(await kidOf(pair.publicKey));
       expect(await readdir(dataDir)).toEqual([]);
     });
 
@@ -76,21 +76,15 @@ describe('loadSigningKey', () => {
   });
 
   describe('when more keys are published', () => {
-    const p256 = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const [signing, rotatedOut, rotatedIn] = [p256(), p256(), p256()];
-    const privatePem = (pair: ReturnType<typeof p256>) =>
-      pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const publicPem = (pair: ReturnType<typeof p256>) =>
-      pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    const kidOf = async (pair: ReturnType<typeof p256>) => {
-      const { kty, crv, x, y } = await exportJWK(pair.publicKey);
-      return calculateJwkThumbprint({ kty, crv, x, y });
-    };
+    const [signing, rotatedOut, rotatedIn] = [p256Pair(), p256Pair(), p256Pair()];
     const load = (published: string) =>
-      loadSigningKey({ configured: privatePem(signing), published, dataDir });
+      loadSigningKey({ configured: pkcs8Pem(signing.privateKey), published, dataDir });
 
     it.each([
-      ['PEM blocks, private and public', () => privatePem(rotatedOut) + publicPem(rotatedIn)],
+      [
+        'PEM blocks, private and public',
+        () => pkcs8Pem(rotatedOut.privateKey) + spkiPem(rotatedIn.publicKey),
+      ],
       [
         'a JWK set',
         async () =>
@@ -100,10 +94,10 @@ describe('loadSigningKey', () => {
       ],
     ])('publishes the public part of each, from %s, beside the signing key', async (_, value) => {
       const key = await load(await value());
-      expect(key.kid).toBe(await kidOf(signing));
+      expect(key.kid).toBe(await kidOf(signing.publicKey));
       expect(key.otherPublicJwks.map((k) => k.kid)).toEqual([
-        await kidOf(rotatedOut),
-        await kidOf(rotatedIn),
+        await kidOf(rotatedOut.publicKey),
+        await kidOf(rotatedIn.publicKey),
       ]);
       for (const jwk of key.otherPublicJwks) {
         expect(Object.keys(jwk).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
@@ -111,8 +105,9 @@ describe('loadSigningKey', () => {
     });
 
     it('lists each key once, and not the signing key again', async () => {
-      const key = await load(publicPem(rotatedIn) + publicPem(signing) + publicPem(rotatedIn));
-      expect(key.otherPublicJwks.map((k) => k.kid)).toEqual([await kidOf(rotatedIn)]);
+      const [once, twice] = [spkiPem(rotatedIn.publicKey), spkiPem(signing.publicKey)];
+      const key = await load(once + twice + once);
+      expect(key.otherPublicJwks.map((k) => k.kid)).toEqual([await kidOf(rotatedIn.publicKey)]);
     });
 
     it.each([
@@ -130,6 +125,5 @@ describe('loadSigningKey', () => {
 });
 
 function generateRsaPem(): string {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  return pkcs8Pem(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
 }

@@ -1,7 +1,8 @@
-import { createLocalJWKSet, exportJWK, generateKeyPair } from 'jose';
+import { createLocalJWKSet } from 'jose';
 import { createJwtVerifier } from '../../../libs/auth/jwt-verifier';
 import type { SigningKey } from '../keys/signing-key';
 import { identityFixture } from '../testing/identity-fixture';
+import { testSigningKey } from '../testing/test-keys';
 import { verifyEmail } from '../verify-email/verify-email';
 import { login } from './login';
 
@@ -11,9 +12,7 @@ describe('login', () => {
   let registered: { userId: string; companyId: string };
 
   beforeAll(async () => {
-    const { privateKey, publicKey } = await generateKeyPair('ES256');
-    const publicJwk = { ...(await exportJWK(publicKey)), kid: 'k-1' };
-    key = { kid: 'k-1', privateKey, publicJwk, otherPublicJwks: [] };
+    key = await testSigningKey();
   });
   beforeEach(async () => {
     f = identityFixture();
