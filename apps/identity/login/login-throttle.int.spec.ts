@@ -63,12 +63,29 @@ describe('POST /auth/login under the failed-login throttle', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const post = async (path: string, body: object, ip = CLIENT, on = app): Promise<Answer> => {
-    const res = await on.inject({ method: 'POST', url: path, payload: body, remoteAddress: ip });
+  const post = async (
+    path: string,
+    body: object,
+    ip = CLIENT,
+    on = app,
+    headers: Record<string, string> = {},
+  ): Promise<Answer> => {
+    const res = await on.inject({
+      method: 'POST',
+      url: path,
+      payload: body,
+      remoteAddress: ip,
+      headers,
+    });
     return { status: res.statusCode, body: res.json(), headers: res.headers };
   };
-  const logIn = (email: string, password: string, ip = CLIENT, on = app) =>
-    post('/auth/login', { email, password }, ip, on);
+  const logIn = (
+    email: string,
+    password: string,
+    ip = CLIENT,
+    on = app,
+    headers: Record<string, string> = {},
+  ) => post('/auth/login', { email, password }, ip, on, headers);
   const failTimes = async (times: number, email: string, ip = CLIENT, on = app) => {
     for (let i = 0; i < times; i += 1) {
       expect((await logIn(email, 'wrong horse battery', ip, on)).status).toBe(401);
@@ -198,16 +215,7 @@ describe('POST /auth/login under the failed-login throttle', () => {
       client: string,
       email: string,
       password: string,
-    ) =>
-      (
-        await on.inject({
-          method: 'POST',
-          url: '/auth/login',
-          payload: { email, password },
-          remoteAddress: PROXY,
-          headers: { 'x-forwarded-for': client },
-        })
-      ).statusCode;
+    ) => (await logIn(email, password, PROXY, on, { 'x-forwarded-for': client })).status;
 
     it('tells them apart by X-Forwarded-For when TRUST_PROXY names the proxy', async () => {
       const email = await registered();
