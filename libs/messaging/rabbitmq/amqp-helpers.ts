@@ -1,4 +1,11 @@
-import type { Channel, ConfirmChannel, Message, MessageProperties, Options } from 'amqplib';
+import type {
+  Channel,
+  ConfirmChannel,
+  Message,
+  MessageProperties,
+  Options,
+  ServerProperties,
+} from 'amqplib';
 import { PLATFORM_EXCHANGE } from '../../contracts';
 import {
   RETRY_COUNT_HEADER,
@@ -36,6 +43,7 @@ export async function declareTopology(
   const quorum = (args: Options.AssertQueue['arguments'] = {}) =>
     type === 'quorum' ? { arguments: { 'x-queue-type': 'quorum', ...args } } : {};
   const atLeastOnce = { 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' };
+  if (type === 'quorum') refuseBrokerBefore(QUORUM_NEEDS, channel.connection?.serverProperties);
   try {
     await channel.assertExchange(PLATFORM_EXCHANGE, 'topic', { durable: true });
     await channel.assertQueue(queue, {
@@ -65,6 +73,27 @@ export async function declareTopology(
     throw explainInequivalent(error, type);
   }
   for (const key of bindingKeys) await channel.bindQueue(queue, PLATFORM_EXCHANGE, key);
+}
+
+/**
+ * Older brokers take `x-dead-letter-strategy` and ignore it: a retry could
+ * then be lost between its queues, silently. A broker that names no version
+ * is let through (it is not RabbitMQ, and quorum queues are RabbitMQ's).
+ */
+const QUORUM_NEEDS = [3, 10] as const;
+
+function refuseBrokerBefore(
+  [major, minor]: readonly [number, number],
+  server: Partial<ServerProperties> | undefined,
+): void {
+  const found = /^(\d+)\.(\d+)/.exec(server?.version ?? '');
+  if (!found) return;
+  const [foundMajor, foundMinor] = [Number(found[1]), Number(found[2])];
+  if (foundMajor > major || (foundMajor === major && foundMinor >= minor)) return;
+  throw new Error(
+    `RABBITMQ_QUEUE_TYPE=quorum needs RabbitMQ ${major}.${minor} or later, for at-least-once ` +
+      `dead-lettering between a queue and its retry queues; this broker is ${server?.version}`,
+  );
 }
 
 /** RabbitMQ's PRECONDITION_FAILED for a queue declared before with other arguments, with what to do. */
