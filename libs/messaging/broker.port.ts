@@ -69,8 +69,16 @@ export interface Broker {
   consume(spec: ConsumeSpec): Promise<ConsumerHandle>;
   /** The messages in `<queue>.dlq`, oldest first, left in place. */
   deadLetters(queue: string): Promise<DeadLetter[]>;
-  /** Moves every message in `<queue>.dlq` back to `queue` with a fresh retry budget; returns how many. */
-  retryDeadLetters(queue: string): Promise<number>;
+  /**
+   * Moves messages of `<queue>.dlq` back to `queue` with a fresh retry budget:
+   * every one, or those whose message id is in `messageIds`. Returns how many.
+   */
+  retryDeadLetters(queue: string, messageIds?: readonly string[]): Promise<number>;
+  /**
+   * Removes messages of `<queue>.dlq` for good: every one, or those whose
+   * message id is in `messageIds`. Returns how many.
+   */
+  discardDeadLetters(queue: string, messageIds?: readonly string[]): Promise<number>;
   isHealthy(): boolean;
   /** Cancels consumers (waiting for in-flight handlers) and disconnects. */
   close(): Promise<void>;

@@ -31,7 +31,8 @@ const withPublish = (base: Broker, publish: Broker['publish']): Broker => ({
   publish,
   consume: (spec) => base.consume(spec),
   deadLetters: (q) => base.deadLetters(q),
-  retryDeadLetters: (q) => base.retryDeadLetters(q),
+  retryDeadLetters: (q, ids) => base.retryDeadLetters(q, ids),
+  discardDeadLetters: (q, ids) => base.discardDeadLetters(q, ids),
   isHealthy: () => base.isHealthy(),
   close: () => base.close(),
 });

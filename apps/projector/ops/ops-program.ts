@@ -1,5 +1,11 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { listDeadLetters, republish, retryDeadLetters } from './commands/messages';
+import {
+  discardDeadLetters,
+  listDeadLetters,
+  republish,
+  retryDeadLetters,
+  type DeadLetterChoice,
+} from './commands/messages';
 import { rebuild, showProjections } from './commands/projections';
 import { clearRateLimit, type ClearTarget } from './commands/rate-limits';
 import { listParked, replay, replayParked } from './commands/replay';
@@ -90,8 +96,15 @@ export function opsProgram(context: () => Promise<OpsContext>): Command {
     .action(run((ctx, queue: string) => listDeadLetters(ctx, queue)));
   dlq
     .command('retry <queue>')
-    .description('Move every message of <queue>.dlq back to <queue>.')
-    .action(run((ctx, queue: string) => retryDeadLetters(ctx, queue)));
+    .description('Move the messages of <queue>.dlq back to <queue>: every one, or those named.')
+    .option('--id <messageId...>', 'only the dead letters with these message ids')
+    .action(run((ctx, queue: string, o: DeadLetterChoice) => retryDeadLetters(ctx, queue, o)));
+  dlq
+    .command('discard <queue>')
+    .description('Remove messages of <queue>.dlq for good: those named, or every one with --all.')
+    .option('--id <messageId...>', 'the dead letters with these message ids')
+    .option('--all', 'every dead letter of the queue')
+    .action(run((ctx, queue: string, o: DeadLetterChoice) => discardDeadLetters(ctx, queue, o)));
 
   const parked = program.command('parked').description('Events a projection could not apply.');
   parked

@@ -2,6 +2,7 @@ import { connect } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import type { CloudEvent } from '../../../libs/contracts';
 import { consumerQueues } from '../../../libs/messaging';
+import { cloudEvent } from '../../../libs/messaging/testing/fixtures';
 import { RabbitMqBroker } from '../../../libs/messaging/rabbitmq/rabbitmq-broker';
 import { rabbitMqReachable } from '../../../libs/messaging/testing/rabbitmq-probe';
 import { waitFor } from '../../../libs/testing/wait-for';
@@ -22,6 +23,8 @@ const CANCELLED = 'invitations.invitation-cancelled.v1';
   let f: ProjectorFixture;
   let broker: RabbitMqBroker;
   const queue = `ops-test-${randomUUID()}.${CANCELLED}`;
+  /** A queue whose consumer always fails: everything it gets is dead-lettered. */
+  const failing = { type: `ops-test.${randomUUID()}.v1`, queue: `ops-test-${randomUUID()}` };
   const received: CloudEvent[] = [];
   let healthy = false;
 
@@ -44,7 +47,9 @@ const CANCELLED = 'invitations.invitation-cancelled.v1';
     await broker.close();
     const connection = await connect(url);
     const channel = await connection.createChannel();
-    for (const q of consumerQueues(queue, { maxRetries: 0, retryDelayMs: 10 }))
+    for (const q of [queue, failing.queue].flatMap((name) =>
+      consumerQueues(name, { maxRetries: 0, retryDelayMs: 10 }),
+    ))
       await channel.deleteQueue(q);
     await connection.close();
     await f.close();
@@ -81,6 +86,51 @@ const CANCELLED = 'invitations.invitation-cancelled.v1';
         data: { invitationId: 'i1', vendorId: 'vendor-1', cancelledAt: events.at(7) },
       });
       expect(await ops.run('dlq', 'list', queue)).toEqual([`${queue}.dlq is empty`]);
+    });
+  });
+
+  describe('when dead letters are retried or discarded by id', () => {
+    it('takes only those named, and discards nothing unless named or --all is given', async () => {
+      await broker.consume({
+        queue: failing.queue,
+        bindingKeys: [failing.type],
+        prefetch: 1,
+        maxRetries: 0,
+        retryDelayMs: 10,
+        handle: async () => {
+          throw new Error('cannot be handled');
+        },
+      });
+      const [a, b, c] = [1, 2, 3].map((n) => cloudEvent(failing.type, { n }));
+      await broker.publish([a, b, c]);
+      const deadIds = async () => (await broker.deadLetters(failing.queue)).map((d) => d.messageId);
+      await waitFor(async () => (await deadIds()).length === 3, { message: 'three dead letters' });
+      const ops = opsOn(f, { broker });
+
+      await expect(ops.run('dlq', 'discard', failing.queue)).rejects.toThrow(
+        'name the dead letters to discard with --id, or pass --all for every one',
+      );
+      await expect(ops.run('dlq', 'discard', failing.queue, '--id', a.id, '--all')).rejects.toThrow(
+        /--id, or pass --all/,
+      );
+      expect(await ops.run('dlq', 'discard', failing.queue, '--id', a.id, 'gone')).toEqual([
+        `1 message(s) discarded from ${failing.queue}.dlq; 2 id(s) named, the others are not in ${failing.queue}.dlq`,
+      ]);
+      expect((await deadIds()).sort()).toEqual([b.id, c.id].sort());
+
+      // Retried, b fails again and comes back to the dead-letter queue; c stays there meanwhile.
+      expect(await ops.run('dlq', 'retry', failing.queue, '--id', b.id)).toEqual([
+        `1 message(s) moved back to ${failing.queue}`,
+      ]);
+      await waitFor(async () => (await deadIds()).length === 2, { message: 'b dead again' });
+      expect((await deadIds()).sort()).toEqual([b.id, c.id].sort());
+
+      expect(await ops.run('dlq', 'discard', failing.queue, '--all')).toEqual([
+        `2 message(s) discarded from ${failing.queue}.dlq`,
+      ]);
+      expect(await ops.run('dlq', 'list', failing.queue)).toEqual([
+        `${failing.queue}.dlq is empty`,
+      ]);
     });
   });
 });

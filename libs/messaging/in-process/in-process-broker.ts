@@ -33,7 +33,7 @@ export class InProcessBroker implements Broker {
   private readonly outlet: Outlet = {
     deadLetter: (queue, message) => {
       this.log(
-        `${queue.name}: dead-lettered ${message.messageId ?? '(no id)'}: ${String(message.headers[DEAD_LETTER_REASON_HEADER])}`,
+        `${queue.name}: dead-lettered ${message.messageId}: ${String(message.headers[DEAD_LETTER_REASON_HEADER])}`,
       );
       this.enqueue(this.declare(deadLetterQueue(queue.name)), message);
     },
@@ -87,10 +87,9 @@ export class InProcessBroker implements Broker {
     }));
   }
 
-  async retryDeadLetters(queue: string): Promise<number> {
+  async retryDeadLetters(queue: string, messageIds?: readonly string[]): Promise<number> {
     const target = this.existing(queue);
-    const dlq = this.existing(deadLetterQueue(queue));
-    const moved = dlq.ready.splice(0);
+    const moved = this.takeDeadLetters(queue, messageIds);
     for (const message of moved) {
       const headers = { ...message.headers };
       delete headers[DEAD_LETTER_REASON_HEADER];
@@ -98,6 +97,21 @@ export class InProcessBroker implements Broker {
       this.enqueue(target, { ...message, headers });
     }
     return moved.length;
+  }
+
+  async discardDeadLetters(queue: string, messageIds?: readonly string[]): Promise<number> {
+    this.existing(queue);
+    return this.takeDeadLetters(queue, messageIds).length;
+  }
+
+  /** Removes and returns the chosen dead letters: all, or those with the given ids. */
+  private takeDeadLetters(queue: string, messageIds?: readonly string[]): StoredMessage[] {
+    const dlq = this.existing(deadLetterQueue(queue));
+    if (!messageIds) return dlq.ready.splice(0);
+    const chosen = new Set(messageIds);
+    const taken = dlq.ready.filter((m) => m.messageId !== undefined && chosen.has(m.messageId));
+    dlq.ready = dlq.ready.filter((m) => !taken.includes(m));
+    return taken;
   }
 
   /** Drops a queue and its dead-letter queue with their messages (tests and ops). */

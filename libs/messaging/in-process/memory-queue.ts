@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   DEAD_LETTER_REASON_HEADER,
   RETRY_COUNT_HEADER,
@@ -88,9 +89,8 @@ export class MemoryConsumer implements ConsumerHandle {
       this.outlet.retryLater(this.q, next, outcome.delayMs);
       return;
     }
-    this.outlet.deadLetter(
-      this.q,
-      withHeaders(message, { [DEAD_LETTER_REASON_HEADER]: outcome.reason }),
-    );
+    const dead = withHeaders(message, { [DEAD_LETTER_REASON_HEADER]: outcome.reason });
+    // One without an id is given one, so ops can name it (`dlq retry|discard --id`).
+    this.outlet.deadLetter(this.q, { ...dead, messageId: dead.messageId ?? randomUUID() });
   }
 }

@@ -68,19 +68,34 @@ export function listDeadLetters(
   });
 }
 
-export function moveDeadLetters(manager: AmqpConnectionManager, queue: string): Promise<number> {
+/**
+ * Moves the chosen dead letters back to `queue` (`retry`) or drops them
+ * (`discard`): every one, or those with the given message ids. The others
+ * are left unacked, so closing the channel returns them to the dead-letter queue.
+ */
+export function settleDeadLetters(
+  manager: AmqpConnectionManager,
+  queue: string,
+  action: 'retry' | 'discard',
+  messageIds?: readonly string[],
+): Promise<number> {
+  const chosen = messageIds && new Set(messageIds);
   return withChannel(manager, async (channel) => {
     await messageCount(channel, queue);
-    let moved = 0;
+    let settled = 0;
     for await (const message of fetch(channel, deadLetterQueue(queue))) {
-      const options = copyOptions(message.properties, {}, [
-        DEAD_LETTER_REASON_HEADER,
-        RETRY_COUNT_HEADER,
-      ]);
-      await confirmSend(channel, queue, message.content, options);
+      const id: unknown = message.properties.messageId;
+      if (chosen && !(typeof id === 'string' && chosen.has(id))) continue;
+      if (action === 'retry') {
+        const options = copyOptions(message.properties, {}, [
+          DEAD_LETTER_REASON_HEADER,
+          RETRY_COUNT_HEADER,
+        ]);
+        await confirmSend(channel, queue, message.content, options);
+      }
       channel.ack(message);
-      moved += 1;
+      settled += 1;
     }
-    return moved;
+    return settled;
   });
 }

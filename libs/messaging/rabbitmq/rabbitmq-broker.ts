@@ -12,7 +12,7 @@ import {
 import { checkSpec, errorMessage } from '../delivery';
 import { cloudEventMessage } from '../message-properties';
 import type { QueueType } from './amqp-helpers';
-import { listDeadLetters, moveDeadLetters } from './dead-letter-ops';
+import { listDeadLetters, settleDeadLetters } from './dead-letter-ops';
 import { RabbitMqConsumer } from './rabbitmq-consumer';
 
 export interface RabbitMqBrokerOptions {
@@ -101,9 +101,14 @@ export class RabbitMqBroker implements Broker {
     return listDeadLetters(this.manager, queue);
   }
 
-  async retryDeadLetters(queue: string): Promise<number> {
+  async retryDeadLetters(queue: string, messageIds?: readonly string[]): Promise<number> {
     await this.connected();
-    return moveDeadLetters(this.manager, queue);
+    return settleDeadLetters(this.manager, queue, 'retry', messageIds);
+  }
+
+  async discardDeadLetters(queue: string, messageIds?: readonly string[]): Promise<number> {
+    await this.connected();
+    return settleDeadLetters(this.manager, queue, 'discard', messageIds);
   }
 
   isHealthy(): boolean {

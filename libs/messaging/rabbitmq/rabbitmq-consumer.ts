@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import {
@@ -138,12 +139,11 @@ export class RabbitMqConsumer implements ConsumerHandle {
         const options = copyOptions(message.properties, { [RETRY_COUNT_HEADER]: outcome.attempt });
         await confirmSend(channel, retryQueue(queue, outcome.delayMs), message.content, options);
       } else if (outcome.action === 'dead-letter') {
-        this.log(
-          `${queue}: dead-lettered ${message.properties.messageId ?? '(no id)'}: ${outcome.reason}`,
-        );
         const options = copyOptions(message.properties, {
           [DEAD_LETTER_REASON_HEADER]: outcome.reason,
         });
+        options.messageId ??= randomUUID(); // so ops can name it: `dlq retry|discard --id`
+        this.log(`${queue}: dead-lettered ${options.messageId}: ${outcome.reason}`);
         await confirmSend(channel, deadLetterQueue(queue), message.content, options);
       }
       await acks.ack(message);

@@ -127,6 +127,10 @@ export function brokerContract(open: () => Promise<BrokerHarness>): void {
       expect(dead[1].reason).toMatch(/envelope.*specversion/);
       expect(dead[2].reason).toMatch(/data.*email/);
       dead.forEach((d) => expect(d.headers['x-dead-letter-reason']).toBe(d.reason));
+      // Published without a message id, each is given one of its own, so ops can name it.
+      const ids = new Set(dead.map((d) => d.messageId));
+      expect(ids.size).toBe(3);
+      ids.forEach((id) => expect(id).toMatch(/^[0-9a-f-]{36}$/));
     });
   });
 
@@ -230,11 +234,59 @@ export function brokerContract(open: () => Promise<BrokerHarness>): void {
     });
   });
 
+  describe('when some dead letters are chosen by id', () => {
+    /** Three dead letters on a consumer that handles what comes back once `healthy`. */
+    const threeDeadLetters = async () => {
+      const type = `${prefix}.chosen.v1`;
+      const state = { healthy: false, handled: [] as string[] };
+      const { queue } = await consume({
+        bindingKeys: [type],
+        handle: async (event) => {
+          if (!state.healthy) throw new Error('downstream unavailable');
+          state.handled.push(event.id);
+        },
+      });
+      const events = [1, 2, 3].map((n) => cloudEvent(type, { n }));
+      await broker.publish(events);
+      await waitFor(() => deadLetterCount(queue, 3), { message: 'three dead letters' });
+      state.healthy = true;
+      return { queue, state, type, ids: events.map((e) => e.id) };
+    };
+    const idsIn = async (queue: string) =>
+      (await broker.deadLetters(queue)).map((d) => d.messageId).sort();
+
+    it('retries only those, and leaves the rest in the dead-letter queue', async () => {
+      const { queue, state, ids } = await threeDeadLetters();
+
+      expect(await broker.retryDeadLetters(queue, [ids[0], ids[2], 'no-such-id'])).toBe(2);
+      await waitFor(() => state.handled.length === 2, { message: 'redelivery' });
+      expect(state.handled.sort()).toEqual([ids[0], ids[2]].sort());
+      expect(await idsIn(queue)).toEqual([ids[1]]);
+    });
+
+    it('discards only those, delivering none of them', async () => {
+      const { queue, state, type, ids } = await threeDeadLetters();
+
+      expect(await broker.discardDeadLetters(queue, [ids[1]])).toBe(1);
+      expect(await idsIn(queue)).toEqual([ids[0], ids[2]].sort());
+      expect(await broker.discardDeadLetters(queue)).toBe(2);
+      expect(await broker.deadLetters(queue)).toEqual([]);
+      // One at a time and in order: a discarded message sent back would be handled before this one.
+      const marker = cloudEvent(type, { n: 4 });
+      await broker.publish([marker]);
+      await waitFor(() => state.handled.length > 0, { message: 'the marker' });
+      expect(state.handled).toEqual([marker.id]);
+    });
+  });
+
   describe('when an ops call names a queue that does not exist', () => {
     it('rejects with QueueNotFoundError', async () => {
       const queue = `contract-test.${randomUUID()}`;
       await expect(broker.deadLetters(queue)).rejects.toBeInstanceOf(QueueNotFoundError);
       await expect(broker.retryDeadLetters(queue)).rejects.toBeInstanceOf(QueueNotFoundError);
+      await expect(broker.discardDeadLetters(queue, ['x'])).rejects.toBeInstanceOf(
+        QueueNotFoundError,
+      );
     });
   });
 

@@ -21,11 +21,45 @@ export async function listDeadLetters(ctx: OpsContext, queue: string): Promise<v
     ctx.out([l.messageId ?? '-', l.type ?? '-', l.reason, l.body].join('\t'));
 }
 
-/** `dlq retry <queue>`: moves the dead letters back to the queue with a fresh retry budget. */
-export async function retryDeadLetters(ctx: OpsContext, queue: string): Promise<void> {
-  if (!ctx.sharedBroker) throw new OpsError(EMBEDDED_BUS);
-  ctx.out(`${await ctx.broker.retryDeadLetters(queue)} message(s) moved back to ${queue}`);
+/** Which dead letters a `dlq` command takes: those with the `--id`s given, or all. */
+export interface DeadLetterChoice {
+  id?: string[];
+  all?: boolean;
 }
+
+/** `dlq retry <queue> [--id <id…>]`: moves dead letters back to the queue with a fresh retry budget. */
+export async function retryDeadLetters(
+  ctx: OpsContext,
+  queue: string,
+  { id }: DeadLetterChoice = {},
+): Promise<void> {
+  if (!ctx.sharedBroker) throw new OpsError(EMBEDDED_BUS);
+  const moved = await ctx.broker.retryDeadLetters(queue, id);
+  ctx.out(`${moved} message(s) moved back to ${queue}${unmatched(queue, id, moved)}`);
+}
+
+/**
+ * `dlq discard <queue> --id <id…> | --all`: removes dead letters for good,
+ * such as messages no retry can mend (invalid ones). Nothing is discarded
+ * unless it is named or `--all` is given.
+ */
+export async function discardDeadLetters(
+  ctx: OpsContext,
+  queue: string,
+  { id, all }: DeadLetterChoice,
+): Promise<void> {
+  if (!ctx.sharedBroker) throw new OpsError(EMBEDDED_BUS);
+  if (!id === !all)
+    throw new OpsError('name the dead letters to discard with --id, or pass --all for every one');
+  const discarded = await ctx.broker.discardDeadLetters(queue, id);
+  ctx.out(`${discarded} message(s) discarded from ${queue}.dlq${unmatched(queue, id, discarded)}`);
+}
+
+/** Says so when fewer messages were found than ids named (a wrong id, or one already handled). */
+const unmatched = (queue: string, ids: string[] | undefined, found: number) =>
+  ids && found < ids.length
+    ? `; ${ids.length} id(s) named, the others are not in ${queue}.dlq`
+    : '';
 
 /**
  * `republish --from <pos> [--to <pos>]`: publishes again the integration
