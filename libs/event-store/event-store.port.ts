@@ -99,7 +99,8 @@ export interface SubscribeOptions {
    * Called when reading moved past events none of which were delivered (other
    * types, skipped streams), with the position read through, so a reader can
    * move its checkpoint there. Settles before the next read, like `onEvents`.
-   * Optional for a store to call: KurrentDB does not.
+   * KurrentDB calls it at the server's checkpoint notices (after each window
+   * of events read), so a reader there moves past other types in steps.
    */
   onSkipped?: (through: bigint) => Promise<void>;
 }

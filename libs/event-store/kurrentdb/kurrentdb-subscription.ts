@@ -6,6 +6,7 @@ import {
   type AllStreamResolvedEvent,
   type AllStreamSubscription,
   type KurrentDBClient,
+  type Position,
 } from '@kurrent/kurrentdb-client';
 import type { RecordedEvent, SubscribeOptions, Subscription } from '../event-store.port';
 import { at, positionOf, toRecorded } from './kurrentdb-records';
@@ -15,13 +16,29 @@ const BACKOFF_MS = { first: 100, max: 5_000 };
 const DEFAULT_BATCH = 500;
 
 /**
+ * Where the server's filtered search has read through, put into the client's
+ * stream in order: the client awaits `checkpointReached` between the events
+ * before the server's checkpoint and those after it, so the notice is read
+ * after every event it covers and moving past it skips none still buffered.
+ * The server sends later events only past it.
+ */
+interface CheckpointNotice {
+  readonly checkpointThrough: bigint;
+}
+type Item = AllStreamResolvedEvent | CheckpointNotice;
+const isNotice = (item: Item): item is CheckpointNotice => 'checkpointThrough' in item;
+const noteCheckpoint = (sub: AllStreamSubscription, position: Position) =>
+  void sub.push({ checkpointThrough: position.commit } satisfies CheckpointNotice);
+
+/**
  * `$all` after a checkpoint, over the client's catch-up subscription with the
  * types filtered on the server. Whatever the client received while the
  * handler ran is its next batch (up to `maxBatch`, which also bounds what the
  * client buffers meanwhile), so catching up costs a handler call per batch,
  * not per event: one commit or one round of publisher confirms for many
- * events. A dropped subscription is opened again after the last position
- * handled, with a growing wait.
+ * events. The server's checkpoint notices move a reader past events of other
+ * types (`onSkipped`). A dropped subscription is opened again after the last
+ * position handled, with a growing wait.
  */
 export function subscribeToAll(
   client: Pick<KurrentDBClient, 'subscribeToAll'>,
@@ -45,9 +62,9 @@ export function subscribeToAll(
       const sub = client.subscribeToAll(
         {
           fromPosition: at(last ?? 0n),
-          // `onSkipped` is not called: the server's checkpoint notices can overtake events
-          // still buffered here, so they cannot safely move the position.
-          filter: types ? eventTypeFilter({ regex: exactly(types) }) : excludeSystemEvents(),
+          filter: types
+            ? eventTypeFilter({ regex: exactly(types), checkpointReached: noteCheckpoint })
+            : excludeSystemEvents({ checkpointReached: noteCheckpoint }),
         },
         { highWaterMark: maxBatch },
       );
@@ -56,23 +73,24 @@ export function subscribeToAll(
       let inHandler = false;
       try {
         for (;;) {
-          const batch = await nextBatch<AllStreamResolvedEvent>(sub, maxBatch);
+          const batch = await nextBatch<Item>(sub, maxBatch);
           if (batch === null || stopped) break;
           const events: RecordedEvent[] = [];
           let through = last;
-          for (const resolved of batch) {
-            const position = positionOf(resolved);
+          for (const item of batch) {
+            const position = isNotice(item) ? item.checkpointThrough : positionOf(item);
             // A subscription opened again starts at the position it is given, inclusive.
             if (position === undefined || (through !== undefined && position <= through)) continue;
-            const event = toRecorded(resolved);
-            if (wanted(event)) events.push(event);
+            if (!isNotice(item)) {
+              const event = toRecorded(item);
+              if (wanted(event)) events.push(event);
+            }
             through = position;
           }
-          if (events.length > 0) {
-            inHandler = true;
-            await options.onEvents(events, through!);
-            inHandler = false;
-          }
+          inHandler = true;
+          if (events.length > 0) await options.onEvents(events, through!);
+          else if (through !== last) await options.onSkipped?.(through!);
+          inHandler = false;
           last = through;
           attempt = 0;
         }

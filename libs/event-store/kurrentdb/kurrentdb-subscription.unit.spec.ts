@@ -30,19 +30,32 @@ const record = (position: bigint, type = 'E', streamId = 'stream-1') => ({
  * client's is, fed by the test; the positions asked for are kept.
  */
 function fakeClient() {
-  const opened: Array<{ from: ReadPosition; stream: PassThrough }> = [];
+  const opened: Array<{
+    from: ReadPosition;
+    stream: PassThrough;
+    /** The server's checkpoint notice, as the client reports it: between the events around it. */
+    checkpoint: (position: bigint) => Promise<void>;
+  }> = [];
   const client = {
-    subscribeToAll: (options: { fromPosition: ReadPosition }, readable: ReadableOptions) => {
+    subscribeToAll: (
+      options: { fromPosition: ReadPosition; filter?: { checkpointReached?: CheckpointReached } },
+      readable: ReadableOptions,
+    ) => {
       const stream = Object.assign(
         new PassThrough({ objectMode: true, highWaterMark: readable.highWaterMark }),
         { unsubscribe: async () => undefined },
       );
-      opened.push({ from: options.fromPosition, stream });
+      const checkpoint = async (position: bigint) => {
+        const at = { commit: position, prepare: position };
+        await options.filter?.checkpointReached?.(stream as never, at);
+      };
+      opened.push({ from: options.fromPosition, stream, checkpoint });
       return stream;
     },
   } as unknown as Pick<KurrentDBClient, 'subscribeToAll'>;
   return { client, opened };
 }
+type CheckpointReached = (sub: never, position: { commit: bigint; prepare: bigint }) => unknown;
 
 type Batch = { positions: bigint[]; through: bigint };
 const batchesOf = (batches: Batch[]) => ({
@@ -104,6 +117,65 @@ describe('KurrentDB subscription to $all', () => {
       expect(batches.flatMap((b) => b.positions)).toEqual([1n, 5n]);
       // The last batch was read through the unwanted event after its last delivered one.
       expect(batches.at(-1)!.through).toBe(6n);
+    });
+  });
+
+  describe('when the server reports checkpoints past events of other types', () => {
+    it('moves the reader past them with onSkipped, never ahead of an event before the notice', async () => {
+      const { client, opened } = fakeClient();
+      const calls: string[] = [];
+      let release!: () => void;
+      const busy = new Promise<void>((r) => (release = r));
+      const sub = subscribeToAll(client, {
+        after: 0n,
+        types: ['Kept'],
+        onEvents: async (events, through) => {
+          calls.push(`events ${events.map((e) => e.position).join(',')} through ${through}`);
+          if (calls.length === 1) await busy;
+        },
+        onSkipped: async (through) => void calls.push(`skipped through ${through}`),
+      });
+      const { stream, checkpoint } = opened[0];
+      stream.write(record(1n, 'Kept'));
+      await waitFor(() => calls.length === 1);
+      // While the handler holds event 1: event 2, then the server's checkpoint past it.
+      stream.write(record(2n, 'Kept'));
+      await checkpoint(40n);
+      release();
+      await waitFor(() => calls.length === 2);
+      await checkpoint(80n);
+      await waitFor(() => calls.length === 3);
+      await checkpoint(80n); // the same checkpoint again, and one behind: nothing to move
+      await checkpoint(60n);
+      stream.write(record(81n, 'Kept'));
+      await waitFor(() => calls.length === 4);
+      await sub.stop();
+
+      expect(calls).toEqual([
+        'events 1 through 1',
+        'events 2 through 40',
+        'skipped through 80',
+        'events 81 through 81',
+      ]);
+    });
+
+    it('subscribes again from the last checkpoint after a drop', async () => {
+      const { client, opened } = fakeClient();
+      const skipped: bigint[] = [];
+      const sub = subscribeToAll(client, {
+        after: 10n,
+        types: ['Kept'],
+        onEvents: async () => undefined,
+        onSkipped: async (through) => void skipped.push(through),
+      });
+      await opened[0].checkpoint(40n);
+      await waitFor(() => skipped.length === 1);
+      opened[0].stream.destroy(new UnavailableError(undefined, 'connection lost'));
+
+      await waitFor(() => opened.length === 2, { message: 'a second subscription' });
+      await sub.stop();
+      expect(skipped).toEqual([40n]);
+      expect(opened[1].from).toEqual({ commit: 40n, prepare: 40n });
     });
   });
 

@@ -263,6 +263,27 @@ export function eventStoreContract(open: StoreFactory): void {
       expect(seen.filter((e) => e.streamName === s).map((e) => e.revision)).toEqual([0, 2, 5]);
     });
 
+    it('moves a reader past events of other types with onSkipped, delivering none', async () => {
+      const start = await store.headPosition();
+      // More than a few of the server's search windows (32 events each on KurrentDB).
+      const others = Array.from({ length: 100 }, () => newEvent('Other'));
+      await store.append(stream('skipped'), others, 'no_stream');
+      const skipped: bigint[] = [];
+      let delivered = 0;
+      const sub = store.subscribeToAll({
+        after: start,
+        types: [`Wanted-${randomUUID()}`],
+        onEvents: async (events) => void (delivered += events.length),
+        onSkipped: async (through) => void skipped.push(through),
+      });
+      await waitFor(() => skipped.length > 0, { message: 'a move past the other events' });
+      await sub.stop();
+      expect(delivered).toBe(0);
+      expect(skipped[0]).toBeGreaterThan(start);
+      expect(skipped.at(-1)!).toBeLessThanOrEqual(await store.headPosition());
+      expect([...skipped].sort((a, b) => (a < b ? -1 : 1))).toEqual(skipped);
+    });
+
     it('hands over at most maxBatch events a call, each once and in order', async () => {
       const s = stream('batched');
       const start = await store.headPosition();
