@@ -5,6 +5,7 @@ import {
   KurrentDBClient,
   StreamNotFoundError,
   WrongExpectedVersionError,
+  eventTypeFilter,
   jsonEvent,
   type AppendStreamState,
   type Direction,
@@ -23,7 +24,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '../event-store.port';
-import { at, positionOf, toRecorded } from './kurrentdb-records';
+import { at, exactTypes, positionOf, toRecorded } from './kurrentdb-records';
 import { subscribeToAll } from './kurrentdb-subscription';
 
 const PAGE = 64;
@@ -105,8 +106,9 @@ export class KurrentDbEventStore implements EventStore {
 
   /**
    * Reads pages until `maxCount` user events are found, since system events
-   * are skipped client-side; `types` and `until` are applied here too, page by
-   * page, keeping the port's meaning.
+   * are skipped client-side. `types` are filtered by the server, which reads
+   * on until it has found a page's worth or reached the end, so a short page
+   * still means the end; `until` is applied here, page by page.
    */
   async readAll({ after, maxCount, types, until }: ReadAllOptions): Promise<RecordedEvent[]> {
     const events: RecordedEvent[] = [];
@@ -115,7 +117,7 @@ export class KurrentDbEventStore implements EventStore {
     while (events.length < maxCount) {
       // Reading from a position includes the event at it, hence one more than needed.
       const want = maxCount - events.length + 1;
-      const page = await this.page(at(from), FORWARDS, want);
+      const page = await this.page(at(from), FORWARDS, want, types);
       const fresh = page.events.filter((e) => from === 0n || e.position > from);
       const inRange = until === undefined ? fresh : fresh.filter((e) => e.position <= until);
       events.push(...inRange.filter(wanted));
@@ -149,12 +151,22 @@ export class KurrentDbEventStore implements EventStore {
     await this.client.dispose();
   }
 
-  /** One raw page of `$all`: the user events in it, how many records it held, and the last record's position. */
-  private async page(fromPosition: ReadPosition, direction: Direction, maxCount: number) {
+  /**
+   * One raw page of `$all`, of the given types only if any: the user events in
+   * it, how many records it held, and the last record's position.
+   */
+  private async page(
+    fromPosition: ReadPosition,
+    direction: Direction,
+    maxCount: number,
+    types?: readonly string[],
+  ) {
     const events: RecordedEvent[] = [];
     let count = 0;
     let last: bigint | undefined;
-    for await (const resolved of this.client.readAll({ fromPosition, direction, maxCount })) {
+    const filter = types && eventTypeFilter({ regex: exactTypes(types) });
+    const options = { fromPosition, direction, maxCount, ...(filter && { filter }) };
+    for await (const resolved of this.client.readAll(options)) {
       count += 1;
       last = positionOf(resolved) ?? last;
       const event = toRecorded(resolved);

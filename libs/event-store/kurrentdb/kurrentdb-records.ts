@@ -41,3 +41,7 @@ export function toRecorded(
     metadata: e.metadata as unknown as EventMetadata,
   };
 }
+
+/** A regex matching exactly these event types, for the server's filters. */
+export const exactTypes = (types: readonly string[]) =>
+  `^(?:${types.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`;

@@ -9,7 +9,7 @@ import {
   type Position,
 } from '@kurrent/kurrentdb-client';
 import type { RecordedEvent, SubscribeOptions, Subscription } from '../event-store.port';
-import { at, positionOf, toRecorded } from './kurrentdb-records';
+import { at, exactTypes, positionOf, toRecorded } from './kurrentdb-records';
 import { nextBatch } from './next-batch';
 
 const BACKOFF_MS = { first: 100, max: 5_000 };
@@ -63,7 +63,7 @@ export function subscribeToAll(
         {
           fromPosition: at(last ?? 0n),
           filter: types
-            ? eventTypeFilter({ regex: exactly(types), checkpointReached: noteCheckpoint })
+            ? eventTypeFilter({ regex: exactTypes(types), checkpointReached: noteCheckpoint })
             : excludeSystemEvents({ checkpointReached: noteCheckpoint }),
         },
         { highWaterMark: maxBatch },
@@ -127,10 +127,6 @@ export function subscribeToAll(
     },
   };
 }
-
-/** A regex matching exactly these event types. */
-const exactly = (types: readonly string[]) =>
-  `^(?:${types.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`;
 
 function retriable(error: unknown): boolean {
   return error instanceof Error && isCommandError(error) && !(error instanceof AccessDeniedError);
