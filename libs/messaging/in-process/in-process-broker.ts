@@ -109,8 +109,9 @@ export class InProcessBroker implements Broker {
     const dlq = this.existing(deadLetterQueue(queue));
     if (!messageIds) return dlq.ready.splice(0);
     const chosen = new Set(messageIds);
-    const taken = dlq.ready.filter((m) => m.messageId !== undefined && chosen.has(m.messageId));
-    dlq.ready = dlq.ready.filter((m) => !taken.includes(m));
+    const [taken, kept]: StoredMessage[][] = [[], []];
+    for (const m of dlq.ready) (m.messageId && chosen.has(m.messageId) ? taken : kept).push(m);
+    dlq.ready = kept;
     return taken;
   }
 
