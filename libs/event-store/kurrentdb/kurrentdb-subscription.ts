@@ -68,7 +68,10 @@ export function subscribeToAll(
         },
         { highWaterMark: maxBatch },
       );
-      sub.on('error', () => undefined); // errors reach the loop through nextBatch
+      // The client reports a failed call by emitting 'error' without ending or destroying its
+      // stream, and a listener keeps Node from destroying it: destroyed here, the loop's
+      // nextBatch rejects with the error instead of waiting forever.
+      sub.on('error', (error: Error) => sub.destroy(error));
       current = sub;
       let inHandler = false;
       try {
@@ -79,7 +82,7 @@ export function subscribeToAll(
           let through = last;
           for (const item of batch) {
             const position = isNotice(item) ? item.checkpointThrough : positionOf(item);
-            // A subscription opened again starts at the position it is given, inclusive.
+            // Nothing handled is handed over again, should the server repeat the position it starts after.
             if (position === undefined || (through !== undefined && position <= through)) continue;
             if (!isNotice(item)) {
               const event = toRecorded(item);

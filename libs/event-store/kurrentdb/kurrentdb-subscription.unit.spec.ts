@@ -1,10 +1,8 @@
-import {
-  UnavailableError,
-  type KurrentDBClient,
-  type ReadPosition,
-} from '@kurrent/kurrentdb-client';
+import type { KurrentDBClient, ReadPosition } from '@kurrent/kurrentdb-client';
+// The client's own stream class, so the loop meets errors and checkpoints as the client reports them.
+import { Subscription } from '@kurrent/kurrentdb-client/dist/streams/utils/Subscription';
 import { randomUUID } from 'node:crypto';
-import { PassThrough, type ReadableOptions } from 'node:stream';
+import { PassThrough, type Readable, type ReadableOptions } from 'node:stream';
 import { waitFor } from '../../testing/wait-for';
 import type { RecordedEvent } from '../event-store.port';
 import { subscribeToAll } from './kurrentdb-subscription';
@@ -25,37 +23,64 @@ const record = (position: bigint, type = 'E', streamId = 'stream-1') => ({
   },
 });
 
+/** What the server sends on the call, as the client's gRPC stream yields it. */
+const response = {
+  event: (r: ReturnType<typeof record>) => ({ hasEvent: () => true, getEvent: () => r }),
+  checkpoint: (position: bigint) => ({
+    hasCheckpoint: () => true,
+    getCheckpoint: () => ({
+      getCommitPosition: () => position.toString(),
+      getPreparePosition: () => position.toString(),
+    }),
+  }),
+};
+
 /**
- * Stands in for the client: each subscription is an object-mode stream, as the
- * client's is, fed by the test; the positions asked for are kept.
+ * Stands in for the client around its own `Subscription` stream: each call
+ * is an object-mode stream the test feeds with server responses, and a call
+ * fails as gRPC fails one (its stream ends, then emits the error). The
+ * positions asked for are kept.
  */
 function fakeClient() {
   const opened: Array<{
     from: ReadPosition;
-    stream: PassThrough;
-    /** The server's checkpoint notice, as the client reports it: between the events around it. */
-    checkpoint: (position: bigint) => Promise<void>;
+    sub: Readable;
+    send: (r: ReturnType<typeof record>) => void;
+    /** The server's checkpoint: where its filtered search has read through. */
+    checkpoint: (position: bigint) => void;
+    /** The call fails with gRPC status UNAVAILABLE (a restart, a lost connection). */
+    fail: () => void;
   }> = [];
   const client = {
     subscribeToAll: (
-      options: { fromPosition: ReadPosition; filter?: { checkpointReached?: CheckpointReached } },
+      options: { fromPosition: ReadPosition; filter?: { checkpointReached?: never } },
       readable: ReadableOptions,
     ) => {
-      const stream = Object.assign(
-        new PassThrough({ objectMode: true, highWaterMark: readable.highWaterMark }),
-        { unsubscribe: async () => undefined },
+      const call = Object.assign(new PassThrough({ objectMode: true }), {
+        cancel: () => undefined,
+      });
+      const sub = new Subscription(
+        async () => call as never,
+        (e) => e,
+        readable,
+        options.filter?.checkpointReached,
       );
-      const checkpoint = async (position: bigint) => {
-        const at = { commit: position, prepare: position };
-        await options.filter?.checkpointReached?.(stream as never, at);
-      };
-      opened.push({ from: options.fromPosition, stream, checkpoint });
-      return stream;
+      opened.push({
+        from: options.fromPosition,
+        sub,
+        send: (r) => call.write(response.event(r)),
+        checkpoint: (position) => call.write(response.checkpoint(position)),
+        fail: () => {
+          call.push(null);
+          const metadata = { getMap: () => ({}) };
+          call.emit('error', Object.assign(new Error('14 UNAVAILABLE'), { code: 14, metadata }));
+        },
+      });
+      return sub;
     },
   } as unknown as Pick<KurrentDBClient, 'subscribeToAll'>;
   return { client, opened };
 }
-type CheckpointReached = (sub: never, position: { commit: bigint; prepare: bigint }) => unknown;
 
 type Batch = { positions: bigint[]; through: bigint };
 const batchesOf = (batches: Batch[]) => ({
@@ -70,7 +95,7 @@ describe('KurrentDB subscription to $all', () => {
       const { client, opened } = fakeClient();
       const batches: Batch[] = [];
       const sub = subscribeToAll(client, { after: 0n, maxBatch: 4, ...batchesOf(batches) });
-      for (let p = 1n; p <= 10n; p++) opened[0].stream.write(record(p));
+      for (let p = 1n; p <= 10n; p++) opened[0].send(record(p));
       await waitFor(() => batches.flatMap((b) => b.positions).length === 10);
       await sub.stop();
 
@@ -104,13 +129,13 @@ describe('KurrentDB subscription to $all', () => {
         skipStreamPrefixes: ['guard-'],
         ...batchesOf(batches),
       });
-      const feed = opened[0].stream;
-      feed.write(record(1n, 'Kept'));
-      feed.write(record(2n, 'Other'));
-      feed.write(record(3n, 'Kept', 'guard-1'));
-      feed.write(record(4n, '$metadata', '$$stream-1'));
-      feed.write(record(5n, 'Kept'));
-      feed.write(record(6n, 'Other'));
+      const { send } = opened[0];
+      send(record(1n, 'Kept'));
+      send(record(2n, 'Other'));
+      send(record(3n, 'Kept', 'guard-1'));
+      send(record(4n, '$metadata', '$$stream-1'));
+      send(record(5n, 'Kept'));
+      send(record(6n, 'Other'));
       await waitFor(() => batches.flatMap((b) => b.positions).length === 2);
       await sub.stop();
 
@@ -135,19 +160,20 @@ describe('KurrentDB subscription to $all', () => {
         },
         onSkipped: async (through) => void calls.push(`skipped through ${through}`),
       });
-      const { stream, checkpoint } = opened[0];
-      stream.write(record(1n, 'Kept'));
+      const { sub: stream, send, checkpoint } = opened[0];
+      send(record(1n, 'Kept'));
       await waitFor(() => calls.length === 1);
       // While the handler holds event 1: event 2, then the server's checkpoint past it.
-      stream.write(record(2n, 'Kept'));
-      await checkpoint(40n);
+      send(record(2n, 'Kept'));
+      checkpoint(40n);
+      await waitFor(() => stream.readableLength === 2, { message: 'event 2 and the notice' });
       release();
       await waitFor(() => calls.length === 2);
-      await checkpoint(80n);
+      checkpoint(80n);
       await waitFor(() => calls.length === 3);
-      await checkpoint(80n); // the same checkpoint again, and one behind: nothing to move
-      await checkpoint(60n);
-      stream.write(record(81n, 'Kept'));
+      checkpoint(80n); // the same checkpoint again, and one behind: nothing to move
+      checkpoint(60n);
+      send(record(81n, 'Kept'));
       await waitFor(() => calls.length === 4);
       await sub.stop();
 
@@ -168,9 +194,9 @@ describe('KurrentDB subscription to $all', () => {
         onEvents: async () => undefined,
         onSkipped: async (through) => void skipped.push(through),
       });
-      await opened[0].checkpoint(40n);
+      opened[0].checkpoint(40n);
       await waitFor(() => skipped.length === 1);
-      opened[0].stream.destroy(new UnavailableError(undefined, 'connection lost'));
+      opened[0].fail();
 
       await waitFor(() => opened.length === 2, { message: 'a second subscription' });
       await sub.stop();
@@ -184,14 +210,14 @@ describe('KurrentDB subscription to $all', () => {
       const { client, opened } = fakeClient();
       const batches: Batch[] = [];
       const sub = subscribeToAll(client, { after: 0n, ...batchesOf(batches) });
-      for (let p = 1n; p <= 3n; p++) opened[0].stream.write(record(p));
+      for (let p = 1n; p <= 3n; p++) opened[0].send(record(p));
       await waitFor(() => batches.flatMap((b) => b.positions).length === 3);
-      opened[0].stream.destroy(new UnavailableError(undefined, 'connection lost'));
+      opened[0].fail();
 
       await waitFor(() => opened.length === 2, { message: 'a second subscription' });
       expect(opened[1].from).toEqual({ commit: 3n, prepare: 3n });
-      // The server starts again at the position given, inclusive.
-      for (let p = 3n; p <= 4n; p++) opened[1].stream.write(record(p));
+      // The server starts after the position given; were it to repeat that event, it is not handed over twice.
+      for (let p = 3n; p <= 4n; p++) opened[1].send(record(p));
       await waitFor(() => batches.flatMap((b) => b.positions).length === 4);
       await sub.stop();
 
@@ -209,7 +235,7 @@ describe('KurrentDB subscription to $all', () => {
         },
       });
       expect(opened[0].from).toEqual({ commit: 5n, prepare: 5n });
-      opened[0].stream.write(record(6n));
+      opened[0].send(record(6n));
       await expect(sub.done).rejects.toThrow('handler failed');
     });
   });
