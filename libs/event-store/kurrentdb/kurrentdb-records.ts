@@ -38,9 +38,17 @@ export function toRecorded(
     eventId: e.id,
     type: e.type,
     data: e.data,
-    metadata: e.metadata as unknown as EventMetadata,
+    metadata: ownMetadata(e.metadata) as unknown as EventMetadata,
   };
 }
+
+/**
+ * The metadata as appended: a multi-stream append stores it as properties,
+ * and reads give it back with keys of the server's own (`$schema.name`,
+ * `$schema.format`); ours never start with `$`.
+ */
+const ownMetadata = (metadata: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(metadata).filter(([key]) => !key.startsWith('$')));
 
 /** A regex matching exactly these event types, for the server's filters. */
 export const exactTypes = (types: readonly string[]) =>

@@ -102,8 +102,9 @@ export function eventStoreContract(open: StoreFactory): void {
       const [a, b] = [stream('multi-a'), stream('multi-b')];
       const start = await store.headPosition();
       await store.append(b, [newEvent('B0')], 'no_stream');
+      const a0 = newEvent('A0', { n: 0 });
       const [ra, rb] = await store.appendToStreams([
-        { streamName: a, events: [newEvent('A0'), newEvent('A1')], expected: 'no_stream' },
+        { streamName: a, events: [a0, newEvent('A1')], expected: 'no_stream' },
         { streamName: b, events: [newEvent('B1')], expected: 0 },
       ]);
       expect([ra.nextRevision, rb.nextRevision]).toEqual([1, 1]);
@@ -111,6 +112,10 @@ export function eventStoreContract(open: StoreFactory): void {
         [a, b].includes(e.streamName),
       );
       expect(all.map((e) => e.type)).toEqual(['B0', 'A0', 'A1', 'B1']);
+      // Data and metadata read back as written, with nothing the store adds.
+      expect(all[1]).toMatchObject({ eventId: a0.eventId, data: a0.data });
+      expect(all[1].metadata).toEqual(a0.metadata);
+      expect((await store.readStream(a))[0].metadata).toEqual(a0.metadata);
       const positions = all.map((e) => e.position);
       expect(positions).toEqual([...positions].sort((x, y) => (x < y ? -1 : 1)));
       expect(new Set(positions).size).toBe(positions.length);
