@@ -34,7 +34,11 @@ export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
 export interface AppendResult {
   /** Revision of the last appended event. */
   nextRevision: number;
-  /** Global position of the last appended event. */
+  /**
+   * Global position at or after the last appended event: in an append to
+   * several streams, KurrentDB gives every stream the commit's last position.
+   * Waiting for it (`X-Min-Position`) covers the whole commit.
+   */
   position: bigint;
 }
 
