@@ -11,7 +11,7 @@ import {
 } from '../broker.port';
 import { checkSpec, errorMessage } from '../delivery';
 import { cloudEventMessage } from '../message-properties';
-import type { QueueType } from './amqp-helpers';
+import { channelErrorRecovery, type QueueType, type WatchChannel } from './amqp-helpers';
 import { listDeadLetters, settleDeadLetters } from './dead-letter-ops';
 import { RabbitMqConsumer } from './rabbitmq-consumer';
 
@@ -40,6 +40,7 @@ export class RabbitMqBroker implements Broker {
   private readonly log: (message: string) => void;
   private readonly publishTimeoutMs: number;
   private readonly queueType: QueueType;
+  private readonly watchChannel: WatchChannel;
   private closed = false;
 
   constructor(url: string, options: RabbitMqBrokerOptions = {}) {
@@ -51,10 +52,12 @@ export class RabbitMqBroker implements Broker {
       reconnectTimeInSeconds: options.reconnectTimeInSeconds ?? 1,
     });
     this.watchConnection(redact(url));
+    this.watchChannel = channelErrorRecovery(this.manager, this.log);
     this.publisher = this.manager.createChannel({
       name: 'publisher',
       confirm: true,
       setup: async (channel: ConfirmChannel) => {
+        this.watchChannel(channel, 'publisher');
         channel.on('return', (message: Message) => {
           const id: unknown = message.properties.messageId;
           if (typeof id === 'string') this.returned.add(id);
@@ -85,13 +88,12 @@ export class RabbitMqBroker implements Broker {
   async consume(spec: ConsumeSpec): Promise<ConsumerHandle> {
     if (this.closed) throw new Error('broker is closed');
     checkSpec(spec);
-    const consumer = await RabbitMqConsumer.start(
-      this.manager,
-      spec,
-      this.log,
-      (c) => this.consumers.delete(c),
-      this.queueType,
-    );
+    const consumer = await RabbitMqConsumer.start(this.manager, spec, {
+      log: this.log,
+      onCancelled: (c) => this.consumers.delete(c),
+      queueType: this.queueType,
+      watchChannel: this.watchChannel,
+    });
     this.consumers.add(consumer);
     return consumer;
   }

@@ -17,7 +17,16 @@ import {
   declareTopology,
   deliveryInfo,
   type QueueType,
+  type WatchChannel,
 } from './amqp-helpers';
+
+export interface ConsumerOptions {
+  log: (message: string) => void;
+  onCancelled: (c: RabbitMqConsumer) => void;
+  queueType: QueueType;
+  /** Recovers a channel RabbitMQ closes over an error (see `channelErrorRecovery`). */
+  watchChannel: WatchChannel;
+}
 
 /**
  * One consumer on its own confirm channel. Topology and the consumer are set
@@ -30,16 +39,17 @@ export class RabbitMqConsumer implements ConsumerHandle {
   private readonly inFlight = new Set<Promise<void>>();
   /** Kept across a resubscribe on the same channel, whose tags keep counting. */
   private readonly acks = new WeakMap<ConfirmChannel, AckBatcher>();
+  private readonly watched = new WeakSet<ConfirmChannel>();
   private current?: { channel: ConfirmChannel; consumerTag: string };
   private cancelled = false;
+  private readonly log: (message: string) => void;
 
   private constructor(
     manager: AmqpConnectionManager,
     private readonly spec: ConsumeSpec,
-    private readonly log: (message: string) => void,
-    private readonly onCancelled: (c: RabbitMqConsumer) => void,
-    private readonly queueType: QueueType,
+    private readonly options: ConsumerOptions,
   ) {
+    this.log = options.log;
     this.wrapper = manager.createChannel({
       name: `consumer ${spec.queue}`,
       confirm: true,
@@ -56,11 +66,10 @@ export class RabbitMqConsumer implements ConsumerHandle {
   static async start(
     manager: AmqpConnectionManager,
     spec: ConsumeSpec,
-    log: (message: string) => void,
-    onCancelled: (c: RabbitMqConsumer) => void,
-    queueType: QueueType = 'classic',
+    options: ConsumerOptions,
   ): Promise<RabbitMqConsumer> {
-    const consumer = new RabbitMqConsumer(manager, spec, log, onCancelled, queueType);
+    const { log } = options;
+    const consumer = new RabbitMqConsumer(manager, spec, options);
     try {
       await new Promise<void>((resolve, reject) => {
         const done = (error?: unknown) => {
@@ -97,12 +106,18 @@ export class RabbitMqConsumer implements ConsumerHandle {
     }
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
     await this.wrapper.close().catch(() => undefined);
-    this.onCancelled(this);
+    this.options.onCancelled(this);
   }
 
   private async setup(channel: ConfirmChannel): Promise<void> {
     const { queue, bindingKeys, prefetch } = this.spec;
-    await declareTopology(channel, queue, bindingKeys, retryDelays(this.spec), this.queueType);
+    if (!this.watched.has(channel)) {
+      // Set up again on the same channel after a broker-side cancel: watched once.
+      this.watched.add(channel);
+      this.options.watchChannel(channel, queue);
+    }
+    const { queueType } = this.options;
+    await declareTopology(channel, queue, bindingKeys, retryDelays(this.spec), queueType);
     if (this.cancelled) return;
     await channel.prefetch(prefetch);
     if (!this.acks.has(channel)) this.acks.set(channel, new AckBatcher(channel));
