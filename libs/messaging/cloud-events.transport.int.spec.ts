@@ -111,6 +111,22 @@ describe('CloudEventsTransport', () => {
     });
   });
 
+  describe('when its type is not the one its queue is for', () => {
+    it('dead-letters it without calling the handler', async () => {
+      await start();
+      const other = { ...verified({}), type: 'identity.email-verified.v2', data: { user: 'u1' } };
+      await broker.publishRaw(IntegrationEventTypes.emailVerified, JSON.stringify(other));
+      await broker.publish([verified({})]);
+      await waitFor(async () => (await broker.deadLetters(queue)).length === 1);
+      await waitFor(() => recorder.received.length === 1);
+      const [dead] = await broker.deadLetters(queue);
+      expect(dead.reason).toBe(
+        `type "identity.email-verified.v2" on a queue for ${IntegrationEventTypes.emailVerified}`,
+      );
+      expect(recorder.received[0].event.type).toBe(IntegrationEventTypes.emailVerified);
+    });
+  });
+
   describe('when a handler keeps failing', () => {
     it('retries it, then dead-letters it with the handler error', async () => {
       await start();

@@ -8,7 +8,7 @@ import {
 import { isObservable, lastValueFrom, throwError, type Observable } from 'rxjs';
 import type { CloudEvent } from '../contracts';
 import type { Broker, ConsumerHandle, DeliveryInfo } from './broker.port';
-import { validateContractedData } from './validation';
+import { validateHandled } from './validation';
 
 /** How often, and after how long, a failing handler's message is tried again by default. */
 export const CONSUMER_RETRY = { maxRetries: 5, retryDelayMs: 1000 };
@@ -41,8 +41,8 @@ export const CLOUD_EVENTS_TRANSPORT = Symbol('CLOUD_EVENTS_TRANSPORT');
 
 /**
  * Serves `@EventPattern('<type>')` handlers from the broker. Each handler
- * gets the whole CloudEvent as its payload, validated (envelope, and `data`
- * when the type is in the integration contract) before it is called; a
+ * gets the whole CloudEvent as its payload, validated (envelope, its type,
+ * and `data` when the type is in the integration contract) before it is called; a
  * rejection or error is retried, then dead-lettered, by the broker.
  */
 export class CloudEventsTransport extends Server implements CustomTransportStrategy {
@@ -94,8 +94,8 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
           prefetch,
           maxRetries,
           retryDelayMs,
-          // The broker checks the envelope of every message; this adds the contract's `data`.
-          validate: validateContractedData,
+          // The broker checks the envelope of every message; this adds the type and its `data`.
+          validate: (body) => validateHandled(type, body),
           handle: (event, info) => this.dispatch(handler, event, info),
         }),
       );

@@ -66,6 +66,18 @@ export function validateContractedData(body: unknown): string | null {
   return contracted(type) ? validateData(IntegrationEventData[type], body) : null;
 }
 
+/**
+ * For a consumer of `type`: the body must be of that type (the routing key and
+ * the CloudEvents type are equal), and its `data` as the contract says when
+ * the type is contracted. A body of another type would reach a handler that
+ * reads fields its own type does not have.
+ */
+export function validateHandled(type: string, body: unknown): string | null {
+  const actual = (body as CloudEvent).type;
+  if (actual !== type) return `type ${JSON.stringify(actual)} on a queue for ${type}`;
+  return validateContractedData(body);
+}
+
 /** Envelope, then `data` against the integration contract when the type is contracted. */
 export function validateCloudEvent(body: unknown): string | null {
   return validateEnvelope(body) ?? validateContractedData(body);
