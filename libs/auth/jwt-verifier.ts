@@ -14,7 +14,8 @@ export interface JwtVerifierOptions {
   cacheSize?: number;
   /**
    * Longest a verified token is trusted without checking its signature again,
-   * so a key withdrawn from the JWKS stops working within this time (and jose's JWKS cache age).
+   * and a fetched key set kept: a key withdrawn from the JWKS stops working
+   * within about twice this time.
    */
   cacheMaxAgeMs?: number;
   /** The clock, for tests. */
@@ -32,9 +33,14 @@ export function createJwtVerifier(
   keys: JWTVerifyGetKey | URL,
   options: JwtVerifierOptions = {},
 ): JwtVerifier {
-  const getKey = keys instanceof URL ? createRemoteJWKSet(keys, { cooldownDuration: 5_000 }) : keys;
-  const now = options.now ?? Date.now;
   const maxAgeMs = options.cacheMaxAgeMs ?? 60_000;
+  // jose keeps a fetched key set 10 minutes by default; as long as a verified token, so a
+  // key withdrawn from the JWKS stops working within `maxAgeMs` once more.
+  const getKey =
+    keys instanceof URL
+      ? createRemoteJWKSet(keys, { cooldownDuration: 5_000, cacheMaxAge: maxAgeMs })
+      : keys;
+  const now = options.now ?? Date.now;
   const cacheSize = options.cacheSize ?? 10_000;
   const verified =
     cacheSize > 0
@@ -62,6 +68,8 @@ async function verifySignature(
       issuer: TOKEN_ISSUER,
       audience: TOKEN_AUDIENCE,
       algorithms: ['ES256'],
+      // Identity always sets them; a token without an expiry would never expire.
+      requiredClaims: ['exp', 'iat', 'sub'],
     }));
   } catch (error) {
     if (keysUnreachable(error)) {
@@ -93,8 +101,8 @@ async function verifySignature(
       accountType: account_type,
       companyId: company_id,
     }),
-    // jose has checked that `exp`, when present, is a number in the future.
-    expiresAtMs: typeof exp === 'number' ? exp * 1000 : Infinity,
+    // jose has checked that `exp` is there, a number in the future.
+    expiresAtMs: (exp as number) * 1000,
   };
 }
 

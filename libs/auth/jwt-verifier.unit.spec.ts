@@ -23,9 +23,10 @@ async function signingKey(): Promise<SigningKey> {
   return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES256' } };
 }
 
-const mint = (key: SigningKey, ttlSeconds = 3600) => {
+/** A token as identity signs one; `ttlSeconds` null leaves out its expiry. */
+const mint = (key: SigningKey, ttlSeconds: number | null = 3600) => {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({
+  const token = new SignJWT({
     email: 'v@example.com',
     email_verified: true,
     account_type: 'vendor',
@@ -35,9 +36,9 @@ const mint = (key: SigningKey, ttlSeconds = 3600) => {
     .setSubject('u-1')
     .setIssuer(TOKEN_ISSUER)
     .setAudience(TOKEN_AUDIENCE)
-    .setIssuedAt(now)
-    .setExpirationTime(now + ttlSeconds)
-    .sign(key.privateKey);
+    .setIssuedAt(now);
+  if (ttlSeconds !== null) token.setExpirationTime(now + ttlSeconds);
+  return token.sign(key.privateKey);
 };
 
 /** A JWKS whose keys a test can withdraw, counting how often a key was looked up. */
@@ -93,6 +94,17 @@ describe('JWT verifier', () => {
       await expect(verifier.verify(token)).resolves.toBeDefined();
       clock += 1_001;
       await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'invalid_access_token' });
+    });
+  });
+
+  describe('when a validly signed token has no expiry', () => {
+    it('is refused, since it would never expire', async () => {
+      const key = await signingKey();
+      const verifier = createJwtVerifier(jwks(key).getKey);
+
+      await expect(verifier.verify(await mint(key, null))).rejects.toMatchObject({
+        code: 'invalid_access_token',
+      });
     });
   });
 
