@@ -11,6 +11,10 @@ import { JwksController } from './jwks/jwks.controller';
 import { loadSigningKey, SIGNING_KEY } from './keys/signing-key';
 import { LoginController } from './login/login.controller';
 import { LOGIN_THROTTLE, loginThrottle } from './login/login-throttle';
+import {
+  REGISTRATION_RATE_LIMITER,
+  registrationRateLimiter,
+} from './register/registration-rate-limiter';
 import { EmailVerifiedForwarder } from './publish-email-verified/email-verified.forwarder';
 import { RegisterController } from './register/register.controller';
 import { VERIFICATION_MAILING, type VerificationMailing } from './register/verification-email';
@@ -32,7 +36,7 @@ const signingKey = {
 const verificationMailing = mailingProvider(VERIFICATION_MAILING, 'identity');
 
 export interface IdentityOptions {
-  /** Milliseconds since the epoch for the login throttle; tests pass a fake one. */
+  /** Milliseconds since the epoch for the login throttle and sign-up limit; tests pass a fake one. */
   clock?: () => number;
 }
 
@@ -68,6 +72,14 @@ export class IdentityModule implements OnApplicationShutdown {
         signingKey,
         verificationMailing,
         EmailVerifiedForwarder,
+        {
+          provide: REGISTRATION_RATE_LIMITER,
+          useValue: registrationRateLimiter(
+            infra.config.rateLimit.registrationsPerHour,
+            infra.readModels.rateLimits,
+            options.clock,
+          ),
+        },
         {
           provide: LOGIN_THROTTLE,
           useValue: loginThrottle(

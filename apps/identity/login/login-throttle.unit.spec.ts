@@ -10,6 +10,7 @@ describe('throttledLogin', () => {
         loginMaxFailedAttempts: 2,
         loginLockoutSeconds: 60,
         loginMaxFailedAttemptsPerIp: 5,
+        registrationsPerHour: 1,
       },
       undefined,
       () => now,

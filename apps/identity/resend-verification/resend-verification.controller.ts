@@ -1,5 +1,12 @@
-import { Body, Controller, HttpCode, Inject, Logger, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBadRequestResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, HttpCode, Inject, Ip, Logger, Post } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
+import type { FixedWindowLimiter } from '../../../libs/platform/rate-limit/fixed-window-limiter';
+import { REGISTRATION_RATE_LIMITER } from '../register/registration-rate-limiter';
 import type { CommandContext } from '../../../libs/platform/command-handling/command-handler';
 import { RequestContext } from '../../../libs/platform/http/command-context';
 import { VERIFICATION_MAILING, type VerificationMailing } from '../register/verification-email';
@@ -9,11 +16,14 @@ import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
 
 @ApiTags('auth')
 @Controller('auth')
-@ApiUnavailable('event_store_unavailable')
+@ApiUnavailable('rate_limits_unavailable', 'event_store_unavailable')
 export class ResendVerificationController {
   private readonly logger = new Logger('resend-verification');
 
-  constructor(@Inject(VERIFICATION_MAILING) private readonly mailing: VerificationMailing) {}
+  constructor(
+    @Inject(VERIFICATION_MAILING) private readonly mailing: VerificationMailing,
+    @Inject(REGISTRATION_RATE_LIMITER) private readonly limiter: FixedWindowLimiter,
+  ) {}
 
   @Post('resend-verification')
   @HttpCode(202)
@@ -24,10 +34,18 @@ export class ResendVerificationController {
       'discovery). An unverified account gets a new link, at most once a minute; earlier links stop working.',
   })
   @ApiBadRequestResponse({ description: '`validation_failed`' })
+  @ApiTooManyRequestsResponse({
+    description:
+      '`rate_limited` (with `Retry-After`): too many registrations and verification resends from ' +
+      'this client address this hour, whatever the email',
+  })
   async resend(
     @Body() body: ResendVerificationRequest,
     @RequestContext() context: CommandContext,
+    @Ip() ip: string,
   ): Promise<ResendVerificationResponse> {
+    // Counted per address, whatever the email, so a refusal says nothing of any account.
+    await this.limiter.take(ip);
     await resendVerification(this.mailing, body.email, context).catch((error: unknown) =>
       // Logged, not answered: a failure must not tell the caller the account exists.
       this.logger.error(`verification email not resent: ${(error as Error).message}`),

@@ -6,6 +6,7 @@ import {
   type Infrastructure,
 } from '../../../libs/platform/infrastructure/infrastructure';
 import { loginThrottle } from '../../identity/login/login-throttle';
+import { registrationRateLimiter } from '../../identity/register/registration-rate-limiter';
 import { invitationRateLimiter } from '../../invitations/rate-limit/invitation-rate-limiter';
 import { PROJECTIONS } from '../projector/projections';
 import { OpsError, type OpsContext } from './ops-context';
@@ -28,6 +29,10 @@ async function main(argv: string[]): Promise<number> {
         logins: loginThrottle(infra.config.rateLimit, infra.readModels.rateLimits),
         invitations: invitationRateLimiter(
           infra.config.rateLimit.invitationsPerMinute,
+          infra.readModels.rateLimits,
+        ),
+        registrations: registrationRateLimiter(
+          infra.config.rateLimit.registrationsPerHour,
           infra.readModels.rateLimits,
         ),
       },

@@ -18,7 +18,11 @@ export interface OpsContext {
   /** Whether `broker` is the shared RabbitMQ (dead letters and re-publishing reach the services). */
   sharedBroker: boolean;
   /** The limiters the services count with, on the same shared counters. */
-  rateLimits: { logins: LoginThrottle; invitations: FixedWindowLimiter };
+  rateLimits: {
+    logins: LoginThrottle;
+    invitations: FixedWindowLimiter;
+    registrations: FixedWindowLimiter;
+  };
   out(line: string): void;
   bar(label: string, total: number): ProgressBar;
 }

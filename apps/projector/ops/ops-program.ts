@@ -123,10 +123,13 @@ export function opsProgram(context: () => Promise<OpsContext>): Command {
     .command('clear')
     .description(
       'Lift a lockout now: the failed logins of an email (from every address) or of a client ' +
-        'address, or the invitation sends and resends of a vendor company.',
+        'address (with its sign-ups), or the invitation sends and resends of a vendor company.',
     )
     .option('--email <email>', 'an email locked out of logging in')
-    .option('--address <ip>', 'a client address refused for failed logins on many emails')
+    .option(
+      '--address <ip>',
+      'a client address refused for failed logins on many emails, or for too many sign-ups',
+    )
     .option('--company <id>', 'a vendor company over its invitation limit')
     .action(run((ctx, o: ClearTarget) => clearRateLimit(ctx, o)));
 

@@ -168,9 +168,9 @@ describe('ops CLI', () => {
       await expect(invitations.take('company-1')).resolves.toBeUndefined();
     });
 
-    it('clears an address refused for failed logins on many emails', async () => {
+    it('clears an address refused for failed logins on many emails, and its sign-ups', async () => {
       const ops = opsOn(f);
-      const { logins } = ops.context.rateLimits;
+      const { logins, registrations } = ops.context.rateLimits;
       const ip = '192.0.2.44';
       for (let i = 0; i < 100; i += 1) {
         const email = `sprayed-${i % 25}@example.com`;
@@ -179,10 +179,13 @@ describe('ops CLI', () => {
       const logIn = () =>
         throttledLogin(logins, { email: 'new@example.com', ip }, async () => 'in');
       await expect(logIn()).rejects.toEqual(refusal);
+      for (let i = 0; i < 20; i += 1) await registrations.take(ip);
+      await expect(registrations.take(ip)).rejects.toEqual(refusal);
       expect(await ops.run('rate-limits', 'clear', '--address', ip)).toEqual([
-        `cleared the failed logins from ${ip}`,
+        `cleared the failed logins and the sign-ups from ${ip}`,
       ]);
       await expect(logIn()).resolves.toBe('in');
+      await expect(registrations.take(ip)).resolves.toBeUndefined();
     });
 
     it('asks for exactly one of --email, --address and --company', async () => {

@@ -2,6 +2,7 @@ import type { Broker } from '../../../libs/messaging';
 import { loadConfig } from '../../../libs/platform/config/config';
 import { MemoryRateLimits } from '../../../libs/platform/rate-limit/memory-rate-limits';
 import { loginThrottle } from '../../identity/login/login-throttle';
+import { registrationRateLimiter } from '../../identity/register/registration-rate-limiter';
 import { invitationRateLimiter } from '../../invitations/rate-limit/invitation-rate-limiter';
 import type { Projection } from '../projector/projection';
 import { PROJECTIONS } from '../projector/projections';
@@ -30,6 +31,7 @@ export function opsOn(
       return {
         logins: loginThrottle(rateLimit, store),
         invitations: invitationRateLimiter(rateLimit.invitationsPerMinute, store),
+        registrations: registrationRateLimiter(rateLimit.registrationsPerHour, store),
       };
     })(),
     out: (line) => lines.push(line),

@@ -34,6 +34,8 @@ export interface AppConfig {
     loginLockoutSeconds: number;
     /** Failed logins from one client IP, whatever the emails, within the same window. */
     loginMaxFailedAttemptsPerIp: number;
+    /** Registrations and verification resends per client IP per hour: each sends an email. */
+    registrationsPerHour: number;
   };
   logLevel: string;
   /** Proxies whose `X-Forwarded-For` names the client (`TRUST_PROXY`); false: the connection's peer is. */
@@ -89,6 +91,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       loginMaxFailedAttempts: int(env, 'LOGIN_MAX_FAILED_ATTEMPTS', 10, 1, 1000),
       loginLockoutSeconds: int(env, 'LOGIN_LOCKOUT_SECONDS', 900, 1, 86_400),
       loginMaxFailedAttemptsPerIp: int(env, 'LOGIN_MAX_FAILED_ATTEMPTS_PER_IP', 100, 1, 100_000),
+      registrationsPerHour: int(env, 'REGISTRATIONS_RATE_LIMIT_PER_HOUR', 20, 1, 100_000),
     },
     trustProxy: trustProxy(env.TRUST_PROXY),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', [

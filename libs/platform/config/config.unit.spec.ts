@@ -17,6 +17,7 @@ describe('loadConfig', () => {
         loginMaxFailedAttempts: 10,
         loginLockoutSeconds: 900,
         loginMaxFailedAttemptsPerIp: 100,
+        registrationsPerHour: 20,
       });
     });
   });

@@ -18,13 +18,14 @@ export interface ClearTarget {
 export async function clearRateLimit(ctx: OpsContext, target: ClearTarget): Promise<void> {
   const named = Object.values(target).filter((v) => v !== undefined);
   if (named.length !== 1) throw new OpsError('name one of --email, --address or --company');
-  const { logins, invitations } = ctx.rateLimits;
+  const { logins, invitations, registrations } = ctx.rateLimits;
   if (target.email !== undefined) {
     const { email, addresses } = await clearFailedLoginsOfEmail(logins, target.email);
     ctx.out(`cleared the failed logins of ${email} from ${addresses} address(es)`);
   } else if (target.address !== undefined) {
     await clearFailedLoginsOfAddress(logins, target.address);
-    ctx.out(`cleared the failed logins from ${target.address}`);
+    await registrations.reset(target.address);
+    ctx.out(`cleared the failed logins and the sign-ups from ${target.address}`);
   } else {
     await invitations.reset(target.company!);
     ctx.out(`cleared the invitation count of company ${target.company}`);
