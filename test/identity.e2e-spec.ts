@@ -250,6 +250,18 @@ if (!reachable && required) {
         'validation_failed',
         'accountType',
       ],
+      [
+        'a name of several lines',
+        { ...valid(), firstName: 'Ann\nClick https://evil.example to confirm' },
+        'validation_failed',
+        'firstName',
+      ],
+      [
+        'a company name with a line separator',
+        { ...valid(), companyName: 'Acme\u2028Ltd' },
+        'validation_failed',
+        'companyName',
+      ],
     ])('answers 400 to %s', async (_, body, code, field) => {
       await recordsNothing(async () => {
         const problem = await expectProblem(await post('/auth/register', body), 400, code);

@@ -9,6 +9,7 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
+import { SingleLine } from '../../../libs/platform/validation/single-line';
 import type { AccountType } from '../../../libs/auth/principal';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -37,6 +38,7 @@ export class RegisterRequest {
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @SingleLine()
   companyName!: string;
 
   @ApiPropertyOptional({ example: 'Ann', maxLength: 100 })
@@ -44,6 +46,7 @@ export class RegisterRequest {
   @Transform(trim)
   @IsString()
   @MaxLength(100)
+  @SingleLine()
   firstName?: string;
 
   @ApiPropertyOptional({ example: 'Smith', maxLength: 100 })
@@ -51,6 +54,7 @@ export class RegisterRequest {
   @Transform(trim)
   @IsString()
   @MaxLength(100)
+  @SingleLine()
   lastName?: string;
 }
 

@@ -10,6 +10,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { SingleLine } from '../../../libs/platform/validation/single-line';
 import { lowerCaseEmail, trim } from '../http/dto-transforms';
 
 export class SendInvitationRequest {
@@ -24,6 +25,7 @@ export class SendInvitationRequest {
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)
+  @SingleLine()
   firstName!: string;
 
   @ApiProperty({ example: 'Lee', maxLength: 100 })
@@ -31,6 +33,7 @@ export class SendInvitationRequest {
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)
+  @SingleLine()
   lastName!: string;
 
   @ApiPropertyOptional({ example: 'Lee Bakery', maxLength: 200 })
@@ -38,6 +41,7 @@ export class SendInvitationRequest {
   @Transform(trim)
   @IsString()
   @MaxLength(200)
+  @SingleLine()
   businessName?: string;
 
   @ApiPropertyOptional({ example: 'C-1042', maxLength: 100 })
@@ -45,6 +49,7 @@ export class SendInvitationRequest {
   @Transform(trim)
   @IsString()
   @MaxLength(100)
+  @SingleLine()
   customerNumber?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 30, default: 7 })

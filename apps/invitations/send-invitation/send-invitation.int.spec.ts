@@ -131,6 +131,11 @@ describe('POST /invitations', () => {
         'expiresInDays',
       ],
       [{ email: 'a@example.com', firstName: 'A', lastName: 'B', role: 'admin' }, 'role'],
+      [{ email: 'a@example.com', firstName: 'A\r\nBcc: x', lastName: 'B' }, 'firstName'],
+      [
+        { email: 'a@example.com', firstName: 'A', lastName: 'B', businessName: 'C\tD' },
+        'businessName',
+      ],
     ])('refuses %j with validation_failed naming %s', async (body, field) => {
       const head = await t.infra.eventStore.headPosition();
       const reply = await t.call('POST', '/invitations', { as: vendor, body });
