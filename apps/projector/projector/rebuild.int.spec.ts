@@ -3,6 +3,7 @@ import { waitFor } from '../../../libs/testing/wait-for';
 import { appendTo, events } from '../testing/invitation-events';
 import { projectorFixture, type ProjectorFixture } from '../testing/projector-fixture';
 import { projectionNamed } from './projections';
+import { projectBatch } from './project-batch';
 import { startProjector, type Projector } from './projector';
 import { rebuildProjection, rebuildProjections } from './rebuild';
 
@@ -198,6 +199,30 @@ describe('blue-green rebuild', () => {
       expect(positions).toHaveLength(41);
       expect((await list()).items).toEqual(before.items);
       expect(await customersOfVendor1()).toEqual(['co-1']);
+    });
+  });
+
+  describe('when a half-built version is resumed beside a projection built from the start', () => {
+    it("never moves the resumed version's checkpoint back", async () => {
+      const { version } = await f.readModels.beginBuild('invitations');
+      const target = { projection: 'invitations', version };
+      const first30 = await f.eventStore.readAll({ after: 0n, maxCount: 30 });
+      const ctx = { store: f.readModels, projection: projectionNamed('invitations'), target };
+      await projectBatch(ctx, first30, await f.readModels.loadCheckpoint(target));
+      const positions: bigint[] = [];
+
+      await rebuildProjections({
+        eventStore: f.eventStore,
+        store: f.readModels,
+        leases: f.leases,
+        projections: [projectionNamed('invitations'), projectionNamed('customer-relationships')],
+        maxBatch: 7,
+        onProgress: (p) => void (p.projection === 'invitations' && positions.push(p.position)),
+      });
+
+      expect(positions[0]).toBeGreaterThan(first30.at(-1)!.position);
+      expect([...positions].sort((a, b) => (a < b ? -1 : 1))).toEqual(positions);
+      expect((await list()).items).toHaveLength(40);
     });
   });
 

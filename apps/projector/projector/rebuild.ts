@@ -184,6 +184,9 @@ async function catchUp(o: Omit<RebuildOptions, 'projection'>, builds: Build[], h
       const batch = await o.eventStore.readAll({ after, maxCount, types, until: head });
       const through = readThrough(batch, maxCount, head);
       for (const b of open) {
+        // A build resumed further on than the others waits for the shared read to reach it;
+        // committing `through` now would move its checkpoint back.
+        if (through <= b.read) continue;
         const reads = new Set<string>(b.projection.eventTypes);
         const mine = batch.filter((e) => e.position > b.read && reads.has(e.type));
         const ctx = { ...o, projection: b.projection, target: b.target };
