@@ -70,9 +70,12 @@ export async function projectEvents(
   through = recorded[recorded.length - 1].position,
 ): Promise<ProjectedBatch> {
   const { projection } = ctx;
+  const reads = new Set<string>(projection.eventTypes);
   const events: RecordedEvent[] = [];
   const ids = new Set<string>(); // to prefetch, unless every row is in memory already
   for (const e of recorded) {
+    // Types it does not read are passed over, not parked behind a parked event of their stream.
+    if (!reads.has(e.type)) continue;
     const id = invitationIdOf(e);
     if (id === undefined) continue;
     events.push(e);

@@ -173,6 +173,27 @@ describe('projector', () => {
     });
   });
 
+  describe('when a stream with a parked event goes on with types a projection does not read', () => {
+    it('parks only what that projection reads, as a rebuild of it does', async () => {
+      const sent = events.sent('i1', {}, 1);
+      await appendTo(
+        f.eventStore,
+        'i1',
+        { ...sent, data: { ...sent.data, firstName: '' } },
+        events.cancelled('i1', 2),
+        events.accepted('i1', 'co-1', 3),
+      );
+      start({ retry: { attempts: 1, backoffMs: 1 } });
+      await f.caughtUp();
+
+      const parked = await f.readModels.listParked({
+        projection: 'customer-relationships',
+        version: 1,
+      });
+      expect(parked.map((p) => p.eventType)).toEqual(['InvitationSent', 'InvitationAccepted']);
+    });
+  });
+
   describe('when another instance moves the checkpoint under a running worker', () => {
     it('stops with a CheckpointConflictError instead of writing', async () => {
       let release!: () => void;
