@@ -72,6 +72,7 @@ export async function startInvitations(
     types: PUBLISHED_EVENT_TYPES,
     onError: (error) =>
       log.warn(`${INVITATIONS_FORWARDER} will retry: ${(error as Error).message}`),
+    warn: (message) => log.warn(message),
   });
   const expiry = createInvitationExpiry(infra.eventStore);
   const scheduler = startExpiryScheduler({

@@ -103,6 +103,27 @@ describe('startForwarder', () => {
     });
   });
 
+  describe('when no queue is bound for some of its types', () => {
+    it('publishes the rest, moves on, and warns once naming the type and where to republish from', async () => {
+      const unheard = 'test.nobody-listens.v1';
+      const warnings: string[] = [];
+      const map = (e: RecordedEvent) => ({
+        ...toCloudEvent(e),
+        ...(e.type === 'Unheard' ? { type: unheard } : {}),
+      });
+      const first = await store.append(streams[0], [newEvent('Unheard')], 'any');
+      await append(1);
+      await store.append(streams[1], [newEvent('Unheard')], 'any');
+      const forwarder = start({ map, warn: (m) => warnings.push(m) });
+
+      await waitFor(async () => (await forwarder.lag()) === 0n, { message: 'no lag' });
+      expect(received).toHaveLength(streams.length);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(`no queue is bound for ${unheard}`);
+      expect(warnings[0]).toContain(`republish --from ${first.position}\``);
+    });
+  });
+
   describe('when batches come faster than the checkpoint interval', () => {
     const counting = () => {
       const saves: bigint[] = [];

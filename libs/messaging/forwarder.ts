@@ -8,6 +8,7 @@ import {
 } from '../read-store/coordination.port';
 import { metrics } from '../platform/observability/metrics';
 import { UnroutableError, type Broker } from './broker.port';
+import { unroutedReporter } from './unrouted-reporter';
 
 export interface ForwarderOptions {
   /** Lease and checkpoint name: one active forwarder per name. */
@@ -34,6 +35,15 @@ export interface ForwarderOptions {
   ttlMs?: number;
   owner?: string;
   onError?: (error: unknown) => void;
+  /**
+   * Told when messages of a type reached no queue (nobody is bound to it):
+   * the first time, then at most every `unroutedReportMs` per type.
+   */
+  warn?: (message: string) => void;
+  /** Default 5 minutes. */
+  unroutedReportMs?: number;
+  /** Milliseconds since the epoch; tests pass a fake one. */
+  clock?: () => number;
 }
 
 export interface Forwarder {
@@ -85,6 +95,7 @@ async function forward(options: ForwarderOptions, signal: AbortSignal): Promise<
     everyMs: options.checkpointEveryMs ?? 250,
     onTimerFailure: () => void subscription.stop(),
   });
+  const unrouted = unroutedReporter(options.name, options);
   const subscription = store.subscribeToAll({
     after: saved.position,
     maxBatch: options.batchSize ?? 100,
@@ -92,7 +103,10 @@ async function forward(options: ForwarderOptions, signal: AbortSignal): Promise<
     types: options.types,
     onEvents: async (events, through) => {
       const integration = events.map(map).filter((e): e is CloudEvent => e !== null);
-      if (integration.length) await publishToleratingNoSubscribers(broker, integration, name);
+      if (integration.length) {
+        const types = await publishToleratingNoSubscribers(broker, integration, name);
+        if (types.length) unrouted(types, events[0].position);
+      }
       await checkpoint.move(through);
     },
     // Past events it does not publish too, so the lag it reports is what is left to publish.
@@ -158,17 +172,20 @@ function trailingCheckpoint(o: {
  * `mandatory` makes the broker report a type nobody is bound to. For a
  * publisher that is not a failure: pub/sub has no subscriber yet, and
  * stalling the outbox on it would hold back every later event. The other
- * events of the batch are confirmed by then; the unrouted ones are counted.
+ * events of the batch are confirmed by then; the unrouted ones are counted
+ * and their types returned, one per message.
  */
 async function publishToleratingNoSubscribers(
   broker: Broker,
   events: CloudEvent[],
   name: string,
-): Promise<void> {
+): Promise<string[]> {
   try {
     await broker.publish(events);
+    return [];
   } catch (error) {
     if (!(error instanceof UnroutableError)) throw error;
-    metrics.messages.inc({ queue: `${name}:unrouted`, outcome: 'unrouted' }, 1);
+    metrics.messages.inc({ queue: `${name}:unrouted`, outcome: 'unrouted' }, error.types.length);
+    return error.types;
   }
 }

@@ -46,6 +46,7 @@ export class EmailVerifiedForwarder implements OnApplicationBootstrap, OnModuleD
       map: toIntegrationEvent,
       types: PUBLISHED_EVENT_TYPES,
       onError: (error) => this.logger.warn(`will retry: ${(error as Error).message}`),
+      warn: (message) => this.logger.warn(message),
     });
   }
 

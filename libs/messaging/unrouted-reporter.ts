@@ -1,0 +1,36 @@
+import type { ForwarderOptions } from './forwarder';
+
+/**
+ * So that no message reaches no one unsaid: a warning per type nobody is bound
+ * to, the first time and then at most every `unroutedReportMs`, with how many
+ * and from which position `ops republish` sends them again.
+ */
+export function unroutedReporter(
+  name: string,
+  options: Pick<ForwarderOptions, 'warn' | 'unroutedReportMs' | 'clock'> = {},
+) {
+  const warn = options.warn ?? ((m: string) => console.warn(m));
+  const everyMs = options.unroutedReportMs ?? 300_000;
+  const clock = options.clock ?? Date.now;
+  const pending = new Map<string, { count: number; from: bigint; reportedAt?: number }>();
+  return (types: string[], from: bigint) => {
+    const now = clock();
+    for (const type of types) {
+      const entry = pending.get(type) ?? { count: 0, from };
+      if (entry.count === 0) entry.from = from;
+      entry.count += 1;
+      pending.set(type, entry);
+    }
+    for (const [type, entry] of pending) {
+      if (entry.count === 0) continue;
+      if (entry.reportedAt !== undefined && now - entry.reportedAt < everyMs) continue;
+      warn(
+        `forwarder ${name}: no queue is bound for ${type}; ${entry.count} message(s) ` +
+          `reached no one. Once a consumer's queue exists, ` +
+          `\`npm run ops -- republish --from ${entry.from}\` publishes them again`,
+      );
+      entry.reportedAt = now;
+      entry.count = 0;
+    }
+  };
+}

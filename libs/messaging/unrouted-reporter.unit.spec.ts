@@ -1,0 +1,48 @@
+import { unroutedReporter } from './unrouted-reporter';
+
+describe('unroutedReporter', () => {
+  let now = 0;
+  let warnings: string[];
+  const reporter = () => {
+    warnings = [];
+    return unroutedReporter('invitations-forwarder', {
+      warn: (m) => warnings.push(m),
+      unroutedReportMs: 60_000,
+      clock: () => now,
+    });
+  };
+  const SENT = 'invitations.invitation-sent.v1';
+
+  describe('when messages of a type first reach no queue', () => {
+    it('warns at once, with how many and where to republish them from', () => {
+      const report = reporter();
+
+      report([SENT, SENT], 41n);
+
+      expect(warnings).toEqual([
+        `forwarder invitations-forwarder: no queue is bound for ${SENT}; 2 message(s) reached ` +
+          "no one. Once a consumer's queue exists, `npm run ops -- republish --from 41` " +
+          'publishes them again',
+      ]);
+    });
+  });
+
+  describe('when more of that type reach no queue', () => {
+    it('warns again only once the interval is over, counting all since the last warning', () => {
+      const report = reporter();
+      report([SENT], 41n);
+      now += 30_000;
+      report([SENT, SENT], 50n);
+      report([SENT], 60n);
+      expect(warnings).toHaveLength(1);
+
+      now += 30_000;
+      report(['invitations.invitation-expired.v1'], 70n);
+
+      expect(warnings).toHaveLength(3);
+      expect(warnings[1]).toContain(`${SENT}; 3 message(s) reached no one`);
+      expect(warnings[1]).toContain('republish --from 50`');
+      expect(warnings[2]).toContain('invitations.invitation-expired.v1; 1 message(s)');
+    });
+  });
+});
