@@ -48,11 +48,33 @@ async function* fetch(channel: ConfirmChannel, queue: string): AsyncGenerator<Ge
   }
 }
 
-export function listDeadLetters(
+/** How long a call waits for the dead letters it took and left to be listed again. */
+const RETURN_WAIT_MS = 2_000;
+
+/**
+ * Closing the channel returns the dead letters a call fetched and did not
+ * settle; a quorum queue lists them again only a moment later. Waits (at most
+ * RETURN_WAIT_MS) until the queue holds at least `expected` again, so a call
+ * that follows at once does not miss them, as `dlq discard --all` after
+ * `dlq retry --id` would.
+ */
+async function untilReturned(
+  manager: AmqpConnectionManager,
+  queue: string,
+  expected: number,
+): Promise<void> {
+  const deadline = Date.now() + RETURN_WAIT_MS;
+  while ((await withChannel(manager, (c) => messageCount(c, queue))) < expected) {
+    if (Date.now() >= deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export async function listDeadLetters(
   manager: AmqpConnectionManager,
   queue: string,
 ): Promise<DeadLetter[]> {
-  return withChannel(manager, async (channel) => {
+  const letters = await withChannel(manager, async (channel) => {
     const letters: DeadLetter[] = [];
     for await (const message of fetch(channel, deadLetterQueue(queue))) {
       const info = deliveryInfo(deadLetterQueue(queue), message);
@@ -66,6 +88,8 @@ export function listDeadLetters(
     }
     return letters;
   });
+  await untilReturned(manager, deadLetterQueue(queue), letters.length);
+  return letters;
 }
 
 /**
@@ -73,19 +97,23 @@ export function listDeadLetters(
  * (`discard`): every one, or those with the given message ids. The others
  * are left unacked, so closing the channel returns them to the dead-letter queue.
  */
-export function settleDeadLetters(
+export async function settleDeadLetters(
   manager: AmqpConnectionManager,
   queue: string,
   action: 'retry' | 'discard',
   messageIds?: readonly string[],
 ): Promise<number> {
   const chosen = messageIds && new Set(messageIds);
-  return withChannel(manager, async (channel) => {
+  let left = 0;
+  const settled = await withChannel(manager, async (channel) => {
     await messageCount(channel, queue);
     let settled = 0;
     for await (const message of fetch(channel, deadLetterQueue(queue))) {
       const id: unknown = message.properties.messageId;
-      if (chosen && !(typeof id === 'string' && chosen.has(id))) continue;
+      if (chosen && !(typeof id === 'string' && chosen.has(id))) {
+        left += 1;
+        continue;
+      }
       if (action === 'retry') {
         const options = copyOptions(message.properties, {}, [
           DEAD_LETTER_REASON_HEADER,
@@ -98,4 +126,6 @@ export function settleDeadLetters(
     }
     return settled;
   });
+  if (left > 0) await untilReturned(manager, deadLetterQueue(queue), left);
+  return settled;
 }
