@@ -1,4 +1,3 @@
-import type { AmqpConnectionManager } from 'amqp-connection-manager';
 import type {
   Channel,
   ConfirmChannel,
@@ -8,7 +7,9 @@ import type {
   ServerProperties,
 } from 'amqplib';
 import { PLATFORM_EXCHANGE } from '../../contracts';
+import { randomUUID } from 'node:crypto';
 import {
+  QueueNotFoundError,
   RETRY_COUNT_HEADER,
   deadLetterQueue,
   retryQueue,
@@ -108,49 +109,50 @@ function explainInequivalent(error: unknown, type: QueueType): unknown {
   );
 }
 
-/** Watches a channel for an error RabbitMQ closes it over; `label` names it in the log. */
-export type WatchChannel = (channel: Channel, label: string) => void;
+/** Marks each copy `confirmSend` sends, to tell its return from the others'. */
+const MOVE_ID = 'x-move-id';
+const returnedMoves = new WeakMap<Channel, Set<string>>();
 
-/**
- * RabbitMQ closes a channel over an error of its own (an ack it does not
- * know, a consumer past its ack timeout, a queue that is missing) while the
- * connection stays up, and amqp-connection-manager opens channels only when
- * the connection (re)connects. So a watched channel's error reconnects the
- * connection after `delayMs`, once for errors close together, which sets every
- * channel up again; unacked messages are redelivered. An error that lasts
- * (a queue that cannot be declared) repeats this every `delayMs`.
- */
-export function channelErrorRecovery(
-  manager: Pick<AmqpConnectionManager, 'isConnected' | 'reconnect'>,
-  log: (message: string) => void,
-  delayMs = 1_000,
-): WatchChannel {
-  let pending: NodeJS.Timeout | undefined;
-  const reconnect = () => {
-    pending = undefined;
-    try {
-      if (manager.isConnected()) manager.reconnect();
-    } catch {
-      // Closed meanwhile: nothing to reconnect.
-    }
-  };
-  return (channel, label) =>
-    channel.on('error', (error: Error) => {
-      log(`${label}: RabbitMQ closed the channel (${error.message}); reconnecting`);
-      pending ??= setTimeout(reconnect, delayMs).unref();
+/** The copies RabbitMQ returned on `channel`, by their MOVE_ID (one listener a channel). */
+function returnsOn(channel: Channel): Set<string> {
+  let returned = returnedMoves.get(channel);
+  if (!returned) {
+    const ids = (returned = new Set<string>());
+    channel.on('return', (message: Message) => {
+      const id: unknown = message.properties.headers?.[MOVE_ID];
+      if (typeof id === 'string') ids.add(id);
     });
+    returnedMoves.set(channel, returned);
+  }
+  return returned;
 }
 
-/** Sends straight to a queue and resolves when the broker confirms it. */
+/**
+ * Sends straight to a queue and resolves when the broker confirms it. Sent
+ * `mandatory`: a queue that does not exist (deleted by hand) rejects with
+ * QueueNotFoundError rather than the copy vanishing, since RabbitMQ returns
+ * the copy before it confirms it.
+ */
 export function confirmSend(
   channel: ConfirmChannel,
   queue: string,
   content: Buffer,
   options: Options.Publish,
 ): Promise<void> {
+  const returned = returnsOn(channel);
+  const moveId = randomUUID();
+  const marked = {
+    ...options,
+    mandatory: true,
+    headers: { ...options.headers, [MOVE_ID]: moveId },
+  };
   return new Promise((resolve, reject) => {
     try {
-      channel.sendToQueue(queue, content, options, (err) => (err ? reject(err) : resolve()));
+      channel.sendToQueue(queue, content, marked, (err) => {
+        if (err) reject(err);
+        else if (returned.delete(moveId)) reject(new QueueNotFoundError(queue));
+        else resolve();
+      });
     } catch (error) {
       reject(error); // the channel closed under us
     }
@@ -166,7 +168,7 @@ export function copyOptions(
   drop: string[] = [],
 ): Options.Publish {
   const merged: MessageHeaders = { ...(p.headers ?? {}), ...headers };
-  drop.forEach((key) => delete merged[key]);
+  [...drop, MOVE_ID].forEach((key) => delete merged[key]);
   return {
     contentType: text(p.contentType),
     contentEncoding: text(p.contentEncoding),

@@ -147,6 +147,48 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
     });
   });
 
+  describe('when a retry or dead-letter queue was deleted by hand', () => {
+    it('declares it again and loses no message, where the copy sent to it vanished', async () => {
+      const { connection, channel } = await openAdmin();
+      const logged: string[] = [];
+      const broker = new RabbitMqBroker(url, { log: (m) => logged.push(m) });
+      const queue = `contract-test.${randomUUID()}`;
+      const type = `contract.${randomUUID()}.lost-queues.v1`;
+      const spec = { maxRetries: 1, retryDelayMs: 20 };
+      const attempts = new Map<string, number>();
+      try {
+        await broker.consume({
+          queue,
+          bindingKeys: [type],
+          prefetch: 5,
+          ...spec,
+          handle: async (event) => {
+            attempts.set(event.id, (attempts.get(event.id) ?? 0) + 1);
+            throw new Error('downstream unavailable');
+          },
+        });
+        for (const q of consumerQueues(queue, spec).filter((q) => q !== queue)) {
+          await channel.deleteQueue(q);
+        }
+        const event = cloudEvent(type);
+        await broker.publish([event]);
+
+        // Retried once, then dead-lettered: through both queues that were gone.
+        const dead = await waitFor(
+          async () => (await broker.deadLetters(queue)).find((d) => d.messageId === event.id),
+          { timeoutMs: 15_000, message: 'the dead letter' },
+        );
+        expect(dead.reason).toMatch(/downstream unavailable/);
+        expect(logged).toContainEqual(expect.stringMatching(/retry\.20ms does not exist/));
+        expect(attempts.get(event.id)).toBeGreaterThanOrEqual(2);
+      } finally {
+        await broker.close();
+        for (const q of consumerQueues(queue, spec)) await channel.deleteQueue(q);
+        await connection.close();
+      }
+    });
+  });
+
   describe('when RabbitMQ closes a channel over an error of its own', () => {
     it('reconnects, and the consumer goes on consuming and the publisher publishing', async () => {
       const { connection, channel } = await openAdmin();

@@ -11,7 +11,8 @@ import {
 } from '../broker.port';
 import { checkSpec, errorMessage } from '../delivery';
 import { cloudEventMessage } from '../message-properties';
-import { channelErrorRecovery, type QueueType, type WatchChannel } from './amqp-helpers';
+import type { QueueType } from './amqp-helpers';
+import { channelErrorRecovery, type WatchChannel } from './channel-error-recovery';
 import { listDeadLetters, settleDeadLetters } from './dead-letter-ops';
 import { RabbitMqConsumer } from './rabbitmq-consumer';
 

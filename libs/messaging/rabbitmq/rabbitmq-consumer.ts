@@ -3,6 +3,7 @@ import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-mana
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import {
   DEAD_LETTER_REASON_HEADER,
+  QueueNotFoundError,
   RETRY_COUNT_HEADER,
   deadLetterQueue,
   retryQueue,
@@ -17,8 +18,8 @@ import {
   declareTopology,
   deliveryInfo,
   type QueueType,
-  type WatchChannel,
 } from './amqp-helpers';
+import type { WatchChannel } from './channel-error-recovery';
 
 export interface ConsumerOptions {
   log: (message: string) => void;
@@ -110,14 +111,13 @@ export class RabbitMqConsumer implements ConsumerHandle {
   }
 
   private async setup(channel: ConfirmChannel): Promise<void> {
-    const { queue, bindingKeys, prefetch } = this.spec;
+    const { queue, prefetch } = this.spec;
     if (!this.watched.has(channel)) {
       // Set up again on the same channel after a broker-side cancel: watched once.
       this.watched.add(channel);
       this.options.watchChannel(channel, queue);
     }
-    const { queueType } = this.options;
-    await declareTopology(channel, queue, bindingKeys, retryDelays(this.spec), queueType);
+    await this.declare(channel);
     if (this.cancelled) return;
     await channel.prefetch(prefetch);
     if (!this.acks.has(channel)) this.acks.set(channel, new AckBatcher(channel));
@@ -135,6 +135,12 @@ export class RabbitMqConsumer implements ConsumerHandle {
       );
     });
     this.current = { channel, consumerTag };
+  }
+
+  private declare(channel: ConfirmChannel): Promise<void> {
+    const { queue, bindingKeys } = this.spec;
+    const delays = retryDelays(this.spec);
+    return declareTopology(channel, queue, bindingKeys, delays, this.options.queueType);
   }
 
   private track(work: Promise<void>): void {
@@ -165,6 +171,8 @@ export class RabbitMqConsumer implements ConsumerHandle {
     } catch (error) {
       // Not acked, so not lost: requeued now, or redelivered when the dead channel's messages return.
       this.log(`${queue}: could not settle a message: ${errorMessage(error)}`);
+      // A retry or dead-letter queue deleted by hand: declared again before the message comes back.
+      if (error instanceof QueueNotFoundError) await this.declare(channel).catch(() => undefined);
       acks.forget(message);
       try {
         channel.nack(message, false, true);
