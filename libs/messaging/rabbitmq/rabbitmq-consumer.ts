@@ -40,17 +40,14 @@ export class RabbitMqConsumer implements ConsumerHandle {
   private readonly inFlight = new Set<Promise<void>>();
   /** Kept across a resubscribe on the same channel, whose tags keep counting. */
   private readonly acks = new WeakMap<ConfirmChannel, AckBatcher>();
-  private readonly watched = new WeakSet<ConfirmChannel>();
   private current?: { channel: ConfirmChannel; consumerTag: string };
   private cancelled = false;
-  private readonly log: (message: string) => void;
 
   private constructor(
     manager: AmqpConnectionManager,
     private readonly spec: ConsumeSpec,
     private readonly options: ConsumerOptions,
   ) {
-    this.log = options.log;
     this.wrapper = manager.createChannel({
       name: `consumer ${spec.queue}`,
       confirm: true,
@@ -112,15 +109,15 @@ export class RabbitMqConsumer implements ConsumerHandle {
 
   private async setup(channel: ConfirmChannel): Promise<void> {
     const { queue, prefetch } = this.spec;
-    if (!this.watched.has(channel)) {
-      // Set up again on the same channel after a broker-side cancel: watched once.
-      this.watched.add(channel);
+    if (!this.acks.has(channel)) {
+      // The first setup on this channel (a broker-side cancel sets it up again): watched once,
+      // and its ack tags, which keep counting across a resubscribe, batched by one batcher.
       this.options.watchChannel(channel, queue);
+      this.acks.set(channel, new AckBatcher(channel));
     }
     await this.declare(channel);
     if (this.cancelled) return;
     await channel.prefetch(prefetch);
-    if (!this.acks.has(channel)) this.acks.set(channel, new AckBatcher(channel));
     const acks = this.acks.get(channel)!;
     const { consumerTag } = await channel.consume(queue, (message) => {
       if (message) {
@@ -129,9 +126,9 @@ export class RabbitMqConsumer implements ConsumerHandle {
       }
       // The broker cancelled us (e.g. the queue was deleted): declare again and resume.
       if (this.cancelled) return;
-      this.log(`${queue}: consumer cancelled by the broker; resubscribing`);
+      this.options.log(`${queue}: consumer cancelled by the broker; resubscribing`);
       this.setup(channel).catch((e) =>
-        this.log(`${queue}: resubscribe failed: ${errorMessage(e)}`),
+        this.options.log(`${queue}: resubscribe failed: ${errorMessage(e)}`),
       );
     });
     this.current = { channel, consumerTag };
@@ -164,13 +161,13 @@ export class RabbitMqConsumer implements ConsumerHandle {
           [DEAD_LETTER_REASON_HEADER]: outcome.reason,
         });
         options.messageId ??= randomUUID(); // so ops can name it: `dlq retry|discard --id`
-        this.log(`${queue}: dead-lettered ${options.messageId}: ${outcome.reason}`);
+        this.options.log(`${queue}: dead-lettered ${options.messageId}: ${outcome.reason}`);
         await confirmSend(channel, deadLetterQueue(queue), message.content, options);
       }
       await acks.ack(message);
     } catch (error) {
       // Not acked, so not lost: requeued now, or redelivered when the dead channel's messages return.
-      this.log(`${queue}: could not settle a message: ${errorMessage(error)}`);
+      this.options.log(`${queue}: could not settle a message: ${errorMessage(error)}`);
       // A retry or dead-letter queue deleted by hand: declared again before the message comes back.
       if (error instanceof QueueNotFoundError) await this.declare(channel).catch(() => undefined);
       acks.forget(message);
