@@ -1,4 +1,8 @@
-import { eventStoreContract } from '../testing/event-store.contract';
+import { randomUUID } from 'node:crypto';
+import { KurrentDBClient, binaryEvent, jsonEvent } from '@kurrent/kurrentdb-client';
+import type { RecordedEvent } from '../event-store.port';
+import { eventStoreContract, newEvent } from '../testing/event-store.contract';
+import { waitFor } from '../../testing/wait-for';
 import { KurrentDbEventStore } from './kurrentdb-event-store';
 
 // Needs a running server, e.g. KURRENTDB_URL=kurrentdb://localhost:2113?tls=false
@@ -14,4 +18,41 @@ describe('KurrentDbEventStore', () => {
     return;
   }
   eventStoreContract(async () => new KurrentDbEventStore(url));
+
+  describe('when another service appends events that are not ours to the same server', () => {
+    it('passes over them in reads and subscriptions and goes on to ours', async () => {
+      const store = new KurrentDbEventStore(url);
+      const client = KurrentDBClient.connectionString(url);
+      try {
+        const start = await store.headPosition();
+        const foreign = `billing-${randomUUID()}`;
+        await client.appendToStream(foreign, [
+          binaryEvent({ type: 'Invoiced', data: new Uint8Array([1, 2, 3]) }),
+          jsonEvent({ type: 'Paid', data: { amount: 1 } }), // no metadata
+        ]);
+        const ours = `contract-${randomUUID()}`;
+        await store.append(ours, [newEvent('Mine')], 'no_stream');
+
+        const read = await store.readAll({ after: start, maxCount: 1000 });
+        expect(read.filter((e) => e.streamName === foreign)).toEqual([]);
+        expect(read.some((e) => e.streamName === ours)).toBe(true);
+        expect(await store.headPosition()).toBeGreaterThan(start);
+
+        const seen: RecordedEvent[] = [];
+        const sub = store.subscribeToAll({
+          after: start,
+          maxBatch: 1,
+          onEvents: async (events) => {
+            seen.push(...events);
+          },
+        });
+        await waitFor(() => seen.some((e) => e.streamName === ours), { message: 'our event' });
+        await sub.stop();
+        expect(seen.filter((e) => e.streamName === foreign)).toEqual([]);
+      } finally {
+        await store.close();
+        await client.dispose();
+      }
+    });
+  });
 });

@@ -19,18 +19,21 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return Object.prototype.toString.call(value) === '[object Object]';
 }
 
-/** The port's view of a stored event; `undefined` for system events and link records. */
+/**
+ * The port's view of a stored event; `undefined` for system events, link
+ * records and events that are not ours. Other services may share the server,
+ * and what they append need not be JSON with JSON metadata: those events are
+ * passed over like system events, where throwing would stop every reader of
+ * `$all` at them for good.
+ */
 export function toRecorded(
   resolved: ResolvedEvent | AllStreamResolvedEvent,
 ): RecordedEvent | undefined {
   const e = resolved.event;
   if (!e || e.type.startsWith('$')) return undefined;
   const position = positionOf(resolved);
-  if (position === undefined || !isObject(e.data) || !isObject(e.metadata)) {
-    throw new Error(
-      `event ${e.streamId}@${e.revision}: no position, or not JSON object data/metadata`,
-    );
-  }
+  if (position === undefined) throw new Error(`event ${e.streamId}@${e.revision}: no position`);
+  if (!e.isJson || !isObject(e.data) || !isObject(e.metadata)) return undefined;
   return {
     streamName: e.streamId,
     revision: Number(e.revision),

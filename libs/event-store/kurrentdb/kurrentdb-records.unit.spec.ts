@@ -43,11 +43,28 @@ describe('toRecorded', () => {
     });
   });
 
-  describe('when data is not a JSON object', () => {
-    it('says which event, not what it holds', () => {
-      expect(() => toRecorded(resolved({ data: 'secret' as never }))).toThrow(
-        'event invitation-1@0: no position, or not JSON object data/metadata',
-      );
+  describe('when another service appended an event that is not JSON', () => {
+    it('passes it over as not one of ours', () => {
+      const binary = resolved({ isJson: false, data: new Uint8Array([1, 2]) as never });
+
+      expect(toRecorded(binary)).toBeUndefined();
+    });
+  });
+
+  describe('when another service appended JSON without metadata or with other data', () => {
+    it('passes it over as not one of ours', () => {
+      expect(toRecorded(resolved({ metadata: undefined as never }))).toBeUndefined();
+      expect(toRecorded(resolved({ data: 'text' as never }))).toBeUndefined();
+      expect(toRecorded(resolved({ data: [1, 2] as never }))).toBeUndefined();
+    });
+  });
+
+  describe('when the server gives an event no position', () => {
+    it('refuses it, naming the event', () => {
+      const unplaced = { ...resolved({}), commitPosition: undefined } as AllStreamResolvedEvent;
+      unplaced.event!.position = undefined as never;
+
+      expect(() => toRecorded(unplaced)).toThrow('event invitation-1@0: no position');
     });
   });
 });
