@@ -152,13 +152,15 @@ describe('CloudEventsTransport', () => {
   describe('when the microservice closes', () => {
     it('waits for the handler in flight', async () => {
       const running = await start();
-      await broker.publish([cloudEvent(SLOW)]);
+      // Awaited last: the in-process broker confirms a publish once it is handled.
+      const published = broker.publish([cloudEvent(SLOW)]);
       await waitFor(() => recorder.slowStarted);
       const closing = running.close();
       expect(recorder.slowFinished).toBe(false);
       recorder.release();
       await closing;
       expect(recorder.slowFinished).toBe(true);
+      await published;
     });
   });
 });

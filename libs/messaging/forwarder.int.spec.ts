@@ -76,15 +76,20 @@ describe('startForwarder', () => {
     broker = new InProcessBroker({ log: () => undefined });
     received = [];
     forwarders = [];
-    await broker.consume({
+    await listen(broker);
+  });
+  const listen = (on: Broker, before: () => Promise<void> = async () => undefined) =>
+    on.consume({
       queue: 'test.forwarded',
       bindingKeys: [TYPE],
       prefetch: 1,
       maxRetries: 0,
       retryDelayMs: 1,
-      handle: async (event) => void received.push(event),
+      handle: async (event) => {
+        await before();
+        received.push(event);
+      },
     });
-  });
   afterEach(async () => {
     await Promise.all(forwarders.map((f) => f.stop()));
     await broker.close();
@@ -196,6 +201,35 @@ describe('startForwarder', () => {
       expect(received.length).toBeGreaterThan(all.length);
       const firstCopy = new Map(all.map((e) => [e.eventId, toCloudEvent(e)]));
       received.forEach((copy) => expect(copy).toEqual(firstCopy.get(copy.id)));
+    });
+  });
+
+  describe('when the in-process broker closes with published messages not handled yet', () => {
+    it('keeps its checkpoint before them, so the next process publishes them again', async () => {
+      await append(1); // three events, one batch
+      const all = await store.readAll({ after: 0n, maxCount: 100 });
+      await broker.close();
+      broker = new InProcessBroker({ log: () => undefined });
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let started = false;
+      await listen(broker, async () => {
+        started = true;
+        await gate; // the first is in its handler, the other two wait in the queue
+      });
+      const first = start({});
+      await waitFor(() => started, { message: 'the first handler' });
+      const closing = broker.close(); // as on SIGTERM, or any end of the process
+      release();
+      await closing;
+      await first.stop();
+      expect((await coordination.load(NAME)).position).toBeLessThan(all[1].position);
+
+      broker = new InProcessBroker({ log: () => undefined });
+      await listen(broker);
+      start({});
+      await waitFor(() => deliveredIds().size === all.length, { message: 'every event' });
+      expect([...deliveredIds()].sort()).toEqual(all.map((e) => e.eventId).sort());
     });
   });
 

@@ -21,12 +21,17 @@ export interface InProcessBrokerOptions {
 
 /**
  * The embedded broker: the same topic routing, retries and dead-lettering as
- * the RabbitMQ adapter, held in memory. Messages do not survive the process,
- * which is what the all-in-one deployment accepts.
+ * the RabbitMQ adapter, held in memory. Memory does not survive the process,
+ * so a publish is confirmed only once every copy is acked or dead-lettered:
+ * until then the forwarder keeps its checkpoint before the event, and a crash
+ * or shutdown in between publishes it again (at-least-once, as on RabbitMQ).
+ * Dead letters themselves do not survive the process.
  */
 export class InProcessBroker implements Broker {
   private readonly queues = new Map<string, MemoryQueue>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Publishes waiting for their copies to settle, failed if the broker closes first. */
+  private readonly unsettled = new Set<(error: Error) => void>();
   private readonly log: (message: string) => void;
   private closed = false;
 
@@ -35,13 +40,16 @@ export class InProcessBroker implements Broker {
       this.log(
         `${queue.name}: dead-lettered ${message.messageId}: ${String(message.headers[DEAD_LETTER_REASON_HEADER])}`,
       );
-      this.enqueue(this.declare(deadLetterQueue(queue.name)), message);
+      const { receipt, ...dead } = message;
+      this.enqueue(this.declare(deadLetterQueue(queue.name)), dead);
+      receipt?.();
     },
     retryLater: (queue, message, delayMs) => {
       const timer = setTimeout(() => {
         this.timers.delete(timer);
         const target = this.queues.get(queue.name);
         if (target) this.enqueue(target, message);
+        else message.receipt?.(); // its queue was deleted meanwhile, with what it held
       }, delayMs);
       this.timers.add(timer);
     },
@@ -51,18 +59,25 @@ export class InProcessBroker implements Broker {
     this.log = options.log ?? ((m) => console.warn(m));
   }
 
+  /** Resolves once every copy is acked or dead-lettered; unroutable events reject after that. */
   async publish(events: CloudEvent[]): Promise<void> {
     this.assertOpen();
-    const unroutable = events.filter((e) => !this.route(cloudEventMessage(e))).map((e) => e.type);
+    const unroutable: string[] = [];
+    const settled = events.flatMap((e) => {
+      const copies = this.route(cloudEventMessage(e));
+      if (!copies.length) unroutable.push(e.type);
+      return copies;
+    });
+    await Promise.all(settled);
     if (unroutable.length) throw new UnroutableError(unroutable);
   }
 
   /** Publishes bytes as they are, bypassing serialisation: how tests inject poison messages. */
   async publishRaw(routingKey: string, content: Buffer | string): Promise<void> {
     this.assertOpen();
-    if (!this.route({ routingKey, content: Buffer.from(content), headers: {} })) {
-      throw new UnroutableError([routingKey]);
-    }
+    const copies = this.route({ routingKey, content: Buffer.from(content), headers: {} });
+    if (!copies.length) throw new UnroutableError([routingKey]);
+    await Promise.all(copies);
   }
 
   async consume(spec: ConsumeSpec): Promise<ConsumerHandle> {
@@ -120,6 +135,7 @@ export class InProcessBroker implements Broker {
     for (const name of [queue, deadLetterQueue(queue)]) {
       const q = this.queues.get(name);
       this.queues.delete(name);
+      q?.ready.splice(0).forEach((m) => m.receipt?.());
       await Promise.all(q?.consumers.map((c) => c.cancel()) ?? []);
     }
   }
@@ -136,14 +152,30 @@ export class InProcessBroker implements Broker {
     this.timers.forEach(clearTimeout);
     this.timers.clear();
     this.queues.clear();
+    const closed = new Error('broker closed before the message was handled');
+    this.unsettled.forEach((fail) => fail(closed));
   }
 
-  private route(message: StoredMessage): boolean {
+  /** Puts a copy in every bound queue; each promise settles with its copy. */
+  private route(message: StoredMessage): Promise<void>[] {
     const targets = [...this.queues.values()].filter((q) =>
       [...q.bindingKeys].some((k) => topicMatches(k, message.routingKey)),
     );
-    targets.forEach((q) => this.enqueue(q, message));
-    return targets.length > 0;
+    return targets.map(
+      (q) =>
+        new Promise<void>((resolve, reject) => {
+          const fail = (error: Error) => {
+            this.unsettled.delete(fail);
+            reject(error);
+          };
+          this.unsettled.add(fail);
+          const receipt = () => {
+            this.unsettled.delete(fail);
+            resolve();
+          };
+          this.enqueue(q, { ...message, receipt });
+        }),
+    );
   }
 
   private enqueue(queue: MemoryQueue, message: StoredMessage): void {

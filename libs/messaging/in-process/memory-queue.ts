@@ -10,8 +10,14 @@ import {
 import { attemptOf, processDelivery, type Outcome } from '../delivery';
 import type { PlainMessage } from '../message-properties';
 
-/** A message as the in-process broker holds it: raw bytes plus AMQP-like properties. */
-export type StoredMessage = PlainMessage;
+/**
+ * A message as the in-process broker holds it: raw bytes plus AMQP-like
+ * properties, and the receipt its publisher waits on until the message is
+ * acked or dead-lettered.
+ */
+export interface StoredMessage extends PlainMessage {
+  receipt?: () => void;
+}
 
 export interface MemoryQueue {
   name: string;
@@ -83,7 +89,7 @@ export class MemoryConsumer implements ConsumerHandle {
   }
 
   private settle(message: StoredMessage, outcome: Outcome): void {
-    if (outcome.action === 'ack') return;
+    if (outcome.action === 'ack') return message.receipt?.();
     if (outcome.action === 'retry') {
       const next = withHeaders(message, { [RETRY_COUNT_HEADER]: outcome.attempt });
       this.outlet.retryLater(this.q, next, outcome.delayMs);

@@ -177,9 +177,11 @@ export function brokerContract(open: () => Promise<BrokerHarness>): void {
       });
       const tried = (event: { id: string }, attempt: number) =>
         seen.find((s) => s.id === event.id && s.attempt === attempt);
-      await broker.publish([slow]);
+      // Each publish is confirmed once its message is acked: in process, after the retries.
+      const published = [broker.publish([slow])];
       await waitFor(() => !!tried(slow, 2), { message: "slow's third try" });
-      await broker.publish([quick]);
+      published.push(broker.publish([quick]));
+      await Promise.all(published);
       await waitFor(() => !!tried(slow, 3) && !!tried(quick, 1), { message: 'both retried' });
       expect(tried(quick, 1)!.at).toBeLessThan(tried(slow, 3)!.at);
     });
@@ -297,7 +299,7 @@ export function brokerContract(open: () => Promise<BrokerHarness>): void {
       const gate = new Promise<void>((r) => (release = r));
       let started = false;
       let finished = 0;
-      const { handle } = await consume({
+      const { queue, handle } = await consume({
         bindingKeys: [type],
         handle: async () => {
           started = true;
@@ -305,13 +307,23 @@ export function brokerContract(open: () => Promise<BrokerHarness>): void {
           finished += 1;
         },
       });
-      await broker.publish([cloudEvent(type)]);
+      // Not awaited yet: the in-process broker confirms a publish once the handler is done.
+      const published = broker.publish([cloudEvent(type)]);
       await waitFor(() => started, { message: 'the handler to start' });
       const cancelled = handle.cancel();
       release();
       await cancelled;
+      await published;
       expect(finished).toBe(1);
-      await broker.publish([cloudEvent(type)]); // still routable: the durable queue stays bound
+
+      // Still routable, the durable queue stays bound and keeps the message for the next consumer.
+      const later = cloudEvent(type);
+      const kept = broker.publish([later]);
+      const resumed: string[] = [];
+      const spec = queues.find((q) => q.queue === queue)!;
+      await broker.consume({ ...spec, handle: async (event) => void resumed.push(event.id) });
+      await kept;
+      expect(resumed).toEqual([later.id]);
     });
   });
 }
