@@ -182,4 +182,15 @@ describe('complete deferred acceptance', () => {
         .then([acceptedBy(ann, now)]);
     });
   });
+
+  describe('when the invitation expired or was cancelled after the deferral, then was resent', () => {
+    it('records nothing: the acceptance ended with the invitation', () => {
+      given([sent, deferredFor(ann), expired, resent()])
+        .when(complete, now)
+        .then([]);
+      given([sent, deferredFor(ann), cancelled])
+        .when(complete, now)
+        .then([]);
+    });
+  });
 });

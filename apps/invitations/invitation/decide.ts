@@ -64,7 +64,9 @@ function resend(c: ResendInvitation, state: Invitation, now: Date): InvitationEv
     );
   }
   const { invitationId, vendorId } = state;
+  // Past its expiry but not recorded yet: the expiry happened, and ends any acceptance that waits.
   return [
+    ...expire(state, now),
     {
       type: 'InvitationResent',
       data: {

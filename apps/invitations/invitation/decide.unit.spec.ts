@@ -91,6 +91,25 @@ describe('resend', () => {
     });
   });
 
+  describe('when the invitation is past its expiry and no expiry is recorded yet', () => {
+    it('records the expiry first, then the new token hash and expiry', () => {
+      const later = new Date(EXPIRES_AT);
+      given([sent])
+        .when(resend, later)
+        .then([
+          expired,
+          {
+            type: 'InvitationResent',
+            data: {
+              ...ids,
+              tokenHash: hashToken('next'),
+              expiresAt: after(later, 3 * 86_400_000).toISOString(),
+            },
+          },
+        ]);
+    });
+  });
+
   describe('when it is accepted or cancelled', () => {
     it('refuses with invitation_not_resendable', () => {
       given([sent, acceptedBy()]).when(resend).thenRefuses('conflict', 'invitation_not_resendable');

@@ -59,10 +59,11 @@ export function evolve(state: InvitationState, event: InvitationEvent): Invitati
         accepted: { customerUserId, customerCompanyId, acceptedAt },
       };
     }
+    // An acceptance waiting for verification ends with the invitation: a resend does not revive it.
     case 'InvitationCancelled':
-      return { ...state, status: 'cancelled' };
+      return { ...state, status: 'cancelled', deferred: [] };
     case 'InvitationExpired':
-      return { ...state, status: 'expired', expiredAt: event.data.expiredAt };
+      return { ...state, status: 'expired', expiredAt: event.data.expiredAt, deferred: [] };
     default:
       return state;
   }

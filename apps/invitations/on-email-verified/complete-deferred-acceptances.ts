@@ -16,7 +16,9 @@ import { invitationStream } from '../invitation/invitation.events';
  * waits for it, in one commit. A deferral noted meanwhile moves the customer's
  * stream, so the whole decision is taken again and includes it. A redelivery
  * records nothing new: the verification is already there and the invitations
- * are already accepted. Cancelled or expired invitations stay as they are.
+ * are already accepted (no deferral is noted once the verification is, so
+ * none can wait for a later delivery). Cancelled or expired invitations stay
+ * as they are.
  */
 export async function completeDeferredAcceptances(
   store: EventStore,
@@ -33,7 +35,8 @@ export async function completeDeferredAcceptances(
           type: 'RecordEmailVerified',
           verifiedAt: verified.verifiedAt,
         }),
-        ...state.waitingInvitationIds.map((id) =>
+        // Only with the verification itself: a redelivery decides nothing, whatever the invitations became since.
+        ...(state.verifiedAt ? [] : state.waitingInvitationIds).map((id) =>
           onStream(invitationDecider, invitationStream(id), {
             type: 'CompleteDeferredAcceptance',
             customerUserId: verified.userId,
