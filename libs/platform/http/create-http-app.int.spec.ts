@@ -2,6 +2,7 @@ import { Body, Controller, Get, Logger, Module, Post } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { IsEmail, IsString } from 'class-validator';
 import { conflict } from '../errors/app-error';
+import { createLogger } from '../observability/logger';
 import { OpsEndpointsModule } from '../observability/ops-endpoints.module';
 import { createHttpApp } from './create-http-app';
 
@@ -187,6 +188,24 @@ describe('createHttpApp', () => {
         healthy = true;
         warn.mockRestore();
         error.mockRestore();
+      }
+    });
+  });
+
+  describe('when a request URL carries a token', () => {
+    it('logs the request with the token replaced', async () => {
+      const lines: string[] = [];
+      const logger = createLogger('probe', 'info', { write: (line) => void lines.push(line) });
+      const logged = await createHttpApp(ProbeModule, { title: 'probe', logger });
+      await logged.listen(0, '127.0.0.1');
+      try {
+        const url = `${await logged.getUrl()}/items/1?token=SECRET-1&a=1&TOKEN=SECRET-2`;
+        expect((await fetch(url)).status).toBe(200);
+        const log = lines.join('');
+        expect(log).toContain('/items/1?token=[Redacted]&a=1&TOKEN=[Redacted]');
+        expect(log).not.toContain('SECRET');
+      } finally {
+        await logged.close();
       }
     });
   });
