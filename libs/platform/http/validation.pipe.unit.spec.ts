@@ -72,6 +72,17 @@ describe('strictValidationPipe', () => {
     });
   });
 
+  describe('when an unknown field is named like an Object.prototype member', () => {
+    it('refuses it, with the other fields’ reasons', async () => {
+      for (const name of ['toString', 'valueOf', 'hasOwnProperty', '__lookupGetter__']) {
+        const value = { email: 'ann@example.com', name: 'Ann', [name]: 'x' };
+        expect(await outcome(quick, value)).toEqual({ refused: [name] });
+      }
+      const alsoBad = { email: 'nope', name: 'Ann', constructor: 'x' };
+      expect(await outcome(quick, alsoBad)).toEqual({ refused: ['constructor', 'email'] });
+    });
+  });
+
   describe('when compared with Nest’s ValidationPipe on any body', () => {
     it('accepts and refuses exactly the same, with the same result', async () => {
       const field = fc.oneof(
