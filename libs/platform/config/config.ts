@@ -141,6 +141,10 @@ function url(env: Env, name: string, fallback: string, schemes: string[]): strin
   if (!schemes.includes(scheme)) {
     throw new ConfigError(name, `must start with ${schemes.join(' or ')}, got "${redact(v)}"`);
   }
+  if (scheme === 'sqlite:' && !v.slice(scheme.length).split('?')[0]) {
+    // An empty path opens a temporary database per connection: nothing would be kept.
+    throw new ConfigError(name, `needs a file path after sqlite:, got "${v}"`);
+  }
   if (scheme !== 'sqlite:') {
     try {
       new URL(v);
@@ -148,7 +152,8 @@ function url(env: Env, name: string, fallback: string, schemes: string[]): strin
       throw new ConfigError(name, `is not a valid URL: "${redact(v)}"`);
     }
   }
-  return v;
+  // Schemes are case-insensitive; the adapters are chosen by the lower-case one.
+  return scheme + v.slice(scheme.length);
 }
 
 function optionalUrl(env: Env, name: string, schemes: string[]): string | undefined {

@@ -35,6 +35,9 @@ describe('loadConfig', () => {
       ['RABBITMQ_PREFETCH', '0'],
       ['RABBITMQ_PREFETCH', 'many'],
       ['RABBITMQ_QUEUE_TYPE', 'stream'],
+      ['EVENT_STORE_URL', 'sqlite:'],
+      ['EVENT_STORE_URL', 'sqlite:?synchronous=normal'],
+      ['READ_MODEL_URL', 'sqlite:'],
     ])('names %s in one line', (name, value) => {
       expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
       expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));
@@ -42,6 +45,17 @@ describe('loadConfig', () => {
 
     it('does not echo credentials', () => {
       expect(() => loadConfig({ RABBITMQ_URL: 'http://user:secret@host' })).toThrow(/\*\*\*@host/);
+    });
+  });
+
+  describe('when a URL scheme is not in lower case', () => {
+    it('takes it as the lower-case one', () => {
+      const config = loadConfig({
+        EVENT_STORE_URL: 'SQLite:/tmp/events.sqlite',
+        READ_MODEL_URL: 'MongoDB://db:27017/rm',
+      });
+      expect(config.eventStoreUrl).toBe('sqlite:/tmp/events.sqlite');
+      expect(config.readModelUrl).toBe('mongodb://db:27017/rm');
     });
   });
 
