@@ -8,15 +8,17 @@ import type {
  * Opaque page cursors: base64url JSON of the last item's sort key, tagged by
  * list so one list's cursor is refused by another.
  */
-type Tagged =
-  { k: 'invitations'; t: string; id: string } | { k: 'relationships'; t: string; id: string };
+type List = 'invitations' | RelationshipList;
+/** A vendor's customers and a customer's vendors: the cursor's id means another company in each. */
+export type RelationshipList = 'customers' | 'vendors';
+type Tagged = { k: List; t: string; id: string };
 
 const encode = (c: Tagged) => Buffer.from(JSON.stringify(c)).toString('base64url');
 
 export const invitationCursor = (c: InvitationCursor) =>
   encode({ k: 'invitations', t: c.sentAt, id: c.invitationId });
-export const relationshipCursor = (c: RelationshipCursor) =>
-  encode({ k: 'relationships', t: c.createdAt, id: c.id });
+export const relationshipCursor = (list: RelationshipList, c: RelationshipCursor) =>
+  encode({ k: list, t: c.createdAt, id: c.id });
 
 export function readInvitationCursor(raw: string | undefined): InvitationCursor | undefined {
   if (raw === undefined) return undefined;
@@ -24,13 +26,16 @@ export function readInvitationCursor(raw: string | undefined): InvitationCursor 
   return { sentAt: c.t, invitationId: c.id };
 }
 
-export function readRelationshipCursor(raw: string | undefined): RelationshipCursor | undefined {
+export function readRelationshipCursor(
+  list: RelationshipList,
+  raw: string | undefined,
+): RelationshipCursor | undefined {
   if (raw === undefined) return undefined;
-  const c = decode(raw, 'relationships');
+  const c = decode(raw, list);
   return { createdAt: c.t, id: c.id };
 }
 
-function decode(raw: string, kind: Tagged['k']): Tagged {
+function decode(raw: string, kind: List): Tagged {
   let c: unknown;
   try {
     c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));

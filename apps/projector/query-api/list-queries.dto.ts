@@ -1,6 +1,16 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import {
   INVITATION_STATUSES,
   RELATIONSHIP_STATUSES,
@@ -36,6 +46,7 @@ export class InvitationListQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'Exact address, case-insensitive.' })
   @IsOptional()
   @IsString()
+  @IsNotEmpty({ message: 'email must not be empty; leave it out to list every address' })
   @MaxLength(320)
   @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
   email?: string;

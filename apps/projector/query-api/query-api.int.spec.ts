@@ -154,6 +154,8 @@ describe('query API', () => {
       ['?sort=asc', 'validation_failed'],
       ['?cursor=bm90LWEtY3Vyc29y', 'invalid_cursor'],
       ['?cursor=%24%24', 'validation_failed'],
+      ['?email=', 'validation_failed'],
+      ['?email=%20', 'validation_failed'],
     ])('answers 400 for %s', async (query, code) => {
       const res = await invitations(query);
       expect(res.status).toBe(400);
@@ -166,6 +168,9 @@ describe('query API', () => {
       expect(vendors.body.nextCursor).toEqual(expect.any(String));
       const res = await invitations(`?cursor=${vendors.body.nextCursor}`);
       expect(res.body.code).toBe('invalid_cursor');
+      // A customer's vendors and a vendor's customers page by other companies' ids.
+      const customers = `/vendors/${vendor.companyId}/customers?cursor=${vendors.body.nextCursor}`;
+      expect((await get(customers, vendor)).body.code).toBe('invalid_cursor');
     });
   });
 

@@ -9,7 +9,7 @@ import {
 } from '../../../libs/read-store/read-models.port';
 import { RELATIONSHIPS_READ_MODEL } from '../projector/projections';
 import { requireOwnCompany } from './company-access';
-import { readRelationshipCursor, relationshipCursor } from './cursor';
+import { readRelationshipCursor, relationshipCursor, type RelationshipList } from './cursor';
 import { DEFAULT_LIMIT, RelationshipListQuery } from './list-queries.dto';
 import { MinPosition, ReadYourWrites } from './read-your-writes';
 import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
@@ -41,7 +41,7 @@ export class RelationshipsController {
     @MinPosition() minPosition?: bigint,
   ) {
     requireOwnCompany(principal, 'vendor', vendorId);
-    return this.list({ vendorId }, query, minPosition);
+    return this.list('customers', { vendorId }, query, minPosition);
   }
 
   @Get('customers/:customerCompanyId/vendors')
@@ -53,15 +53,16 @@ export class RelationshipsController {
     @MinPosition() minPosition?: bigint,
   ) {
     requireOwnCompany(principal, 'customer', customerCompanyId);
-    return this.list({ customerCompanyId }, query, minPosition);
+    return this.list('vendors', { customerCompanyId }, query, minPosition);
   }
 
   private async list(
+    list: RelationshipList,
     owner: { vendorId: string } | { customerCompanyId: string },
     query: RelationshipListQuery,
     minPosition: bigint | undefined,
   ) {
-    const after = readRelationshipCursor(query.cursor);
+    const after = readRelationshipCursor(list, query.cursor);
     await this.readYourWrites.reach(minPosition);
     const page = await this.readModels.listRelationships(RELATIONSHIPS_READ_MODEL, {
       ...owner,
@@ -69,6 +70,9 @@ export class RelationshipsController {
       limit: query.limit ?? DEFAULT_LIMIT,
       after,
     } as RelationshipQuery);
-    return { items: page.items, nextCursor: page.next ? relationshipCursor(page.next) : null };
+    return {
+      items: page.items,
+      nextCursor: page.next ? relationshipCursor(list, page.next) : null,
+    };
   }
 }
