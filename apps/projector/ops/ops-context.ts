@@ -29,3 +29,14 @@ export interface OpsContext {
 
 /** A command's failure that is reported as one line and exit code 1. */
 export class OpsError extends Error {}
+
+/** The last position of a `--from <pos> [--to <pos>]` range: `--to`, or else the store's head. */
+export async function rangeEnd(eventStore: EventStore, from: bigint, to?: bigint): Promise<bigint> {
+  if (to !== undefined) {
+    if (to < from) throw new OpsError('--to must not be before --from');
+    return to;
+  }
+  const head = await eventStore.headPosition();
+  if (head < from) throw new OpsError(`--from ${from} is past the store's last position (${head})`);
+  return head;
+}

@@ -125,6 +125,15 @@ describe('ops CLI', () => {
       expect((await f.readModels.loadInvitations(target, ['i3']))[0].firstName).toBe('Ann');
       await expect(opsOn(f).run('replay')).rejects.toThrow(/--stream/);
     });
+
+    it('says so when the range is backwards or starts past the last position', async () => {
+      await expect(opsOn(f).run('replay', '--from', '4', '--to', '3')).rejects.toThrow(
+        '--to must not be before --from',
+      );
+      await expect(opsOn(f).run('replay', '--from', '99')).rejects.toThrow(
+        "--from 99 is past the store's last position (5)",
+      );
+    });
   });
 
   describe('when the bus is the embedded one', () => {

@@ -3,7 +3,7 @@ import type { RecordedEvent } from '../../../../libs/event-store';
 import { UnroutableError } from '../../../../libs/messaging';
 import { toIntegrationEvent as identityEvent } from '../../../identity/publish-email-verified/email-verified.mapping';
 import { toIntegrationEvent as invitationEvent } from '../../../invitations/publish-integration-events/to-integration-event';
-import { OpsError, type OpsContext } from '../ops-context';
+import { OpsError, rangeEnd, type OpsContext } from '../ops-context';
 
 /** Domain event → integration event, through the mappers the services' forwarders use. */
 export const toIntegrationEvent = (e: RecordedEvent): CloudEvent | null =>
@@ -73,8 +73,7 @@ export async function republish(
   pageSize = 200,
 ): Promise<void> {
   if (!ctx.sharedBroker) throw new OpsError(EMBEDDED_BUS);
-  const end = to ?? (await ctx.eventStore.headPosition());
-  if (end < from) throw new OpsError('--to must not be before --from');
+  const end = await rangeEnd(ctx.eventStore, from, to);
   const bar = ctx.bar('republish', Number(end - from + 1n));
   let after = from > 0n ? from - 1n : 0n;
   let published = 0;

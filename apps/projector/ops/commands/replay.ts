@@ -5,7 +5,7 @@ import {
   streamsBetween,
   type StreamReplay,
 } from '../../projector/replay';
-import { OpsError, type OpsContext } from '../ops-context';
+import { OpsError, rangeEnd, type OpsContext } from '../ops-context';
 
 export interface ReplaySelection {
   stream?: string;
@@ -24,8 +24,7 @@ export async function replay(ctx: OpsContext, sel: ReplaySelection): Promise<voi
   if (sel.stream !== undefined) {
     streams = [sel.stream];
   } else if (sel.from !== undefined) {
-    const to = sel.to ?? (await ctx.eventStore.headPosition());
-    if (to < sel.from) throw new OpsError('--to must not be before --from');
+    const to = await rangeEnd(ctx.eventStore, sel.from, sel.to);
     streams = await streamsBetween(ctx.eventStore, sel.from, to);
   } else {
     throw new OpsError('replay needs --stream <stream> or --from <position> [--to <position>]');
