@@ -111,6 +111,16 @@ describe('createHttpApp', () => {
       );
     });
 
+    it('refuses the types a browser posts cross-site without asking, with 415', async () => {
+      const form = 'email=ann%40example.com&name=Ann';
+      for (const type of ['application/x-www-form-urlencoded', 'text/plain']) {
+        await expectProblem(await post('/echo', form, type), 415, 'unsupported_media_type');
+      }
+      const json = JSON.stringify({ email: 'ann@example.com', name: 'Ann' });
+      await expectProblem(await post('/echo', json, 'text/plain'), 415, 'unsupported_media_type');
+      expect((await post('/echo', json, 'application/json; charset=utf-8')).status).toBe(201);
+    });
+
     it('refuses a body nested too deep with 400 before validation walks it', async () => {
       const deep = '['.repeat(400) + ']'.repeat(400);
       await expectProblem(await post('/echo', deep), 400, 'body_too_deep');

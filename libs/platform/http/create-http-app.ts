@@ -46,10 +46,15 @@ export async function createHttpApp(
         ? false
         : ['error', 'warn'],
     abortOnError: false,
+    // Bodies are JSON only. Nest would add form parsing, and Fastify parses text/plain:
+    // both are types a browser posts cross-site without a preflight, so any page could
+    // make its visitors register accounts or ask for emails, from each visitor's address.
+    bodyParser: false,
   });
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(strictValidationPipe());
   const instance = app.getHttpAdapter().getInstance();
+  instance.removeContentTypeParser('text/plain');
   instance.addHook('preValidation', guardBody);
   instance.addHook('onSend', async (request, reply) => {
     reply.header('x-correlation-id', request.id);
