@@ -16,30 +16,37 @@ export type ServiceStarter = (infra: Infrastructure) => Promise<RunningService>;
  * adapters once, start the services, and shut down in reverse on SIGTERM/SIGINT.
  */
 export async function runServices(starters: ServiceStarter[]): Promise<void> {
-  let infra: Infrastructure;
+  let infra: Infrastructure | undefined;
+  const running: RunningService[] = [];
   try {
     infra = await openInfrastructure(loadConfig());
+    for (const start of starters) {
+      const service = await start(infra);
+      running.push(service);
+      process.stdout.write(`${service.name} listening on ${service.url}\n`);
+    }
   } catch (error) {
+    // Some values (the signing keys) are read as their service starts: the same one line.
     const line =
       error instanceof ConfigError ? error.message : `startup failed: ${(error as Error).message}`;
     process.stderr.write(`${line}\n`);
+    await stopAll(running, infra);
     process.exit(1);
-  }
-  const running: RunningService[] = [];
-  for (const start of starters) {
-    const service = await start(infra);
-    running.push(service);
-    process.stdout.write(`${service.name} listening on ${service.url}\n`);
   }
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`${signal}: shutting down\n`);
-    for (const service of running.reverse()) await service.close().catch(() => undefined);
-    await infra.close().catch(() => undefined);
+    await stopAll(running, infra);
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** Services in reverse order of start, then the adapters they share. */
+async function stopAll(running: RunningService[], infra: Infrastructure | undefined) {
+  for (const service of [...running].reverse()) await service.close().catch(() => undefined);
+  await infra?.close().catch(() => undefined);
 }
