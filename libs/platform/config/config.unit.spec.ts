@@ -70,12 +70,20 @@ describe('loadConfig', () => {
       expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toEqual(expected);
     });
 
-    it.each(['true', '0', '11', 'proxy.internal', '10.0.0.0/33', '10.0.0.1/8/1'])(
-      'refuses "%s" naming the variable',
-      (value) => {
-        expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/^TRUST_PROXY: /);
-      },
-    );
+    it.each([
+      'true',
+      '0',
+      '11',
+      'proxy.internal',
+      '10.0.0.0/33',
+      '10.0.0.1/8/1',
+      '0.0.0.0/0',
+      '10.0.0.0/7',
+      '::/0',
+      'fc00::/6',
+    ])('refuses "%s" naming the variable', (value) => {
+      expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/^TRUST_PROXY: /);
+    });
   });
 
   describe('when RABBITMQ_QUEUE_TYPE is set', () => {

@@ -9,8 +9,8 @@ const PRESETS = ['loopback', 'linklocal', 'uniquelocal'];
 /**
  * `TRUST_PROXY`: unset or `false`, nobody (the client is the connection's
  * peer); a hop count (`1`: the nearest proxy); or the proxies' addresses,
- * comma-separated: IPs, CIDR ranges, or `loopback`, `linklocal`,
- * `uniquelocal`. `true` believes any sender, which lets a client pick its own
+ * comma-separated: IPs, CIDR ranges (no wider than /8, or /7 for IPv6), or
+ * `loopback`, `linklocal`, `uniquelocal`. `true` believes any sender, which lets a client pick its own
  * address, so it is refused: name the proxies instead.
  */
 export function trustProxy(value: string | undefined): TrustProxy {
@@ -25,7 +25,7 @@ export function trustProxy(value: string | undefined): TrustProxy {
   }
   throw new ConfigError(
     'TRUST_PROXY',
-    `must be false, a hop count from 1 to 10, or proxy addresses (IPs, CIDR ranges, ${PRESETS.join(', ')}), got "${v}"`,
+    `must be false, a hop count from 1 to 10, or proxy addresses (IPs, CIDR ranges no wider than /8 or /7 for IPv6, ${PRESETS.join(', ')}), got "${v}"`,
   );
 }
 
@@ -36,5 +36,11 @@ function isProxyAddress(entry: string): boolean {
   if (version === 0 || extra !== undefined) return false;
   if (bits === undefined) return true;
   const n = Number(bits);
-  return /^\d+$/.test(bits) && n <= (version === 4 ? 32 : 128);
+  const [widest, narrowest] = version === 4 ? WIDEST_V4 : WIDEST_V6;
+  return /^\d+$/.test(bits) && n >= widest && n <= narrowest;
 }
+
+// No wider than the widest private range (10.0.0.0/8, fc00::/7): a wider one believes
+// much of the internet, as `true` would, and /0 would not even start.
+const WIDEST_V4 = [8, 32];
+const WIDEST_V6 = [7, 128];
