@@ -1,4 +1,5 @@
-import { exportJWK, importPKCS8, importSPKI, type JWK } from 'jose';
+import type { JWK } from 'jose';
+import { createPublicKey } from 'node:crypto';
 import { ConfigError } from '../../../libs/platform/config/config';
 
 const VARIABLE = 'JWT_PUBLISHED_KEYS';
@@ -11,14 +12,14 @@ const PROBLEM =
  * and keep verifying its tokens after it stopped. Private parts given are
  * dropped; a bad value names the variable, never the value.
  */
-export async function parsePublishedKeys(value: string, alg: string): Promise<JWK[]> {
+export function parsePublishedKeys(value: string): JWK[] {
   const text = value.trim();
   let keys: unknown[];
   try {
     keys =
       text.startsWith('{') || text.startsWith('[')
         ? fromJson(JSON.parse(text))
-        : await fromPem(text.replace(/\\n/g, '\n'), alg);
+        : fromPem(text.replace(/\\n/g, '\n'));
   } catch {
     throw new ConfigError(VARIABLE, PROBLEM);
   }
@@ -32,14 +33,17 @@ function fromJson(parsed: unknown): unknown[] {
   return Array.isArray(set?.keys) ? set.keys : [parsed];
 }
 
-async function fromPem(text: string, alg: string): Promise<JWK[]> {
-  const blocks = text.match(/-----BEGIN (PUBLIC|PRIVATE) KEY-----[\s\S]+?-----END \1 KEY-----/g);
-  if (!blocks) throw new Error('no PEM block');
-  return Promise.all(
-    blocks.map(async (pem) =>
-      exportJWK(pem.includes('PRIVATE') ? await importPKCS8(pem, alg) : await importSPKI(pem, alg)),
-    ),
-  );
+/**
+ * Every PEM block, public or private in any encoding Node reads (SPKI, PKCS#8,
+ * SEC1 `EC PRIVATE KEY`), as its public JWK. A block that cannot be read
+ * refuses the whole value: dropping it would unpublish a key still in use.
+ */
+function fromPem(text: string): JWK[] {
+  const blocks = text.match(/-----BEGIN ([A-Z0-9 ]+)-----[\s\S]+?-----END \1-----/g) ?? [];
+  if (!blocks.length || blocks.length !== text.split('-----BEGIN ').length - 1) {
+    throw new Error('not every PEM block is whole');
+  }
+  return blocks.map((pem) => createPublicKey(pem).export({ format: 'jwk' }) as JWK);
 }
 
 function isP256(key: unknown): key is JWK & { x: string; y: string } {

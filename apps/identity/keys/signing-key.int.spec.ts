@@ -5,7 +5,7 @@ import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../../libs/platform/config/config';
-import { kidOf, p256Pair, pkcs8Pem, spkiPem } from '../testing/test-keys';
+import { kidOf, p256Pair, pkcs8Pem, sec1Pem, spkiPem } from '../testing/test-keys';
 import { loadSigningKey } from './signing-key';
 
 describe('loadSigningKey', () => {
@@ -63,6 +63,19 @@ describe('loadSigningKey', () => {
       expect(fromJwk.kid).toBe(fromPem.kid);
     });
 
+    it('uses a SEC1 PEM key (BEGIN EC PRIVATE KEY)', async () => {
+      const { kid } = await loadSigningKey({ configured: sec1Pem(pair.privateKey), dataDir });
+      expect(kid).toBe(await kidOf(pair.publicKey));
+    });
+
+    it('refuses a JWK whose x and y are not the public key of its d', async () => {
+      const mine = await exportJWK(pair.privateKey);
+      const other = await exportJWK(p256Pair().privateKey);
+      const mixed = JSON.stringify({ ...mine, d: other.d });
+      const load = loadSigningKey({ configured: mixed, dataDir });
+      await expect(load).rejects.toThrow('JWT_PRIVATE_KEY: x and y are not the public key of d');
+    });
+
     it.each([
       ['garbage', 'not a key'],
       ['an RSA key', generateRsaPem()],
@@ -84,6 +97,10 @@ describe('loadSigningKey', () => {
       [
         'PEM blocks, private and public',
         () => pkcs8Pem(rotatedOut.privateKey) + spkiPem(rotatedIn.publicKey),
+      ],
+      [
+        'PEM blocks, SEC1 and PKCS#8',
+        () => sec1Pem(rotatedOut.privateKey) + pkcs8Pem(rotatedIn.privateKey),
       ],
       [
         'a JWK set',
@@ -115,6 +132,12 @@ describe('loadSigningKey', () => {
       ['an RSA key', generateRsaPem()],
       ['an empty key set', '{"keys":[]}'],
       ['a JWK of another curve', '{"kty":"EC","crv":"P-384","x":"a","y":"b"}'],
+      ['a readable PEM block and a cut one', spkiPem(p256Pair().publicKey) + '-----BEGIN PUB'],
+      [
+        'a readable PEM block and an unreadable one',
+        spkiPem(p256Pair().publicKey) +
+          '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n',
+      ],
     ])('refuses %s naming the variable but not the value', async (_, value) => {
       const loading = load(value);
       await expect(loading).rejects.toThrow(ConfigError);

@@ -3,13 +3,12 @@ import {
   exportJWK,
   generateKeyPair,
   importJWK,
-  importPKCS8,
   type JWK,
   type KeyLike,
 } from 'jose';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomUUID, sign, verify } from 'node:crypto';
 import { ConfigError } from '../../../libs/platform/config/config';
 import { parsePublishedKeys } from './published-keys';
 
@@ -26,7 +25,7 @@ export interface SigningKey {
 }
 
 /**
- * The configured key (`JWT_PRIVATE_KEY`: PEM PKCS#8 or JWK JSON) or, without
+ * The configured key (`JWT_PRIVATE_KEY`: PEM PKCS#8 or SEC1, or JWK JSON) or, without
  * one, a key generated on first start and kept in `<dataDir>/keys` (mode
  * 0600) so tokens stay valid across restarts. `kid` is the JWK thumbprint.
  */
@@ -41,7 +40,7 @@ export async function loadSigningKey(options: {
     : await loadOrCreate(join(options.dataDir, 'keys', 'jwt-signing-key.json'));
   const publicJwk = await publishable(jwk);
   const others = options.published
-    ? await Promise.all((await parsePublishedKeys(options.published, SIGNING_ALG)).map(publishable))
+    ? await Promise.all(parsePublishedKeys(options.published).map(publishable))
     : [];
   const otherPublicJwks = [...new Map(others.map((k) => [k.kid, k])).values()].filter(
     (k) => k.kid !== publicJwk.kid,
@@ -57,18 +56,41 @@ async function publishable({ kty, crv, x, y }: JWK): Promise<JWK> {
 }
 
 async function parseConfigured(value: string): Promise<JWK> {
-  const problem = 'must be an EC P-256 private key, as PEM (PKCS#8) or JWK JSON';
+  const problem = 'must be an EC P-256 private key, as PEM (PKCS#8 or SEC1) or JWK JSON';
   let jwk: JWK;
   try {
     const text = value.trim();
     jwk = text.startsWith('{')
       ? (JSON.parse(text) as JWK)
-      : await exportJWK(await importPKCS8(text.replace(/\\n/g, '\n'), SIGNING_ALG));
+      : (createPrivateKey(text.replace(/\\n/g, '\n')).export({ format: 'jwk' }) as JWK);
   } catch {
     throw new ConfigError('JWT_PRIVATE_KEY', problem);
   }
   if (!isP256Private(jwk)) throw new ConfigError('JWT_PRIVATE_KEY', problem);
+  if (!isPair(jwk)) {
+    throw new ConfigError('JWT_PRIVATE_KEY', 'x and y are not the public key of d');
+  }
   return jwk;
+}
+
+/**
+ * Whether the public point published (x, y) verifies what the private part
+ * (d) signs. Nothing else checks it, and a mismatch would make every token
+ * fail verification everywhere.
+ */
+function isPair({ kty, crv, x, y, d }: JWK): boolean {
+  try {
+    const probe = Buffer.from('signing key probe');
+    const signature = sign(
+      'sha256',
+      probe,
+      createPrivateKey({ key: { kty, crv, x, y, d }, format: 'jwk' }),
+    );
+    const publicKey = createPublicKey({ key: { kty, crv, x, y }, format: 'jwk' });
+    return verify('sha256', probe, publicKey, signature);
+  } catch {
+    return false;
+  }
 }
 
 async function loadOrCreate(path: string): Promise<JWK> {

@@ -9,6 +9,9 @@ export const pkcs8Pem = (key: KeyObject) => key.export({ type: 'pkcs8', format: 
 
 export const spkiPem = (key: KeyObject) => key.export({ type: 'spki', format: 'pem' }).toString();
 
+/** `BEGIN EC PRIVATE KEY`, what `openssl ecparam -genkey` writes. */
+export const sec1Pem = (key: KeyObject) => key.export({ type: 'sec1', format: 'pem' }).toString();
+
 /** The `kid` identity gives a key: the thumbprint of its public part. */
 export async function kidOf(publicKey: KeyObject): Promise<string> {
   const { kty, crv, x, y } = await exportJWK(publicKey);
