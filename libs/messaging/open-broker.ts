@@ -1,3 +1,4 @@
+import { redactCredentials } from '../platform/config/config-error';
 import type { Broker } from './broker.port';
 import { InProcessBroker } from './in-process/in-process-broker';
 import type { RabbitMqBrokerOptions } from './rabbitmq/rabbitmq-broker';
@@ -13,5 +14,5 @@ export function openBroker(url?: string, options: RabbitMqBrokerOptions = {}): B
     const { RabbitMqBroker } = require('./rabbitmq/rabbitmq-broker');
     return new RabbitMqBroker(url, options) as Broker;
   }
-  throw new Error(`RABBITMQ_URL: unsupported scheme in ${url.replace(/\/\/[^@/]*@/, '//***@')}`);
+  throw new Error(`RABBITMQ_URL: unsupported scheme in ${redactCredentials(url)}`);
 }

@@ -8,3 +8,9 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/**
+ * A URL fit for an error line: everything between `//` and the last `@` is
+ * hidden, since a password may hold an unencoded `/` or `@`.
+ */
+export const redactCredentials = (url: string) => url.replace(/\/\/.*@/, '//***@');

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ConfigError } from './config-error';
+import { ConfigError, redactCredentials } from './config-error';
 import { trustProxy, type TrustProxy } from './trust-proxy';
 
 export { ConfigError };
@@ -139,7 +139,10 @@ function url(env: Env, name: string, fallback: string, schemes: string[]): strin
   const v = text(env, name, fallback);
   const scheme = v.slice(0, v.indexOf(':') + 1).toLowerCase();
   if (!schemes.includes(scheme)) {
-    throw new ConfigError(name, `must start with ${schemes.join(' or ')}, got "${redact(v)}"`);
+    throw new ConfigError(
+      name,
+      `must start with ${schemes.join(' or ')}, got "${redactCredentials(v)}"`,
+    );
   }
   if (scheme === 'sqlite:' && !v.slice(scheme.length).split('?')[0]) {
     // An empty path opens a temporary database per connection: nothing would be kept.
@@ -149,7 +152,7 @@ function url(env: Env, name: string, fallback: string, schemes: string[]): strin
     try {
       new URL(v);
     } catch {
-      throw new ConfigError(name, `is not a valid URL: "${redact(v)}"`);
+      throw new ConfigError(name, `is not a valid URL: "${redactCredentials(v)}"`);
     }
   }
   // Schemes are case-insensitive; the adapters are chosen by the lower-case one.
@@ -158,9 +161,4 @@ function url(env: Env, name: string, fallback: string, schemes: string[]): strin
 
 function optionalUrl(env: Env, name: string, schemes: string[]): string | undefined {
   return env[name] ? url(env, name, '', schemes) : undefined;
-}
-
-/** Never echo credentials back in an error line. */
-function redact(v: string): string {
-  return v.replace(/\/\/([^@/]*)@/, '//***@');
 }

@@ -45,6 +45,9 @@ describe('loadConfig', () => {
 
     it('does not echo credentials', () => {
       expect(() => loadConfig({ RABBITMQ_URL: 'http://user:secret@host' })).toThrow(/\*\*\*@host/);
+      const slashed = () => loadConfig({ RABBITMQ_URL: 'amqp://admin:p4ss/w0rd@rabbit:5672' });
+      expect(slashed).toThrow(ConfigError);
+      expect(slashed).not.toThrow(/p4ss|w0rd/);
     });
   });
 
