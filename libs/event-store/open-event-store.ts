@@ -15,6 +15,9 @@ export function openEventStore(
     if (synchronous !== 'full' && synchronous !== 'normal') {
       throw new Error(`EVENT_STORE_URL: synchronous must be full or normal, got ${synchronous}`);
     }
+    if (path === ':memory:') {
+      warn('EVENT_STORE_URL: sqlite::memory: — every event is lost when the process ends');
+    }
     if (synchronous === 'normal') {
       warn(
         'EVENT_STORE_URL: synchronous=normal — acknowledged appends may be lost on power failure',

@@ -76,12 +76,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       '',
     ),
     ports,
-    identityJwksUrl: url(
-      env,
-      'IDENTITY_JWKS_URL',
-      `http://127.0.0.1:${ports.identity}/.well-known/jwks.json`,
-      ['http:', 'https:'],
-    ),
+    identityJwksUrl: jwksUrl(env, ports.identity),
     dataDir,
     jwtPrivateKey: env.JWT_PRIVATE_KEY || undefined,
     jwtPublishedKeys: env.JWT_PUBLISHED_KEYS || undefined,
@@ -161,4 +156,16 @@ function url(env: Env, name: string, fallback: string, schemes: string[]): strin
 
 function optionalUrl(env: Env, name: string, schemes: string[]): string | undefined {
   return env[name] ? url(env, name, '', schemes) : undefined;
+}
+
+/** Identity's key set: by default at identity's port, which must then be a fixed one. */
+function jwksUrl(env: Env, identityPort: number): string {
+  if (identityPort === 0 && !env.IDENTITY_JWKS_URL) {
+    throw new ConfigError(
+      'IDENTITY_PORT',
+      "0 (any free port) needs IDENTITY_JWKS_URL, since the services find identity's keys by its port",
+    );
+  }
+  const fallback = `http://127.0.0.1:${identityPort}/.well-known/jwks.json`;
+  return url(env, 'IDENTITY_JWKS_URL', fallback, ['http:', 'https:']);
 }

@@ -38,6 +38,7 @@ describe('loadConfig', () => {
       ['EVENT_STORE_URL', 'sqlite:'],
       ['EVENT_STORE_URL', 'sqlite:?synchronous=normal'],
       ['READ_MODEL_URL', 'sqlite:'],
+      ['IDENTITY_PORT', '0'],
     ])('names %s in one line', (name, value) => {
       expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
       expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));

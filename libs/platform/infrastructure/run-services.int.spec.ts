@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+const JWKS = 'http://127.0.0.1:1/.well-known/jwks.json';
+
 /** Starts identity as `npm run start:identity` would, and resolves when it exits. */
 function startIdentity(env: Record<string, string>) {
   const dataDir = mkdtempSync(join(tmpdir(), 'run-services-'));
@@ -10,7 +12,16 @@ function startIdentity(env: Record<string, string>) {
     const child = execFile(
       process.execPath,
       ['-r', '@swc-node/register', 'apps/identity/main.ts'],
-      { env: { ...process.env, DATA_DIR: dataDir, IDENTITY_PORT: '0', ...env }, timeout: 60_000 },
+      {
+        env: {
+          ...process.env,
+          DATA_DIR: dataDir,
+          IDENTITY_PORT: '0',
+          IDENTITY_JWKS_URL: JWKS,
+          ...env,
+        },
+        timeout: 60_000,
+      },
       (_error, _stdout, stderr) => {
         rmSync(dataDir, { recursive: true, force: true });
         resolve({ code: child.exitCode, stderr });

@@ -1,0 +1,22 @@
+import { openEventStore } from './open-event-store';
+
+describe('openEventStore', () => {
+  describe('when a SQLite setting gives up durability', () => {
+    it.each([
+      ['sqlite::memory:', /every event is lost when the process ends/],
+      ['sqlite::memory:?synchronous=normal', /acknowledged appends may be lost on power failure/],
+    ])('says so for %s, never silently', async (url, warning) => {
+      const warnings: string[] = [];
+      const store = openEventStore(url, (m) => warnings.push(m));
+      await store.close();
+      expect(warnings).toEqual(expect.arrayContaining([expect.stringMatching(warning)]));
+    });
+  });
+
+  describe('when the URL names no store it knows', () => {
+    it('refuses it naming the variable', () => {
+      expect(() => openEventStore('sqlite:/tmp/x?synchronous=off')).toThrow(/^EVENT_STORE_URL: /);
+      expect(() => openEventStore('postgres://db')).toThrow(/^EVENT_STORE_URL: /);
+    });
+  });
+});
