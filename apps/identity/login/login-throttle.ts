@@ -2,7 +2,7 @@ import type { AppConfig } from '../../../libs/platform/config/config';
 import { AppError } from '../../../libs/platform/errors/app-error';
 import { FixedWindowLimiter } from '../../../libs/platform/rate-limit/fixed-window-limiter';
 import type { RateLimitStore } from '../../../libs/platform/rate-limit/rate-limit-store.port';
-import { normaliseEmail } from '../register/register.dto';
+import { normaliseEmail } from '../../../libs/platform/validation/email-address';
 
 export const LOGIN_THROTTLE = Symbol('LOGIN_THROTTLE');
 
@@ -94,7 +94,7 @@ export async function clearFailedLoginsOfEmail(
   throttle: LoginThrottle,
   email: string,
 ): Promise<{ email: string; addresses: number }> {
-  const normalised = normaliseEmail({ value: email }) as string;
+  const normalised = normaliseEmail(email) as string;
   return {
     email: normalised,
     addresses: await throttle.pairs.resetPrefix(pairKey(normalised, '')),

@@ -1,13 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsEmail, IsNotEmpty, IsString, MaxLength } from 'class-validator';
-import { normaliseEmail } from '../register/register.dto';
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { EmailAddress } from '../../../libs/platform/validation/email-address';
 
 export class LoginRequest {
   @ApiProperty({ example: 'ann@example.com', maxLength: 254 })
-  @Transform(normaliseEmail)
-  @IsEmail()
-  @MaxLength(254)
+  @EmailAddress()
   email!: string;
 
   @ApiProperty({ format: 'password', maxLength: 1024 })

@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
-  IsEmail,
   IsIn,
   IsNotEmpty,
   IsOptional,
@@ -9,18 +8,15 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
+import { EmailAddress } from '../../../libs/platform/validation/email-address';
 import { SingleLine } from '../../../libs/platform/validation/single-line';
 import type { AccountType } from '../../../libs/auth/principal';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
-export const normaliseEmail = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? value.trim().toLowerCase() : value;
 
 export class RegisterRequest {
   @ApiProperty({ example: 'ann@example.com', maxLength: 254, description: 'Stored lower-cased.' })
-  @Transform(normaliseEmail)
-  @IsEmail()
-  @MaxLength(254)
+  @EmailAddress()
   email!: string;
 
   @ApiProperty({ minLength: 8, maxLength: 128, format: 'password' })

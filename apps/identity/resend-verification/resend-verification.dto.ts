@@ -1,13 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsEmail, MaxLength } from 'class-validator';
-import { normaliseEmail } from '../register/register.dto';
+import { EmailAddress } from '../../../libs/platform/validation/email-address';
 
 export class ResendVerificationRequest {
   @ApiProperty({ example: 'ann@example.com', maxLength: 254 })
-  @Transform(normaliseEmail)
-  @IsEmail()
-  @MaxLength(254)
+  @EmailAddress()
   email!: string;
 }
 

@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
-  IsEmail,
   IsInt,
   IsNotEmpty,
   IsOptional,
@@ -11,13 +10,12 @@ import {
   Min,
 } from 'class-validator';
 import { SingleLine } from '../../../libs/platform/validation/single-line';
-import { lowerCaseEmail, trim } from '../http/dto-transforms';
+import { EmailAddress } from '../../../libs/platform/validation/email-address';
+import { trim } from '../http/dto-transforms';
 
 export class SendInvitationRequest {
   @ApiProperty({ example: 'ann@example.com', maxLength: 254, description: 'Stored lower-cased.' })
-  @Transform(lowerCaseEmail)
-  @IsEmail()
-  @MaxLength(254)
+  @EmailAddress()
   email!: string;
 
   @ApiProperty({ example: 'Ann', maxLength: 100 })

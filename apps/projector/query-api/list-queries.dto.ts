@@ -17,6 +17,7 @@ import {
   type InvitationStatus,
   type RelationshipStatus,
 } from '../../../libs/read-store/read-models.port';
+import { normaliseEmail } from '../../../libs/platform/validation/email-address';
 
 export const DEFAULT_LIMIT = 20;
 
@@ -48,7 +49,7 @@ export class InvitationListQuery extends PageQuery {
   @IsString()
   @IsNotEmpty({ message: 'email must not be empty; leave it out to list every address' })
   @MaxLength(320)
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
+  @Transform(({ value }) => normaliseEmail(value))
   email?: string;
 }
 
