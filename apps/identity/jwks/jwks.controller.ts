@@ -9,7 +9,8 @@ export class JwksController {
   constructor(@Inject(SIGNING_KEY) private readonly key: SigningKey) {}
 
   @Get('jwks.json')
-  @Header('Cache-Control', 'public, max-age=300')
+  // As long as the services keep it: an HTTP cache between adds at most a minute to a key's withdrawal.
+  @Header('Cache-Control', 'public, max-age=60')
   @ApiOkResponse({
     description:
       'The public keys access tokens are signed with (ES256): the signing key first, then any in `JWT_PUBLISHED_KEYS`.',

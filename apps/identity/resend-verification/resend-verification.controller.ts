@@ -16,7 +16,8 @@ import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
 
 @ApiTags('auth')
 @Controller('auth')
-@ApiUnavailable('rate_limits_unavailable', 'event_store_unavailable')
+// A failure of the event store is logged, not answered (see below): only the limiter's can show.
+@ApiUnavailable('rate_limits_unavailable')
 export class ResendVerificationController {
   private readonly logger = new Logger('resend-verification');
 
