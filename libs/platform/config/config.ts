@@ -1,3 +1,4 @@
+import { isEmail } from 'class-validator';
 import { join } from 'node:path';
 import { ConfigError, redactCredentials } from './config-error';
 import { trustProxy, type TrustProxy } from './trust-proxy';
@@ -70,7 +71,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rabbitmqQueueType: oneOf(env, 'RABBITMQ_QUEUE_TYPE', 'classic', ['classic', 'quorum']) as
       'classic' | 'quorum',
     smtpUrl: optionalUrl(env, 'SMTP_URL', ['smtp:', 'smtps:']),
-    mailFrom: text(env, 'MAIL_FROM', 'Invitations <no-reply@invitations.local>'),
+    mailFrom: mailbox(env, 'MAIL_FROM', 'Invitations <no-reply@invitations.local>'),
     publicUrl: url(env, 'PUBLIC_URL', 'http://localhost:3002', ['http:', 'https:']).replace(
       /\/$/,
       '',
@@ -168,4 +169,14 @@ function jwksUrl(env: Env, identityPort: number): string {
   }
   const fallback = `http://127.0.0.1:${identityPort}/.well-known/jwks.json`;
   return url(env, 'IDENTITY_JWKS_URL', fallback, ['http:', 'https:']);
+}
+
+/** An address, with a display name or without, as the mail's From header takes it. */
+function mailbox(env: Env, name: string, fallback: string): string {
+  const v = text(env, name, fallback);
+  const options = { allow_display_name: true, require_tld: false };
+  if (!isEmail(v, options)) {
+    throw new ConfigError(name, `must be an address such as "Name <name@example.com>", got "${v}"`);
+  }
+  return v;
 }

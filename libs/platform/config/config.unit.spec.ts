@@ -39,6 +39,8 @@ describe('loadConfig', () => {
       ['EVENT_STORE_URL', 'sqlite:?synchronous=normal'],
       ['READ_MODEL_URL', 'sqlite:'],
       ['IDENTITY_PORT', '0'],
+      ['MAIL_FROM', 'Invitations'],
+      ['MAIL_FROM', 'Invitations <no-reply>'],
     ])('names %s in one line', (name, value) => {
       expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
       expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));
