@@ -143,5 +143,52 @@ describe('mail queue over the SQLite spool', () => {
       await waitFor(() => delivered.length === 10, { message: 'all ten delivered' });
       expect(delivered).toEqual(to);
     });
+
+    it('does so again after the spool has emptied, whatever ids its rows had', async () => {
+      let gate = Promise.resolve();
+      let open: () => void = () => undefined;
+      const stall = () => (gate = new Promise<void>((resolve) => (open = resolve)));
+      const delivered: string[] = [];
+      const stalled: Mailer = {
+        send: async (m) => {
+          await gate;
+          delivered.push(m.to);
+        },
+        close: () => undefined,
+      };
+      const spool = openSpool();
+      const queue = createMailQueue(stalled, { spool, onGiveUp: () => undefined, capacity: 2 });
+      const burst = async (name: string, n: number) => {
+        const to = Array.from({ length: n }, (_, i) => `${name}${i}@x.io`);
+        stall();
+        for (const t of to) await queue.enqueue(mail(t), t);
+        open();
+        await waitFor(() => to.every((t) => delivered.includes(t)), { message: `${name} sent` });
+        await waitFor(async () => (await spool.pending(0, 100)).length === 0, {
+          message: 'the spool empty',
+        });
+        return to;
+      };
+
+      const first = await burst('a', 4);
+      const second = await burst('b', 5);
+      expect(delivered).toEqual([...first, ...second]);
+    });
+  });
+
+  describe('when a spool from before is opened', () => {
+    it('keeps its messages and never gives an id twice', async () => {
+      const Database = (await import('better-sqlite3')).default;
+      const old = new Database(path);
+      old.exec(`CREATE TABLE mail_spool (id INTEGER PRIMARY KEY, label TEXT NOT NULL,
+        message TEXT NOT NULL, spooled_at TEXT NOT NULL);
+        INSERT INTO mail_spool VALUES (7, 'old', '${JSON.stringify(mail('old@x.io'))}', 'x');`);
+      old.close();
+
+      const spool = openSpool();
+      expect((await spool.pending(0, 10)).map((m) => [m.id, m.label])).toEqual([[7, 'old']]);
+      await spool.remove(7);
+      expect(await spool.save(mail('new@x.io'), 'new')).toBe(8);
+    });
   });
 });

@@ -12,12 +12,29 @@ mkdirSync(dirname(path), { recursive: true });
 const db = new Database(path);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
-db.exec(`CREATE TABLE IF NOT EXISTS mail_spool (
-  id        INTEGER PRIMARY KEY,
-  label     TEXT NOT NULL,
-  message   TEXT NOT NULL,
+// AUTOINCREMENT: an id is never given twice. The queue takes rows in beyond the highest id it
+// has held, so a reused id (SQLite reuses them once the highest rows are gone) was never sent.
+const TABLE = (name: string) => `CREATE TABLE ${name} (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  label      TEXT NOT NULL,
+  message    TEXT NOT NULL,
   spooled_at TEXT NOT NULL
-)`);
+)`;
+const existing = db
+  .prepare<[], { sql: string }>(
+    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'mail_spool'",
+  )
+  .get();
+if (!existing) db.exec(TABLE('mail_spool'));
+else if (!/AUTOINCREMENT/i.test(existing.sql)) {
+  // A spool from before: the same rows in a table that does not reuse ids.
+  db.transaction(() => {
+    db.exec(`${TABLE('mail_spool_next')};
+      INSERT INTO mail_spool_next SELECT id, label, message, spooled_at FROM mail_spool;
+      DROP TABLE mail_spool;
+      ALTER TABLE mail_spool_next RENAME TO mail_spool;`);
+  }).immediate();
+}
 const insert = db.prepare('INSERT INTO mail_spool (label, message, spooled_at) VALUES (?, ?, ?)');
 const remove = db.prepare('DELETE FROM mail_spool WHERE id = ?');
 const after = db.prepare<[number, number], { id: number; label: string; message: string }>(
