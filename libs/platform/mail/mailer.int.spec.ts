@@ -1,8 +1,10 @@
+import fs from 'node:fs';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSmtpTestServer } from '../../testing/smtp-test-server';
 import { createMailer } from './mailer';
+import { createTransportMailer } from './transport-mailer';
 
 const from = 'Invitations <no-reply@invitations.test>';
 const message = (to: string) => ({ to, subject: 'Hello', text: `Your link: https://x.test/${to}` });
@@ -35,6 +37,22 @@ describe('mailer', () => {
       const ids = messageIdsOf(readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')));
       expect(new Set(ids).size).toBe(3);
       for (const id of ids) expect(id).toMatch(/^<[0-9a-f-]{36}@invitations\.test>$/);
+    });
+
+    it('leaves nothing in the outbox when a write stops midway', async () => {
+      const mailer = createTransportMailer({ outboxDir: dir, from });
+      const fullDisk = jest.spyOn(fs, 'writeFileSync').mockImplementationOnce((path, data) => {
+        fs.appendFileSync(path as string, String(data).slice(0, 40));
+        throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+      });
+      try {
+        await expect(mailer.send(message('a@x.test'))).rejects.toThrow('ENOSPC');
+        expect(readdirSync(dir)).toEqual([]);
+        await mailer.send(message('a@x.test'));
+        expect(readdirSync(dir)).toEqual([expect.stringMatching(/\.eml$/)]);
+      } finally {
+        fullDisk.mockRestore();
+      }
     });
 
     it('fails the send when the outbox cannot be written', async () => {

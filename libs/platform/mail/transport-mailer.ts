@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
@@ -35,8 +35,7 @@ export function createTransportMailer(options: TransportOptions): Mailer {
       close: () => transport.close(),
     };
   }
-  const write = (name: string, message: string) =>
-    writeFileSync(join(options.outboxDir, name), message);
+  const write = (name: string, message: string) => writeWhole(options.outboxDir, name, message);
   return {
     async send(m) {
       const { id, mail } = addressed(m);
@@ -53,6 +52,23 @@ export function createTransportMailer(options: TransportOptions): Mailer {
     },
     close: () => undefined,
   };
+}
+
+/**
+ * Written aside and renamed into place, so the outbox never shows part of a
+ * message (a full disk stops a write midway), and a failed write leaves
+ * nothing behind to be read or sent twice. Not fsynced: the outbox is for
+ * development, where power loss may lose a message delivered just before.
+ */
+function writeWhole(dir: string, name: string, message: string): void {
+  const temporary = join(dir, `.${name}.tmp`);
+  try {
+    writeFileSync(temporary, message);
+    renameSync(temporary, join(dir, name));
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
 }
 
 /**
