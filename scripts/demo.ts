@@ -46,7 +46,11 @@ async function call(
 async function tokenFromOutbox(email: string, path: string): Promise<string> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    const files = (await readdir(outbox).catch(() => [] as string[])).sort().reverse();
+    const names = await readdir(outbox).catch(() => [] as string[]);
+    const files = names
+      .filter((f) => f.endsWith('.eml'))
+      .sort()
+      .reverse();
     for (const f of files) {
       const text = (await readFile(join(outbox, f), 'utf8'))
         .replace(/=\r?\n/g, '')

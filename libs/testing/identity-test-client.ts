@@ -68,8 +68,12 @@ export function verificationTokenIn(text: string): string | undefined {
 export function verificationTokenFromOutbox(outboxDir: string, email: string): Promise<string> {
   return waitFor(
     async () => {
-      const names = (await readdir(outboxDir).catch(() => [] as string[])).sort().reverse();
-      for (const name of names) {
+      const names = await readdir(outboxDir).catch(() => [] as string[]);
+      // Only whole messages: one being written has a hidden temporary name.
+      for (const name of names
+        .filter((n) => n.endsWith('.eml'))
+        .sort()
+        .reverse()) {
         const mail = await readFile(join(outboxDir, name), 'utf8');
         if (new RegExp(`^To: .*${escape(email)}`, 'im').test(mail))
           return verificationTokenIn(mail);

@@ -16,7 +16,9 @@ const REQUEST_TIMEOUT_MS = 10_000;
 
 /** The addresses the outbox holds an email for. */
 function emailedAddresses(outbox: string): Set<string> {
-  const files = readdirSync(outbox, { withFileTypes: true }).filter((f) => f.isFile());
+  const files = readdirSync(outbox, { withFileTypes: true }).filter(
+    (f) => f.isFile() && f.name.endsWith('.eml'), // a write cut by the kill is not an email
+  );
   const addresses = files.map(
     (f) => /^To: (.+)$/m.exec(readFileSync(join(outbox, f.name), 'utf8'))?.[1].trim() ?? '',
   );
