@@ -1,9 +1,10 @@
 import { CheckpointConflictError } from '../../../libs/read-store/coordination.port';
+import type { ProjectionCommit, ProjectionStore } from '../../../libs/read-store/read-models.port';
 import { waitFor } from '../../../libs/testing/wait-for';
 import { invitationListProjection } from '../invitation-list/invitation-list.projection';
 import { appendTo, events } from '../testing/invitation-events';
 import { projectorFixture, type ProjectorFixture } from '../testing/projector-fixture';
-import { SKIPPED_STREAM_ERROR } from './project-batch';
+import { projectBatch, SKIPPED_STREAM_ERROR } from './project-batch';
 import type { Projection } from './projection';
 import { projectionStatuses } from './projection-status';
 import { PROJECTIONS } from './projections';
@@ -145,6 +146,57 @@ describe('projector', () => {
       expect((await invitations()).items.find((i) => i.invitationId === 'bad')?.status).toBe(
         'pending',
       );
+    });
+  });
+
+  describe('when a parked stream is replayed while a live batch of it is in flight', () => {
+    it('makes that batch project again, so its event is applied and not parked behind', async () => {
+      let broken = true;
+      const flaky: Projection = {
+        ...invitationListProjection,
+        apply: async (event, rows) => {
+          if (broken && event.type === 'InvitationAccepted') throw new Error('cannot project this');
+          return invitationListProjection.apply(event, rows);
+        },
+      };
+      const target = {
+        projection: 'invitations',
+        version: await f.readModels.ensureProjection('invitations'),
+      };
+      const ctx = {
+        store: f.readModels,
+        projection: flaky,
+        target,
+        retry: { attempts: 1, backoffMs: 0 },
+      };
+      await appendTo(f.eventStore, 'a', events.sent('a', {}, 1), events.accepted('a', 'co-1', 2));
+      const first = await f.eventStore.readAll({ after: 0n, maxCount: 10 });
+      let checkpoint = await projectBatch(ctx, first, await f.readModels.loadCheckpoint(target));
+      expect((await f.readModels.listParked(target)).map((p) => p.position)).toEqual([2n]);
+
+      // The live worker has read the parked events and waits to commit its next batch.
+      await appendTo(f.eventStore, 'a', events.cancelled('a', 3));
+      const next = await f.eventStore.readAll({ after: checkpoint.position, maxCount: 10 });
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const store: ProjectionStore = Object.create(f.readModels);
+      store.commit = async (c: ProjectionCommit) => {
+        await gate;
+        return f.readModels.commit(c);
+      };
+      const held = { ...ctx, store };
+      const live = projectBatch(held, next, checkpoint);
+
+      broken = false;
+      const deps = { eventStore: f.eventStore, store: f.readModels, projection: flaky };
+      expect(await replayStream(deps, 'invitation-a')).toMatchObject({ unparked: 1 });
+      release();
+      await expect(live).rejects.toBeInstanceOf(CheckpointConflictError);
+
+      checkpoint = await f.readModels.loadCheckpoint(target);
+      await projectBatch(ctx, next, checkpoint);
+      expect(await f.readModels.listParked(target)).toEqual([]);
+      expect((await f.readModels.loadInvitations(target, ['a']))[0].status).toBe('cancelled');
     });
   });
 

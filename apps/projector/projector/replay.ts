@@ -1,4 +1,5 @@
 import type { EventStore } from '../../../libs/event-store';
+import { CheckpointConflictError } from '../../../libs/read-store/coordination.port';
 import type { ProjectionStore, ProjectionTarget } from '../../../libs/read-store/read-models.port';
 import { invitationIdOf } from '../invitation-events';
 import { applyWithRetry } from './project-batch';
@@ -28,8 +29,9 @@ const ROUNDS = 5;
  * the rows only this stream writes are recomputed from its whole history up
  * to the checkpoint, shared rows get its events again (their position guard
  * keeps them from going back), and its parked events are removed, all in one
- * commit. The live worker goes on with the stream once none of its events is
- * parked; if it parked a newer one meanwhile, the replay goes round again.
+ * commit, fenced by the checkpoint like a batch of the live worker's. The live
+ * worker goes on with the stream once none of its events is parked; if it
+ * committed meanwhile, the replay goes round again.
  */
 export async function replayStream(deps: ReplayDeps, stream: string): Promise<StreamReplay> {
   const { eventStore, store, projection } = deps;
@@ -61,7 +63,20 @@ export async function replayStream(deps: ReplayDeps, stream: string): Promise<St
         return { ...result, failed: `${event.type} at ${event.position}: ${failure.error}` };
       }
     }
-    await store.commit({ target, ...rows.changes(), unpark: parked.map((p) => p.position) });
+    try {
+      // Fenced by the checkpoint read above: a live batch that read the parked events before
+      // this commit then fails its own and is projected again, on the stream unparked.
+      await store.commit({
+        target,
+        ...rows.changes(),
+        unpark: parked.map((p) => p.position),
+        checkpoint: { position: checkpoint.position, expectedVersion: checkpoint.version },
+      });
+    } catch (error) {
+      // The live worker committed since the checkpoint was read: go round on what it wrote.
+      if (error instanceof CheckpointConflictError) continue;
+      throw error;
+    }
     result.events = history.length;
     result.unparked += parked.length;
     const left = await store.streamsWithParkedEvents(target, [stream]);
