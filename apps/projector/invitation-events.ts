@@ -60,7 +60,8 @@ export function invitationIdOf(e: RecordedEvent): string | undefined {
   if (!e.streamName.startsWith(STREAM_PREFIX)) return undefined;
   if (!READ_TYPES.has(e.type)) return undefined;
   const fromStream = e.streamName.slice(STREAM_PREFIX.length);
-  const fromData = e.data.invitationId;
+  // Malformed data is not passed over: toInvitationEvent refuses it, and the event is parked.
+  const fromData = isRecord(e.data) ? e.data.invitationId : undefined;
   if (fromData !== undefined && fromData !== fromStream) return undefined;
   return fromStream || undefined;
 }
@@ -71,6 +72,8 @@ export function toInvitationEvent(e: RecordedEvent): InvitationEvent {
   if (!invitationId)
     throw new ProjectionError(`${e.type} on ${e.streamName} is not an invitation event`);
   const d = e.data;
+  if (!isRecord(d))
+    throw new ProjectionError(`${e.type} on ${e.streamName}: data is not an object`);
   // Object.assign onto the fresh envelope: a spread that adds keys is far slower in V8.
   const envelope: Envelope = {
     invitationId,
@@ -154,3 +157,6 @@ function isCanonical(v: string): boolean {
   const year = Number(v.slice(0, 4));
   return month !== 2 || (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0));
 }
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);

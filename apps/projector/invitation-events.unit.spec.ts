@@ -40,5 +40,13 @@ describe('invitation events', () => {
       expect(() => toInvitationEvent(recorded('invitation-i1', e, 1n))).toThrow(ProjectionError);
       expect(() => toInvitationEvent(recorded('invitation-i1', e, 1n))).toThrow(/acceptedAt/);
     });
+
+    it('throws a ProjectionError when there is no data object at all', () => {
+      for (const data of [null, 'text', [1]]) {
+        const e = { ...events.cancelled('i1'), data: data as never };
+        expect(invitationIdOf(recorded('invitation-i1', e, 1n))).toBe('i1');
+        expect(() => toInvitationEvent(recorded('invitation-i1', e, 1n))).toThrow(ProjectionError);
+      }
+    });
   });
 });
