@@ -54,7 +54,15 @@ export function checkAppends(appends: StreamAppend[]): void {
   if (appends.length === 0 || appends.some((a) => a.events.length === 0)) {
     throw new Error('append needs at least one event per stream');
   }
+  // Readers take such an event for another service's (KurrentDB) or fail on it: never written.
+  for (const { streamName, events } of appends) {
+    const bad = events.find((e) => !isRecord(e.data) || !isRecord(e.metadata));
+    if (bad) throw new Error(`append to ${streamName}: ${bad.type} needs object data and metadata`);
+  }
 }
+
+const isRecord = (value: unknown): boolean =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export interface ReadAllOptions {
   /** Exclusive: events strictly after this position. `0n` reads from the start. */

@@ -128,6 +128,21 @@ export function eventStoreContract(open: StoreFactory): void {
       ]);
     });
 
+    it('writes none of them when an event has no object data or metadata', async () => {
+      const [a, b] = [stream('multi-a'), stream('multi-b')];
+      const head = await store.headPosition();
+      for (const bad of [{ data: null }, { data: [1] }, { metadata: undefined }]) {
+        const event = { ...newEvent('Bad'), ...bad } as unknown as NewEvent;
+        const refused = store.appendToStreams([
+          { streamName: a, events: [newEvent('A0')], expected: 'no_stream' },
+          { streamName: b, events: [event], expected: 'no_stream' },
+        ]);
+        await expect(refused).rejects.toThrow(/object data and metadata/);
+        await expect(store.append(b, [event], 'any')).rejects.toThrow(/object data and metadata/);
+      }
+      expect(await store.headPosition()).toBe(head);
+    });
+
     it('writes none of them when one expected revision does not hold', async () => {
       const [a, b] = [stream('multi-a'), stream('multi-b')];
       await store.append(b, [newEvent('B0')], 'no_stream');
