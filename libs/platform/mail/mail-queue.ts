@@ -28,7 +28,12 @@ export interface MailQueueOptions {
   spool?: MailSpool;
   /** Told when a message could not be spooled and is held in memory only. */
   onSpoolFailure?: (label: string, error: unknown) => void;
+  /** Told when the spool could not be read; it is read again after `retryInMs`. */
+  onSpoolReadFailure?: (error: unknown, retryInMs: number) => void;
 }
+
+/** Waits between reads of a spool that failed: doubling from 1 s to at most 30 s. */
+const SPOOL_READ_RETRY_MS = { first: 1_000, max: 30_000 };
 
 export interface MailQueue {
   /** Takes a message for delivery in the background; resolves once it is spooled (or there is room). */
@@ -76,6 +81,8 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
   let backlog = false;
   let overflows = 0;
   let refilling = false;
+  let readFailures = 0;
+  let readRetry: NodeJS.Timeout | undefined;
 
   const size = () => ready.length + backingOff.size + running;
   const wake = () => {
@@ -116,8 +123,16 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
         // Short of room and nothing spooled meanwhile: the disk holds no more.
         if (next.length < room && overflows === since) backlog = false;
       }
-    } catch {
-      // The spool could not be read: the next delivery tries again.
+      readFailures = 0;
+    } catch (error) {
+      // Read again on a timer: on a quiet service no delivery or send would come to do it.
+      const wait = Math.min(SPOOL_READ_RETRY_MS.first * 2 ** readFailures, SPOOL_READ_RETRY_MS.max);
+      readFailures += 1;
+      options.onSpoolReadFailure?.(error, wait);
+      clearTimeout(readRetry);
+      readRetry = setTimeout(() => {
+        if (backlog && !refilling && !closing) void refill();
+      }, wait).unref();
     } finally {
       refilling = false;
     }
@@ -189,6 +204,7 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
     },
     async close() {
       closing = true;
+      clearTimeout(readRetry);
       for (const [job, timer] of backingOff) {
         clearTimeout(timer);
         ready.push(job);

@@ -128,4 +128,32 @@ describe('mail queue', () => {
       expect(unspooled).toEqual(['a']);
     });
   });
+
+  describe('when the spool cannot be read as the service starts', () => {
+    it('reads it again on a timer, says so, and delivers what an earlier run left', async () => {
+      const { mailer, delivered } = flakyMailer();
+      const failures: number[] = [];
+      let reads = 0;
+      const { queue } = queueWith(mailer, {
+        spool: {
+          save: async () => 1,
+          remove: async () => undefined,
+          pending: async (afterId = 0) => {
+            reads += 1;
+            if (reads === 1) throw new Error('mail-spool thread exited (1)');
+            return afterId < 7 ? [{ id: 7, label: 'old', message: mail('old@x.io') }] : [];
+          },
+          close: async () => undefined,
+        },
+        onSpoolReadFailure: (_error, retryInMs) => failures.push(retryInMs),
+      });
+      expect(await queue.resume()).toBe(0);
+      expect(failures).toEqual([1000]);
+      await waitFor(() => delivered.length === 1, {
+        message: 'the old message, with nothing sent',
+      });
+      expect(delivered).toEqual(['old@x.io']);
+      await queue.close();
+    });
+  });
 });

@@ -35,6 +35,8 @@ export async function openSpooledMailQueue(
       count('not_spooled');
       logger.warn(`${label}: email not spooled, held in memory only: ${reason(error)}`);
     },
+    onSpoolReadFailure: (error, retryInMs) =>
+      logger.warn(`mail spool not read, again in ${retryInMs} ms: ${reason(error)}`),
   });
   const resumed = await queue.resume();
   if (resumed > 0) logger.log(`sending ${resumed} emails left by an earlier run`);
