@@ -78,14 +78,14 @@ describeWithRabbitMq('invitations consuming identity.email-verified.v1 (e2e)', (
   });
 
   /** As any platform service would publish it, with plain amqplib. */
-  async function publish(event: Record<string, unknown>) {
+  async function publish(event: Record<string, unknown>, correlationId = event.correlationid) {
     publisher.publish(PLATFORM_EXCHANGE, EMAIL_VERIFIED, Buffer.from(JSON.stringify(event)), {
       persistent: true,
       mandatory: true,
       contentType: CLOUDEVENTS_CONTENT_TYPE,
       messageId: event.id as string,
       type: EMAIL_VERIFIED,
-      correlationId: event.correlationid as string,
+      correlationId: correlationId as string,
       timestamp: Math.floor(Date.now() / 1000),
     });
     await publisher.waitForConfirms();
@@ -135,25 +135,52 @@ describeWithRabbitMq('invitations consuming identity.email-verified.v1 (e2e)', (
     });
   });
 
+  /** An unverified customer's acceptance, waiting for the verification (202). */
+  async function deferredAcceptance() {
+    const vendor = testUser('vendor');
+    const customer = testUser('customer', {
+      email: `ann-${randomUUID().slice(0, 8)}@example.com`,
+      emailVerified: false,
+    });
+    const sent = await call('POST', '/invitations', vendor, {
+      email: customer.email,
+      firstName: 'Ann',
+      lastName: 'Lee',
+    });
+    expect(sent.status).toBe(201);
+    const { invitationId } = sent.body;
+    const token = new URL(sent.body.acceptUrl).searchParams.get('token');
+    expect(
+      (await call('POST', `/invitations/${invitationId}/accept`, customer, { token })).status,
+    ).toBe(202);
+    return { customer, invitationId };
+  }
+
+  describe('when the message has only what CloudEvents 1.0 requires, its correlation id as the AMQP property', () => {
+    it('completes the acceptance, recorded with that correlation id', async () => {
+      const { customer, invitationId } = await deferredAcceptance();
+      const {
+        time: _t,
+        datacontenttype: _d,
+        subject: _s,
+        correlationid: _c,
+        ...bare
+      } = emailVerified(customer);
+      await publish(bare, 'amqp-correlation');
+      const accepted = await waitFor(async () => (await acceptedEvents(invitationId))[0], {
+        timeoutMs: WAIT_MS,
+        message: 'InvitationAccepted',
+      });
+      expect(accepted.metadata).toMatchObject({
+        correlationId: 'amqp-correlation',
+        causationId: bare.id,
+      });
+    });
+  });
+
   describe('when a customer with a deferred acceptance is announced verified, twice', () => {
     it('completes the acceptance exactly once', async () => {
-      const vendor = testUser('vendor');
-      const customer = testUser('customer', {
-        email: `ann-${randomUUID().slice(0, 8)}@example.com`,
-        emailVerified: false,
-      });
-      const sent = await call('POST', '/invitations', vendor, {
-        email: customer.email,
-        firstName: 'Ann',
-        lastName: 'Lee',
-      });
-      expect(sent.status).toBe(201);
-      const { invitationId } = sent.body;
-      const token = new URL(sent.body.acceptUrl).searchParams.get('token');
-      expect(
-        (await call('POST', `/invitations/${invitationId}/accept`, customer, { token })).status,
-      ).toBe(202);
-
+      const { customer, invitationId } = await deferredAcceptance();
       const event = emailVerified(customer);
       await publish(event);
       const accepted = await waitFor(async () => (await acceptedEvents(invitationId))[0], {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLOUDEVENTS_CONTENT_TYPE, PLATFORM_EXCHANGE } from './cloud-event';
 import { IntegrationEventData } from './integration-events';
+import { IS_TIMESTAMP } from './timestamp';
 
 // The published AsyncAPI document must describe exactly the classes consumers validate with.
 const specPath = join(__dirname, '..', '..', 'docs', 'asyncapi.yaml');
@@ -95,7 +96,7 @@ describe('docs/asyncapi.yaml', () => {
         for (const [field, rules] of fields) {
           const format = data!.properties()![field].format();
           if (rules.includes('isEmail')) expect(format).toBe('email');
-          else if (rules.includes('isIso8601')) expect(format).toBe('date-time');
+          else if (rules.includes(IS_TIMESTAMP)) expect(format).toBe('date-time');
           else expect(format).toBeUndefined();
         }
       },

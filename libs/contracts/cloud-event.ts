@@ -1,12 +1,13 @@
 import {
   Equals,
   IsDefined,
-  IsISO8601,
   IsNotEmpty,
   IsObject,
   IsOptional,
   IsString,
+  Matches,
 } from 'class-validator';
+import { IsTimestamp } from './timestamp';
 
 export const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json';
 /** The one topic exchange every platform service publishes to. */
@@ -18,6 +19,7 @@ export interface CloudEvent<Data = unknown> {
   id: string;
   source: string;
   type: string;
+  /** Always set by ours; optional in CloudEvents 1.0, so a consumed event may lack it. */
   time: string;
   datacontenttype: 'application/json';
   subject?: string;
@@ -26,14 +28,21 @@ export interface CloudEvent<Data = unknown> {
   data: Data;
 }
 
-/** Envelope validation; `data` is validated by the class registered for the `type`. */
+/**
+ * Envelope validation, as CloudEvents 1.0 has it (so any platform service's
+ * conforming message passes); `data` is validated by the class registered
+ * for the `type`. Ours always carry `time` and `datacontenttype`.
+ */
 export class CloudEventEnvelope {
   @Equals('1.0') specversion!: '1.0';
   @IsString() @IsNotEmpty() id!: string;
   @IsString() @IsNotEmpty() source!: string;
   @IsString() @IsNotEmpty() type!: string;
-  @IsISO8601({ strict: true }) time!: string;
-  @IsOptional() @Equals('application/json') datacontenttype?: 'application/json';
+  @IsOptional() @IsTimestamp() time?: string;
+  // JSON data: application/json, with parameters (charset) or not, or a +json type.
+  @IsOptional()
+  @Matches(/^application\/(?:[\w.-]+\+)?json\s*(?:;.*)?$/i)
+  datacontenttype?: string;
   @IsOptional() @IsString() subject?: string;
   @IsOptional() @IsString() correlationid?: string;
   @IsDefined() @IsObject() data!: Record<string, unknown>;

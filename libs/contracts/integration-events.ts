@@ -1,4 +1,5 @@
-import { IsEmail, IsISO8601, IsNotEmpty, IsString } from 'class-validator';
+import { IsEmail, IsNotEmpty, IsString } from 'class-validator';
+import { IsTimestamp } from './timestamp';
 
 /**
  * The public, versioned integration contract (design section 4). Domain events
@@ -20,7 +21,7 @@ const id = () => (target: object, key: string) => {
   IsString()(target, key);
   IsNotEmpty()(target, key);
 };
-const timestamp = () => IsISO8601({ strict: true });
+const timestamp = IsTimestamp;
 
 export class EmailVerifiedV1 {
   @id() userId!: string;

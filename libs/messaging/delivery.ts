@@ -6,7 +6,8 @@ import { validateEnvelope } from './validation';
 export type Outcome =
   | { action: 'ack' }
   | { action: 'retry'; attempt: number; delayMs: number; reason: string }
-  | { action: 'dead-letter'; reason: string };
+  /** `eventId`: the body's CloudEvents id, to name a dead letter published without a message id. */
+  | { action: 'dead-letter'; reason: string; eventId?: string };
 
 const MAX_REASON = 1000;
 /**
@@ -77,24 +78,30 @@ export async function processDelivery(
   } catch (error) {
     return { action: 'dead-letter', reason: clip(`invalid JSON: ${errorMessage(error)}`) };
   }
+  const eventId = idOf(body);
   let invalid: string | null;
   try {
     invalid = validateEnvelope(body) ?? spec.validate?.(body) ?? null;
   } catch (error) {
     invalid = `validation failed: ${errorMessage(error)}`;
   }
-  if (invalid) return { action: 'dead-letter', reason: clip(invalid) };
+  if (invalid) return { action: 'dead-letter', reason: clip(invalid), eventId };
 
   try {
     await spec.handle(body as CloudEvent, info);
     return { action: 'ack' };
   } catch (error) {
     const reason = clip(`handler failed: ${errorMessage(error)}`);
-    if (info.attempt >= spec.maxRetries) return { action: 'dead-letter', reason };
+    if (info.attempt >= spec.maxRetries) return { action: 'dead-letter', reason, eventId };
     const delayMs = retryDelay(spec.retryDelayMs, info.attempt);
     return { action: 'retry', attempt: info.attempt + 1, delayMs, reason };
   }
 }
+
+const idOf = (body: unknown): string | undefined => {
+  const id = (body as { id?: unknown } | null)?.id;
+  return typeof id === 'string' && id !== '' ? id : undefined;
+};
 
 /** The retry count a message carries in its headers (0 when absent or garbled). */
 export function attemptOf(headers: Record<string, unknown> | undefined, key: string): number {

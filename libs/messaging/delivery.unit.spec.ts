@@ -17,7 +17,8 @@ const info = (attempt: number): DeliveryInfo => ({
   redelivered: false,
   headers: {},
 });
-const body = Buffer.from(JSON.stringify(cloudEvent('a.v1')));
+const event = cloudEvent('a.v1');
+const body = Buffer.from(JSON.stringify(event));
 
 describe('processDelivery', () => {
   describe('when the handler fails with retries left', () => {
@@ -33,6 +34,7 @@ describe('processDelivery', () => {
       expect(await processDelivery(body, info(2), failing)).toEqual({
         action: 'dead-letter',
         reason: 'handler failed: down',
+        eventId: event.id,
       });
     });
   });
@@ -72,6 +74,7 @@ describe('processDelivery', () => {
       expect(await processDelivery(body, info(0), s)).toEqual({
         action: 'dead-letter',
         reason: 'validation failed: bug',
+        eventId: event.id,
       });
     });
   });

@@ -17,6 +17,28 @@ describe('validateEnvelope', () => {
     });
   });
 
+  describe('when it leaves out what CloudEvents 1.0 makes optional, or writes it another valid way', () => {
+    it('accepts it', () => {
+      const {
+        time: _time,
+        datacontenttype: _type,
+        subject: _subject,
+        ...bare
+      } = cloudEvent('a.b.v1');
+      expect(validateEnvelope(bare)).toBeNull();
+      for (const datacontenttype of ['application/json; charset=utf-8', 'application/ld+json']) {
+        expect(validateEnvelope({ ...cloudEvent('a.b.v1'), datacontenttype })).toBeNull();
+      }
+      for (const time of [
+        '2026-11-26t10:00:00z',
+        '2016-12-31T23:59:60Z',
+        '2026-11-26T11:00:00+01:00',
+      ]) {
+        expect(validateEnvelope({ ...cloudEvent('a.b.v1'), time })).toBeNull();
+      }
+    });
+  });
+
   describe('when the body is not an envelope', () => {
     it('names what is wrong', () => {
       expect(validateEnvelope([1])).toMatch(/not a JSON object/);
@@ -28,6 +50,18 @@ describe('validateEnvelope', () => {
       );
       expect(validateEnvelope({ ...cloudEvent('a.b.v1'), time: 'yesterday' })).toMatch(/time/);
       expect(validateEnvelope({ ...cloudEvent('a.b.v1'), data: 'text' })).toMatch(/data/);
+      // Not RFC 3339 date-times: no offset, a date alone, a week, a day the calendar lacks.
+      for (const time of [
+        '2026-11-26T10:00:00',
+        '2026-11-26',
+        '2026-W48',
+        '2026-02-30T10:00:00Z',
+      ]) {
+        expect(validateEnvelope({ ...cloudEvent('a.b.v1'), time })).toMatch(/time/);
+      }
+      expect(validateEnvelope({ ...cloudEvent('a.b.v1'), datacontenttype: 'text/xml' })).toMatch(
+        /datacontenttype/,
+      );
     });
   });
 });
@@ -39,6 +73,7 @@ describe('validateCloudEvent', () => {
       expect(validateCloudEvent(verified({ locale: 'en' }))).toBeNull();
       expect(validateCloudEvent(verified({ email: 'nope' }))).toMatch(/data.*email/);
       expect(validateCloudEvent(verified({ verifiedAt: undefined }))).toMatch(/verifiedAt/);
+      expect(validateCloudEvent(verified({ verifiedAt: '2026-11-26' }))).toMatch(/verifiedAt/);
     });
   });
 

@@ -1,12 +1,12 @@
 import { Controller, Inject, UseFilters } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import {
   IntegrationEventTypes,
   type CloudEvent,
   type EmailVerifiedV1,
 } from '../../../libs/contracts';
 import { EVENT_STORE, type EventStore } from '../../../libs/event-store';
-import { RethrowRpcErrors } from '../../../libs/messaging';
+import { CloudEventContext, RethrowRpcErrors } from '../../../libs/messaging';
 import { completeDeferredAcceptances } from './complete-deferred-acceptances';
 
 /**
@@ -21,12 +21,16 @@ export class OnEmailVerifiedController {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   @EventPattern(IntegrationEventTypes.emailVerified)
-  async handle(@Payload() event: CloudEvent<EmailVerifiedV1>): Promise<void> {
+  async handle(
+    @Payload() event: CloudEvent<EmailVerifiedV1>,
+    @Ctx() context: CloudEventContext,
+  ): Promise<void> {
     await completeDeferredAcceptances(
       this.store,
       { userId: event.data.userId, verifiedAt: event.data.verifiedAt },
       {
-        correlationId: event.correlationid ?? event.id,
+        // A publisher may carry it only as the AMQP property, as the contract's example does.
+        correlationId: event.correlationid ?? context.getInfo().correlationId ?? event.id,
         causationId: event.id,
         actor: 'service:invitations',
         now: new Date(),

@@ -96,7 +96,8 @@ export class MemoryConsumer implements ConsumerHandle {
       return;
     }
     const dead = withHeaders(message, { [DEAD_LETTER_REASON_HEADER]: outcome.reason });
-    // One without an id is given one, so ops can name it (`dlq retry|discard --id`).
-    this.outlet.deadLetter(this.q, { ...dead, messageId: dead.messageId ?? randomUUID() });
+    // One without an id is named by its CloudEvents id, or given one, so ops can name it.
+    const messageId = dead.messageId ?? outcome.eventId ?? randomUUID();
+    this.outlet.deadLetter(this.q, { ...dead, messageId });
   }
 }

@@ -160,7 +160,8 @@ export class RabbitMqConsumer implements ConsumerHandle {
         const options = copyOptions(message.properties, {
           [DEAD_LETTER_REASON_HEADER]: outcome.reason,
         });
-        options.messageId ??= randomUUID(); // so ops can name it: `dlq retry|discard --id`
+        // So ops can name it (`dlq retry|discard --id`): by its CloudEvents id, as the contract has it.
+        options.messageId ??= outcome.eventId ?? randomUUID();
         this.options.log(`${queue}: dead-lettered ${options.messageId}: ${outcome.reason}`);
         await confirmSend(channel, deadLetterQueue(queue), message.content, options);
       }

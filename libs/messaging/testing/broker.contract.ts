@@ -127,10 +127,11 @@ export function brokerContract(open: () => Promise<BrokerHarness>): void {
       expect(dead[1].reason).toMatch(/envelope.*specversion/);
       expect(dead[2].reason).toMatch(/data.*email/);
       dead.forEach((d) => expect(d.headers['x-dead-letter-reason']).toBe(d.reason));
-      // Published without a message id, each is given one of its own, so ops can name it.
+      // Published without a message id, each is named by its CloudEvents id or given one.
       const ids = new Set(dead.map((d) => d.messageId));
       expect(ids.size).toBe(3);
       ids.forEach((id) => expect(id).toMatch(/^[0-9a-f-]{36}$/));
+      expect(dead[2].messageId).toBe(JSON.parse(missingEmail).id);
     });
   });
 

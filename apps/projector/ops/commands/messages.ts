@@ -101,6 +101,6 @@ export async function republish(
     bar.stop();
   }
   ctx.out(
-    `republished ${published} integration event(s) from positions ${from}..${end}${unrouted ? ` (${unrouted} type(s) had no subscriber)` : ''}`,
+    `republished ${published} integration event(s) from positions ${from}..${end}${unrouted ? ` (${unrouted} of them reached no queue: nobody is bound to their type)` : ''}`,
   );
 }
