@@ -8,6 +8,19 @@ import {
 } from '../apps/invitations/testing/e2e-services';
 
 const DAY = 86_400_000;
+/** Every timer stays real: only `Date` is moved, so sockets, retries and leases run as they do. */
+const REAL_TIMERS = [
+  'hrtime',
+  'nextTick',
+  'performance',
+  'queueMicrotask',
+  'setImmediate',
+  'clearImmediate',
+  'setInterval',
+  'clearInterval',
+  'setTimeout',
+  'clearTimeout',
+] as const;
 
 describeWithRabbitMq('invitations refusals (e2e)', (rabbitUrl) => {
   let s: E2eServices;
@@ -92,6 +105,20 @@ describeWithRabbitMq('invitations refusals (e2e)', (rabbitUrl) => {
       expect(await s.typesOf(invitationId)).toEqual(['InvitationSent', 'InvitationExpired']);
       await refused(() => s.accept(invitationId, customer, token), 410, 'invitation_expired');
       await s.announced('invitations.invitation-expired.v1', invitationId);
+    });
+
+    it('refuses an invitation past its expiry with 410 invitation_expired before any expiry is recorded', async () => {
+      const { invitationId, token } = await invited({ expiresInDays: 1 });
+      // Only the clock moves on, a day and a half: no expiry pass runs in between.
+      jest.useFakeTimers({ advanceTimers: true, doNotFake: [...REAL_TIMERS] });
+      try {
+        jest.setSystemTime(Date.now() + 1.5 * DAY);
+        const later = { ...customer, token: await s.logIn(customer.email) };
+        await refused(() => s.accept(invitationId, later, token), 410, 'invitation_expired');
+      } finally {
+        jest.useRealTimers();
+      }
+      expect(await s.typesOf(invitationId)).toEqual(['InvitationSent']);
     });
 
     it('refuses a second pending invitation to the same email with 409 naming the first', async () => {
