@@ -60,6 +60,18 @@ describe('blue-green rebuild', () => {
       const corrupt = (items: Array<{ firstName: string }>) =>
         items.filter((i) => i.firstName === 'Corrupt').length;
 
+      // Queries all along, across the switch too: each sees the old version or the new, whole.
+      const polled: Array<number | 'partial' | 'failed'> = [];
+      let polling = true;
+      const poller = (async () => {
+        while (polling) {
+          const page = await list().catch(() => undefined);
+          polled.push(
+            !page ? 'failed' : page.items.length === 40 ? corrupt(page.items) : 'partial',
+          );
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      })();
       const seenDuring: number[] = [];
       const result = await rebuildProjection({
         eventStore: f.eventStore,
@@ -78,7 +90,14 @@ describe('blue-green rebuild', () => {
         },
       });
 
+      await waitFor(() => polled.at(-1) === 0, { message: 'a query after the switch' });
+      polling = false;
+      await poller;
       expect(result).toMatchObject({ version: 2, previous: 1, resumed: false });
+      const switched = polled.indexOf(0);
+      expect(polled.filter((p) => typeof p !== 'number')).toEqual([]);
+      expect(polled.slice(0, switched).every((p) => p === 1)).toBe(true);
+      expect(polled.slice(switched).every((p) => p === 0)).toBe(true);
       expect(seenDuring.length).toBeGreaterThan(3);
       expect(seenDuring.every((n) => n === 1)).toBe(true);
       await f.caughtUp();
