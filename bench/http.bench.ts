@@ -124,7 +124,9 @@ async function emailsCatchUp(
 ): Promise<{ written: number; seconds: number }> {
   const start = Date.now();
   for (;;) {
-    const written = (await readdir(outboxDir).catch(() => [])).length;
+    // Whole messages only: one being written has a hidden temporary name.
+    const names = await readdir(outboxDir).catch(() => [] as string[]);
+    const written = names.filter((name) => name.endsWith('.eml')).length;
     const seconds = (Date.now() - start) / 1000;
     if (written >= expected || seconds > 30) return { written, seconds };
     await new Promise((r) => setTimeout(r, 100));
