@@ -1,5 +1,5 @@
-import type { Principal } from '../../../libs/auth/principal';
 import { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-store';
+import { testUser } from '../../../libs/testing/test-tokens';
 import type { CommandContext } from '../../../libs/platform/command-handling/command-handler';
 import { acceptInvitation } from '../accept-invitation/accept-invitation';
 import { invitationStream } from '../invitation/invitation.events';
@@ -15,20 +15,8 @@ const at = (ms: number): CommandContext => ({
   actor: 'service:test',
   now: new Date(SENT + ms),
 });
-const vendor: Principal = {
-  userId: 'vendor-user',
-  companyId: 'vendor-co',
-  accountType: 'vendor',
-  email: 'vendor@example.com',
-  emailVerified: true,
-};
-const customer: Principal = {
-  userId: 'customer-user',
-  companyId: 'customer-co',
-  accountType: 'customer',
-  email: 'ann@example.com',
-  emailVerified: false,
-};
+const vendor = testUser('vendor');
+const customer = testUser('customer', { emailVerified: false });
 
 describe('completing deferred acceptances on EmailVerified', () => {
   let store: SqliteEventStore;

@@ -24,6 +24,26 @@ function recordingMailer(behaviour: 'deliver' | 'hang' | 'fail' = 'deliver') {
   return { mailer, delivered, tries };
 }
 
+/** A mailer that, once stalled, holds every delivery until opened, as an SMTP server that stops answering. */
+function stallingMailer() {
+  let gate = Promise.resolve();
+  let release: () => void = () => undefined;
+  const delivered: string[] = [];
+  const mailer: Mailer = {
+    send: async (m) => {
+      await gate;
+      delivered.push(m.to);
+    },
+    close: () => undefined,
+  };
+  return {
+    mailer,
+    delivered,
+    stall: () => void (gate = new Promise<void>((resolve) => (release = resolve))),
+    open: () => release(),
+  };
+}
+
 describe('mail queue over the SQLite spool', () => {
   let dir: string;
   let path: string;
@@ -119,16 +139,8 @@ describe('mail queue over the SQLite spool', () => {
 
   describe('when more messages arrive than the queue holds in memory while SMTP stalls', () => {
     it('takes each at once, keeps the rest on disk, and delivers all in order when SMTP answers', async () => {
-      let open: () => void = () => undefined;
-      const gate = new Promise<void>((resolve) => (open = resolve));
-      const delivered: string[] = [];
-      const stalled: Mailer = {
-        send: async (m) => {
-          await gate;
-          delivered.push(m.to);
-        },
-        close: () => undefined,
-      };
+      const { mailer: stalled, delivered, stall, open } = stallingMailer();
+      stall();
       const queue = createMailQueue(stalled, {
         spool: openSpool(),
         onGiveUp: () => undefined,
@@ -145,17 +157,7 @@ describe('mail queue over the SQLite spool', () => {
     });
 
     it('does so again after the spool has emptied, whatever ids its rows had', async () => {
-      let gate = Promise.resolve();
-      let open: () => void = () => undefined;
-      const stall = () => (gate = new Promise<void>((resolve) => (open = resolve)));
-      const delivered: string[] = [];
-      const stalled: Mailer = {
-        send: async (m) => {
-          await gate;
-          delivered.push(m.to);
-        },
-        close: () => undefined,
-      };
+      const { mailer: stalled, delivered, stall, open } = stallingMailer();
       const spool = openSpool();
       const queue = createMailQueue(stalled, { spool, onGiveUp: () => undefined, capacity: 2 });
       const burst = async (name: string, n: number) => {
