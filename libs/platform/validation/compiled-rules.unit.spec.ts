@@ -2,6 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, IsString, ValidateNested, validateSync } from 'class-validator';
 import fc from 'fast-check';
 import { CloudEventEnvelope, IntegrationEventData } from '../../contracts';
+import { IS_TIMESTAMP } from '../../contracts/timestamp';
 import { compileRules } from './compiled-rules';
 import { cloudEvent } from '../../messaging/testing/fixtures';
 
@@ -22,7 +23,7 @@ function validSample(cls: new () => object): Record<string, unknown> {
     sample[m.propertyName] =
       m.name === 'isEmail'
         ? 'ann@example.com'
-        : m.name === 'isIso8601'
+        : m.name === IS_TIMESTAMP
           ? '2026-11-26T10:00:00Z'
           : (sample[m.propertyName] ?? 'id-1');
   }
