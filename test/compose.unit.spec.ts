@@ -65,6 +65,11 @@ describe('docker-compose.yml', () => {
     });
   });
 
+  it('starts identity once invitations is healthy, so the EmailVerified queue exists first', () => {
+    expect(services.identity.depends_on?.invitations?.condition).toBe('service_healthy');
+    expect(services.invitations.depends_on?.identity).toBeUndefined();
+  });
+
   it('gives identity a JWT signing key setting', () => {
     expect(services.identity.environment).toHaveProperty('JWT_PRIVATE_KEY');
   });
