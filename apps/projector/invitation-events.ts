@@ -1,4 +1,5 @@
-import type { RecordedEvent } from '../../libs/event-store';
+import { hasCalendarDay } from '../../libs/contracts/timestamp';
+import { isJsonObject, type RecordedEvent } from '../../libs/event-store';
 
 /** The six invitation event types the projections read (design section 3). */
 export const INVITATION_EVENT_TYPES = [
@@ -61,7 +62,7 @@ export function invitationIdOf(e: RecordedEvent): string | undefined {
   if (!READ_TYPES.has(e.type)) return undefined;
   const fromStream = e.streamName.slice(STREAM_PREFIX.length);
   // Malformed data is not passed over: toInvitationEvent refuses it, and the event is parked.
-  const fromData = isRecord(e.data) ? e.data.invitationId : undefined;
+  const fromData = isJsonObject(e.data) ? e.data.invitationId : undefined;
   if (fromData !== undefined && fromData !== fromStream) return undefined;
   return fromStream || undefined;
 }
@@ -72,7 +73,7 @@ export function toInvitationEvent(e: RecordedEvent): InvitationEvent {
   if (!invitationId)
     throw new ProjectionError(`${e.type} on ${e.streamName} is not an invitation event`);
   const d = e.data;
-  if (!isRecord(d))
+  if (!isJsonObject(d))
     throw new ProjectionError(`${e.type} on ${e.streamName}: data is not an object`);
   // Object.assign onto the fresh envelope: a spread that adds keys is far slower in V8.
   const envelope: Envelope = {
@@ -140,23 +141,10 @@ export function timestamp(v: unknown, field: string): string {
 
 const CANONICAL =
   /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
-const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
  * Already exactly what `toISOString` would give back (a real calendar day):
  * the common case, checked by pattern because parsing and re-formatting
  * every timestamp dominates a rebuild.
  */
-function isCanonical(v: string): boolean {
-  if (!CANONICAL.test(v)) return false;
-  const digits = (at: number) => (v.charCodeAt(at) - 48) * 10 + v.charCodeAt(at + 1) - 48;
-  const month = digits(5);
-  const day = digits(8);
-  if (day <= 28) return true;
-  if (day > MONTH_DAYS[month - 1]) return false;
-  const year = Number(v.slice(0, 4));
-  return month !== 2 || (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0));
-}
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isCanonical = (v: string): boolean => CANONICAL.test(v) && hasCalendarDay(v);

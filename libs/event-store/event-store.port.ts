@@ -56,13 +56,15 @@ export function checkAppends(appends: StreamAppend[]): void {
   }
   // Readers take such an event for another service's (KurrentDB) or fail on it: never written.
   for (const { streamName, events } of appends) {
-    const bad = events.find((e) => !isRecord(e.data) || !isRecord(e.metadata));
+    const bad = events.find((e) => !isJsonObject(e.data) || !isJsonObject(e.metadata));
     if (bad) throw new Error(`append to ${streamName}: ${bad.type} needs object data and metadata`);
   }
 }
 
-const isRecord = (value: unknown): boolean =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+/** What an event's data and metadata must be: a plain JSON object, not an array, bytes or null. */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return Object.prototype.toString.call(value) === '[object Object]';
+}
 
 export interface ReadAllOptions {
   /** Exclusive: events strictly after this position. `0n` reads from the start. */

@@ -4,7 +4,7 @@ import type {
   ResolvedEvent,
 } from '@kurrent/kurrentdb-client';
 import { START } from '@kurrent/kurrentdb-client';
-import type { EventMetadata, RecordedEvent } from '../event-store.port';
+import { isJsonObject, type EventMetadata, type RecordedEvent } from '../event-store.port';
 
 /** `0n` is the start of `$all`; any other port position is an event's commit (= prepare) position. */
 export function at(position: bigint): ReadPosition {
@@ -13,10 +13,6 @@ export function at(position: bigint): ReadPosition {
 
 export function positionOf(resolved: ResolvedEvent | AllStreamResolvedEvent): bigint | undefined {
   return resolved.event?.position?.commit ?? resolved.commitPosition;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return Object.prototype.toString.call(value) === '[object Object]';
 }
 
 /**
@@ -33,7 +29,7 @@ export function toRecorded(
   if (!e || e.type.startsWith('$')) return undefined;
   const position = positionOf(resolved);
   if (position === undefined) throw new Error(`event ${e.streamId}@${e.revision}: no position`);
-  if (!e.isJson || !isObject(e.data) || !isObject(e.metadata)) return undefined;
+  if (!e.isJson || !isJsonObject(e.data) || !isJsonObject(e.metadata)) return undefined;
   return {
     streamName: e.streamId,
     revision: Number(e.revision),
