@@ -3,8 +3,6 @@ import { plainToInstance } from 'class-transformer';
 import { AppError, invalid, type FieldError } from '../errors/app-error';
 import { compileRules, ruledProperties, type QuickCheck } from '../validation/compiled-rules';
 
-type Rules = { check: QuickCheck; known: Set<string> } | null;
-
 /**
  * Nest's ValidationPipe with a quick path: a body with no unknown field that
  * passes its class's compiled rules (after its transforms) is taken as it is,
@@ -12,35 +10,34 @@ type Rules = { check: QuickCheck; known: Set<string> } | null;
  * which stays the judge and names every reason, so answers do not change.
  */
 class QuickValidationPipe extends ValidationPipe {
-  private readonly rules = new Map<unknown, Rules>();
+  private readonly checks = new Map<unknown, QuickCheck | null>();
   private readonly known = new Map<unknown, Set<string>>();
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const cls = metadata.metatype as (new () => object) | undefined;
     // Custom decorators' values are not validated by Nest's pipe either.
-    const quick = cls && metadata.type !== 'custom' && isRecord(value);
-    if (quick) await this.refuseHiddenKeys(value as Record<string, unknown>, cls, metadata);
-    const rules = quick ? this.rulesOf(cls) : null;
-    if (rules && Object.keys(value as object).every((key) => rules.known.has(key))) {
-      const instance = plainToInstance(cls!, value) as Record<string, unknown>;
-      if (passes(rules.check, instance)) return instance;
+    if (cls && metadata.type !== 'custom' && isRecord(value)) {
+      const known = this.knownOf(cls);
+      const keys = Object.keys(value);
+      // class-transformer drops keys named like `Object.prototype` members (`toString`,
+      // `valueOf`, …), so the whitelist never sees them and they would pass as known.
+      const hidden = known.size ? keys.filter((k) => k in Object.prototype && !known.has(k)) : [];
+      if (hidden.length) throw await this.refusal(value, hidden, metadata);
+      const check = this.checkOf(cls);
+      if (check && keys.every((key) => known.has(key))) {
+        const instance = plainToInstance(cls, value) as Record<string, unknown>;
+        if (passes(check, instance)) return instance;
+      }
     }
     return super.transform(value, metadata);
   }
 
-  /**
-   * class-transformer drops keys named like `Object.prototype` members
-   * (`toString`, `valueOf`, …), so the whitelist never sees them and they
-   * would pass as known. They are refused here, with the rest's reasons.
-   */
-  private async refuseHiddenKeys(
+  /** The refusal of `hidden` keys, with the reasons the rest of the value has. */
+  private async refusal(
     value: Record<string, unknown>,
-    cls: new () => object,
+    hidden: string[],
     metadata: ArgumentMetadata,
-  ): Promise<void> {
-    const known = this.knownOf(cls);
-    const hidden = Object.keys(value).filter((k) => k in Object.prototype && !known.has(k));
-    if (!known.size || !hidden.length) return;
+  ): Promise<AppError> {
     const rest = Object.fromEntries(Object.entries(value).filter(([k]) => !hidden.includes(k)));
     const others = await super.transform(rest, metadata).then(
       () => [],
@@ -53,7 +50,7 @@ class QuickValidationPipe extends ValidationPipe {
       field,
       message: `property ${field} should not exist`,
     }));
-    throw invalid('validation_failed', 'The request has invalid fields.', [...others, ...unknown]);
+    return invalid('validation_failed', 'The request has invalid fields.', [...others, ...unknown]);
   }
 
   private knownOf(cls: new () => object): Set<string> {
@@ -62,12 +59,9 @@ class QuickValidationPipe extends ValidationPipe {
     return known;
   }
 
-  private rulesOf(cls: new () => object): Rules {
-    if (!this.rules.has(cls)) {
-      const check = compileRules(cls);
-      this.rules.set(cls, check ? { check, known: this.knownOf(cls) } : null);
-    }
-    return this.rules.get(cls)!;
+  private checkOf(cls: new () => object): QuickCheck | null {
+    if (!this.checks.has(cls)) this.checks.set(cls, compileRules(cls) ?? null);
+    return this.checks.get(cls)!;
   }
 }
 
