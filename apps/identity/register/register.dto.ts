@@ -3,9 +3,8 @@ import { Transform } from 'class-transformer';
 import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { EmailAddress } from '../../../libs/platform/validation/email-address';
 import { SingleLine } from '../../../libs/platform/validation/single-line';
+import { trim } from '../../../libs/platform/validation/trim';
 import type { AccountType } from '../../../libs/auth/principal';
-
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class RegisterRequest {
   @ApiProperty({ example: 'ann@example.com', maxLength: 254, description: 'Stored lower-cased.' })

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import { trim } from '../http/dto-transforms';
+import { trim } from '../../../libs/platform/validation/trim';
 
 export class CancelInvitationRequest {
   @ApiPropertyOptional({ maxLength: 500, example: 'Sent to the wrong address' })

@@ -3,7 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { SingleLine } from '../../../libs/platform/validation/single-line';
 import { EmailAddress } from '../../../libs/platform/validation/email-address';
-import { trim } from '../http/dto-transforms';
+import { trim } from '../../../libs/platform/validation/trim';
 
 export class SendInvitationRequest {
   @ApiProperty({ example: 'ann@example.com', maxLength: 254, description: 'Stored lower-cased.' })
