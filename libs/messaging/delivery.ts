@@ -6,8 +6,11 @@ import { validateEnvelope } from './validation';
 export type Outcome =
   | { action: 'ack' }
   | { action: 'retry'; attempt: number; delayMs: number; reason: string }
-  /** `eventId`: the body's CloudEvents id, to name a dead letter published without a message id. */
-  | { action: 'dead-letter'; reason: string; eventId?: string };
+  /**
+   * `messageId`: what ops name the dead letter by (`dlq retry|discard --id`): its message id,
+   * or else its CloudEvents id, as the contract makes them equal; absent when it has neither.
+   */
+  | { action: 'dead-letter'; reason: string; messageId?: string };
 
 const MAX_REASON = 1000;
 /**
@@ -68,31 +71,36 @@ export async function processDelivery(
   info: DeliveryInfo,
   spec: ConsumeSpec,
 ): Promise<Outcome> {
+  const deadLetter = (reason: string, messageId = info.messageId): Outcome => ({
+    action: 'dead-letter',
+    reason: clip(reason),
+    messageId,
+  });
   const contentType = info.contentType?.split(';')[0].trim().toLowerCase();
   if (contentType && !ACCEPTED_CONTENT_TYPES.includes(contentType)) {
-    return { action: 'dead-letter', reason: clip(`unsupported content-type: ${contentType}`) };
+    return deadLetter(`unsupported content-type: ${contentType}`);
   }
   let body: unknown;
   try {
     body = JSON.parse(content.toString('utf8'));
   } catch (error) {
-    return { action: 'dead-letter', reason: clip(`invalid JSON: ${errorMessage(error)}`) };
+    return deadLetter(`invalid JSON: ${errorMessage(error)}`);
   }
-  const eventId = idOf(body);
+  const messageId = info.messageId ?? idOf(body);
   let invalid: string | null;
   try {
     invalid = validateEnvelope(body) ?? spec.validate?.(body) ?? null;
   } catch (error) {
     invalid = `validation failed: ${errorMessage(error)}`;
   }
-  if (invalid) return { action: 'dead-letter', reason: clip(invalid), eventId };
+  if (invalid) return deadLetter(invalid, messageId);
 
   try {
     await spec.handle(body as CloudEvent, info);
     return { action: 'ack' };
   } catch (error) {
     const reason = clip(`handler failed: ${errorMessage(error)}`);
-    if (info.attempt >= spec.maxRetries) return { action: 'dead-letter', reason, eventId };
+    if (info.attempt >= spec.maxRetries) return deadLetter(reason, messageId);
     const delayMs = retryDelay(spec.retryDelayMs, info.attempt);
     return { action: 'retry', attempt: info.attempt + 1, delayMs, reason };
   }

@@ -34,7 +34,7 @@ describe('processDelivery', () => {
       expect(await processDelivery(body, info(2), failing)).toEqual({
         action: 'dead-letter',
         reason: 'handler failed: down',
-        eventId: event.id,
+        messageId: event.id,
       });
     });
   });
@@ -74,7 +74,7 @@ describe('processDelivery', () => {
       expect(await processDelivery(body, info(0), s)).toEqual({
         action: 'dead-letter',
         reason: 'validation failed: bug',
-        eventId: event.id,
+        messageId: event.id,
       });
     });
   });

@@ -96,8 +96,7 @@ export class MemoryConsumer implements ConsumerHandle {
       return;
     }
     const dead = withHeaders(message, { [DEAD_LETTER_REASON_HEADER]: outcome.reason });
-    // One without an id is named by its CloudEvents id, or given one, so ops can name it.
-    const messageId = dead.messageId ?? outcome.eventId ?? randomUUID();
+    const messageId = outcome.messageId ?? randomUUID(); // every dead letter can be named
     this.outlet.deadLetter(this.q, { ...dead, messageId });
   }
 }

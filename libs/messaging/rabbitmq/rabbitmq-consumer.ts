@@ -160,8 +160,7 @@ export class RabbitMqConsumer implements ConsumerHandle {
         const options = copyOptions(message.properties, {
           [DEAD_LETTER_REASON_HEADER]: outcome.reason,
         });
-        // So ops can name it (`dlq retry|discard --id`): by its CloudEvents id, as the contract has it.
-        options.messageId ??= outcome.eventId ?? randomUUID();
+        options.messageId = outcome.messageId ?? randomUUID(); // every dead letter can be named
         this.options.log(`${queue}: dead-lettered ${options.messageId}: ${outcome.reason}`);
         await confirmSend(channel, deadLetterQueue(queue), message.content, options);
       }
