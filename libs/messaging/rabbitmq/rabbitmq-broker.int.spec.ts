@@ -7,7 +7,8 @@ import { consumerQueues } from '../delivery';
 import { brokerContract, cloudEvent, type BrokerHarness } from '../testing/broker.contract';
 import { consumersOf, rabbitMqReachable } from '../testing/rabbitmq-probe';
 import type { QueueType } from './amqp-helpers';
-import { RabbitMqBroker, redact } from './rabbitmq-broker';
+import { redactCredentials } from '../../platform/config/config-error';
+import { RabbitMqBroker } from './rabbitmq-broker';
 
 const url = process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const reachable = rabbitMqReachable(url);
@@ -25,7 +26,7 @@ async function openAdmin(): Promise<{ connection: ChannelModel; channel: Confirm
 if (!reachable && required) {
   describe('RabbitMqBroker', () => {
     it('needs RabbitMQ in CI', () => {
-      throw new Error(`no RabbitMQ at ${redact(url)}, and CI=true requires it`);
+      throw new Error(`no RabbitMQ at ${redactCredentials(url)}, and CI=true requires it`);
     });
   });
 }

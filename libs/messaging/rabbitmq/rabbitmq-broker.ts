@@ -1,6 +1,7 @@
 import { connect, type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, Message } from 'amqplib';
 import { PLATFORM_EXCHANGE, type CloudEvent } from '../../contracts';
+import { redactCredentials } from '../../platform/config/config-error';
 import {
   PublishRejectedError,
   UnroutableError,
@@ -52,7 +53,7 @@ export class RabbitMqBroker implements Broker {
       heartbeatIntervalInSeconds: options.heartbeatIntervalInSeconds ?? 5,
       reconnectTimeInSeconds: options.reconnectTimeInSeconds ?? 1,
     });
-    this.watchConnection(redact(url));
+    this.watchConnection(redactCredentials(url));
     this.watchChannel = channelErrorRecovery(this.manager, this.log);
     this.publisher = this.manager.createChannel({
       name: 'publisher',
@@ -194,16 +195,5 @@ export class RabbitMqBroker implements Broker {
       if (!down) this.log(`RabbitMQ unreachable at ${url}: ${err.message}; retrying`);
       down = true;
     });
-  }
-}
-
-/** The URL without its password, for logs. */
-export function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable URL)';
   }
 }
