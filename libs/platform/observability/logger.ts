@@ -46,7 +46,7 @@ function requestForLog(req: {
  * An email link opened on an API port (`PUBLIC_URL` defaults to one) brings
  * its `?token=` to the request log; the value is replaced.
  */
-export const withoutTokens = (url: string) => url.replace(/([?&]token=)[^&#]*/gi, '$1[Redacted]');
+const withoutTokens = (url: string) => url.replace(/([?&]token=)[^&#]*/gi, '$1[Redacted]');
 
 /** Nest's logger interface over pino, so framework messages are JSON too. */
 export class PinoNestLogger implements LoggerService {
