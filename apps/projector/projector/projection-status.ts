@@ -20,7 +20,10 @@ export interface ProjectionStatus {
   rebuilding: { version: number; position: string } | null;
 }
 
-/** No commit for this long while behind the head counts as stalled. */
+/**
+ * Behind the head for this long counts as stalled: no commit in that time,
+ * and the oldest event not projected yet has waited as long.
+ */
 export const STALLED_AFTER_MS = 30_000;
 
 /** What `GET /projections` reports, from the durable states (whichever instance runs the projection). */
@@ -31,33 +34,44 @@ export async function projectionStatuses(
   now = Date.now(),
 ): Promise<ProjectionStatus[]> {
   const [states, head] = await Promise.all([store.projectionStates(), eventStore.headPosition()]);
-  return names.map((name) => {
-    const mine = states.filter((s) => s.projection === name);
-    const active = mine.find((s) => s.state === 'active');
-    const building = mine.find((s) => s.state === 'building');
-    const position = active?.position ?? 0n;
-    const lag = head > position ? head - position : 0n;
-    return {
-      name,
-      position: position.toString(),
-      lag: Number(lag),
-      lastEventAt: active?.lastEventAt ?? null,
-      status: health(active, lag, now),
-      version: active?.version ?? 0,
-      parkedEvents: active?.parkedEvents ?? 0,
-      rebuilding: building
-        ? { version: building.version, position: building.position.toString() }
-        : null,
-    };
-  });
+  return Promise.all(
+    names.map(async (name) => {
+      const mine = states.filter((s) => s.projection === name);
+      const active = mine.find((s) => s.state === 'active');
+      const building = mine.find((s) => s.state === 'building');
+      const position = active?.position ?? 0n;
+      const lag = head > position ? head - position : 0n;
+      return {
+        name,
+        position: position.toString(),
+        lag: Number(lag),
+        lastEventAt: active?.lastEventAt ?? null,
+        status: lag === 0n ? 'live' : await behindHealth(eventStore, active, position, now),
+        version: active?.version ?? 0,
+        parkedEvents: active?.parkedEvents ?? 0,
+        rebuilding: building
+          ? { version: building.version, position: building.position.toString() }
+          : null,
+      };
+    }),
+  );
 }
 
-function health(
+/**
+ * Catching up while the projection committed lately or its oldest waiting
+ * event is recent: an idle worker that has just been handed an event, or a
+ * version that has not committed yet, is not stalled.
+ */
+async function behindHealth(
+  eventStore: EventStore,
   active: ProjectionVersionState | undefined,
-  lag: bigint,
+  position: bigint,
   now: number,
-): ProjectionHealth {
-  if (lag === 0n) return 'live';
-  const updated = active?.updatedAt ? Date.parse(active.updatedAt) : NaN;
-  return now - updated <= STALLED_AFTER_MS ? 'catching_up' : 'stalled';
+): Promise<ProjectionHealth> {
+  const committed = active?.updatedAt ? Date.parse(active.updatedAt) : NaN;
+  if (now - committed <= STALLED_AFTER_MS) return 'catching_up';
+  const [oldest] = await eventStore.readAll({ after: position, maxCount: 1 });
+  // Events of other writers may carry no metadata of ours: without a time, the commit decides.
+  const waitingSince = Date.parse(String(oldest?.metadata?.occurredAt));
+  return now - waitingSince <= STALLED_AFTER_MS ? 'catching_up' : 'stalled';
 }
