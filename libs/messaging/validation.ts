@@ -7,13 +7,11 @@ import {
   type IntegrationEventType,
 } from '../contracts';
 import { compileRules, type QuickCheck } from '../platform/validation/compiled-rules';
+import { isRecord } from '../platform/validation/is-record';
 
 // Whitelisting strips unknown properties from the validated copy only; unknown
 // fields are never an error, so producers may add fields without breaking consumers.
 const OPTIONS = { forbidUnknownValues: true, whitelist: true, forbidNonWhitelisted: false };
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function reasons(errors: ValidationError[], prefix = ''): string[] {
   return errors.flatMap((e) => {

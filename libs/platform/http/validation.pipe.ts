@@ -2,6 +2,7 @@ import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@ne
 import { plainToInstance } from 'class-transformer';
 import { AppError, invalid, type FieldError } from '../errors/app-error';
 import { compileRules, ruledProperties, type QuickCheck } from '../validation/compiled-rules';
+import { isRecord } from '../validation/is-record';
 
 /**
  * Nest's ValidationPipe with a quick path: a body with no unknown field that
@@ -64,9 +65,6 @@ class QuickValidationPipe extends ValidationPipe {
     return this.checks.get(cls)!;
   }
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A validator that throws on an odd value counts as a failure: the full path explains it. */
 function passes(check: QuickCheck, instance: Record<string, unknown>): boolean {
