@@ -29,6 +29,12 @@ describe('docker-compose.yml', () => {
       expect(services[name].healthcheck?.test?.length).toBeGreaterThan(0);
     });
 
+    it('pins every image it pulls to a version, so a new release changes nothing unseen', () => {
+      const pulled = Object.values(services).filter((s) => s.image && !s.build);
+      expect(pulled.length).toBeGreaterThan(0);
+      for (const { image } of pulled) expect(image).toMatch(/:v?\d+(\.\d+)*(-[a-z]+)?$/);
+    });
+
     it('runs the event store insecure without projections and MongoDB as replica set rs0', () => {
       expect(services.eventstore.environment).toMatchObject({
         KURRENTDB_INSECURE: 'true',
@@ -89,11 +95,11 @@ describe('.github/workflows/ci.yml', () => {
   });
 
   it('provides KurrentDB, MongoDB and RabbitMQ to the contract suites', () => {
-    // The KurrentDB the adapter is tested against is the one production runs, pinned.
-    const production: string = load('docker-compose.yml').services.eventstore.image;
-    expect(job.services.eventstore.image).toBe(production);
-    expect(production).toMatch(/kurrentdb:\d+\.\d+/);
-    expect(job.services.rabbitmq.image).toMatch(/^rabbitmq:/);
+    // The brokers the adapters are tested against are the ones production runs, pinned.
+    const production = load('docker-compose.yml').services;
+    expect(job.services.eventstore.image).toBe(production.eventstore.image);
+    expect(production.eventstore.image).toMatch(/kurrentdb:\d+\.\d+/);
+    expect(job.services.rabbitmq.image).toBe(production.rabbitmq.image);
     const steps: string = job.steps.map((s: { run?: string }) => s.run ?? '').join('\n');
     expect(steps).toMatch(/docker run .*mongo:7 .*--replSet rs0/);
     expect(job.env).toMatchObject({
