@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Mailer, MailMessage } from './mailer';
 import type { MailSpool } from './mail-spool';
 
@@ -180,7 +181,12 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
     async enqueue(message, label) {
       if (spool) {
         try {
-          const id = await spool.save(message, label);
+          // Tried twice: a spool thread that died after its commit is started again, and the
+          // key finds the row it wrote rather than leaving a copy that a later run sends again.
+          const key = randomUUID();
+          const id = await spool
+            .save(message, label, key)
+            .catch(() => spool.save(message, label, key));
           if (backlog || size() >= capacity) {
             backlog = true; // on disk: taken in when there is room
             overflows += 1;

@@ -1,5 +1,6 @@
 import { waitFor } from '../../testing/wait-for';
 import { createMailQueue, type MailQueueOptions } from './mail-queue';
+import type { MailSpool } from './mail-spool';
 import type { Mailer, MailMessage } from './mailer';
 
 const mail = (to: string): MailMessage => ({ to, subject: 's', text: `link for ${to}` });
@@ -31,7 +32,48 @@ function queueWith(mailer: Mailer, options: Partial<MailQueueOptions> = {}) {
   return { queue, givenUp };
 }
 
+/** A spool in memory whose first save commits and then loses its answer, as a thread dying then would. */
+function spoolLosingFirstAnswer(): MailSpool & { rows: Map<number, string> } {
+  const rows = new Map<number, string>();
+  const byKey = new Map<string, number>();
+  let saves = 0;
+  return {
+    rows,
+    async save(_message, label, key) {
+      saves += 1;
+      if (!byKey.has(key)) byKey.set(key, byKey.size + 1);
+      const id = byKey.get(key)!;
+      rows.set(id, label);
+      if (saves === 1) throw new Error('mail-spool thread exited (1)');
+      return id;
+    },
+    async remove(id) {
+      rows.delete(id);
+    },
+    pending: async () => [],
+    close: async () => undefined,
+  };
+}
+
 describe('mail queue', () => {
+  describe('when the spool loses the answer to a save it committed', () => {
+    it('finds the saved message again, so it is delivered once and leaves no copy behind', async () => {
+      const { mailer, delivered } = flakyMailer();
+      const spool = spoolLosingFirstAnswer();
+      const notSpooled: string[] = [];
+      const { queue } = queueWith(mailer, {
+        spool,
+        onSpoolFailure: (label) => notSpooled.push(label),
+      });
+      await queue.enqueue(mail('a@x.io'), 'a');
+      await waitFor(() => delivered.length === 1 && spool.rows.size === 0, {
+        message: 'delivered and removed from the spool',
+      });
+      expect(delivered).toEqual(['a@x.io']);
+      expect(notSpooled).toEqual([]);
+    });
+  });
+
   describe('when a message is enqueued', () => {
     it('is delivered in the background, in order', async () => {
       const { mailer, delivered } = flakyMailer();

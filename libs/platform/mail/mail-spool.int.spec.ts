@@ -190,7 +190,16 @@ describe('mail queue over the SQLite spool', () => {
       const spool = openSpool();
       expect((await spool.pending(0, 10)).map((m) => [m.id, m.label])).toEqual([[7, 'old']]);
       await spool.remove(7);
-      expect(await spool.save(mail('new@x.io'), 'new')).toBe(8);
+      expect(await spool.save(mail('new@x.io'), 'new', 'k-new')).toBe(8);
+    });
+  });
+
+  describe('when a message is saved again under its key', () => {
+    it('finds the place it has instead of keeping a second copy', async () => {
+      const spool = openSpool();
+      const first = await spool.save(mail('a@x.io'), 'a', 'k-a');
+      expect(await spool.save(mail('a@x.io'), 'a', 'k-a')).toBe(first);
+      expect((await spool.pending()).map((m) => m.id)).toEqual([first]);
     });
   });
 });

@@ -13,7 +13,8 @@ export interface SpooledMail {
  * read back when the service starts again after a crash.
  */
 export interface MailSpool {
-  save(message: MailMessage, label: string): Promise<number>;
+  /** Where the message is kept; saving the same `key` again finds the same place. */
+  save(message: MailMessage, label: string, key: string): Promise<number>;
   remove(id: number): Promise<void>;
   /** Spooled messages in id order: after `afterId`, at most `limit`. */
   pending(afterId?: number, limit?: number): Promise<SpooledMail[]>;
@@ -21,7 +22,7 @@ export interface MailSpool {
 }
 
 export type SpoolCall =
-  | { op: 'save'; message: MailMessage; label: string }
+  | { op: 'save'; message: MailMessage; label: string; key: string }
   | { op: 'remove'; id: number }
   | { op: 'pending'; afterId: number; limit: number };
 
@@ -44,7 +45,7 @@ export function sqliteMailSpool(path: string): MailSpool {
     { gather: true },
   );
   return {
-    save: async (message, label) => (await call({ op: 'save', message, label })).spooled!,
+    save: async (message, label, key) => (await call({ op: 'save', message, label, key })).spooled!,
     remove: async (id) => void (await call({ op: 'remove', id })),
     pending: async (afterId = 0, limit = Number.MAX_SAFE_INTEGER) =>
       (await call({ op: 'pending', afterId, limit })).pending ?? [],

@@ -16,6 +16,7 @@ db.pragma('synchronous = FULL');
 // has held, so a reused id (SQLite reuses them once the highest rows are gone) was never sent.
 const TABLE = (name: string) => `CREATE TABLE ${name} (
   id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  key        TEXT UNIQUE,
   label      TEXT NOT NULL,
   message    TEXT NOT NULL,
   spooled_at TEXT NOT NULL
@@ -30,12 +31,24 @@ else if (!/AUTOINCREMENT/i.test(existing.sql)) {
   // A spool from before: the same rows in a table that does not reuse ids.
   db.transaction(() => {
     db.exec(`${TABLE('mail_spool_next')};
-      INSERT INTO mail_spool_next SELECT id, label, message, spooled_at FROM mail_spool;
+      INSERT INTO mail_spool_next (id, label, message, spooled_at)
+        SELECT id, label, message, spooled_at FROM mail_spool;
       DROP TABLE mail_spool;
       ALTER TABLE mail_spool_next RENAME TO mail_spool;`);
   }).immediate();
 }
-const insert = db.prepare('INSERT INTO mail_spool (label, message, spooled_at) VALUES (?, ?, ?)');
+// A save names its message by a key, so saving it again after an answer was lost (the thread
+// died after its commit) finds the row instead of adding a second copy that would be sent twice.
+const columns = db.prepare<[], { name: string }>('PRAGMA table_info(mail_spool)').all();
+if (!columns.some((c) => c.name === 'key')) {
+  db.exec(`ALTER TABLE mail_spool ADD COLUMN key TEXT;
+    CREATE UNIQUE INDEX mail_spool_key ON mail_spool (key);`);
+}
+const insert = db.prepare(
+  `INSERT INTO mail_spool (key, label, message, spooled_at) VALUES (?, ?, ?, ?)
+   ON CONFLICT (key) DO NOTHING`,
+);
+const idOf = db.prepare<[string], { id: number }>('SELECT id FROM mail_spool WHERE key = ?');
 const remove = db.prepare('DELETE FROM mail_spool WHERE id = ?');
 const after = db.prepare<[number, number], { id: number; label: string; message: string }>(
   'SELECT id, label, message FROM mail_spool WHERE id > ? ORDER BY id LIMIT ?',
@@ -48,7 +61,13 @@ const commit = db.transaction((calls: SpoolCall[]) =>
   calls.map((c) => {
     if (c.op === 'save') {
       const at = new Date().toISOString();
-      return Number(insert.run(c.label, JSON.stringify(c.message), at).lastInsertRowid);
+      const { changes, lastInsertRowid } = insert.run(
+        c.key,
+        c.label,
+        JSON.stringify(c.message),
+        at,
+      );
+      return changes === 1 ? Number(lastInsertRowid) : idOf.get(c.key)!.id;
     }
     if (c.op === 'remove') remove.run(c.id);
     return undefined;
