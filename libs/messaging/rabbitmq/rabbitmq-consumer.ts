@@ -20,6 +20,7 @@ import {
   type QueueType,
 } from './amqp-helpers';
 import type { WatchChannel } from './channel-error-recovery';
+import { SettleBackoff } from './settle-backoff';
 
 export interface ConsumerOptions {
   log: (message: string) => void;
@@ -42,6 +43,7 @@ export class RabbitMqConsumer implements ConsumerHandle {
   private readonly acks = new WeakMap<ConfirmChannel, AckBatcher>();
   private current?: { channel: ConfirmChannel; consumerTag: string };
   private cancelled = false;
+  private readonly backoff = new SettleBackoff();
 
   private constructor(
     manager: AmqpConnectionManager,
@@ -99,6 +101,7 @@ export class RabbitMqConsumer implements ConsumerHandle {
   async cancel(): Promise<void> {
     if (!this.cancelled) {
       this.cancelled = true;
+      this.backoff.release(); // held messages go back now, not after their wait
       const current = this.current;
       if (current) await current.channel.cancel(current.consumerTag).catch(() => undefined);
     }
@@ -165,11 +168,18 @@ export class RabbitMqConsumer implements ConsumerHandle {
         await confirmSend(channel, deadLetterQueue(queue), message.content, options);
       }
       await acks.ack(message);
+      this.backoff.succeeded();
     } catch (error) {
-      // Not acked, so not lost: requeued now, or redelivered when the dead channel's messages return.
-      this.options.log(`${queue}: could not settle a message: ${errorMessage(error)}`);
+      // Not acked, so not lost: handed back after a wait that grows while settling keeps failing
+      // (at once, it would come straight back), or redelivered when the dead channel's messages return.
+      const waitMs = this.backoff.failed();
+      this.options.log(
+        `${queue}: could not settle a message, handing it back in ${waitMs} ms: ${errorMessage(error)}`,
+      );
       // A retry or dead-letter queue deleted by hand: declared again before the message comes back.
       if (error instanceof QueueNotFoundError) await this.declare(channel).catch(() => undefined);
+      await this.backoff.hold(waitMs);
+      // Forgotten only now: while held, no `multiple` ack of a later message may cover it.
       acks.forget(message);
       try {
         channel.nack(message, false, true);

@@ -1,0 +1,52 @@
+import { SettleBackoff } from './settle-backoff';
+
+describe('SettleBackoff', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  /** Whether `promise` has settled, after the microtasks already queued have run. */
+  const isDone = async (promise: Promise<unknown>) => {
+    let done = false;
+    void promise.then(() => (done = true));
+    await Promise.resolve();
+    return done;
+  };
+
+  describe('when settling keeps failing', () => {
+    it('doubles the wait each time, up to the cap', () => {
+      const backoff = new SettleBackoff(100, 1000);
+      const waits = Array.from({ length: 6 }, () => backoff.failed());
+      expect(waits).toEqual([100, 200, 400, 800, 1000, 1000]);
+    });
+
+    it('holds a message for the wait it was given', async () => {
+      const backoff = new SettleBackoff();
+      const held = backoff.hold(200);
+      jest.advanceTimersByTime(199);
+      expect(await isDone(held)).toBe(false);
+      jest.advanceTimersByTime(1);
+      expect(await isDone(held)).toBe(true);
+    });
+  });
+
+  describe('when a settle succeeds after failures', () => {
+    it('starts the next wait over from the first', () => {
+      const backoff = new SettleBackoff(100, 30_000);
+      backoff.failed();
+      backoff.failed();
+      backoff.succeeded();
+      expect(backoff.failed()).toBe(100);
+    });
+  });
+
+  describe('when released (the consumer is cancelled)', () => {
+    it('hands back held messages at once, and later ones without waiting', async () => {
+      const backoff = new SettleBackoff();
+      const [long, short] = [backoff.hold(30_000), backoff.hold(100)];
+      backoff.release();
+      expect([await isDone(long), await isDone(short)]).toEqual([true, true]);
+      expect(await isDone(backoff.hold(30_000))).toBe(true);
+      expect(jest.getTimerCount()).toBe(0);
+    });
+  });
+});
