@@ -84,6 +84,10 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
   let refilling = false;
   let readFailures = 0;
   let readRetry: NodeJS.Timeout | undefined;
+  // Keys of this queue's saves: unique to it, and rising, so the spool's index of them only grows at its end.
+  const keyPrefix = randomUUID();
+  let saves = 0;
+  const nextKey = () => `${keyPrefix}:${String((saves += 1)).padStart(15, '0')}`;
 
   const size = () => ready.length + backingOff.size + running;
   const wake = () => {
@@ -183,7 +187,7 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
         try {
           // Tried twice: a spool thread that died after its commit is started again, and the
           // key finds the row it wrote rather than leaving a copy that a later run sends again.
-          const key = randomUUID();
+          const key = nextKey();
           const id = await spool
             .save(message, label, key)
             .catch(() => spool.save(message, label, key));
