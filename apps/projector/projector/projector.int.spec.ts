@@ -10,7 +10,6 @@ import { projectionStatuses } from './projection-status';
 import { PROJECTIONS } from './projections';
 import { startProjector, type Projector } from './projector';
 import { parkedStreams, replayStream } from './replay';
-import { runProjection } from './run-projection';
 
 describe('projector', () => {
   let f: ProjectorFixture;
@@ -243,36 +242,6 @@ describe('projector', () => {
         version: 1,
       });
       expect(parked.map((p) => p.eventType)).toEqual(['InvitationSent', 'InvitationAccepted']);
-    });
-  });
-
-  describe('when another instance moves the checkpoint under a running worker', () => {
-    it('stops with a CheckpointConflictError instead of writing', async () => {
-      let release!: () => void;
-      const gate = new Promise<void>((r) => (release = r));
-      let entered = false;
-      const slow: Projection = {
-        ...invitationListProjection,
-        apply: async (event, rows) => {
-          entered = true;
-          await gate;
-          return invitationListProjection.apply(event, rows);
-        },
-      };
-      const abort = new AbortController();
-      const run = runProjection(
-        { eventStore: f.eventStore, store: f.readModels, projection: slow },
-        abort.signal,
-      );
-      await appendTo(f.eventStore, 'i1', events.sent('i1'));
-      await waitFor(() => entered, { message: 'the worker to start a batch' });
-      const target = { projection: 'invitations', version: 1 };
-      const { version } = await f.readModels.loadCheckpoint(target);
-      await f.readModels.commit({ target, checkpoint: { position: 1n, expectedVersion: version } });
-      release();
-      await expect(run).rejects.toBeInstanceOf(CheckpointConflictError);
-      expect(await f.readModels.loadInvitations(target, ['i1'])).toEqual([]);
-      abort.abort();
     });
   });
 

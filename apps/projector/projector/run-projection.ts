@@ -1,9 +1,10 @@
 import type { EventStore } from '../../../libs/event-store';
+import { CheckpointConflictError } from '../../../libs/read-store/coordination.port';
 import {
   ProjectionVersionRetiredError,
   type ProjectionStore,
 } from '../../../libs/read-store/read-models.port';
-import { projectBatch, type RetryPolicy } from './project-batch';
+import { delay, projectBatch, type RetryPolicy } from './project-batch';
 import type { Projection } from './projection';
 
 export interface RunProjectionOptions {
@@ -18,19 +19,32 @@ export interface RunProjectionOptions {
   log?: (message: string) => void;
 }
 
+/** Pause before resubscribing after the second and later conflicts in a row: 25 ms doubling, at most 1 s. */
+export const conflictBackoffMs = (conflicts: number): number =>
+  conflicts < 2 ? 0 : Math.min(1000, 25 * 2 ** (conflicts - 2));
+
+/** Conflicts in a row, without a commit of its own, after which the worker says so. */
+const CONFLICTS_TO_REPORT = 5;
+
 /**
  * Catch-up-then-live subscription of one projection from its durable
  * checkpoint, writing the active version. When a rebuild switches versions it
- * continues on the new one from that version's checkpoint. Ends when `signal`
- * aborts; rejects on a CheckpointConflictError (another instance took over) or
- * a read-model failure, so the caller can restart it from the checkpoint.
+ * continues on the new one from that version's checkpoint. When its commit
+ * meets a CheckpointConflictError (a replay, `ops parked replay`, committed
+ * with the checkpoint, or a late instance did), it drops the batch and
+ * resubscribes from the checkpoint as it now is: the lease decides who runs
+ * (a lost lease aborts `signal`) and the fence keeps a stale write out, so
+ * going on is safe; conflicts in a row back off. Ends when `signal` aborts;
+ * rejects on a read-model failure, so the caller can restart it.
  */
 export async function runProjection(
   options: RunProjectionOptions,
   signal: AbortSignal,
 ): Promise<void> {
   const { eventStore, store, projection } = options;
+  let conflicts = 0; // in a row, without a commit of this worker in between
   while (!signal.aborted) {
+    if (conflicts >= 2 && !(await pause(conflictBackoffMs(conflicts), signal))) return;
     const version = await store.ensureProjection(projection.name);
     const target = { projection: projection.name, version };
     let checkpoint = await store.loadCheckpoint(target);
@@ -49,6 +63,7 @@ export async function runProjection(
           events,
           checkpoint,
         );
+        conflicts = 0;
         options.onCommitted?.(version, checkpoint.position);
       },
     });
@@ -66,6 +81,15 @@ export async function runProjection(
     try {
       await subscription.done;
     } catch (error) {
+      if (error instanceof CheckpointConflictError) {
+        // Someone else committed with the checkpoint: go on from what they left.
+        if (++conflicts === CONFLICTS_TO_REPORT) {
+          options.log?.(
+            `projection ${projection.name}: checkpoint moved under it ${conflicts} times in a row; backing off`,
+          );
+        }
+        continue;
+      }
       // A switched or retired version continues on the active one; anything else ends the run.
       if (!(error instanceof ProjectionVersionRetiredError) && !run.signal.aborted) throw error;
     } finally {
@@ -73,4 +97,12 @@ export async function runProjection(
       signal.removeEventListener('abort', stop);
     }
   }
+}
+
+/** Waits `ms`; false when `signal` aborted meanwhile. */
+async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  return delay(ms, signal).then(
+    () => true,
+    () => false,
+  );
 }
