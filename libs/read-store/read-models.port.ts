@@ -40,8 +40,20 @@ export interface Positioned {
   position: bigint;
 }
 
+/**
+ * Where a relationship's fields came from, so acceptances merge in any order
+ * (a parked one replayed after later ones): positions of the earliest
+ * acceptance (createdAt, activatedAt, invitationId) and of the earliest one
+ * with a customer number. Stored beside the row, never in a view; absent on
+ * rows written before they were kept.
+ */
+export interface RelationshipSources {
+  createdPosition?: bigint;
+  customerNumberPosition?: bigint;
+}
+
 export type InvitationRow = InvitationView & Positioned;
-export type RelationshipRow = RelationshipView & Positioned;
+export type RelationshipRow = RelationshipView & Positioned & RelationshipSources;
 
 /** What the relationship projection remembers of each invitation, to key an acceptance. */
 export interface InvitationRefRow extends Positioned {

@@ -25,16 +25,19 @@ export const customerRelationshipsProjection: Projection = {
           `InvitationAccepted for unknown invitation ${event.invitationId}`,
         );
       const key = { vendorId: ref.vendorId, customerCompanyId: event.customerCompanyId };
-      return update(rows.relationships, key, event.position, (row) =>
-        evolveRelationship(row, {
+      // Not guarded by the row's position: evolveRelationship takes an older acceptance never
+      // applied (a parked one replayed) where a rebuild would, and ignores one applied already.
+      return whenKnown(rows.relationships.get(key), (row) => {
+        const next = evolveRelationship(row, {
           vendorId: key.vendorId,
           customerCompanyId: key.customerCompanyId,
           invitationId: event.invitationId,
           customerNumber: ref.customerNumber,
           acceptedAt: event.acceptedAt,
           position: event.position,
-        }),
-      );
+        });
+        if (next !== row) rows.relationships.put(next);
+      });
     });
   },
   forget: (id, rows) => rows.invitationRefs.forget(id),

@@ -27,9 +27,12 @@ export interface Acceptance {
 }
 
 /**
- * The relationship after an acceptance: created on the first one,
- * re-activated when inactive (by the accepted invitation), otherwise kept.
- * The customer number is kept unless the relationship had none.
+ * The relationship after an acceptance, in whatever order acceptances come
+ * (a parked one is replayed after later ones), as a rebuild in position order
+ * makes it: the earliest acceptance sets createdAt, activatedAt and
+ * invitationId (nothing projected deactivates a relationship yet), and the
+ * customer number is the first one given. An acceptance applied already
+ * changes nothing; an inactive relationship is re-activated by a later one.
  * Returns `row` itself when nothing changes.
  */
 export function evolveRelationship(
@@ -46,20 +49,41 @@ export function evolveRelationship(
       invitationId: a.invitationId,
       customerNumber: a.customerNumber,
       position: a.position,
+      createdPosition: a.position,
+      ...(a.customerNumber !== null && { customerNumberPosition: a.position }),
     };
   }
-  const customerNumber = row.customerNumber ?? a.customerNumber;
   if (row.status === 'inactive') {
+    if (a.position <= row.position) return row;
     return {
-      ...row,
+      ...merged(row, a, false),
       status: 'active',
       activatedAt: a.acceptedAt,
       invitationId: a.invitationId,
-      customerNumber,
       position: a.position,
     };
   }
-  return customerNumber === row.customerNumber
-    ? row
-    : { ...row, customerNumber, position: a.position };
+  // A row written before it kept its sources: only a newer acceptance may change it.
+  if (row.createdPosition === undefined && a.position <= row.position) return row;
+  return merged(row, a, row.createdPosition !== undefined && a.position < row.createdPosition);
+}
+
+/** `row` with what `a` gives when it is the earliest acceptance, or the first with a number. */
+function merged(row: RelationshipRow, a: Acceptance, earliest: boolean): RelationshipRow {
+  const numbered =
+    a.customerNumber !== null &&
+    (row.customerNumber === null ||
+      (row.customerNumberPosition !== undefined && a.position < row.customerNumberPosition));
+  if (!earliest && !numbered) return row;
+  return {
+    ...row,
+    ...(earliest && {
+      createdAt: a.acceptedAt,
+      activatedAt: a.acceptedAt,
+      invitationId: a.invitationId,
+      createdPosition: a.position,
+    }),
+    ...(numbered && { customerNumber: a.customerNumber, customerNumberPosition: a.position }),
+    position: a.position > row.position ? a.position : row.position,
+  };
 }

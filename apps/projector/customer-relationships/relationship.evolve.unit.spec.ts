@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { RelationshipRow } from '../../../libs/read-store/read-models.port';
 import { events, projected } from '../testing/invitation-events';
 import { evolveInvitationRef, evolveRelationship, type Acceptance } from './relationship.evolve';
@@ -24,7 +25,91 @@ describe('vendor–customer relationship', () => {
         invitationId: 'i1',
         customerNumber: 'C-1',
         position: 5n,
+        createdPosition: 5n,
+        customerNumberPosition: 5n,
       });
+    });
+  });
+
+  describe('when an earlier acceptance comes after later ones (a parked one replayed)', () => {
+    it('takes the creation from it, and its customer number, keeping the later position', () => {
+      const later = evolveRelationship(
+        undefined,
+        acceptance({
+          invitationId: 'i2',
+          customerNumber: 'C-2',
+          acceptedAt: events.at(20),
+          position: 9n,
+        }),
+      );
+      expect(evolveRelationship(later, acceptance())).toEqual({
+        ...later,
+        createdAt: events.at(10),
+        activatedAt: events.at(10),
+        invitationId: 'i1',
+        customerNumber: 'C-1',
+        createdPosition: 5n,
+        customerNumberPosition: 5n,
+        position: 9n,
+      });
+    });
+
+    it('gives the same relationship in any order, and once applied changes nothing', () => {
+      const acceptances = fc
+        .uniqueArray(
+          fc.record({
+            position: fc.bigInt({ min: 1n, max: 50n }),
+            customerNumber: fc.option(fc.constantFrom('C-1', 'C-2'), { nil: null }),
+          }),
+          { minLength: 1, maxLength: 6, selector: (a) => a.position },
+        )
+        .map((list) =>
+          list.map((a) =>
+            acceptance({
+              ...a,
+              invitationId: `i${a.position}`,
+              acceptedAt: events.at(Number(a.position)),
+            }),
+          ),
+        );
+      const orders = acceptances.chain((all) =>
+        fc.tuple(
+          fc.constant(all),
+          fc.shuffledSubarray(all, { minLength: all.length, maxLength: all.length }),
+          fc.array(fc.constantFrom(...all), { maxLength: 4 }),
+        ),
+      );
+      const fold = (order: Acceptance[]) =>
+        order.reduce<RelationshipRow | undefined>(evolveRelationship, undefined)!;
+      // The position is the row's guard, not what it says: it depends on which events changed it.
+      const withoutPosition = ({ position: _p, ...row }: RelationshipRow) => row;
+      fc.assert(
+        fc.property(orders, ([all, shuffled, repeated]) => {
+          const inOrder = fold([...all].sort((a, b) => (a.position < b.position ? -1 : 1)));
+          const replayed = fold(shuffled);
+          expect(withoutPosition(replayed)).toEqual(withoutPosition(inOrder));
+          expect(repeated.reduce(evolveRelationship, replayed)).toBe(replayed);
+        }),
+      );
+    });
+  });
+
+  describe('when the row was written before it kept its sources', () => {
+    it('takes only newer acceptances, as the position guard did', () => {
+      const {
+        createdPosition: _c,
+        customerNumberPosition: _n,
+        ...legacy
+      } = evolveRelationship(undefined, acceptance({ customerNumber: null, position: 9n }));
+      expect(evolveRelationship(legacy, acceptance({ position: 5n }))).toBe(legacy);
+      expect(evolveRelationship(legacy, acceptance({ invitationId: 'i3', position: 12n }))).toEqual(
+        {
+          ...legacy,
+          customerNumber: 'C-1',
+          customerNumberPosition: 12n,
+          position: 12n,
+        },
+      );
     });
   });
 

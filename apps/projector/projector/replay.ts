@@ -27,8 +27,9 @@ const ROUNDS = 5;
 /**
  * Re-projects one invitation stream into the projection's active version:
  * the rows only this stream writes are recomputed from its whole history up
- * to the checkpoint, shared rows get its events again (their position guard
- * keeps them from going back), and its parked events are removed, all in one
+ * to the checkpoint, shared rows get its events again (a relationship takes an
+ * older acceptance it never had as a rebuild would, and ignores one it has),
+ * and its parked events are removed, all in one
  * commit, fenced by the checkpoint like a batch of the live worker's. The live
  * worker goes on with the stream once none of its events is parked; if it
  * committed meanwhile, the replay goes round again.

@@ -34,6 +34,12 @@ export type ParkedDoc = ParkedEvent & { _id: { s: string; p: bigint }; slot: str
 /** Leaves the storage fields out of what is read back. */
 export const ROW_FIELDS = { _id: 0, slot: 0 } as const;
 export const VIEW_FIELDS = { _id: 0, slot: 0, position: 0 } as const;
+/** A relationship's sources (see RelationshipSources) stay out of views too. */
+export const RELATIONSHIP_VIEW_FIELDS = {
+  ...VIEW_FIELDS,
+  createdPosition: 0,
+  customerNumberPosition: 0,
+} as const;
 
 export const invitationId = (s: string, id: string) => ({ s, id });
 export const relationshipId = (s: string, v: string, c: string) => ({ s, v, c });
@@ -72,6 +78,10 @@ export function relationshipDoc(slot: string, r: RelationshipRow): RelationshipD
     invitationId: r.invitationId,
     customerNumber: r.customerNumber,
     position: toInt64(r.position),
+    ...(r.createdPosition !== undefined && { createdPosition: toInt64(r.createdPosition) }),
+    ...(r.customerNumberPosition !== undefined && {
+      customerNumberPosition: toInt64(r.customerNumberPosition),
+    }),
   };
 }
 

@@ -1,4 +1,9 @@
-import { guardedUpsert, latestById } from './mongo-read-models.documents';
+import {
+  guardedUpsert,
+  latestById,
+  relationshipDoc,
+  RELATIONSHIP_VIEW_FIELDS,
+} from './mongo-read-models.documents';
 
 describe('when one commit carries several versions of a row', () => {
   it('keeps one per _id: the highest position, and the later of equals', () => {
@@ -27,6 +32,33 @@ describe('when a row is upserted', () => {
         ],
         upsert: true,
       },
+    });
+  });
+});
+
+describe('when a relationship is stored', () => {
+  const row = {
+    vendorId: 'v',
+    customerCompanyId: 'c',
+    status: 'active' as const,
+    createdAt: 't',
+    activatedAt: 't',
+    invitationId: 'i',
+    customerNumber: null,
+    position: 7n,
+  };
+
+  it('keeps its sources when it has them, leaves them out when not, and never lists them', () => {
+    expect(relationshipDoc('s', { ...row, createdPosition: 3n })).toEqual({
+      _id: { s: 's', v: 'v', c: 'c' },
+      slot: 's',
+      ...row,
+      createdPosition: 3n,
+    });
+    expect(Object.keys(relationshipDoc('s', row))).not.toContain('createdPosition');
+    expect(RELATIONSHIP_VIEW_FIELDS).toMatchObject({
+      createdPosition: 0,
+      customerNumberPosition: 0,
     });
   });
 });

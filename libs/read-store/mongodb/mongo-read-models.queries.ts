@@ -10,6 +10,7 @@ import type {
 } from '../read-models.port';
 import {
   INVITATIONS,
+  RELATIONSHIP_VIEW_FIELDS,
   RELATIONSHIPS,
   VIEW_FIELDS,
   type InvitationDoc,
@@ -66,7 +67,7 @@ export class MongoReadModelQueries {
     const rows = await this.db
       .collection<RelationshipDoc>(RELATIONSHIPS)
       .find(filter)
-      .project<RelationshipView>(VIEW_FIELDS)
+      .project<RelationshipView>(RELATIONSHIP_VIEW_FIELDS)
       .sort({ createdAt: -1, [other]: -1 })
       .limit(q.limit + 1)
       .toArray();

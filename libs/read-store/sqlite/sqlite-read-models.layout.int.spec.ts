@@ -28,4 +28,50 @@ describe('SQLite read-model layout', () => {
       db.close();
     });
   });
+
+  describe('when relationship tables were made before they kept their sources', () => {
+    it('adds the columns, loads the rows there without sources and writes new ones with them', async () => {
+      const db = new Database(':memory:');
+      db.exec(REGISTRY_SCHEMA);
+      new SqliteCoordination(db);
+      db.exec(`INSERT INTO rm_projection_versions (projection, version, state)
+          VALUES ('customer-relationships', 1, 'active');
+        CREATE TABLE rm_relationships_1 (vendor_id TEXT NOT NULL, customer_company_id TEXT NOT NULL,
+          status TEXT NOT NULL, created_at TEXT NOT NULL, activated_at TEXT NOT NULL,
+          invitation_id TEXT NOT NULL, customer_number TEXT, position INTEGER NOT NULL,
+          UNIQUE (vendor_id, customer_company_id));
+        INSERT INTO rm_relationships_1 VALUES ('v', 'old', 'active', 't', 't', 'i1', NULL, 3);`);
+      const target = { projection: 'customer-relationships', version: 1 };
+      const old = { vendorId: 'v', customerCompanyId: 'old' };
+
+      const readModels = new SqliteReadModels(db);
+      new SqliteReadModels(db); // a second opening finds them there
+      expect(await readModels.ensureProjection(target.projection)).toBe(1);
+      expect(await readModels.loadRelationships(target, [old])).toEqual([
+        {
+          ...old,
+          status: 'active',
+          createdAt: 't',
+          activatedAt: 't',
+          invitationId: 'i1',
+          customerNumber: null,
+          position: 3n,
+        },
+      ]);
+      const sourced = {
+        vendorId: 'v',
+        customerCompanyId: 'new',
+        status: 'active' as const,
+        createdAt: 't',
+        activatedAt: 't',
+        invitationId: 'i2',
+        customerNumber: null,
+        position: 4n,
+        createdPosition: 4n,
+      };
+      await readModels.commit({ target, relationships: [sourced] });
+      expect(await readModels.loadRelationships(target, [sourced])).toEqual([sourced]);
+      db.close();
+    });
+  });
 });

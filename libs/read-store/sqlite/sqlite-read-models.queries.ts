@@ -11,6 +11,7 @@ import type {
 import {
   invitationFromRecord,
   relationshipFromRecord,
+  relationshipView,
   withoutPosition,
   type InvitationRecord,
   type RelationshipRecord,
@@ -79,7 +80,7 @@ export class SqliteReadModelQueries {
     const rows = (this.statement(sql).all(params) as RelationshipRecord[]).map(
       relationshipFromRecord,
     );
-    const items = rows.slice(0, q.limit).map(withoutPosition);
+    const items = rows.slice(0, q.limit).map(relationshipView);
     const last = items[items.length - 1];
     return rows.length > q.limit
       ? {

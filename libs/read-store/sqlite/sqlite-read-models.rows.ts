@@ -6,6 +6,7 @@ import type {
   ProjectionCommit,
   RelationshipRow,
   RelationshipStatus,
+  RelationshipView,
 } from '../read-models.port';
 
 /** Column names and their row fields; rows are read with safe integers, so positions come back as bigint. */
@@ -36,6 +37,8 @@ export interface RelationshipRecord {
   invitation_id: string;
   customer_number: string | null;
   position: bigint;
+  created_position: bigint | null;
+  customer_number_position: bigint | null;
 }
 
 export interface InvitationRefRecord {
@@ -82,6 +85,10 @@ export const relationshipFromRecord = (r: RelationshipRecord): RelationshipRow =
   invitationId: r.invitation_id,
   customerNumber: r.customer_number,
   position: r.position,
+  ...(r.created_position !== null && { createdPosition: r.created_position }),
+  ...(r.customer_number_position !== null && {
+    customerNumberPosition: r.customer_number_position,
+  }),
 });
 
 export const invitationRefFromRecord = (r: InvitationRefRecord): InvitationRefRow => ({
@@ -105,6 +112,12 @@ export const parkedFromRecord = (r: ParkedRecord): ParkedEvent => ({
 export function withoutPosition<T extends { position: bigint }>(row: T): Omit<T, 'position'> {
   const { position: _position, ...view } = row;
   return view;
+}
+
+/** A relationship as queries return it: without its guard and sources. */
+export function relationshipView(row: RelationshipRow): RelationshipView {
+  const { createdPosition: _created, customerNumberPosition: _number, ...rest } = row;
+  return withoutPosition(rest);
 }
 
 /**
@@ -146,12 +159,14 @@ export const invitationValues = (r: InvitationRow) => [
 
 export const upsertRelationship = (table: string) => `
   INSERT INTO ${table} (vendor_id, customer_company_id, status, created_at, activated_at,
-    invitation_id, customer_number, position)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    invitation_id, customer_number, position, created_position, customer_number_position)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (vendor_id, customer_company_id) DO UPDATE SET
     status = excluded.status, created_at = excluded.created_at,
     activated_at = excluded.activated_at, invitation_id = excluded.invitation_id,
-    customer_number = excluded.customer_number, position = excluded.position
+    customer_number = excluded.customer_number, position = excluded.position,
+    created_position = excluded.created_position,
+    customer_number_position = excluded.customer_number_position
   WHERE excluded.position >= ${table}.position`;
 
 export const relationshipValues = (r: RelationshipRow) => [
@@ -163,6 +178,8 @@ export const relationshipValues = (r: RelationshipRow) => [
   r.invitationId,
   r.customerNumber,
   r.position,
+  r.createdPosition ?? null,
+  r.customerNumberPosition ?? null,
 ];
 
 export const upsertInvitationRef = (table: string) => `

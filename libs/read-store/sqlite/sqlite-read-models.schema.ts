@@ -67,6 +67,8 @@ export function slotTablesSchema(slot: number): string {
     invitation_id       TEXT    NOT NULL,
     customer_number     TEXT,
     position            INTEGER NOT NULL,
+    created_position    INTEGER,
+    customer_number_position INTEGER,
     UNIQUE (vendor_id, customer_company_id)
   );
   CREATE TABLE IF NOT EXISTS ${t.invitationRefs} (
@@ -137,6 +139,33 @@ export function dropSharedTableLayout(db: Database.Database): boolean {
     db.exec('DELETE FROM rm_projection_versions');
   }).immediate();
   return true;
+}
+
+/**
+ * Adds the relationship source columns (see RelationshipSources) to the
+ * tables of versions made before them. Their rows keep NULL there, which the
+ * projection reads as unknown: it guards them by position, as before, until
+ * a rebuild.
+ */
+export function addRelationshipSourceColumns(db: Database.Database): void {
+  const missing = (): string[] => {
+    const versions = db
+      .prepare(`SELECT slot FROM rm_projection_versions WHERE state <> 'retired'`)
+      .all() as Array<{ slot: number }>;
+    return versions
+      .map((v) => slotTables(v.slot).relationships)
+      .filter((table) => {
+        const columns = db.pragma(`table_info(${table})`) as Array<{ name: string }>;
+        return columns.length > 0 && !columns.some((c) => c.name === 'created_position');
+      });
+  };
+  if (missing().length === 0) return;
+  db.transaction(() => {
+    for (const table of missing()) {
+      db.exec(`ALTER TABLE ${table} ADD COLUMN created_position INTEGER;
+        ALTER TABLE ${table} ADD COLUMN customer_number_position INTEGER;`);
+    }
+  }).immediate();
 }
 
 /** Prepares each SQL text once per connection. */

@@ -40,6 +40,7 @@ import {
   type RelationshipRecord,
 } from './sqlite-read-models.rows';
 import {
+  addRelationshipSourceColumns,
   dropSharedTableLayout,
   REGISTRY_SCHEMA,
   slotTables,
@@ -73,6 +74,7 @@ export class SqliteReadModels implements ReadModels {
     db.exec(REGISTRY_SCHEMA);
     this.coordination = new SqliteCoordination(db);
     dropSharedTableLayout(db);
+    addRelationshipSourceColumns(db);
     this.queries = new SqliteReadModelQueries(db);
     this.versions = new SqliteProjectionVersions(db, this.coordination);
     this.sql = statementCache(db);

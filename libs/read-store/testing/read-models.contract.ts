@@ -308,6 +308,29 @@ export function readModelsContract(open: ReadModelsFactory): void {
       });
       expect(inactive.items).toEqual([view(rows[1])]);
     });
+
+    it('keeps where a relationship came from for the projection, and out of the lists', async () => {
+      const sourced = relationshipRow({
+        vendorId,
+        n: 1,
+        customerNumber: 'C-1',
+        position: 9n,
+        createdPosition: 2n ** 62n + 1n,
+        customerNumberPosition: 5n,
+      });
+      const unsourced = relationshipRow({ vendorId, n: 2, position: 9n });
+      await rm.commit({ target: v1, relationships: [sourced, unsourced] });
+      expect(await rm.loadRelationships(v1, [sourced, unsourced])).toEqual(
+        expect.arrayContaining([sourced, unsourced]),
+      );
+      const { createdPosition: _c, customerNumberPosition: _n, ...plain } = sourced;
+      const listed = await rm.listRelationships(projection, { vendorId, limit: 10 });
+      expect(listed.items).toEqual([view(unsourced), view(plain)]);
+
+      // A later write replaces the sources with its own, or with none.
+      await rm.commit({ target: v1, relationships: [{ ...plain, position: 10n }] });
+      expect(await rm.loadRelationships(v1, [sourced])).toEqual([{ ...plain, position: 10n }]);
+    });
   });
 
   describe('when a new version is built beside the active one', () => {
