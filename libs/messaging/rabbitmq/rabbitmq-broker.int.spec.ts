@@ -193,97 +193,83 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
 
   describe('when the dead-letter queue refuses every message', () => {
     const spec = { maxRetries: 0, retryDelayMs: 5 };
+    let admin: Awaited<ReturnType<typeof openAdmin>>;
+    let broker: RabbitMqBroker;
+    let queue: string;
+    let logged: string[];
+    let calls: number;
 
-    /** A full dead-letter queue that rejects publishes: each move to it is nacked. */
-    const refuseDeadLetters = async (channel: ConfirmChannel, queue: string) => {
-      await channel.deleteQueue(deadLetterQueue(queue));
-      await channel.assertQueue(deadLetterQueue(queue), {
+    /** A consumer whose handler always fails, and a full dead-letter queue that nacks each move to it. */
+    beforeEach(async () => {
+      admin = await openAdmin();
+      logged = [];
+      calls = 0;
+      broker = new RabbitMqBroker(url, { log: (m) => logged.push(m) });
+      queue = `contract-test.${randomUUID()}`;
+    });
+    afterEach(async () => {
+      await broker.close();
+      for (const q of consumerQueues(queue, spec)) await admin.channel.deleteQueue(q);
+      await admin.connection.close();
+    });
+    const publishPoison = async () => {
+      const type = `contract.${randomUUID()}.settle-backoff.v1`;
+      await broker.consume({
+        queue,
+        bindingKeys: [type],
+        prefetch: 1,
+        ...spec,
+        handle: async () => {
+          calls += 1;
+          throw new Error('poison');
+        },
+      });
+      await admin.channel.deleteQueue(deadLetterQueue(queue));
+      await admin.channel.assertQueue(deadLetterQueue(queue), {
         durable: true,
         arguments: { 'x-max-length': 0, 'x-overflow': 'reject-publish' },
       });
+      const event = cloudEvent(type);
+      await broker.publish([event]);
+      return event;
     };
-    const handingBackIn = (logged: string[], ms: number) =>
+    const handingBackIn = (ms: number) =>
       logged.some((m) => m.includes(`could not settle a message, handing it back in ${ms} ms`));
 
     it('hands the message back after a growing wait, and dead-letters it once the queue takes it', async () => {
-      const { connection, channel } = await openAdmin();
-      const logged: string[] = [];
-      const broker = new RabbitMqBroker(url, { log: (m) => logged.push(m) });
-      const queue = `contract-test.${randomUUID()}`;
-      const type = `contract.${randomUUID()}.settle-backoff.v1`;
-      let calls = 0;
-      try {
-        await broker.consume({
-          queue,
-          bindingKeys: [type],
-          prefetch: 1,
-          ...spec,
-          handle: async () => {
-            calls += 1;
-            throw new Error('poison');
-          },
-        });
-        await refuseDeadLetters(channel, queue);
-        const event = cloudEvent(type);
-        await broker.publish([event]);
+      const event = await publishPoison();
 
-        // Four failed settles in a row (waits of 100, 200, 400, then 800 ms), or far more
-        // handler runs than such waits allow, as when a failed settle is handed back at once.
-        await waitFor(() => handingBackIn(logged, 800) || calls > 100, {
-          message: 'the fourth failed settle',
-        });
-        expect(calls).toBeLessThanOrEqual(6);
-        expect(logged.join('\n')).not.toContain(JSON.stringify(event)); // never the body
+      // Four failed settles in a row (waits of 100, 200, 400, then 800 ms), or far more
+      // handler runs than such waits allow, as when a failed settle is handed back at once.
+      await waitFor(() => handingBackIn(800) || calls > 100, {
+        message: 'the fourth failed settle',
+      });
+      expect(calls).toBeLessThanOrEqual(6);
+      expect(logged.join('\n')).not.toContain(JSON.stringify(event)); // never the body
 
-        // The cause removed: the next attempt settles, and the message is kept, not lost.
-        await channel.deleteQueue(deadLetterQueue(queue));
-        await channel.assertQueue(deadLetterQueue(queue), { durable: true });
-        const dead = await waitFor(
-          async () => (await broker.deadLetters(queue)).find((d) => d.messageId === event.id),
-          { timeoutMs: 15_000, message: 'the dead letter' },
-        );
-        expect(dead.reason).toMatch(/poison/);
-        expect(calls).toBeLessThanOrEqual(8);
-        expect((await channel.checkQueue(queue)).messageCount).toBe(0);
-      } finally {
-        await broker.close();
-        for (const q of consumerQueues(queue, spec)) await channel.deleteQueue(q);
-        await connection.close();
-      }
+      // The cause removed: the next attempt settles, and the message is kept, not lost.
+      await admin.channel.deleteQueue(deadLetterQueue(queue));
+      await admin.channel.assertQueue(deadLetterQueue(queue), { durable: true });
+      const dead = await waitFor(
+        async () => (await broker.deadLetters(queue)).find((d) => d.messageId === event.id),
+        { timeoutMs: 15_000, message: 'the dead letter' },
+      );
+      expect(dead.reason).toMatch(/poison/);
+      expect(calls).toBeLessThanOrEqual(8);
+      expect((await admin.channel.checkQueue(queue)).messageCount).toBe(0);
     });
 
     it('closes without waiting out the wait, handing the held message back to the queue', async () => {
-      const { connection, channel } = await openAdmin();
-      const logged: string[] = [];
-      const broker = new RabbitMqBroker(url, { log: (m) => logged.push(m) });
-      const queue = `contract-test.${randomUUID()}`;
-      const type = `contract.${randomUUID()}.settle-backoff-close.v1`;
-      try {
-        await broker.consume({
-          queue,
-          bindingKeys: [type],
-          prefetch: 1,
-          ...spec,
-          handle: async () => {
-            throw new Error('poison');
-          },
-        });
-        await refuseDeadLetters(channel, queue);
-        await broker.publish([cloudEvent(type)]);
-        await waitFor(() => handingBackIn(logged, 1600), { message: 'a 1600 ms wait' });
+      await publishPoison();
+      await waitFor(() => handingBackIn(1600), { message: 'a 1600 ms wait' });
 
-        // Far less than the wait it holds the message for (a close takes tens of ms).
-        const started = Date.now();
-        await broker.close();
-        expect(Date.now() - started).toBeLessThan(1600);
-        await waitFor(async () => (await channel.checkQueue(queue)).messageCount === 1, {
-          message: 'the message back in its queue',
-        });
-      } finally {
-        await broker.close();
-        for (const q of consumerQueues(queue, spec)) await channel.deleteQueue(q);
-        await connection.close();
-      }
+      // Far less than the wait it holds the message for (a close takes tens of ms).
+      const started = Date.now();
+      await broker.close();
+      expect(Date.now() - started).toBeLessThan(1600);
+      await waitFor(async () => (await admin.channel.checkQueue(queue)).messageCount === 1, {
+        message: 'the message back in its queue',
+      });
     });
   });
 
