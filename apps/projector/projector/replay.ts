@@ -1,6 +1,10 @@
 import type { EventStore } from '../../../libs/event-store';
 import { CheckpointConflictError } from '../../../libs/read-store/coordination.port';
-import type { ProjectionStore, ProjectionTarget } from '../../../libs/read-store/read-models.port';
+import {
+  ProjectionVersionRetiredError,
+  type ProjectionStore,
+  type ProjectionTarget,
+} from '../../../libs/read-store/read-models.port';
 import { invitationIdOf } from '../invitation-events';
 import { applyWithRetry } from './project-batch';
 import type { Projection } from './projection';
@@ -36,10 +40,11 @@ const ROUNDS = 5;
  */
 export async function replayStream(deps: ReplayDeps, stream: string): Promise<StreamReplay> {
   const { eventStore, store, projection } = deps;
-  const version = await store.ensureProjection(projection.name);
-  const target: ProjectionTarget = { projection: projection.name, version };
   const result: StreamReplay = { stream, events: 0, unparked: 0 };
   for (let round = 0; round < ROUNDS; round++) {
+    // Each round on the version active now: a rebuild may have switched since the last.
+    const version = await store.ensureProjection(projection.name);
+    const target: ProjectionTarget = { projection: projection.name, version };
     const checkpoint = await store.loadCheckpoint(target);
     const history = (await eventStore.readStream(stream)).filter(
       (e) => e.position <= checkpoint.position && invitationIdOf(e) !== undefined,
@@ -74,8 +79,10 @@ export async function replayStream(deps: ReplayDeps, stream: string): Promise<St
         checkpoint: { position: checkpoint.position, expectedVersion: checkpoint.version },
       });
     } catch (error) {
-      // The live worker committed since the checkpoint was read: go round on what it wrote.
+      // The live worker committed since the checkpoint was read, or a rebuild switched
+      // versions: go round on what is there now.
       if (error instanceof CheckpointConflictError) continue;
+      if (error instanceof ProjectionVersionRetiredError) continue;
       throw error;
     }
     result.events = history.length;
