@@ -98,9 +98,6 @@ export async function projectEvents(
     if (failure) {
       park.push(parkedEvent(event, failure.error, failure.attempts));
       parkedAt.set(event.streamName, (parked ?? new Set<bigint>()).add(event.position));
-      ctx.log?.(
-        `projection ${projection.name}: parked ${event.type} at ${event.position} on ${event.streamName}: ${failure.error}`,
-      );
     } else if (parked?.delete(event.position)) {
       unpark.push(event.position); // a redelivered parked event that applies now
     }
@@ -118,7 +115,7 @@ export async function projectEvents(
 
 /** Writes a projected batch with the checkpoint after it, fenced by `checkpoint.version`. */
 export async function commitBatch(
-  ctx: Pick<BatchContext, 'store' | 'target'>,
+  ctx: Pick<BatchContext, 'store' | 'target' | 'log'>,
   batch: ProjectedBatch,
   checkpoint: Checkpoint,
 ): Promise<Checkpoint> {
@@ -130,6 +127,14 @@ export async function commitBatch(
     unpark: batch.unpark,
     checkpoint: { position, expectedVersion: checkpoint.version, lastEventAt },
   });
+  // Told once parked for good: a batch whose commit is refused (a version retired under it,
+  // another instance's checkpoint) parked nothing, and is projected again where it belongs.
+  for (const p of batch.park) {
+    if (p.error === SKIPPED_STREAM_ERROR) continue;
+    ctx.log?.(
+      `projection ${ctx.target.projection}: parked ${p.eventType} at ${p.position} on ${p.streamName}: ${p.error}`,
+    );
+  }
   return { position, version: version! };
 }
 

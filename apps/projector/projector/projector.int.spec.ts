@@ -199,6 +199,48 @@ describe('projector', () => {
     });
   });
 
+  describe('when a batch that parks an event cannot commit', () => {
+    it('says it parked the event only once a commit has kept it', async () => {
+      const failing: Projection = {
+        ...invitationListProjection,
+        apply: async () => {
+          throw new Error('cannot project this');
+        },
+      };
+      const target = {
+        projection: 'invitations',
+        version: await f.readModels.ensureProjection('invitations'),
+      };
+      const logged: string[] = [];
+      const refusing: ProjectionStore = Object.create(f.readModels);
+      refusing.commit = async () => {
+        throw new CheckpointConflictError('projector:invitations:v1', 0);
+      };
+      const ctx = {
+        store: refusing,
+        projection: failing,
+        target,
+        retry: { attempts: 1, backoffMs: 0 },
+        log: (m: string) => logged.push(m),
+      };
+      await appendTo(f.eventStore, 'a', events.sent('a', {}, 1), events.cancelled('a', 2));
+      const batch = await f.eventStore.readAll({ after: 0n, maxCount: 10 });
+      const checkpoint = await f.readModels.loadCheckpoint(target);
+
+      await expect(projectBatch(ctx, batch, checkpoint)).rejects.toBeInstanceOf(
+        CheckpointConflictError,
+      );
+      expect(logged).toEqual([]);
+
+      await projectBatch({ ...ctx, store: f.readModels }, batch, checkpoint);
+      expect(logged).toEqual([
+        expect.stringMatching(
+          /^projection invitations: parked InvitationSent at 1 on invitation-a:/,
+        ),
+      ]);
+    });
+  });
+
   describe('when an event only some projections read is malformed', () => {
     it('is parked by those, and passed over by the others', async () => {
       const broken = events.expired('i1', 2);
