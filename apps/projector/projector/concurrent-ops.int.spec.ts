@@ -9,7 +9,7 @@ import { SqliteReadModels } from '../../../libs/read-store/sqlite/sqlite-read-mo
 import { waitFor } from '../../../libs/testing/wait-for';
 import { appendTo, events } from '../testing/invitation-events';
 import { projectorFixture, type ProjectorFixture } from '../testing/projector-fixture';
-import { invitationTraffic, prng, readModelSnapshot } from './concurrent-ops.helpers';
+import { invitationTraffic, prng, readModelSnapshot } from '../testing/invitation-traffic';
 import { projectBatch } from './project-batch';
 import type { Projection } from './projection';
 import { PROJECTIONS } from './projections';

@@ -5,7 +5,7 @@ import type {
   ReadModels,
   RelationshipCursor,
 } from '../../../libs/read-store/read-models.port';
-import { events } from '../testing/invitation-events';
+import { events } from './invitation-events';
 
 export const VENDORS = ['v1', 'v2', 'v3'];
 export const CUSTOMERS = ['c1', 'c2', 'c3'];
