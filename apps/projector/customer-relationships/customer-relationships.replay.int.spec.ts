@@ -2,19 +2,14 @@ import { appendTo, events } from '../testing/invitation-events';
 import { opsOn } from '../testing/ops-test-context';
 import { projectorFixture, type ProjectorFixture } from '../testing/projector-fixture';
 import type { Projection } from '../projector/projection';
-import { startProjector, type Projector } from '../projector/projector';
 import { customerRelationshipsProjection } from './customer-relationships.projection';
 
 describe('customer relationships replayed', () => {
   let f: ProjectorFixture;
-  let projector: Projector | undefined;
   beforeEach(() => {
     f = projectorFixture();
   });
-  afterEach(async () => {
-    await projector?.stop();
-    await f.close();
-  });
+  afterEach(() => f.close());
   const relationships = async () =>
     (
       await f.readModels.listRelationships('customer-relationships', {
@@ -39,13 +34,9 @@ describe('customer relationships replayed', () => {
             return customerRelationshipsProjection.apply(event, rows);
           },
         };
-        projector = startProjector({
-          eventStore: f.eventStore,
-          store: f.readModels,
-          leases: f.leases,
+        const projector = f.startProjector({
           projections: [flaky],
           retry: { attempts: 1, backoffMs: 1 },
-          log: () => undefined,
         });
         await appendTo(f.eventStore, 'x', events.sent('x', { customerNumber: x }, 1));
         await appendTo(f.eventStore, 'y', events.sent('y', { customerNumber: y }, 2));
@@ -73,7 +64,6 @@ describe('customer relationships replayed', () => {
         ]);
 
         await projector.stop();
-        projector = undefined;
         await ops.run('rebuild', 'customer-relationships');
         expect(await relationships()).toEqual(replayed);
       },

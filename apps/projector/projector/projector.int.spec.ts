@@ -8,31 +8,14 @@ import { projectBatch, SKIPPED_STREAM_ERROR } from './project-batch';
 import type { Projection } from './projection';
 import { projectionStatuses } from './projection-status';
 import { PROJECTIONS } from './projections';
-import { startProjector, type Projector } from './projector';
 import { parkedStreams, replayStream } from './replay';
 
 describe('projector', () => {
   let f: ProjectorFixture;
-  let projector: Projector | undefined;
   beforeEach(() => {
     f = projectorFixture();
   });
-  afterEach(async () => {
-    await projector?.stop();
-    projector = undefined;
-    await f.close();
-  });
-  const start = (over: Partial<Parameters<typeof startProjector>[0]> = {}) =>
-    (projector = startProjector({
-      eventStore: f.eventStore,
-      store: f.readModels,
-      leases: f.leases,
-      leaseTtlMs: 600,
-      versionCheckMs: 50,
-      retry: { attempts: 3, backoffMs: 5 },
-      log: () => undefined,
-      ...over,
-    }));
+  afterEach(() => f.close());
   const invitations = (vendorId = 'vendor-1') =>
     f.readModels.listInvitations('invitations', { vendorId, limit: 100 });
 
@@ -41,7 +24,7 @@ describe('projector', () => {
       await appendTo(f.eventStore, 'i1', events.sent('i1', { customerNumber: 'C-1' }, 1));
       await appendTo(f.eventStore, 'i1', events.accepted('i1', 'co-1', 5));
       await f.eventStore.append('user-1', [events.sent('x')], 'any'); // not an invitation stream
-      start();
+      f.startProjector();
       await f.caughtUp();
       await appendTo(f.eventStore, 'i2', events.sent('i2', {}, 9));
       await f.caughtUp();
@@ -99,7 +82,7 @@ describe('projector', () => {
           return invitationListProjection.apply(event, rows);
         },
       };
-      start({ projections: [flaky] });
+      f.startProjector({ projections: [flaky] });
       await appendTo(
         f.eventStore,
         'bad',
@@ -251,7 +234,7 @@ describe('projector', () => {
         { ...broken, data: { ...broken.data, expiredAt: 'soon' } },
         events.accepted('i1', 'co-1', 3),
       );
-      start();
+      f.startProjector();
       await f.caughtUp();
 
       const parkedIn = async (projection: string) =>
@@ -276,7 +259,7 @@ describe('projector', () => {
         events.cancelled('i1', 2),
         events.accepted('i1', 'co-1', 3),
       );
-      start({ retry: { attempts: 1, backoffMs: 1 } });
+      f.startProjector({ retry: { attempts: 1, backoffMs: 1 } });
       await f.caughtUp();
 
       const parked = await f.readModels.listParked({
@@ -295,18 +278,11 @@ describe('projector', () => {
           dead ? Promise.resolve(false) : f.leases.tryAcquire(n, o, ttl),
         release: async () => undefined, // a killed process releases nothing
       };
-      const first = start({ leases: mortal, owner: 'first' });
+      const first = f.startProjector({ leases: mortal, owner: 'first' });
       await waitFor(() => PROJECTIONS.every((p) => first.isActive(p.name)), {
         message: 'first active',
       });
-      const second = startProjector({
-        eventStore: f.eventStore,
-        store: f.readModels,
-        leases: f.leases,
-        leaseTtlMs: 600,
-        owner: 'second',
-        log: () => undefined,
-      });
+      const second = f.startProjector({ owner: 'second' });
       try {
         await appendTo(f.eventStore, 'i1', events.sent('i1'));
         await f.caughtUp();
@@ -314,7 +290,6 @@ describe('projector', () => {
 
         dead = true;
         await first.stop();
-        projector = undefined;
         const diedAt = Date.now();
         await waitFor(() => PROJECTIONS.every((p) => second.isActive(p.name)), {
           message: 'takeover',

@@ -5,21 +5,15 @@ import { invitationListProjection } from '../invitation-list/invitation-list.pro
 import { appendTo, events } from '../testing/invitation-events';
 import { projectorFixture, type ProjectorFixture } from '../testing/projector-fixture';
 import type { Projection } from './projection';
-import { startProjector, type Projector } from './projector';
 import { replayStream } from './replay';
 import { conflictBackoffMs, runProjection } from './run-projection';
 
 describe('a running projection', () => {
   let f: ProjectorFixture;
-  let projector: Projector | undefined;
   beforeEach(() => {
     f = projectorFixture();
   });
-  afterEach(async () => {
-    await projector?.stop();
-    projector = undefined;
-    await f.close();
-  });
+  afterEach(() => f.close());
   const target = { projection: 'invitations', version: 1 };
 
   /** The fixture's store with its `commit` replaced; the rest is bound to it (it starts one commit thread). */
@@ -58,13 +52,9 @@ describe('a running projection', () => {
       };
       const logs: string[] = [];
       const watched = watchedStore();
-      projector = startProjector({
-        eventStore: f.eventStore,
+      f.startProjector({
         store: watched.store,
-        leases: f.leases,
         projections: [flaky],
-        leaseTtlMs: 600,
-        versionCheckMs: 50,
         retry: { attempts: 1, backoffMs: 1 },
         log: (m) => logs.push(m),
       });

@@ -7,6 +7,7 @@ import { SqliteReadModels } from '../../../libs/read-store/sqlite/sqlite-read-mo
 import { openReadModelDatabase } from '../../../libs/read-store/sqlite/sqlite-read-model-db';
 import { waitFor } from '../../../libs/testing/wait-for';
 import { PROJECTIONS } from '../projector/projections';
+import { startProjector, type Projector, type ProjectorOptions } from '../projector/projector';
 
 /** An event store and a read-model database on temp files, as the projector runs on them. */
 export function projectorFixture() {
@@ -34,6 +35,23 @@ export function projectorFixture() {
       { message: 'projections to reach the head' },
     );
 
+  /** Projectors started on the fixture's stores, stopped by `close`. */
+  const projectors: Projector[] = [];
+  const startOn = (options: Partial<ProjectorOptions> = {}) => {
+    const projector = startProjector({
+      eventStore,
+      store: readModels,
+      leases,
+      leaseTtlMs: 600,
+      versionCheckMs: 50,
+      retry: { attempts: 3, backoffMs: 5 },
+      log: () => undefined,
+      ...options,
+    });
+    projectors.push(projector);
+    return projector;
+  };
+
   return {
     dir,
     eventsPath,
@@ -43,7 +61,10 @@ export function projectorFixture() {
     readModels,
     leases,
     caughtUp,
+    /** A projector on these stores with quick test timings; `options` override them. */
+    startProjector: startOn,
     async close() {
+      for (const projector of projectors.splice(0)) await projector.stop();
       await eventStore.close();
       await readModels.close();
       if (db.open) db.close();
