@@ -194,6 +194,25 @@ describe('mail queue over the SQLite spool', () => {
     });
   });
 
+  describe('when a spool from before keys is opened', () => {
+    it('keeps its messages and finds a message saved again by its key', async () => {
+      const Database = (await import('better-sqlite3')).default;
+      const old = new Database(path);
+      old.exec(`CREATE TABLE mail_spool (id INTEGER PRIMARY KEY AUTOINCREMENT, label TEXT NOT NULL,
+        message TEXT NOT NULL, spooled_at TEXT NOT NULL);
+        INSERT INTO mail_spool VALUES (3, 'old', '${JSON.stringify(mail('old@x.io'))}', 'x');`);
+      old.close();
+
+      const spool = openSpool();
+      const id = await spool.save(mail('a@x.io'), 'a', 'k-a');
+      expect(await spool.save(mail('a@x.io'), 'a', 'k-a')).toBe(id);
+      expect((await spool.pending()).map((m) => [m.id, m.label])).toEqual([
+        [3, 'old'],
+        [id, 'a'],
+      ]);
+    });
+  });
+
   describe('when a message is saved again under its key', () => {
     it('finds the place it has instead of keeping a second copy', async () => {
       const spool = openSpool();
