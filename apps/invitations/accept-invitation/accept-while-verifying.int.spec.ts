@@ -80,6 +80,47 @@ describe('accepting while the email is being verified', () => {
     });
   });
 
+  describe('when the customer defers again on an invitation resent past its expiry, as the verification lands', () => {
+    it('accepts at once: the new deferral carries its own note, so the verification refuses it', async () => {
+      const later = () => ({ ...context(), now: new Date(Date.now() + 8 * 86_400_000) });
+      const accept = (on: EventStore, token: string) =>
+        acceptInvitation(on, customer, invitationId, token, later());
+      await acceptInvitation(store, customer, invitationId, 'the-token', context()); // deferred, noted
+      const resend = {
+        type: 'ResendInvitation' as const,
+        vendorId: 'vendor-1',
+        tokenHash: hashToken('new-token'),
+        expiresInDays: 7,
+      };
+      await handleCommand(
+        store,
+        invitationDecider,
+        invitationStream(invitationId),
+        resend,
+        later(),
+      );
+
+      // The verification is handled between the accept's reads and its commit.
+      const hooked = Object.assign(Object.create(store) as EventStore, {
+        appendToStreams: async (appends: StreamAppend[]) => {
+          const verified = { userId: customer.userId, verifiedAt: new Date().toISOString() };
+          if (appends.some((a) => a.events.some((e) => e.type === 'InvitationAcceptanceDeferred')))
+            await completeDeferredAcceptances(store, verified, later());
+          return store.appendToStreams(appends);
+        },
+      });
+      const { response } = await accept(hooked, 'new-token');
+
+      expect(response.status).toBe('accepted');
+      const types = (await store.readStream(invitationStream(invitationId))).map((e) => e.type);
+      expect(types.slice(-3)).toEqual([
+        'InvitationExpired',
+        'InvitationResent',
+        'InvitationAccepted',
+      ]);
+    });
+  });
+
   describe('when the verification was recorded before the accept', () => {
     it('accepts at once without a deferral', async () => {
       await completeDeferredAcceptances(

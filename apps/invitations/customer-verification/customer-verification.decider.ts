@@ -32,7 +32,10 @@ export function decideCustomerVerification(
       ? []
       : [{ type: 'CustomerEmailVerified', data: { verifiedAt: c.verifiedAt } }];
   }
-  if (state.verifiedAt || state.waitingInvitationIds.includes(c.invitationId)) return [];
+  // Every deferral recorded gets its note, even for an invitation noted before (one resent past
+  // its expiry is deferred afresh): the note puts this stream in the deferral's commit, so a
+  // verification recorded meanwhile refuses it, where without one the deferral would wait forever.
+  if (state.verifiedAt) return [];
   return [{ type: 'DeferredAcceptanceNoted', data: { invitationId: c.invitationId } }];
 }
 
@@ -45,9 +48,11 @@ export const customerVerificationDecider: Decider<
   evolve: (state, event) =>
     event.type === 'CustomerEmailVerified'
       ? { ...state, verifiedAt: event.data.verifiedAt }
-      : {
-          ...state,
-          waitingInvitationIds: [...state.waitingInvitationIds, event.data.invitationId],
-        },
+      : state.waitingInvitationIds.includes(event.data.invitationId)
+        ? state
+        : {
+            ...state,
+            waitingInvitationIds: [...state.waitingInvitationIds, event.data.invitationId],
+          },
   decide: decideCustomerVerification,
 };

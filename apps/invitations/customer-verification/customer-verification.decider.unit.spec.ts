@@ -29,16 +29,24 @@ const given = (history: CustomerVerificationEvent[]) => ({
 
 describe('customer verification', () => {
   describe('when the customer is not verified', () => {
-    it('notes a deferred acceptance once', () => {
+    it('notes every deferral it is told of, an invitation deferred afresh too', () => {
       given([])
         .when(note)
         .then([noted('inv-1')]);
       given([noted('inv-1')])
         .when(note)
-        .then([]);
+        .then([noted('inv-1')]);
       given([noted('inv-2')])
         .when(note)
         .then([noted('inv-1')]);
+    });
+
+    it('lists each waiting invitation once', () => {
+      const history = [noted('inv-1'), noted('inv-2'), noted('inv-1')];
+      expect(history.reduce(decider.evolve, decider.initialState()).waitingInvitationIds).toEqual([
+        'inv-1',
+        'inv-2',
+      ]);
     });
 
     it('records the verification', () => {
