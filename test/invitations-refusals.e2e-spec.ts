@@ -6,21 +6,9 @@ import {
   type E2eServices,
   type E2eUser,
 } from '../apps/invitations/testing/e2e-services';
+import { fakeDateOnly } from '../libs/testing/fake-date';
 
 const DAY = 86_400_000;
-/** Every timer stays real: only `Date` is moved, so sockets, retries and leases run as they do. */
-const REAL_TIMERS = [
-  'hrtime',
-  'nextTick',
-  'performance',
-  'queueMicrotask',
-  'setImmediate',
-  'clearImmediate',
-  'setInterval',
-  'clearInterval',
-  'setTimeout',
-  'clearTimeout',
-] as const;
 
 describeWithRabbitMq('invitations refusals (e2e)', (rabbitUrl) => {
   let s: E2eServices;
@@ -110,7 +98,7 @@ describeWithRabbitMq('invitations refusals (e2e)', (rabbitUrl) => {
     it('refuses an invitation past its expiry with 410 invitation_expired before any expiry is recorded', async () => {
       const { invitationId, token } = await invited({ expiresInDays: 1 });
       // Only the clock moves on, a day and a half: no expiry pass runs in between.
-      jest.useFakeTimers({ advanceTimers: true, doNotFake: [...REAL_TIMERS] });
+      fakeDateOnly();
       try {
         jest.setSystemTime(Date.now() + 1.5 * DAY);
         const later = { ...customer, token: await s.logIn(customer.email) };

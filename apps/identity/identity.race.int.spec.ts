@@ -28,13 +28,9 @@ import {
   type Seen,
 } from './testing/identity-race-invariants';
 import { VERIFICATION_RESEND_INTERVAL_MS } from './user/user.decider';
+import { fakeDateOnly } from '../../libs/testing/fake-date';
 
 const SEED = Number(process.env.IDENTITY_RACE_SEED || 1);
-/** Only `Date` is faked, so a resend can come a minute after the last link; the rest is real. */
-const REAL_TIMERS = (
-  'hrtime nextTick performance queueMicrotask setImmediate clearImmediate ' +
-  'setInterval clearInterval setTimeout clearTimeout'
-).split(' ') as FakeableAPI[];
 /** Each family is one address typed several ways that the service normalises to one. */
 const FAMILIES = [
   ['ann@example.com', 'Ann@Example.COM', '  ann@example.com ', 'ANN@EXAMPLE.COM'],
@@ -130,7 +126,7 @@ describe('identity under racing registrations, logins and verifications', () => 
       handle: async (event) => void announced.push(event),
     });
     identity = await startIdentity(infra, 0);
-    jest.useFakeTimers({ advanceTimers: true, doNotFake: REAL_TIMERS });
+    fakeDateOnly();
     try {
       await race();
     } catch (error) {

@@ -20,14 +20,10 @@ import {
   type Attempt,
   type Random,
 } from './testing/lifecycle-invariants';
+import { fakeDateOnly } from '../../libs/testing/fake-date';
 
 const SEED = Number(process.env.INVITATION_RACE_SEED ?? 1);
 const DAY = 86_400_000;
-/** Only `Date` is faked (as in the refusals e2e): sockets, retries and leases keep real timers. */
-const REAL_TIMERS = (
-  'hrtime nextTick performance queueMicrotask setImmediate clearImmediate ' +
-  'setInterval clearInterval setTimeout clearTimeout'
-).split(' ') as FakeableAPI[];
 const VENDORS = 3;
 const EMAILS = 4;
 /** A pair is one vendor and one email: pair p is vendor ⌊p / EMAILS⌋ inviting email p mod EMAILS. */
@@ -93,7 +89,7 @@ describe('invitation lifecycle under racing commands', () => {
   beforeAll(async () => {
     const env = { INVITATIONS_RATE_LIMIT_PER_MINUTE: '100000', LOG_LEVEL: 'silent' };
     t = await startInvitationsTestApp({ service: true, env });
-    jest.useFakeTimers({ advanceTimers: true, doNotFake: REAL_TIMERS });
+    fakeDateOnly();
     try {
       await race();
     } catch (error) {

@@ -3,21 +3,7 @@ import { customerVerificationStream } from '../customer-verification/customer-ve
 import { invitationStreamPrefix, type InvitationEvent } from '../invitation/invitation.events';
 import { evolve, initialState, type InvitationState } from '../invitation/invitation.state';
 import { hashToken } from '../invitation/invitation-token';
-
-/** mulberry32: a small seeded PRNG, so one seed always draws the same plan. */
-export function seededRandom(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  return { next, int, pick: <T>(xs: readonly T[]) => xs[int(xs.length)] };
-}
-export type Random = ReturnType<typeof seededRandom>;
+export { seededRandom, type Random } from '../../../libs/testing/seeded-random';
 
 /** One HTTP command as sent and answered; `id` is its `x-correlation-id`, so its events' too. */
 export interface Attempt {

@@ -9,7 +9,8 @@ import { SqliteReadModels } from '../../../libs/read-store/sqlite/sqlite-read-mo
 import { waitFor } from '../../../libs/testing/wait-for';
 import { appendTo, events } from '../testing/invitation-events';
 import { projectorFixture, type ProjectorFixture } from '../testing/projector-fixture';
-import { invitationTraffic, prng, readModelSnapshot } from '../testing/invitation-traffic';
+import { seededRandom } from '../../../libs/testing/seeded-random';
+import { invitationTraffic, readModelSnapshot } from '../testing/invitation-traffic';
 import { projectBatch } from './project-batch';
 import type { Projection } from './projection';
 import { PROJECTIONS } from './projections';
@@ -64,7 +65,7 @@ describe('projector under concurrent ops', () => {
 
   describe('when two instances, a kill, a parked-stream replay and a rebuild run under live traffic', () => {
     it('ends with both read models equal to a fresh rebuild', async () => {
-      const random = prng(SEED);
+      const random = seededRandom(SEED).next;
       const traffic = invitationTraffic(random);
       const poison = new Set(Array.from({ length: 4 }, () => `i${Math.floor(random() * 40)}`));
       let broken = true;

@@ -10,18 +10,6 @@ import { events } from './invitation-events';
 export const VENDORS = ['v1', 'v2', 'v3'];
 export const CUSTOMERS = ['c1', 'c2', 'c3'];
 
-/** mulberry32: a small seeded PRNG, so a seed gives the same traffic every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Invitation {
   id: string;
   state: 'pending' | 'expired' | 'closed';
