@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IntegrationEventTypes, type CloudEvent } from '../../libs/contracts';
+import type { CloudEvent } from '../../libs/contracts';
 import { loadConfig } from '../../libs/platform/config/config';
 import {
   openInfrastructure,
@@ -29,6 +29,7 @@ import {
 } from './testing/identity-race-invariants';
 import { VERIFICATION_RESEND_INTERVAL_MS } from './user/user.decider';
 import { fakeDateOnly } from '../../libs/testing/fake-date';
+import { announcedEmailVerified } from './testing/identity-fixture';
 
 const SEED = Number(process.env.IDENTITY_RACE_SEED || 1);
 /** Each family is one address typed several ways that the service normalises to one. */
@@ -97,7 +98,7 @@ describe('identity under racing registrations, logins and verifications', () => 
   let infra: Infrastructure;
   let identity: RunningService | undefined;
   const mails: MailMessage[] = [];
-  const announced: CloudEvent[] = [];
+  let announced: CloudEvent[] = [];
   const attempts: Attempt[] = [];
   let seen: Seen;
   const holds = (violations: string[]) => {
@@ -117,14 +118,10 @@ describe('identity under racing registrations, logins and verifications', () => 
     };
     const mailer = { send: async (m: MailMessage) => void mails.push(m), close: () => undefined };
     infra = await openInfrastructure(loadConfig(env), () => undefined, { mailer });
-    await infra.broker.consume({
-      queue: 'identity-race.identity.email-verified.v1',
-      bindingKeys: [IntegrationEventTypes.emailVerified],
-      prefetch: 10,
-      maxRetries: 0,
-      retryDelayMs: 10,
-      handle: async (event) => void announced.push(event),
-    });
+    announced = await announcedEmailVerified(
+      infra.broker,
+      'identity-race.identity.email-verified.v1',
+    );
     identity = await startIdentity(infra, 0);
     fakeDateOnly();
     try {

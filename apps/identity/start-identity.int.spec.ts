@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createJwtVerifier } from '../../libs/auth/jwt-verifier';
-import { IntegrationEventTypes, type CloudEvent } from '../../libs/contracts';
+import type { CloudEvent } from '../../libs/contracts';
 import { loadConfig } from '../../libs/platform/config/config';
 import {
   openInfrastructure,
@@ -12,25 +12,22 @@ import type { RunningService } from '../../libs/platform/infrastructure/run-serv
 import { signUp, verificationTokenFromOutbox } from '../../libs/testing/identity-test-client';
 import { waitFor } from '../../libs/testing/wait-for';
 import { startIdentity } from './start-identity';
+import { announcedEmailVerified } from './testing/identity-fixture';
 
 describe('startIdentity on the embedded defaults', () => {
   let dataDir: string;
   let infra: Infrastructure;
   let identity: RunningService;
-  const announced: CloudEvent[] = [];
+  let announced: CloudEvent[] = [];
   const announcementsFor = (userId: string) => announced.filter((e) => e.subject === userId);
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'identity-int-'));
     infra = await openInfrastructure(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }));
-    await infra.broker.consume({
-      queue: 'identity-int.identity.email-verified.v1',
-      bindingKeys: [IntegrationEventTypes.emailVerified],
-      prefetch: 10,
-      maxRetries: 0,
-      retryDelayMs: 10,
-      handle: async (event) => void announced.push(event),
-    });
+    announced = await announcedEmailVerified(
+      infra.broker,
+      'identity-int.identity.email-verified.v1',
+    );
     identity = await startIdentity(infra, 0);
   });
 

@@ -1,4 +1,6 @@
+import { IntegrationEventTypes, type CloudEvent } from '../../../libs/contracts';
 import { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-store';
+import type { Broker } from '../../../libs/messaging';
 import type { CommandContext } from '../../../libs/platform/command-handling/command-handler';
 import type { MailMessage } from '../../../libs/platform/mail/mailer';
 import { registerUser, type RegisterInput } from '../register/register-user';
@@ -45,4 +47,18 @@ export function identityFixture() {
     tokenSentTo,
     close: () => store.close(),
   };
+}
+
+/** Every `identity.email-verified.v1` the bus carries, from a queue of the test's own. */
+export async function announcedEmailVerified(broker: Broker, queue: string): Promise<CloudEvent[]> {
+  const announced: CloudEvent[] = [];
+  await broker.consume({
+    queue,
+    bindingKeys: [IntegrationEventTypes.emailVerified],
+    prefetch: 10,
+    maxRetries: 0,
+    retryDelayMs: 10,
+    handle: async (event) => void announced.push(event),
+  });
+  return announced;
 }
