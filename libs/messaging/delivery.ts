@@ -1,4 +1,5 @@
 import type { CloudEvent } from '../contracts';
+import { backoffMs } from '../platform/retry/backoff';
 import { deadLetterQueue, retryQueue, type ConsumeSpec, type DeliveryInfo } from './broker.port';
 import { validateEnvelope } from './validation';
 
@@ -39,7 +40,7 @@ const clip = (reason: string) =>
   reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason;
 
 export function retryDelay(baseMs: number, attempt: number): number {
-  return Math.min(baseMs * 2 ** attempt, MAX_DELAY_MS);
+  return backoffMs({ firstMs: baseMs, maxMs: MAX_DELAY_MS }, attempt);
 }
 
 /** The delays a consumer's retries can wait, one per attempt (fewer once the cap is reached). */

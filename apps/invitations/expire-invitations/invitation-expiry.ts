@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readThrough, type EventStore } from '../../../libs/event-store';
 import { handleCommand } from '../../../libs/platform/command-handling/command-handler';
 import { causeOf } from '../../../libs/platform/errors/app-error';
+import { pause } from '../../../libs/platform/retry/backoff';
 import { startLeasedWorker, type LeasedWorker } from '../../../libs/platform/workers/leased-worker';
 import type { LeaseStore } from '../../../libs/read-store/coordination.port';
 import { invitationDecider } from '../invitation/decide';
@@ -119,19 +120,5 @@ export function startExpiryScheduler(options: {
         await pause(intervalMs, signal);
       }
     },
-  });
-}
-
-/** Waits `ms`, or less if `signal` aborts, including before the wait began (during a run). */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done);
   });
 }

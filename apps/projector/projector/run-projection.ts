@@ -1,10 +1,11 @@
 import type { EventStore } from '../../../libs/event-store';
+import { backoffMs, pause } from '../../../libs/platform/retry/backoff';
 import { CheckpointConflictError } from '../../../libs/read-store/coordination.port';
 import {
   ProjectionVersionRetiredError,
   type ProjectionStore,
 } from '../../../libs/read-store/read-models.port';
-import { delay, projectBatch, type RetryPolicy } from './project-batch';
+import { projectBatch, type RetryPolicy } from './project-batch';
 import type { Projection } from './projection';
 
 export interface RunProjectionOptions {
@@ -21,7 +22,7 @@ export interface RunProjectionOptions {
 
 /** Pause before resubscribing after the second and later conflicts in a row: 25 ms doubling, at most 1 s. */
 export const conflictBackoffMs = (conflicts: number): number =>
-  conflicts < 2 ? 0 : Math.min(1000, 25 * 2 ** (conflicts - 2));
+  conflicts < 2 ? 0 : backoffMs({ firstMs: 25, maxMs: 1000 }, conflicts - 2);
 
 /** Conflicts in a row, without a commit of its own, after which the worker says so. */
 const CONFLICTS_TO_REPORT = 5;
@@ -44,7 +45,8 @@ export async function runProjection(
   const { eventStore, store, projection } = options;
   let conflicts = 0; // in a row, without a commit of this worker in between
   while (!signal.aborted) {
-    if (conflicts >= 2 && !(await pause(conflictBackoffMs(conflicts), signal))) return;
+    if (conflicts >= 2) await pause(conflictBackoffMs(conflicts), signal);
+    if (signal.aborted) return;
     const version = await store.ensureProjection(projection.name);
     const target = { projection: projection.name, version };
     let checkpoint = await store.loadCheckpoint(target);
@@ -97,12 +99,4 @@ export async function runProjection(
       signal.removeEventListener('abort', stop);
     }
   }
-}
-
-/** Waits `ms`; false when `signal` aborted meanwhile. */
-async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
-  return delay(ms, signal).then(
-    () => true,
-    () => false,
-  );
 }

@@ -8,11 +8,12 @@ import {
   type KurrentDBClient,
   type Position,
 } from '@kurrent/kurrentdb-client';
+import { backoffMs, type Backoff } from '../../platform/retry/backoff';
 import type { RecordedEvent, SubscribeOptions, Subscription } from '../event-store.port';
 import { at, exactTypes, positionOf, toRecorded } from './kurrentdb-records';
 import { nextBatch } from './next-batch';
 
-const BACKOFF_MS = { first: 100, max: 5_000 };
+const BACKOFF: Backoff = { firstMs: 100, maxMs: 5_000 };
 const DEFAULT_BATCH = 500;
 
 /**
@@ -106,7 +107,7 @@ export function subscribeToAll(
       }
       if (stopped) return;
       // Dropped (error or server-side end): subscribe again after the last position handled.
-      const delay = Math.min(BACKOFF_MS.first * 2 ** attempt, BACKOFF_MS.max);
+      const delay = backoffMs(BACKOFF, attempt);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
         wake = () => {

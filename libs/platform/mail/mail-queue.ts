@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { backoffMs, type Backoff } from '../retry/backoff';
 import type { Mailer, MailMessage } from './mailer';
 import type { MailSpool } from './mail-spool';
 
@@ -34,7 +35,7 @@ export interface MailQueueOptions {
 }
 
 /** Waits between reads of a spool that failed: doubling from 1 s to at most 30 s. */
-const SPOOL_READ_RETRY_MS = { first: 1_000, max: 30_000 };
+const SPOOL_READ_RETRY: Backoff = { firstMs: 1_000, maxMs: 30_000 };
 
 export interface MailQueue {
   /** Takes a message for delivery in the background; resolves once it is spooled (or there is room). */
@@ -131,8 +132,7 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
       readFailures = 0;
     } catch (error) {
       // Read again on a timer: on a quiet service no delivery or send would come to do it.
-      const wait = Math.min(SPOOL_READ_RETRY_MS.first * 2 ** readFailures, SPOOL_READ_RETRY_MS.max);
-      readFailures += 1;
+      const wait = backoffMs(SPOOL_READ_RETRY, readFailures++);
       options.onSpoolReadFailure?.(error, wait);
       clearTimeout(readRetry);
       readRetry = setTimeout(() => {

@@ -1,5 +1,6 @@
 import { extname, join } from 'node:path';
 import { parentPort, Worker } from 'node:worker_threads';
+import { backoffMs } from '../retry/backoff';
 
 /** An error as it crosses the thread boundary: its name, message and own fields. */
 export interface ThreadError {
@@ -155,8 +156,7 @@ export function restartingThread<Body, Result extends object>(
       lastDeath = { error: thread.failed, at: thread.failedAt };
       thread = undefined;
     }
-    const wait =
-      deathsInARow < 2 ? 0 : Math.min(backoff.firstMs * 2 ** (deathsInARow - 2), backoff.maxMs);
+    const wait = deathsInARow < 2 ? 0 : backoffMs(backoff, deathsInARow - 2);
     if (lastDeath && Date.now() < lastDeath.at + wait) {
       const left = lastDeath.at + wait - Date.now();
       return new Error(
