@@ -19,6 +19,7 @@ import {
   type TestUser,
 } from '../libs/testing/test-tokens';
 import { waitFor } from '../libs/testing/wait-for';
+import { deferredAcceptance } from '../apps/invitations/testing/deferred-acceptance';
 import { CONSUMER_RETRY, consumerQueues } from '../libs/messaging';
 
 const EMAIL_VERIFIED = 'identity.email-verified.v1';
@@ -106,17 +107,6 @@ describeWithRabbitMq('invitations consuming identity.email-verified.v1 (e2e)', (
       ...data,
     },
   });
-  const call = async (method: string, path: string, as: TestUser, body?: unknown) => {
-    const res = await fetch(`${invitations.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${await tokens.mint(as)}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify(body ?? {}),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, string> };
-  };
   const acceptedEvents = async (invitationId: string) =>
     (await infra.eventStore.readStream(`invitation-${invitationId}`)).filter(
       (e) => e.type === 'InvitationAccepted',
@@ -135,30 +125,9 @@ describeWithRabbitMq('invitations consuming identity.email-verified.v1 (e2e)', (
     });
   });
 
-  /** An unverified customer's acceptance, waiting for the verification (202). */
-  async function deferredAcceptance() {
-    const vendor = testUser('vendor');
-    const customer = testUser('customer', {
-      email: `ann-${randomUUID().slice(0, 8)}@example.com`,
-      emailVerified: false,
-    });
-    const sent = await call('POST', '/invitations', vendor, {
-      email: customer.email,
-      firstName: 'Ann',
-      lastName: 'Lee',
-    });
-    expect(sent.status).toBe(201);
-    const { invitationId } = sent.body;
-    const token = new URL(sent.body.acceptUrl).searchParams.get('token');
-    expect(
-      (await call('POST', `/invitations/${invitationId}/accept`, customer, { token })).status,
-    ).toBe(202);
-    return { customer, invitationId };
-  }
-
   describe('when the message has only what CloudEvents 1.0 requires, its correlation id as the AMQP property', () => {
     it('completes the acceptance, recorded with that correlation id', async () => {
-      const { customer, invitationId } = await deferredAcceptance();
+      const { customer, invitationId } = await deferredAcceptance(invitations.url, tokens);
       const {
         time: _t,
         datacontenttype: _d,
@@ -180,7 +149,7 @@ describeWithRabbitMq('invitations consuming identity.email-verified.v1 (e2e)', (
 
   describe('when a customer with a deferred acceptance is announced verified, twice', () => {
     it('completes the acceptance exactly once', async () => {
-      const { customer, invitationId } = await deferredAcceptance();
+      const { customer, invitationId } = await deferredAcceptance(invitations.url, tokens);
       const event = emailVerified(customer);
       await publish(event);
       const accepted = await waitFor(async () => (await acceptedEvents(invitationId))[0], {

@@ -19,6 +19,7 @@ import {
   type TestUser,
 } from '../../libs/testing/test-tokens';
 import { waitFor } from '../../libs/testing/wait-for';
+import { deferredAcceptance } from '../../apps/invitations/testing/deferred-acceptance';
 import { count, megabytes, printFigures } from './support/figures';
 import { describeWithRabbitMq } from './support/rabbitmq-gate';
 
@@ -147,37 +148,6 @@ describeWithRabbitMq('invitations consumer fed malformed AMQP messages (e2e)', (
     }
   }
 
-  const call = async (method: string, path: string, as: TestUser, body?: unknown) => {
-    const res = await fetch(`${invitations!.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${await tokens.mint(as)}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify(body ?? {}),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, string> };
-  };
-
-  async function deferredAcceptance() {
-    const vendor = testUser('vendor');
-    const customer = testUser('customer', {
-      email: `carl-${randomUUID().slice(0, 8)}@example.com`,
-      emailVerified: false,
-    });
-    const sent = await call('POST', '/invitations', vendor, {
-      email: customer.email,
-      firstName: 'Carl',
-      lastName: 'Doe',
-    });
-    expect(sent.status).toBe(201);
-    const { invitationId, acceptUrl } = sent.body;
-    const token = new URL(acceptUrl).searchParams.get('token');
-    const accepted = await call('POST', `/invitations/${invitationId}/accept`, customer, { token });
-    expect(accepted.status).toBe(202);
-    return { customer, invitationId };
-  }
-
   /**
    * Sends each message about a customer of its own, then waits until each is
    * accounted for: in the dead-letter queue, or taken as valid (its customer's
@@ -261,7 +231,7 @@ describeWithRabbitMq('invitations consumer fed malformed AMQP messages (e2e)', (
 
   describe('when a good message follows them', () => {
     it('is still consumed: the deferred acceptance completes', async () => {
-      const { customer, invitationId } = await deferredAcceptance();
+      const { customer, invitationId } = await deferredAcceptance(invitations!.url, tokens);
       await send(json(emailVerified(customer)), `good-${randomUUID()}`);
       goodHandled = await waitFor(
         async () =>
