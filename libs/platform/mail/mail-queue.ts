@@ -89,6 +89,11 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
   const keyPrefix = randomUUID();
   let saves = 0;
   const nextKey = () => `${keyPrefix}:${String((saves += 1)).padStart(15, '0')}`;
+  /**
+   * Keys of this queue's saves not answered yet, and whether a refill has taken the row in:
+   * a read can see a row before its save is answered, and the answer must not take it twice.
+   */
+  const unanswered = new Map<string, boolean>();
 
   const size = () => ready.length + backingOff.size + running;
   const wake = () => {
@@ -123,7 +128,11 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
         const since = overflows;
         const room = capacity - size();
         const next = await spool!.pending(loadedThrough, room);
-        for (const { id, message, label } of next) take(id, message, label);
+        if (closing) break; // read as the queue closed: left on disk for the next run
+        for (const { id, message, label, key } of next) {
+          if (key !== undefined && unanswered.has(key)) unanswered.set(key, true);
+          take(id, message, label);
+        }
         taken += next.length;
         pump();
         // Short of room and nothing spooled meanwhile: the disk holds no more.
@@ -184,13 +193,15 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
   return {
     async enqueue(message, label) {
       if (spool) {
+        // Tried twice: a spool thread that died after its commit is started again, and the
+        // key finds the row it wrote rather than leaving a copy that a later run sends again.
+        const key = nextKey();
+        unanswered.set(key, false);
         try {
-          // Tried twice: a spool thread that died after its commit is started again, and the
-          // key finds the row it wrote rather than leaving a copy that a later run sends again.
-          const key = nextKey();
           const id = await spool
             .save(message, label, key)
             .catch(() => spool.save(message, label, key));
+          if (unanswered.get(key)) return; // a refill read it first and took it in
           if (backlog || size() >= capacity) {
             backlog = true; // on disk: taken in when there is room
             overflows += 1;
@@ -199,7 +210,10 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
           pump();
           return;
         } catch (error) {
+          if (unanswered.get(key)) return; // the first try was committed, and a refill took it in
           options.onSpoolFailure?.(label, error); // still sent, unless the process dies first
+        } finally {
+          unanswered.delete(key);
         }
       }
       await until(() => closing || size() < capacity);

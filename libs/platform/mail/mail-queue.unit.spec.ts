@@ -55,6 +55,53 @@ function spoolLosingFirstAnswer(): MailSpool & { rows: Map<number, string> } {
   };
 }
 
+/** A spool in memory whose answers to saves (or reads) can be held back, as a busy thread's are. */
+function heldSpool() {
+  const rows = new Map<number, { message: MailMessage; label: string; key: string }>();
+  let last = 0;
+  const held: Array<() => void> = [];
+  const hold = <T>(value: T) => new Promise<T>((resolve) => held.push(() => resolve(value)));
+  const spool = {
+    rows,
+    holdSaves: false,
+    holdReads: false,
+    /** Lets every held answer through. */
+    answer: () => held.splice(0).forEach((release) => release()),
+    async save(message: MailMessage, label: string, key: string) {
+      const id = (last += 1);
+      rows.set(id, { message, label, key });
+      return spool.holdSaves ? hold(id) : id;
+    },
+    async remove(id: number) {
+      rows.delete(id);
+    },
+    async pending(afterId = 0, limit = Number.MAX_SAFE_INTEGER) {
+      const next = [...rows]
+        .filter(([id]) => id > afterId)
+        .slice(0, limit)
+        .map(([id, row]) => ({ id, ...row }));
+      return spool.holdReads ? hold(next) : next;
+    },
+    close: async () => undefined,
+  };
+  return spool;
+}
+
+/** A mailer that holds its first delivery until opened. */
+function gatedMailer() {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const sent: string[] = [];
+  const mailer: Mailer = {
+    async send(m) {
+      if (sent.length === 0) await gate;
+      sent.push(m.to);
+    },
+    close: () => undefined,
+  };
+  return { mailer, sent, open: () => open() };
+}
+
 describe('mail queue', () => {
   describe('when the spool loses the answer to a save it committed', () => {
     it('finds the saved message again, so it is delivered once and leaves no copy behind', async () => {
@@ -71,6 +118,48 @@ describe('mail queue', () => {
       });
       expect(delivered).toEqual(['a@x.io']);
       expect(notSpooled).toEqual([]);
+    });
+  });
+
+  describe('when a refill reads a message before its save is answered', () => {
+    it('takes it in once, so it is delivered once', async () => {
+      const { mailer, sent, open } = gatedMailer();
+      const spool = heldSpool();
+      const { queue } = queueWith(mailer, { spool, capacity: 2, concurrency: 1 });
+      await queue.enqueue(mail('a@x.io'), 'a'); // in flight, held
+      await queue.enqueue(mail('b@x.io'), 'b');
+      await queue.enqueue(mail('c@x.io'), 'c'); // past capacity: waits on disk
+      spool.holdSaves = true;
+      const d = queue.enqueue(mail('d@x.io'), 'd'); // saved, its answer held
+      open();
+      await waitFor(() => sent.length === 4 && queue.size() === 0, {
+        message: 'all four delivered, d taken in from disk',
+      });
+      spool.answer();
+      await d;
+      await waitFor(() => spool.rows.size === 0);
+      await new Promise((r) => setImmediate(r));
+      expect(sent).toEqual(['a@x.io', 'b@x.io', 'c@x.io', 'd@x.io']);
+    });
+  });
+
+  describe('when it closes while a refill reads the spool', () => {
+    it('leaves what the read brings on disk for the next run', async () => {
+      const { mailer, sent, open } = gatedMailer();
+      const spool = heldSpool();
+      const { queue } = queueWith(mailer, { spool, capacity: 1, concurrency: 1 });
+      await queue.enqueue(mail('a@x.io'), 'a'); // in flight, held
+      await queue.enqueue(mail('b@x.io'), 'b'); // waits on disk
+      spool.holdReads = true;
+      open();
+      await waitFor(() => sent.length === 1 && queue.size() === 0, {
+        message: 'a delivered, the refill reading',
+      });
+      await queue.close();
+      spool.answer();
+      await new Promise((r) => setImmediate(r));
+      expect(sent).toEqual(['a@x.io']);
+      expect([...spool.rows.values()].map((row) => row.label)).toEqual(['b']);
     });
   });
 

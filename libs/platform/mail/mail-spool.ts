@@ -5,6 +5,8 @@ export interface SpooledMail {
   id: number;
   message: MailMessage;
   label: string;
+  /** The key it was saved under (none for a message spooled before keys). */
+  key?: string;
 }
 
 /**

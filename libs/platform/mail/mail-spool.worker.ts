@@ -50,9 +50,10 @@ const insert = db.prepare(
 );
 const idOf = db.prepare<[string], { id: number }>('SELECT id FROM mail_spool WHERE key = ?');
 const remove = db.prepare('DELETE FROM mail_spool WHERE id = ?');
-const after = db.prepare<[number, number], { id: number; label: string; message: string }>(
-  'SELECT id, label, message FROM mail_spool WHERE id > ? ORDER BY id LIMIT ?',
-);
+const after = db.prepare<
+  [number, number],
+  { id: number; key: string | null; label: string; message: string }
+>('SELECT id, key, label, message FROM mail_spool WHERE id > ? ORDER BY id LIMIT ?');
 
 type Waiting = { call: SpoolCall; resolve: (id?: number) => void; reject: (e: unknown) => void };
 let batch: Waiting[] = [];
@@ -92,6 +93,7 @@ serveCalls(
         id: r.id,
         label: r.label,
         message: JSON.parse(r.message) as MailMessage,
+        ...(r.key === null ? {} : { key: r.key }),
       }));
       return { pending };
     }
