@@ -21,18 +21,27 @@ export interface LeasedWorker {
 /**
  * Runs `run` on at most one instance at a time. The holder renews at a third
  * of the TTL; when it dies, another instance takes over once the TTL passes.
- * A lost renewal aborts the work at once, and fencing (checkpoint versions)
- * stops a late write from a worker that has not noticed yet.
+ * A lost renewal aborts the work at once, and so does a renewal still
+ * unanswered when the lease runs out, since another instance may hold it by
+ * then; fencing (checkpoint versions) stops a late write from work that is
+ * still finishing.
  */
 export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
   const ttlMs = options.ttlMs ?? 5000;
   const owner = options.owner ?? randomUUID();
   const stopping = new AbortController();
   let active: AbortController | undefined;
-  let work: Promise<void> | undefined;
+  /** Runs not finished yet: an aborted run may still be finishing its batch. */
+  const runs = new Set<Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
+  let expiry: NodeJS.Timeout | undefined;
+  const yieldWork = () => {
+    active?.abort();
+    active = undefined;
+  };
 
   const tick = async () => {
+    const asked = Date.now();
     let held = false;
     try {
       held = await options.leases.tryAcquire(options.name, owner, ttlMs);
@@ -40,20 +49,30 @@ export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
       options.onError?.(error);
     }
     if (stopping.signal.aborted) return;
-    if (held && !active) {
+    // The lease runs from when it was asked for: a grant answered after that is already over,
+    // and without a renewal answered in time the work stops when the lease would run out.
+    const left = asked + ttlMs - Date.now();
+    held &&= left > 0;
+    if (held) {
+      clearTimeout(expiry);
+      expiry = setTimeout(yieldWork, left);
+    }
+    // A new run waits for an aborted one to finish, so no two overlap in this process.
+    if (held && !active && runs.size === 0) {
       const controller = new AbortController();
       active = controller;
-      work = options.run(controller.signal).then(
+      const work = options.run(controller.signal).then(
         () => undefined,
         (error) => options.onError?.(error),
       );
+      runs.add(work);
       // Work that ends by itself (an error) frees the slot; the next tick starts it again.
       void work.finally(() => {
+        runs.delete(work);
         if (active === controller) active = undefined;
       });
     } else if (!held && active) {
-      active.abort();
-      active = undefined;
+      yieldWork();
     }
     timer = setTimeout(tick, held ? ttlMs / 3 : ttlMs / 2);
   };
@@ -65,8 +84,9 @@ export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
     async stop() {
       stopping.abort();
       clearTimeout(timer);
+      clearTimeout(expiry);
       active?.abort();
-      await work;
+      await Promise.all(runs);
       await options.leases.release(options.name, owner).catch(() => undefined);
     },
   };
