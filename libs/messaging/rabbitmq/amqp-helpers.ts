@@ -1,3 +1,4 @@
+import type { ChannelWrapper } from 'amqp-connection-manager';
 import type {
   Channel,
   ConfirmChannel,
@@ -201,3 +202,12 @@ export function deliveryInfo(queue: string, message: Message): DeliveryInfo {
 /** amqplib reports a missing queue as a channel error with AMQP code 404. */
 export const isNotFound = (error: unknown) =>
   typeof error === 'object' && error !== null && 'code' in error && error.code === 404;
+
+/**
+ * Closes a wrapper's channel, done once the close is answered or the channel closes anyhow:
+ * amqplib never settles a close whose connection drops before RabbitMQ answers it.
+ */
+export async function closeWrapper(wrapper: ChannelWrapper, channel?: Channel): Promise<void> {
+  const dropped = new Promise<void>((resolve) => channel?.once('close', () => resolve()));
+  await Promise.race([wrapper.close().catch(() => undefined), dropped]);
+}

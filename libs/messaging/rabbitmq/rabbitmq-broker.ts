@@ -12,7 +12,7 @@ import {
 } from '../broker.port';
 import { checkSpec, errorMessage } from '../delivery';
 import { cloudEventMessage } from '../message-properties';
-import type { QueueType } from './amqp-helpers';
+import { closeWrapper, type QueueType } from './amqp-helpers';
 import { channelErrorRecovery, type WatchChannel } from './channel-error-recovery';
 import { listDeadLetters, settleDeadLetters } from './dead-letter-ops';
 import { RabbitMqConsumer } from './rabbitmq-consumer';
@@ -36,6 +36,7 @@ export interface RabbitMqBrokerOptions {
 export class RabbitMqBroker implements Broker {
   private readonly manager: AmqpConnectionManager;
   private readonly publisher: ChannelWrapper;
+  private publisherChannel?: ConfirmChannel;
   private readonly consumers = new Set<RabbitMqConsumer>();
   /** Ids the broker returned as unroutable; a return always precedes the message's confirm. */
   private readonly returned = new Set<string>();
@@ -59,6 +60,7 @@ export class RabbitMqBroker implements Broker {
       name: 'publisher',
       confirm: true,
       setup: async (channel: ConfirmChannel) => {
+        this.publisherChannel = channel;
         this.watchChannel(channel, 'publisher');
         channel.on('return', (message: Message) => {
           const id: unknown = message.properties.messageId;
@@ -129,8 +131,11 @@ export class RabbitMqBroker implements Broker {
     this.closed = true;
     await Promise.all([...this.consumers].map((c) => c.cancel()));
     // Unconfirmed publishes reject here rather than disappear.
-    await this.publisher.close().catch(() => undefined);
-    await this.manager.close();
+    await closeWrapper(this.publisher, this.publisherChannel);
+    await this.manager.close().catch((error: Error) => {
+      // A reconnect was closing the connection already: closed either way.
+      if (error.name !== 'IllegalOperationError') throw error;
+    });
   }
 
   /**

@@ -13,6 +13,7 @@ import {
 import { errorMessage, processDelivery, retryDelays } from '../delivery';
 import { AckBatcher } from './ack-batcher';
 import {
+  closeWrapper,
   confirmSend,
   copyOptions,
   declareTopology,
@@ -42,6 +43,8 @@ export class RabbitMqConsumer implements ConsumerHandle {
   /** Kept across a resubscribe on the same channel, whose tags keep counting. */
   private readonly acks = new WeakMap<ConfirmChannel, AckBatcher>();
   private current?: { channel: ConfirmChannel; consumerTag: string };
+  /** The channel last set up, which closing the wrapper closes. */
+  private channel?: ConfirmChannel;
   private cancelled = false;
   private readonly backoff = new SettleBackoff();
 
@@ -73,6 +76,8 @@ export class RabbitMqConsumer implements ConsumerHandle {
     try {
       await new Promise<void>((resolve, reject) => {
         const done = (error?: unknown) => {
+          // The connection closed under the setup, as a reconnect closes it: set up again once connected.
+          if ((error as Error | undefined)?.name === 'IllegalOperationError') return;
           manager.off('connectFailed', onConnectFailed);
           consumer.wrapper.off('error', done);
           if (error) reject(error as Error);
@@ -83,7 +88,7 @@ export class RabbitMqConsumer implements ConsumerHandle {
           done();
         };
         manager.on('connectFailed', onConnectFailed);
-        consumer.wrapper.once('error', done);
+        consumer.wrapper.on('error', done);
         consumer.wrapper.waitForConnect().then(() => done(), done);
       });
     } catch (error) {
@@ -106,12 +111,13 @@ export class RabbitMqConsumer implements ConsumerHandle {
       if (current) await current.channel.cancel(current.consumerTag).catch(() => undefined);
     }
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
-    await this.wrapper.close().catch(() => undefined);
+    await closeWrapper(this.wrapper, this.channel);
     this.options.onCancelled(this);
   }
 
   private async setup(channel: ConfirmChannel): Promise<void> {
     const { queue, prefetch } = this.spec;
+    this.channel = channel;
     if (!this.acks.has(channel)) {
       // The first setup on this channel (a broker-side cancel sets it up again): watched once,
       // and its ack tags, which keep counting across a resubscribe, batched by one batcher.
@@ -135,6 +141,8 @@ export class RabbitMqConsumer implements ConsumerHandle {
       );
     });
     this.current = { channel, consumerTag };
+    // Stopped while subscribing: `cancel` reached only the channel before this one.
+    if (this.cancelled) await channel.cancel(consumerTag).catch(() => undefined);
   }
 
   private declare(channel: ConfirmChannel): Promise<void> {
