@@ -67,6 +67,17 @@ describe('ThreadCalls', () => {
     });
   });
 
+  describe('when a restarting thread has been closed', () => {
+    it('refuses later calls rather than starting a thread nobody would close', async () => {
+      const restarting = restartingThread<Body, Result>(__dirname, 'thread-calls-echo', {});
+      expect(await restarting.call({ n: 1 })).toEqual({ n: 1, messages: 1 });
+      await restarting.close();
+      await expect(restarting.call({ n: 2 })).rejects.toThrow('thread-calls-echo thread is closed');
+      restarting.start();
+      await restarting.close();
+    });
+  });
+
   describe('when a restarting thread keeps dying before it answers anything', () => {
     const dying = (firstMs: number) =>
       restartingThread<Body, Result>(

@@ -149,7 +149,10 @@ export function restartingThread<Body, Result extends object>(
   let thread: ThreadCalls<Body, Result> | undefined;
   let deathsInARow = 0;
   let lastDeath: { error: Error; at: number } | undefined;
+  let closed = false;
   const running = (): ThreadCalls<Body, Result> | Error => {
+    // Closed for good: a late call (a delivery finishing after shutdown) must not start a thread nobody closes.
+    if (closed) return new Error(`${name} thread is closed`);
     if (thread && !thread.failed) return thread;
     if (thread?.failed) {
       deathsInARow = thread.answered ? 1 : deathsInARow + 1;
@@ -174,6 +177,7 @@ export function restartingThread<Body, Result extends object>(
     },
     start: () => void running(),
     async close() {
+      closed = true;
       const closing = thread;
       thread = undefined;
       await closing?.close();
