@@ -30,18 +30,33 @@ describe('leased worker', () => {
   afterEach(() => jest.useRealTimers());
   const settle = () => jest.advanceTimersByTimeAsync(0);
 
+  /** A worker granted the lease at once, its run started. */
+  async function leaseGranted() {
+    const store = heldLeases();
+    const work = slowToFinish();
+    const worker = startLeasedWorker({
+      name: 'w',
+      leases: store.leases,
+      run: work.run,
+      ttlMs: TTL,
+    });
+    store.answer(true);
+    await settle();
+    return { store, work, worker };
+  }
+
+  /** Then the lease is lost at the first renewal: the run is aborted and winds down slowly. */
+  async function leaseLostMidRun() {
+    const granted = await leaseGranted();
+    await jest.advanceTimersByTimeAsync(TTL / 3);
+    granted.store.answer(false);
+    await settle();
+    return granted;
+  }
+
   describe('when a renewal is not answered before the lease runs out', () => {
     it('aborts the work as the lease ends, and a late grant starts nothing', async () => {
-      const store = heldLeases();
-      const work = slowToFinish();
-      const worker = startLeasedWorker({
-        name: 'w',
-        leases: store.leases,
-        run: work.run,
-        ttlMs: TTL,
-      });
-      store.answer(true);
-      await settle();
+      const { store, work, worker } = await leaseGranted();
       expect(work.started).toHaveLength(1);
 
       await jest.advanceTimersByTimeAsync(TTL / 3); // the renewal is asked for, and hangs
@@ -64,19 +79,7 @@ describe('leased worker', () => {
 
   describe('when the lease comes back while an aborted run is still finishing', () => {
     it('starts the next run only once that one has finished', async () => {
-      const store = heldLeases();
-      const work = slowToFinish();
-      const worker = startLeasedWorker({
-        name: 'w',
-        leases: store.leases,
-        run: work.run,
-        ttlMs: TTL,
-      });
-      store.answer(true);
-      await settle();
-      await jest.advanceTimersByTimeAsync(TTL / 3);
-      store.answer(false); // lost: the run is aborted and winds down slowly
-      await settle();
+      const { store, work, worker } = await leaseLostMidRun();
       expect(work.started[0].aborted).toBe(true);
 
       await jest.advanceTimersByTimeAsync(TTL / 2);
@@ -97,19 +100,7 @@ describe('leased worker', () => {
 
   describe('when stopped while an aborted run is still finishing', () => {
     it('returns only once that run has finished', async () => {
-      const store = heldLeases();
-      const work = slowToFinish();
-      const worker = startLeasedWorker({
-        name: 'w',
-        leases: store.leases,
-        run: work.run,
-        ttlMs: TTL,
-      });
-      store.answer(true);
-      await settle();
-      await jest.advanceTimersByTimeAsync(TTL / 3);
-      store.answer(false);
-      await settle();
+      const { work, worker } = await leaseLostMidRun();
 
       let stopped = false;
       void worker.stop().then(() => (stopped = true));
