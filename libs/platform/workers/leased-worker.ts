@@ -31,8 +31,8 @@ export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
   const owner = options.owner ?? randomUUID();
   const stopping = new AbortController();
   let active: AbortController | undefined;
-  /** Runs not finished yet: an aborted run may still be finishing its batch. */
-  const runs = new Set<Promise<void>>();
+  /** The run not finished yet, aborted or not: an aborted run may still be finishing its batch. */
+  let work: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let expiry: NodeJS.Timeout | undefined;
   const yieldWork = () => {
@@ -58,17 +58,17 @@ export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
       expiry = setTimeout(yieldWork, left);
     }
     // A new run waits for an aborted one to finish, so no two overlap in this process.
-    if (held && !active && runs.size === 0) {
+    if (held && !work) {
       const controller = new AbortController();
       active = controller;
-      const work = options.run(controller.signal).then(
+      const run = options.run(controller.signal).then(
         () => undefined,
         (error) => options.onError?.(error),
       );
-      runs.add(work);
+      work = run;
       // Work that ends by itself (an error) frees the slot; the next tick starts it again.
-      void work.finally(() => {
-        runs.delete(work);
+      void run.finally(() => {
+        work = undefined;
         if (active === controller) active = undefined;
       });
     } else if (!held && active) {
@@ -86,7 +86,7 @@ export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
       clearTimeout(timer);
       clearTimeout(expiry);
       active?.abort();
-      await Promise.all(runs);
+      await work;
       await options.leases.release(options.name, owner).catch(() => undefined);
     },
   };
