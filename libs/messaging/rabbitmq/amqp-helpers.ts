@@ -203,6 +203,10 @@ export function deliveryInfo(queue: string, message: Message): DeliveryInfo {
 export const isNotFound = (error: unknown) =>
   typeof error === 'object' && error !== null && 'code' in error && error.code === 404;
 
+/** amqplib's answer to a call on a connection that is closing, as a reconnect closes it. */
+export const isConnectionClosing = (error: unknown) =>
+  error instanceof Error && error.name === 'IllegalOperationError';
+
 /**
  * Closes a wrapper's channel, done once the close is answered or the channel closes anyhow:
  * amqplib never settles a close whose connection drops before RabbitMQ answers it.

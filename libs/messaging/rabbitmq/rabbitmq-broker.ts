@@ -12,7 +12,7 @@ import {
 } from '../broker.port';
 import { checkSpec, errorMessage } from '../delivery';
 import { cloudEventMessage } from '../message-properties';
-import { closeWrapper, type QueueType } from './amqp-helpers';
+import { closeWrapper, isConnectionClosing, type QueueType } from './amqp-helpers';
 import { channelErrorRecovery, type WatchChannel } from './channel-error-recovery';
 import { listDeadLetters, settleDeadLetters } from './dead-letter-ops';
 import { RabbitMqConsumer } from './rabbitmq-consumer';
@@ -132,9 +132,9 @@ export class RabbitMqBroker implements Broker {
     await Promise.all([...this.consumers].map((c) => c.cancel()));
     // Unconfirmed publishes reject here rather than disappear.
     await closeWrapper(this.publisher, this.publisherChannel);
-    await this.manager.close().catch((error: Error) => {
+    await this.manager.close().catch((error: unknown) => {
       // A reconnect was closing the connection already: closed either way.
-      if (error.name !== 'IllegalOperationError') throw error;
+      if (!isConnectionClosing(error)) throw error;
     });
   }
 

@@ -18,6 +18,7 @@ import {
   copyOptions,
   declareTopology,
   deliveryInfo,
+  isConnectionClosing,
   type QueueType,
 } from './amqp-helpers';
 import type { WatchChannel } from './channel-error-recovery';
@@ -77,7 +78,7 @@ export class RabbitMqConsumer implements ConsumerHandle {
       await new Promise<void>((resolve, reject) => {
         const done = (error?: unknown) => {
           // The connection closed under the setup, as a reconnect closes it: set up again once connected.
-          if ((error as Error | undefined)?.name === 'IllegalOperationError') return;
+          if (isConnectionClosing(error)) return;
           manager.off('connectFailed', onConnectFailed);
           consumer.wrapper.off('error', done);
           if (error) reject(error as Error);
