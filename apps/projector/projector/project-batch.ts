@@ -1,4 +1,6 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { RecordedEvent } from '../../../libs/event-store';
+import { backoffMs } from '../../../libs/platform/retry/backoff';
 import type { Checkpoint } from '../../../libs/read-store/coordination.port';
 import type {
   ParkedEvent,
@@ -202,12 +204,15 @@ async function retry(
   rows: UnitOfWork,
   error: unknown,
 ): Promise<Failure | undefined> {
-  const { attempts, backoffMs } = ctx.retry ?? DEFAULT_RETRY;
+  const { attempts, backoffMs: firstMs } = ctx.retry ?? DEFAULT_RETRY;
   for (let attempt = 1; ; attempt++) {
     rows.discard();
     if (error instanceof ReadModelUnavailableError) throw error;
     if (attempt >= attempts) return { error: describe(error), attempts: attempt };
-    await delay(backoffMs * 2 ** (attempt - 1), ctx.signal);
+    // Rejects as soon as the signal aborts: the batch is then abandoned.
+    await delay(backoffMs({ firstMs, maxMs: Infinity }, attempt - 1), undefined, {
+      signal: ctx.signal,
+    });
     try {
       await ctx.projection.apply(toInvitationEvent(event), rows);
       rows.keep();
@@ -237,20 +242,4 @@ function describe(error: unknown): string {
 function validTime(value: unknown): string | undefined {
   const t = typeof value === 'string' ? Date.parse(value) : NaN;
   return Number.isNaN(t) ? undefined : new Date(t).toISOString();
-}
-
-/** Waits `ms`, or rejects as soon as `signal` aborts (the batch is then abandoned). */
-export function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new Error('aborted'));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new Error('aborted'));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

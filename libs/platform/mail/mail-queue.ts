@@ -176,7 +176,7 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
           ready.push(job);
           pump();
         },
-        firstRetryDelayMs * 2 ** (job.attempt - 1),
+        backoffMs({ firstMs: firstRetryDelayMs, maxMs: Infinity }, job.attempt - 1),
       );
       // Retries matter while the service runs; close() hurries them, so they need not hold the process.
       timer.unref();
