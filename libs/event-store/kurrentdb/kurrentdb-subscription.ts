@@ -8,7 +8,7 @@ import {
   type KurrentDBClient,
   type Position,
 } from '@kurrent/kurrentdb-client';
-import { backoffMs, type Backoff } from '../../platform/retry/backoff';
+import { backoffMs, pause, type Backoff } from '../../platform/retry/backoff';
 import type { RecordedEvent, SubscribeOptions, Subscription } from '../event-store.port';
 import { at, exactTypes, positionOf, toRecorded } from './kurrentdb-records';
 import { nextBatch } from './next-batch';
@@ -52,14 +52,14 @@ export function subscribeToAll(
     e !== undefined &&
     (!types || types.includes(e.type)) &&
     !skip.some((p) => e.streamName.startsWith(p));
-  let stopped = false;
+  const stopping = new AbortController();
+  const stopped = () => stopping.signal.aborted;
   let current: AllStreamSubscription | undefined;
-  let wake: () => void = () => undefined;
 
   const run = async () => {
     // Undefined only at the very start of `$all`, whose first event may sit at position 0.
     let last = options.after === 0n ? undefined : options.after;
-    for (let attempt = 0; !stopped; attempt += 1) {
+    for (let attempt = 0; !stopped(); attempt += 1) {
       const sub = client.subscribeToAll(
         {
           fromPosition: at(last ?? 0n),
@@ -78,7 +78,7 @@ export function subscribeToAll(
       try {
         for (;;) {
           const batch = await nextBatch<Item>(sub, maxBatch);
-          if (batch === null || stopped) break;
+          if (batch === null || stopped()) break;
           const events: RecordedEvent[] = [];
           let through = last;
           for (const item of batch) {
@@ -100,21 +100,14 @@ export function subscribeToAll(
         }
       } catch (error) {
         // A handler error ends the subscription; so does one that retrying cannot cure.
-        if (inHandler || (!stopped && !retriable(error))) throw error;
+        if (inHandler || (!stopped() && !retriable(error))) throw error;
       } finally {
         current = undefined;
         await sub.unsubscribe().catch(() => undefined);
       }
-      if (stopped) return;
+      if (stopped()) return;
       // Dropped (error or server-side end): subscribe again after the last position handled.
-      const delay = backoffMs(BACKOFF, attempt);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      await pause(backoffMs(BACKOFF, attempt), stopping.signal);
     }
   };
 
@@ -122,8 +115,7 @@ export function subscribeToAll(
   return {
     done,
     async stop() {
-      stopped = true;
-      wake();
+      stopping.abort();
       const sub = current;
       if (sub) await sub.unsubscribe().catch(() => undefined);
       sub?.destroy();
