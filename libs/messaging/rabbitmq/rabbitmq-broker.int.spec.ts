@@ -315,6 +315,54 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
     });
   });
 
+  describe('when the connection drops while handlers run', () => {
+    it('lets RabbitMQ redeliver what they were handling, holding nothing and counting no failed settle', async () => {
+      const { connection, channel } = await openAdmin();
+      const logged: string[] = [];
+      const broker = new RabbitMqBroker(url, { log: (m) => logged.push(m) });
+      const queue = `contract-test.${randomUUID()}`;
+      const type = `contract.${randomUUID()}.cut-mid-handler.v1`;
+      const spec = { maxRetries: 0, retryDelayMs: 5 };
+      const handled: string[] = [];
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      try {
+        await broker.consume({
+          queue,
+          bindingKeys: [type],
+          prefetch: 5,
+          ...spec,
+          handle: async (event) => {
+            handled.push(event.id);
+            await gate;
+          },
+        });
+        const events = Array.from({ length: 5 }, () => cloudEvent(type));
+        await broker.publish(events);
+        await waitFor(() => handled.length === 5, { message: 'five handlers running' });
+
+        broker.reconnect();
+        // All five again on the new channel: the old one, and its unsettled messages, are gone.
+        await waitFor(() => handled.length === 10, { message: 'the five redelivered' });
+        open(); // the first five now settle on the closed channel
+
+        await waitFor(async () => (await channel.checkQueue(queue)).messageCount === 0);
+        const settleFailed = (m: string) => /could not settle|channel closed before/.test(m);
+        await waitFor(() => logged.filter(settleFailed).length === 5, {
+          message: 'five settles refused by the closed channel',
+        });
+        expect(logged.filter((m) => m.includes('could not settle'))).toEqual([]);
+        expect(new Set(handled)).toEqual(new Set(events.map((e) => e.id)));
+        expect(await broker.deadLetters(queue)).toEqual([]);
+      } finally {
+        open();
+        await broker.close();
+        for (const q of consumerQueues(queue, spec)) await channel.deleteQueue(q);
+        await connection.close();
+      }
+    });
+  });
+
   describe('when the broker cannot be reached', () => {
     it('rejects a publish after the timeout instead of hanging or dropping it', async () => {
       const broker = new RabbitMqBroker('amqp://guest:guest@127.0.0.1:1', {

@@ -43,6 +43,8 @@ export class RabbitMqConsumer implements ConsumerHandle {
   private readonly inFlight = new Set<Promise<void>>();
   /** Kept across a resubscribe on the same channel, whose tags keep counting. */
   private readonly acks = new WeakMap<ConfirmChannel, AckBatcher>();
+  /** Aborted when the channel closes: RabbitMQ has then requeued its unsettled messages itself. */
+  private readonly closedSignals = new WeakMap<ConfirmChannel, AbortSignal>();
   private current?: { channel: ConfirmChannel; consumerTag: string };
   /** The channel last set up, which closing the wrapper closes. */
   private channel?: ConfirmChannel;
@@ -124,6 +126,9 @@ export class RabbitMqConsumer implements ConsumerHandle {
       // and its ack tags, which keep counting across a resubscribe, batched by one batcher.
       this.options.watchChannel(channel, queue);
       this.acks.set(channel, new AckBatcher(channel));
+      const closed = new AbortController();
+      channel.once('close', () => closed.abort());
+      this.closedSignals.set(channel, closed.signal);
     }
     await this.declare(channel);
     if (this.cancelled) return;
@@ -179,15 +184,23 @@ export class RabbitMqConsumer implements ConsumerHandle {
       await acks.ack(message);
       this.backoff.succeeded();
     } catch (error) {
+      const closed = this.closedSignals.get(channel)!;
+      if (closed.aborted || isConnectionClosing(error)) {
+        // Requeued with its channel, as every unsettled message of a cut connection is: nothing
+        // to hold or hand back, and no failure to count, or the wait for the next real one grows.
+        this.options.log(`${queue}: channel closed before a message was settled; it comes again`);
+        acks.forget(message);
+        return;
+      }
       // Not acked, so not lost: handed back after a wait that grows while settling keeps failing
-      // (at once, it would come straight back), or redelivered when the dead channel's messages return.
+      // (at once, it would come straight back).
       const waitMs = this.backoff.failed();
       this.options.log(
         `${queue}: could not settle a message, handing it back in ${waitMs} ms: ${errorMessage(error)}`,
       );
       // A retry or dead-letter queue deleted by hand: declared again before the message comes back.
       if (error instanceof QueueNotFoundError) await this.declare(channel).catch(() => undefined);
-      await this.backoff.hold(waitMs);
+      await this.backoff.hold(waitMs, closed); // a channel closing meanwhile requeues it at once
       // Forgotten only now: while held, no `multiple` ack of a later message may cover it.
       acks.forget(message);
       try {

@@ -26,9 +26,10 @@ export class SettleBackoff {
     this.failures = 0;
   }
 
-  /** Resolves after `ms`, or as soon as `release` is called. */
-  hold(ms: number): Promise<void> {
-    return pause(ms, this.released.signal);
+  /** Resolves after `ms`, or as soon as `release` is called or `also` aborts. */
+  hold(ms: number, also?: AbortSignal): Promise<void> {
+    const signal = also ? AbortSignal.any([this.released.signal, also]) : this.released.signal;
+    return pause(ms, signal);
   }
 
   /** Ends every hold now, and any later one at once: a closing consumer waits out no backoff. */

@@ -39,6 +39,16 @@ describe('SettleBackoff', () => {
     });
   });
 
+  describe("when the held message's channel closes", () => {
+    it('ends that hold at once and leaves the others waiting', async () => {
+      const backoff = new SettleBackoff();
+      const channelClosed = new AbortController();
+      const [onClosed, onOpen] = [backoff.hold(30_000, channelClosed.signal), backoff.hold(30_000)];
+      channelClosed.abort();
+      expect([await isDone(onClosed), await isDone(onOpen)]).toEqual([true, false]);
+    });
+  });
+
   describe('when released (the consumer is cancelled)', () => {
     it('hands back held messages at once, and later ones without waiting', async () => {
       const backoff = new SettleBackoff();
