@@ -127,6 +127,23 @@ describe('startForwarder', () => {
       expect(warnings[0]).toContain(`no queue is bound for ${unheard}`);
       expect(warnings[0]).toContain(`republish --from ${first.position}\``);
     });
+
+    it('warns on stopping of those that reached no one since its last warning', async () => {
+      const warnings: string[] = [];
+      const map = (e: RecordedEvent) => ({ ...toCloudEvent(e), type: `test.${e.type}.v1` });
+      await store.append(streams[0], [newEvent('Unheard')], 'any');
+      const forwarder = start({ map, warn: (m) => warnings.push(m) });
+      await waitFor(async () => (await forwarder.lag()) === 0n, { message: 'no lag' });
+      const later = await store.append(streams[1], [newEvent('Unheard')], 'any');
+      await waitFor(async () => (await forwarder.lag()) === 0n, { message: 'no lag' });
+      expect(warnings).toHaveLength(1); // within the interval: kept back for now
+
+      await forwarder.stop();
+
+      expect(warnings).toHaveLength(2);
+      expect(warnings[1]).toContain('test.Unheard.v1; 1 message(s) reached no one');
+      expect(warnings[1]).toContain(`republish --from ${later.position}\``);
+    });
   });
 
   describe('when batches come faster than the checkpoint interval', () => {

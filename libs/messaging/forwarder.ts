@@ -105,7 +105,7 @@ async function forward(options: ForwarderOptions, signal: AbortSignal): Promise<
       const integration = events.map(map).filter((e): e is CloudEvent => e !== null);
       if (integration.length) {
         const types = await publishToleratingNoSubscribers(broker, integration, name);
-        if (types.length) unrouted(types, events[0].position);
+        if (types.length) unrouted.report(types, events[0].position);
       }
       await checkpoint.move(through);
     },
@@ -123,6 +123,7 @@ async function forward(options: ForwarderOptions, signal: AbortSignal): Promise<
     if (!(error instanceof CheckpointConflictError)) throw error;
   } finally {
     signal.removeEventListener('abort', stop);
+    unrouted.flush();
     checkpoint.cancel(); // after a failure, the next run starts from what was saved
   }
 }

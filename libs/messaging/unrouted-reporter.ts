@@ -13,24 +13,30 @@ export function unroutedReporter(
   const everyMs = options.unroutedReportMs ?? 300_000;
   const clock = options.clock ?? Date.now;
   const pending = new Map<string, { count: number; from: bigint; reportedAt?: number }>();
-  return (types: string[], from: bigint) => {
-    const now = clock();
-    for (const type of types) {
-      const entry = pending.get(type) ?? { count: 0, from };
-      if (entry.count === 0) entry.from = from;
-      entry.count += 1;
-      pending.set(type, entry);
-    }
+  const warnPending = (due: (reportedAt: number | undefined) => boolean) => {
     for (const [type, entry] of pending) {
-      if (entry.count === 0) continue;
-      if (entry.reportedAt !== undefined && now - entry.reportedAt < everyMs) continue;
+      if (entry.count === 0 || !due(entry.reportedAt)) continue;
       warn(
         `forwarder ${name}: no queue is bound for ${type}; ${entry.count} message(s) ` +
           `reached no one. Once a consumer's queue exists, ` +
           `\`npm run ops -- republish --from ${entry.from}\` publishes them again`,
       );
-      entry.reportedAt = now;
+      entry.reportedAt = clock();
       entry.count = 0;
     }
+  };
+  return {
+    report(types: string[], from: bigint): void {
+      for (const type of types) {
+        const entry = pending.get(type) ?? { count: 0, from };
+        if (entry.count === 0) entry.from = from;
+        entry.count += 1;
+        pending.set(type, entry);
+      }
+      const now = clock();
+      warnPending((reportedAt) => reportedAt === undefined || now - reportedAt >= everyMs);
+    },
+    /** Warns of every count not yet told, interval or not: a stopping forwarder keeps none back. */
+    flush: (): void => warnPending(() => true),
   };
 }

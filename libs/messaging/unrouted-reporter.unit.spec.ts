@@ -15,7 +15,7 @@ describe('unroutedReporter', () => {
 
   describe('when messages of a type first reach no queue', () => {
     it('warns at once, with how many and where to republish them from', () => {
-      const report = reporter();
+      const { report } = reporter();
 
       report([SENT, SENT], 41n);
 
@@ -29,7 +29,7 @@ describe('unroutedReporter', () => {
 
   describe('when more of that type reach no queue', () => {
     it('warns again only once the interval is over, counting all since the last warning', () => {
-      const report = reporter();
+      const { report } = reporter();
       report([SENT], 41n);
       now += 30_000;
       report([SENT, SENT], 50n);
@@ -43,6 +43,22 @@ describe('unroutedReporter', () => {
       expect(warnings[1]).toContain(`${SENT}; 3 message(s) reached no one`);
       expect(warnings[1]).toContain('republish --from 50`');
       expect(warnings[2]).toContain('invitations.invitation-expired.v1; 1 message(s)');
+    });
+  });
+
+  describe('when the forwarder stops with counts not yet told', () => {
+    it('warns of them at once, and of nothing already told', () => {
+      const { report, flush } = reporter();
+      report([SENT], 41n);
+      now += 1_000;
+      report([SENT, SENT], 50n);
+      flush();
+
+      expect(warnings).toHaveLength(2);
+      expect(warnings[1]).toContain(`${SENT}; 2 message(s) reached no one`);
+      expect(warnings[1]).toContain('republish --from 50`');
+      flush();
+      expect(warnings).toHaveLength(2);
     });
   });
 });
