@@ -16,6 +16,8 @@ export async function unusedPort(): Promise<number> {
 export async function startTcpProxy(
   port: number,
   target: { host: string; port: number },
+  /** Sees each chunk a client sends; `false` cuts every connection instead of forwarding it. */
+  forward?: (chunk: Buffer) => boolean,
 ): Promise<{ close: () => Promise<void> }> {
   const sockets = new Set<Socket>();
   const track = (socket: Socket) => {
@@ -27,7 +29,13 @@ export async function startTcpProxy(
     const upstream = createConnection(target);
     track(client);
     track(upstream);
-    client.pipe(upstream).pipe(client);
+    if (!forward) client.pipe(upstream);
+    else
+      client.on('data', (chunk: Buffer) => {
+        if (forward(chunk)) upstream.write(chunk);
+        else for (const socket of sockets) socket.destroy();
+      });
+    upstream.pipe(client);
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });

@@ -363,6 +363,34 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
     });
   });
 
+  describe('when the connection drops before RabbitMQ answers its close', () => {
+    it('finishes closing, where amqplib never settles such a close', async () => {
+      const port = await unusedPort();
+      const target = new URL(url);
+      // Connection.Close: a method frame (type 1) on channel 0, of class 10, method 50.
+      const isConnectionClose = (chunk: Buffer) =>
+        chunk.length >= 11 &&
+        chunk[0] === 1 &&
+        chunk.readUInt16BE(1) === 0 &&
+        chunk.readUInt16BE(7) === 10 &&
+        chunk.readUInt16BE(9) === 50;
+      const proxy = await startTcpProxy(
+        port,
+        { host: target.hostname, port: Number(target.port) },
+        (chunk) => !isConnectionClose(chunk), // the close never reaches RabbitMQ: the socket dies
+      );
+      const broker = new RabbitMqBroker(`amqp://guest:guest@127.0.0.1:${port}`, { log: quiet });
+      try {
+        await waitFor(() => broker.isHealthy(), { message: 'connected through the proxy' });
+        let closed = false;
+        void broker.close().then(() => (closed = true));
+        await waitFor(() => closed, { timeoutMs: 5_000, message: 'the close to finish' });
+      } finally {
+        await proxy.close();
+      }
+    });
+  });
+
   describe('when the broker cannot be reached', () => {
     it('rejects a publish after the timeout instead of hanging or dropping it', async () => {
       const broker = new RabbitMqBroker('amqp://guest:guest@127.0.0.1:1', {

@@ -132,10 +132,15 @@ export class RabbitMqBroker implements Broker {
     await Promise.all([...this.consumers].map((c) => c.cancel()));
     // Unconfirmed publishes reject here rather than disappear.
     await closeWrapper(this.publisher, this.publisherChannel);
-    await this.manager.close().catch((error: unknown) => {
+    // Done once closed or once the socket is gone: amqplib never settles a close
+    // whose connection drops before RabbitMQ answers it.
+    const socket = this.manager.connection?.connection;
+    const dropped = new Promise<void>((resolve) => socket?.once('close', () => resolve()));
+    const closing = this.manager.close().catch((error: unknown) => {
       // A reconnect was closing the connection already: closed either way.
       if (!isConnectionClosing(error)) throw error;
     });
+    await Promise.race([closing, dropped]);
   }
 
   /**
