@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { IntegrationEventTypes, type CloudEvent } from '../contracts';
 import { waitFor } from '../testing/wait-for';
+import type { Broker, ConsumeSpec } from './broker.port';
 import { InProcessBroker } from './in-process/in-process-broker';
 import { cloudEvent } from './testing/broker.contract';
 import {
@@ -161,6 +162,39 @@ describe('CloudEventsTransport', () => {
       await closing;
       expect(recorder.slowFinished).toBe(true);
       await published;
+    });
+  });
+
+  describe('when it is closed while its consumers are still starting', () => {
+    it('stops the one starting and starts no other', async () => {
+      const started: string[] = [];
+      const cancelled: string[] = [];
+      let letStart!: () => void;
+      const startGate = new Promise<void>((resolve) => (letStart = resolve));
+      // The transport calls only `consume`.
+      const slowToConsume = {
+        consume: async (spec: ConsumeSpec) => {
+          started.push(spec.queue);
+          await startGate;
+          const handle = await broker.consume(spec);
+          return {
+            queue: handle.queue,
+            cancel: () => (cancelled.push(handle.queue), handle.cancel()),
+          };
+        },
+      } as Pick<Broker, 'consume'> as Broker;
+      const transport = new CloudEventsTransport({ broker: slowToConsume, service: 'invitations' });
+      transport.addHandler(SLOW, async () => undefined, true);
+      transport.addHandler(FAILING, async () => undefined, true);
+      const listening = new Promise((resolve) => transport.listen(resolve));
+      await waitFor(() => started.length === 1, { message: 'the first consumer starting' });
+
+      const closing = transport.close();
+      letStart();
+      await Promise.all([closing, listening]);
+
+      expect(started).toEqual([`invitations.${SLOW}`]);
+      expect(cancelled).toEqual(started);
     });
   });
 });

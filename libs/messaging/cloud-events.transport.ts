@@ -48,13 +48,16 @@ export const CLOUD_EVENTS_TRANSPORT = Symbol('CLOUD_EVENTS_TRANSPORT');
 export class CloudEventsTransport extends Server implements CustomTransportStrategy {
   override transportId = CLOUD_EVENTS_TRANSPORT;
   private handles: ConsumerHandle[] = [];
+  private subscribing: Promise<void> = Promise.resolve();
+  private closed = false;
 
   constructor(private readonly options: CloudEventsTransportOptions) {
     super();
   }
 
   listen(callback: (error?: unknown) => void): void {
-    this.subscribe().then(
+    this.subscribing = this.subscribe();
+    this.subscribing.then(
       () => callback(),
       (error) => callback(error),
     );
@@ -62,6 +65,9 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
 
   /** Stops consuming and waits for the handlers in flight. */
   async close(): Promise<void> {
+    this.closed = true;
+    // A consumer still starting is stopped with the rest, and no later one starts.
+    await this.subscribing.catch(() => undefined);
     const handles = this.handles;
     this.handles = [];
     await Promise.all(handles.map((h) => h.cancel()));
@@ -84,6 +90,7 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
       retryDelayMs = CONSUMER_RETRY.retryDelayMs,
     } = this.options;
     for (const [type, handler] of this.getHandlers()) {
+      if (this.closed) return;
       if (!handler.isEventHandler || type.startsWith('{')) {
         throw new Error(`${type}: only @EventPattern('<cloud event type>') handlers are served`);
       }
