@@ -3,7 +3,7 @@ import { connect, type ChannelModel, type ConfirmChannel, type GetMessage } from
 import { PLATFORM_EXCHANGE } from '../../contracts';
 import { startTcpProxy, unusedPort } from '../../testing/tcp-proxy';
 import { waitFor } from '../../testing/wait-for';
-import { deadLetterQueue } from '../broker.port';
+import { deadLetterQueue, type ConsumeSpec } from '../broker.port';
 import { consumerQueues } from '../delivery';
 import { brokerContract, cloudEvent, type BrokerHarness } from '../testing/broker.contract';
 import { consumersOf, rabbitMqReachable } from '../testing/rabbitmq-probe';
@@ -16,6 +16,15 @@ const reachable = rabbitMqReachable(url);
 const required = process.env.CI === 'true';
 if (!reachable && !required) process.stdout.write(`skipped: no RabbitMQ at ${url}\n`);
 const quiet = () => undefined;
+
+/** A fresh queue bound to a fresh type, consumed five unacked messages at a time. */
+function freshQueue(label: string, spec = { maxRetries: 0, retryDelayMs: 5 }) {
+  const queue = `contract-test.${randomUUID()}`;
+  const type = `contract.${randomUUID()}.${label}.v1`;
+  const consume = (broker: RabbitMqBroker, handle: ConsumeSpec['handle']) =>
+    broker.consume({ queue, bindingKeys: [type], prefetch: 5, ...spec, handle });
+  return { queue, type, spec, consume };
+}
 
 async function openAdmin(): Promise<{ connection: ChannelModel; channel: ConfirmChannel }> {
   const connection = await connect(url);
@@ -154,20 +163,15 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
       const { connection, channel } = await openAdmin();
       const logged: string[] = [];
       const broker = new RabbitMqBroker(url, { log: (m) => logged.push(m) });
-      const queue = `contract-test.${randomUUID()}`;
-      const type = `contract.${randomUUID()}.lost-queues.v1`;
-      const spec = { maxRetries: 1, retryDelayMs: 20 };
+      const { queue, type, spec, consume } = freshQueue('lost-queues', {
+        maxRetries: 1,
+        retryDelayMs: 20,
+      });
       const attempts = new Map<string, number>();
       try {
-        await broker.consume({
-          queue,
-          bindingKeys: [type],
-          prefetch: 5,
-          ...spec,
-          handle: async (event) => {
-            attempts.set(event.id, (attempts.get(event.id) ?? 0) + 1);
-            throw new Error('downstream unavailable');
-          },
+        await consume(broker, async (event) => {
+          attempts.set(event.id, (attempts.get(event.id) ?? 0) + 1);
+          throw new Error('downstream unavailable');
         });
         for (const q of consumerQueues(queue, spec).filter((q) => q !== queue)) {
           await channel.deleteQueue(q);
@@ -320,22 +324,14 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
       const { connection, channel } = await openAdmin();
       const logged: string[] = [];
       const broker = new RabbitMqBroker(url, { log: (m) => logged.push(m) });
-      const queue = `contract-test.${randomUUID()}`;
-      const type = `contract.${randomUUID()}.cut-mid-handler.v1`;
-      const spec = { maxRetries: 0, retryDelayMs: 5 };
+      const { queue, type, spec, consume } = freshQueue('cut-mid-handler');
       const handled: string[] = [];
       let open!: () => void;
       const gate = new Promise<void>((resolve) => (open = resolve));
       try {
-        await broker.consume({
-          queue,
-          bindingKeys: [type],
-          prefetch: 5,
-          ...spec,
-          handle: async (event) => {
-            handled.push(event.id);
-            await gate;
-          },
+        await consume(broker, async (event) => {
+          handled.push(event.id);
+          await gate;
         });
         const events = Array.from({ length: 5 }, () => cloudEvent(type));
         await broker.publish(events);
