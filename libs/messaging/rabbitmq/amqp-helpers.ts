@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type {
   Channel,
@@ -208,10 +209,18 @@ export const isConnectionClosing = (error: unknown) =>
   error instanceof Error && error.name === 'IllegalOperationError';
 
 /**
- * Closes a wrapper's channel, done once the close is answered or the channel closes anyhow:
+ * Done once `close` settles or `closable` (a channel or connection) closes anyhow:
  * amqplib never settles a close whose connection drops before RabbitMQ answers it.
  */
-export async function closeWrapper(wrapper: ChannelWrapper, channel?: Channel): Promise<void> {
-  const dropped = new Promise<void>((resolve) => channel?.once('close', () => resolve()));
-  await Promise.race([wrapper.close().catch(() => undefined), dropped]);
+export async function closedOrGone(
+  close: () => Promise<unknown>,
+  closable?: EventEmitter,
+): Promise<void> {
+  const gone = new Promise<void>((resolve) => closable?.once('close', () => resolve()));
+  await Promise.race([close(), gone]);
+}
+
+/** Closes a wrapper's channel, done once the close is answered or the channel is gone. */
+export function closeWrapper(wrapper: ChannelWrapper, channel?: Channel): Promise<void> {
+  return closedOrGone(() => wrapper.close().catch(() => undefined), channel);
 }

@@ -12,7 +12,7 @@ import {
 } from '../broker.port';
 import { checkSpec, errorMessage } from '../delivery';
 import { cloudEventMessage } from '../message-properties';
-import { closeWrapper, isConnectionClosing, type QueueType } from './amqp-helpers';
+import { closedOrGone, closeWrapper, isConnectionClosing, type QueueType } from './amqp-helpers';
 import { channelErrorRecovery, type WatchChannel } from './channel-error-recovery';
 import { listDeadLetters, settleDeadLetters } from './dead-letter-ops';
 import { RabbitMqConsumer } from './rabbitmq-consumer';
@@ -132,15 +132,12 @@ export class RabbitMqBroker implements Broker {
     await Promise.all([...this.consumers].map((c) => c.cancel()));
     // Unconfirmed publishes reject here rather than disappear.
     await closeWrapper(this.publisher, this.publisherChannel);
-    // Done once closed or once the socket is gone: amqplib never settles a close
-    // whose connection drops before RabbitMQ answers it.
-    const socket = this.manager.connection?.connection;
-    const dropped = new Promise<void>((resolve) => socket?.once('close', () => resolve()));
-    const closing = this.manager.close().catch((error: unknown) => {
-      // A reconnect was closing the connection already: closed either way.
-      if (!isConnectionClosing(error)) throw error;
-    });
-    await Promise.race([closing, dropped]);
+    const closeConnection = () =>
+      this.manager.close().catch((error: unknown) => {
+        // A reconnect was closing the connection already: closed either way.
+        if (!isConnectionClosing(error)) throw error;
+      });
+    await closedOrGone(closeConnection, this.manager.connection?.connection);
   }
 
   /**
