@@ -32,6 +32,12 @@ export interface ConsumerOptions {
   watchChannel: WatchChannel;
 }
 
+interface ChannelState {
+  acks: AckBatcher;
+  /** Aborted when the channel closes: RabbitMQ has then requeued its unsettled messages itself. */
+  closed: AbortSignal;
+}
+
 /**
  * One consumer on its own confirm channel. Topology and the consumer are set
  * up again on every reconnect. Acks, and the confirmed moves to the retry or
@@ -41,10 +47,8 @@ export interface ConsumerOptions {
 export class RabbitMqConsumer implements ConsumerHandle {
   private readonly wrapper: ChannelWrapper;
   private readonly inFlight = new Set<Promise<void>>();
-  /** Kept across a resubscribe on the same channel, whose tags keep counting. */
-  private readonly acks = new WeakMap<ConfirmChannel, AckBatcher>();
-  /** Aborted when the channel closes: RabbitMQ has then requeued its unsettled messages itself. */
-  private readonly closedSignals = new WeakMap<ConfirmChannel, AbortSignal>();
+  /** Per channel set up, kept across a resubscribe on it, whose ack tags keep counting. */
+  private readonly channels = new WeakMap<ConfirmChannel, ChannelState>();
   private current?: { channel: ConfirmChannel; consumerTag: string };
   /** The channel last set up, which closing the wrapper closes. */
   private channel?: ConfirmChannel;
@@ -121,23 +125,24 @@ export class RabbitMqConsumer implements ConsumerHandle {
   private async setup(channel: ConfirmChannel): Promise<void> {
     const { queue, prefetch } = this.spec;
     this.channel = channel;
-    if (!this.acks.has(channel)) {
+    let state = this.channels.get(channel);
+    if (!state) {
       // The first setup on this channel (a broker-side cancel sets it up again): watched once,
       // and its ack tags, which keep counting across a resubscribe, batched by one batcher.
       this.options.watchChannel(channel, queue);
-      this.acks.set(channel, new AckBatcher(channel));
       const closed = new AbortController();
       channel.once('close', () => closed.abort());
-      this.closedSignals.set(channel, closed.signal);
+      state = { acks: new AckBatcher(channel), closed: closed.signal };
+      this.channels.set(channel, state);
     }
+    const { acks } = state;
     await this.declare(channel);
     if (this.cancelled) return;
     await channel.prefetch(prefetch);
-    const acks = this.acks.get(channel)!;
     const { consumerTag } = await channel.consume(queue, (message) => {
       if (message) {
         acks.delivered(message);
-        return this.track(this.onMessage(channel, acks, message));
+        return this.track(this.onMessage(channel, state, message));
       }
       // The broker cancelled us (e.g. the queue was deleted): declare again and resume.
       if (this.cancelled) return;
@@ -164,7 +169,7 @@ export class RabbitMqConsumer implements ConsumerHandle {
 
   private async onMessage(
     channel: ConfirmChannel,
-    acks: AckBatcher,
+    { acks, closed }: ChannelState,
     message: ConsumeMessage,
   ): Promise<void> {
     const { queue } = this.spec;
@@ -184,7 +189,6 @@ export class RabbitMqConsumer implements ConsumerHandle {
       await acks.ack(message);
       this.backoff.succeeded();
     } catch (error) {
-      const closed = this.closedSignals.get(channel)!;
       if (closed.aborted || isConnectionClosing(error)) {
         // Requeued with its channel, as every unsettled message of a cut connection is: nothing
         // to hold or hand back, and no failure to count, or the wait for the next real one grows.
