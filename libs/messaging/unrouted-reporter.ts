@@ -13,15 +13,18 @@ export function unroutedReporter(
   const everyMs = options.unroutedReportMs ?? 300_000;
   const clock = options.clock ?? Date.now;
   const pending = new Map<string, { count: number; from: bigint; reportedAt?: number }>();
-  const warnPending = (due: (reportedAt: number | undefined) => boolean) => {
+  /** Warns of each type with a count not told yet, once its interval is over, or at once when `force`d. */
+  const warnPending = (force: boolean) => {
+    const now = clock();
     for (const [type, entry] of pending) {
-      if (entry.count === 0 || !due(entry.reportedAt)) continue;
+      if (entry.count === 0) continue;
+      if (!force && entry.reportedAt !== undefined && now - entry.reportedAt < everyMs) continue;
       warn(
         `forwarder ${name}: no queue is bound for ${type}; ${entry.count} message(s) ` +
           `reached no one. Once a consumer's queue exists, ` +
           `\`npm run ops -- republish --from ${entry.from}\` publishes them again`,
       );
-      entry.reportedAt = clock();
+      entry.reportedAt = now;
       entry.count = 0;
     }
   };
@@ -33,10 +36,9 @@ export function unroutedReporter(
         entry.count += 1;
         pending.set(type, entry);
       }
-      const now = clock();
-      warnPending((reportedAt) => reportedAt === undefined || now - reportedAt >= everyMs);
+      warnPending(false);
     },
     /** Warns of every count not yet told, interval or not: a stopping forwarder keeps none back. */
-    flush: (): void => warnPending(() => true),
+    flush: (): void => warnPending(true),
   };
 }
