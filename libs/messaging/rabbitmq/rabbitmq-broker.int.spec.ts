@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { AmqpConnectionManager } from 'amqp-connection-manager';
 import { connect, type ChannelModel, type ConfirmChannel, type GetMessage } from 'amqplib';
 import { PLATFORM_EXCHANGE } from '../../contracts';
 import { startTcpProxy, unusedPort } from '../../testing/tcp-proxy';
@@ -24,6 +25,12 @@ function freshQueue(label: string, spec = { maxRetries: 0, retryDelayMs: 5 }) {
   const consume = (broker: RabbitMqBroker, handle: ConsumeSpec['handle']) =>
     broker.consume({ queue, bindingKeys: [type], prefetch: 5, ...spec, handle });
   return { queue, type, spec, consume };
+}
+
+/** Channels open on a connection, read from amqplib's channel table (channel 0 is the connection's own). */
+function openChannels(model: ChannelModel): number {
+  const { channels } = model.connection as unknown as { channels: unknown[] };
+  return channels.slice(1).filter(Boolean).length;
 }
 
 async function openAdmin(): Promise<{ connection: ChannelModel; channel: ConfirmChannel }> {
@@ -352,6 +359,35 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
         expect(await broker.deadLetters(queue)).toEqual([]);
       } finally {
         open();
+        await broker.close();
+        for (const q of consumerQueues(queue, spec)) await channel.deleteQueue(q);
+        await connection.close();
+      }
+    });
+  });
+
+  describe('when a consumer is stopped while its channel reopens after a reconnect', () => {
+    it('closes that channel, where nothing else would until the connection closed', async () => {
+      const { connection, channel } = await openAdmin();
+      const broker = new RabbitMqBroker(url, { log: quiet });
+      const { queue, spec, consume } = freshQueue('stopped-mid-reopen');
+      const { manager } = broker as unknown as { manager: AmqpConnectionManager };
+      try {
+        const consumer = await consume(broker, async () => {});
+        let reopened: { connection: ChannelModel; stopped: Promise<void> } | undefined;
+        // Listeners run in order: the consumer's wrapper has already asked for its new channel.
+        manager.once('connect', ({ connection }: { connection: ChannelModel }) => {
+          reopened = { connection, stopped: consumer.cancel() };
+        });
+        broker.reconnect();
+        await waitFor(() => reopened, { message: 'the reconnect' });
+        await reopened!.stopped;
+        // Left open is the publisher's channel alone.
+        await waitFor(() => openChannels(reopened!.connection) === 1, {
+          message: "the stopped consumer's channel to close",
+        });
+        expect(await consumersOf(connection, queue)).toBe(0);
+      } finally {
         await broker.close();
         for (const q of consumerQueues(queue, spec)) await channel.deleteQueue(q);
         await connection.close();

@@ -124,6 +124,12 @@ export class RabbitMqConsumer implements ConsumerHandle {
 
   private async setup(channel: ConfirmChannel): Promise<void> {
     const { queue, prefetch } = this.spec;
+    if (this.cancelled) {
+      // Stopped while the manager opened this channel after a reconnect: closing the wrapper
+      // then found no channel to close, so nothing else would close this one.
+      await channel.close().catch(() => undefined);
+      return;
+    }
     this.channel = channel;
     let state = this.channels.get(channel);
     if (!state) {
