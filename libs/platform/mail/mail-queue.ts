@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { backoffMs, type Backoff } from '../retry/backoff';
 import type { Mailer, MailMessage } from './mailer';
 import type { MailSpool } from './mail-spool';
+import { spoolRemovals } from './spool-removals';
 
 export interface MailQueueOptions {
   /** Told when a message is given up; `label` names it (never its body, which may carry a token). */
@@ -32,6 +33,11 @@ export interface MailQueueOptions {
   onSpoolFailure?: (label: string, error: unknown) => void;
   /** Told when the spool could not be read; it is read again after `retryInMs`. */
   onSpoolReadFailure?: (error: unknown, retryInMs: number) => void;
+  /**
+   * Told when sent or given-up messages could not be removed from the spool: tried again
+   * after `retryInMs`, or, without it, left there at close for the next run to send again.
+   */
+  onSpoolRemoveFailure?: (error: unknown, retryInMs?: number) => void;
 }
 
 /** Waits between reads of a spool that failed: doubling from 1 s to at most 30 s. */
@@ -58,6 +64,8 @@ interface Job {
   attempt: number;
   /** Where the spool keeps it, when it does. */
   spoolId?: number;
+  /** The key of a save that went unanswered: the row may be on disk all the same. */
+  spoolKey?: string;
 }
 
 /**
@@ -94,6 +102,12 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
    * a read can see a row before its save is answered, and the answer must not take it twice.
    */
   const unanswered = new Map<string, boolean>();
+  /**
+   * Saves that failed twice, by key, whose rows may be on disk all the same (the first try
+   * committed, its answer lost): the message while held, then null, until a refill meets the row.
+   */
+  const unsaved = new Map<string, Job | null>();
+  const removals = spool && spoolRemovals(spool, options.onSpoolRemoveFailure ?? (() => undefined));
 
   const size = () => ready.length + backingOff.size + running;
   const wake = () => {
@@ -131,7 +145,16 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
         if (closing) break; // read as the queue closed: left on disk for the next run
         for (const { id, message, label, key } of next) {
           if (key !== undefined && unanswered.has(key)) unanswered.set(key, true);
-          take(id, message, label);
+          if (key === undefined || !unsaved.has(key)) {
+            take(id, message, label);
+            continue;
+          }
+          // The save did commit: the copy in memory is the one sent, and this row its place.
+          const held = unsaved.get(key);
+          unsaved.delete(key);
+          loadedThrough = Math.max(loadedThrough, id);
+          if (held) held.spoolId = id;
+          else removals?.remove({ id });
         }
         taken += next.length;
         pump();
@@ -153,8 +176,10 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
     return taken;
   }
 
-  const unspool = (job: Job) => {
-    if (job.spoolId !== undefined) void spool?.remove(job.spoolId).catch(() => undefined);
+  const unspool = ({ spoolId, spoolKey }: Job) => {
+    if (spoolKey !== undefined && unsaved.has(spoolKey)) unsaved.set(spoolKey, null);
+    if (spoolId !== undefined) removals?.remove({ id: spoolId });
+    else if (spoolKey !== undefined) removals?.remove({ key: spoolKey });
   };
 
   async function deliver(job: Job): Promise<void> {
@@ -182,6 +207,13 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
       timer.unref();
       backingOff.set(job, timer);
     }
+  }
+
+  /** Holds a message the spool does not keep, once there is room. */
+  async function holdInMemory(job: Job): Promise<void> {
+    await until(() => closing || size() < capacity);
+    ready.push(job);
+    pump();
   }
 
   const until = (condition: () => boolean) =>
@@ -212,13 +244,14 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
         } catch (error) {
           if (unanswered.get(key)) return; // the first try was committed, and a refill took it in
           options.onSpoolFailure?.(label, error); // still sent, unless the process dies first
+          const job: Job = { message, label, attempt: 0, spoolKey: key };
+          unsaved.set(key, job);
+          return holdInMemory(job);
         } finally {
           unanswered.delete(key);
         }
       }
-      await until(() => closing || size() < capacity);
-      ready.push({ message, label, attempt: 0 });
-      pump();
+      return holdInMemory({ message, label, attempt: 0 });
     },
     size,
     async resume() {
@@ -243,11 +276,12 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
       clearTimeout(timer);
       if (outcome === 'timeout') {
         for (const job of ready.splice(0)) {
-          if (job.spoolId === undefined) {
-            options.onGiveUp(job.label, new Error('not delivered before shutdown'));
-          }
+          if (job.spoolId !== undefined) continue; // kept on disk for the next run
+          unspool(job);
+          options.onGiveUp(job.label, new Error('not delivered before shutdown'));
         }
       }
+      await removals?.flush();
       await spool?.close();
     },
   };

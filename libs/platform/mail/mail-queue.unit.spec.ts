@@ -1,6 +1,6 @@
 import { waitFor } from '../../testing/wait-for';
 import { createMailQueue, type MailQueueOptions } from './mail-queue';
-import type { MailSpool } from './mail-spool';
+import type { MailSpool, SpoolPlace } from './mail-spool';
 import type { Mailer, MailMessage } from './mailer';
 
 const mail = (to: string): MailMessage => ({ to, subject: 's', text: `link for ${to}` });
@@ -47,15 +47,18 @@ function spoolLosingFirstAnswer(): MailSpool & { rows: Map<number, string> } {
       if (saves === 1) throw new Error('mail-spool thread exited (1)');
       return id;
     },
-    async remove(id) {
-      rows.delete(id);
+    async remove(place) {
+      if ('id' in place) rows.delete(place.id);
     },
     pending: async () => [],
     close: async () => undefined,
   };
 }
 
-/** A spool in memory whose answers to saves (or reads) can be held back, as a busy thread's are. */
+/**
+ * A spool in memory whose answers to saves (or reads) can be held back, as a busy thread's are,
+ * and whose next saves can fail: `lost` commits and loses its answer, `refused` commits nothing.
+ */
 function heldSpool() {
   const rows = new Map<number, { message: MailMessage; label: string; key: string }>();
   let last = 0;
@@ -65,15 +68,23 @@ function heldSpool() {
     rows,
     holdSaves: false,
     holdReads: false,
+    saveFaults: [] as Array<'lost' | 'refused'>,
+    removeFaults: 0,
     /** Lets every held answer through. */
     answer: () => held.splice(0).forEach((release) => release()),
     async save(message: MailMessage, label: string, key: string) {
+      const fault = spool.saveFaults.shift();
+      if (fault === 'refused') throw new Error('SQLITE_FULL: database or disk is full');
       const id = (last += 1);
       rows.set(id, { message, label, key });
+      if (fault === 'lost') throw new Error('mail-spool thread exited (1)');
       return spool.holdSaves ? hold(id) : id;
     },
-    async remove(id: number) {
-      rows.delete(id);
+    async remove(place: SpoolPlace) {
+      if (spool.removeFaults > 0 && spool.removeFaults--)
+        throw new Error('mail-spool thread exited (1)');
+      for (const [id, row] of rows)
+        if ('id' in place ? id === place.id : row.key === place.key) rows.delete(id);
     },
     async pending(afterId = 0, limit = Number.MAX_SAFE_INTEGER) {
       const next = [...rows]
@@ -160,6 +171,56 @@ describe('mail queue', () => {
       await new Promise((r) => setImmediate(r));
       expect(sent).toEqual(['a@x.io']);
       expect([...spool.rows.values()].map((row) => row.label)).toEqual(['b']);
+    });
+  });
+
+  describe('when a save fails twice though its first try committed', () => {
+    it('sends the message once and removes its row, so no later run sends it again', async () => {
+      const { mailer, delivered } = flakyMailer();
+      const spool = heldSpool();
+      const { queue } = queueWith(mailer, { spool });
+      spool.saveFaults = ['lost', 'refused'];
+      await queue.enqueue(mail('a@x.io'), 'a');
+      await waitFor(() => delivered.length === 1 && spool.rows.size === 0, {
+        message: 'delivered and its row removed',
+      });
+      await queue.close();
+      expect(delivered).toEqual(['a@x.io']);
+    });
+
+    it('does not send it again when a refill meets its row', async () => {
+      const { mailer, sent, open } = gatedMailer();
+      const spool = heldSpool();
+      const { queue } = queueWith(mailer, { spool, capacity: 2, concurrency: 1 });
+      await queue.enqueue(mail('a@x.io'), 'a'); // in flight, held
+      spool.saveFaults = ['lost', 'refused'];
+      await queue.enqueue(mail('b@x.io'), 'b'); // held in memory, and its row on disk
+      await queue.enqueue(mail('c@x.io'), 'c'); // past capacity: waits on disk, behind b's row
+      open(); // a refill reads b's row and c's
+      await waitFor(() => sent.length >= 3 && queue.size() === 0 && spool.rows.size === 0, {
+        message: 'all three delivered and removed',
+      });
+      await queue.close();
+      expect(sent).toEqual(['a@x.io', 'b@x.io', 'c@x.io']);
+    });
+  });
+
+  describe('when removing a sent message from the spool fails', () => {
+    it('removes it on a later try, so no later run sends it again', async () => {
+      const { mailer, delivered } = flakyMailer();
+      const spool = heldSpool();
+      const waits: Array<number | undefined> = [];
+      const { queue } = queueWith(mailer, {
+        spool,
+        onSpoolRemoveFailure: (_error, retryInMs) => waits.push(retryInMs),
+      });
+      spool.removeFaults = 1;
+      await queue.enqueue(mail('a@x.io'), 'a');
+      await waitFor(() => delivered.length === 1 && spool.rows.size === 0, {
+        message: 'delivered and removed on the later try',
+      });
+      expect(waits).toEqual([1000]);
+      await queue.close();
     });
   });
 

@@ -189,7 +189,7 @@ describe('mail queue over the SQLite spool', () => {
 
       const spool = openSpool();
       expect((await spool.pending(0, 10)).map((m) => [m.id, m.label])).toEqual([[7, 'old']]);
-      await spool.remove(7);
+      await spool.remove({ id: 7 });
       expect(await spool.save(mail('new@x.io'), 'new', 'k-new')).toBe(8);
     });
   });
@@ -219,6 +219,17 @@ describe('mail queue over the SQLite spool', () => {
       const first = await spool.save(mail('a@x.io'), 'a', 'k-a');
       expect(await spool.save(mail('a@x.io'), 'a', 'k-a')).toBe(first);
       expect((await spool.pending()).map((m) => m.id)).toEqual([first]);
+    });
+  });
+
+  describe('when a message is removed by the key it was saved under', () => {
+    it('removes that row and no other', async () => {
+      const spool = openSpool();
+      await spool.save(mail('a@x.io'), 'a', 'k-a');
+      const b = await spool.save(mail('b@x.io'), 'b', 'k-b');
+      await spool.remove({ key: 'k-a' });
+      await spool.remove({ key: 'k-unknown' });
+      expect((await spool.pending()).map((m) => m.id)).toEqual([b]);
     });
   });
 });

@@ -9,6 +9,9 @@ export interface SpooledMail {
   key?: string;
 }
 
+/** A spooled message, by its id, or by the key it was saved under when its save went unanswered. */
+export type SpoolPlace = { id: number } | { key: string };
+
 /**
  * Mail accepted for delivery and not delivered yet, kept on disk: saved
  * before the caller is answered, removed once delivered or given up, and
@@ -17,7 +20,8 @@ export interface SpooledMail {
 export interface MailSpool {
   /** Where the message is kept; saving the same `key` again finds the same place. */
   save(message: MailMessage, label: string, key: string): Promise<number>;
-  remove(id: number): Promise<void>;
+  /** Removes the message, if it is there. */
+  remove(place: SpoolPlace): Promise<void>;
   /** Spooled messages in id order: after `afterId`, at most `limit`. */
   pending(afterId?: number, limit?: number): Promise<SpooledMail[]>;
   close(): Promise<void>;
@@ -25,7 +29,7 @@ export interface MailSpool {
 
 export type SpoolCall =
   | { op: 'save'; message: MailMessage; label: string; key: string }
-  | { op: 'remove'; id: number }
+  | ({ op: 'remove' } & SpoolPlace)
   | { op: 'pending'; afterId: number; limit: number };
 
 /** (`id` names the call itself on the way back, so the spool's id travels as `spooled`.) */
@@ -48,7 +52,7 @@ export function sqliteMailSpool(path: string): MailSpool {
   );
   return {
     save: async (message, label, key) => (await call({ op: 'save', message, label, key })).spooled!,
-    remove: async (id) => void (await call({ op: 'remove', id })),
+    remove: async (place) => void (await call({ op: 'remove', ...place })),
     pending: async (afterId = 0, limit = Number.MAX_SAFE_INTEGER) =>
       (await call({ op: 'pending', afterId, limit })).pending ?? [],
     close,

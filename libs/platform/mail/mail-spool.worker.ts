@@ -50,6 +50,7 @@ const insert = db.prepare(
 );
 const idOf = db.prepare<[string], { id: number }>('SELECT id FROM mail_spool WHERE key = ?');
 const remove = db.prepare('DELETE FROM mail_spool WHERE id = ?');
+const removeKey = db.prepare('DELETE FROM mail_spool WHERE key = ?');
 const after = db.prepare<
   [number, number],
   { id: number; key: string | null; label: string; message: string }
@@ -70,7 +71,8 @@ const commit = db.transaction((calls: SpoolCall[]) =>
       );
       return changes === 1 ? Number(lastInsertRowid) : idOf.get(c.key)!.id;
     }
-    if (c.op === 'remove') remove.run(c.id);
+    if (c.op === 'remove' && 'id' in c) remove.run(c.id);
+    else if (c.op === 'remove') removeKey.run(c.key);
     return undefined;
   }),
 );

@@ -37,6 +37,12 @@ export async function openSpooledMailQueue(
     },
     onSpoolReadFailure: (error, retryInMs) =>
       logger.warn(`mail spool not read, again in ${retryInMs} ms: ${reason(error)}`),
+    onSpoolRemoveFailure: (error, retryInMs) =>
+      logger.warn(
+        retryInMs === undefined
+          ? `sent emails left in the mail spool; the next start sends them again: ${reason(error)}`
+          : `sent emails not removed from the mail spool, again in ${retryInMs} ms: ${reason(error)}`,
+      ),
   });
   const resumed = await queue.resume();
   if (resumed > 0) logger.log(`sending ${resumed} emails left by an earlier run`);

@@ -52,6 +52,7 @@ function chaosSpool(inner: MailSpool, run: Run, record: MailChaosRecord, event: 
   const outstanding = new Map<(error: Error) => void, { retry: boolean }>();
   const forwarded = new Set<Promise<unknown>>();
   const tried = new Set<string>();
+  const rowOfKey = new Map<string, number>();
   let innerClosed: Promise<void> | undefined;
   const closeInner = () => (innerClosed ??= inner.close());
 
@@ -107,14 +108,18 @@ function chaosSpool(inner: MailSpool, run: Run, record: MailChaosRecord, event: 
         retry,
         fail: save === 'both fail' || (save === 'first fails' && !retry),
         dies: save === 'dies' && !retry,
-        seen: (id) => rowOf.set(label, id),
+        seen: (id) => {
+          rowOf.set(label, id);
+          rowOfKey.set(key, id);
+        },
       });
     },
-    remove(id) {
+    remove(place) {
       // Handed to the thread, a removal is committed: the thread finishes what it holds.
       return call(() => {
-        removed.add(id);
-        return inner.remove(id);
+        const id = 'id' in place ? place.id : rowOfKey.get(place.key);
+        if (id !== undefined) removed.add(id);
+        return inner.remove(place);
       });
     },
     pending(afterId, limit) {
