@@ -50,13 +50,8 @@ export class ResendInvitationController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ResendInvitationResponse> {
     const id = invitationIdParam(rawId, 'invitation_not_found');
-    await this.rateLimiter.take(vendor.companyId);
-    const { response, position } = await resendInvitation(
-      this.deps,
-      vendor,
-      id,
-      body?.expiresInDays,
-      context,
+    const { response, position } = await this.rateLimiter.counting(vendor.companyId, () =>
+      resendInvitation(this.deps, vendor, id, body?.expiresInDays, context),
     );
     setEventPosition(reply, position);
     return response;

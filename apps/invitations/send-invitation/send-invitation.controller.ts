@@ -49,8 +49,9 @@ export class SendInvitationController {
     @RequestContext() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SendInvitationResponse> {
-    await this.rateLimiter.take(vendor.companyId);
-    const { response, position } = await sendInvitation(this.deps, vendor, body, context);
+    const { response, position } = await this.rateLimiter.counting(vendor.companyId, () =>
+      sendInvitation(this.deps, vendor, body, context),
+    );
     setEventPosition(reply, position);
     return response;
   }

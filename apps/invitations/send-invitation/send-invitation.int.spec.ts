@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { SqliteRateLimits } from '../../../libs/read-store/sqlite/sqlite-rate-limits';
 import { waitFor } from '../../../libs/testing/wait-for';
 import { hashToken } from '../invitation/invitation-token';
@@ -190,6 +191,25 @@ describe('POST /invitations rate limit', () => {
       await expect(
         t.invite(testUser('vendor'), { email: 'other@example.com' }),
       ).resolves.toBeDefined();
+    });
+  });
+
+  describe('when sends and resends of a vendor company are refused', () => {
+    it('does not count them, so its limit is left for invitations it can send', async () => {
+      const vendor = testUser('vendor');
+      const send = (email: string) =>
+        t.call('POST', '/invitations', {
+          as: vendor,
+          body: { email, firstName: 'A', lastName: 'B' },
+        });
+      expect((await send('first@example.com')).status).toBe(201);
+      for (let i = 0; i < 3; i += 1) {
+        expect((await send('first@example.com')).body.code).toBe('invitation_already_pending');
+        const unknown = `/invitations/${randomUUID()}/resend`;
+        expect((await t.call('POST', unknown, { as: vendor })).status).toBe(404);
+      }
+      expect((await send('second@example.com')).status).toBe(201);
+      expect((await send('third@example.com')).status).toBe(429);
     });
   });
 });

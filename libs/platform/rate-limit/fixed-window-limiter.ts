@@ -51,6 +51,24 @@ export class FixedWindowLimiter {
     throw new AppError('rate_limited', 'rate_limited', refusal, { retryAfterSeconds });
   }
 
+  /**
+   * Counts one hit for `key` and does `work`, taking the hit back if the work is refused
+   * (an `AppError` other than `unavailable`, which records nothing): a limit on what is
+   * done, so a caller's mistakes do not use it up. A dependency that fails keeps the hit,
+   * since the work may have been done before the failure.
+   */
+  async counting<T>(key: string, work: () => Promise<T>): Promise<T> {
+    await this.take(key);
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof AppError && error.kind !== 'unavailable') {
+        await this.giveBack(key).catch(() => undefined); // one extra hit at worst
+      }
+      throw error;
+    }
+  }
+
   /** Takes back a hit that turned out not to count. */
   giveBack(key: string): Promise<void> {
     return this.ask((s, k) => s.giveBack(k), key);

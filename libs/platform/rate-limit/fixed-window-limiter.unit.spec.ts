@@ -1,3 +1,4 @@
+import { conflict, unavailable } from '../errors/app-error';
 import { FixedWindowLimiter, type FixedWindowOptions } from './fixed-window-limiter';
 import { metrics } from '../observability/metrics';
 import { MemoryRateLimits } from './memory-rate-limits';
@@ -56,6 +57,23 @@ describe('FixedWindowLimiter', () => {
       await expect(l.take('a')).rejects.toEqual(refusal(60));
       await l.reset('a');
       await expect(takes(l, 'a', 3)).resolves.toBeUndefined();
+    });
+  });
+
+  describe('when counted work is refused', () => {
+    it('takes its hit back, so only work done uses the limit', async () => {
+      const l = limiter();
+      const refused = () => Promise.reject(conflict('already_there', 'Already there.'));
+      for (let i = 0; i < 5; i += 1) await expect(l.counting('a', refused)).rejects.toThrow();
+      await expect(takes(l, 'a', 3)).resolves.toBeUndefined();
+      await expect(l.take('a')).rejects.toEqual(refusal(60));
+    });
+
+    it('keeps the hit when a dependency failed, since the work may have been done', async () => {
+      const l = limiter();
+      const failed = () => Promise.reject(unavailable('store_down', 'Down.', new Error('x')));
+      for (let i = 0; i < 3; i += 1) await expect(l.counting('a', failed)).rejects.toThrow();
+      await expect(l.take('a')).rejects.toEqual(refusal(60));
     });
   });
 
