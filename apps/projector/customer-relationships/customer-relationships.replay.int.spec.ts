@@ -17,6 +17,13 @@ describe('customer relationships replayed', () => {
         limit: 10,
       })
     ).items;
+  /** The stored row, with the positions it keeps beside the view. */
+  const storedRow = async () => {
+    const projection = 'customer-relationships';
+    const target = { projection, version: (await f.readModels.activeVersion(projection))! };
+    const key = { vendorId: 'vendor-1', customerCompanyId: 'co-1' };
+    return f.readModels.loadRelationships(target, [key]);
+  };
 
   describe('when a parked acceptance is replayed after a later one created the relationship', () => {
     it.each([
@@ -63,9 +70,12 @@ describe('customer relationships replayed', () => {
           },
         ]);
 
+        const stored = await storedRow();
+
         await projector.stop();
         await ops.run('rebuild', 'customer-relationships');
         expect(await relationships()).toEqual(replayed);
+        expect(await storedRow()).toEqual(stored);
       },
     );
   });

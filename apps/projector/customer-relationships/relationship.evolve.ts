@@ -33,7 +33,9 @@ export interface Acceptance {
  * invitationId (nothing projected deactivates a relationship yet), and the
  * customer number is the first one given. An acceptance applied already
  * changes nothing; an inactive relationship is re-activated by a later one.
- * Returns `row` itself when nothing changes.
+ * `position` is the latest acceptance applied, whatever it changed, so it too
+ * is the same in whatever order they come. Returns `row` itself when nothing
+ * changes.
  */
 export function evolveRelationship(
   row: RelationshipRow | undefined,
@@ -74,7 +76,8 @@ function merged(row: RelationshipRow, a: Acceptance, earliest: boolean): Relatio
     a.customerNumber !== null &&
     (row.customerNumber === null ||
       (row.customerNumberPosition !== undefined && a.position < row.customerNumberPosition));
-  if (!earliest && !numbered) return row;
+  const position = a.position > row.position ? a.position : row.position;
+  if (!earliest && !numbered) return position === row.position ? row : { ...row, position };
   return {
     ...row,
     ...(earliest && {
@@ -84,6 +87,6 @@ function merged(row: RelationshipRow, a: Acceptance, earliest: boolean): Relatio
       createdPosition: a.position,
     }),
     ...(numbered && { customerNumber: a.customerNumber, customerNumberPosition: a.position }),
-    position: a.position > row.position ? a.position : row.position,
+    position,
   };
 }

@@ -139,10 +139,12 @@ describe('vendor–customer relationship', () => {
   });
 
   describe('when the relationship is active', () => {
-    it('keeps it as it is', () => {
+    it('keeps it as it is, noting only the later position', () => {
       const active = evolveRelationship(undefined, acceptance());
-      expect(evolveRelationship(active, acceptance({ invitationId: 'i2', position: 9n }))).toBe(
-        active,
+      const later = evolveRelationship(active, acceptance({ invitationId: 'i2', position: 9n }));
+      expect(later).toEqual({ ...active, position: 9n });
+      expect(evolveRelationship(later, acceptance({ invitationId: 'i2', position: 9n }))).toBe(
+        later,
       );
     });
 
