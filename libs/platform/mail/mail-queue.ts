@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { backoffMs, type Backoff } from '../retry/backoff';
 import type { Mailer, MailMessage } from './mailer';
 import type { MailSpool } from './mail-spool';
+import { SpoolKeys } from './spool-keys';
 import { spoolRemovals } from './spool-removals';
 
 export interface MailQueueOptions {
@@ -93,20 +93,7 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
   let refilling = false;
   let readFailures = 0;
   let readRetry: NodeJS.Timeout | undefined;
-  // Keys of this queue's saves: unique to it, and rising, so the spool's index of them only grows at its end.
-  const keyPrefix = randomUUID();
-  let saves = 0;
-  const nextKey = () => `${keyPrefix}:${String((saves += 1)).padStart(15, '0')}`;
-  /**
-   * Keys of this queue's saves not answered yet, and whether a refill has taken the row in:
-   * a read can see a row before its save is answered, and the answer must not take it twice.
-   */
-  const unanswered = new Map<string, boolean>();
-  /**
-   * Saves that failed twice, by key, whose rows may be on disk all the same (the first try
-   * committed, its answer lost): the message while held, then null, until a refill meets the row.
-   */
-  const unsaved = new Map<string, Job | null>();
+  const keys = new SpoolKeys<Job>();
   const removals = spool && spoolRemovals(spool, options.onSpoolRemoveFailure ?? (() => undefined));
 
   const size = () => ready.length + backingOff.size + running;
@@ -144,17 +131,10 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
         const next = await spool!.pending(loadedThrough, room);
         if (closing) break; // read as the queue closed: left on disk for the next run
         for (const { id, message, label, key } of next) {
-          if (key !== undefined && unanswered.has(key)) unanswered.set(key, true);
-          if (key === undefined || !unsaved.has(key)) {
-            take(id, message, label);
-            continue;
-          }
-          // The save did commit: the copy in memory is the one sent, and this row its place.
-          const held = unsaved.get(key);
-          unsaved.delete(key);
-          loadedThrough = Math.max(loadedThrough, id);
-          if (held) held.spoolId = id;
-          else removals?.remove({ id });
+          const found = keys.found(key, id);
+          if (found === 'take') take(id, message, label);
+          else loadedThrough = Math.max(loadedThrough, id);
+          if (found === 'remove') removals?.remove({ id });
         }
         taken += next.length;
         pump();
@@ -177,7 +157,7 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
   }
 
   const unspool = ({ spoolId, spoolKey }: Job) => {
-    if (spoolKey !== undefined && unsaved.has(spoolKey)) unsaved.set(spoolKey, null);
+    if (spoolKey !== undefined) keys.done(spoolKey);
     if (spoolId !== undefined) removals?.remove({ id: spoolId });
     else if (spoolKey !== undefined) removals?.remove({ key: spoolKey });
   };
@@ -227,29 +207,25 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
       if (spool) {
         // Tried twice: a spool thread that died after its commit is started again, and the
         // key finds the row it wrote rather than leaving a copy that a later run sends again.
-        const key = nextKey();
-        unanswered.set(key, false);
+        const key = keys.next();
+        let id: number;
         try {
-          const id = await spool
-            .save(message, label, key)
-            .catch(() => spool.save(message, label, key));
-          if (unanswered.get(key)) return; // a refill read it first and took it in
-          if (backlog || size() >= capacity) {
-            backlog = true; // on disk: taken in when there is room
-            overflows += 1;
-            if (!refilling && size() < capacity) void refill();
-          } else take(id, message, label);
-          pump();
-          return;
+          id = await spool.save(message, label, key).catch(() => spool.save(message, label, key));
         } catch (error) {
-          if (unanswered.get(key)) return; // the first try was committed, and a refill took it in
+          if (keys.answered(key)) return; // the first try was committed, and a refill took it in
           options.onSpoolFailure?.(label, error); // still sent, unless the process dies first
           const job: Job = { message, label, attempt: 0, spoolKey: key };
-          unsaved.set(key, job);
+          keys.holdUnsaved(key, job);
           return holdInMemory(job);
-        } finally {
-          unanswered.delete(key);
         }
+        if (keys.answered(key)) return; // a refill read it first and took it in
+        if (backlog || size() >= capacity) {
+          backlog = true; // on disk: taken in when there is room
+          overflows += 1;
+          if (!refilling && size() < capacity) void refill();
+        } else take(id, message, label);
+        pump();
+        return;
       }
       return holdInMemory({ message, label, attempt: 0 });
     },
