@@ -42,7 +42,16 @@ function planMail(r: Random, n: number, attempts: number): Mail {
           ? { kind: 'broken' }
           : { kind: 'slow', ms: 5 + r.int(40) };
   const y = r.next();
-  const save: Save = y < 0.84 ? 'ok' : y < 0.9 ? 'first fails' : y < 0.94 ? 'both fail' : 'dies';
+  const save: Save =
+    y < 0.84
+      ? 'ok'
+      : y < 0.9
+        ? 'first fails'
+        : y < 0.94
+          ? 'both fail'
+          : y < 0.97
+            ? 'dies'
+            : 'dies, then fails';
   const token = `${SEED}x${n}`.padEnd(43, 'Zz_-');
   return {
     label: `invitation ${n}`,

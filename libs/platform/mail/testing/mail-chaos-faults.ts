@@ -106,8 +106,11 @@ function chaosSpool(inner: MailSpool, run: Run, record: MailChaosRecord, event: 
       const save = mails.get(label)!.save;
       return call(() => inner.save(message, label, key), {
         retry,
-        fail: save === 'both fail' || (save === 'first fails' && !retry),
-        dies: save === 'dies' && !retry,
+        fail:
+          save === 'both fail' ||
+          (save === 'first fails' && !retry) ||
+          (save === 'dies, then fails' && retry),
+        dies: save.startsWith('dies') && !retry,
         seen: (id) => {
           rowOf.set(label, id);
           rowOfKey.set(key, id);

@@ -10,9 +10,10 @@ export type Send =
 /**
  * How the spool takes its save: `first fails` fails the first try before its commit,
  * `both fail` both tries (held in memory only), `dies` commits the first try and then the
- * spool's thread dies, failing every call it held.
+ * spool's thread dies, failing every call it held; `dies, then fails` fails the retry too,
+ * so the message is held in memory though its row is on disk.
  */
-export type Save = 'ok' | 'first fails' | 'both fail' | 'dies';
+export type Save = 'ok' | 'first fails' | 'both fail' | 'dies' | 'dies, then fails';
 
 export interface Mail {
   label: string;
@@ -92,7 +93,7 @@ export function endRun(record: MailChaosRecord, run: Run, timedOut: boolean) {
   for (const [label, seen] of outcomes) {
     if (!seen.some((s) => s.endsWith(`in run ${run.n}`))) continue;
     const id = rowOf.get(label);
-    if (id === undefined || removed.has(id) || notSpooled.has(label)) continue;
+    if (id === undefined || removed.has(id)) continue; // no row, or none left to send again
     if (run.end === 'close' && !timedOut)
       problems.repeats.push(`run ${run.n}: ${label} was left in the spool by a shutdown in time`);
     repeatable.set(label, [...(repeatable.get(label) ?? []), `run ${run.n} ended (${run.end})`]);
