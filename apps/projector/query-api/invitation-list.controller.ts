@@ -5,7 +5,7 @@ import type { Principal } from '../../../libs/auth/principal';
 import { READ_MODELS, type ReadModelQueries } from '../../../libs/read-store/read-models.port';
 import { INVITATIONS_READ_MODEL } from '../projector/projections';
 import { requireOwnCompany } from './company-access';
-import { invitationCursor, readInvitationCursor } from './cursor';
+import { invitationCursor, queryOf, readInvitationCursor } from './cursor';
 import { DEFAULT_LIMIT, InvitationListQuery } from './list-queries.dto';
 import { MinPosition, ReadYourWrites } from './read-your-writes';
 import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
@@ -35,7 +35,8 @@ export class InvitationListController {
     @MinPosition() minPosition?: bigint,
   ) {
     requireOwnCompany(principal, 'vendor', vendorId);
-    const after = readInvitationCursor(query.cursor);
+    const q = queryOf(vendorId, query.status, query.email);
+    const after = readInvitationCursor(q, query.cursor);
     await this.readYourWrites.reach(minPosition);
     const page = await this.readModels.listInvitations(INVITATIONS_READ_MODEL, {
       vendorId,
@@ -44,6 +45,6 @@ export class InvitationListController {
       limit: query.limit ?? DEFAULT_LIMIT,
       after,
     });
-    return { items: page.items, nextCursor: page.next ? invitationCursor(page.next) : null };
+    return { items: page.items, nextCursor: page.next ? invitationCursor(q, page.next) : null };
   }
 }

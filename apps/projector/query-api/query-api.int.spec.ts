@@ -163,6 +163,17 @@ describe('query API', () => {
       expect(res.body).toMatchObject({ status: 400, code, errors: expect.any(Array) });
     });
 
+    it('refuses a cursor of another company or other filters', async () => {
+      const first = await invitations('?limit=1');
+      expect(first.body.nextCursor).toEqual(expect.any(String));
+      const filtered = await invitations(`?status=pending&cursor=${first.body.nextCursor}`);
+      expect([filtered.status, filtered.body.code]).toEqual([400, 'invalid_cursor']);
+      const other = testUser('vendor');
+      const theirs = `/vendors/${other.companyId}/invitations?cursor=${first.body.nextCursor}`;
+      expect((await get(theirs, other)).body.code).toBe('invalid_cursor');
+      expect((await invitations(`?limit=5&cursor=${first.body.nextCursor}`)).status).toBe(200);
+    });
+
     it('refuses a cursor of another list', async () => {
       const vendors = await get(`/customers/${customer.companyId}/vendors?limit=1`, customer);
       expect(vendors.body.nextCursor).toEqual(expect.any(String));

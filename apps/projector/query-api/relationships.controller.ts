@@ -9,7 +9,12 @@ import {
 } from '../../../libs/read-store/read-models.port';
 import { RELATIONSHIPS_READ_MODEL } from '../projector/projections';
 import { requireOwnCompany } from './company-access';
-import { readRelationshipCursor, relationshipCursor, type RelationshipList } from './cursor';
+import {
+  queryOf,
+  readRelationshipCursor,
+  relationshipCursor,
+  type RelationshipList,
+} from './cursor';
 import { DEFAULT_LIMIT, RelationshipListQuery } from './list-queries.dto';
 import { MinPosition, ReadYourWrites } from './read-your-writes';
 import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
@@ -62,7 +67,8 @@ export class RelationshipsController {
     query: RelationshipListQuery,
     minPosition: bigint | undefined,
   ) {
-    const after = readRelationshipCursor(list, query.cursor);
+    const q = queryOf('vendorId' in owner ? owner.vendorId : owner.customerCompanyId, query.status);
+    const after = readRelationshipCursor(list, q, query.cursor);
     await this.readYourWrites.reach(minPosition);
     const page = await this.readModels.listRelationships(RELATIONSHIPS_READ_MODEL, {
       ...owner,
@@ -72,7 +78,7 @@ export class RelationshipsController {
     } as RelationshipQuery);
     return {
       items: page.items,
-      nextCursor: page.next ? relationshipCursor(list, page.next) : null,
+      nextCursor: page.next ? relationshipCursor(list, q, page.next) : null,
     };
   }
 }
