@@ -30,6 +30,20 @@ export interface OpsContext {
 /** A command's failure that is reported as one line and exit code 1. */
 export class OpsError extends Error {}
 
+/** The projections named, or every one for `all` alone; an unknown name lists the known ones. */
+export function projectionsNamed(ctx: OpsContext, names: string[]): readonly Projection[] {
+  if (names.includes('all')) {
+    if (names.length > 1) throw new OpsError('`all` is every projection: name no other with it');
+    return ctx.projections;
+  }
+  return [...new Set(names)].map((name) => {
+    const found = ctx.projections.find((p) => p.name === name);
+    if (found) return found;
+    const known = ctx.projections.map((p) => p.name).join(', ');
+    throw new OpsError(`unknown projection ${name} (known: ${known}, or all)`);
+  });
+}
+
 /** The last position of a `--from <pos> [--to <pos>]` range: `--to`, or else the store's head. */
 export async function rangeEnd(eventStore: EventStore, from: bigint, to?: bigint): Promise<bigint> {
   if (to !== undefined) {

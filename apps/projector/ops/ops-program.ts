@@ -13,9 +13,13 @@ import { showStream } from './commands/streams';
 import { REBUILD_BATCH } from '../projector/rebuild';
 import type { OpsContext } from './ops-context';
 
+/** Positions are signed 64-bit in SQLite; KurrentDB's unsigned ones do not come near. */
+const MAX_POSITION = 2n ** 63n - 1n;
 const position = (value: string): bigint => {
-  if (!/^\d{1,20}$/.test(value))
-    throw new InvalidArgumentError('must be an event position (a whole number)');
+  if (!/^\d{1,19}$/.test(value) || BigInt(value) > MAX_POSITION)
+    throw new InvalidArgumentError(
+      `must be an event position (a whole number up to ${MAX_POSITION})`,
+    );
   return BigInt(value);
 };
 const count = (value: string): number => {

@@ -56,6 +56,21 @@ describe('ops CLI', () => {
         'customer-relationships: version 2 is active at position 5; version 1 dropped',
       ]);
     });
+
+    it('refuses an unknown name, or `all` beside another, and rebuilds nothing', async () => {
+      await opsOn(f).run('rebuild', 'all');
+      const refused = [
+        ['rebuild', 'all', 'invitatons'],
+        ['rebuild', 'invitatons'],
+        ['parked', 'list', '--projection', 'invitatons'],
+      ];
+      for (const args of refused) await expect(opsOn(f).run(...args)).rejects.toThrow(OpsError);
+      await expect(opsOn(f).run('rebuild', 'invitatons')).rejects.toThrow(
+        'unknown projection invitatons (known: invitations, customer-relationships, or all)',
+      );
+      expect(await f.readModels.activeVersion('invitations')).toBe(2);
+      expect(await f.readModels.activeVersion('customer-relationships')).toBe(2);
+    });
   });
 
   describe('when an event was parked and its cause is fixed', () => {
@@ -124,6 +139,25 @@ describe('ops CLI', () => {
       ).toEqual(['replay: 2 stream(s) replayed, 0 parked event(s) applied']);
       expect((await f.readModels.loadInvitations(target, ['i3']))[0].firstName).toBe('Ann');
       await expect(opsOn(f).run('replay')).rejects.toThrow(/--stream/);
+    });
+
+    it('refuses a stream with no invitation events, and a stream with a range', async () => {
+      await expect(opsOn(f).run('replay', '--stream', 'invitation-none')).rejects.toThrow(
+        'stream invitation-none has no invitation events to replay',
+      );
+      await expect(
+        opsOn(f).run('replay', '--stream', 'invitation-i1', '--from', '3'),
+      ).rejects.toThrow('--stream replays the whole stream: leave out --from and --to');
+      expect(await opsOn(f).run('replay', '--stream', 'invitation-i1')).toEqual([
+        'replay: 1 stream(s) replayed, 0 parked event(s) applied',
+      ]);
+    });
+
+    it('refuses a position past what the store can hold', async () => {
+      const past = (2n ** 63n).toString();
+      await expect(opsOn(f).run('replay', '--from', '1', '--to', past)).rejects.toThrow(
+        /must be an event position/,
+      );
     });
 
     it('says so when the range is backwards or starts past the last position', async () => {

@@ -1,7 +1,6 @@
 import { projectionStatuses } from '../../projector/projection-status';
-import { projectionNamed } from '../../projector/projections';
 import { rebuildProjections } from '../../projector/rebuild';
-import type { OpsContext } from '../ops-context';
+import { projectionsNamed, type OpsContext } from '../ops-context';
 
 /** `projections`: where each projection stands. */
 export async function showProjections(ctx: OpsContext): Promise<void> {
@@ -25,9 +24,7 @@ export async function rebuild(
   names: string[],
   options: { restart?: boolean; batch?: number } = {},
 ): Promise<void> {
-  const projections = names.includes('all')
-    ? ctx.projections
-    : [...new Set(names)].map((name) => projectionNamed(name, ctx.projections));
+  const projections = projectionsNamed(ctx, names);
   const head = await ctx.eventStore.headPosition();
   const bar = ctx.bar(`rebuild ${projections.map((p) => p.name).join(', ')}`, Number(head));
   const reached = new Map<string, bigint>();

@@ -1,11 +1,11 @@
-import { projectionNamed } from '../../projector/projections';
 import {
   parkedStreams,
   replayStream,
   streamsBetween,
   type StreamReplay,
 } from '../../projector/replay';
-import { OpsError, rangeEnd, type OpsContext } from '../ops-context';
+import { invitationIdOf } from '../../invitation-events';
+import { OpsError, projectionsNamed, rangeEnd, type OpsContext } from '../ops-context';
 
 export interface ReplaySelection {
   stream?: string;
@@ -22,6 +22,11 @@ export interface ReplaySelection {
 export async function replay(ctx: OpsContext, sel: ReplaySelection): Promise<void> {
   let streams: string[];
   if (sel.stream !== undefined) {
+    if (sel.from !== undefined || sel.to !== undefined)
+      throw new OpsError('--stream replays the whole stream: leave out --from and --to');
+    const events = await ctx.eventStore.readStream(sel.stream);
+    if (!events.some((e) => invitationIdOf(e) !== undefined))
+      throw new OpsError(`stream ${sel.stream} has no invitation events to replay`);
     streams = [sel.stream];
   } else if (sel.from !== undefined) {
     const to = await rangeEnd(ctx.eventStore, sel.from, sel.to);
@@ -100,5 +105,5 @@ async function replayStreams(
 }
 
 function selected(ctx: OpsContext, projection?: string) {
-  return projection ? [projectionNamed(projection, ctx.projections)] : ctx.projections;
+  return projection ? projectionsNamed(ctx, [projection]) : ctx.projections;
 }
