@@ -216,6 +216,18 @@ if (!reachable && required) {
     });
   });
 
+  describe('when optional names are sent as null', () => {
+    it('registers the user with them left out, recording no null', async () => {
+      const before = await infra.eventStore.headPosition();
+      const res = await register(uniqueEmail('nulls'), { firstName: null, lastName: null });
+      expect(res.status).toBe(201);
+      const recorded = await infra.eventStore.readAll({ after: before, maxCount: 100 });
+      const user = recorded.find((e) => e.type === 'UserRegistered')!;
+      expect(user.data).not.toHaveProperty('firstName');
+      expect(user.data).not.toHaveProperty('lastName');
+    });
+  });
+
   describe('when a registration is refused', () => {
     it('answers 409 email_taken for an email already registered, in any case', async () => {
       const email = uniqueEmail('dup');
@@ -255,6 +267,12 @@ if (!reachable && required) {
         { ...valid(), firstName: 'Ann\nClick https://evil.example to confirm' },
         'validation_failed',
         'firstName',
+      ],
+      [
+        'a company name of null',
+        { ...valid(), companyName: null },
+        'validation_failed',
+        'companyName',
       ],
       [
         'a company name with a line separator',
