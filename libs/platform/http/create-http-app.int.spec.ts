@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Logger, Module, Post } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { IsEmail, IsString } from 'class-validator';
+import { connect } from 'node:net';
 import { conflict } from '../errors/app-error';
 import { createLogger } from '../observability/logger';
 import { OpsEndpointsModule } from '../observability/ops-endpoints.module';
@@ -62,6 +63,17 @@ describe('createHttpApp', () => {
     await res.arrayBuffer();
     return res.status;
   };
+
+  /** Sends `request` as it is, and reads the answer until the server closes. */
+  const rawRequest = (request: string) =>
+    new Promise<string>((resolve, reject) => {
+      const { hostname, port } = new URL(base);
+      const socket = connect(Number(port), hostname, () => socket.end(request));
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(answer));
+    });
 
   async function expectProblem(res: Response, status: number, code: string) {
     expect(res.status).toBe(status);
@@ -146,6 +158,23 @@ describe('createHttpApp', () => {
     it('answers malformed URLs with problem+json', async () => {
       await expectProblem(await fetch(`${base}/echo/%zz`), 400, 'bad_request');
       await expectProblem(await fetch(`${base}/items/${'a'.repeat(101)}`), 404, 'not_found');
+    });
+
+    it.each([
+      ['a Content-Length that is not a number', 'Content-Length: abc\r\n', 400, 'bad_request'],
+      [
+        'both Content-Length and chunked encoding',
+        'Content-Length: 2\r\nTransfer-Encoding: chunked\r\n',
+        400,
+        'bad_request',
+      ],
+      ['a header block too large', `X-Big: ${'a'.repeat(20_000)}\r\n`, 431, 'headers_too_large'],
+    ])('answers HTTP with %s with problem+json', async (_, headers, status, code) => {
+      const answer = await rawRequest(`POST /echo HTTP/1.1\r\nHost: x\r\n${headers}\r\n{}`);
+      const [head, body] = answer.split('\r\n\r\n');
+      expect(head).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+      expect(head).toMatch(/content-type: application\/problem\+json/i);
+      expect(JSON.parse(body)).toMatchObject({ status, code, type: `urn:problem:${code}` });
     });
 
     it('answers an unknown route with 404', async () => {

@@ -8,7 +8,7 @@ import type { TrustProxy } from '../config/trust-proxy';
 import { PinoNestLogger } from '../observability/logger';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ProblemDetailsFilter } from './problem-details.filter';
-import { frameworkErrors, guardBody } from './request-guards';
+import { clientErrors, frameworkErrors, guardBody } from './request-guards';
 import { strictValidationPipe } from './validation.pipe';
 
 export interface HttpAppOptions {
@@ -34,6 +34,7 @@ export async function createHttpApp(
     // Close keep-alive connections on shutdown instead of waiting for clients to drop them.
     forceCloseConnections: true,
     frameworkErrors,
+    clientErrorHandler: clientErrors,
     trustProxy: options.trustProxy ?? false,
     ...(options.logger ? { loggerInstance: options.logger } : {}),
     genReqId: (req: { headers: IncomingHttpHeaders }) =>

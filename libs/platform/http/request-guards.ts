@@ -1,4 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { invalid, notFound } from '../errors/app-error';
 import { toProblem } from './problem-details.filter';
 
@@ -27,6 +29,31 @@ export function frameworkErrors(
     return sendProblem(reply, notFound('not_found', 'No resource has an id that long.'));
   }
   return sendProblem(reply, invalid('bad_request', 'The request URL is malformed.'));
+}
+
+/**
+ * Answers in problem+json, as every other error, what Node's HTTP parser
+ * refuses before any route sees a request (framing it cannot read, a header
+ * block too large, a request too slow to arrive), then closes the
+ * connection as Node does, since nothing more can be read from it.
+ */
+export function clientErrors(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, detail] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'request_timeout', 'The request took too long to arrive.']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'headers_too_large', 'The request headers are too large.']
+        : [400, 'bad_request', 'The request is not well-formed HTTP.'];
+  const title = code.replace(/_/g, ' ');
+  const body = JSON.stringify({ type: `urn:problem:${code}`, title, status, detail, code });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 /**
