@@ -72,6 +72,7 @@ describe('loadConfig', () => {
       ['1', 1],
       ['loopback', ['loopback']],
       ['10.0.0.0/8, 192.168.1.7, fd00::/8', ['10.0.0.0/8', '192.168.1.7', 'fd00::/8']],
+      ['::ffff:10.0.0.0/104', ['::ffff:10.0.0.0/104']],
     ])('reads "%s" as the proxies to believe', (value, expected) => {
       expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toEqual(expected);
     });
@@ -87,6 +88,8 @@ describe('loadConfig', () => {
       '10.0.0.0/7',
       '::/0',
       'fc00::/6',
+      '::ffff:0:0/96', // every IPv4 client, written as IPv6
+      '::ffff:10.0.0.0/103',
     ])('refuses "%s" naming the variable', (value) => {
       expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/^TRUST_PROXY: /);
     });

@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { ConfigError } from './config-error';
 
 /** Which proxies' `X-Forwarded-For` a service believes, as Fastify's `trustProxy` takes it. */
@@ -9,7 +9,8 @@ const PRESETS = ['loopback', 'linklocal', 'uniquelocal'];
 /**
  * `TRUST_PROXY`: unset or `false`, nobody (the client is the connection's
  * peer); a hop count (`1`: the nearest proxy); or the proxies' addresses,
- * comma-separated: IPs, CIDR ranges (no wider than /8, or /7 for IPv6), or
+ * comma-separated: IPs, CIDR ranges (no wider than /8, or /7 for IPv6 and
+ * /104 for IPv4-mapped IPv6), or
  * `loopback`, `linklocal`, `uniquelocal`. `true` believes any sender, which lets a client pick its own
  * address, so it is refused: name the proxies instead.
  */
@@ -25,7 +26,7 @@ export function trustProxy(value: string | undefined): TrustProxy {
   }
   throw new ConfigError(
     'TRUST_PROXY',
-    `must be false, a hop count from 1 to 10, or proxy addresses (IPs, CIDR ranges no wider than /8 or /7 for IPv6, ${PRESETS.join(', ')}), got "${v}"`,
+    `must be false, a hop count from 1 to 10, or proxy addresses (IPs, CIDR ranges no wider than /8, /7 for IPv6, /104 for IPv4-mapped IPv6, ${PRESETS.join(', ')}), got "${v}"`,
   );
 }
 
@@ -36,7 +37,8 @@ function isProxyAddress(entry: string): boolean {
   if (version === 0 || extra !== undefined) return false;
   if (bits === undefined) return true;
   const n = Number(bits);
-  const [widest, narrowest] = version === 4 ? WIDEST_V4 : WIDEST_V6;
+  const [widest, narrowest] =
+    version === 4 ? WIDEST_V4 : IPV4_MAPPED.check(ip, 'ipv6') ? WIDEST_V4_MAPPED : WIDEST_V6;
   return /^\d+$/.test(bits) && n >= widest && n <= narrowest;
 }
 
@@ -44,3 +46,8 @@ function isProxyAddress(entry: string): boolean {
 // much of the internet, as `true` would, and /0 would not even start.
 const WIDEST_V4 = [8, 32];
 const WIDEST_V6 = [7, 128];
+// A range of IPv4-mapped addresses (::ffff:a.b.c.d/n) is believed for IPv4 clients as the
+// IPv4 range /n-96: the same /8 limit is /104.
+const IPV4_MAPPED = new BlockList();
+IPV4_MAPPED.addSubnet('::ffff:0:0', 96, 'ipv6');
+const WIDEST_V4_MAPPED = [104, 128];
