@@ -19,6 +19,25 @@ describe('registerUser', () => {
   afterEach(() => f.close());
 
   const allEvents = () => f.store.readAll({ after: 0n, maxCount: 1000 });
+  /** A reservation as recorded before it shared its user's commit, whose user never was. */
+  const reserveOnly = (at: Date) =>
+    f.store.append(
+      emailStream('ann@example.com'),
+      [
+        {
+          eventId: randomUUID(),
+          type: 'EmailReserved',
+          data: { userId: 'crashed-user', reservedAt: at.toISOString() },
+          metadata: {
+            correlationId: 'c',
+            causationId: 'c',
+            actor: 'user:crashed-user',
+            occurredAt: at.toISOString(),
+          },
+        },
+      ],
+      'no_stream',
+    );
 
   describe('when the email is free', () => {
     it('reserves the email, links the token and records the user', async () => {
@@ -76,25 +95,6 @@ describe('registerUser', () => {
   });
 
   describe('when an older reservation (from before it shared its user’s commit) lacks the user', () => {
-    const reserveOnly = (at: Date) =>
-      f.store.append(
-        emailStream('ann@example.com'),
-        [
-          {
-            eventId: randomUUID(),
-            type: 'EmailReserved',
-            data: { userId: 'crashed-user', reservedAt: at.toISOString() },
-            metadata: {
-              correlationId: 'c',
-              causationId: 'c',
-              actor: 'user:crashed-user',
-              occurredAt: at.toISOString(),
-            },
-          },
-        ],
-        'no_stream',
-      );
-
     it('refuses while the reservation is recent', async () => {
       const now = new Date();
       await reserveOnly(now);
@@ -109,6 +109,24 @@ describe('registerUser', () => {
       const { response } = await f.register({ email: 'ann@example.com' });
       const { state } = await loadState(f.store, emailReservation, emailStream('ann@example.com'));
       expect(state.userId).toBe(response.userId);
+    });
+  });
+
+  describe('when two registrations race to take over an abandoned reservation', () => {
+    it('gives it to one, and the other may not take it from that one', async () => {
+      const abandonedAt = new Date(Date.now() - 2 * ABANDONED_RESERVATION_MS);
+      await reserveOnly(abandonedAt);
+      // Both find the crashed user's reservation; the slower request began long enough after
+      // the first that the first's reservation would itself look abandoned to it.
+      const first = new Date(abandonedAt.getTime() + ABANDONED_RESERVATION_MS);
+      const second = new Date(first.getTime() + ABANDONED_RESERVATION_MS);
+      const results = await Promise.allSettled([
+        f.register({ email: 'ann@example.com' }, first),
+        f.register({ email: 'ann@example.com' }, second),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(refused.reason).toMatchObject({ code: 'email_taken' });
     });
   });
 

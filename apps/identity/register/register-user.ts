@@ -45,12 +45,12 @@ export async function registerUser(
   const reservation = emailStream(input.email);
   // Cheap early refusal; the reservation below is what decides under concurrency.
   const { state: reserved } = await loadState(deps.store, emailReservation, reservation);
-  const reservedUserMissing =
+  const missingHolder =
     reserved.userId !== undefined &&
-    !(await loadState(deps.store, userDecider, userStream(reserved.userId))).exists;
-  if (reserved.userId && !(reservedUserMissing && isAbandoned(reserved, ctx.now))) {
-    throw emailTaken();
-  }
+    !(await loadState(deps.store, userDecider, userStream(reserved.userId))).exists
+      ? reserved.userId
+      : undefined;
+  if (reserved.userId && !(missingHolder && isAbandoned(reserved, ctx.now))) throw emailTaken();
 
   const userId = randomUUID();
   const companyId = randomUUID();
@@ -70,7 +70,7 @@ export async function registerUser(
   const recorded = await handleCommands(
     deps.store,
     () => [
-      onStream(emailReservation, reservation, { userId, reservedUserMissing }),
+      onStream(emailReservation, reservation, { userId, missingHolder }),
       onStream(verificationTokenLink, verificationTokenStream(tokenHash), { userId }),
       onStream(userDecider, userStream(userId), register),
     ],

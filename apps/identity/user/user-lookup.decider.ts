@@ -56,8 +56,12 @@ export interface EmailReservationState {
 }
 export interface ReserveEmail {
   userId: string;
-  /** The reserved user's stream is empty: that registration stopped before recording the user. */
-  reservedUserMissing?: boolean;
+  /**
+   * The user a reservation named whose stream was found empty (that registration stopped
+   * before recording the user). Named, not a flag: should another registration take the
+   * reservation before this one commits, its holder is not the one found missing.
+   */
+  missingHolder?: string;
 }
 
 export const isAbandoned = (state: EmailReservationState, now: Date) =>
@@ -81,7 +85,9 @@ export const emailReservation: Decider<EmailReservationState, ReserveEmail, Emai
     ];
     if (state.userId === undefined) return reserve();
     if (state.userId === command.userId) return [];
-    if (command.reservedUserMissing && isAbandoned(state, now)) return reserve(state.userId);
+    if (command.missingHolder === state.userId && isAbandoned(state, now)) {
+      return reserve(state.userId);
+    }
     throw emailTaken();
   },
 };

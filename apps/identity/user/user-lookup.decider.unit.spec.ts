@@ -40,7 +40,7 @@ describe('emailReservation', () => {
     it('refuses a takeover while the reservation is recent, even if its user is missing', () => {
       const soon = new Date(now.getTime() + ABANDONED_RESERVATION_MS - 1);
       expect(() =>
-        emailReservation.decide({ userId: 'u-2', reservedUserMissing: true }, state, soon),
+        emailReservation.decide({ userId: 'u-2', missingHolder: 'u-1' }, state, soon),
       ).toThrow(expect.objectContaining({ code: 'email_taken' }));
     });
   });
@@ -51,9 +51,17 @@ describe('emailReservation', () => {
 
     it('passes the email to the next registration', () => {
       expect(
-        emailReservation.decide({ userId: 'u-2', reservedUserMissing: true }, state, later),
+        emailReservation.decide({ userId: 'u-2', missingHolder: 'u-1' }, state, later),
       ).toEqual([reserved('u-2', later, 'u-1')]);
       expect(stateOf([reserved('u-1'), reserved('u-2', later, 'u-1')]).userId).toBe('u-2');
+    });
+
+    it('refuses when the reservation has passed to another user since its holder was found missing', () => {
+      const taken = stateOf([reserved('u-1'), reserved('u-3', later, 'u-1')]);
+      const after = new Date(later.getTime() + ABANDONED_RESERVATION_MS);
+      expect(() =>
+        emailReservation.decide({ userId: 'u-2', missingHolder: 'u-1' }, taken, after),
+      ).toThrow(expect.objectContaining({ code: 'email_taken' }));
     });
 
     it('still refuses when the reserved user exists', () => {
@@ -65,7 +73,7 @@ describe('emailReservation', () => {
     it('treats a reservation recorded without its time as old', () => {
       const legacy = stateOf([{ type: 'EmailReserved', data: { userId: 'u-1' } }]);
       expect(
-        emailReservation.decide({ userId: 'u-2', reservedUserMissing: true }, legacy, now),
+        emailReservation.decide({ userId: 'u-2', missingHolder: 'u-1' }, legacy, now),
       ).toHaveLength(1);
     });
   });
