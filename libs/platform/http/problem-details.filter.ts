@@ -22,8 +22,10 @@ const HTTP_CODES: Record<number, string> = {
   404: 'not_found',
   405: 'method_not_allowed',
   406: 'not_acceptable',
+  408: 'request_timeout',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
+  431: 'headers_too_large',
   429: 'rate_limited',
   503: 'not_ready',
 };

@@ -39,17 +39,18 @@ export function frameworkErrors(
  */
 export function clientErrors(error: Error & { code?: string }, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, code, detail] =
+  const [statusCode, detail] =
     error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-      ? [408, 'request_timeout', 'The request took too long to arrive.']
+      ? [408, 'The request took too long to arrive.']
       : error.code === 'HPE_HEADER_OVERFLOW'
-        ? [431, 'headers_too_large', 'The request headers are too large.']
-        : [400, 'bad_request', 'The request is not well-formed HTTP.'];
-  const title = code.replace(/_/g, ' ');
-  const body = JSON.stringify({ type: `urn:problem:${code}`, title, status, detail, code });
+        ? [431, 'The request headers are too large.']
+        : [400, 'The request is not well-formed HTTP.'];
+  const problem = toProblem(Object.assign(new Error(detail), { statusCode }));
+  const body = JSON.stringify(problem);
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\n` +
+      `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\n` +
+        `Content-Type: application/problem+json\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   }
