@@ -10,13 +10,3 @@ export const PROJECTIONS: readonly Projection[] = [
 
 export const INVITATIONS_READ_MODEL = invitationListProjection.name;
 export const RELATIONSHIPS_READ_MODEL = customerRelationshipsProjection.name;
-
-export function projectionNamed(name: string, projections = PROJECTIONS): Projection {
-  const found = projections.find((p) => p.name === name);
-  if (!found) {
-    throw new Error(
-      `unknown projection ${name} (known: ${projections.map((p) => p.name).join(', ')})`,
-    );
-  }
-  return found;
-}

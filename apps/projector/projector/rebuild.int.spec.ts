@@ -2,7 +2,8 @@ import type { EventStore, ReadAllOptions, RecordedEvent } from '../../../libs/ev
 import { waitFor } from '../../../libs/testing/wait-for';
 import { appendTo, events } from '../testing/invitation-events';
 import { projectorFixture, type ProjectorFixture } from '../testing/projector-fixture';
-import { projectionNamed } from './projections';
+import { customerRelationshipsProjection } from '../customer-relationships/customer-relationships.projection';
+import { invitationListProjection } from '../invitation-list/invitation-list.projection';
 import { projectBatch } from './project-batch';
 import { startProjector, type Projector } from './projector';
 import { rebuildProjection, rebuildProjections } from './rebuild';
@@ -77,7 +78,7 @@ describe('blue-green rebuild', () => {
         eventStore: f.eventStore,
         store: f.readModels,
         leases: f.leases,
-        projection: projectionNamed('invitations'),
+        projection: invitationListProjection,
         maxBatch: 7,
         onProgress: async ({ version }) => {
           expect(version).toBe(2);
@@ -129,12 +130,12 @@ describe('blue-green rebuild', () => {
         });
       const [invitationsBefore, relationshipsBefore] = [await list(), await relationships()];
       expect(relationshipsBefore.items).toHaveLength(1);
-      for (const name of ['invitations', 'customer-relationships']) {
+      for (const projection of [invitationListProjection, customerRelationshipsProjection]) {
         await rebuildProjection({
           eventStore: f.eventStore,
           store: f.readModels,
           leases: f.leases,
-          projection: projectionNamed(name),
+          projection,
           maxBatch: 7,
           maxCachedRows: 3,
         });
@@ -169,7 +170,7 @@ describe('blue-green rebuild', () => {
         eventStore: f.eventStore,
         store: f.readModels,
         leases: f.leases,
-        projection: projectionNamed('invitations'),
+        projection: invitationListProjection,
         maxBatch: 3,
       });
       expect(await parked()).toEqual(live);
@@ -186,7 +187,7 @@ describe('blue-green rebuild', () => {
         eventStore: store,
         store: f.readModels,
         leases: f.leases,
-        projection: projectionNamed('customer-relationships'),
+        projection: customerRelationshipsProjection,
         maxBatch: 7,
       });
       expect(new Set(read.map((e) => e.type))).toEqual(
@@ -205,7 +206,7 @@ describe('blue-green rebuild', () => {
         eventStore: store,
         store: f.readModels,
         leases: f.leases,
-        projections: [projectionNamed('invitations'), projectionNamed('customer-relationships')],
+        projections: [invitationListProjection, customerRelationshipsProjection],
         maxBatch: 7,
       });
 
@@ -226,7 +227,7 @@ describe('blue-green rebuild', () => {
       const { version } = await f.readModels.beginBuild('invitations');
       const target = { projection: 'invitations', version };
       const first30 = await f.eventStore.readAll({ after: 0n, maxCount: 30 });
-      const ctx = { store: f.readModels, projection: projectionNamed('invitations'), target };
+      const ctx = { store: f.readModels, projection: invitationListProjection, target };
       await projectBatch(ctx, first30, await f.readModels.loadCheckpoint(target));
       const positions: bigint[] = [];
 
@@ -234,7 +235,7 @@ describe('blue-green rebuild', () => {
         eventStore: f.eventStore,
         store: f.readModels,
         leases: f.leases,
-        projections: [projectionNamed('invitations'), projectionNamed('customer-relationships')],
+        projections: [invitationListProjection, customerRelationshipsProjection],
         maxBatch: 7,
         onProgress: (p) => void (p.projection === 'invitations' && positions.push(p.position)),
       });
@@ -252,7 +253,7 @@ describe('blue-green rebuild', () => {
         eventStore: f.eventStore,
         store: f.readModels,
         leases: f.leases,
-        projection: projectionNamed('invitations'),
+        projection: invitationListProjection,
       });
       expect(result).toMatchObject({ version, resumed: true });
     });
