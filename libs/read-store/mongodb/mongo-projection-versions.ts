@@ -85,6 +85,12 @@ export class MongoProjectionVersions {
     }
   }
 
+  /** Versions share collections whose indexes exist from the start: only the state is checked. */
+  async finishBuild(t: ProjectionTarget): Promise<void> {
+    if ((await this.get(t.projection))?.building !== t.version)
+      throw new ProjectionSwitchError(t.projection, t.version, 'not_building');
+  }
+
   async activate(projection: string, version: number, expectedActive: number): Promise<void> {
     await this.transactions.run(async (session) => {
       const problem = switchProblem(await this.get(projection, session), version, expectedActive);

@@ -88,8 +88,9 @@ export class MongoReadModels implements ReadModels {
     return this.versions.beginBuild(projection, options.restart ?? false);
   }
 
-  /** Versions share collections whose indexes exist from the start; nothing to build. */
-  async finishBuild(): Promise<void> {}
+  finishBuild(projection: string, version: number): Promise<void> {
+    return this.versions.finishBuild({ projection, version });
+  }
 
   activateVersion(projection: string, version: number, expectedActive: number): Promise<void> {
     return this.versions.activate(projection, version, expectedActive);

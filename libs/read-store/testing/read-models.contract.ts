@@ -422,6 +422,17 @@ export function readModelsContract(open: ReadModelsFactory): void {
       ]);
     });
 
+    it('refuses to finish a version that is not building', async () => {
+      await expect(rm.finishBuild(projection, 1)).rejects.toMatchObject({
+        problem: 'not_building',
+      });
+      const { version } = await rm.beginBuild(projection);
+      await expect(rm.finishBuild(projection, version + 1)).rejects.toMatchObject({
+        problem: 'not_building',
+      });
+      await rm.finishBuild(projection, version);
+    });
+
     it('starts over with a new number when a building version is restarted', async () => {
       const { version } = await rm.beginBuild(projection);
       const target = { projection, version };
