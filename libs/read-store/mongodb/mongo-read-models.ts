@@ -35,6 +35,7 @@ import {
 } from './mongo-read-models.documents';
 import { MongoReadModelQueries } from './mongo-read-models.queries';
 import { MongoTransactions, type TransactionMode } from './mongo-transactions';
+import { readActive } from './read-active';
 
 /**
  * Read models in MongoDB, beside the checkpoints.
@@ -187,9 +188,11 @@ export class MongoReadModels implements ReadModels {
       .toArray();
   }
 
-  /** Resolves the active version, then reads it; after a switch the old version stays whole until dropped. */
-  private async readActive<P>(projection: string, read: (slot: string) => Promise<P>, none: P) {
-    const version = await this.versions.active(projection);
-    return version === undefined ? none : read(slotOf({ projection, version }));
+  private readActive<P>(projection: string, read: (slot: string) => Promise<P>, none: P) {
+    return readActive(
+      () => this.versions.active(projection),
+      (version) => read(slotOf({ projection, version })),
+      none,
+    );
   }
 }
