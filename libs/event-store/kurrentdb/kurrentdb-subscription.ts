@@ -1,11 +1,14 @@
 import {
-  AccessDeniedError,
+  CancelledError,
+  DeadlineExceededError,
   eventTypeFilter,
   excludeSystemEvents,
-  isCommandError,
   type AllStreamResolvedEvent,
   type AllStreamSubscription,
   type KurrentDBClient,
+  NotLeaderError,
+  TimeoutError,
+  UnavailableError,
   type Position,
 } from '@kurrent/kurrentdb-client';
 import { backoffMs, pause, type Backoff } from '../../platform/retry/backoff';
@@ -124,6 +127,20 @@ export function subscribeToAll(
   };
 }
 
+/**
+ * What a new subscription may cure: the server or the connection going away.
+ * Anything else (a position the server cannot read from, denied access, an
+ * error the client does not know) would fail the same way every time, so it
+ * ends the subscription and its owner reports it, rather than retrying unseen.
+ */
+const TRANSIENT = [
+  UnavailableError,
+  CancelledError,
+  DeadlineExceededError,
+  TimeoutError,
+  NotLeaderError,
+];
+
 function retriable(error: unknown): boolean {
-  return error instanceof Error && isCommandError(error) && !(error instanceof AccessDeniedError);
+  return TRANSIENT.some((kind) => error instanceof kind);
 }

@@ -48,8 +48,8 @@ function fakeClient() {
     send: (r: ReturnType<typeof record>) => void;
     /** The server's checkpoint: where its filtered search has read through. */
     checkpoint: (position: bigint) => void;
-    /** The call fails with gRPC status UNAVAILABLE (a restart, a lost connection). */
-    fail: () => void;
+    /** The call fails with a gRPC status: by default UNAVAILABLE (a restart, a lost connection). */
+    fail: (status?: { code: number; details: string }) => void;
   }> = [];
   const client = {
     subscribeToAll: (
@@ -70,10 +70,11 @@ function fakeClient() {
         sub,
         send: (r) => call.write(response.event(r)),
         checkpoint: (position) => call.write(response.checkpoint(position)),
-        fail: () => {
+        fail: ({ code, details } = { code: 14, details: 'UNAVAILABLE' }) => {
           call.push(null);
-          const metadata = { getMap: () => ({}) };
-          call.emit('error', Object.assign(new Error('14 UNAVAILABLE'), { code: 14, metadata }));
+          const metadata = { getMap: () => ({}), get: () => [] };
+          const error = new Error(`${code} ${details}`);
+          call.emit('error', Object.assign(error, { code, details, metadata }));
         },
       });
       return sub;
@@ -222,6 +223,19 @@ describe('KurrentDB subscription to $all', () => {
       await sub.stop();
 
       expect(batches.flatMap((b) => b.positions)).toEqual([1n, 2n, 3n, 4n]);
+    });
+  });
+
+  describe('when the server refuses the subscription for good', () => {
+    it('ends with the error instead of subscribing again', async () => {
+      const { client, opened } = fakeClient();
+      const batches: Batch[] = [];
+      const sub = subscribeToAll(client, { after: 7n, ...batchesOf(batches) });
+      opened[0].send(record(8n));
+      await waitFor(() => batches.length === 1);
+      opened[0].fail({ code: 3, details: 'Trying to read from an invalid position.' });
+      await expect(sub.done).rejects.toThrow(/invalid position/);
+      expect(opened).toHaveLength(1);
     });
   });
 
