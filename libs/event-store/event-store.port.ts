@@ -69,6 +69,12 @@ export function isJsonObject(value: unknown): value is Record<string, unknown> {
 export interface ReadAllOptions {
   /** Exclusive: events strictly after this position. `0n` reads from the start. */
   after: bigint;
+  /**
+   * The event at `after` too: a start an operator names, where the position
+   * before it is unknown (on KurrentDB a position is a log offset, and one
+   * inside a record cannot be read from).
+   */
+  inclusive?: boolean;
   maxCount: number;
   /**
    * Only events of these types. Fewer than `maxCount` back means every event

@@ -1,2 +1,3 @@
 export * from './event-store.port';
 export { openEventStore } from './open-event-store';
+export { pagesBetween } from './read-range';

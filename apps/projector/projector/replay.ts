@@ -1,4 +1,4 @@
-import type { EventStore } from '../../../libs/event-store';
+import { pagesBetween, type EventStore } from '../../../libs/event-store';
 import { CheckpointConflictError } from '../../../libs/read-store/coordination.port';
 import {
   ProjectionVersionRetiredError,
@@ -101,15 +101,8 @@ export async function streamsBetween(
   pageSize = 1000,
 ): Promise<string[]> {
   const streams = new Set<string>();
-  let after = from > 0n ? from - 1n : 0n;
-  while (after < to) {
-    const page = await eventStore.readAll({ after, maxCount: pageSize });
-    if (page.length === 0) break;
-    for (const e of page) {
-      if (e.position > to) return [...streams];
-      if (invitationIdOf(e) !== undefined) streams.add(e.streamName);
-    }
-    after = page[page.length - 1].position;
+  for await (const page of pagesBetween(eventStore, from, to, pageSize)) {
+    for (const e of page) if (invitationIdOf(e) !== undefined) streams.add(e.streamName);
   }
   return [...streams];
 }

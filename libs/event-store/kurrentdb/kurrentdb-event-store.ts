@@ -110,15 +110,20 @@ export class KurrentDbEventStore implements EventStore {
    * on until it has found a page's worth or reached the end, so a short page
    * still means the end; `until` is applied here, page by page.
    */
-  async readAll({ after, maxCount, types, until }: ReadAllOptions): Promise<RecordedEvent[]> {
+  async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
+    const { after, maxCount, types, until } = options;
     const events: RecordedEvent[] = [];
     const wanted = (e: RecordedEvent) => !types || types.includes(e.type);
     let from = after;
+    // Reading from a position includes the event at it: kept on the first page if asked for.
+    let keepFrom = options.inclusive === true || after === 0n;
     while (events.length < maxCount) {
-      // Reading from a position includes the event at it, hence one more than needed.
       const want = maxCount - events.length + 1;
       const page = await this.page(at(from), FORWARDS, want, types);
-      const fresh = page.events.filter((e) => from === 0n || e.position > from);
+      const fresh = page.events.filter(
+        (e) => e.position > from || (keepFrom && e.position === from),
+      );
+      keepFrom = false;
       const inRange = until === undefined ? fresh : fresh.filter((e) => e.position <= until);
       events.push(...inRange.filter(wanted));
       if (inRange.length < fresh.length) break; // past `until`

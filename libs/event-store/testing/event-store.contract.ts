@@ -120,6 +120,9 @@ export function eventStoreContract(open: StoreFactory): void {
       expect(positions).toEqual([...positions].sort((x, y) => (x < y ? -1 : 1)));
       expect(new Set(positions).size).toBe(positions.length);
       expect(rb.position).toBeGreaterThanOrEqual(all[3].position);
+      // An inclusive read starts at the position named, which need not follow another of ours.
+      const fromA0 = await store.readAll({ after: all[1].position, inclusive: true, maxCount: 2 });
+      expect(fromA0.map((e) => e.type)).toEqual(['A0', 'A1']);
       // Resuming after the first event of the commit still finds the rest of it.
       const afterA0 = await store.readAll({ after: all[1].position, maxCount: 1000 });
       expect(afterA0.filter((e) => [a, b].includes(e.streamName)).map((e) => e.type)).toEqual([

@@ -1,5 +1,5 @@
 import type { CloudEvent } from '../../../../libs/contracts';
-import type { RecordedEvent } from '../../../../libs/event-store';
+import { pagesBetween, type RecordedEvent } from '../../../../libs/event-store';
 import { UnroutableError } from '../../../../libs/messaging';
 import { toIntegrationEvent as identityEvent } from '../../../identity/publish-email-verified/email-verified.mapping';
 import { toIntegrationEvent as invitationEvent } from '../../../invitations/publish-integration-events/to-integration-event';
@@ -75,15 +75,10 @@ export async function republish(
   if (!ctx.sharedBroker) throw new OpsError(EMBEDDED_BUS);
   const end = await rangeEnd(ctx.eventStore, from, to);
   const bar = ctx.bar('republish', Number(end - from + 1n));
-  let after = from > 0n ? from - 1n : 0n;
   let published = 0;
   let unrouted = 0;
   try {
-    while (after < end) {
-      const page = (await ctx.eventStore.readAll({ after, maxCount: pageSize })).filter(
-        (e) => e.position <= end,
-      );
-      if (page.length === 0) break;
+    for await (const page of pagesBetween(ctx.eventStore, from, end, pageSize)) {
       const messages = page.map(toIntegrationEvent).filter((m): m is CloudEvent => m !== null);
       if (messages.length) {
         try {
@@ -94,8 +89,7 @@ export async function republish(
         }
         published += messages.length;
       }
-      after = page[page.length - 1].position;
-      bar.update(Number(after - from + 1n));
+      bar.update(Number(page[page.length - 1].position - from + 1n));
     }
   } finally {
     bar.stop();
