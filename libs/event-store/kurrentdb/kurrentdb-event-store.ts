@@ -37,6 +37,9 @@ const PAGE = 64;
 export class KurrentDbEventStore implements EventStore {
   private readonly client: KurrentDBClient;
   private readonly subscriptions = new Set<Subscription>();
+  /** Appends sent and not answered yet: closing the client would cancel them, written or not. */
+  private readonly appending = new Set<Promise<unknown>>();
+  private closed = false;
 
   constructor(connectionString: string) {
     // The client only knows kurrentdb/kdb/kurrent (and the deprecated esdb) schemes.
@@ -52,9 +55,11 @@ export class KurrentDbEventStore implements EventStore {
   ): Promise<AppendResult> {
     checkAppends([{ streamName: stream, events, expected }]);
     try {
-      const result = await this.client.appendToStream(stream, events.map(toEventData), {
-        streamState: streamStateOf(expected),
-      });
+      const result = await this.tracked(() =>
+        this.client.appendToStream(stream, events.map(toEventData), {
+          streamState: streamStateOf(expected),
+        }),
+      );
       if (!result.position) throw new Error(`append to ${stream}: KurrentDB reported no position`);
       return {
         nextRevision: Number(result.nextExpectedRevision),
@@ -70,12 +75,14 @@ export class KurrentDbEventStore implements EventStore {
   async appendToStreams(appends: StreamAppend[]): Promise<AppendResult[]> {
     checkAppends(appends);
     try {
-      const result = await this.client.multiStreamAppend(
-        appends.map(({ streamName, events, expected }) => ({
-          streamName,
-          events: events.map(toEventData),
-          expectedState: streamStateOf(expected),
-        })),
+      const result = await this.tracked(() =>
+        this.client.multiStreamAppend(
+          appends.map(({ streamName, events, expected }) => ({
+            streamName,
+            events: events.map(toEventData),
+            expectedState: streamStateOf(expected),
+          })),
+        ),
       );
       return appends.map(({ streamName }) => {
         const written = result.responses.find((r) => r.streamName === streamName);
@@ -151,9 +158,24 @@ export class KurrentDbEventStore implements EventStore {
     return subscription;
   }
 
+  /** Stops the subscriptions and lets the appends already sent finish, then closes the client. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    await Promise.allSettled([...this.appending]);
     await this.client.dispose();
+  }
+
+  private async tracked<T>(send: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new Error('the KurrentDB event store is closed');
+    const answer = send();
+    this.appending.add(answer);
+    try {
+      return await answer;
+    } finally {
+      this.appending.delete(answer);
+    }
   }
 
   /**

@@ -38,6 +38,14 @@ export function eventStoreContract(open: StoreFactory): void {
     await store.close();
   });
 
+  describe('when closed while an append is on its way', () => {
+    it('lets the append finish first', async () => {
+      const appending = store.append(stream('closing'), [newEvent('A')], 'no_stream');
+      await store.close();
+      await expect(appending).resolves.toMatchObject({ nextRevision: 0 });
+    });
+  });
+
   describe('when a stream does not exist', () => {
     it('reads as empty', async () => {
       expect(await store.readStream(stream())).toEqual([]);
