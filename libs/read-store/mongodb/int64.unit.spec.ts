@@ -1,5 +1,4 @@
 import { Long } from 'mongodb';
-import { databaseName } from './mongo-connection';
 import { fromInt64, toInt64 } from './int64';
 
 describe('when a position is stored as int64', () => {
@@ -14,16 +13,5 @@ describe('when a position is stored as int64', () => {
     expect(fromInt64(Long.fromBigInt(2n ** 62n))).toBe(2n ** 62n);
     expect(fromInt64(42)).toBe(42n);
     expect(() => fromInt64('42')).toThrow(TypeError);
-  });
-});
-
-describe('when the read-model URL names a database', () => {
-  it('uses the path, or invitations when there is none', () => {
-    expect(databaseName('mongodb://mongo:27017/reads?replicaSet=rs0')).toBe('reads');
-    expect(databaseName('mongodb://a:1,b:2/x%2Dy')).toBe('x-y');
-    expect(databaseName('mongodb+srv://u:p@cluster.example.net/?retryWrites=true')).toBe(
-      'invitations',
-    );
-    expect(databaseName('mongodb://mongo:27017')).toBe('invitations');
   });
 });

@@ -1,4 +1,4 @@
-import { MongoClient, MongoServerError, type Db } from 'mongodb';
+import { MongoClient, MongoServerError, type Db, type MongoClientOptions } from 'mongodb';
 import type { RateLimitStore } from '../../platform/rate-limit/rate-limit-store.port';
 import type { CheckpointStore, LeaseStore } from '../coordination.port';
 import { CHECKPOINTS, LEASES, MongoCoordination } from './mongo-coordination';
@@ -35,12 +35,26 @@ export function databaseName(url: string): string {
   return name || DEFAULT_DATABASE;
 }
 
+/**
+ * Writes wait for a majority of the replica set, so a lease, checkpoint or
+ * count once acknowledged survives a failover (a cluster's default may be
+ * `w:1`); transactions ask for it anyway. A `w` in the URL wins.
+ */
+export function clientOptions(url: string): MongoClientOptions {
+  const query = new URLSearchParams(url.split('?')[1] ?? '');
+  const urlSetsW = [...query.keys()].some((key) => key.toLowerCase() === 'w');
+  return {
+    serverSelectionTimeoutMS: 10_000,
+    ...(urlSetsW ? {} : { writeConcern: { w: 'majority' } }),
+  };
+}
+
 /** Connects, creates collections and indexes (idempotent), and returns the read-model connection. */
 export async function openMongoReadModels(
   url: string,
   options: MongoReadModelOptions = {},
 ): Promise<MongoReadModelConnection> {
-  const client = new MongoClient(url, { serverSelectionTimeoutMS: 10_000 });
+  const client = new MongoClient(url, clientOptions(url));
   try {
     await client.connect();
     const db = client.db(options.database ?? databaseName(url));
