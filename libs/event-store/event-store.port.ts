@@ -14,7 +14,10 @@ export interface EventMetadata {
 }
 
 export interface NewEvent {
-  /** Unique id; appending the same id twice to a stream is an idempotent no-op only for the same batch. */
+  /**
+   * Unique id. Callers never append an id twice: SQLite would record the event
+   * again, while KurrentDB takes a repeated batch as already written.
+   */
   eventId: string;
   type: string;
   data: Record<string, unknown>;

@@ -25,7 +25,7 @@ export function openEventStore(
     }
     return new SqliteEventStore(path, { synchronous: synchronous as SqliteSynchronous, warn });
   }
-  if (/^(kurrentdb|kdb|esdb|eventstore)(\+discover)?:\/\//.test(url)) {
+  if (/^(kurrentdb|kurrent|kdb|esdb|eventstore)(\+discover)?:\/\//.test(url)) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { KurrentDbEventStore } = require('./kurrentdb/kurrentdb-event-store');
     return new KurrentDbEventStore(url);

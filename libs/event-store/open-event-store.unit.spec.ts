@@ -1,3 +1,4 @@
+import { KurrentDbEventStore } from './kurrentdb/kurrentdb-event-store';
 import { openEventStore } from './open-event-store';
 
 describe('openEventStore', () => {
@@ -11,6 +12,17 @@ describe('openEventStore', () => {
       await store.close();
       expect(warnings).toEqual(expect.arrayContaining([expect.stringMatching(warning)]));
     });
+  });
+
+  describe('when the URL names KurrentDB by any scheme its client knows', () => {
+    it.each(['kurrentdb', 'kurrent', 'kdb', 'esdb', 'kurrentdb+discover'])(
+      'opens KurrentDB for %s:// without connecting yet',
+      async (scheme) => {
+        const store = openEventStore(`${scheme}://127.0.0.1:1?tls=false`);
+        expect(store).toBeInstanceOf(KurrentDbEventStore);
+        await store.close();
+      },
+    );
   });
 
   describe('when the URL names no store it knows', () => {
