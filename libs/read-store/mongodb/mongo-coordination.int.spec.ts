@@ -17,6 +17,23 @@ describe('MongoDB coordination', () => {
     }));
   });
 
+  describe('when instances disagree on the time', () => {
+    it('lets the server clock decide when a lease has run out', async () => {
+      const { db } = connection();
+      const [a, b] = [new MongoCoordination(db), new MongoCoordination(db)];
+      expect(await a.tryAcquire('skewed', 'a', 5_000)).toBe(true);
+      // b's clock runs ahead by more than the lease: by its own time, a's lease is over.
+      const now = Date.now();
+      jest.spyOn(Date, 'now').mockReturnValue(now + 10_000);
+      try {
+        expect(await b.tryAcquire('skewed', 'b', 5_000)).toBe(false);
+      } finally {
+        jest.restoreAllMocks();
+      }
+      expect(await a.tryAcquire('skewed', 'a', 5_000)).toBe(true);
+    });
+  });
+
   describe('MongoRateLimits', () => {
     // The second instance has a client of its own, as another process would.
     rateLimitsContract(async () => {

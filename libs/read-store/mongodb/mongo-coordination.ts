@@ -29,9 +29,8 @@ export function isDuplicateKey(error: unknown): boolean {
 
 /**
  * Checkpoints and leases in the read-model database. A checkpoint save names
- * the version it read. Lease expiry uses the caller's clock (as the SQLite
- * twin does): instances are assumed NTP-synchronised to well within a TTL.
- * (The server clock, `$$NOW`, would need `$expr`, which upsert filters refuse.)
+ * the version it read. Lease expiry runs on the server's clock (`$$NOW`), so
+ * instances on other machines need not agree on the time.
  */
 export class MongoCoordination implements CheckpointStore, LeaseStore {
   private readonly checkpoints: Collection<CheckpointDoc>;
@@ -76,16 +75,24 @@ export class MongoCoordination implements CheckpointStore, LeaseStore {
   }
 
   async tryAcquire(name: string, owner: string, ttlMs: number): Promise<boolean> {
-    const now = Date.now();
+    const us = { $literal: owner };
+    const free = {
+      $or: [
+        { $eq: ['$owner', us] },
+        { $eq: [{ $type: '$owner' }, 'missing'] }, // just inserted by this upsert
+        { $lt: ['$expiresAt', '$$NOW'] },
+      ],
+    };
+    const claim = { _id: { $literal: name }, owner: us, expiresAt: { $add: ['$$NOW', ttlMs] } };
     try {
-      // One atomic upsert: it matches when we hold the lease or it has expired; otherwise it
-      // tries to insert `name` again and the unique _id refuses (also when claims race).
-      const result = await this.leases.updateOne(
-        { _id: name, $or: [{ owner }, { expiresAt: { $lt: new Date(now) } }] },
-        { $set: { owner, expiresAt: new Date(now + ttlMs) } },
-        { upsert: true },
+      // One atomic upsert by _id alone (so the server retries a racing insert as an update):
+      // the lease becomes ours when we hold it, it has expired, or it did not exist.
+      const lease = await this.leases.findOneAndUpdate(
+        { _id: name },
+        [{ $replaceWith: { $cond: [free, claim, '$$ROOT'] } }],
+        { upsert: true, returnDocument: 'after' },
       );
-      return result.matchedCount + result.upsertedCount === 1;
+      return lease?.owner === owner;
     } catch (error) {
       if (isDuplicateKey(error)) return false;
       throw error;
