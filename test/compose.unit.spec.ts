@@ -29,7 +29,7 @@ describe('docker-compose.yml', () => {
       expect(services[name].healthcheck?.test?.length).toBeGreaterThan(0);
     });
 
-    it('pins every image it pulls to a version, so a new release changes nothing unseen', () => {
+    it('pins every image it pulls to a release line, so only its patch releases arrive unseen', () => {
       const pulled = Object.values(services).filter((s) => s.image && !s.build);
       expect(pulled.length).toBeGreaterThan(0);
       for (const { image } of pulled) expect(image).toMatch(/:v?\d+(\.\d+)*(-[a-z]+)?$/);
@@ -76,6 +76,17 @@ describe('docker-compose.yml', () => {
     expect(services.invitations.depends_on?.identity).toBeUndefined();
   });
 
+  it('passes every setting of the README to the services, DATA_DIR aside (the image sets it)', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const settings = [...readme.matchAll(/^\| `([A-Z][A-Z0-9_]+)`/gm)].map(([, name]) => name);
+    expect(settings.length).toBeGreaterThan(10);
+    // The JWT keys reach identity alone; the rest reach every service.
+    const passed = new Set(
+      Object.keys(APPS).flatMap((app) => Object.keys(services[app].environment ?? {})),
+    );
+    expect(settings.filter((name) => name !== 'DATA_DIR' && !passed.has(name))).toEqual([]);
+  });
+
   it('gives identity a JWT signing key setting', () => {
     expect(services.identity.environment).toHaveProperty('JWT_PRIVATE_KEY');
   });
@@ -90,8 +101,18 @@ describe('.github/workflows/ci.yml', () => {
   const workflow = load('.github/workflows/ci.yml');
   const job = workflow.jobs.test;
 
-  it('runs on push and pull requests', () => {
+  it('runs on pushes to main and on pull requests', () => {
     expect(Object.keys(workflow.on)).toEqual(expect.arrayContaining(['push', 'pull_request']));
+    expect(workflow.on.push.branches).toEqual(['main']);
+  });
+
+  it('starts the production topology from the image and asks every service if it is ready', () => {
+    const commands: string = workflow.jobs.image.steps
+      .map((s: { run?: string }) => s.run ?? '')
+      .join('\n');
+    expect(commands).toMatch(/docker compose up .*--build .*--wait/);
+    for (const port of Object.values(APPS)) expect(commands).toContain(`${port}`);
+    expect(commands).toMatch(/curl -fsS "http:\/\/localhost:\$port\/ready"/);
   });
 
   it('provides KurrentDB, MongoDB and RabbitMQ to the contract suites', () => {
