@@ -222,6 +222,29 @@ describe('blue-green rebuild', () => {
     });
   });
 
+  describe('when dropping the previous version fails after the switch', () => {
+    it('reports the rebuild done on the new version, and the drop as failed', async () => {
+      const before = await list();
+      const logged: string[] = [];
+      const store = Object.create(f.readModels) as typeof f.readModels;
+      store.dropVersion = () => Promise.reject(new Error('disk full'));
+      const result = await rebuildProjection({
+        eventStore: f.eventStore,
+        store,
+        leases: f.leases,
+        projection: invitationListProjection,
+        log: (m) => logged.push(m),
+      });
+
+      expect(result).toMatchObject({ version: 2, previous: 1, dropped: false });
+      expect(await f.readModels.activeVersion('invitations')).toBe(2);
+      expect((await list()).items).toEqual(before.items);
+      expect(logged).toEqual([
+        'invitations: version 2 is active; dropping version 1 failed (disk full)',
+      ]);
+    });
+  });
+
   describe('when a half-built version is resumed beside a projection built from the start', () => {
     it("never moves the resumed version's checkpoint back", async () => {
       const { version } = await f.readModels.beginBuild('invitations');

@@ -40,6 +40,8 @@ export interface RebuildResult {
   previous: number;
   resumed: boolean;
   position: bigint;
+  /** Whether the previous version's rows are gone; a failed drop leaves them, retired. */
+  dropped: boolean;
 }
 
 const SWITCH_ROUNDS = 20;
@@ -103,14 +105,31 @@ export async function rebuildProjections(
         const previous = (await o.store.activeVersion(projection))!;
         try {
           await o.store.activateVersion(projection, version, previous);
-          await o.store.dropVersion(projection, previous);
-          results.push({ projection, version, previous, resumed: b.resumed, position: b.read });
         } catch (error) {
           const caughtUp =
             error instanceof ProjectionSwitchError && error.problem !== 'not_building';
           if (!caughtUp || round >= SWITCH_ROUNDS) throw error;
           behind.push(b);
+          continue;
         }
+        // The switch has happened: a drop that fails leaves old rows behind, not a failed rebuild.
+        const dropped = await o.store.dropVersion(projection, previous).then(
+          () => true,
+          (error: unknown) => {
+            o.log?.(
+              `${projection}: version ${version} is active; dropping version ${previous} failed (${error instanceof Error ? error.message : String(error)})`,
+            );
+            return false;
+          },
+        );
+        results.push({
+          projection,
+          version,
+          previous,
+          resumed: b.resumed,
+          position: b.read,
+          dropped,
+        });
       }
       open = behind;
     }

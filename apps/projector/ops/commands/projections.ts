@@ -47,7 +47,7 @@ export async function rebuild(
     bar.stop();
     for (const r of results) {
       ctx.out(
-        `${r.projection}: version ${r.version} ${r.resumed ? '(resumed) ' : ''}is active at position ${r.position}; version ${r.previous} dropped`,
+        `${r.projection}: version ${r.version} ${r.resumed ? '(resumed) ' : ''}is active at position ${r.position}; version ${r.previous} ${r.dropped ? 'dropped' : 'retired, its rows left in place'}`,
       );
     }
   } finally {
