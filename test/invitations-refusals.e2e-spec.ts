@@ -136,6 +136,17 @@ describeWithRabbitMq('invitations refusals (e2e)', (rabbitUrl) => {
       );
     });
 
+    it('refuses an invitation another company accepted with 409 invitation_already_accepted', async () => {
+      const { invitationId, token } = await invited();
+      expect((await s.accept(invitationId, customer, token)).status).toBe(200);
+      const stranger = await s.register('customer', { verified: true });
+      await refused(
+        () => s.accept(invitationId, stranger, token),
+        409,
+        'invitation_already_accepted',
+      );
+    });
+
     it('hides another vendor’s invitation with 404 invitation_not_found', async () => {
       const other = await s.register('vendor');
       const { invitationId } = await invited();

@@ -5,9 +5,11 @@ import { isExpired, type InvitationState } from './invitation.state';
 import { sameTokenHash } from './invitation-token';
 
 /**
- * Acceptance, checked in the contract's order: the token, an old link,
- * cancelled, expired (by time too), the email, an earlier acceptance. A
- * customer whose email is not verified yet gets a deferral instead.
+ * Acceptance: the token and an old link first, then the invitation's end
+ * states (cancelled, expired by time too, accepted), then the email. The end
+ * states come first because identity keeps emails unique: checked after the
+ * email, another company could never learn that the invitation was taken.
+ * A customer whose email is not verified yet gets a deferral instead.
  */
 export function decideAccept(
   c: AcceptInvitation,
@@ -27,15 +29,15 @@ export function decideAccept(
     throw gone('invitation_cancelled', 'The vendor cancelled this invitation.');
   }
   if (isExpired(state, now)) throw gone('invitation_expired', 'This invitation has expired.');
+  if (state.accepted) {
+    if (state.accepted.customerCompanyId === c.customer.companyId) return [];
+    throw conflict('invitation_already_accepted', 'This invitation was already accepted.');
+  }
   if (c.customer.email.toLowerCase() !== state.email) {
     throw forbidden('email_mismatch', 'This invitation was sent to a different email address.');
   }
   const { invitationId, vendorId } = state;
   const customer = { customerUserId: c.customer.userId, customerCompanyId: c.customer.companyId };
-  if (state.accepted) {
-    if (state.accepted.customerCompanyId === c.customer.companyId) return [];
-    throw conflict('invitation_already_accepted', 'This invitation was already accepted.');
-  }
   if (c.customer.emailVerified) {
     return [
       {

@@ -133,6 +133,12 @@ describe('accept', () => {
         .thenRefuses('conflict', 'invitation_already_accepted');
     });
 
+    it('says so before the email, which in another company is always another', () => {
+      given([sent, acceptedBy()])
+        .when(accept(TOKEN, { companyId: 'other-company', email: 'bob@example.com' }), now)
+        .thenRefuses('conflict', 'invitation_already_accepted');
+    });
+
     it('does not expire it later', () => {
       given([sent, acceptedBy()]).when(accept(), after(EXPIRES_AT, 86_400_000)).then([]);
     });
