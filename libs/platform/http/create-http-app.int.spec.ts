@@ -19,6 +19,11 @@ class ProbeController {
     return body;
   }
 
+  @Post('nudge')
+  nudge() {
+    return { nudged: true };
+  }
+
   @Post('taken')
   taken() {
     throw conflict('email_taken', 'That email is registered.', { userId: 'u1' });
@@ -97,6 +102,21 @@ describe('createHttpApp', () => {
       });
       expect(res.status).toBe(201);
       expect(res.headers.get('x-correlation-id')).toBe('corr-1');
+    });
+  });
+
+  describe('when a POST without a body is labelled JSON', () => {
+    it('takes it as no body', async () => {
+      const res = await post('/nudge', '');
+      expect(res.status).toBe(201);
+      expect(await res.json()).toEqual({ nudged: true });
+    });
+
+    it('refuses it where a body is needed, naming the missing fields', async () => {
+      const body = await expectProblem(await post('/echo', ''), 400, 'validation_failed');
+      expect(body.errors.map((e: { field: string }) => e.field)).toEqual(
+        expect.arrayContaining(['email', 'name']),
+      );
     });
   });
 

@@ -56,6 +56,12 @@ export async function createHttpApp(
   app.useGlobalPipes(strictValidationPipe());
   const instance = app.getHttpAdapter().getInstance();
   instance.removeContentTypeParser('text/plain');
+  // Many clients label every POST as JSON: an empty body so labelled is no body, not an error.
+  const json = instance.getDefaultJsonParser('error', 'error');
+  instance.removeContentTypeParser('application/json');
+  instance.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
+    body === '' ? done(null, undefined) : json(req, body as string, done),
+  );
   instance.addHook('preValidation', guardBody);
   instance.addHook('onSend', async (request, reply) => {
     reply.header('x-correlation-id', request.id);
