@@ -29,7 +29,7 @@ export function decide(
     case 'ResendInvitation':
       return resend(command, ownInvitation(state, command.vendorId), now);
     case 'CancelInvitation':
-      return cancel(command, ownInvitation(state, command.vendorId));
+      return cancel(command, ownInvitation(state, command.vendorId), now);
     case 'AcceptInvitation':
       return decideAccept(command, state, now);
     case 'CompleteDeferredAcceptance':
@@ -79,14 +79,16 @@ function resend(c: ResendInvitation, state: Invitation, now: Date): InvitationEv
   ];
 }
 
-function cancel(c: CancelInvitation, state: Invitation): InvitationEvent[] {
+function cancel(c: CancelInvitation, state: Invitation, now: Date): InvitationEvent[] {
   if (state.status === 'cancelled') return [];
   if (state.status === 'accepted') {
     throw conflict('invitation_already_accepted', 'An accepted invitation cannot be cancelled.');
   }
   const { invitationId, vendorId } = state;
   const reason = c.reason ? { reason: c.reason } : {};
+  // Past its expiry but not recorded yet: as on a resend, the expiry is recorded (and announced) first.
   return [
+    ...expire(state, now),
     {
       type: 'InvitationCancelled',
       data: { invitationId, vendorId, cancelledBy: c.cancelledBy, ...reason },

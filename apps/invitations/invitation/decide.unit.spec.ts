@@ -134,6 +134,10 @@ describe('cancel', () => {
       given([sent, expired]).when(cancel).then([cancelled]);
     });
 
+    it('records the expiry first when it is past its expiry and none is recorded yet', () => {
+      given([sent]).when(cancel, new Date(EXPIRES_AT)).then([expired, cancelled]);
+    });
+
     it('keeps the reason when one is given', () => {
       given([sent])
         .when({ ...cancel, reason: 'duplicate' })
