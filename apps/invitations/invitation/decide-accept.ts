@@ -18,6 +18,8 @@ export function decideAccept(
 ): InvitationEvent[] {
   if (!state || !sameTokenHash(c.tokenHash, state.tokenHash)) {
     if (state?.supersededTokenHashes.some((h) => sameTokenHash(c.tokenHash, h))) {
+      // An older email's link, once the customer's company has accepted, is that acceptance again.
+      if (state.accepted?.customerCompanyId === c.customer.companyId) return [];
       throw gone(
         'invitation_link_superseded',
         'This link was replaced by a newer invitation email.',

@@ -82,6 +82,13 @@ describe('accept', () => {
         .then([acceptedBy(ann, now)]);
     });
 
+    it('takes the old token as the same acceptance again once its company accepted', () => {
+      given([sent, resent(), acceptedBy()]).when(accept(TOKEN), now).then([]);
+      given([sent, resent(), acceptedBy()])
+        .when(accept(TOKEN, { companyId: 'other-company' }), now)
+        .thenRefuses('gone', 'invitation_link_superseded');
+    });
+
     it('reports a superseded link before the cancellation', () => {
       given([sent, resent(), cancelled])
         .when(accept(TOKEN), now)
