@@ -2,6 +2,7 @@ import type { CloudEvent } from '../contracts';
 import { backoffMs } from '../platform/retry/backoff';
 import { deadLetterQueue, retryQueue, type ConsumeSpec, type DeliveryInfo } from './broker.port';
 import { validateEnvelope } from './validation';
+import { amqpShortString } from './message-properties';
 
 /** What an adapter must do with a delivered message; shared so both adapters behave alike. */
 export type Outcome =
@@ -87,7 +88,8 @@ export async function processDelivery(
   } catch (error) {
     return deadLetter(`invalid JSON: ${errorMessage(error)}`);
   }
-  const messageId = info.messageId ?? idOf(body);
+  // Dead letters are named by this id in an AMQP property, which holds 255 bytes at most.
+  const messageId = info.messageId ?? amqpShortString(idOf(body));
   let invalid: string | null;
   try {
     invalid = validateEnvelope(body) ?? spec.validate?.(body) ?? null;

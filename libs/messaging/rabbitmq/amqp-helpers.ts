@@ -163,14 +163,41 @@ export function confirmSend(
 
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
-/** The original message's properties for a copy, with headers changed and made persistent. */
+/**
+ * Headers a copy may carry over. amqplib encodes a message's properties in
+ * 64 KiB and refuses more only as it sends (see amqpShortString); RabbitMQ
+ * delivers up to its frame size, so a message can arrive with more.
+ */
+export const MAX_COPIED_HEADERS_BYTES = 48 * 1024;
+
+/** About what `value` takes encoded in an AMQP field table (never less). */
+export function amqpFieldBytes(value: unknown): number {
+  if (typeof value === 'string') return 5 + Buffer.byteLength(value);
+  if (Buffer.isBuffer(value)) return 5 + value.length;
+  if (Array.isArray(value)) return value.reduce((n: number, v) => n + amqpFieldBytes(v), 5);
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    const entries = Object.entries(value);
+    return entries.reduce((n, [k, v]) => n + 1 + Buffer.byteLength(k) + amqpFieldBytes(v), 5);
+  }
+  return 9; // a number, a timestamp, a boolean or void: at most a type octet and eight bytes
+}
+
+/**
+ * The original message's properties for a copy, with headers changed and made
+ * persistent. Original headers too large to send again are left out, and
+ * `x-original-headers-dropped` says so.
+ */
 export function copyOptions(
   p: MessageProperties,
   headers: MessageHeaders,
   drop: string[] = [],
 ): Options.Publish {
-  const merged: MessageHeaders = { ...(p.headers ?? {}), ...headers };
+  let merged: MessageHeaders = { ...(p.headers ?? {}), ...headers };
   [...drop, MOVE_ID].forEach((key) => delete merged[key]);
+  if (amqpFieldBytes(merged) > MAX_COPIED_HEADERS_BYTES) {
+    merged = { ...headers, 'x-original-headers-dropped': true };
+    drop.forEach((key) => delete merged[key]);
+  }
   return {
     contentType: text(p.contentType),
     contentEncoding: text(p.contentEncoding),

@@ -1,5 +1,5 @@
-import type { Channel } from 'amqplib';
-import { declareTopology, type QueueType } from './amqp-helpers';
+import type { Channel, MessageProperties } from 'amqplib';
+import { copyOptions, declareTopology, type QueueType } from './amqp-helpers';
 
 /** Records what a consumer declares, on a broker that reports `version`. */
 function channelOf(version: string | undefined) {
@@ -55,6 +55,38 @@ describe('declareTopology', () => {
       await declare(channel, 'classic');
 
       expect(declared).toContain('orders.dlq');
+    });
+  });
+});
+
+describe('copyOptions', () => {
+  const properties = (headers: Record<string, unknown>) =>
+    ({ messageId: 'm-1', contentType: 'application/json', headers }) as MessageProperties;
+
+  describe('when the original headers are of a usual size', () => {
+    it('keeps them beside the headers the copy adds', () => {
+      const options = copyOptions(properties({ tenant: 't-1' }), { 'x-retry-count': 1 });
+      expect(options).toMatchObject({ messageId: 'm-1', persistent: true });
+      expect(options.headers).toEqual({ tenant: 't-1', 'x-retry-count': 1 });
+    });
+  });
+
+  describe('when the original headers are too large to send again', () => {
+    it('leaves them out and says so, keeping the headers the copy adds', () => {
+      const options = copyOptions(properties({ blob: 'x'.repeat(60_000) }), {
+        'x-dead-letter-reason': 'invalid',
+      });
+      expect(options.headers).toEqual({
+        'x-dead-letter-reason': 'invalid',
+        'x-original-headers-dropped': true,
+      });
+    });
+
+    it('counts them as AMQP encodes them, where numbers take nine bytes each', () => {
+      const numbers = Array.from({ length: 7_000 }, (_, i) => i % 10);
+      expect(JSON.stringify(numbers).length).toBeLessThan(16_000);
+      const options = copyOptions(properties({ numbers }), { 'x-retry-count': 1 });
+      expect(options.headers).toEqual({ 'x-retry-count': 1, 'x-original-headers-dropped': true });
     });
   });
 });

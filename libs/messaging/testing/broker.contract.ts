@@ -135,6 +135,45 @@ export function brokerContract(open: () => Promise<BrokerHarness>): void {
     });
   });
 
+  describe('when a message carries an id longer than an AMQP property holds', () => {
+    it('dead-letters it under a digest of that id, and still handles the next good one', async () => {
+      const type = `${prefix}.identity.email-verified.v1`;
+      const { queue, received } = await consume({
+        bindingKeys: [type],
+        validate: (body) => validateData(EmailVerifiedV1, body),
+      });
+      // Published without a message id: the consumer names it by its CloudEvents id.
+      const poison = JSON.stringify({ ...cloudEvent(type, { userId: 'u1' }), id: 'x'.repeat(300) });
+      await harness.publishRaw(type, poison);
+      const good = cloudEvent(type, {
+        userId: 'u1',
+        email: 'ann@example.com',
+        verifiedAt: '2026-11-26T10:00:00Z',
+      });
+      await broker.publish([good]);
+
+      await waitFor(() => received.length === 1, { message: 'the good message' });
+      await waitFor(() => deadLetterCount(queue, 1), { message: 'the dead letter' });
+      const [dead] = await broker.deadLetters(queue);
+      expect(dead.body).toBe(poison);
+      expect(dead.messageId).toMatch(/^sha256:[0-9a-f]{64}$/);
+    });
+  });
+
+  describe('when an event carries a correlation id longer than an AMQP property holds', () => {
+    it('publishes it whole in the body, and publishes the next event after it', async () => {
+      const type = `${prefix}.correlated.v1`;
+      const { received } = await consume({ bindingKeys: [type] });
+      const long = { ...cloudEvent(type), correlationid: 'c'.repeat(300) };
+      const next = cloudEvent(type);
+      await broker.publish([long]);
+      await broker.publish([next]);
+
+      await waitFor(() => received.length === 2, { message: 'both events' });
+      expect(received.map((r) => r.event)).toEqual([long, next]);
+    });
+  });
+
   describe('when a handler fails a few times and then succeeds', () => {
     it('retries with growing delays and then acks', async () => {
       const type = `${prefix}.flaky.v1`;
