@@ -1,4 +1,5 @@
 import {
+  buildMessage,
   Equals,
   IsDefined,
   IsNotEmpty,
@@ -6,6 +7,7 @@ import {
   IsOptional,
   IsString,
   Matches,
+  ValidateBy,
 } from 'class-validator';
 import { IsTimestamp } from './timestamp';
 
@@ -23,7 +25,10 @@ export interface CloudEvent<Data = unknown> {
   time: string;
   datacontenttype: 'application/json';
   subject?: string;
-  /** Extension attribute carrying the domain event's correlation id. */
+  /**
+   * Extension attribute carrying the domain event's correlation id. Ours is a
+   * string; another service's may be a number or a boolean (see correlationIdOf).
+   */
   correlationid?: string;
   data: Data;
 }
@@ -41,9 +46,29 @@ export class CloudEventEnvelope {
   @IsOptional() @IsTimestamp() time?: string;
   // JSON data: application/json, with parameters (charset) or not, or a +json type.
   @IsOptional()
-  @Matches(/^application\/(?:[\w.-]+\+)?json\s*(?:;.*)?$/i)
+  // Any */json or */*+json type is JSON to the CloudEvents JSON format.
+  @Matches(/^[\w.-]+\/(?:[\w.-]+\+)?json\s*(?:;.*)?$/i)
   datacontenttype?: string;
   @IsOptional() @IsString() subject?: string;
-  @IsOptional() @IsString() correlationid?: string;
+  @IsOptional() @IsExtensionValue() correlationid?: string;
   @IsDefined() @IsObject() data!: Record<string, unknown>;
+}
+
+/** What an extension attribute may hold in JSON: a string, a number or a boolean. */
+function IsExtensionValue() {
+  return ValidateBy({
+    name: 'isExtensionValue',
+    validator: {
+      validate: (value) => ['string', 'number', 'boolean'].includes(typeof value),
+      defaultMessage: buildMessage(
+        (each) => `${each}$property must be a string, a number or a boolean`,
+      ),
+    },
+  });
+}
+
+/** A consumed event's correlation id as text, whatever JSON type its publisher gave it. */
+export function correlationIdOf(event: Pick<CloudEvent, 'correlationid'>): string | undefined {
+  const value: unknown = event.correlationid;
+  return value === undefined || value === null ? undefined : String(value);
 }

@@ -26,7 +26,11 @@ describe('validateEnvelope', () => {
         ...bare
       } = cloudEvent('a.b.v1');
       expect(validateEnvelope(bare)).toBeNull();
-      for (const datacontenttype of ['application/json; charset=utf-8', 'application/ld+json']) {
+      for (const datacontenttype of [
+        'application/json; charset=utf-8',
+        'application/ld+json',
+        'text/json',
+      ]) {
         expect(validateEnvelope({ ...cloudEvent('a.b.v1'), datacontenttype })).toBeNull();
       }
       for (const time of [
@@ -36,6 +40,17 @@ describe('validateEnvelope', () => {
       ]) {
         expect(validateEnvelope({ ...cloudEvent('a.b.v1'), time })).toBeNull();
       }
+    });
+  });
+
+  describe('when an extension attribute it reads is a number or a boolean', () => {
+    it('accepts it, as CloudEvents allows', () => {
+      for (const correlationid of [42, true, 'c-1']) {
+        expect(validateEnvelope({ ...cloudEvent('a.b.v1'), correlationid })).toBeNull();
+      }
+      expect(validateEnvelope({ ...cloudEvent('a.b.v1'), correlationid: { a: 1 } })).toMatch(
+        /correlationid/,
+      );
     });
   });
 

@@ -1,6 +1,7 @@
 import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import {
+  correlationIdOf,
   IntegrationEventTypes,
   type CloudEvent,
   type EmailVerifiedV1,
@@ -30,7 +31,7 @@ export class OnEmailVerifiedController {
       { userId: event.data.userId, verifiedAt: event.data.verifiedAt },
       {
         // A publisher may carry it only as the AMQP property, as the contract's example does.
-        correlationId: event.correlationid ?? context.getInfo().correlationId ?? event.id,
+        correlationId: correlationIdOf(event) ?? context.getInfo().correlationId ?? event.id,
         causationId: event.id,
         actor: 'service:invitations',
         now: new Date(),
