@@ -52,6 +52,21 @@ export function brokerContract(open: () => Promise<BrokerHarness>): void {
     const handle = await broker.consume(full);
     return { queue, received, handle };
   };
+  /** A queue of EmailVerified, checked as the contract has it, and a good event of its type. */
+  const consumeVerified = async (spec: Partial<ConsumeSpec> = {}) => {
+    const type = `${prefix}.identity.email-verified.v1`;
+    const consumer = await consume({
+      bindingKeys: [type],
+      validate: (body) => validateData(EmailVerifiedV1, body),
+      ...spec,
+    });
+    const good = cloudEvent(type, {
+      userId: 'u1',
+      email: 'ann@example.com',
+      verifiedAt: '2026-11-26T10:00:00Z',
+    });
+    return { ...consumer, type, good };
+  };
   const deadLetterCount = async (queue: string, n: number) =>
     (await broker.deadLetters(queue)).length === n;
 
@@ -102,20 +117,10 @@ export function brokerContract(open: () => Promise<BrokerHarness>): void {
 
   describe('when poison messages arrive', () => {
     it('dead-letters each at once with the reason and body, and still handles the next good one', async () => {
-      const type = `${prefix}.identity.email-verified.v1`;
-      const { queue, received } = await consume({
-        bindingKeys: [type],
-        maxRetries: 5,
-        validate: (body) => validateData(EmailVerifiedV1, body),
-      });
+      const { type, queue, received, good } = await consumeVerified({ maxRetries: 5 });
       const missingEmail = JSON.stringify(cloudEvent(type, { userId: 'u1', verifiedAt: 'x' }));
       const poison = ['{not json', JSON.stringify({ hello: 'world' }), missingEmail];
       for (const body of poison) await harness.publishRaw(type, body);
-      const good = cloudEvent(type, {
-        userId: 'u1',
-        email: 'ann@example.com',
-        verifiedAt: '2026-11-26T10:00:00Z',
-      });
       await broker.publish([good]);
 
       await waitFor(() => received.length === 1, { message: 'the good message' });
@@ -137,19 +142,10 @@ export function brokerContract(open: () => Promise<BrokerHarness>): void {
 
   describe('when a message carries an id longer than an AMQP property holds', () => {
     it('dead-letters it under a digest of that id, and still handles the next good one', async () => {
-      const type = `${prefix}.identity.email-verified.v1`;
-      const { queue, received } = await consume({
-        bindingKeys: [type],
-        validate: (body) => validateData(EmailVerifiedV1, body),
-      });
+      const { type, queue, received, good } = await consumeVerified();
       // Published without a message id: the consumer names it by its CloudEvents id.
       const poison = JSON.stringify({ ...cloudEvent(type, { userId: 'u1' }), id: 'x'.repeat(300) });
       await harness.publishRaw(type, poison);
-      const good = cloudEvent(type, {
-        userId: 'u1',
-        email: 'ann@example.com',
-        verifiedAt: '2026-11-26T10:00:00Z',
-      });
       await broker.publish([good]);
 
       await waitFor(() => received.length === 1, { message: 'the good message' });
