@@ -168,10 +168,10 @@ const text = (value: unknown) => (typeof value === 'string' ? value : undefined)
  * 64 KiB and refuses more only as it sends (see amqpShortString); RabbitMQ
  * delivers up to its frame size, so a message can arrive with more.
  */
-export const MAX_COPIED_HEADERS_BYTES = 48 * 1024;
+const MAX_COPIED_HEADERS_BYTES = 48 * 1024;
 
 /** About what `value` takes encoded in an AMQP field table (never less). */
-export function amqpFieldBytes(value: unknown): number {
+function amqpFieldBytes(value: unknown): number {
   if (typeof value === 'string') return 5 + Buffer.byteLength(value);
   if (Buffer.isBuffer(value)) return 5 + value.length;
   if (Array.isArray(value)) return value.reduce((n: number, v) => n + amqpFieldBytes(v), 5);
