@@ -84,7 +84,9 @@ export async function processDelivery(
   }
   let body: unknown;
   try {
-    body = JSON.parse(content.toString('utf8'));
+    const text = content.toString('utf8');
+    // A byte-order mark, which some encoders write before UTF-8, is not part of the JSON.
+    body = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (error) {
     return deadLetter(`invalid JSON: ${errorMessage(error)}`);
   }

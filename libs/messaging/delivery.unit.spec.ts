@@ -63,6 +63,15 @@ describe('processDelivery', () => {
     });
   });
 
+  describe('when the body starts with a UTF-8 byte-order mark', () => {
+    it('reads the JSON after it', async () => {
+      const handle = jest.fn(async () => undefined);
+      const marked = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), body]);
+      expect(await processDelivery(marked, info(0), spec(handle))).toEqual({ action: 'ack' });
+      expect(handle).toHaveBeenCalledWith(event, expect.anything());
+    });
+  });
+
   describe('when a validator throws', () => {
     it('dead-letters instead of crashing the consumer', async () => {
       const s = {
