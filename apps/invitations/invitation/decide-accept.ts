@@ -5,8 +5,9 @@ import { isExpired, type InvitationState } from './invitation.state';
 import { sameTokenHash } from './invitation-token';
 
 /**
- * Acceptance: the token and an old link first, then the invitation's end
- * states (cancelled, expired by time too, accepted), then the email. The end
+ * Acceptance: a link of this invitation first (else 404), the accepting
+ * company's repeat, an old link, then the invitation's end states (cancelled,
+ * expired by time too, accepted), then the email. The end
  * states come first because identity keeps emails unique: checked after the
  * email, another company could never learn that the invitation was taken.
  * A customer whose email is not verified yet gets a deferral instead.
@@ -16,23 +17,23 @@ export function decideAccept(
   state: InvitationState,
   now: Date,
 ): InvitationEvent[] {
-  if (!state || !sameTokenHash(c.tokenHash, state.tokenHash)) {
-    if (state?.supersededTokenHashes.some((h) => sameTokenHash(c.tokenHash, h))) {
-      // An older email's link, once the customer's company has accepted, is that acceptance again.
-      if (state.accepted?.customerCompanyId === c.customer.companyId) return [];
-      throw gone(
-        'invitation_link_superseded',
-        'This link was replaced by a newer invitation email.',
-      );
-    }
+  const current = !!state && sameTokenHash(c.tokenHash, state.tokenHash);
+  if (
+    !state ||
+    (!current && !state.supersededTokenHashes.some((h) => sameTokenHash(c.tokenHash, h)))
+  ) {
     throw notFound('invitation_invalid', 'The invitation link is not valid.');
+  }
+  // The company that accepted gets that acceptance again, by the newest link or an older one.
+  if (state.accepted?.customerCompanyId === c.customer.companyId) return [];
+  if (!current) {
+    throw gone('invitation_link_superseded', 'This link was replaced by a newer invitation email.');
   }
   if (state.status === 'cancelled') {
     throw gone('invitation_cancelled', 'The vendor cancelled this invitation.');
   }
   if (isExpired(state, now)) throw gone('invitation_expired', 'This invitation has expired.');
   if (state.accepted) {
-    if (state.accepted.customerCompanyId === c.customer.companyId) return [];
     throw conflict('invitation_already_accepted', 'This invitation was already accepted.');
   }
   if (c.customer.email.toLowerCase() !== state.email) {
