@@ -168,9 +168,10 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** Reads what this process committed last from memory, and the rest from the file. */
-  async readAll({ inclusive, ...query }: ReadAllOptions): Promise<RecordedEvent[]> {
+  async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
     // Positions here are consecutive integers: at or after p is after p − 1.
-    if (inclusive && query.after > 0n) query.after -= 1n;
+    const query =
+      options.inclusive && options.after > 0n ? { ...options, after: options.after - 1n } : options;
     // A wake-up with nothing new (the file watch fires on this process's own writes too).
     if (query.until !== undefined && query.until <= query.after) return [];
     const recent = this.recent.read(query);
