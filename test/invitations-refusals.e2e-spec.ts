@@ -65,10 +65,17 @@ describeWithRabbitMq('invitations refusals (e2e)', (rabbitUrl) => {
       await refused(() => s.accept('not-an-id', customer, guess), 404, 'invitation_invalid');
     });
 
-    it('refuses the old link of a resent invitation with 410 invitation_link_superseded', async () => {
+    it('refuses the old link of a resent invitation with 410 invitation_link_superseded, and announces the resend', async () => {
       const { invitationId, token } = await invited();
       const resent = await s.api('POST', `/invitations/${invitationId}/resend`, vendor);
       expect(resent.status).toBe(200);
+      const [message] = await s.announced('invitations.invitation-resent.v1', invitationId);
+      expect(JSON.parse(message.content.toString()).data).toEqual({
+        invitationId,
+        vendorId: vendor.companyId,
+        expiresAt: resent.body.expiresAt,
+        resentAt: expect.any(String),
+      });
       await s.mailTo(customer.email, (m) => m.text.includes(String(resent.body.acceptUrl)));
       await refused(
         () => s.accept(invitationId, customer, token),

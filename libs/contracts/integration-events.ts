@@ -9,6 +9,7 @@ import { IsTimestamp } from './timestamp';
 export const IntegrationEventTypes = {
   emailVerified: 'identity.email-verified.v1',
   invitationSent: 'invitations.invitation-sent.v1',
+  invitationResent: 'invitations.invitation-resent.v1',
   invitationAccepted: 'invitations.invitation-accepted.v1',
   invitationCancelled: 'invitations.invitation-cancelled.v1',
   invitationExpired: 'invitations.invitation-expired.v1',
@@ -36,6 +37,14 @@ export class InvitationSentV1 {
   @timestamp() expiresAt!: string;
 }
 
+/** A new link and expiry; an expired invitation is pending again. */
+export class InvitationResentV1 {
+  @id() invitationId!: string;
+  @id() vendorId!: string;
+  @timestamp() expiresAt!: string;
+  @timestamp() resentAt!: string;
+}
+
 export class InvitationAcceptedV1 {
   @id() invitationId!: string;
   @id() vendorId!: string;
@@ -60,6 +69,7 @@ export class InvitationExpiredV1 {
 export const IntegrationEventData: Record<IntegrationEventType, new () => object> = {
   [IntegrationEventTypes.emailVerified]: EmailVerifiedV1,
   [IntegrationEventTypes.invitationSent]: InvitationSentV1,
+  [IntegrationEventTypes.invitationResent]: InvitationResentV1,
   [IntegrationEventTypes.invitationAccepted]: InvitationAcceptedV1,
   [IntegrationEventTypes.invitationCancelled]: InvitationCancelledV1,
   [IntegrationEventTypes.invitationExpired]: InvitationExpiredV1,

@@ -8,6 +8,7 @@ export const SOURCE = '/invitations';
 /** The invitation events that have a public counterpart: the forwarder reads only these. */
 export const PUBLISHED_EVENT_TYPES = [
   'InvitationSent',
+  'InvitationResent',
   'InvitationAccepted',
   'InvitationCancelled',
   'InvitationExpired',
@@ -30,6 +31,16 @@ export function toIntegrationEvent(recorded: RecordedEvent): CloudEvent | null {
         vendorId,
         email,
         expiresAt,
+      });
+    }
+    case 'InvitationResent': {
+      const { invitationId, vendorId, expiresAt } = event.data;
+      const resentAt = recorded.metadata.occurredAt;
+      return envelope(recorded, IntegrationEventTypes.invitationResent, {
+        invitationId,
+        vendorId,
+        expiresAt,
+        resentAt,
       });
     }
     case 'InvitationAccepted': {

@@ -72,6 +72,21 @@ describe('invitation integration events', () => {
     });
   });
 
+  describe('when an invitation is resent', () => {
+    it('publishes invitation-resent.v1 with the new expiry, at the time it was recorded, without the token hash', () => {
+      const expiresAt = '2026-12-01T09:30:00.000Z';
+      const message = toIntegrationEvent(recorded(resent(expiresAt)));
+      expectValid(message);
+      expect(message!.type).toBe('invitations.invitation-resent.v1');
+      expect(message!.data).toEqual({
+        invitationId: 'inv-1',
+        vendorId: 'vendor-1',
+        expiresAt,
+        resentAt: '2026-11-21T09:30:00.000Z',
+      });
+    });
+  });
+
   describe('when an invitation is accepted', () => {
     it('publishes invitation-accepted.v1 with the customer', () => {
       const message = toIntegrationEvent(recorded(acceptedBy()));
@@ -112,8 +127,7 @@ describe('invitation integration events', () => {
   });
 
   describe('when the event is internal', () => {
-    it('publishes nothing for resends, deferrals and other streams', () => {
-      expect(toIntegrationEvent(recorded(resent()))).toBeNull();
+    it('publishes nothing for deferrals and other streams', () => {
       expect(toIntegrationEvent(recorded(deferredFor()))).toBeNull();
       expect(toIntegrationEvent(recorded(sent, 'invitation_slot-abc'))).toBeNull();
       expect(toIntegrationEvent(recorded(sent, 'user-1'))).toBeNull();
