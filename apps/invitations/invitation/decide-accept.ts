@@ -58,13 +58,18 @@ export function decideAccept(
   ];
 }
 
-/** On the customer's email verification: accept if their acceptance is still waiting and the invitation still open. */
+/**
+ * On the customer's email verification: accept if their acceptance is still
+ * waiting and the invitation was still open when the email was verified. The
+ * moment of verification decides, not the moment its message is handled, so a
+ * late message does not lose an acceptance whose expiry is not recorded yet.
+ */
 export function decideCompleteDeferred(
   c: CompleteDeferredAcceptance,
   state: InvitationState,
   now: Date,
 ): InvitationEvent[] {
-  if (!state || state.status !== 'pending' || isExpired(state, now)) return [];
+  if (!state || state.status !== 'pending' || isExpired(state, verifiedBy(c, now))) return [];
   const waiting = state.deferred.find((d) => d.customerUserId === c.customerUserId);
   if (!waiting) return [];
   const { invitationId, vendorId } = state;
@@ -74,4 +79,10 @@ export function decideCompleteDeferred(
       data: { invitationId, vendorId, ...waiting, acceptedAt: now.toISOString() },
     },
   ];
+}
+
+/** The verification time, never later than now (a publisher's clock may run ahead). */
+function verifiedBy(c: CompleteDeferredAcceptance, now: Date): Date {
+  const verified = Date.parse(c.verifiedAt);
+  return Number.isNaN(verified) || verified > now.getTime() ? now : new Date(verified);
 }

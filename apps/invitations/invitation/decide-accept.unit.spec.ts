@@ -24,8 +24,13 @@ const accept = (
   tokenHash: hashToken(token),
   customer: { ...ann, emailVerified: true, ...customer },
 });
-const complete = { type: 'CompleteDeferredAcceptance' as const, customerUserId: ann.userId };
+const completeAt = (verifiedAt: Date) => ({
+  type: 'CompleteDeferredAcceptance' as const,
+  customerUserId: ann.userId,
+  verifiedAt: verifiedAt.toISOString(),
+});
 const now = after(SENT_AT, 60_000);
+const complete = completeAt(now);
 
 describe('accept', () => {
   describe('when the invitation is pending and the customer verified', () => {
@@ -183,8 +188,32 @@ describe('complete deferred acceptance', () => {
         .when(complete, now)
         .then([]);
       given([sent, deferredFor(ann)])
-        .when(complete, new Date(EXPIRES_AT))
+        .when(completeAt(new Date(EXPIRES_AT)), new Date(EXPIRES_AT))
         .then([]);
+    });
+  });
+
+  describe('when the email was verified before the expiry and the message is handled after it', () => {
+    const late = after(EXPIRES_AT, 3_600_000);
+
+    it('records InvitationAccepted while no expiry is recorded', () => {
+      given([sent, deferredFor(ann)])
+        .when(completeAt(after(EXPIRES_AT, -1_000)), late)
+        .then([acceptedBy(ann, late)]);
+    });
+
+    it('records nothing once the expiry is recorded', () => {
+      given([sent, deferredFor(ann), expired])
+        .when(completeAt(after(EXPIRES_AT, -1_000)), late)
+        .then([]);
+    });
+  });
+
+  describe('when the announced verification time is later than now', () => {
+    it('judges by now: a publisher clock ahead of ours does not expire the invitation', () => {
+      given([sent, deferredFor(ann)])
+        .when(completeAt(after(EXPIRES_AT, 3_600_000)), now)
+        .then([acceptedBy(ann, now)]);
     });
   });
 

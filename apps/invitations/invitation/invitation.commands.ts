@@ -46,6 +46,8 @@ export interface AcceptInvitation {
 export interface CompleteDeferredAcceptance {
   type: 'CompleteDeferredAcceptance';
   customerUserId: string;
+  /** When the email was verified (ISO-8601), as the verification announced it. */
+  verifiedAt: string;
 }
 
 export interface ExpireInvitation {

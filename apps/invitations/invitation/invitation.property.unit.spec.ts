@@ -36,6 +36,9 @@ const command: fc.Arbitrary<InvitationCommand> = fc.oneof(
   fc.record({
     type: fc.constant('CompleteDeferredAcceptance' as const),
     customerUserId: fc.constantFrom('u1', 'u2', 'u3'),
+    verifiedAt: fc
+      .integer({ min: 0, max: 3_000 })
+      .map((hours) => new Date(SENT_AT.getTime() + hours * 3_600_000).toISOString()),
   }),
   fc.constant({ type: 'ExpireInvitation' as const }),
 );

@@ -28,6 +28,30 @@ describe('completing deferred acceptances on EmailVerified', () => {
   });
   afterEach(() => store.close());
 
+  describe('when the verification came before the expiry and its message only after it', () => {
+    it('completes the acceptance if the expiry is not recorded yet', async () => {
+      const input = { email: customer.email, firstName: 'Ann', lastName: 'Lee', expiresInDays: 1 };
+      const { response } = await sendInvitation(deps, vendor, input, at(0));
+      const { invitationId, acceptUrl } = response;
+      const token = new URL(acceptUrl).searchParams.get('token')!;
+      await acceptInvitation(store, customer, invitationId, token, at(DAY / 24));
+
+      const verified = {
+        userId: customer.userId,
+        verifiedAt: new Date(SENT + DAY / 2).toISOString(),
+      };
+      expect(await completeDeferredAcceptances(store, verified, at(2 * DAY))).toBe(1);
+      expect(await completeDeferredAcceptances(store, verified, at(3 * DAY))).toBe(0);
+
+      const types = (await store.readStream(invitationStream(invitationId))).map((e) => e.type);
+      expect(types).toEqual([
+        'InvitationSent',
+        'InvitationAcceptanceDeferred',
+        'InvitationAccepted',
+      ]);
+    });
+  });
+
   describe('when the verification came after the expiry and the vendor then resent', () => {
     it('records no acceptance, at the first delivery nor at a redelivery', async () => {
       const input = { email: customer.email, firstName: 'Ann', lastName: 'Lee', expiresInDays: 1 };

@@ -40,6 +40,7 @@ export async function completeDeferredAcceptances(
           onStream(invitationDecider, invitationStream(id), {
             type: 'CompleteDeferredAcceptance',
             customerUserId: verified.userId,
+            verifiedAt: verified.verifiedAt,
           }),
         ),
       ];
