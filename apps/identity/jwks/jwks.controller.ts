@@ -1,9 +1,11 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { JSONWebKeySet } from 'jose';
+import { AnyQuery } from '../../../libs/platform/http/unexpected-query.interceptor';
 import { SIGNING_KEY, type SigningKey } from '../keys/signing-key';
 
 @ApiTags('auth')
+@AnyQuery()
 @Controller('.well-known')
 export class JwksController {
   constructor(@Inject(SIGNING_KEY) private readonly key: SigningKey) {}

@@ -57,6 +57,22 @@ describe('GET /invitations/:id', () => {
     });
   });
 
+  describe('when the request carries a query parameter', () => {
+    it('refuses it with 400 validation_failed naming it, after authentication', async () => {
+      const { invitationId } = await t.invite(vendor, { email: 'query@example.com' });
+      const reply = await t.call('GET', `/invitations/${invitationId}?fields=email`, {
+        as: vendor,
+      });
+      expect(reply.status).toBe(400);
+      expect(reply.body).toMatchObject({
+        code: 'validation_failed',
+        errors: [{ field: 'fields', message: 'property fields should not exist' }],
+      });
+      const anonymous = await t.call('GET', `/invitations/${invitationId}?fields=email`);
+      expect(anonymous.status).toBe(401);
+    });
+  });
+
   describe('when the invitation is not the vendor’s to read', () => {
     it('answers 404 invitation_not_found for another vendor, an unknown id and a malformed id', async () => {
       const { invitationId } = await t.invite(vendor, { email: 'private@example.com' });

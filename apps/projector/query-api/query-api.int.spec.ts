@@ -303,8 +303,22 @@ describe('query API', () => {
       expect(res.body[0].lastEventAt).toEqual(expect.any(String));
     });
 
+    it('refuses a query parameter with 400 validation_failed naming it', async () => {
+      const res = await get<{ code: string; errors: unknown[] }>(
+        '/projections?name=invitations',
+        vendor,
+      );
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({
+        code: 'validation_failed',
+        errors: [{ field: 'name', message: 'property name should not exist' }],
+      });
+    });
+
     it('documents its routes at /docs, with the 503s each can answer', async () => {
-      type Doc = { paths: Record<string, { get: { responses: Record<string, object> } }> };
+      type Doc = {
+        paths: Record<string, { get: { responses: Record<string, object>; parameters: object[] } }>;
+      };
       const doc = (await (await fetch(`${service.url}/docs-json`)).json()) as Doc;
       expect(Object.keys(doc.paths)).toEqual(
         expect.arrayContaining([
@@ -321,6 +335,7 @@ describe('query API', () => {
       expect(unavailable('/projections')).toMatch(
         /read_models_unavailable.*event_store_unavailable/,
       );
+      expect(doc.paths['/projections'].get.parameters).toEqual([]);
     });
 
     it('is alive and ready', async () => {

@@ -9,6 +9,7 @@ import { PinoNestLogger } from '../observability/logger';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { clientErrors, frameworkErrors, guardBody } from './request-guards';
+import { UnexpectedQueryInterceptor } from './unexpected-query.interceptor';
 import { strictValidationPipe } from './validation.pipe';
 
 export interface HttpAppOptions {
@@ -54,6 +55,7 @@ export async function createHttpApp(
   });
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(strictValidationPipe());
+  app.useGlobalInterceptors(new UnexpectedQueryInterceptor());
   const instance = app.getHttpAdapter().getInstance();
   instance.removeContentTypeParser('text/plain');
   // Many clients label every POST as JSON: an empty body so labelled is no body, not an error.

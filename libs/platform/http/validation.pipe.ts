@@ -47,11 +47,7 @@ class QuickValidationPipe extends ValidationPipe {
         throw error;
       },
     );
-    const unknown = hidden.map((field) => ({
-      field,
-      message: `property ${field} should not exist`,
-    }));
-    return invalid('validation_failed', 'The request has invalid fields.', [...others, ...unknown]);
+    return invalidFields([...others, ...hidden.map(unknownField)]);
   }
 
   private knownOf(cls: new () => object): Set<string> {
@@ -75,6 +71,13 @@ function passes(check: QuickCheck, instance: Record<string, unknown>): boolean {
   }
 }
 
+export const unknownField = (field: string): FieldError => ({
+  field,
+  message: `property ${field} should not exist`,
+});
+export const invalidFields = (errors: FieldError[]) =>
+  invalid('validation_failed', 'The request has invalid fields.', errors);
+
 /** Rejects unknown fields and wrong types with one 400 `validation_failed` listing every field. */
 export function strictValidationPipe(): ValidationPipe {
   return new QuickValidationPipe({
@@ -82,8 +85,7 @@ export function strictValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     stopAtFirstError: false,
-    exceptionFactory: (errors) =>
-      invalid('validation_failed', 'The request has invalid fields.', flatten(errors)),
+    exceptionFactory: (errors) => invalidFields(flatten(errors)),
   });
 }
 

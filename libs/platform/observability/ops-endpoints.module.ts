@@ -6,6 +6,7 @@ import {
   HealthIndicatorService,
   TerminusModule,
 } from '@nestjs/terminus';
+import { AnyQuery } from '../http/unexpected-query.interceptor';
 import { registry } from './metrics';
 
 /** Named readiness checks: each resolves when its dependency answers, rejects otherwise. */
@@ -16,6 +17,7 @@ const CHECK_TIMEOUT_MS = 2000;
 
 /** `/health` (the process is alive), `/ready` (its dependencies answer), `/metrics` (Prometheus). */
 @ApiExcludeController()
+@AnyQuery()
 @Controller()
 class OpsController {
   constructor(
