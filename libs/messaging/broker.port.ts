@@ -45,6 +45,8 @@ export interface ConsumeSpec {
    * schema. Returns the reason a message is invalid, or null when it is valid.
    */
   validate?: (body: unknown) => string | null;
+  /** Bodies larger than this are dead-lettered without being parsed; 1 MiB by default. */
+  maxBodyBytes?: number;
 }
 
 export interface ConsumerHandle {

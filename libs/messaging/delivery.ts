@@ -21,6 +21,11 @@ const MAX_REASON = 1000;
  * other declared type cannot be a structured CloudEvent.
  */
 const ACCEPTED_CONTENT_TYPES = ['application/cloudevents+json', 'application/json'];
+/**
+ * Contract messages weigh a kilobyte or less. A body far beyond that is not
+ * one, and parsing it would hold the consumer and its memory for nothing.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 /** Exponential backoff stops growing here, so a large retry budget cannot park a message for days. */
 const MAX_DELAY_MS = 60 * 60 * 1000;
 
@@ -78,6 +83,12 @@ export async function processDelivery(
     reason: clip(reason),
     messageId,
   });
+  const maxBodyBytes = spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (content.length > maxBodyBytes) {
+    return deadLetter(
+      `body too large: ${content.length} bytes, over the ${maxBodyBytes}-byte limit`,
+    );
+  }
   const contentType = info.contentType?.split(';')[0].trim().toLowerCase();
   if (contentType && !ACCEPTED_CONTENT_TYPES.includes(contentType)) {
     return deadLetter(`unsupported content-type: ${contentType}`);
@@ -130,6 +141,9 @@ export function checkSpec(spec: ConsumeSpec): void {
     !(Number.isInteger(spec.maxRetries) && spec.maxRetries >= 0) &&
       'maxRetries must be an integer >= 0',
     !(spec.retryDelayMs >= 0) && 'retryDelayMs must be >= 0',
+    spec.maxBodyBytes !== undefined &&
+      !(Number.isInteger(spec.maxBodyBytes) && spec.maxBodyBytes >= 1) &&
+      'maxBodyBytes must be an integer >= 1',
   ].filter(Boolean);
   if (problems.length) throw new RangeError(`consume ${spec.queue}: ${problems.join(', ')}`);
 }

@@ -72,6 +72,31 @@ describe('processDelivery', () => {
     });
   });
 
+  describe('when the body is larger than the limit', () => {
+    it('dead-letters it unread, naming its size, without calling the handler', async () => {
+      const handle = jest.fn(async () => undefined);
+      const limited = { ...spec(handle), maxBodyBytes: body.length - 1 };
+      expect(await processDelivery(body, { ...info(0), messageId: 'm-1' }, limited)).toEqual({
+        action: 'dead-letter',
+        reason: `body too large: ${body.length} bytes, over the ${body.length - 1}-byte limit`,
+        messageId: 'm-1',
+      });
+      expect(handle).not.toHaveBeenCalled();
+    });
+
+    it('reads a body of exactly the limit, and holds a mebibyte by default', async () => {
+      const handle = jest.fn(async () => undefined);
+      const exact = { ...spec(handle), maxBodyBytes: body.length };
+      expect(await processDelivery(body, info(0), exact)).toEqual({ action: 'ack' });
+      const padded = Buffer.from(JSON.stringify({ ...event, pad: 'x'.repeat(1024 * 1024) }));
+      expect(await processDelivery(padded, info(0), spec(handle))).toMatchObject({
+        action: 'dead-letter',
+        reason: expect.stringMatching(/^body too large: \d+ bytes, over the 1048576-byte limit$/),
+      });
+      expect(handle).toHaveBeenCalledTimes(1);
+    });
+  });
+
   describe('when a validator throws', () => {
     it('dead-letters instead of crashing the consumer', async () => {
       const s = {
@@ -110,6 +135,9 @@ describe('checkSpec', () => {
     expect(() => checkSpec({ ...spec(async () => undefined), prefetch: 0 })).toThrow(/prefetch/);
     expect(() => checkSpec({ ...spec(async () => undefined), maxRetries: -1 })).toThrow(
       /maxRetries/,
+    );
+    expect(() => checkSpec({ ...spec(async () => undefined), maxBodyBytes: 0 })).toThrow(
+      /maxBodyBytes/,
     );
     expect(() => checkSpec(spec(async () => undefined))).not.toThrow();
   });
