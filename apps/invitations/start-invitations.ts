@@ -15,6 +15,7 @@ import {
   PUBLISHED_EVENT_TYPES,
   toIntegrationEvent,
 } from './publish-integration-events/to-integration-event';
+import { errorMessage } from '../../libs/platform/errors/error-message';
 
 export const INVITATIONS_FORWARDER = 'invitations-forwarder';
 
@@ -70,8 +71,7 @@ export async function startInvitations(
     broker: infra.broker,
     map: toIntegrationEvent,
     types: PUBLISHED_EVENT_TYPES,
-    onError: (error) =>
-      log.warn(`${INVITATIONS_FORWARDER} will retry: ${(error as Error).message}`),
+    onError: (error) => log.warn(`${INVITATIONS_FORWARDER} will retry: ${errorMessage(error)}`),
     warn: (message) => log.warn(message),
   });
   const expiry = createInvitationExpiry(infra.eventStore);
@@ -79,7 +79,7 @@ export async function startInvitations(
     expiry,
     leases,
     intervalMs: options.expiryIntervalMs,
-    onError: (error) => log.warn(`expiry will retry: ${(error as Error).message}`),
+    onError: (error) => log.warn(`expiry will retry: ${errorMessage(error)}`),
   });
 
   const { port: actual } = app.getHttpServer().address() as AddressInfo;

@@ -3,6 +3,7 @@ import { backoffMs } from '../platform/retry/backoff';
 import { deadLetterQueue, retryQueue, type ConsumeSpec, type DeliveryInfo } from './broker.port';
 import { validateEnvelope } from './validation';
 import { amqpShortString } from './message-properties';
+import { errorMessage } from '../platform/errors/error-message';
 
 /** What an adapter must do with a delivered message; shared so both adapters behave alike. */
 export type Outcome =
@@ -28,19 +29,6 @@ const ACCEPTED_CONTENT_TYPES = ['application/cloudevents+json', 'application/jso
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 /** Exponential backoff stops growing here, so a large retry budget cannot park a message for days. */
 const MAX_DELAY_MS = 60 * 60 * 1000;
-
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === 'string') return error;
-  if (typeof error === 'object' && error !== null && 'message' in error) {
-    return String(error.message);
-  }
-  try {
-    return JSON.stringify(error) ?? String(error);
-  } catch {
-    return String(error);
-  }
-}
 
 const clip = (reason: string) =>
   reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason;

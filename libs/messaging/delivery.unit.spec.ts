@@ -1,5 +1,5 @@
 import type { ConsumeSpec, DeliveryInfo } from './broker.port';
-import { checkSpec, errorMessage, processDelivery, retryDelay } from './delivery';
+import { checkSpec, processDelivery, retryDelay } from './delivery';
 import { cloudEvent } from './testing/fixtures';
 
 const spec = (handle: ConsumeSpec['handle']): ConsumeSpec => ({
@@ -118,15 +118,6 @@ describe('retryDelay', () => {
   it('doubles per attempt and stops growing at an hour', () => {
     expect([0, 1, 2, 3].map((a) => retryDelay(50, a))).toEqual([50, 100, 200, 400]);
     expect(retryDelay(1000, 40)).toBe(3_600_000);
-  });
-});
-
-describe('errorMessage', () => {
-  it('reads errors, strings and Nest RPC error objects', () => {
-    expect(errorMessage(new Error('x'))).toBe('x');
-    expect(errorMessage('y')).toBe('y');
-    expect(errorMessage({ status: 'error', message: 'z' })).toBe('z');
-    expect(errorMessage(42)).toBe('42');
   });
 });
 

@@ -16,6 +16,7 @@ import {
 } from '../../../libs/read-store/coordination.port';
 import { startForwarder, type Forwarder } from '../../../libs/messaging';
 import { PUBLISHED_EVENT_TYPES, toIntegrationEvent } from './email-verified.mapping';
+import { errorMessage } from '../../../libs/platform/errors/error-message';
 
 export const IDENTITY_FORWARDER = 'identity-forwarder';
 
@@ -45,7 +46,7 @@ export class EmailVerifiedForwarder implements OnApplicationBootstrap, OnModuleD
       broker: this.broker,
       map: toIntegrationEvent,
       types: PUBLISHED_EVENT_TYPES,
-      onError: (error) => this.logger.warn(`will retry: ${(error as Error).message}`),
+      onError: (error) => this.logger.warn(`will retry: ${errorMessage(error)}`),
       warn: (message) => this.logger.warn(message),
     });
   }

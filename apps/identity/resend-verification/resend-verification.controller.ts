@@ -13,6 +13,7 @@ import { VERIFICATION_MAILING, type VerificationMailing } from '../register/veri
 import { resendVerification } from './resend-verification';
 import { ResendVerificationRequest, ResendVerificationResponse } from './resend-verification.dto';
 import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
+import { errorMessage } from '../../../libs/platform/errors/error-message';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -49,7 +50,7 @@ export class ResendVerificationController {
     await this.limiter.take(ip);
     await resendVerification(this.mailing, body.email, context).catch((error: unknown) =>
       // Logged, not answered: a failure must not tell the caller the account exists.
-      this.logger.error(`verification email not resent: ${(error as Error).message}`),
+      this.logger.error(`verification email not resent: ${errorMessage(error)}`),
     );
     return { status: 'accepted' };
   }

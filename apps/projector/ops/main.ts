@@ -12,6 +12,7 @@ import { PROJECTIONS } from '../projector/projections';
 import { OpsError, type OpsContext } from './ops-context';
 import { opsProgram } from './ops-program';
 import { terminalBar } from './progress-bar';
+import { errorMessage } from '../../../libs/platform/errors/error-message';
 
 /** `npm run ops -- <command>`, on the adapters the configuration names. */
 async function main(argv: string[]): Promise<number> {
@@ -46,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     const known = error instanceof OpsError || error instanceof ConfigError;
-    process.stderr.write(`${known ? '' : 'ops failed: '}${(error as Error).message}\n`);
+    process.stderr.write(`${known ? '' : 'ops failed: '}${errorMessage(error)}\n`);
     return 1;
   } finally {
     await infra?.close().catch(() => undefined);

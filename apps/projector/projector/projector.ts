@@ -7,6 +7,7 @@ import { ProjectionProgress } from './progress';
 import type { Projection } from './projection';
 import { PROJECTIONS } from './projections';
 import { runProjection } from './run-projection';
+import { errorMessage } from '../../../libs/platform/errors/error-message';
 
 export interface ProjectorOptions {
   eventStore: EventStore;
@@ -45,7 +46,7 @@ export function startProjector(options: ProjectorOptions): Projector {
       leases: options.leases,
       ttlMs: options.leaseTtlMs,
       owner: options.owner,
-      onError: (error) => log(`projection ${projection.name} stopped: ${(error as Error).message}`),
+      onError: (error) => log(`projection ${projection.name} stopped: ${errorMessage(error)}`),
       run: (signal) =>
         runProjection(
           {

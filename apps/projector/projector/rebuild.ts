@@ -10,6 +10,7 @@ import type { ProjectionTarget } from '../../../libs/read-store/read-models.port
 import { commitBatch, projectEvents, type RetryPolicy } from './project-batch';
 import type { Projection } from './projection';
 import { UnitOfWork } from './unit-of-work';
+import { errorMessage } from '../../../libs/platform/errors/error-message';
 
 export interface RebuildOptions {
   eventStore: EventStore;
@@ -117,7 +118,7 @@ export async function rebuildProjections(
           () => true,
           (error: unknown) => {
             o.log?.(
-              `${projection}: version ${version} is active; dropping version ${previous} failed (${error instanceof Error ? error.message : String(error)})`,
+              `${projection}: version ${version} is active; dropping version ${previous} failed (${errorMessage(error)})`,
             );
             return false;
           },

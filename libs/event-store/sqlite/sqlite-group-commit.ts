@@ -4,6 +4,7 @@ import {
   type AppendResult,
   type ExpectedRevision,
 } from '../event-store.port';
+import { errorMessage } from '../../platform/errors/error-message';
 
 export const SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (
@@ -88,7 +89,7 @@ export function groupCommit(db: Database.Database): (requests: AppendRequest[]) 
     try {
       return all.immediate(requests);
     } catch (error) {
-      const failure = error instanceof Error ? error.message : String(error);
+      const failure = errorMessage(error);
       return requests.map(() => ({ failure }));
     }
   };

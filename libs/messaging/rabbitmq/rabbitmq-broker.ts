@@ -10,7 +10,8 @@ import {
   type ConsumerHandle,
   type DeadLetter,
 } from '../broker.port';
-import { checkSpec, errorMessage } from '../delivery';
+import { checkSpec } from '../delivery';
+import { errorMessage } from '../../platform/errors/error-message';
 import { cloudEventMessage } from '../message-properties';
 import { closedOrGone, closeWrapper, isConnectionClosing, type QueueType } from './amqp-helpers';
 import { channelErrorRecovery, type WatchChannel } from './channel-error-recovery';

@@ -10,7 +10,8 @@ import {
   type ConsumeSpec,
   type ConsumerHandle,
 } from '../broker.port';
-import { errorMessage, processDelivery, retryDelays } from '../delivery';
+import { processDelivery, retryDelays } from '../delivery';
+import { errorMessage } from '../../platform/errors/error-message';
 import { AckBatcher } from './ack-batcher';
 import {
   closeWrapper,

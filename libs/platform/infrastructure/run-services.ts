@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from '../config/config';
 import { openInfrastructure, type Infrastructure } from './infrastructure';
+import { errorMessage } from '../errors/error-message';
 
 /** A started service: its base URL and how to stop it gracefully. */
 export interface RunningService {
@@ -28,7 +29,7 @@ export async function runServices(starters: ServiceStarter[]): Promise<void> {
   } catch (error) {
     // Some values (the signing keys) are read as their service starts: the same one line.
     const line =
-      error instanceof ConfigError ? error.message : `startup failed: ${(error as Error).message}`;
+      error instanceof ConfigError ? error.message : `startup failed: ${errorMessage(error)}`;
     process.stderr.write(`${line}\n`);
     await stopAll(running, infra);
     process.exit(1);

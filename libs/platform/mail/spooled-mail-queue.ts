@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { createMailQueue, type MailQueue } from './mail-queue';
 import { sqliteMailSpool } from './mail-spool';
 import type { Mailer } from './mailer';
-
-const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
+import { errorMessage } from '../errors/error-message';
 
 /**
  * The mail queue a service sends through: spooled in
@@ -25,23 +24,23 @@ export async function openSpooledMailQueue(
     onDelivered: () => count('delivered'),
     onRetry: (label, attempt, error) => {
       count('retried');
-      logger.warn(`${label}: email attempt ${attempt} failed, will retry: ${reason(error)}`);
+      logger.warn(`${label}: email attempt ${attempt} failed, will retry: ${errorMessage(error)}`);
     },
     onGiveUp: (label, error) => {
       count('given_up');
-      logger.error(`${label}: email not sent: ${reason(error)}`);
+      logger.error(`${label}: email not sent: ${errorMessage(error)}`);
     },
     onSpoolFailure: (label, error) => {
       count('not_spooled');
-      logger.warn(`${label}: email not spooled, held in memory only: ${reason(error)}`);
+      logger.warn(`${label}: email not spooled, held in memory only: ${errorMessage(error)}`);
     },
     onSpoolReadFailure: (error, retryInMs) =>
-      logger.warn(`mail spool not read, again in ${retryInMs} ms: ${reason(error)}`),
+      logger.warn(`mail spool not read, again in ${retryInMs} ms: ${errorMessage(error)}`),
     onSpoolRemoveFailure: (error, retryInMs) =>
       logger.warn(
         retryInMs === undefined
-          ? `sent emails left in the mail spool; the next start sends them again: ${reason(error)}`
-          : `sent emails not removed from the mail spool, again in ${retryInMs} ms: ${reason(error)}`,
+          ? `sent emails left in the mail spool; the next start sends them again: ${errorMessage(error)}`
+          : `sent emails not removed from the mail spool, again in ${retryInMs} ms: ${errorMessage(error)}`,
       ),
   });
   const resumed = await queue.resume();

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/terminus';
 import { AnyQuery } from '../http/unexpected-query.interceptor';
 import { registry } from './metrics';
+import { errorMessage } from '../errors/error-message';
 
 /** Named readiness checks: each resolves when its dependency answers, rejects otherwise. */
 export type ReadinessChecks = Record<string, () => Promise<unknown>>;
@@ -41,7 +42,7 @@ class OpsController {
           await withTimeout(check(), CHECK_TIMEOUT_MS);
           return session.up();
         } catch (error) {
-          return session.down({ message: (error as Error).message });
+          return session.down({ message: errorMessage(error) });
         }
       }),
     );
