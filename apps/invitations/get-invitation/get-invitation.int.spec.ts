@@ -74,13 +74,14 @@ describe('GET /invitations/:id', () => {
   });
 
   describe('when the invitation is not the vendor’s to read', () => {
-    it('answers 404 invitation_not_found for another vendor, an unknown id and a malformed id', async () => {
+    it('answers 404 invitation_not_found for another vendor, an unknown id and a malformed or over-long id', async () => {
       const { invitationId } = await t.invite(vendor, { email: 'private@example.com' });
       for (const [id, as] of [
         [invitationId, testUser('vendor')],
         ['0b8f5a4e-4a40-4c55-9d7e-4f9f0c7b1e11', vendor],
         ['not-a-uuid', vendor],
         ['..%2F..%2Fetc', vendor],
+        ['a'.repeat(300), vendor],
       ] as const) {
         const reply = await t.call('GET', `/invitations/${id}`, { as });
         expect(reply.status).toBe(404);

@@ -48,6 +48,12 @@ class ProbeController {
     return { mine: true };
   }
 
+  @Get('mine/:id')
+  @UseGuards(SignedIn)
+  mineById() {
+    return { mine: true };
+  }
+
   @Post('echo')
   echo(@Body() body: EchoDto) {
     return body;
@@ -211,7 +217,6 @@ describe('createHttpApp', () => {
 
     it('answers malformed URLs with problem+json', async () => {
       await expectProblem(await fetch(`${base}/echo/%zz`), 400, 'bad_request');
-      await expectProblem(await fetch(`${base}/items/${'a'.repeat(101)}`), 404, 'not_found');
     });
 
     it.each([
@@ -229,6 +234,11 @@ describe('createHttpApp', () => {
       expect(head).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
       expect(head).toMatch(/content-type: application\/problem\+json/i);
       expect(JSON.parse(body)).toMatchObject({ status, code, type: `urn:problem:${code}` });
+    });
+
+    it('routes a path parameter of any length, so its route answers for it', async () => {
+      expect(await statusOf(`${base}/items/${'a'.repeat(5000)}`)).toBe(200);
+      await expectProblem(await fetch(`${base}/mine/${'a'.repeat(200)}`), 401, 'missing_token');
     });
 
     it('answers an unknown route with 404', async () => {

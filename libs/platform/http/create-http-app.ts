@@ -12,6 +12,9 @@ import { clientErrors, frameworkErrors, guardBody } from './request-guards';
 import { UnexpectedQueryInterceptor } from './unexpected-query.interceptor';
 import { strictValidationPipe } from './validation.pipe';
 
+/** Node refuses request heads over 16 KiB, so no path parameter can be longer. */
+const MAX_URL_BYTES = 16 * 1024;
+
 export interface HttpAppOptions {
   title: string;
   /** Request bodies above this are refused with 413 before any handler runs. */
@@ -32,6 +35,9 @@ export async function createHttpApp(
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
+    // Fastify matches no route for a path parameter over 100 characters (the default): such an
+    // id would get a bare 404 before the caller is checked, not its route's answer.
+    maxParamLength: MAX_URL_BYTES,
     // Close keep-alive connections on shutdown instead of waiting for clients to drop them.
     forceCloseConnections: true,
     frameworkErrors,

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { invalid, notFound } from '../errors/app-error';
+import { invalid } from '../errors/app-error';
 import { toProblem } from './problem-details.filter';
 
 /** Deeper JSON than any request of ours needs; beyond it validation would recurse without bound. */
@@ -16,18 +16,14 @@ const sendProblem = (reply: FastifyReply, error: unknown) => {
 };
 
 /**
- * Fastify answers malformed URLs (bad percent-encoding, over-long path
- * parameters) before any route runs; this makes those answers problem+json too.
- * A path parameter too long to be an id names nothing: 404.
+ * Fastify answers malformed URLs (bad percent-encoding) before any route runs;
+ * this makes those answers problem+json too.
  */
 export function frameworkErrors(
-  error: { code?: string; message: string },
+  _error: { code?: string; message: string },
   _req: FastifyRequest,
   reply: FastifyReply,
 ) {
-  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-    return sendProblem(reply, notFound('not_found', 'No resource has an id that long.'));
-  }
   return sendProblem(reply, invalid('bad_request', 'The request URL is malformed.'));
 }
 
