@@ -2,7 +2,7 @@
 #   docker run vendor-invitations node dist/apps/identity/main
 # (the default command runs all three in one process, like `npm start`).
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 # Toolchain for better-sqlite3 when no prebuilt binary matches.
 RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
@@ -13,7 +13,7 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     DATA_DIR=/app/data
 WORKDIR /app
