@@ -5,18 +5,29 @@ import { invitationStreamPrefix } from '../invitation/invitation.events';
 export const EXPIRY_EVENT_TYPES = [
   'InvitationSent',
   'InvitationResent',
+  'InvitationAcceptanceDeferred',
   'InvitationAccepted',
   'InvitationCancelled',
   'InvitationExpired',
 ] as const;
 
 /**
+ * How long past its expiry an invitation whose acceptance waits for email
+ * verification stays unexpired: a verification made before the expiry has
+ * that long to be announced and handled (forwarder, broker, retries) and
+ * complete the acceptance, instead of losing it to the expiry job.
+ */
+export const WAITING_ACCEPTANCE_GRACE_MS = 5 * 60_000;
+
+/**
  * Pending invitations and when they expire, folded from the event store in
- * global order. Sent and resent set the expiry; accepted, cancelled and
- * expired remove the invitation.
+ * global order. Sent and resent set the expiry; a deferred acceptance adds the
+ * grace; accepted, cancelled and expired remove the invitation.
  */
 export class PendingExpiries {
   private readonly expiries = new Map<string, number>();
+  /** Pending invitations with an acceptance waiting for verification. */
+  private readonly waiting = new Set<string>();
   /** Everything up to here is folded in. */
   position = 0n;
 
@@ -31,22 +42,29 @@ export class PendingExpiries {
         case 'InvitationResent':
           this.expiries.set(id, Date.parse(String(e.data.expiresAt)));
           break;
+        case 'InvitationAcceptanceDeferred':
+          if (this.expiries.has(id)) this.waiting.add(id);
+          break;
         case 'InvitationAccepted':
         case 'InvitationCancelled':
         case 'InvitationExpired':
           this.expiries.delete(id);
+          this.waiting.delete(id);
           break;
       }
     }
     if (through !== undefined && through > this.position) this.position = through;
   }
 
-  /** Invitations whose expiry is at or before `now`. */
+  /** Invitations whose expiry, and grace if an acceptance waits, is at or before `now`. */
   due(now: Date): string[] {
     const t = now.getTime();
     // One pass over the map, without copying it: most invitations are not due.
     const due: string[] = [];
-    for (const [id, expiresAt] of this.expiries) if (expiresAt <= t) due.push(id);
+    for (const [id, expiresAt] of this.expiries) {
+      if (expiresAt <= t && (expiresAt + WAITING_ACCEPTANCE_GRACE_MS <= t || !this.waiting.has(id)))
+        due.push(id);
+    }
     return due;
   }
 

@@ -3,13 +3,14 @@ import {
   acceptedBy,
   after,
   cancelled,
+  deferredFor,
   EXPIRES_AT,
   expired,
   resent,
   sent,
 } from '../invitation/invitation.given';
 import type { InvitationEvent } from '../invitation/invitation.events';
-import { PendingExpiries } from './pending-expiries';
+import { PendingExpiries, WAITING_ACCEPTANCE_GRACE_MS } from './pending-expiries';
 
 let position = 0n;
 const recorded = (e: InvitationEvent, streamName = 'invitation-inv-1'): RecordedEvent => ({
@@ -38,6 +39,34 @@ describe('pending expiries', () => {
     it('follows a resend to its new expiry', () => {
       const index = fold(recorded(sent), recorded(resent('2026-12-30T00:00:00.000Z')));
       expect(index.due(after(EXPIRES_AT, 1))).toEqual([]);
+    });
+  });
+
+  describe('when an acceptance waits for email verification', () => {
+    const grace = WAITING_ACCEPTANCE_GRACE_MS;
+
+    it('is due only once the grace after its expiry is over', () => {
+      const index = fold(recorded(sent), recorded(deferredFor()));
+      expect(index.due(after(EXPIRES_AT, grace - 1))).toEqual([]);
+      expect(index.due(after(EXPIRES_AT, grace))).toEqual(['inv-1']);
+    });
+
+    it('keeps the grace across a resend of the pending invitation', () => {
+      const later = '2026-12-30T00:00:00.000Z';
+      const index = fold(recorded(sent), recorded(deferredFor()), recorded(resent(later)));
+      expect(index.due(after(later, grace - 1))).toEqual([]);
+      expect(index.due(after(later, grace))).toEqual(['inv-1']);
+    });
+
+    it('drops it once the invitation expired, so a resend after that has none', () => {
+      const later = '2026-12-30T00:00:00.000Z';
+      const index = fold(
+        recorded(sent),
+        recorded(deferredFor()),
+        recorded(expired),
+        recorded(resent(later)),
+      );
+      expect(index.due(new Date(later))).toEqual(['inv-1']);
     });
   });
 

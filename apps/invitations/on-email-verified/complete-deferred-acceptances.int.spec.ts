@@ -5,6 +5,8 @@ import { acceptInvitation } from '../accept-invitation/accept-invitation';
 import { invitationStream } from '../invitation/invitation.events';
 import { resendInvitation } from '../resend-invitation/resend-invitation';
 import { sendInvitation } from '../send-invitation/send-invitation';
+import { createInvitationExpiry } from '../expire-invitations/invitation-expiry';
+import { WAITING_ACCEPTANCE_GRACE_MS } from '../expire-invitations/pending-expiries';
 import { completeDeferredAcceptances } from './complete-deferred-acceptances';
 
 const DAY = 86_400_000;
@@ -48,6 +50,44 @@ describe('completing deferred acceptances on EmailVerified', () => {
         'InvitationSent',
         'InvitationAcceptanceDeferred',
         'InvitationAccepted',
+      ]);
+    });
+  });
+
+  describe('when the expiry job runs before a late verification message arrives', () => {
+    it('leaves a waiting acceptance its grace, then expires the invitations still waiting', async () => {
+      const invite = async (email: string, who: typeof customer) => {
+        const input = { email, firstName: 'Ann', lastName: 'Lee', expiresInDays: 1 };
+        const { response } = await sendInvitation(deps, vendor, input, at(0));
+        const token = new URL(response.acceptUrl).searchParams.get('token')!;
+        await acceptInvitation(store, who, response.invitationId, token, at(DAY / 24));
+        return response.invitationId;
+      };
+      const late = await invite(customer.email, customer);
+      const other = testUser('customer', { emailVerified: false });
+      const never = await invite(other.email, other);
+      const expiry = createInvitationExpiry(store);
+      const afterExpiry = (ms: number) => new Date(SENT + DAY + ms);
+
+      expect(await expiry.expireDue(afterExpiry(60_000))).toBe(0);
+      const verified = {
+        userId: customer.userId,
+        verifiedAt: new Date(SENT + DAY / 2).toISOString(),
+      };
+      expect(await completeDeferredAcceptances(store, verified, at(DAY + 120_000))).toBe(1);
+      expect(await expiry.expireDue(afterExpiry(WAITING_ACCEPTANCE_GRACE_MS))).toBe(1);
+
+      const types = async (id: string) =>
+        (await store.readStream(invitationStream(id))).map((e) => e.type);
+      expect(await types(late)).toEqual([
+        'InvitationSent',
+        'InvitationAcceptanceDeferred',
+        'InvitationAccepted',
+      ]);
+      expect(await types(never)).toEqual([
+        'InvitationSent',
+        'InvitationAcceptanceDeferred',
+        'InvitationExpired',
       ]);
     });
   });
