@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { JSONWebKeySet } from 'jose';
-import { AnyQuery } from '../../../libs/platform/http/unexpected-query.interceptor';
+import { AnyQuery } from '../../../libs/platform/http/unexpected-query.guard';
 import { SIGNING_KEY, type SigningKey } from '../keys/signing-key';
 
 @ApiTags('auth')

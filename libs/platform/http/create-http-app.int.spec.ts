@@ -291,10 +291,10 @@ describe('createHttpApp', () => {
       await expectProblem(await post('/nudge?notify=false', ''), 400, 'validation_failed');
     });
 
-    it('checks the caller first, so 401 comes before 400', async () => {
-      await expectProblem(await fetch(`${base}/mine?x=1`), 401, 'missing_token');
+    it('refuses it before the route’s own guards, as other malformed requests', async () => {
+      await expectProblem(await fetch(`${base}/mine?x=1`), 400, 'validation_failed');
+      await expectProblem(await fetch(`${base}/mine`), 401, 'missing_token');
       const signedIn = { headers: { authorization: 'Bearer t' } };
-      await expectProblem(await fetch(`${base}/mine?x=1`, signedIn), 400, 'validation_failed');
       expect((await fetch(`${base}/mine`, signedIn)).status).toBe(200);
     });
 

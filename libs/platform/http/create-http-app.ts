@@ -9,7 +9,7 @@ import { PinoNestLogger } from '../observability/logger';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { clientErrors, frameworkErrors, guardBody } from './request-guards';
-import { UnexpectedQueryInterceptor } from './unexpected-query.interceptor';
+import { UnexpectedQueryGuard } from './unexpected-query.guard';
 import { strictValidationPipe } from './validation.pipe';
 
 /** Node refuses request heads over 16 KiB, so no path parameter can be longer. */
@@ -61,7 +61,7 @@ export async function createHttpApp(
   });
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(strictValidationPipe());
-  app.useGlobalInterceptors(new UnexpectedQueryInterceptor());
+  app.useGlobalGuards(new UnexpectedQueryGuard());
   const instance = app.getHttpAdapter().getInstance();
   instance.removeContentTypeParser('text/plain');
   // Many clients label every POST as JSON: an empty body so labelled is no body, not an error.

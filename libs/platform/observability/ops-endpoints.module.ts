@@ -6,7 +6,7 @@ import {
   HealthIndicatorService,
   TerminusModule,
 } from '@nestjs/terminus';
-import { AnyQuery } from '../http/unexpected-query.interceptor';
+import { AnyQuery } from '../http/unexpected-query.guard';
 import { registry } from './metrics';
 import { errorMessage } from '../errors/error-message';
 
