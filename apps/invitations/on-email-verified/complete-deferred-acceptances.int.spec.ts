@@ -30,61 +30,48 @@ describe('completing deferred acceptances on EmailVerified', () => {
   });
   afterEach(() => store.close());
 
+  /** Sent at SENT for a day; accepted an hour later by `who`, whose email is not verified yet. */
+  const deferredInvitation = async (who = customer) => {
+    const input = { email: who.email, firstName: 'Ann', lastName: 'Lee', expiresInDays: 1 };
+    const { response } = await sendInvitation(deps, vendor, input, at(0));
+    const token = new URL(response.acceptUrl).searchParams.get('token')!;
+    const deferred = await acceptInvitation(store, who, response.invitationId, token, at(DAY / 24));
+    expect(deferred.response).toMatchObject({ awaiting: 'email_verification' });
+    return response.invitationId;
+  };
+  const verifiedAt = (ms: number) => ({
+    userId: customer.userId,
+    verifiedAt: new Date(SENT + ms).toISOString(),
+  });
+  const typesOf = async (invitationId: string) =>
+    (await store.readStream(invitationStream(invitationId))).map((e) => e.type);
+  const accepted = ['InvitationSent', 'InvitationAcceptanceDeferred', 'InvitationAccepted'];
+
   describe('when the verification came before the expiry and its message only after it', () => {
     it('completes the acceptance if the expiry is not recorded yet', async () => {
-      const input = { email: customer.email, firstName: 'Ann', lastName: 'Lee', expiresInDays: 1 };
-      const { response } = await sendInvitation(deps, vendor, input, at(0));
-      const { invitationId, acceptUrl } = response;
-      const token = new URL(acceptUrl).searchParams.get('token')!;
-      await acceptInvitation(store, customer, invitationId, token, at(DAY / 24));
-
-      const verified = {
-        userId: customer.userId,
-        verifiedAt: new Date(SENT + DAY / 2).toISOString(),
-      };
+      const invitationId = await deferredInvitation();
+      const verified = verifiedAt(DAY / 2);
       expect(await completeDeferredAcceptances(store, verified, at(2 * DAY))).toBe(1);
       expect(await completeDeferredAcceptances(store, verified, at(3 * DAY))).toBe(0);
-
-      const types = (await store.readStream(invitationStream(invitationId))).map((e) => e.type);
-      expect(types).toEqual([
-        'InvitationSent',
-        'InvitationAcceptanceDeferred',
-        'InvitationAccepted',
-      ]);
+      expect(await typesOf(invitationId)).toEqual(accepted);
     });
   });
 
   describe('when the expiry job runs before a late verification message arrives', () => {
     it('leaves a waiting acceptance its grace, then expires the invitations still waiting', async () => {
-      const invite = async (email: string, who: typeof customer) => {
-        const input = { email, firstName: 'Ann', lastName: 'Lee', expiresInDays: 1 };
-        const { response } = await sendInvitation(deps, vendor, input, at(0));
-        const token = new URL(response.acceptUrl).searchParams.get('token')!;
-        await acceptInvitation(store, who, response.invitationId, token, at(DAY / 24));
-        return response.invitationId;
-      };
-      const late = await invite(customer.email, customer);
-      const other = testUser('customer', { emailVerified: false });
-      const never = await invite(other.email, other);
+      const late = await deferredInvitation();
+      const never = await deferredInvitation(testUser('customer', { emailVerified: false }));
       const expiry = createInvitationExpiry(store);
       const afterExpiry = (ms: number) => new Date(SENT + DAY + ms);
 
       expect(await expiry.expireDue(afterExpiry(60_000))).toBe(0);
-      const verified = {
-        userId: customer.userId,
-        verifiedAt: new Date(SENT + DAY / 2).toISOString(),
-      };
-      expect(await completeDeferredAcceptances(store, verified, at(DAY + 120_000))).toBe(1);
+      expect(await completeDeferredAcceptances(store, verifiedAt(DAY / 2), at(DAY + 120_000))).toBe(
+        1,
+      );
       expect(await expiry.expireDue(afterExpiry(WAITING_ACCEPTANCE_GRACE_MS))).toBe(1);
 
-      const types = async (id: string) =>
-        (await store.readStream(invitationStream(id))).map((e) => e.type);
-      expect(await types(late)).toEqual([
-        'InvitationSent',
-        'InvitationAcceptanceDeferred',
-        'InvitationAccepted',
-      ]);
-      expect(await types(never)).toEqual([
+      expect(await typesOf(late)).toEqual(accepted);
+      expect(await typesOf(never)).toEqual([
         'InvitationSent',
         'InvitationAcceptanceDeferred',
         'InvitationExpired',
@@ -94,23 +81,13 @@ describe('completing deferred acceptances on EmailVerified', () => {
 
   describe('when the verification came after the expiry and the vendor then resent', () => {
     it('records no acceptance, at the first delivery nor at a redelivery', async () => {
-      const input = { email: customer.email, firstName: 'Ann', lastName: 'Lee', expiresInDays: 1 };
-      const { response } = await sendInvitation(deps, vendor, input, at(0));
-      const { invitationId, acceptUrl } = response;
-      const token = new URL(acceptUrl).searchParams.get('token')!;
-      const deferred = await acceptInvitation(store, customer, invitationId, token, at(DAY / 24));
-      expect(deferred.response).toMatchObject({ awaiting: 'email_verification' });
-
-      const verified = {
-        userId: customer.userId,
-        verifiedAt: new Date(SENT + 2 * DAY).toISOString(),
-      };
+      const invitationId = await deferredInvitation();
+      const verified = verifiedAt(2 * DAY);
       expect(await completeDeferredAcceptances(store, verified, at(2 * DAY))).toBe(0);
       await resendInvitation(deps, vendor, invitationId, 7, at(3 * DAY));
       expect(await completeDeferredAcceptances(store, verified, at(3 * DAY))).toBe(0);
 
-      const types = (await store.readStream(invitationStream(invitationId))).map((e) => e.type);
-      expect(types).toEqual([
+      expect(await typesOf(invitationId)).toEqual([
         'InvitationSent',
         'InvitationAcceptanceDeferred',
         'InvitationExpired',
