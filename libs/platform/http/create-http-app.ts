@@ -37,7 +37,7 @@ export async function createHttpApp(
     bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
     // Fastify matches no route for a path parameter over 100 characters (the default): such an
     // id would get a bare 404 before the caller is checked, not its route's answer.
-    maxParamLength: MAX_URL_BYTES,
+    routerOptions: { maxParamLength: MAX_URL_BYTES },
     // Close keep-alive connections on shutdown instead of waiting for clients to drop them.
     forceCloseConnections: true,
     frameworkErrors,
