@@ -1,4 +1,14 @@
-import { Body, Controller, HttpCode, Inject, Param, Post, Res, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -20,6 +30,7 @@ import { invitationIdParam } from '../http/invitation-id';
 import {
   AcceptanceDeferredResponse,
   AcceptInvitationRequest,
+  AcceptLinkQuery,
   InvitationAcceptedResponse,
   type AcceptInvitationResponse,
 } from './accept-invitation.dto';
@@ -54,6 +65,7 @@ export class AcceptInvitationController {
     @CurrentPrincipal() customer: Principal,
     @Param('id') rawId: string,
     @Body() body: AcceptInvitationRequest,
+    @Query() _link: AcceptLinkQuery,
     @RequestContext() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AcceptInvitationResponse> {

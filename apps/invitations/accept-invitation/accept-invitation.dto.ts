@@ -1,5 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 
 export class AcceptInvitationRequest {
   @ApiProperty({ description: 'The token from the invitation link.', maxLength: 200 })
@@ -7,6 +7,16 @@ export class AcceptInvitationRequest {
   @IsNotEmpty()
   @MaxLength(200)
   token!: string;
+}
+
+/** The accept link's own query, so a client may post to the link as it is. */
+export class AcceptLinkQuery {
+  @ApiPropertyOptional({
+    description: 'The token as the link carries it; not read: the body’s token is the one checked.',
+  })
+  @IsOptional()
+  @IsString()
+  token?: string;
 }
 
 export class InvitationAcceptedResponse {

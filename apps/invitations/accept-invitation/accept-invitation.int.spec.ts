@@ -16,7 +16,7 @@ describe('POST /invitations/:id/accept', () => {
   const invited = async (customer: Partial<TestUser> = {}) => {
     const c = testUser('customer', { email: `accept-${++n}@example.com`, ...customer });
     const { invitationId, acceptUrl } = await t.invite(vendor, { email: c.email });
-    return { customer: c, invitationId, token: tokenOf(acceptUrl) };
+    return { customer: c, invitationId, acceptUrl, token: tokenOf(acceptUrl) };
   };
   const accept = (invitationId: string, as: TestUser, token: string) =>
     t.call('POST', `/invitations/${invitationId}/accept`, { as, body: { token } });
@@ -27,6 +27,13 @@ describe('POST /invitations/:id/accept', () => {
   afterAll(() => t.close());
 
   describe('when a verified customer accepts', () => {
+    it('takes a post to the accept link as it is, query and all', async () => {
+      const { customer, acceptUrl, token } = await invited();
+      const { pathname, search } = new URL(acceptUrl);
+      const reply = await t.call('POST', `${pathname}${search}`, { as: customer, body: { token } });
+      expect(reply.status).toBe(200);
+    });
+
     it('answers 200 accepted and records InvitationAccepted', async () => {
       const { customer, invitationId, token } = await invited();
       const reply = await accept(invitationId, customer, token);
@@ -211,6 +218,20 @@ describe('POST /invitations/:id/accept', () => {
       expect(reply.status).toBe(410);
       expect(reply.body.code).toBe('invitation_expired');
       expect(await t.infra.eventStore.headPosition()).toBe(head);
+    });
+
+    it('refuses any query parameter but the link’s own token', async () => {
+      const { customer, invitationId, token } = await invited();
+      const path = `/invitations/${invitationId}/accept`;
+      const reply = await t.call('POST', `${path}?token=${token}&via=email`, {
+        as: customer,
+        body: { token },
+      });
+      expect(reply.status).toBe(400);
+      expect(reply.body.errors).toEqual([
+        { field: 'via', message: 'property via should not exist' },
+      ]);
+      expect(await t.eventTypes(invitationId)).toEqual(['InvitationSent']);
     });
 
     it('refuses a missing token with validation_failed', async () => {
