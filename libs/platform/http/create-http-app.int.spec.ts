@@ -17,6 +17,7 @@ import { conflict, unauthenticated } from '../errors/app-error';
 import { createLogger } from '../observability/logger';
 import { OpsEndpointsModule } from '../observability/ops-endpoints.module';
 import { createHttpApp } from './create-http-app';
+import { AnyQuery } from './unexpected-query.guard';
 
 class EchoDto {
   @IsEmail() email!: string;
@@ -80,12 +81,25 @@ class ProbeController {
   }
 }
 
+/** One handler served by two controllers, one of them open to any query. */
+class SharedRoute {
+  @Get()
+  shared() {
+    return { shared: true };
+  }
+}
+@Controller('strict-shared')
+class StrictShared extends SharedRoute {}
+@AnyQuery()
+@Controller('loose-shared')
+class LooseShared extends SharedRoute {}
+
 let healthy = true;
 @Module({
   imports: [
     OpsEndpointsModule.register({ store: async () => healthy || Promise.reject(new Error('no')) }),
   ],
-  controllers: [ProbeController],
+  controllers: [ProbeController, StrictShared, LooseShared],
 })
 class ProbeModule {}
 
@@ -296,6 +310,12 @@ describe('createHttpApp', () => {
       await expectProblem(await fetch(`${base}/mine`), 401, 'missing_token');
       const signedIn = { headers: { authorization: 'Bearer t' } };
       expect((await fetch(`${base}/mine`, signedIn)).status).toBe(200);
+    });
+
+    it('judges a handler shared by two controllers by each controller', async () => {
+      expect(await statusOf(`${base}/loose-shared?x=1`)).toBe(200);
+      expect(await statusOf(`${base}/strict-shared?x=1`)).toBe(400);
+      expect(await statusOf(`${base}/loose-shared?x=1`)).toBe(200);
     });
 
     it('validates it on a route that takes one, and lets probes through', async () => {

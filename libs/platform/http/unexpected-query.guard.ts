@@ -16,7 +16,8 @@ export const AnyQuery = () => SetMetadata(ANY_QUERY, true);
  * interceptor, after them, cost a fifth of the service's throughput).
  */
 export class UnexpectedQueryGuard implements CanActivate {
-  private readonly refuses = new WeakMap<object, boolean>();
+  /** Per controller, then per handler: an inherited handler may serve controllers that differ. */
+  private readonly refuses = new WeakMap<object, WeakMap<object, boolean>>();
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
@@ -28,10 +29,12 @@ export class UnexpectedQueryGuard implements CanActivate {
   }
 
   private refusesQuery(context: ExecutionContext): boolean {
+    const controller = context.getClass();
     const handler = context.getHandler();
-    let refuses = this.refuses.get(handler);
+    let known = this.refuses.get(controller);
+    if (!known) this.refuses.set(controller, (known = new WeakMap()));
+    let refuses = known.get(handler);
     if (refuses === undefined) {
-      const controller = context.getClass();
       const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, handler.name) ??
         {}) as Record<string, unknown>;
       const takesQuery = Object.keys(args).some((key) =>
@@ -39,7 +42,7 @@ export class UnexpectedQueryGuard implements CanActivate {
       );
       const anyQuery = [handler, controller].some((t) => Reflect.getMetadata(ANY_QUERY, t));
       refuses = !takesQuery && !anyQuery;
-      this.refuses.set(handler, refuses);
+      known.set(handler, refuses);
     }
     return refuses;
   }
