@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '../../../libs/event-store';
 import { invitationStreamPrefix } from '../invitation/invitation.events';
+import { expiryFinalAt } from '../invitation/invitation.state';
 
 /** The event types that change when an invitation expires; the index reads only these. */
 export const EXPIRY_EVENT_TYPES = [
@@ -10,14 +11,6 @@ export const EXPIRY_EVENT_TYPES = [
   'InvitationCancelled',
   'InvitationExpired',
 ] as const;
-
-/**
- * How long past its expiry an invitation whose acceptance waits for email
- * verification stays unexpired: a verification made before the expiry has
- * that long to be announced and handled (forwarder, broker, retries) and
- * complete the acceptance, instead of losing it to the expiry job.
- */
-export const WAITING_ACCEPTANCE_GRACE_MS = 5 * 60_000;
 
 /**
  * Pending invitations and when they expire, folded from the event store in
@@ -56,14 +49,13 @@ export class PendingExpiries {
     if (through !== undefined && through > this.position) this.position = through;
   }
 
-  /** Invitations whose expiry, and grace if an acceptance waits, is at or before `now`. */
+  /** Invitations whose expiry is final (`expiryFinalAt`) at `now`. */
   due(now: Date): string[] {
     const t = now.getTime();
     // One pass over the map, without copying it: most invitations are not due.
     const due: string[] = [];
     for (const [id, expiresAt] of this.expiries) {
-      if (expiresAt <= t && (expiresAt + WAITING_ACCEPTANCE_GRACE_MS <= t || !this.waiting.has(id)))
-        due.push(id);
+      if (expiresAt <= t && expiryFinalAt(expiresAt, this.waiting.has(id)) <= t) due.push(id);
     }
     return due;
   }

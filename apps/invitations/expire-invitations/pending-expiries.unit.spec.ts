@@ -10,7 +10,8 @@ import {
   sent,
 } from '../invitation/invitation.given';
 import type { InvitationEvent } from '../invitation/invitation.events';
-import { PendingExpiries, WAITING_ACCEPTANCE_GRACE_MS } from './pending-expiries';
+import { WAITING_ACCEPTANCE_GRACE_MS } from '../invitation/invitation.state';
+import { PendingExpiries } from './pending-expiries';
 
 let position = 0n;
 const recorded = (e: InvitationEvent, streamName = 'invitation-inv-1'): RecordedEvent => ({

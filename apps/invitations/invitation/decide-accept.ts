@@ -1,7 +1,7 @@
 import { conflict, forbidden, gone, notFound } from '../../../libs/platform/errors/app-error';
 import type { AcceptInvitation, CompleteDeferredAcceptance } from './invitation.commands';
 import type { InvitationEvent } from './invitation.events';
-import { isExpired, type InvitationState } from './invitation.state';
+import { isExpired, isExpiredForGood, type InvitationState } from './invitation.state';
 import { sameTokenHash } from './invitation-token';
 
 /**
@@ -60,16 +60,17 @@ export function decideAccept(
 
 /**
  * On the customer's email verification: accept if their acceptance is still
- * waiting and the invitation was still open when the email was verified. The
- * moment of verification decides, not the moment its message is handled, so a
- * late message does not lose an acceptance whose expiry is not recorded yet.
+ * waiting, the email was verified before the expiry, and the expiry is not
+ * final yet (its grace): a message a little late does not lose an acceptance
+ * made and verified in time, and no message, however late, reopens one.
  */
 export function decideCompleteDeferred(
   c: CompleteDeferredAcceptance,
   state: InvitationState,
   now: Date,
 ): InvitationEvent[] {
-  if (!state || state.status !== 'pending' || isExpired(state, verifiedBy(c, now))) return [];
+  if (!state || state.status !== 'pending' || isExpiredForGood(state, now)) return [];
+  if (isExpired(state, verifiedBy(c, now))) return [];
   const waiting = state.deferred.find((d) => d.customerUserId === c.customerUserId);
   if (!waiting) return [];
   const { invitationId, vendorId } = state;

@@ -15,6 +15,7 @@ import {
   TOKEN,
 } from './invitation.given';
 import { hashToken } from './invitation-token';
+import { WAITING_ACCEPTANCE_GRACE_MS } from './invitation.state';
 
 const accept = (
   token = TOKEN,
@@ -194,17 +195,21 @@ describe('complete deferred acceptance', () => {
   });
 
   describe('when the email was verified before the expiry and the message is handled after it', () => {
-    const late = after(EXPIRES_AT, 3_600_000);
+    const verifiedInTime = completeAt(after(EXPIRES_AT, -1_000));
+    const inGrace = after(EXPIRES_AT, WAITING_ACCEPTANCE_GRACE_MS - 1);
 
-    it('records InvitationAccepted while no expiry is recorded', () => {
+    it('records InvitationAccepted within the grace, while no expiry is recorded', () => {
       given([sent, deferredFor(ann)])
-        .when(completeAt(after(EXPIRES_AT, -1_000)), late)
-        .then([acceptedBy(ann, late)]);
+        .when(verifiedInTime, inGrace)
+        .then([acceptedBy(ann, inGrace)]);
     });
 
-    it('records nothing once the expiry is recorded', () => {
+    it('records nothing once the grace is over, recorded or not', () => {
+      given([sent, deferredFor(ann)])
+        .when(verifiedInTime, after(EXPIRES_AT, WAITING_ACCEPTANCE_GRACE_MS))
+        .then([]);
       given([sent, deferredFor(ann), expired])
-        .when(completeAt(after(EXPIRES_AT, -1_000)), late)
+        .when(verifiedInTime, inGrace)
         .then([]);
     });
   });

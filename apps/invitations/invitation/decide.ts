@@ -11,7 +11,7 @@ import type { InvitationEvent } from './invitation.events';
 import {
   evolve,
   initialState,
-  isExpired,
+  isExpiredForGood,
   type Invitation,
   type InvitationState,
 } from './invitation.state';
@@ -64,7 +64,8 @@ function resend(c: ResendInvitation, state: Invitation, now: Date): InvitationEv
     );
   }
   const { invitationId, vendorId } = state;
-  // Past its expiry but not recorded yet: the expiry happened, and ends any acceptance that waits.
+  // Expired for good but not recorded yet: the expiry happened, and ends any acceptance that
+  // waits. In the grace a waiting acceptance keeps, the invitation is still pending and keeps it.
   return [
     ...expire(state, now),
     {
@@ -96,9 +97,9 @@ function cancel(c: CancelInvitation, state: Invitation, now: Date): InvitationEv
   ];
 }
 
-/** Only a pending invitation that is due expires; anything else makes this a no-op. */
+/** Only a pending invitation whose expiry is final expires; anything else makes this a no-op. */
 function expire(state: InvitationState, now: Date): InvitationEvent[] {
-  if (!state || state.status !== 'pending' || !isExpired(state, now)) return [];
+  if (!state || state.status !== 'pending' || !isExpiredForGood(state, now)) return [];
   const { invitationId, vendorId, expiresAt } = state;
   return [{ type: 'InvitationExpired', data: { invitationId, vendorId, expiredAt: expiresAt } }];
 }

@@ -3,6 +3,7 @@ import {
   acceptedBy,
   after,
   cancelled,
+  deferredFor,
   EXPIRES_AT,
   expired,
   given,
@@ -12,6 +13,7 @@ import {
   sent,
 } from './invitation.given';
 import { hashToken } from './invitation-token';
+import { WAITING_ACCEPTANCE_GRACE_MS } from './invitation.state';
 
 const send = {
   type: 'SendInvitation' as const,
@@ -88,6 +90,24 @@ describe('resend', () => {
   describe('when the invitation expired', () => {
     it('records a new token hash and expiry', () => {
       given([sent, expired]).when(resend, now).then([resentEvent]);
+    });
+  });
+
+  describe('when the invitation is in the grace a waiting acceptance gives it', () => {
+    it('is still pending: records only the new token and expiry, keeping the acceptance', () => {
+      const inGrace = after(EXPIRES_AT, WAITING_ACCEPTANCE_GRACE_MS - 1);
+      given([sent, deferredFor()])
+        .when(resend, inGrace)
+        .then([
+          {
+            type: 'InvitationResent',
+            data: {
+              ...ids,
+              tokenHash: hashToken('next'),
+              expiresAt: after(inGrace, 3 * 86_400_000).toISOString(),
+            },
+          },
+        ]);
     });
   });
 
@@ -182,6 +202,16 @@ describe('expire', () => {
 
     it('uses the expiry of the latest resend', () => {
       given([sent, resent()]).when(expire, after(EXPIRES_AT)).then([]);
+    });
+  });
+
+  describe('when an acceptance waits for email verification', () => {
+    it('records nothing within the grace after the expiry, and the expiry at its time after it', () => {
+      const waiting = [sent, deferredFor()];
+      given(waiting)
+        .when(expire, after(EXPIRES_AT, WAITING_ACCEPTANCE_GRACE_MS - 1))
+        .then([]);
+      given(waiting).when(expire, after(EXPIRES_AT, WAITING_ACCEPTANCE_GRACE_MS)).then([expired]);
     });
   });
 

@@ -6,6 +6,7 @@ import type { InvitationEvent } from './invitation.events';
 import { SENT_AT, sent, TOKEN } from './invitation.given';
 import { evolve, initialState, type InvitationState } from './invitation.state';
 import { hashToken } from './invitation-token';
+import { PendingExpiries } from '../expire-invitations/pending-expiries';
 
 const customers = [
   { userId: 'u1', companyId: 'c1', email: 'ann@example.com' },
@@ -86,6 +87,32 @@ describe('invitation decider, for any sequence of commands', () => {
               expect(e.data.customerUserId).not.toBe('u3');
             }
           }
+        }),
+      );
+    });
+  });
+
+  describe('when the expiry index folds the same history', () => {
+    it('finds an invitation due exactly when the decider would record its expiry', () => {
+      const hours = fc.integer({ min: 0, max: 3_000 * 60 }).map((m) => m * 60_000);
+      fc.assert(
+        fc.property(steps, hours, (s, offset) => {
+          const history = run(s);
+          const index = new PendingExpiries();
+          index.apply(
+            history.map((e, i) => ({
+              ...e,
+              streamName: `invitation-${sent.data.invitationId}`,
+              revision: i,
+              position: BigInt(i + 1),
+              eventId: `e${i}`,
+              metadata: { correlationId: 'c', causationId: 'c', actor: 'a', occurredAt: '' },
+            })),
+          );
+          const state = history.reduce(evolve, initialState());
+          const now = new Date(SENT_AT.getTime() + offset);
+          const expires = decide({ type: 'ExpireInvitation' }, state, now).length > 0;
+          expect(index.due(now).includes(sent.data.invitationId)).toBe(expires);
         }),
       );
     });

@@ -69,7 +69,7 @@ export function evolve(state: InvitationState, event: InvitationEvent): Invitati
   }
 }
 
-/** Past its expiry, whether or not the expiry has been recorded yet. */
+/** Past its expiry, whether or not the expiry has been recorded yet: no acceptance by link from then on. */
 export function isExpired(invitation: Invitation, now: Date): boolean {
   return (
     invitation.status === 'expired' ||
@@ -77,12 +77,31 @@ export function isExpired(invitation: Invitation, now: Date): boolean {
   );
 }
 
-/** Pending and still acceptable. */
-export function isLivePending(invitation: Invitation | null, now: Date): boolean {
-  return !!invitation && invitation.status === 'pending' && !isExpired(invitation, now);
+/**
+ * How long past its expiry an invitation whose acceptance waits for email
+ * verification stays open: a verification made before the expiry has that
+ * long to be forwarded, delivered (retries included) and complete the
+ * acceptance. Until then the expiry is not final, so nothing records it.
+ */
+export const WAITING_ACCEPTANCE_GRACE_MS = 5 * 60_000;
+
+/** When an expiry at `expiresAt` (ms) is final: then, or the grace after it while an acceptance waits. */
+export const expiryFinalAt = (expiresAt: number, acceptanceWaits: boolean): number =>
+  expiresAt + (acceptanceWaits ? WAITING_ACCEPTANCE_GRACE_MS : 0);
+
+/** Expired for good, recorded or not: past its expiry, and past the grace if an acceptance waits. */
+export function isExpiredForGood(invitation: Invitation, now: Date): boolean {
+  if (invitation.status !== 'pending') return invitation.status === 'expired';
+  const finalAt = expiryFinalAt(Date.parse(invitation.expiresAt), invitation.deferred.length > 0);
+  return now.getTime() >= finalAt;
 }
 
-/** The status a reader should see: a pending invitation past its expiry reads as expired. */
+/** Pending and holding its vendor and email: until its expiry is final. */
+export function isLivePending(invitation: Invitation | null, now: Date): boolean {
+  return !!invitation && invitation.status === 'pending' && !isExpiredForGood(invitation, now);
+}
+
+/** The status a reader should see: a pending invitation whose expiry is final reads as expired. */
 export function effectiveStatus(invitation: Invitation, now: Date): InvitationStatus {
-  return isExpired(invitation, now) ? 'expired' : invitation.status;
+  return isExpiredForGood(invitation, now) ? 'expired' : invitation.status;
 }

@@ -9,7 +9,14 @@ import {
   TOKEN,
 } from './invitation.given';
 import type { InvitationEvent } from './invitation.events';
-import { effectiveStatus, evolve, initialState, isLivePending } from './invitation.state';
+import {
+  effectiveStatus,
+  evolve,
+  initialState,
+  isExpired,
+  isLivePending,
+  WAITING_ACCEPTANCE_GRACE_MS,
+} from './invitation.state';
 import { hashToken } from './invitation-token';
 
 const fold = (events: InvitationEvent[]) => events.reduce(evolve, initialState())!;
@@ -34,6 +41,19 @@ describe('invitation state', () => {
       expect(effectiveStatus(state, new Date(EXPIRES_AT))).toBe('expired');
       expect(isLivePending(state, new Date(EXPIRES_AT))).toBe(false);
       expect(isLivePending(state, after(EXPIRES_AT, -1))).toBe(true);
+    });
+  });
+
+  describe('when it is past its expiry with an acceptance waiting for verification', () => {
+    it('refuses links but reads pending and holds its slot until the grace is over', () => {
+      const state = fold([sent, deferredFor()]);
+      const inGrace = after(EXPIRES_AT, WAITING_ACCEPTANCE_GRACE_MS - 1);
+      const afterGrace = after(EXPIRES_AT, WAITING_ACCEPTANCE_GRACE_MS);
+      expect(isExpired(state, new Date(EXPIRES_AT))).toBe(true);
+      expect(effectiveStatus(state, inGrace)).toBe('pending');
+      expect(isLivePending(state, inGrace)).toBe(true);
+      expect(effectiveStatus(state, afterGrace)).toBe('expired');
+      expect(isLivePending(state, afterGrace)).toBe(false);
     });
   });
 

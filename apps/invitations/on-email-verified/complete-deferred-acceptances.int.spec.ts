@@ -6,7 +6,7 @@ import { invitationStream } from '../invitation/invitation.events';
 import { resendInvitation } from '../resend-invitation/resend-invitation';
 import { sendInvitation } from '../send-invitation/send-invitation';
 import { createInvitationExpiry } from '../expire-invitations/invitation-expiry';
-import { WAITING_ACCEPTANCE_GRACE_MS } from '../expire-invitations/pending-expiries';
+import { WAITING_ACCEPTANCE_GRACE_MS } from '../invitation/invitation.state';
 import { completeDeferredAcceptances } from './complete-deferred-acceptances';
 
 const DAY = 86_400_000;
@@ -48,12 +48,23 @@ describe('completing deferred acceptances on EmailVerified', () => {
   const accepted = ['InvitationSent', 'InvitationAcceptanceDeferred', 'InvitationAccepted'];
 
   describe('when the verification came before the expiry and its message only after it', () => {
-    it('completes the acceptance if the expiry is not recorded yet', async () => {
-      const invitationId = await deferredInvitation();
+    it('completes the acceptance within the grace, and no later', async () => {
+      const inTime = await deferredInvitation();
       const verified = verifiedAt(DAY / 2);
-      expect(await completeDeferredAcceptances(store, verified, at(2 * DAY))).toBe(1);
+      const inGrace = at(DAY + WAITING_ACCEPTANCE_GRACE_MS - 1_000);
+      expect(await completeDeferredAcceptances(store, verified, inGrace)).toBe(1);
       expect(await completeDeferredAcceptances(store, verified, at(3 * DAY))).toBe(0);
-      expect(await typesOf(invitationId)).toEqual(accepted);
+      expect(await typesOf(inTime)).toEqual(accepted);
+
+      const other = testUser('customer', { emailVerified: false });
+      const tooLate = await deferredInvitation(other);
+      const verifiedOther = {
+        userId: other.userId,
+        verifiedAt: new Date(SENT + DAY / 2).toISOString(),
+      };
+      const afterGrace = at(DAY + WAITING_ACCEPTANCE_GRACE_MS);
+      expect(await completeDeferredAcceptances(store, verifiedOther, afterGrace)).toBe(0);
+      expect(await typesOf(tooLate)).toEqual(['InvitationSent', 'InvitationAcceptanceDeferred']);
     });
   });
 

@@ -1,7 +1,13 @@
 import type { RecordedEvent } from '../../../libs/event-store';
 import { customerVerificationStream } from '../customer-verification/customer-verification.decider';
 import { invitationStreamPrefix, type InvitationEvent } from '../invitation/invitation.events';
-import { evolve, initialState, type InvitationState } from '../invitation/invitation.state';
+import {
+  evolve,
+  expiryFinalAt,
+  initialState,
+  type Invitation,
+  type InvitationState,
+} from '../invitation/invitation.state';
 import { hashToken } from '../invitation/invitation-token';
 export { seededRandom, type Random } from '../../../libs/testing/seeded-random';
 
@@ -20,6 +26,10 @@ const at = (e: RecordedEvent) => Date.parse(e.metadata.occurredAt);
 const idOf = (e: RecordedEvent) => e.streamName.slice(invitationStreamPrefix.length);
 const asEvent = (e: RecordedEvent) => ({ type: e.type, data: e.data }) as InvitationEvent;
 const show = (e: RecordedEvent) => `${e.type}@${e.position} on ${e.streamName}`;
+const finalAt = (s: Invitation) => expiryFinalAt(Date.parse(s.expiresAt), s.deferred.length > 0);
+/** When the customer's verification counts: as announced, never later than it was recorded. */
+const verifiedAtOf = (q: RecordedEvent) =>
+  Math.min(Date.parse(String(q.data.verifiedAt)) || at(q), at(q));
 
 /** Which status each event may follow (design 3 and 5: a resend or a cancel may follow an expiry). */
 const follows: Record<InvitationEvent['type'], (s: InvitationState) => boolean> = {
@@ -42,12 +52,23 @@ export function checkStreams(streams: Map<string, RecordedEvent[]>) {
       const type = e.type as InvitationEvent['type'];
       if (!follows[type]?.(s)) history.push(`${show(e)} follows status ${s?.status ?? 'none'}`);
       if (e.data.invitationId !== idOf(e)) history.push(`${show(e)} names another invitation`);
-      if (type === 'InvitationExpired' && s && at(e) < Date.parse(s.expiresAt)) {
-        history.push(`${show(e)} recorded before its expiry ${s.expiresAt}`);
+      if (type === 'InvitationExpired' && s && at(e) < finalAt(s)) {
+        history.push(`${show(e)} recorded before its expiry ${s.expiresAt} was final`);
       }
       if (type === 'InvitationAccepted' && s) {
         if (s.status !== 'pending') acceptance.push(`${show(e)} while ${s.status}`);
-        if (at(e) >= Date.parse(s.expiresAt)) acceptance.push(`${show(e)} past ${s.expiresAt}`);
+        // Past the expiry only to complete an acceptance verified in time, within the grace.
+        const user = String(e.data.customerUserId);
+        const q = streams
+          .get(customerVerificationStream(user))
+          ?.find((v) => v.type === 'CustomerEmailVerified');
+        const completes =
+          !!q &&
+          s.deferred.some((d) => d.customerUserId === user) &&
+          verifiedAtOf(q) < Date.parse(s.expiresAt);
+        if (at(e) >= (completes ? finalAt(s) : Date.parse(s.expiresAt))) {
+          acceptance.push(`${show(e)} past ${s.expiresAt}`);
+        }
       }
       if (type === 'InvitationAcceptanceDeferred' && s?.deferred.length) {
         const again = s.deferred.some((d) => d.customerUserId === e.data.customerUserId);
@@ -169,8 +190,8 @@ export function checkRefusals(attempts: Attempt[], byRequest: Map<string, Record
 
 /**
  * No deferral after the customer's verification, and every deferral waiting
- * on a pending, unexpired invitation when the verification was recorded ended
- * accepted by that customer.
+ * on a pending invitation, verified before its expiry and recorded before
+ * that expiry was final, ended accepted by that customer.
  */
 export function checkDeferrals(all: RecordedEvent[], streams: Map<string, RecordedEvent[]>) {
   const violations: string[] = [];
@@ -191,7 +212,8 @@ export function checkDeferrals(all: RecordedEvent[], streams: Map<string, Record
       .filter((e) => e.position < q.position)
       .reduce((x, e) => evolve(x, asEvent(e)), initialState());
     const waiting = s?.status === 'pending' && s.deferred.some((w) => w.customerUserId === user);
-    if (!waiting || Date.parse(s.expiresAt) <= at(q)) continue;
+    // Open: verified before the expiry, and handled before the expiry was final.
+    if (!waiting || Date.parse(s.expiresAt) <= verifiedAtOf(q) || finalAt(s) <= at(q)) continue;
     const accepted = stream.some(
       (e) => e.type === 'InvitationAccepted' && e.data.customerUserId === user,
     );
