@@ -25,6 +25,17 @@ export function isTimestamp(value: unknown): boolean {
   return typeof value === 'string' && isRFC3339(value) && hasCalendarDay(value);
 }
 
+/**
+ * Milliseconds since the epoch of a valid Timestamp, or NaN. `Date.parse`
+ * refuses a leap second (`23:59:60`); POSIX time counts it as the next
+ * second, and so does this.
+ */
+export function timestampMs(value: string): number {
+  const ms = Date.parse(value);
+  if (!Number.isNaN(ms) || value.slice(16, 19) !== ':60') return ms;
+  return Date.parse(`${value.slice(0, 17)}59${value.slice(19)}`) + 1000;
+}
+
 export const IS_TIMESTAMP = 'isTimestamp';
 
 export const IsTimestamp = () =>

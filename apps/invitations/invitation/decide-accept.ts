@@ -1,3 +1,4 @@
+import { timestampMs } from '../../../libs/contracts/timestamp';
 import { conflict, forbidden, gone, notFound } from '../../../libs/platform/errors/app-error';
 import type { AcceptInvitation, CompleteDeferredAcceptance } from './invitation.commands';
 import type { InvitationEvent } from './invitation.events';
@@ -84,6 +85,6 @@ export function decideCompleteDeferred(
 
 /** The verification time, never later than now (a publisher's clock may run ahead). */
 function verifiedBy(c: CompleteDeferredAcceptance, now: Date): Date {
-  const verified = Date.parse(c.verifiedAt);
+  const verified = timestampMs(c.verifiedAt);
   return Number.isNaN(verified) || verified > now.getTime() ? now : new Date(verified);
 }

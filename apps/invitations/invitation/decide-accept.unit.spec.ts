@@ -214,6 +214,16 @@ describe('complete deferred acceptance', () => {
     });
   });
 
+  describe('when the verification was announced at a leap second before the expiry', () => {
+    it('reads it as a time, not as unreadable, and completes the acceptance', () => {
+      const leap = { ...completeAt(now), verifiedAt: '2026-11-20T09:59:60Z' };
+      const inGrace = after(EXPIRES_AT, 1_000);
+      given([sent, deferredFor(ann)])
+        .when(leap, inGrace)
+        .then([acceptedBy(ann, inGrace)]);
+    });
+  });
+
   describe('when the announced verification time is later than now', () => {
     it('judges by now: a publisher clock ahead of ours does not expire the invitation', () => {
       given([sent, deferredFor(ann)])

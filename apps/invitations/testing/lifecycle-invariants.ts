@@ -1,3 +1,4 @@
+import { timestampMs } from '../../../libs/contracts/timestamp';
 import type { RecordedEvent } from '../../../libs/event-store';
 import { customerVerificationStream } from '../customer-verification/customer-verification.decider';
 import { invitationStreamPrefix, type InvitationEvent } from '../invitation/invitation.events';
@@ -29,7 +30,7 @@ const show = (e: RecordedEvent) => `${e.type}@${e.position} on ${e.streamName}`;
 const finalAt = (s: Invitation) => expiryFinalAt(Date.parse(s.expiresAt), s.deferred.length > 0);
 /** When the customer's verification counts: as announced, never later than it was recorded. */
 const verifiedAtOf = (q: RecordedEvent) =>
-  Math.min(Date.parse(String(q.data.verifiedAt)) || at(q), at(q));
+  Math.min(timestampMs(String(q.data.verifiedAt)) || at(q), at(q));
 
 /** Which status each event may follow (design 3 and 5: a resend or a cancel may follow an expiry). */
 const follows: Record<InvitationEvent['type'], (s: InvitationState) => boolean> = {
