@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readThrough, type EventStore } from '../../../libs/event-store';
 import { handleCommand } from '../../../libs/platform/command-handling/command-handler';
 import { causeOf } from '../../../libs/platform/errors/app-error';
+import { errorMessage } from '../../../libs/platform/errors/error-message';
 import { pause } from '../../../libs/platform/retry/backoff';
 import { startLeasedWorker, type LeasedWorker } from '../../../libs/platform/workers/leased-worker';
 import type { LeaseStore } from '../../../libs/read-store/coordination.port';
@@ -99,7 +100,7 @@ export function createInvitationExpiry(store: EventStore): InvitationExpiry {
 
 /** A failure as the log shows it: its message, and what caused it (the store's own error). */
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message + causeOf(error) : String(error);
+  return errorMessage(error) + causeOf(error);
 }
 
 /** Runs `expireDue` every `intervalMs` on the one instance holding the lease. */
