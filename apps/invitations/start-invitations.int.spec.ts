@@ -6,8 +6,8 @@ import { loadConfig } from '../../libs/platform/config/config';
 import { openInfrastructure } from '../../libs/platform/infrastructure/infrastructure';
 import { startInvitations } from './start-invitations';
 
-/** The prefetch each consumer of a started invitations service asked the broker for. */
-async function prefetchesWith(env: Record<string, string>): Promise<number[]> {
+/** What each consumer of a started invitations service asked the broker for. */
+async function consumersWith(env: Record<string, string>): Promise<ConsumeSpec[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'invitations-int-'));
   const infra = await openInfrastructure(
     loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env }),
@@ -15,7 +15,7 @@ async function prefetchesWith(env: Record<string, string>): Promise<number[]> {
   const consume = jest.spyOn(infra.broker, 'consume');
   const service = await startInvitations(infra, 0);
   try {
-    return consume.mock.calls.map(([spec]: [ConsumeSpec]) => spec.prefetch);
+    return consume.mock.calls.map(([spec]: [ConsumeSpec]) => spec);
   } finally {
     await service.close();
     await infra.close();
@@ -26,7 +26,7 @@ async function prefetchesWith(env: Record<string, string>): Promise<number[]> {
 describe('startInvitations consumers', () => {
   describe('when RABBITMQ_PREFETCH is not set', () => {
     it('take the transport default', async () => {
-      const prefetches = await prefetchesWith({});
+      const prefetches = (await consumersWith({})).map((c) => c.prefetch);
       expect(prefetches.length).toBeGreaterThan(0);
       expect(new Set(prefetches)).toEqual(new Set([CONSUMER_PREFETCH]));
     });
@@ -34,9 +34,17 @@ describe('startInvitations consumers', () => {
 
   describe('when RABBITMQ_PREFETCH is set', () => {
     it('take that many unacked messages at most', async () => {
-      const prefetches = await prefetchesWith({ RABBITMQ_PREFETCH: '37' });
+      const prefetches = (await consumersWith({ RABBITMQ_PREFETCH: '37' })).map((c) => c.prefetch);
       expect(prefetches.length).toBeGreaterThan(0);
       expect(new Set(prefetches)).toEqual(new Set([37]));
+    });
+  });
+
+  describe('when MESSAGE_HANDLER_TIMEOUT_SECONDS is set', () => {
+    it('give up on a handler after that long', async () => {
+      const consumers = await consumersWith({ MESSAGE_HANDLER_TIMEOUT_SECONDS: '45' });
+      expect(consumers.length).toBeGreaterThan(0);
+      expect(new Set(consumers.map((c) => c.handlerTimeoutMs))).toEqual(new Set([45_000]));
     });
   });
 });

@@ -54,6 +54,7 @@ export async function startInvitations(
         broker: infra.broker,
         service: options.consumerName ?? 'invitations',
         prefetch: infra.config.rabbitmqPrefetch,
+        handlerTimeoutMs: infra.config.messageHandlerTimeoutSeconds * 1000,
       }),
     },
     { inheritAppConfig: false },

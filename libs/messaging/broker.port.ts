@@ -47,6 +47,11 @@ export interface ConsumeSpec {
   validate?: (body: unknown) => string | null;
   /** Bodies larger than this are dead-lettered without being parsed; 1 MiB by default. */
   maxBodyBytes?: number;
+  /**
+   * A handler still running after this long counts as failed: its message is
+   * retried, then dead-lettered, and its prefetch slot freed. 30 s by default.
+   */
+  handlerTimeoutMs?: number;
 }
 
 export interface ConsumerHandle {

@@ -28,6 +28,8 @@ export interface CloudEventsTransportOptions {
   prefetch?: number;
   maxRetries?: number;
   retryDelayMs?: number;
+  /** Unset: the broker's default (30 s). */
+  handlerTimeoutMs?: number;
 }
 
 /** `@Ctx()` of a CloudEvents handler: how the event was delivered. */
@@ -88,6 +90,7 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
       prefetch = CONSUMER_PREFETCH,
       maxRetries = CONSUMER_RETRY.maxRetries,
       retryDelayMs = CONSUMER_RETRY.retryDelayMs,
+      handlerTimeoutMs,
     } = this.options;
     for (const [type, handler] of this.getHandlers()) {
       if (this.closed) return;
@@ -101,6 +104,7 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
           prefetch,
           maxRetries,
           retryDelayMs,
+          handlerTimeoutMs,
           // The broker checks the envelope of every message; this adds the type and its `data`.
           validate: (body) => validateHandled(type, body),
           handle: (event, info) => this.dispatch(handler, event, info),

@@ -4,6 +4,7 @@ import { deadLetterQueue, retryQueue, type ConsumeSpec, type DeliveryInfo } from
 import { validateEnvelope } from './validation';
 import { amqpShortString } from './message-properties';
 import { errorMessage } from '../platform/errors/error-message';
+import { withTimeout } from '../platform/async/with-timeout';
 
 /** What an adapter must do with a delivered message; shared so both adapters behave alike. */
 export type Outcome =
@@ -27,6 +28,12 @@ const ACCEPTED_CONTENT_TYPES = ['application/cloudevents+json', 'application/jso
  * one, and parsing it would hold the consumer and its memory for nothing.
  */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * A handler that has not settled by then is taken as hung (a store or network
+ * call that never answers). Without a bound it would hold its message, and a
+ * prefetch slot, until RabbitMQ's consumer timeout (30 minutes) closes the channel.
+ */
+export const DEFAULT_HANDLER_TIMEOUT_MS = 30_000;
 /** Exponential backoff stops growing here, so a large retry budget cannot park a message for days. */
 const MAX_DELAY_MS = 60 * 60 * 1000;
 
@@ -99,8 +106,15 @@ export async function processDelivery(
   }
   if (invalid) return deadLetter(invalid, messageId);
 
+  const timeoutMs = spec.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS;
   try {
-    await spec.handle(body as CloudEvent, info);
+    // A handler that outlasts the timeout may still finish later; handlers are
+    // idempotent, so the retry that follows finds its work done.
+    await withTimeout(
+      spec.handle(body as CloudEvent, info),
+      timeoutMs,
+      () => new Error(`timed out after ${timeoutMs} ms`),
+    );
     return { action: 'ack' };
   } catch (error) {
     const reason = clip(`handler failed: ${errorMessage(error)}`);
@@ -132,6 +146,9 @@ export function checkSpec(spec: ConsumeSpec): void {
     spec.maxBodyBytes !== undefined &&
       !(Number.isInteger(spec.maxBodyBytes) && spec.maxBodyBytes >= 1) &&
       'maxBodyBytes must be an integer >= 1',
+    spec.handlerTimeoutMs !== undefined &&
+      !(Number.isInteger(spec.handlerTimeoutMs) && spec.handlerTimeoutMs >= 1) &&
+      'handlerTimeoutMs must be an integer >= 1',
   ].filter(Boolean);
   if (problems.length) throw new RangeError(`consume ${spec.queue}: ${problems.join(', ')}`);
 }

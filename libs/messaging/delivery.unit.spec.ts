@@ -97,6 +97,41 @@ describe('processDelivery', () => {
     });
   });
 
+  describe('when the handler outlasts its timeout', () => {
+    afterEach(() => jest.useRealTimers());
+
+    it('asks for a retry, naming the timeout, then dead-letters once retries run out', async () => {
+      jest.useFakeTimers();
+      const hung = { ...spec(() => new Promise<never>(() => undefined)), handlerTimeoutMs: 5_000 };
+      const first = processDelivery(body, info(0), hung);
+      await jest.advanceTimersByTimeAsync(5_000);
+      expect(await first).toEqual({
+        action: 'retry',
+        attempt: 1,
+        delayMs: 100,
+        reason: 'handler failed: timed out after 5000 ms',
+      });
+      const last = processDelivery(body, info(2), hung);
+      await jest.advanceTimersByTimeAsync(5_000);
+      expect(await last).toMatchObject({ action: 'dead-letter', messageId: event.id });
+    });
+
+    it('waits 30 seconds by default', async () => {
+      jest.useFakeTimers();
+      const outcome = processDelivery(
+        body,
+        info(0),
+        spec(() => new Promise<never>(() => undefined)),
+      );
+      let settled = false;
+      void outcome.then(() => (settled = true));
+      await jest.advanceTimersByTimeAsync(29_999);
+      expect(settled).toBe(false);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(await outcome).toMatchObject({ action: 'retry' });
+    });
+  });
+
   describe('when a validator throws', () => {
     it('dead-letters instead of crashing the consumer', async () => {
       const s = {
@@ -129,6 +164,9 @@ describe('checkSpec', () => {
     );
     expect(() => checkSpec({ ...spec(async () => undefined), maxBodyBytes: 0 })).toThrow(
       /maxBodyBytes/,
+    );
+    expect(() => checkSpec({ ...spec(async () => undefined), handlerTimeoutMs: 0.5 })).toThrow(
+      /handlerTimeoutMs/,
     );
     expect(() => checkSpec(spec(async () => undefined))).not.toThrow();
   });

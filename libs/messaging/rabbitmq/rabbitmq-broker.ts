@@ -12,6 +12,7 @@ import {
 } from '../broker.port';
 import { checkSpec } from '../delivery';
 import { errorMessage } from '../../platform/errors/error-message';
+import { withTimeout } from '../../platform/async/with-timeout';
 import { cloudEventMessage } from '../message-properties';
 import { closedOrGone, closeWrapper, isConnectionClosing, type QueueType } from './amqp-helpers';
 import { channelErrorRecovery, type WatchChannel } from './channel-error-recovery';
@@ -174,18 +175,11 @@ export class RabbitMqBroker implements Broker {
 
   /** Ops calls wait for the (re)connection, but no longer than a publish would. */
   private async connected(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error('RabbitMQ is not connected')),
-        this.publishTimeoutMs,
-      );
-    });
-    try {
-      await Promise.race([this.publisher.waitForConnect(), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withTimeout(
+      this.publisher.waitForConnect(),
+      this.publishTimeoutMs,
+      () => new Error('RabbitMQ is not connected'),
+    );
   }
 
   private watchConnection(url: string): void {

@@ -223,6 +223,30 @@ export function brokerContract(open: () => Promise<BrokerHarness>): void {
     });
   });
 
+  describe('when a handler hangs', () => {
+    it('gives up on it after the timeout, retries its message and serves the next one', async () => {
+      const type = `${prefix}.hangs.v1`;
+      const [stuck, next] = [cloudEvent(type, { n: 1 }), cloudEvent(type, { n: 2 })];
+      const seen: string[] = [];
+      const { queue } = await consume({
+        bindingKeys: [type],
+        prefetch: 1,
+        maxRetries: 1,
+        handlerTimeoutMs: 100,
+        handle: async (event, info) => {
+          seen.push(`${event.id}#${info.attempt}`);
+          // Never settles: only the timeout frees the one prefetch slot.
+          if (event.id === stuck.id && info.attempt === 0) await new Promise(() => undefined);
+        },
+      });
+      await broker.publish([stuck, next]);
+      await waitFor(() => seen.includes(`${stuck.id}#1`) && seen.includes(`${next.id}#0`), {
+        message: 'the retry of the stuck message and the next one',
+      });
+      expect(await broker.deadLetters(queue)).toEqual([]);
+    });
+  });
+
   describe('when a handler always fails', () => {
     it('dead-letters the message after maxRetries with the last error', async () => {
       const type = `${prefix}.doomed.v1`;

@@ -13,6 +13,8 @@ export interface AppConfig {
   rabbitmqUrl?: string;
   /** Unacked messages per consumer; unset: the transport's default (200). */
   rabbitmqPrefetch?: number;
+  /** How long a consumed message's handler may run before it counts as failed and is retried. */
+  messageHandlerTimeoutSeconds: number;
   /** The type consumers declare their queues with: quorum for a RabbitMQ cluster. */
   rabbitmqQueueType: 'classic' | 'quorum';
   /** Unset: emails are written to `<dataDir>/outbox/`. */
@@ -68,6 +70,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ]),
     rabbitmqUrl: optionalUrl(env, 'RABBITMQ_URL', ['amqp:', 'amqps:']),
     rabbitmqPrefetch: optionalInt(env, 'RABBITMQ_PREFETCH', 1, 10_000),
+    // Up to RabbitMQ's own consumer timeout (30 minutes by default), which would close the channel first.
+    messageHandlerTimeoutSeconds: int(env, 'MESSAGE_HANDLER_TIMEOUT_SECONDS', 30, 1, 1800),
     rabbitmqQueueType: oneOf(env, 'RABBITMQ_QUEUE_TYPE', 'classic', ['classic', 'quorum']) as
       'classic' | 'quorum',
     smtpUrl: optionalUrl(env, 'SMTP_URL', ['smtp:', 'smtps:']),

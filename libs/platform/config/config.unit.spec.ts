@@ -106,4 +106,16 @@ describe('loadConfig', () => {
       expect(loadConfig({ RABBITMQ_PREFETCH: '50' }).rabbitmqPrefetch).toBe(50);
     });
   });
+
+  describe('when MESSAGE_HANDLER_TIMEOUT_SECONDS is set', () => {
+    it('takes it as the handlers limit, within RabbitMQ’s own consumer timeout', () => {
+      expect(loadConfig({}).messageHandlerTimeoutSeconds).toBe(30);
+      expect(
+        loadConfig({ MESSAGE_HANDLER_TIMEOUT_SECONDS: '120' }).messageHandlerTimeoutSeconds,
+      ).toBe(120);
+      expect(() => loadConfig({ MESSAGE_HANDLER_TIMEOUT_SECONDS: '1801' })).toThrow(
+        /MESSAGE_HANDLER_TIMEOUT_SECONDS/,
+      );
+    });
+  });
 });

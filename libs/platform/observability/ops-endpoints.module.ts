@@ -9,6 +9,7 @@ import {
 import { AnyQuery } from '../http/unexpected-query.guard';
 import { registry } from './metrics';
 import { errorMessage } from '../errors/error-message';
+import { withTimeout } from '../async/with-timeout';
 
 /** Named readiness checks: each resolves when its dependency answers, rejects otherwise. */
 export type ReadinessChecks = Record<string, () => Promise<unknown>>;
@@ -39,7 +40,7 @@ class OpsController {
       Object.entries(this.checks).map(([name, check]) => async () => {
         const session = this.indicators.check(name);
         try {
-          await withTimeout(check(), CHECK_TIMEOUT_MS);
+          await withTimeout(check(), CHECK_TIMEOUT_MS, () => new Error('timed out'));
           return session.up();
         } catch (error) {
           return session.down({ message: errorMessage(error) });
@@ -65,11 +66,4 @@ export class OpsEndpointsModule {
       providers: [{ provide: READINESS, useValue: checks }],
     };
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([
-    p,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out')), ms).unref()),
-  ]);
 }
