@@ -38,8 +38,9 @@ export async function createHttpApp(
     // Fastify matches no route for a path parameter over 100 characters (the default): such an
     // id would get a bare 404 before the caller is checked, not its route's answer.
     routerOptions: { maxParamLength: MAX_URL_BYTES },
-    // Close keep-alive connections on shutdown instead of waiting for clients to drop them.
-    forceCloseConnections: true,
+    // On close, drop idle keep-alive connections at once but let requests in flight finish:
+    // `true` would cut those too, leaving a committed command unanswered.
+    forceCloseConnections: 'idle',
     frameworkErrors,
     clientErrorHandler: clientErrors,
     trustProxy: options.trustProxy ?? false,
@@ -71,8 +72,16 @@ export async function createHttpApp(
     body === '' ? done(null, undefined) : json(req, body as string, done),
   );
   instance.addHook('preValidation', guardBody);
+  // A response finished while the app closes ends its connection, so close() is not held by an
+  // idle keep-alive socket until its timeout (the default 'idle' closes only those idle at the start).
+  let closing = false;
+  instance.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   instance.addHook('onSend', async (request, reply) => {
     reply.header('x-correlation-id', request.id);
+    if (closing) reply.header('connection', 'close');
   });
   mountDocs(app, options.title);
   return app;

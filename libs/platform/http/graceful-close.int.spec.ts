@@ -1,0 +1,69 @@
+import { Controller, Get, Module } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { waitFor } from '../../testing/wait-for';
+import { createHttpApp } from './create-http-app';
+
+/** Released by the test, so a request is provably in flight while the app closes. */
+let release: () => void = () => undefined;
+let entered = 0;
+
+@Controller()
+class SlowController {
+  @Get('quick')
+  quick() {
+    return { quick: true };
+  }
+
+  @Get('slow')
+  async slow() {
+    entered += 1;
+    await new Promise<void>((resolve) => (release = resolve));
+    return { slow: true };
+  }
+}
+
+@Module({ controllers: [SlowController] })
+class SlowModule {}
+
+describe('createHttpApp on close', () => {
+  let app: NestFastifyApplication;
+  let base: string;
+  beforeEach(async () => {
+    entered = 0;
+    app = await createHttpApp(SlowModule, { title: 'slow', logger: false });
+    await app.listen(0, '127.0.0.1');
+    base = await app.getUrl();
+  });
+  afterEach(async () => {
+    release();
+    await app.close();
+  });
+
+  describe('when a request is in flight', () => {
+    it('answers it before the server stops, so a committed command is not left unanswered', async () => {
+      const answer = fetch(`${base}/slow`);
+      await waitFor(() => entered === 1, { message: 'the slow request to start' });
+      let closed = false;
+      const closing = app.close().then(() => (closed = true));
+      // The server has stopped listening; the request it holds is still served.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(closed).toBe(false);
+      release();
+      const res = await answer;
+      expect(res.status).toBe(200);
+      expect(res.headers.get('connection')).toBe('close');
+      expect(await res.json()).toEqual({ slow: true });
+      await closing;
+    });
+  });
+
+  describe('when a keep-alive connection is idle', () => {
+    it('closes it rather than waiting for the client to drop it', async () => {
+      const res = await fetch(`${base}/quick`);
+      expect(res.headers.get('connection')).not.toBe('close');
+      await res.arrayBuffer();
+      // Resolves only once every connection is gone: the test times out if the idle one is kept.
+      await app.close();
+    });
+  });
+});
