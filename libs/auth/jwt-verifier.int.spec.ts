@@ -3,9 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { createTestTokens, testUser, type TestTokens } from '../testing/test-tokens';
 import { createJwtVerifier } from './jwt-verifier';
 
-/** Identity's JWKS endpoint as another service reaches it over HTTP, answering as `answer` says. */
-async function jwksServer(answer: { status: number; body: string }) {
-  const server: Server = createServer((_req, res) => res.writeHead(answer.status).end(answer.body));
+/**
+ * Identity's JWKS endpoint as another service reaches it over HTTP, answering as `answer` says,
+ * or dropping the connection unanswered, as a server stopping or a broken proxy does.
+ */
+async function jwksServer(answer: { status: number; body: string } | 'hang-up') {
+  const server: Server = createServer((req, res) =>
+    answer === 'hang-up' ? req.socket.destroy() : res.writeHead(answer.status).end(answer.body),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -48,6 +53,17 @@ describe('JWT verifier with identity reached over HTTP', () => {
         expect(await refusal(failing.url)).toMatchObject({ code: 'auth_unavailable' });
       } finally {
         await failing.close();
+      }
+    });
+  });
+
+  describe('when the JWKS address drops the connection unanswered', () => {
+    it('answers 503 auth_unavailable, though the error names no system call', async () => {
+      const hangingUp = await jwksServer('hang-up');
+      try {
+        expect(await refusal(hangingUp.url)).toMatchObject({ code: 'auth_unavailable' });
+      } finally {
+        await hangingUp.close();
       }
     });
   });

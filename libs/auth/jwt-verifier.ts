@@ -107,13 +107,15 @@ async function verifySignature(
 }
 
 /**
- * The JWKS could not be fetched (no answer, a timeout, an answer that is not a
- * key set): that says nothing about the token, so it is not a 401, which
- * would tell the client to drop a token that may be good.
+ * The JWKS could not be fetched (no answer, a dropped connection, a TLS or
+ * HTTP failure, a timeout, an answer that is not a key set): that says nothing
+ * about the token, so it is not a 401, which would tell the client to drop a
+ * token that may be good.
  */
 function keysUnreachable(error: unknown): boolean {
   if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return true;
   // A JOSEError of no particular kind is jose's word for a bad JWKS response (not 200, not JSON).
   if (error instanceof errors.JOSEError) return error.code === errors.JOSEError.code;
-  return typeof (error as NodeJS.ErrnoException | undefined)?.syscall === 'string';
+  // jose reports every fault of the token itself as a JOSEError; anything else came from fetching keys.
+  return true;
 }
