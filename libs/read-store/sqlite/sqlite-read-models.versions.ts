@@ -39,6 +39,10 @@ export class SqliteProjectionVersions {
   }
 
   ensure(projection: string): number {
+    // A read first: the write lock would hold the caller's event loop while another
+    // process holds it, as an ops rebuild does while it drops the version it replaced.
+    const ready = this.active(projection);
+    if (ready && this.schemaComplete(ready.slot)) return ready.version;
     return this.db
       .transaction(() => {
         this.sql(
@@ -51,6 +55,15 @@ export class SqliteProjectionVersions {
         return active.version;
       })
       .immediate();
+  }
+
+  /** Every table and index a served version needs exists (none added since it was made). */
+  private schemaComplete(slot: number): boolean {
+    const names = schemaObjects(slotTablesSchema(slot) + slotIndexesSchema(slot));
+    const { n } = this.sql(
+      `SELECT count(*) AS n FROM sqlite_schema WHERE name IN (SELECT value FROM json_each(?))`,
+    ).get(JSON.stringify(names)) as { n: number };
+    return n === names.length;
   }
 
   active(projection: string): VersionRecord | undefined {
@@ -171,3 +184,7 @@ export class SqliteProjectionVersions {
     this.db.exec(dropSlotTables(slot));
   }
 }
+
+/** The tables and indexes a schema script creates. */
+const schemaObjects = (schema: string) =>
+  [...schema.matchAll(/CREATE (?:UNIQUE )?(?:TABLE|INDEX) IF NOT EXISTS (\w+)/g)].map((m) => m[1]);
