@@ -32,6 +32,19 @@ describe('EmailAddress', () => {
     );
   });
 
+  describe('when it holds an invisible character', () => {
+    it.each([
+      ['a soft hyphen', 'ann@exa\u00admple.com'],
+      ['a zero-width space', 'ann@example.com\u200b'],
+      ['a zero-width joiner', 'a\u200dnn@example.com'],
+    ])('refuses %s, as the address would look like another account’s', async (_, email) => {
+      await expect(take(email)).rejects.toMatchObject({
+        code: 'validation_failed',
+        errors: [expect.objectContaining({ field: 'email' })],
+      });
+    });
+  });
+
   describe('when it is longer than an address can be', () => {
     it('refuses it', async () => {
       await expect(take(`${'a'.repeat(64)}@${'b'.repeat(190)}.com`)).rejects.toMatchObject({
