@@ -1,5 +1,6 @@
 import { hasCalendarDay } from '../../libs/contracts/timestamp';
 import { isJsonObject, type RecordedEvent } from '../../libs/event-store';
+import { normalisedEmail } from '../../libs/platform/validation/email-address';
 
 /** The six invitation event types the projections read (design section 3). */
 export const INVITATION_EVENT_TYPES = [
@@ -88,7 +89,7 @@ export function toInvitationEvent(e: RecordedEvent): InvitationEvent {
       return Object.assign(envelope, {
         type: 'InvitationSent' as const,
         vendorId: text(d.vendorId, 'vendorId'),
-        email: text(d.email, 'email').toLowerCase(),
+        email: normalisedEmail(text(d.email, 'email')),
         firstName: text(d.firstName, 'firstName'),
         lastName: text(d.lastName, 'lastName'),
         businessName: optionalText(d.businessName, 'businessName'),

@@ -17,6 +17,13 @@ describe('invitation events', () => {
       });
     });
 
+    it('keeps an address recorded in decomposed Unicode as queries ask for it, in NFC', () => {
+      const e = events.sent('i1', { email: 'JOSE\u0301@example.com' });
+      expect(toInvitationEvent(recorded('invitation-i1', e, 1n))).toMatchObject({
+        email: 'jos\u00e9@example.com',
+      });
+    });
+
     it('takes the id from the stream when the data does not carry it', () => {
       const e = events.cancelled('i2');
       delete e.data.invitationId;
