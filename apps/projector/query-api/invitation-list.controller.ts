@@ -4,7 +4,7 @@ import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/auth.guard';
 import type { Principal } from '../../../libs/auth/principal';
 import { READ_MODELS, type ReadModelQueries } from '../../../libs/read-store/read-models.port';
 import { INVITATIONS_READ_MODEL } from '../projector/projections';
-import { requireOwnCompany } from './company-access';
+import { ownCompany } from './company-access';
 import { invitationCursor, queryOf, readInvitationCursor } from './cursor';
 import { DEFAULT_LIMIT, InvitationListQuery } from './list-queries.dto';
 import { MinPosition, ReadYourWrites } from './read-your-writes';
@@ -30,11 +30,11 @@ export class InvitationListController {
   })
   async list(
     @CurrentPrincipal() principal: Principal,
-    @Param('vendorId') vendorId: string,
+    @Param('vendorId') vendorIdParam: string,
     @Query() query: InvitationListQuery,
     @MinPosition() minPosition?: bigint,
   ) {
-    requireOwnCompany(principal, 'vendor', vendorId);
+    const vendorId = ownCompany(principal, 'vendor', vendorIdParam);
     const q = queryOf(vendorId, query.status, query.email);
     const after = readInvitationCursor(q, query.cursor);
     await this.readYourWrites.reach(minPosition);

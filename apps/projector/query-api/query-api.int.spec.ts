@@ -201,6 +201,18 @@ describe('query API', () => {
     });
   });
 
+  describe('when the company id in the path is in upper case', () => {
+    it('serves the same lists, as the invitations service reads its ids in any case', async () => {
+      const upper = await get(`/vendors/${vendor.companyId.toUpperCase()}/invitations`, vendor);
+      expect(upper.status).toBe(200);
+      expect(upper.body).toEqual((await invitations()).body);
+      const vendorsOf = (id: string) => get(`/customers/${id}/vendors`, customer);
+      const vendors = await vendorsOf(customer.companyId.toUpperCase());
+      expect(vendors.status).toBe(200);
+      expect(vendors.body).toEqual((await vendorsOf(customer.companyId)).body);
+    });
+  });
+
   describe('when invitations were accepted', () => {
     it('lists the relationship to the vendor and to the customer, with status filter', async () => {
       const customers = await get(`/vendors/${vendor.companyId}/customers`, vendor);

@@ -8,7 +8,7 @@ import {
   type RelationshipQuery,
 } from '../../../libs/read-store/read-models.port';
 import { RELATIONSHIPS_READ_MODEL } from '../projector/projections';
-import { requireOwnCompany } from './company-access';
+import { ownCompany } from './company-access';
 import {
   queryOf,
   readRelationshipCursor,
@@ -45,8 +45,12 @@ export class RelationshipsController {
     @Query() query: RelationshipListQuery,
     @MinPosition() minPosition?: bigint,
   ) {
-    requireOwnCompany(principal, 'vendor', vendorId);
-    return this.list('customers', { vendorId }, query, minPosition);
+    return this.list(
+      'customers',
+      { vendorId: ownCompany(principal, 'vendor', vendorId) },
+      query,
+      minPosition,
+    );
   }
 
   @Get('customers/:customerCompanyId/vendors')
@@ -57,8 +61,12 @@ export class RelationshipsController {
     @Query() query: RelationshipListQuery,
     @MinPosition() minPosition?: bigint,
   ) {
-    requireOwnCompany(principal, 'customer', customerCompanyId);
-    return this.list('vendors', { customerCompanyId }, query, minPosition);
+    return this.list(
+      'vendors',
+      { customerCompanyId: ownCompany(principal, 'customer', customerCompanyId) },
+      query,
+      minPosition,
+    );
   }
 
   private async list(
