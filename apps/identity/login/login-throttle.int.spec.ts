@@ -237,6 +237,17 @@ describe('POST /auth/login under the failed-login throttle', () => {
     });
   });
 
+  describe('when one IPv6 host fails from many addresses of its /64', () => {
+    it('counts them as one client, and not a neighbouring network', async () => {
+      const email = await registered();
+      for (let i = 1; i <= LIMIT; i += 1) {
+        expect((await logIn(email, 'wrong horse battery', `2001:db8:7:1::${i}`)).status).toBe(401);
+      }
+      expect((await logIn(email, PASSWORD, '2001:db8:7:1:ab:cd:ef:1')).status).toBe(429);
+      expect((await logIn(email, PASSWORD, '2001:db8:7:2::1')).status).toBe(200);
+    });
+  });
+
   describe('when failures reach two instances sharing the data directory', () => {
     let second: Awaited<ReturnType<typeof startInstance>>;
     beforeAll(async () => (second = await startInstance()));

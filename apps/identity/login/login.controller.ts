@@ -1,4 +1,5 @@
-import { Body, Controller, HttpCode, Inject, Ip, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { ClientAddress } from '../../../libs/platform/http/client-address';
 import {
   ApiOkResponse,
   ApiTags,
@@ -37,7 +38,7 @@ export class LoginController {
       'password until the lockout window passes',
   })
   @ApiUnavailable('rate_limits_unavailable', 'event_store_unavailable')
-  async login(@Body() body: LoginRequest, @Ip() ip: string): Promise<LoginResponse> {
+  async login(@Body() body: LoginRequest, @ClientAddress() ip: string): Promise<LoginResponse> {
     const deps = {
       store: this.store,
       key: this.key,

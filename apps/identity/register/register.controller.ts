@@ -1,4 +1,5 @@
-import { Body, Controller, HttpCode, Inject, Ip, Post, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Res } from '@nestjs/common';
+import { ClientAddress } from '../../../libs/platform/http/client-address';
 import {
   ApiBadRequestResponse,
   ApiCreatedResponse,
@@ -42,7 +43,7 @@ export class RegisterController {
     @Body() body: RegisterRequest,
     @RequestContext() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
-    @Ip() ip: string,
+    @ClientAddress() ip: string,
   ): Promise<RegisterResponse> {
     // Before the password is hashed: a refused registration costs next to nothing.
     await this.limiter.take(ip);

@@ -1,4 +1,5 @@
-import { Body, Controller, HttpCode, Inject, Ip, Logger, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Logger, Post } from '@nestjs/common';
+import { ClientAddress } from '../../../libs/platform/http/client-address';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -44,7 +45,7 @@ export class ResendVerificationController {
   async resend(
     @Body() body: ResendVerificationRequest,
     @RequestContext() context: CommandContext,
-    @Ip() ip: string,
+    @ClientAddress() ip: string,
   ): Promise<ResendVerificationResponse> {
     // Counted per address, whatever the email, so a refusal says nothing of any account.
     await this.limiter.take(ip);

@@ -1,0 +1,26 @@
+import { clientAddress } from './client-address';
+
+describe('clientAddress', () => {
+  describe('when the client is on IPv4', () => {
+    it('counts by the address, however it is written', () => {
+      expect(clientAddress('203.0.113.7')).toBe('203.0.113.7');
+      expect(clientAddress('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    });
+  });
+
+  describe('when the client is on IPv6', () => {
+    it('counts every address of one /64 as one client, however it is written', () => {
+      const network = '2001:db8:1:2::/64';
+      expect(clientAddress('2001:db8:1:2::1')).toBe(network);
+      expect(clientAddress('2001:db8:1:2:ffff:ffff:ffff:ffff')).toBe(network);
+      expect(clientAddress('2001:0DB8:0001:0002:0:0:0:9')).toBe(network);
+      expect(clientAddress('2001:db8:1:3::1')).not.toBe(network);
+    });
+  });
+
+  describe('when the text is no address', () => {
+    it('keeps it as it is', () => {
+      expect(clientAddress('unknown')).toBe('unknown');
+    });
+  });
+});
