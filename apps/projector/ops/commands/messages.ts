@@ -34,8 +34,10 @@ export async function retryDeadLetters(
   { id }: DeadLetterChoice = {},
 ): Promise<void> {
   if (!ctx.sharedBroker) throw new OpsError(EMBEDDED_BUS);
-  const moved = await ctx.broker.retryDeadLetters(queue, id);
-  ctx.out(`${moved} message(s) moved back to ${queue}${unmatched(queue, id, moved)}`);
+  const ids = id && [...new Set(id)];
+  const missing = ids ? await notDeadLettered(ctx, queue, ids) : [];
+  const moved = await ctx.broker.retryDeadLetters(queue, ids);
+  ctx.out(`${moved} message(s) moved back to ${queue}${unmatched(queue, missing)}`);
 }
 
 /**
@@ -51,15 +53,24 @@ export async function discardDeadLetters(
   if (!ctx.sharedBroker) throw new OpsError(EMBEDDED_BUS);
   if (!id === !all)
     throw new OpsError('name the dead letters to discard with --id, or pass --all for every one');
-  const discarded = await ctx.broker.discardDeadLetters(queue, id);
-  ctx.out(`${discarded} message(s) discarded from ${queue}.dlq${unmatched(queue, id, discarded)}`);
+  const ids = id && [...new Set(id)];
+  const missing = ids ? await notDeadLettered(ctx, queue, ids) : [];
+  const discarded = await ctx.broker.discardDeadLetters(queue, ids);
+  ctx.out(`${discarded} message(s) discarded from ${queue}.dlq${unmatched(queue, missing)}`);
 }
 
-/** Says so when fewer messages were found than ids named (a wrong id, or one already handled). */
-const unmatched = (queue: string, ids: string[] | undefined, found: number) =>
-  ids && found < ids.length
-    ? `; ${ids.length} id(s) named, the others are not in ${queue}.dlq`
-    : '';
+/**
+ * The ids named that no dead letter of the queue has (a wrong id, or one
+ * already handled). Compared by id, not by count: at-least-once delivery can
+ * dead-letter copies of one message, so a count would hide a missing id.
+ */
+async function notDeadLettered(ctx: OpsContext, queue: string, ids: string[]): Promise<string[]> {
+  const present = new Set((await ctx.broker.deadLetters(queue)).map((l) => l.messageId));
+  return ids.filter((i) => !present.has(i));
+}
+
+const unmatched = (queue: string, missing: string[]) =>
+  missing.length ? `; not in ${queue}.dlq: ${missing.join(', ')}` : '';
 
 /**
  * `republish --from <pos> [--to <pos>]`: publishes again the integration
