@@ -5,6 +5,7 @@ import {
   type StreamReplay,
 } from '../../projector/replay';
 import { invitationIdOf } from '../../invitation-events';
+import type { Projection } from '../../projector/projection';
 import { OpsError, projectionsNamed, rangeEnd, type OpsContext } from '../ops-context';
 
 export interface ReplaySelection {
@@ -20,6 +21,7 @@ export interface ReplaySelection {
  * active version of each projection (or the one named).
  */
 export async function replay(ctx: OpsContext, sel: ReplaySelection): Promise<void> {
+  const targets = selected(ctx, sel.projection); // refuses an unknown name before any read
   let streams: string[];
   if (sel.stream !== undefined) {
     if (sel.from !== undefined || sel.to !== undefined)
@@ -34,7 +36,7 @@ export async function replay(ctx: OpsContext, sel: ReplaySelection): Promise<voi
   } else {
     throw new OpsError('replay needs --stream <stream> or --from <position> [--to <position>]');
   }
-  await replayStreams(ctx, streams, sel.projection, 'replay');
+  await replayStreams(ctx, streams, targets, 'replay');
 }
 
 /** `parked list`: parked events of each projection's active version. */
@@ -64,22 +66,16 @@ export async function listParked(ctx: OpsContext, projection?: string): Promise<
 /** `parked replay`: replays every stream with parked events, so the projection goes on with them. */
 export async function replayParked(ctx: OpsContext, projection?: string): Promise<void> {
   for (const p of selected(ctx, projection)) {
-    await replayStreams(
-      ctx,
-      await parkedStreams(ctx.readModels, p.name),
-      p.name,
-      `parked ${p.name}`,
-    );
+    await replayStreams(ctx, await parkedStreams(ctx.readModels, p.name), [p], `parked ${p.name}`);
   }
 }
 
 async function replayStreams(
   ctx: OpsContext,
   streams: string[],
-  projection: string | undefined,
+  targets: readonly Projection[],
   label: string,
 ) {
-  const targets = selected(ctx, projection);
   const bar = ctx.bar(label, streams.length * targets.length);
   const failures: StreamReplay[] = [];
   let done = 0;
@@ -99,7 +95,9 @@ async function replayStreams(
   } finally {
     bar.stop();
   }
-  ctx.out(`${label}: ${streams.length} stream(s) replayed, ${unparked} parked event(s) applied`);
+  // A stream counts as replayed only if it was into every projection.
+  const replayed = streams.length - new Set(failures.map((f) => f.stream)).size;
+  ctx.out(`${label}: ${replayed} stream(s) replayed, ${unparked} parked event(s) applied`);
   for (const f of failures) ctx.out(`failed ${f.stream}: ${f.failed}`);
   if (failures.length) throw new OpsError(`${failures.length} replay(s) failed`);
 }
