@@ -101,7 +101,10 @@ export async function clearFailedLoginsOfEmail(
   };
 }
 
-/** For an operator: forgets the failed logins counted against one client address (across emails). */
-export function clearFailedLoginsOfAddress(throttle: LoginThrottle, ip: string): Promise<void> {
+/**
+ * For an operator: forgets the failed logins counted against one client
+ * address (across emails); whether it had any.
+ */
+export function clearFailedLoginsOfAddress(throttle: LoginThrottle, ip: string): Promise<boolean> {
   return throttle.addresses.reset(ip);
 }

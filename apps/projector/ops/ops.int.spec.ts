@@ -111,6 +111,9 @@ describe('ops CLI', () => {
       await expect(
         ops.run('parked', 'replay', '--projection', 'invitations'),
       ).rejects.toBeInstanceOf(OpsError);
+      expect(ops.lines.at(-2)).toBe(
+        'parked invitations: 0 stream(s) replayed, 0 parked event(s) applied',
+      );
       expect(ops.lines.at(-1)).toMatch(
         /^failed invitation-i2: InvitationExpired at 6: .*expiry not understood/,
       );
@@ -139,6 +142,42 @@ describe('ops CLI', () => {
       ).toEqual(['replay: 2 stream(s) replayed, 0 parked event(s) applied']);
       expect((await f.readModels.loadInvitations(target, ['i3']))[0].firstName).toBe('Ann');
       await expect(opsOn(f).run('replay')).rejects.toThrow(/--stream/);
+    });
+
+    it('counts only the streams that were replayed, and names those that failed', async () => {
+      await opsOn(f).run('rebuild', 'invitations');
+      const projections: Projection[] = [
+        {
+          ...invitationListProjection,
+          apply: async (event, rows) => {
+            if (event.streamName === 'invitation-i2') throw new Error('row not understood');
+            return invitationListProjection.apply(event, rows);
+          },
+        },
+      ];
+      const ops = opsOn(f, { projections });
+      await expect(ops.run('replay', '--from', '1', '--to', '5')).rejects.toThrow(
+        '1 replay(s) failed',
+      );
+      expect(ops.lines[0]).toBe('replay: 4 stream(s) replayed, 0 parked event(s) applied');
+      expect(ops.lines.slice(1)).toEqual([expect.stringMatching(/^failed invitation-i2: /)]);
+    });
+
+    it('refuses an unknown projection before reading any event', async () => {
+      const reads = (['readAll', 'readStream', 'headPosition'] as const).map((m) =>
+        jest.spyOn(f.eventStore, m),
+      );
+      const unknown =
+        'unknown projection invitatons (known: invitations, customer-relationships, or all)';
+      for (const selection of [
+        ['--from', '1', '--to', '5'],
+        ['--from', '1'],
+        ['--stream', 'invitation-i1'],
+      ])
+        await expect(
+          opsOn(f).run('replay', ...selection, '--projection', 'invitatons'),
+        ).rejects.toThrow(unknown);
+      for (const read of reads) expect(read).not.toHaveBeenCalled();
     });
 
     it('refuses a stream with no invitation events, and a stream with a range', async () => {
@@ -206,7 +245,7 @@ describe('ops CLI', () => {
       await expect(logIn('bob@example.com', '203.0.113.7')).rejects.toEqual(refusal);
 
       expect(await ops.run('rate-limits', 'clear', '--company', 'company-1')).toEqual([
-        'cleared the invitation count of company company-1',
+        'cleared 1 counter(s) of company company-1: invitation sends',
       ]);
       await expect(invitations.take('company-1')).resolves.toBeUndefined();
     });
@@ -225,10 +264,41 @@ describe('ops CLI', () => {
       for (let i = 0; i < 20; i += 1) await registrations.take(ip);
       await expect(registrations.take(ip)).rejects.toEqual(refusal);
       expect(await ops.run('rate-limits', 'clear', '--address', ip)).toEqual([
-        `cleared the failed logins and the sign-ups from ${ip}`,
+        `cleared 2 counter(s) from ${ip}: failed logins, sign-ups`,
       ]);
       await expect(logIn()).resolves.toBe('in');
       await expect(registrations.take(ip)).resolves.toBeUndefined();
+    });
+
+    it('names only the counters an address had', async () => {
+      const ops = opsOn(f);
+      for (let i = 0; i < 3; i += 1) await ops.context.rateLimits.registrations.take('192.0.2.45');
+      expect(await ops.run('rate-limits', 'clear', '--address', '192.0.2.45')).toEqual([
+        'cleared 1 counter(s) from 192.0.2.45: sign-ups',
+      ]);
+    });
+
+    it('clears an IPv6 client’s /64 from any address in it, as the services count it', async () => {
+      const ops = opsOn(f);
+      // The services key by the client's network (clientAddress of the request's address).
+      await ops.context.rateLimits.registrations.take('2001:db8:5:6::/64');
+      expect(await ops.run('rate-limits', 'clear', '--address', '2001:DB8:5:6::17')).toEqual([
+        'cleared 1 counter(s) from 2001:db8:5:6::/64: sign-ups',
+      ]);
+    });
+
+    it('says so when nothing is counted for what is named', async () => {
+      const ops = opsOn(f);
+      await ops.context.rateLimits.invitations.take('company-1');
+      expect(await ops.run('rate-limits', 'clear', '--company', 'company-2')).toEqual([
+        'nothing to clear: no invitation sends of company company-2 are counted',
+      ]);
+      expect(await ops.run('rate-limits', 'clear', '--address', '192.0.2.46')).toEqual([
+        'nothing to clear: no failed logins or sign-ups from 192.0.2.46 are counted',
+      ]);
+      expect(await ops.run('rate-limits', 'clear', '--email', 'nobody@example.com')).toEqual([
+        'nothing to clear: no failed logins of nobody@example.com are counted',
+      ]);
     });
 
     it('asks for exactly one of --email, --address and --company', async () => {

@@ -74,8 +74,8 @@ export class FixedWindowLimiter {
     return this.ask((s, k) => s.giveBack(k), key);
   }
 
-  /** Forgets the key's hits. */
-  reset(key: string): Promise<void> {
+  /** Forgets the key's hits; whether it had any. */
+  reset(key: string): Promise<boolean> {
     return this.ask((s, k) => s.reset(k), key);
   }
 

@@ -34,8 +34,8 @@ export class MemoryRateLimits implements RateLimitStore {
     if (window && window.count > 0) window.count -= 1;
   }
 
-  async reset(key: string): Promise<void> {
-    this.windows.delete(key);
+  async reset(key: string): Promise<boolean> {
+    return this.windows.delete(key);
   }
 
   async resetPrefix(prefix: string): Promise<number> {

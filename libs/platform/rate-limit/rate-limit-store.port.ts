@@ -14,8 +14,8 @@ export interface RateLimitStore {
   take(key: string, limit: number, windowMs: number, now: number): Promise<TakeResult>;
   /** Takes back one hit the key has counted (never below zero); nothing for an unknown key. */
   giveBack(key: string): Promise<void>;
-  /** Forgets the key's window and hits. */
-  reset(key: string): Promise<void>;
+  /** Forgets the key's window and hits; whether it had any (an operator is told so). */
+  reset(key: string): Promise<boolean>;
   /** Forgets every key that starts with `prefix` (an operator lifting a lockout); how many. */
   resetPrefix(prefix: string): Promise<number>;
 }

@@ -62,8 +62,9 @@ export class MongoRateLimits implements RateLimitStore {
     await this.windows.updateOne({ _id: key, count: { $gt: 0 } }, { $inc: { count: -1 } });
   }
 
-  async reset(key: string): Promise<void> {
-    await this.windows.deleteOne({ _id: key });
+  async reset(key: string): Promise<boolean> {
+    const { deletedCount } = await this.windows.deleteOne({ _id: key });
+    return deletedCount === 1;
   }
 
   async resetPrefix(prefix: string): Promise<number> {

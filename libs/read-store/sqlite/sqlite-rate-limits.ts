@@ -80,8 +80,8 @@ export class SqliteRateLimits implements RateLimitStore {
     this.decrement.run(key);
   }
 
-  async reset(key: string): Promise<void> {
-    this.remove.run(key);
+  async reset(key: string): Promise<boolean> {
+    return this.remove.run(key).changes === 1;
   }
 
   async resetPrefix(prefix: string): Promise<number> {

@@ -2,6 +2,7 @@ import {
   clearFailedLoginsOfAddress,
   clearFailedLoginsOfEmail,
 } from '../../../identity/login/login-throttle';
+import { clientAddress } from '../../../../libs/platform/http/client-address';
 import { OpsError, type OpsContext } from '../ops-context';
 
 export interface ClearTarget {
@@ -14,6 +15,8 @@ export interface ClearTarget {
  * Lifts a lockout before its window closes: an email's failed logins (from
  * every address), one client address's failed logins, or a vendor company's
  * invitation sends. The services see it at once: they count in the same store.
+ * Says how many counters went, and plainly when none did: a mistyped target
+ * clears nothing.
  */
 export async function clearRateLimit(ctx: OpsContext, target: ClearTarget): Promise<void> {
   const named = Object.values(target).filter((v) => v !== undefined);
@@ -21,13 +24,29 @@ export async function clearRateLimit(ctx: OpsContext, target: ClearTarget): Prom
   const { logins, invitations, registrations } = ctx.rateLimits;
   if (target.email !== undefined) {
     const { email, addresses } = await clearFailedLoginsOfEmail(logins, target.email);
-    ctx.out(`cleared the failed logins of ${email} from ${addresses} address(es)`);
+    ctx.out(
+      addresses
+        ? `cleared the failed logins of ${email} from ${addresses} address(es)`
+        : `nothing to clear: no failed logins of ${email} are counted`,
+    );
   } else if (target.address !== undefined) {
-    await clearFailedLoginsOfAddress(logins, target.address);
-    await registrations.reset(target.address);
-    ctx.out(`cleared the failed logins and the sign-ups from ${target.address}`);
+    // Counted as the services count a client: an IPv6 address by its /64.
+    const address = clientAddress(target.address);
+    const cleared = [
+      (await clearFailedLoginsOfAddress(logins, address)) && 'failed logins',
+      (await registrations.reset(address)) && 'sign-ups',
+    ].filter((c) => c !== false);
+    ctx.out(
+      cleared.length
+        ? `cleared ${cleared.length} counter(s) from ${address}: ${cleared.join(', ')}`
+        : `nothing to clear: no failed logins or sign-ups from ${address} are counted`,
+    );
   } else {
-    await invitations.reset(target.company!);
-    ctx.out(`cleared the invitation count of company ${target.company}`);
+    const { company } = target;
+    ctx.out(
+      (await invitations.reset(company!))
+        ? `cleared 1 counter(s) of company ${company}: invitation sends`
+        : `nothing to clear: no invitation sends of company ${company} are counted`,
+    );
   }
 }

@@ -104,7 +104,7 @@ export function rateLimitsContract(open: RateLimitsFactory): void {
     it('forgets its hits and its window', async () => {
       const k = key();
       await takes(k, 3);
-      await store.reset(k);
+      expect(await store.reset(k)).toBe(true);
       expect(await takes(k, 3, T0 + 1)).toEqual([
         { taken: true },
         { taken: true },
@@ -114,6 +114,14 @@ export function rateLimitsContract(open: RateLimitsFactory): void {
         taken: false,
         windowClosesAt: T0 + 1 + WINDOW,
       });
+    });
+
+    it('says there was nothing to forget for a key it does not know, or no longer', async () => {
+      const k = key();
+      expect(await store.reset(k)).toBe(false);
+      await takes(k, 1);
+      await store.reset(k);
+      expect(await store.reset(k)).toBe(false);
     });
   });
 
