@@ -76,10 +76,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       'classic' | 'quorum',
     smtpUrl: optionalUrl(env, 'SMTP_URL', ['smtp:', 'smtps:']),
     mailFrom: mailbox(env, 'MAIL_FROM', 'Invitations <no-reply@invitations.local>'),
-    publicUrl: url(env, 'PUBLIC_URL', 'http://localhost:3002', ['http:', 'https:']).replace(
-      /\/$/,
-      '',
-    ),
+    publicUrl: publicUrl(env),
     ports,
     identityJwksUrl: jwksUrl(env, ports.identity),
     dataDir,
@@ -119,8 +116,10 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
 function optionalInt(env: Env, name: string, min: number, max: number): number | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
+  // Digits only: Number() also reads ' ' as 0 (a random port) and '0x10', '1e3', '+5', '5.'.
+  const digits = raw.trim();
+  const n = Number(digits);
+  if (!/^\d+$/.test(digits) || n < min || n > max) {
     throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got "${raw}"`);
   }
   return n;
@@ -161,6 +160,21 @@ function url(env: Env, name: string, fallback: string, schemes: string[]): strin
 
 function optionalUrl(env: Env, name: string, schemes: string[]): string | undefined {
   return env[name] ? url(env, name, '', schemes) : undefined;
+}
+
+/**
+ * The base of every emailed link (`<PUBLIC_URL>/verify-email?token=…`): paths are
+ * appended to it, so a query or fragment would break them all. A path prefix is fine.
+ */
+function publicUrl(env: Env): string {
+  const v = url(env, 'PUBLIC_URL', 'http://localhost:3002', ['http:', 'https:']);
+  if (/[?#]/.test(v)) {
+    throw new ConfigError(
+      'PUBLIC_URL',
+      `must have no query (?) or fragment (#), since links are made by appending paths to it, got "${redactCredentials(v)}"`,
+    );
+  }
+  return v.replace(/\/$/, '');
 }
 
 /** Identity's key set: by default at identity's port, which must then be a fixed one. */

@@ -54,6 +54,42 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('when a whole number is not plain decimal digits', () => {
+    it.each([' ', '\t', '0x10', '1e3', '+5', '5.', '-0', '8 080'])(
+      'refuses "%s" naming the variable',
+      (value) => {
+        expect(() => loadConfig({ QUERY_PORT: value })).toThrow(ConfigError);
+        expect(() => loadConfig({ QUERY_PORT: value })).toThrow(/^QUERY_PORT: /);
+      },
+    );
+  });
+
+  describe('when a whole number has whitespace around it', () => {
+    it('reads the digits', () => {
+      expect(loadConfig({ QUERY_PORT: ' 8080\n' }).ports.query).toBe(8080);
+    });
+  });
+
+  describe('when PUBLIC_URL has a query or a fragment', () => {
+    it.each([
+      'https://app.example.com/?utm=mail',
+      'https://app.example.com?utm=mail',
+      'https://app.example.com/app?',
+      'https://app.example.com/#top',
+    ])('refuses "%s", which would break every emailed link', (value) => {
+      expect(() => loadConfig({ PUBLIC_URL: value })).toThrow(ConfigError);
+      expect(() => loadConfig({ PUBLIC_URL: value })).toThrow(/^PUBLIC_URL: .*query/);
+    });
+  });
+
+  describe('when PUBLIC_URL has a path prefix', () => {
+    it('takes it as the links’ base, without the last slash', () => {
+      expect(loadConfig({ PUBLIC_URL: 'https://example.com/app/' }).publicUrl).toBe(
+        'https://example.com/app',
+      );
+    });
+  });
+
   describe('when a URL scheme is not in lower case', () => {
     it('takes it as the lower-case one', () => {
       const config = loadConfig({

@@ -8,7 +8,9 @@ const PRESETS = ['loopback', 'linklocal', 'uniquelocal'];
 
 /**
  * `TRUST_PROXY`: unset or `false`, nobody (the client is the connection's
- * peer); a hop count (`1`: the nearest proxy); or the proxies' addresses,
+ * peer); a hop count (`1`: the nearest proxy), which believes whoever
+ * connects, so it is safe only when the port is reachable through the proxies
+ * alone; or the proxies' addresses,
  * comma-separated: IPs, CIDR ranges (no wider than /8, or /7 for IPv6 and
  * /104 for IPv4-mapped IPv6), or
  * `loopback`, `linklocal`, `uniquelocal`. `true` believes any sender, which lets a client pick its own
