@@ -27,10 +27,22 @@ export function parsePublishedKeys(value: string): JWK[] {
   return keys.map(({ kty, crv, x, y }) => ({ kty, crv, x, y }));
 }
 
-function fromJson(parsed: unknown): unknown[] {
-  if (Array.isArray(parsed)) return parsed;
+function fromJson(parsed: unknown): JWK[] {
   const set = parsed as { keys?: unknown };
-  return Array.isArray(set?.keys) ? set.keys : [parsed];
+  const keys = Array.isArray(parsed) ? parsed : Array.isArray(set?.keys) ? set.keys : [parsed];
+  return keys.map(fromJwk);
+}
+
+/**
+ * A JWK's public part imported as the key it describes, and exported again:
+ * a cut, mis-encoded or off-curve point throws, as an unreadable PEM block
+ * does, and `x` and `y` come back in the canonical encoding the `kid` is
+ * computed from.
+ */
+function fromJwk(key: unknown): JWK {
+  const { kty, crv, x, y } = key as JWK;
+  const imported = createPublicKey({ key: { kty, crv, x, y }, format: 'jwk' });
+  return imported.export({ format: 'jwk' }) as JWK;
 }
 
 /**
