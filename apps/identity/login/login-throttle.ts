@@ -97,14 +97,21 @@ export async function clearFailedLoginsOfEmail(
   const normalised = normaliseEmail(email) as string;
   return {
     email: normalised,
-    addresses: await throttle.pairs.resetPrefix(pairKey(normalised, '')),
+    addresses: await throttle.pairs.resetMatching(pairKey(normalised, '')),
   };
 }
 
 /**
- * For an operator: forgets the failed logins counted against one client
- * address (across emails); whether it had any.
+ * For an operator: forgets the failed logins from one client address, counted
+ * against it across emails and against each email from it. How many counters.
  */
-export function clearFailedLoginsOfAddress(throttle: LoginThrottle, ip: string): Promise<boolean> {
-  return throttle.addresses.reset(ip);
+export async function clearFailedLoginsOfAddress(
+  throttle: LoginThrottle,
+  ip: string,
+): Promise<number> {
+  const [address, pairs] = await Promise.all([
+    throttle.addresses.reset(ip),
+    throttle.pairs.resetMatching('', pairKey('', ip)),
+  ]);
+  return Number(address) + pairs;
 }

@@ -264,10 +264,30 @@ describe('ops CLI', () => {
       for (let i = 0; i < 20; i += 1) await registrations.take(ip);
       await expect(registrations.take(ip)).rejects.toEqual(refusal);
       expect(await ops.run('rate-limits', 'clear', '--address', ip)).toEqual([
-        `cleared 2 counter(s) from ${ip}: failed logins, sign-ups`,
+        // The address's count, each of the 25 emails' counts from it, and its sign-ups.
+        `cleared 27 counter(s) from ${ip}: failed logins, sign-ups`,
       ]);
       await expect(logIn()).resolves.toBe('in');
       await expect(registrations.take(ip)).resolves.toBeUndefined();
+    });
+
+    it('lifts an email’s lockout from that address, and not from another', async () => {
+      const ops = opsOn(f);
+      const { logins } = ops.context.rateLimits;
+      const logIn = (ip: string) =>
+        throttledLogin(logins, { email: 'carl@example.com', ip }, async () => 'in');
+      for (const ip of ['192.0.2.47', '192.0.2.48']) {
+        for (let i = 0; i < 10; i += 1) {
+          const email = 'carl@example.com';
+          await expect(throttledLogin(logins, { email, ip }, wrongPassword)).rejects.toThrow();
+        }
+        await expect(logIn(ip)).rejects.toEqual(refusal);
+      }
+      expect(await ops.run('rate-limits', 'clear', '--address', '192.0.2.47')).toEqual([
+        'cleared 2 counter(s) from 192.0.2.47: failed logins',
+      ]);
+      await expect(logIn('192.0.2.47')).resolves.toBe('in');
+      await expect(logIn('192.0.2.48')).rejects.toEqual(refusal);
     });
 
     it('names only the counters an address had', async () => {

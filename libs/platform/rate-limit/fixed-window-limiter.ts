@@ -79,9 +79,9 @@ export class FixedWindowLimiter {
     return this.ask((s, k) => s.reset(k), key);
   }
 
-  /** Forgets the hits of every key that starts with `prefix`; how many keys. */
-  resetPrefix(prefix: string): Promise<number> {
-    return this.ask((s, k) => s.resetPrefix(k), prefix);
+  /** Forgets the hits of every key made of `prefix`, anything, then `suffix`; how many keys. */
+  resetMatching(prefix: string, suffix = ''): Promise<number> {
+    return this.ask((s, k) => s.resetMatching(k, suffix), prefix);
   }
 
   private async ask<T>(

@@ -105,7 +105,7 @@ describe('FixedWindowLimiter', () => {
       take: () => Promise.reject(new Error('database is locked')),
       giveBack: () => Promise.reject(new Error('database is locked')),
       reset: () => Promise.reject(new Error('database is locked')),
-      resetPrefix: () => Promise.reject(new Error('database is locked')),
+      resetMatching: () => Promise.reject(new Error('database is locked')),
     };
 
     it('refuses with 503 rate_limits_unavailable instead of letting the hit through', async () => {

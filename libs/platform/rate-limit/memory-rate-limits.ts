@@ -38,8 +38,13 @@ export class MemoryRateLimits implements RateLimitStore {
     return this.windows.delete(key);
   }
 
-  async resetPrefix(prefix: string): Promise<number> {
-    const keys = [...this.windows.keys()].filter((key) => key.startsWith(prefix));
+  async resetMatching(prefix: string, suffix = ''): Promise<number> {
+    const keys = [...this.windows.keys()].filter(
+      (key) =>
+        key.length >= prefix.length + suffix.length &&
+        key.startsWith(prefix) &&
+        key.endsWith(suffix),
+    );
     keys.forEach((key) => this.windows.delete(key));
     return keys.length;
   }

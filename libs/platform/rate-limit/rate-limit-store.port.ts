@@ -16,8 +16,11 @@ export interface RateLimitStore {
   giveBack(key: string): Promise<void>;
   /** Forgets the key's window and hits; whether it had any (an operator is told so). */
   reset(key: string): Promise<boolean>;
-  /** Forgets every key that starts with `prefix` (an operator lifting a lockout); how many. */
-  resetPrefix(prefix: string): Promise<number>;
+  /**
+   * Forgets every key made of `prefix`, anything, then `suffix`, both taken
+   * literally (an operator lifting a lockout); how many.
+   */
+  resetMatching(prefix: string, suffix?: string): Promise<number>;
 }
 
 export type TakeResult = { taken: true } | { taken: false; windowClosesAt: number };

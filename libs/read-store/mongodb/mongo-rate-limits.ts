@@ -67,10 +67,11 @@ export class MongoRateLimits implements RateLimitStore {
     return deletedCount === 1;
   }
 
-  async resetPrefix(prefix: string): Promise<number> {
+  async resetMatching(prefix: string, suffix = ''): Promise<number> {
     // An anchored regex without flags walks the _id index like a range.
-    const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const { deletedCount } = await this.windows.deleteMany({ _id: { $regex: `^${escaped}` } });
+    const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const pattern = `^${literal(prefix)}${suffix ? `[\\s\\S]*${literal(suffix)}$` : ''}`;
+    const { deletedCount } = await this.windows.deleteMany({ _id: { $regex: pattern } });
     return deletedCount;
   }
 

@@ -32,7 +32,7 @@ export class SqliteRateLimits implements RateLimitStore {
   private readonly closesAt: Database.Statement<[string], { closes_at: number }>;
   private readonly decrement: Database.Statement<[string]>;
   private readonly remove: Database.Statement<[string]>;
-  private readonly removePrefix: Database.Statement<[{ prefix: string }]>;
+  private readonly removeMatching: Database.Statement<[{ prefix: string; suffix: string }]>;
   private readonly sweep: Database.Statement<[number]>;
   private readonly takeOrRefuse: Database.Transaction<
     (key: string, limit: number, windowMs: number, now: number) => TakeResult
@@ -59,8 +59,10 @@ export class SqliteRateLimits implements RateLimitStore {
     );
     this.remove = this.db.prepare('DELETE FROM rate_limits WHERE key = ?');
     // substr, not LIKE: keys may hold % and _ (emails do).
-    this.removePrefix = this.db.prepare(
-      'DELETE FROM rate_limits WHERE substr(key, 1, length(@prefix)) = @prefix',
+    this.removeMatching = this.db.prepare(
+      `DELETE FROM rate_limits WHERE substr(key, 1, length(@prefix)) = @prefix
+         AND length(key) >= length(@prefix) + length(@suffix)
+         AND substr(key, length(key) - length(@suffix) + 1) = @suffix`,
     );
     this.sweep = this.db.prepare('DELETE FROM rate_limits WHERE closes_at <= ?');
     this.keys = this.db.prepare('SELECT count(*) AS n FROM rate_limits');
@@ -84,8 +86,8 @@ export class SqliteRateLimits implements RateLimitStore {
     return this.remove.run(key).changes === 1;
   }
 
-  async resetPrefix(prefix: string): Promise<number> {
-    return this.removePrefix.run({ prefix }).changes;
+  async resetMatching(prefix: string, suffix = ''): Promise<number> {
+    return this.removeMatching.run({ prefix, suffix }).changes;
   }
 
   /** Keys remembered now, closed windows not yet swept included. */

@@ -13,8 +13,9 @@ export interface ClearTarget {
 
 /**
  * Lifts a lockout before its window closes: an email's failed logins (from
- * every address), one client address's failed logins, or a vendor company's
- * invitation sends. The services see it at once: they count in the same store.
+ * every address), one client address's failed logins (on every email) and
+ * sign-ups, or a vendor company's invitation sends. The services see it at
+ * once: they count in the same store.
  * Says how many counters went, and plainly when none did: a mistyped target
  * clears nothing.
  */
@@ -32,13 +33,12 @@ export async function clearRateLimit(ctx: OpsContext, target: ClearTarget): Prom
   } else if (target.address !== undefined) {
     // Counted as the services count a client: an IPv6 address by its /64.
     const address = clientAddress(target.address);
-    const cleared = [
-      (await clearFailedLoginsOfAddress(logins, address)) && 'failed logins',
-      (await registrations.reset(address)) && 'sign-ups',
-    ].filter((c) => c !== false);
+    const failedLogins = await clearFailedLoginsOfAddress(logins, address);
+    const signUps = Number(await registrations.reset(address));
+    const kinds = [failedLogins && 'failed logins', signUps && 'sign-ups'].filter(Boolean);
     ctx.out(
-      cleared.length
-        ? `cleared ${cleared.length} counter(s) from ${address}: ${cleared.join(', ')}`
+      kinds.length
+        ? `cleared ${failedLogins + signUps} counter(s) from ${address}: ${kinds.join(', ')}`
         : `nothing to clear: no failed logins or sign-ups from ${address} are counted`,
     );
   } else {

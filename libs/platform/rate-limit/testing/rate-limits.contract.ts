@@ -131,11 +131,31 @@ export function rateLimitsContract(open: RateLimitsFactory): void {
       const matching = [`${base} a_b%c.d*`, `${base} a_b%c.d*2`];
       const others = [`${base} aXbYc`, `${base}`, `x${base} a_b%c.d*`];
       for (const k of [...matching, ...others]) await takes(k, 3);
-      expect(await store.resetPrefix(`${base} a_b%c.d*`)).toBe(2);
+      expect(await store.resetMatching(`${base} a_b%c.d*`)).toBe(2);
       for (const k of matching) expect(await takes(k, 1)).toEqual([{ taken: true }]);
       for (const k of others) {
         expect(await takes(k, 1)).toEqual([expect.objectContaining({ taken: false })]);
       }
+    });
+  });
+
+  describe('when keys are reset by prefix and suffix', () => {
+    it('forgets every key that starts with one and ends with the other, taken literally', async () => {
+      const base = key();
+      const matching = [`${base}:ann 2001:db8::/64`, `${base}:b%_ 2001:db8::/64`];
+      const others = [`${base}:ann 2001:db8::/640`, `x${base}:ann 2001:db8::/64`, `${base}:ann`];
+      for (const k of [...matching, ...others]) await takes(k, 3);
+      expect(await store.resetMatching(`${base}:`, ' 2001:db8::/64')).toBe(2);
+      for (const k of matching) expect(await takes(k, 1)).toEqual([{ taken: true }]);
+      for (const k of others) {
+        expect(await takes(k, 1)).toEqual([expect.objectContaining({ taken: false })]);
+      }
+    });
+
+    it('never takes one character as both the end of the prefix and the start of the suffix', async () => {
+      const k = `${key()}:ab`;
+      await takes(k, 3);
+      expect(await store.resetMatching(k, 'b')).toBe(0);
     });
   });
 
