@@ -224,4 +224,45 @@ describe('projector under concurrent ops', () => {
       expect((await f.readModels.loadInvitations(v2, ['bad']))[0]?.status).toBe('cancelled');
     });
   });
+
+  describe('when a replay fails while another replay of the stream succeeds', () => {
+    it('does not park again what the successful one applied', async () => {
+      const [projection] = flaky(new Set(['bad']), () => true);
+      const [fixed] = flaky(new Set(), () => false);
+      await appendTo(f.eventStore, 'bad', events.sent('bad', {}, 1));
+      const target = {
+        projection: 'invitations',
+        version: await f.readModels.ensureProjection('invitations'),
+      };
+      const retryOnce = { attempts: 1, backoffMs: 0 };
+      const all = await f.eventStore.readAll({ after: 0n, maxCount: 10 });
+      await projectBatch(
+        { store: f.readModels, projection, target, retry: retryOnce },
+        all,
+        await f.readModels.loadCheckpoint(target),
+      );
+      expect(await f.readModels.listParked(target)).toHaveLength(1);
+
+      // The failing replay has read the parked event; the fixed one commits before it writes.
+      let fixedReplay: Promise<StreamReplay> | undefined;
+      const store: ProjectionStore = Object.create(f.readModels);
+      store.commit = async (c: ProjectionCommit) => {
+        fixedReplay ??= replayStream(
+          { eventStore: f.eventStore, store: f.readModels, projection: fixed },
+          'invitation-bad',
+        );
+        await fixedReplay;
+        return f.readModels.commit(c);
+      };
+      const failed = await replayStream(
+        { eventStore: f.eventStore, store, projection },
+        'invitation-bad',
+      );
+
+      expect(failed.failed).toMatch(/poison/);
+      expect(await fixedReplay).toMatchObject({ unparked: 1 });
+      expect(await f.readModels.listParked(target)).toEqual([]);
+      expect((await f.readModels.loadInvitations(target, ['bad']))[0]?.status).toBe('pending');
+    });
+  });
 });

@@ -1,7 +1,11 @@
 import { pagesBetween, type EventStore } from '../../../libs/event-store';
-import { CheckpointConflictError } from '../../../libs/read-store/coordination.port';
+import {
+  CheckpointConflictError,
+  type Checkpoint,
+} from '../../../libs/read-store/coordination.port';
 import {
   ProjectionVersionRetiredError,
+  type ProjectionCommit,
   type ProjectionStore,
   type ProjectionTarget,
 } from '../../../libs/read-store/read-models.port';
@@ -64,7 +68,7 @@ export async function replayStream(deps: ReplayDeps, stream: string): Promise<St
         const entry = parked.find((p) => p.position === event.position);
         if (entry) {
           const again = { ...entry, error: failure.error, attempts: entry.attempts + 1 };
-          await store.commit({ target, park: [again] });
+          await recordFailure(store, { target, park: [again], checkpoint: fence(checkpoint) });
         }
         return { ...result, failed: `${event.type} at ${event.position}: ${failure.error}` };
       }
@@ -76,13 +80,12 @@ export async function replayStream(deps: ReplayDeps, stream: string): Promise<St
         target,
         ...rows.changes(),
         unpark: parked.map((p) => p.position),
-        checkpoint: { position: checkpoint.position, expectedVersion: checkpoint.version },
+        checkpoint: fence(checkpoint),
       });
     } catch (error) {
       // The live worker committed since the checkpoint was read, or a rebuild switched
       // versions: go round on what is there now.
-      if (error instanceof CheckpointConflictError) continue;
-      if (error instanceof ProjectionVersionRetiredError) continue;
+      if (lostFence(error)) continue;
       throw error;
     }
     result.events = history.length;
@@ -92,6 +95,29 @@ export async function replayStream(deps: ReplayDeps, stream: string): Promise<St
   }
   return { ...result, failed: 'events of the stream kept being parked; replay it again' };
 }
+
+/** Commits only if nothing else has since the checkpoint was read. */
+const fence = (checkpoint: Checkpoint) => ({
+  position: checkpoint.position,
+  expectedVersion: checkpoint.version,
+});
+
+/**
+ * Notes the replay's error on the parked event. Fenced: if another replay or
+ * the live worker committed since, the note is dropped, as it could park again
+ * an event that commit applied.
+ */
+async function recordFailure(store: ProjectionStore, commit: ProjectionCommit): Promise<void> {
+  try {
+    await store.commit(commit);
+  } catch (error) {
+    if (!lostFence(error)) throw error;
+  }
+}
+
+/** Another commit came first: the checkpoint moved, or a rebuild retired the version. */
+const lostFence = (error: unknown) =>
+  error instanceof CheckpointConflictError || error instanceof ProjectionVersionRetiredError;
 
 /** The invitation streams with an event in `[from, to]`, in order of first appearance. */
 export async function streamsBetween(
