@@ -222,6 +222,30 @@ describe('blue-green rebuild', () => {
     });
   });
 
+  describe('when the lease is taken by another rebuild while the indexes are built', () => {
+    it('does not switch, so the two never both activate a version', async () => {
+      // SQLite builds indexes on the event loop: the lease's renewal timer cannot run meanwhile.
+      let taken = false;
+      const leases = Object.create(f.leases) as typeof f.leases;
+      leases.tryAcquire = async (name, owner, ttlMs) =>
+        !taken && f.leases.tryAcquire(name, owner, ttlMs);
+      const store = Object.create(f.readModels) as typeof f.readModels;
+      store.finishBuild = async (projection, version) => {
+        await f.readModels.finishBuild(projection, version);
+        taken = true;
+      };
+      await expect(
+        rebuildProjection({
+          eventStore: f.eventStore,
+          store,
+          leases,
+          projection: invitationListProjection,
+        }),
+      ).rejects.toThrow(/lost a rebuild lease/);
+      expect(await f.readModels.activeVersion('invitations')).toBe(1);
+    });
+  });
+
   describe('when dropping the previous version fails after the switch', () => {
     it('reports the rebuild done on the new version, and the drop as failed', async () => {
       const before = await list();

@@ -74,7 +74,7 @@ export async function rebuildProjections(
 ): Promise<RebuildResult[]> {
   const owner = randomUUID();
   const ttl = o.leaseTtlMs ?? 10_000;
-  const leases = o.projections.map((p) => `projector:${p.name}:rebuild`);
+  const leases = o.projections.map(rebuildLease);
   const held: string[] = [];
   let leaseLost = false;
   const renew = setInterval(() => {
@@ -103,6 +103,10 @@ export async function rebuildProjections(
       for (const b of open) {
         const { projection, version } = b.target;
         if (round === 1) await o.store.finishBuild(projection, version);
+        // Renewed now, not only by the timer: an index build on the event loop can outlast the lease.
+        if (leaseLost || !(await o.leases.tryAcquire(rebuildLease(b.projection), owner, ttl))) {
+          throw new Error(`lost a rebuild lease: ${rebuildLease(b.projection)}`);
+        }
         const previous = (await o.store.activeVersion(projection))!;
         try {
           await o.store.activateVersion(projection, version, previous);
@@ -140,6 +144,8 @@ export async function rebuildProjections(
     for (const lease of held) await o.leases.release(lease, owner).catch(() => undefined);
   }
 }
+
+const rebuildLease = (p: Projection) => `projector:${p.name}:rebuild`;
 
 interface Build {
   projection: Projection;
