@@ -34,7 +34,7 @@ export class ResendVerificationController {
     type: ResendVerificationResponse,
     description:
       'The same answer whether or not the email belongs to an unverified account (no account ' +
-      'discovery). An unverified account gets a new link, at most once a minute; earlier links stop working.',
+      'discovery). An unverified account gets a new link, at most once a minute; earlier links keep working until they expire.',
   })
   @ApiBadRequestResponse({ description: '`validation_failed`' })
   @ApiTooManyRequestsResponse({

@@ -15,7 +15,7 @@ describe('resendVerification', () => {
   const resend = (email: string, at: Date) => resendVerification(f.mailing(), email, f.context(at));
 
   describe('when the account is unverified and its last link is a minute old', () => {
-    it('mails a new link that verifies, and the earlier link stops working', async () => {
+    it('mails a new link that verifies, and the earlier link works too until it expires', async () => {
       await f.register({ email: 'ann@example.com' }, registeredAt);
       const first = f.tokenSentTo('ann@example.com');
 
@@ -24,9 +24,10 @@ describe('resendVerification', () => {
       expect(second).not.toBe(first);
 
       const at = f.context(later(VERIFICATION_RESEND_INTERVAL_MS + 1000));
-      await expect(verifyEmail(f.store, first, at)).rejects.toThrow(
-        expect.objectContaining({ code: 'invalid_token' }),
-      );
+      // Anyone may ask for a resend: it must not kill the link the owner is about to open.
+      await expect(verifyEmail(f.store, first, at)).resolves.toMatchObject({
+        response: { emailVerified: true },
+      });
       await expect(verifyEmail(f.store, second, at)).resolves.toMatchObject({
         response: { emailVerified: true },
       });

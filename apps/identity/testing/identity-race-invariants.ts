@@ -87,9 +87,9 @@ export function checkRegistrations(attempts: Attempt[], seen: Seen, emails: stri
 }
 
 /**
- * Every verification success names the user its token was last issued to before
- * the user's one EmailVerified; nothing is issued after it; nobody is verified
- * without a 200.
+ * Every verification success names the user its token was issued to before
+ * the user's one EmailVerified, and unexpired then; nothing is issued after it;
+ * nobody is verified without a 200.
  */
 export function checkVerifications(attempts: Attempt[], seen: Seen) {
   const violations: string[] = [];
@@ -112,11 +112,15 @@ export function checkVerifications(attempts: Attempt[], seen: Seen) {
       violations.push(`${what(a)}: user ${String(a.body.userId)} has no EmailVerified`);
       continue;
     }
-    const current = stream
-      .filter((e) => e.type === 'EmailVerificationIssued' && e.position < v.position)
-      .at(-1);
-    if (current?.data.tokenHash !== hashToken(a.token!))
-      violations.push(`${what(a)}: verified with a token superseded before ${show(v)}`);
+    const verifiedAt = Date.parse(String(v.data.verifiedAt));
+    const issued = stream.find(
+      (e) =>
+        e.type === 'EmailVerificationIssued' &&
+        e.position < v.position &&
+        e.data.tokenHash === hashToken(a.token!),
+    );
+    if (!issued || Date.parse(String(issued.data.expiresAt)) <= verifiedAt)
+      violations.push(`${what(a)}: verified with a token not live at ${show(v)}`);
     const own = seen.byRequest.get(a.id) ?? [];
     if (own.length > 0 && (own.length > 1 || own[0] !== v))
       violations.push(`${what(a)}: recorded ${own.map(show).join(', ')}`);

@@ -34,10 +34,16 @@ export type UserCommand =
   | { type: 'IssueEmailVerification'; tokenHash: string }
   | { type: 'VerifyEmail'; tokenHash: string };
 
+export type Verification = { tokenHash: string; expiresAt: string };
+
 export type RegisteredUser = UserProfile & {
   registered: true;
-  /** The latest verification token; earlier ones stop working. */
-  verification?: { tokenHash: string; expiresAt: string };
+  /**
+   * The links issued and not yet expired, oldest first. A resend leaves the
+   * earlier ones working until they expire: anyone may ask for a resend, and
+   * it must not kill the link its owner is about to open.
+   */
+  verifications: Verification[];
   verifiedAt?: string;
 };
 
@@ -65,10 +71,12 @@ export const userDecider: Decider<UserState, UserCommand, UserEvent> = {
           return [];
         return [issued(command.tokenHash, now)];
       case 'VerifyEmail': {
-        if (!state.registered || !state.verification) throw invalidToken();
-        if (!sameHash(command.tokenHash, state.verification.tokenHash)) throw invalidToken();
+        const link = state.registered
+          ? state.verifications.find((v) => sameHash(command.tokenHash, v.tokenHash))
+          : undefined;
+        if (!state.registered || !link) throw invalidToken();
         if (state.verifiedAt) return [];
-        if (now.getTime() >= Date.parse(state.verification.expiresAt)) throw invalidToken();
+        if (now.getTime() >= Date.parse(link.expiresAt)) throw invalidToken();
         const data = { userId: state.userId, email: state.email, verifiedAt: now.toISOString() };
         return [{ type: 'EmailVerified', data }];
       }
@@ -78,9 +86,14 @@ export const userDecider: Decider<UserState, UserCommand, UserEvent> = {
   evolve(state, event) {
     switch (event.type) {
       case 'UserRegistered':
-        return { ...event.data, registered: true };
-      case 'EmailVerificationIssued':
-        return state.registered ? { ...state, verification: event.data } : state;
+        return { ...event.data, registered: true, verifications: [] };
+      case 'EmailVerificationIssued': {
+        if (!state.registered) return state;
+        // Links expired by the time this one is issued are forgotten, which bounds the list.
+        const issuedAt = Date.parse(event.data.expiresAt) - VERIFICATION_TTL_MS;
+        const live = state.verifications.filter((v) => Date.parse(v.expiresAt) > issuedAt);
+        return { ...state, verifications: [...live, event.data] };
+      }
       case 'EmailVerified':
         return state.registered ? { ...state, verifiedAt: event.data.verifiedAt } : state;
     }
@@ -88,8 +101,9 @@ export const userDecider: Decider<UserState, UserCommand, UserEvent> = {
 };
 
 function issuedWithin(state: RegisteredUser, ms: number, now: Date): boolean {
-  if (!state.verification) return false;
-  const issuedAt = Date.parse(state.verification.expiresAt) - VERIFICATION_TTL_MS;
+  const latest = state.verifications.at(-1);
+  if (!latest) return false;
+  const issuedAt = Date.parse(latest.expiresAt) - VERIFICATION_TTL_MS;
   return now.getTime() < issuedAt + ms;
 }
 

@@ -125,14 +125,25 @@ describe('userDecider', () => {
   describe('when a newer verification was issued', () => {
     const history = [registered, issued('h1'), issued('h2', later(1000))];
 
-    it('refuses the older token', () => {
-      given(history).when(verify('h1')).thenRefuses('invalid_token');
+    it('still accepts the older token until it expires, as anyone may ask for a resend', () => {
+      given(history)
+        .when(verify('h1'), later(2000))
+        .then([verified(later(2000))]);
+      given(history).when(verify('h1'), later(VERIFICATION_TTL_MS)).thenRefuses('invalid_token');
     });
 
     it('accepts the newer token', () => {
       given(history)
         .when(verify('h2'), later(2000))
         .then([verified(later(2000))]);
+    });
+  });
+
+  describe('when links expired before a newer one was issued', () => {
+    it('forgets them, so the links kept stay bounded', () => {
+      const history = [registered, issued('h1'), issued('h2', later(VERIFICATION_TTL_MS))];
+      const state = history.reduce(userDecider.evolve, userDecider.initialState());
+      expect(state.registered && state.verifications.map((v) => v.tokenHash)).toEqual(['h2']);
     });
   });
 
