@@ -23,7 +23,12 @@ export interface HttpAppOptions {
   logger?: Logger | false;
   /** Proxies whose `X-Forwarded-For` names the client (`request.ip`); none by default. */
   trustProxy?: TrustProxy;
+  /** How long a close waits for requests in flight before cutting every connection; 10 s by default. */
+  closeGraceMs?: number;
 }
+
+/** Below the 30 s a container gets to stop (docker-compose.yml), so the rest of the shutdown runs. */
+const CLOSE_GRACE_MS = 10_000;
 
 /**
  * Every service's HTTP shell: Fastify, problem+json for every error, strict
@@ -74,9 +79,17 @@ export async function createHttpApp(
   instance.addHook('preValidation', guardBody);
   // A response finished while the app closes ends its connection, so close() is not held by an
   // idle keep-alive socket until its timeout (the default 'idle' closes only those idle at the start).
+  // A client that holds a connection without finishing a request (one that sent nothing, or half a
+  // body) is not idle to Node, and closing turns its request timeouts off: past the grace it is cut.
   let closing = false;
   instance.addHook('preClose', (done) => {
     closing = true;
+    const server = instance.server;
+    const deadline = setTimeout(
+      () => server.closeAllConnections(),
+      options.closeGraceMs ?? CLOSE_GRACE_MS,
+    ).unref();
+    server.once('close', () => clearTimeout(deadline));
     done();
   });
   instance.addHook('onSend', async (request, reply) => {

@@ -1,5 +1,6 @@
 import { Controller, Get, Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { connect } from 'node:net';
 import { waitFor } from '../../testing/wait-for';
 import { createHttpApp } from './create-http-app';
 
@@ -30,7 +31,7 @@ describe('createHttpApp on close', () => {
   let base: string;
   beforeEach(async () => {
     entered = 0;
-    app = await createHttpApp(SlowModule, { title: 'slow', logger: false });
+    app = await createHttpApp(SlowModule, { title: 'slow', logger: false, closeGraceMs: 300 });
     await app.listen(0, '127.0.0.1');
     base = await app.getUrl();
   });
@@ -64,6 +65,23 @@ describe('createHttpApp on close', () => {
       await res.arrayBuffer();
       // Resolves only once every connection is gone: the test times out if the idle one is kept.
       await app.close();
+    });
+  });
+
+  describe('when a client holds a connection without finishing its request', () => {
+    it('cuts it once the grace has passed, so the close ends', async () => {
+      const { port } = new URL(base);
+      const socket = connect(Number(port), '127.0.0.1');
+      const cut = new Promise((resolve) => socket.on('close', resolve));
+      socket.on('error', () => undefined);
+      // Half a request head: not idle to Node, and closing turns its request timeout off.
+      socket.write('GET /quick HTTP/1.1\r\nHost: x\r\n');
+      const server = app.getHttpServer();
+      const connections = () =>
+        new Promise<number>((resolve) => server.getConnections((_, n) => resolve(n)));
+      await waitFor(async () => (await connections()) === 1, { message: 'the connection' });
+      await app.close();
+      await cut;
     });
   });
 });
