@@ -34,6 +34,8 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
  * prefetch slot, until RabbitMQ's consumer timeout (30 minutes) closes the channel.
  */
 export const DEFAULT_HANDLER_TIMEOUT_MS = 30_000;
+/** Node fires a longer timer at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Exponential backoff stops growing here, so a large retry budget cannot park a message for days. */
 const MAX_DELAY_MS = 60 * 60 * 1000;
 
@@ -147,8 +149,12 @@ export function checkSpec(spec: ConsumeSpec): void {
       !(Number.isInteger(spec.maxBodyBytes) && spec.maxBodyBytes >= 1) &&
       'maxBodyBytes must be an integer >= 1',
     spec.handlerTimeoutMs !== undefined &&
-      !(Number.isInteger(spec.handlerTimeoutMs) && spec.handlerTimeoutMs >= 1) &&
-      'handlerTimeoutMs must be an integer >= 1',
+      !(
+        Number.isInteger(spec.handlerTimeoutMs) &&
+        spec.handlerTimeoutMs >= 1 &&
+        spec.handlerTimeoutMs <= MAX_TIMER_MS
+      ) &&
+      `handlerTimeoutMs must be an integer from 1 to ${MAX_TIMER_MS}`,
   ].filter(Boolean);
   if (problems.length) throw new RangeError(`consume ${spec.queue}: ${problems.join(', ')}`);
 }

@@ -168,6 +168,9 @@ describe('checkSpec', () => {
     expect(() => checkSpec({ ...spec(async () => undefined), handlerTimeoutMs: 0.5 })).toThrow(
       /handlerTimeoutMs/,
     );
+    expect(() => checkSpec({ ...spec(async () => undefined), handlerTimeoutMs: 2 ** 31 })).toThrow(
+      /handlerTimeoutMs/,
+    );
     expect(() => checkSpec(spec(async () => undefined))).not.toThrow();
   });
 });

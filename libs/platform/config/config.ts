@@ -70,8 +70,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ]),
     rabbitmqUrl: optionalUrl(env, 'RABBITMQ_URL', ['amqp:', 'amqps:']),
     rabbitmqPrefetch: optionalInt(env, 'RABBITMQ_PREFETCH', 1, 10_000),
-    // Up to RabbitMQ's own consumer timeout (30 minutes by default), which would close the channel first.
-    messageHandlerTimeoutSeconds: int(env, 'MESSAGE_HANDLER_TIMEOUT_SECONDS', 30, 1, 1800),
+    // Well below RabbitMQ's own consumer timeout (30 minutes by default), which would close the channel first.
+    messageHandlerTimeoutSeconds: int(env, 'MESSAGE_HANDLER_TIMEOUT_SECONDS', 30, 1, 900),
     rabbitmqQueueType: oneOf(env, 'RABBITMQ_QUEUE_TYPE', 'classic', ['classic', 'quorum']) as
       'classic' | 'quorum',
     smtpUrl: optionalUrl(env, 'SMTP_URL', ['smtp:', 'smtps:']),

@@ -149,7 +149,7 @@ describe('loadConfig', () => {
       expect(
         loadConfig({ MESSAGE_HANDLER_TIMEOUT_SECONDS: '120' }).messageHandlerTimeoutSeconds,
       ).toBe(120);
-      expect(() => loadConfig({ MESSAGE_HANDLER_TIMEOUT_SECONDS: '1801' })).toThrow(
+      expect(() => loadConfig({ MESSAGE_HANDLER_TIMEOUT_SECONDS: '901' })).toThrow(
         /MESSAGE_HANDLER_TIMEOUT_SECONDS/,
       );
     });
