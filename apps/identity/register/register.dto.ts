@@ -1,14 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import { EmailAddress } from '../../../libs/platform/validation/email-address';
+import { NewEmailAddress } from '../../../libs/platform/validation/email-address';
 import { SingleLine } from '../../../libs/platform/validation/single-line';
 import { trim } from '../../../libs/platform/validation/trim';
 import type { AccountType } from '../../../libs/auth/principal';
 
 export class RegisterRequest {
   @ApiProperty({ example: 'ann@example.com', maxLength: 254, description: 'Stored lower-cased.' })
-  @EmailAddress()
+  @NewEmailAddress()
   email!: string;
 
   @ApiProperty({ minLength: 8, maxLength: 128, format: 'password' })

@@ -2,12 +2,12 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { SingleLine } from '../../../libs/platform/validation/single-line';
-import { EmailAddress } from '../../../libs/platform/validation/email-address';
+import { NewEmailAddress } from '../../../libs/platform/validation/email-address';
 import { trim } from '../../../libs/platform/validation/trim';
 
 export class SendInvitationRequest {
   @ApiProperty({ example: 'ann@example.com', maxLength: 254, description: 'Stored lower-cased.' })
-  @EmailAddress()
+  @NewEmailAddress()
   email!: string;
 
   @ApiProperty({ example: 'Ann', maxLength: 100 })

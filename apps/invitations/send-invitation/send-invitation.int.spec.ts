@@ -132,6 +132,7 @@ describe('POST /invitations', () => {
         'expiresInDays',
       ],
       [{ email: 'a@example.com', firstName: 'A', lastName: 'B', role: 'admin' }, 'role'],
+      [{ email: 'a@exa\u00admple.com', firstName: 'A', lastName: 'B' }, 'email'],
       [{ email: 'a@example.com', firstName: 'A\r\nBcc: x', lastName: 'B' }, 'firstName'],
       [
         { email: 'a@example.com', firstName: 'A', lastName: 'B', businessName: 'C\tD' },

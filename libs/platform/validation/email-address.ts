@@ -14,30 +14,40 @@ export const normalisedEmail = (email: string): string =>
   email.trim().normalize('NFC').toLowerCase();
 
 /**
- * Soft hyphens, zero-width spaces, joiners and the like: an address holding one
- * looks the same as the one without it, yet would be another account.
+ * Soft hyphens, zero-width spaces, word joiners and the like: an address
+ * holding one looks the same as the one without it, yet would be another
+ * account. Zero-width (non-)joiners and variation selectors are left alone:
+ * some scripts and emoji need them.
  */
 const INVISIBLE = /\p{Default_Ignorable_Code_Point}/u;
+const NEEDED_INVISIBLE = /[\u200c\u200d\ufe00-\ufe0f]/gu;
+const hasInvisible = (value: string) => INVISIBLE.test(value.replace(NEEDED_INVISIBLE, ''));
 
 /**
  * A request's email address, normalised. Quoted local parts (`"ann"@…`) are
  * refused: they can hold spaces and line breaks, and mostly name the same
  * mailbox as the unquoted form, which would make a second account for it.
- * Invisible characters are refused for the same reason.
+ * Routes that look an address up (login, resend) take it as it is stored.
  */
 export const EmailAddress = () =>
   applyDecorators(
     Transform(({ value }) => normaliseEmail(value)),
     IsEmail({ blacklisted_chars: '"' }),
-    NotMatches(INVISIBLE, '$property must not contain invisible characters'),
     MaxLength(254),
   );
 
-const NotMatches = (pattern: RegExp, message: string) =>
-  ValidateBy({
-    name: 'notMatches',
-    validator: {
-      validate: (value) => typeof value === 'string' && !pattern.test(value),
-      defaultMessage: buildMessage(() => message),
-    },
-  });
+/**
+ * An address about to be recorded (a registration, an invitation): as
+ * `EmailAddress`, and refused when it holds an invisible character.
+ */
+export const NewEmailAddress = () =>
+  applyDecorators(
+    EmailAddress(),
+    ValidateBy({
+      name: 'noInvisibleCharacters',
+      validator: {
+        validate: (value) => typeof value === 'string' && !hasInvisible(value),
+        defaultMessage: buildMessage(() => '$property must not contain invisible characters'),
+      },
+    }),
+  );

@@ -1,14 +1,21 @@
 import type { ArgumentMetadata } from '@nestjs/common';
 import { strictValidationPipe } from '../http/validation.pipe';
-import { EmailAddress } from './email-address';
+import { EmailAddress, NewEmailAddress } from './email-address';
 
 class WithEmail {
   @EmailAddress()
   email!: string;
 }
 
+class WithNewEmail {
+  @NewEmailAddress()
+  email!: string;
+}
+
 const body: ArgumentMetadata = { type: 'body', metatype: WithEmail };
 const take = (email: string) => strictValidationPipe().transform({ email }, body);
+const takeNew = (email: string) =>
+  strictValidationPipe().transform({ email }, { type: 'body', metatype: WithNewEmail });
 
 describe('EmailAddress', () => {
   describe('when one address is written in different ways', () => {
@@ -32,15 +39,25 @@ describe('EmailAddress', () => {
     );
   });
 
-  describe('when it holds an invisible character', () => {
+  describe('when an address to record holds an invisible character', () => {
     it.each([
       ['a soft hyphen', 'ann@exa\u00admple.com'],
       ['a zero-width space', 'ann@example.com\u200b'],
-      ['a zero-width joiner', 'a\u200dnn@example.com'],
+      ['a word joiner', 'a\u2060nn@example.com'],
     ])('refuses %s, as the address would look like another account’s', async (_, email) => {
-      await expect(take(email)).rejects.toMatchObject({
+      await expect(takeNew(email)).rejects.toMatchObject({
         code: 'validation_failed',
         errors: [expect.objectContaining({ field: 'email' })],
+      });
+    });
+
+    it('takes the joiners and variation selectors some scripts need', async () => {
+      await expect(takeNew('\u0645\u06cc\u200c\u0631@example.com')).resolves.toBeDefined();
+    });
+
+    it('still looks up an address stored with one, as login and resend do', async () => {
+      await expect(take('ann@exa\u00admple.com')).resolves.toEqual({
+        email: 'ann@exa\u00admple.com',
       });
     });
   });
