@@ -5,14 +5,25 @@ import ipaddr from 'ipaddr.js';
  * What per-client limits count by: an IPv4 address, or the /64 network an IPv6
  * address is in. A host is usually given a whole /64, so counting each of its
  * addresses apart would give it 2^64 budgets. An IPv4 address written as IPv6
- * (`::ffff:1.2.3.4`) is the IPv4 address. Text that is no address stays as it is.
+ * (`::ffff:1.2.3.4`, or through a NAT64 gateway `64:ff9b::1.2.3.4`) is the
+ * IPv4 address. Text that is no address in a usual form (`010.0.0.1` would be
+ * read as octal) stays as it is, and `[…]` around an IPv6 address is dropped.
  */
 export function clientAddress(ip: string): string {
-  if (!ipaddr.isValid(ip)) return ip;
-  const address = ipaddr.process(ip); // unwraps ::ffff:a.b.c.d
-  if (address.kind() === 'ipv4') return address.toString();
+  const text = ip.replace(/^\[(.*)\]$/, '$1');
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text).toString();
+  if (!ipaddr.IPv6.isValid(text)) return ip;
+  const address = ipaddr.IPv6.parse(text);
+  if (address.isIPv4MappedAddress()) return address.toIPv4Address().toString();
+  if (address.range() === 'rfc6052') return nat64Client(address);
   const network = ipaddr.IPv6.networkAddressFromCIDR(`${address.toNormalizedString()}/64`);
   return `${network.toString()}/64`;
+}
+
+/** The IPv4 client a NAT64 gateway's address stands for: its last 32 bits. */
+function nat64Client(address: ipaddr.IPv6): string {
+  const [high, low] = address.parts.slice(6);
+  return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
 }
 
 /** The client's address as per-client limits count it (`clientAddress` of `request.ip`). */

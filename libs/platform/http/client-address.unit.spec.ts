@@ -5,6 +5,7 @@ describe('clientAddress', () => {
     it('counts by the address, however it is written', () => {
       expect(clientAddress('203.0.113.7')).toBe('203.0.113.7');
       expect(clientAddress('::ffff:203.0.113.7')).toBe('203.0.113.7');
+      expect(clientAddress('64:ff9b::203.0.113.7')).toBe('203.0.113.7');
     });
   });
 
@@ -14,6 +15,7 @@ describe('clientAddress', () => {
       expect(clientAddress('2001:db8:1:2::1')).toBe(network);
       expect(clientAddress('2001:db8:1:2:ffff:ffff:ffff:ffff')).toBe(network);
       expect(clientAddress('2001:0DB8:0001:0002:0:0:0:9')).toBe(network);
+      expect(clientAddress('[2001:db8:1:2::1]')).toBe(network);
       expect(clientAddress('2001:db8:1:3::1')).not.toBe(network);
     });
   });
@@ -21,6 +23,8 @@ describe('clientAddress', () => {
   describe('when the text is no address', () => {
     it('keeps it as it is', () => {
       expect(clientAddress('unknown')).toBe('unknown');
+      // ipaddr.js would read it as octal, 8.0.0.1: another client's address.
+      expect(clientAddress('010.0.0.1')).toBe('010.0.0.1');
     });
   });
 });
