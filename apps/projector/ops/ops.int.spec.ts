@@ -244,7 +244,7 @@ describe('ops CLI', () => {
       await expect(logIn('ann@example.com', '198.51.100.9')).resolves.toBe('in');
       await expect(logIn('bob@example.com', '203.0.113.7')).rejects.toEqual(refusal);
 
-      expect(await ops.run('rate-limits', 'clear', '--company', 'company-1')).toEqual([
+      expect(await ops.run('rate-limits', 'clear', '--company', 'Company-1')).toEqual([
         'cleared 1 counter(s) of company company-1: invitation sends',
       ]);
       await expect(invitations.take('company-1')).resolves.toBeUndefined();

@@ -42,9 +42,10 @@ export async function clearRateLimit(ctx: OpsContext, target: ClearTarget): Prom
         : `nothing to clear: no failed logins or sign-ups from ${address} are counted`,
     );
   } else {
-    const { company } = target;
+    // Company ids are UUIDs, counted as tokens carry them: in lower case.
+    const company = target.company!.toLowerCase();
     ctx.out(
-      (await invitations.reset(company!))
+      (await invitations.reset(company))
         ? `cleared 1 counter(s) of company ${company}: invitation sends`
         : `nothing to clear: no invitation sends of company ${company} are counted`,
     );
