@@ -69,6 +69,14 @@ export interface DeadLetter {
   headers: MessageHeaders;
 }
 
+/** What a retry or discard of dead letters did. */
+export interface DeadLettersSettled {
+  /** Messages moved or removed: every copy of a chosen id counts (at-least-once can make two). */
+  settled: number;
+  /** The chosen ids no dead letter had, each once. */
+  notFound: string[];
+}
+
 export interface Broker {
   /** Resolves once every event is confirmed by the broker; rejects if any is nacked or unroutable. */
   publish(events: CloudEvent[]): Promise<void>;
@@ -78,14 +86,14 @@ export interface Broker {
   deadLetters(queue: string): Promise<DeadLetter[]>;
   /**
    * Moves messages of `<queue>.dlq` back to `queue` with a fresh retry budget:
-   * every one, or those whose message id is in `messageIds`. Returns how many.
+   * every one, or those whose message id is in `messageIds`.
    */
-  retryDeadLetters(queue: string, messageIds?: readonly string[]): Promise<number>;
+  retryDeadLetters(queue: string, messageIds?: readonly string[]): Promise<DeadLettersSettled>;
   /**
    * Removes messages of `<queue>.dlq` for good: every one, or those whose
-   * message id is in `messageIds`. Returns how many.
+   * message id is in `messageIds`.
    */
-  discardDeadLetters(queue: string, messageIds?: readonly string[]): Promise<number>;
+  discardDeadLetters(queue: string, messageIds?: readonly string[]): Promise<DeadLettersSettled>;
   isHealthy(): boolean;
   /** Cancels consumers (waiting for in-flight handlers) and disconnects. */
   close(): Promise<void>;

@@ -9,6 +9,7 @@ import {
   type ConsumeSpec,
   type ConsumerHandle,
   type DeadLetter,
+  type DeadLettersSettled,
 } from '../broker.port';
 import { checkSpec } from '../delivery';
 import { cloudEventMessage } from '../message-properties';
@@ -102,7 +103,10 @@ export class InProcessBroker implements Broker {
     }));
   }
 
-  async retryDeadLetters(queue: string, messageIds?: readonly string[]): Promise<number> {
+  async retryDeadLetters(
+    queue: string,
+    messageIds?: readonly string[],
+  ): Promise<DeadLettersSettled> {
     const target = this.existing(queue);
     const moved = this.takeDeadLetters(queue, messageIds);
     for (const message of moved) {
@@ -111,12 +115,15 @@ export class InProcessBroker implements Broker {
       delete headers[RETRY_COUNT_HEADER];
       this.enqueue(target, { ...message, headers });
     }
-    return moved.length;
+    return settlement(moved, messageIds);
   }
 
-  async discardDeadLetters(queue: string, messageIds?: readonly string[]): Promise<number> {
+  async discardDeadLetters(
+    queue: string,
+    messageIds?: readonly string[],
+  ): Promise<DeadLettersSettled> {
     this.existing(queue);
-    return this.takeDeadLetters(queue, messageIds).length;
+    return settlement(this.takeDeadLetters(queue, messageIds), messageIds);
   }
 
   /** Removes and returns the chosen dead letters: all, or those with the given ids. */
@@ -212,4 +219,13 @@ export class InProcessBroker implements Broker {
   private assertOpen(): void {
     if (this.closed) throw new Error('broker is closed');
   }
+}
+
+function settlement(
+  taken: StoredMessage[],
+  messageIds: readonly string[] | undefined,
+): DeadLettersSettled {
+  const found = new Set(taken.map((m) => m.messageId));
+  const notFound = [...new Set(messageIds ?? [])].filter((id) => !found.has(id));
+  return { settled: taken.length, notFound };
 }

@@ -6,6 +6,7 @@ import {
   RETRY_COUNT_HEADER,
   deadLetterQueue,
   type DeadLetter,
+  type DeadLettersSettled,
 } from '../broker.port';
 import { confirmSend, copyOptions, deliveryInfo, isNotFound } from './amqp-helpers';
 
@@ -102,8 +103,9 @@ export async function settleDeadLetters(
   queue: string,
   action: 'retry' | 'discard',
   messageIds?: readonly string[],
-): Promise<number> {
+): Promise<DeadLettersSettled> {
   const chosen = messageIds && new Set(messageIds);
+  const found = new Set<string>();
   let left = 0;
   const settled = await withChannel(manager, async (channel) => {
     await messageCount(channel, queue);
@@ -123,9 +125,10 @@ export async function settleDeadLetters(
       }
       channel.ack(message);
       settled += 1;
+      if (typeof id === 'string') found.add(id);
     }
     return settled;
   });
   if (left > 0) await untilReturned(manager, deadLetterQueue(queue), left);
-  return settled;
+  return { settled, notFound: [...(chosen ?? [])].filter((id) => !found.has(id)) };
 }

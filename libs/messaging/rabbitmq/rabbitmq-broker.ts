@@ -9,6 +9,7 @@ import {
   type ConsumeSpec,
   type ConsumerHandle,
   type DeadLetter,
+  type DeadLettersSettled,
 } from '../broker.port';
 import { checkSpec } from '../delivery';
 import { errorMessage } from '../../platform/errors/error-message';
@@ -109,12 +110,18 @@ export class RabbitMqBroker implements Broker {
     return listDeadLetters(this.manager, queue);
   }
 
-  async retryDeadLetters(queue: string, messageIds?: readonly string[]): Promise<number> {
+  async retryDeadLetters(
+    queue: string,
+    messageIds?: readonly string[],
+  ): Promise<DeadLettersSettled> {
     await this.connected();
     return settleDeadLetters(this.manager, queue, 'retry', messageIds);
   }
 
-  async discardDeadLetters(queue: string, messageIds?: readonly string[]): Promise<number> {
+  async discardDeadLetters(
+    queue: string,
+    messageIds?: readonly string[],
+  ): Promise<DeadLettersSettled> {
     await this.connected();
     return settleDeadLetters(this.manager, queue, 'discard', messageIds);
   }

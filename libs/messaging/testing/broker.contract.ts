@@ -288,7 +288,7 @@ export function brokerContract(open: () => Promise<BrokerHarness>): void {
       await waitFor(() => deadLetterCount(queue, 2), { message: 'two dead letters' });
 
       healthy = true;
-      expect(await broker.retryDeadLetters(queue)).toBe(2);
+      expect(await broker.retryDeadLetters(queue)).toEqual({ settled: 2, notFound: [] });
       await waitFor(() => handled.length === 2, { message: 'redelivery' });
       expect(handled.map((h) => h.event.id).sort()).toEqual(events.map((e) => e.id).sort());
       handled.forEach((h) => expect(h.info.attempt).toBe(0));
@@ -320,7 +320,9 @@ export function brokerContract(open: () => Promise<BrokerHarness>): void {
     it('retries only those, and leaves the rest in the dead-letter queue', async () => {
       const { queue, state, ids } = await threeDeadLetters();
 
-      expect(await broker.retryDeadLetters(queue, [ids[0], ids[2], 'no-such-id'])).toBe(2);
+      expect(
+        await broker.retryDeadLetters(queue, [ids[0], ids[2], 'no-such-id', 'no-such-id']),
+      ).toEqual({ settled: 2, notFound: ['no-such-id'] });
       await waitFor(() => state.handled.length === 2, { message: 'redelivery' });
       expect(state.handled.sort()).toEqual([ids[0], ids[2]].sort());
       expect(await idsIn(queue)).toEqual([ids[1]]);
@@ -329,9 +331,12 @@ export function brokerContract(open: () => Promise<BrokerHarness>): void {
     it('discards only those, delivering none of them', async () => {
       const { queue, state, type, ids } = await threeDeadLetters();
 
-      expect(await broker.discardDeadLetters(queue, [ids[1]])).toBe(1);
+      expect(await broker.discardDeadLetters(queue, [ids[1]])).toEqual({
+        settled: 1,
+        notFound: [],
+      });
       expect(await idsIn(queue)).toEqual([ids[0], ids[2]].sort());
-      expect(await broker.discardDeadLetters(queue)).toBe(2);
+      expect(await broker.discardDeadLetters(queue)).toEqual({ settled: 2, notFound: [] });
       expect(await broker.deadLetters(queue)).toEqual([]);
       // One at a time and in order: a discarded message sent back would be handled before this one.
       const marker = cloudEvent(type, { n: 4 });

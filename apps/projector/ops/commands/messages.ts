@@ -34,10 +34,8 @@ export async function retryDeadLetters(
   { id }: DeadLetterChoice = {},
 ): Promise<void> {
   if (!ctx.sharedBroker) throw new OpsError(EMBEDDED_BUS);
-  const ids = id && [...new Set(id)];
-  const missing = ids ? await notDeadLettered(ctx, queue, ids) : [];
-  const moved = await ctx.broker.retryDeadLetters(queue, ids);
-  ctx.out(`${moved} message(s) moved back to ${queue}${unmatched(queue, missing)}`);
+  const { settled, notFound } = await ctx.broker.retryDeadLetters(queue, id);
+  ctx.out(`${settled} message(s) moved back to ${queue}${unmatched(queue, notFound)}`);
 }
 
 /**
@@ -53,22 +51,15 @@ export async function discardDeadLetters(
   if (!ctx.sharedBroker) throw new OpsError(EMBEDDED_BUS);
   if (!id === !all)
     throw new OpsError('name the dead letters to discard with --id, or pass --all for every one');
-  const ids = id && [...new Set(id)];
-  const missing = ids ? await notDeadLettered(ctx, queue, ids) : [];
-  const discarded = await ctx.broker.discardDeadLetters(queue, ids);
-  ctx.out(`${discarded} message(s) discarded from ${queue}.dlq${unmatched(queue, missing)}`);
+  const { settled, notFound } = await ctx.broker.discardDeadLetters(queue, id);
+  ctx.out(`${settled} message(s) discarded from ${queue}.dlq${unmatched(queue, notFound)}`);
 }
 
 /**
- * The ids named that no dead letter of the queue has (a wrong id, or one
- * already handled). Compared by id, not by count: at-least-once delivery can
- * dead-letter copies of one message, so a count would hide a missing id.
+ * Names the ids no dead letter had (a wrong id, or one already handled): by
+ * id, not by count, since at-least-once delivery can dead-letter copies of one
+ * message, and a count would hide a missing id.
  */
-async function notDeadLettered(ctx: OpsContext, queue: string, ids: string[]): Promise<string[]> {
-  const present = new Set((await ctx.broker.deadLetters(queue)).map((l) => l.messageId));
-  return ids.filter((i) => !present.has(i));
-}
-
 const unmatched = (queue: string, missing: string[]) =>
   missing.length ? `; not in ${queue}.dlq: ${missing.join(', ')}` : '';
 
