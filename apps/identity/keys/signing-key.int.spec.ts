@@ -63,6 +63,15 @@ describe('loadSigningKey', () => {
       expect(fromJwk.kid).toBe(fromPem.kid);
     });
 
+    it('takes a JWK in padded standard base64 as the key it describes, with that key’s kid', async () => {
+      const exported = await exportJWK(pair.privateKey);
+      const standard = (v: string) => `${v.replace(/-/g, '+').replace(/_/g, '/')}=`;
+      const padded = { ...exported, x: standard(exported.x!), y: standard(exported.y!) };
+      const key = await loadSigningKey({ configured: JSON.stringify(padded), dataDir });
+      expect(key.kid).toBe(await kidOf(pair.publicKey));
+      expect(key.publicJwk).toMatchObject({ x: exported.x, y: exported.y });
+    });
+
     it('uses a SEC1 PEM key (BEGIN EC PRIVATE KEY)', async () => {
       const { kid } = await loadSigningKey({ configured: sec1Pem(pair.privateKey), dataDir });
       expect(kid).toBe(await kidOf(pair.publicKey));

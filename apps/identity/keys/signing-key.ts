@@ -60,9 +60,12 @@ async function parseConfigured(value: string): Promise<JWK> {
   let jwk: JWK;
   try {
     const text = value.trim();
-    jwk = text.startsWith('{')
-      ? (JSON.parse(text) as JWK)
-      : (createPrivateKey(text.replace(/\\n/g, '\n')).export({ format: 'jwk' }) as JWK);
+    // Imported and exported again either way: a JWK comes back in the canonical encoding,
+    // so its kid is the one JWT_PUBLISHED_KEYS gives the same key.
+    const key = text.startsWith('{')
+      ? createPrivateKey({ key: JSON.parse(text) as JWK & Record<string, unknown>, format: 'jwk' })
+      : createPrivateKey(text.replace(/\\n/g, '\n'));
+    jwk = key.export({ format: 'jwk' }) as JWK;
   } catch {
     throw new ConfigError('JWT_PRIVATE_KEY', problem);
   }
