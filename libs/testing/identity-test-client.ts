@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { AccountType } from '../auth/principal';
 import { waitFor } from './wait-for';
+import { escapeRegExp } from '../platform/text/escape-reg-exp';
 
 /** A user registered through identity's HTTP API, with an access token from its login. */
 export interface IdentityTestUser {
@@ -75,7 +76,7 @@ export function verificationTokenFromOutbox(outboxDir: string, email: string): P
         .sort()
         .reverse()) {
         const mail = await readFile(join(outboxDir, name), 'utf8');
-        if (new RegExp(`^To: .*${escape(email)}`, 'im').test(mail))
+        if (new RegExp(`^To: .*${escapeRegExp(email)}`, 'im').test(mail))
           return verificationTokenIn(mail);
       }
       return undefined;
@@ -93,5 +94,3 @@ async function postJson<T = unknown>(url: string, body: unknown): Promise<T> {
   if (!res.ok) throw new Error(`POST ${url} → ${res.status}: ${await res.text()}`);
   return (await res.json()) as T;
 }
-
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

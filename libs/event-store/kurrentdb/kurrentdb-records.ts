@@ -5,6 +5,7 @@ import type {
 } from '@kurrent/kurrentdb-client';
 import { START } from '@kurrent/kurrentdb-client';
 import { isJsonObject, type EventMetadata, type RecordedEvent } from '../event-store.port';
+import { escapeRegExp } from '../../platform/text/escape-reg-exp';
 
 /** `0n` is the start of `$all`; any other port position is an event's commit (= prepare) position. */
 export function at(position: bigint): ReadPosition {
@@ -51,4 +52,4 @@ const ownMetadata = (metadata: Record<string, unknown>) =>
 
 /** A regex matching exactly these event types, for the server's filters. */
 export const exactTypes = (types: readonly string[]) =>
-  `^(?:${types.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`;
+  `^(?:${types.map(escapeRegExp).join('|')})$`;

@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
+import { withTimeout } from '../../platform/async/with-timeout';
 import {
   connect,
   type Channel,
@@ -60,17 +61,8 @@ export interface ChaosSetup {
 }
 
 /** Rejects once `ms` pass, so a hang fails the run instead of the test's timeout. */
-export async function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export const within = <T>(work: Promise<T>, ms: number, what: string): Promise<T> =>
+  withTimeout(work, ms, () => new Error(`${what} took over ${ms} ms`));
 
 /**
  * Instances consuming one queue, each through its own cuttable proxy, with the chaos that

@@ -5,6 +5,7 @@ import {
   type TakeResult,
 } from '../../platform/rate-limit/rate-limit-store.port';
 import { isDuplicateKey } from './mongo-coordination';
+import { escapeRegExp } from '../../platform/text/escape-reg-exp';
 
 interface WindowDoc {
   _id: string;
@@ -68,9 +69,9 @@ export class MongoRateLimits implements RateLimitStore {
   }
 
   async resetMatching(prefix: string, suffix = ''): Promise<number> {
-    // An anchored regex without flags walks the _id index like a range.
-    const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const pattern = `^${literal(prefix)}${suffix ? `[\\s\\S]*${literal(suffix)}$` : ''}`;
+    // An anchored regex without flags walks the _id index like a range. `\z`, not `$`,
+    // which would also match before a final line break.
+    const pattern = `^${escapeRegExp(prefix)}${suffix ? `[\\s\\S]*${escapeRegExp(suffix)}\\z` : ''}`;
     const { deletedCount } = await this.windows.deleteMany({ _id: { $regex: pattern } });
     return deletedCount;
   }
