@@ -305,6 +305,10 @@ describe('ops CLI', () => {
       expect(await ops.run('rate-limits', 'clear', '--address', '2001:DB8:5:6::17')).toEqual([
         'cleared 1 counter(s) from 2001:db8:5:6::/64: sign-ups',
       ]);
+      await ops.context.rateLimits.registrations.take('2001:db8:5:6::/64');
+      expect(await ops.run('rate-limits', 'clear', '--address', '2001:DB8:5:6::/64')).toEqual([
+        'cleared 1 counter(s) from 2001:db8:5:6::/64: sign-ups',
+      ]);
     });
 
     it('says so when nothing is counted for what is named', async () => {

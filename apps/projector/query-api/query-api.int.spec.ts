@@ -206,6 +206,10 @@ describe('query API', () => {
       const upper = await get(`/vendors/${vendor.companyId.toUpperCase()}/invitations`, vendor);
       expect(upper.status).toBe(200);
       expect(upper.body).toEqual((await invitations()).body);
+      const customersOf = (id: string) => get(`/vendors/${id}/customers`, vendor);
+      const customers = await customersOf(vendor.companyId.toUpperCase());
+      expect(customers.status).toBe(200);
+      expect(customers.body).toEqual((await customersOf(vendor.companyId)).body);
       const vendorsOf = (id: string) => get(`/customers/${id}/vendors`, customer);
       const vendors = await vendorsOf(customer.companyId.toUpperCase());
       expect(vendors.status).toBe(200);

@@ -31,8 +31,8 @@ export async function clearRateLimit(ctx: OpsContext, target: ClearTarget): Prom
         : `nothing to clear: no failed logins of ${email} are counted`,
     );
   } else if (target.address !== undefined) {
-    // Counted as the services count a client: an IPv6 address by its /64.
-    const address = clientAddress(target.address);
+    // Counted as the services count a client: an IPv6 address by its /64, which may be given.
+    const address = clientAddress(target.address.replace(/\/64$/, ''));
     const failedLogins = await clearFailedLoginsOfAddress(logins, address);
     const signUps = Number(await registrations.reset(address));
     const kinds = [failedLogins && 'failed logins', signUps && 'sign-ups'].filter(Boolean);
