@@ -74,6 +74,7 @@ export async function processDelivery(
   content: Buffer,
   info: DeliveryInfo,
   spec: ConsumeSpec,
+  log: (message: string) => void = () => undefined,
 ): Promise<Outcome> {
   const deadLetter = (reason: string, messageId = info.messageId): Outcome => ({
     action: 'dead-letter',
@@ -112,11 +113,16 @@ export async function processDelivery(
   try {
     // A handler that outlasts the timeout may still finish later; handlers are
     // idempotent, so the retry that follows finds its work done.
-    await withTimeout(
-      spec.handle(body as CloudEvent, info),
-      timeoutMs,
-      () => new Error(`timed out after ${timeoutMs} ms`),
-    );
+    const handled = spec.handle(body as CloudEvent, info);
+    await withTimeout(handled, timeoutMs, () => {
+      // Given up on, not stopped: a failure it meets later is still worth a line.
+      handled.catch((error: unknown) =>
+        log(
+          `${info.queue}: a handler given up on after ${timeoutMs} ms failed later: ${errorMessage(error)}`,
+        ),
+      );
+      return new Error(`timed out after ${timeoutMs} ms`);
+    });
     return { action: 'ack' };
   } catch (error) {
     const reason = clip(`handler failed: ${errorMessage(error)}`);

@@ -116,6 +116,26 @@ describe('processDelivery', () => {
       expect(await last).toMatchObject({ action: 'dead-letter', messageId: event.id });
     });
 
+    it('logs a failure the abandoned handler meets later', async () => {
+      jest.useFakeTimers();
+      const late = () =>
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('store gone')), 8_000));
+      const log = jest.fn();
+      const outcome = processDelivery(
+        body,
+        info(0),
+        { ...spec(late), handlerTimeoutMs: 5_000 },
+        log,
+      );
+      await jest.advanceTimersByTimeAsync(5_000);
+      expect(await outcome).toMatchObject({ action: 'retry' });
+      expect(log).not.toHaveBeenCalled();
+      await jest.advanceTimersByTimeAsync(3_000);
+      expect(log).toHaveBeenCalledWith(
+        'svc.a.v1: a handler given up on after 5000 ms failed later: store gone',
+      );
+    });
+
     it('waits 30 seconds by default', async () => {
       jest.useFakeTimers();
       const outcome = processDelivery(

@@ -37,6 +37,7 @@ export class InProcessBroker implements Broker {
   private closed = false;
 
   private readonly outlet: Outlet = {
+    log: (message) => this.log(message),
     deadLetter: (queue, message) => {
       this.log(
         `${queue.name}: dead-lettered ${message.messageId}: ${String(message.headers[DEAD_LETTER_REASON_HEADER])}`,

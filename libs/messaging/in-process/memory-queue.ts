@@ -30,6 +30,7 @@ export interface MemoryQueue {
 export interface Outlet {
   deadLetter(queue: MemoryQueue, message: StoredMessage): void;
   retryLater(queue: MemoryQueue, message: StoredMessage, delayMs: number): void;
+  log(message: string): void;
 }
 
 export const withHeaders = (message: StoredMessage, headers: MessageHeaders): StoredMessage => ({
@@ -85,7 +86,7 @@ export class MemoryConsumer implements ConsumerHandle {
       contentType: message.contentType,
       headers: { ...message.headers },
     };
-    this.settle(message, await processDelivery(message.content, info, this.spec));
+    this.settle(message, await processDelivery(message.content, info, this.spec, this.outlet.log));
   }
 
   private settle(message: StoredMessage, outcome: Outcome): void {

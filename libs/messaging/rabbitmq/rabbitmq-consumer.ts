@@ -180,7 +180,8 @@ export class RabbitMqConsumer implements ConsumerHandle {
     message: ConsumeMessage,
   ): Promise<void> {
     const { queue } = this.spec;
-    const outcome = await processDelivery(message.content, deliveryInfo(queue, message), this.spec);
+    const info = deliveryInfo(queue, message);
+    const outcome = await processDelivery(message.content, info, this.spec, this.options.log);
     try {
       if (outcome.action === 'retry') {
         const options = copyOptions(message.properties, { [RETRY_COUNT_HEADER]: outcome.attempt });
