@@ -77,6 +77,16 @@ export interface DeadLettersSettled {
   notFound: string[];
 }
 
+/** What settling dead letters with these message ids did, when `chosen` (or every one) was asked for. */
+export function deadLettersSettled(
+  settledIds: readonly (string | undefined)[],
+  chosen: readonly string[] | undefined,
+): DeadLettersSettled {
+  const found = new Set(settledIds);
+  const notFound = [...new Set(chosen ?? [])].filter((id) => !found.has(id));
+  return { settled: settledIds.length, notFound };
+}
+
 export interface Broker {
   /** Resolves once every event is confirmed by the broker; rejects if any is nacked or unroutable. */
   publish(events: CloudEvent[]): Promise<void>;

@@ -9,6 +9,7 @@ import {
   type ConsumeSpec,
   type ConsumerHandle,
   type DeadLetter,
+  deadLettersSettled,
   type DeadLettersSettled,
 } from '../broker.port';
 import { checkSpec } from '../delivery';
@@ -116,7 +117,10 @@ export class InProcessBroker implements Broker {
       delete headers[RETRY_COUNT_HEADER];
       this.enqueue(target, { ...message, headers });
     }
-    return settlement(moved, messageIds);
+    return deadLettersSettled(
+      moved.map((m) => m.messageId),
+      messageIds,
+    );
   }
 
   async discardDeadLetters(
@@ -124,7 +128,11 @@ export class InProcessBroker implements Broker {
     messageIds?: readonly string[],
   ): Promise<DeadLettersSettled> {
     this.existing(queue);
-    return settlement(this.takeDeadLetters(queue, messageIds), messageIds);
+    const discarded = this.takeDeadLetters(queue, messageIds);
+    return deadLettersSettled(
+      discarded.map((m) => m.messageId),
+      messageIds,
+    );
   }
 
   /** Removes and returns the chosen dead letters: all, or those with the given ids. */
@@ -220,13 +228,4 @@ export class InProcessBroker implements Broker {
   private assertOpen(): void {
     if (this.closed) throw new Error('broker is closed');
   }
-}
-
-function settlement(
-  taken: StoredMessage[],
-  messageIds: readonly string[] | undefined,
-): DeadLettersSettled {
-  const found = new Set(taken.map((m) => m.messageId));
-  const notFound = [...new Set(messageIds ?? [])].filter((id) => !found.has(id));
-  return { settled: taken.length, notFound };
 }

@@ -5,6 +5,7 @@ import {
   QueueNotFoundError,
   RETRY_COUNT_HEADER,
   deadLetterQueue,
+  deadLettersSettled,
   type DeadLetter,
   type DeadLettersSettled,
 } from '../broker.port';
@@ -105,11 +106,10 @@ export async function settleDeadLetters(
   messageIds?: readonly string[],
 ): Promise<DeadLettersSettled> {
   const chosen = messageIds && new Set(messageIds);
-  const found = new Set<string>();
+  const settledIds: (string | undefined)[] = [];
   let left = 0;
-  const settled = await withChannel(manager, async (channel) => {
+  await withChannel(manager, async (channel) => {
     await messageCount(channel, queue);
-    let settled = 0;
     for await (const message of fetch(channel, deadLetterQueue(queue))) {
       const id: unknown = message.properties.messageId;
       if (chosen && !(typeof id === 'string' && chosen.has(id))) {
@@ -124,11 +124,9 @@ export async function settleDeadLetters(
         await confirmSend(channel, queue, message.content, options);
       }
       channel.ack(message);
-      settled += 1;
-      if (typeof id === 'string') found.add(id);
+      settledIds.push(typeof id === 'string' ? id : undefined);
     }
-    return settled;
   });
   if (left > 0) await untilReturned(manager, deadLetterQueue(queue), left);
-  return { settled, notFound: [...(chosen ?? [])].filter((id) => !found.has(id)) };
+  return deadLettersSettled(settledIds, messageIds);
 }
