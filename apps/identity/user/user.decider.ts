@@ -90,8 +90,8 @@ export const userDecider: Decider<UserState, UserCommand, UserEvent> = {
       case 'EmailVerificationIssued': {
         if (!state.registered) return state;
         // Links expired by the time this one is issued are forgotten, which bounds the list.
-        const issuedAt = Date.parse(event.data.expiresAt) - VERIFICATION_TTL_MS;
-        const live = state.verifications.filter((v) => Date.parse(v.expiresAt) > issuedAt);
+        const issuedMs = issuedAt(event.data);
+        const live = state.verifications.filter((v) => Date.parse(v.expiresAt) > issuedMs);
         return { ...state, verifications: [...live, event.data] };
       }
       case 'EmailVerified':
@@ -102,10 +102,11 @@ export const userDecider: Decider<UserState, UserCommand, UserEvent> = {
 
 function issuedWithin(state: RegisteredUser, ms: number, now: Date): boolean {
   const latest = state.verifications.at(-1);
-  if (!latest) return false;
-  const issuedAt = Date.parse(latest.expiresAt) - VERIFICATION_TTL_MS;
-  return now.getTime() < issuedAt + ms;
+  return !!latest && now.getTime() < issuedAt(latest) + ms;
 }
+
+/** Links record only when they expire; every one lives VERIFICATION_TTL_MS. */
+const issuedAt = (v: Verification) => Date.parse(v.expiresAt) - VERIFICATION_TTL_MS;
 
 function issued(tokenHash: string, now: Date): UserEvent {
   const expiresAt = new Date(now.getTime() + VERIFICATION_TTL_MS).toISOString();
