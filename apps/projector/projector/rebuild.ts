@@ -76,10 +76,11 @@ export async function rebuildProjections(
   const ttl = o.leaseTtlMs ?? 10_000;
   const leases = o.projections.map(rebuildLease);
   const held: string[] = [];
+  const acquire = (lease: string) => o.leases.tryAcquire(lease, owner, ttl);
   let leaseLost = false;
   const renew = setInterval(() => {
     for (const lease of held) {
-      o.leases.tryAcquire(lease, owner, ttl).then(
+      acquire(lease).then(
         (ok) => (leaseLost ||= !ok),
         () => undefined,
       );
@@ -87,7 +88,7 @@ export async function rebuildProjections(
   }, ttl / 3);
   try {
     for (const [i, lease] of leases.entries()) {
-      if (!(await o.leases.tryAcquire(lease, owner, ttl))) {
+      if (!(await acquire(lease))) {
         throw new Error(`a rebuild of ${o.projections[i].name} is already running`);
       }
       held.push(lease);
@@ -104,9 +105,8 @@ export async function rebuildProjections(
         const { projection, version } = b.target;
         if (round === 1) await o.store.finishBuild(projection, version);
         // Renewed now, not only by the timer: an index build on the event loop can outlast the lease.
-        if (leaseLost || !(await o.leases.tryAcquire(rebuildLease(b.projection), owner, ttl))) {
-          throw new Error(`lost a rebuild lease: ${rebuildLease(b.projection)}`);
-        }
+        const lease = rebuildLease(b.projection);
+        if (leaseLost || !(await acquire(lease))) throw new Error(`lost a rebuild lease: ${lease}`);
         const previous = (await o.store.activeVersion(projection))!;
         try {
           await o.store.activateVersion(projection, version, previous);
