@@ -89,11 +89,14 @@ export const WAITING_ACCEPTANCE_GRACE_MS = 5 * 60_000;
 export const expiryFinalAt = (expiresAt: number, acceptanceWaits: boolean): number =>
   expiresAt + (acceptanceWaits ? WAITING_ACCEPTANCE_GRACE_MS : 0);
 
+/** When a pending invitation's expiry is final (ms): its expiry, plus the grace if an acceptance waits. */
+export const finalExpiryOf = (invitation: Invitation): number =>
+  expiryFinalAt(Date.parse(invitation.expiresAt), invitation.deferred.length > 0);
+
 /** Expired for good, recorded or not: past its expiry, and past the grace if an acceptance waits. */
 export function isExpiredForGood(invitation: Invitation, now: Date): boolean {
   if (invitation.status !== 'pending') return invitation.status === 'expired';
-  const finalAt = expiryFinalAt(Date.parse(invitation.expiresAt), invitation.deferred.length > 0);
-  return now.getTime() >= finalAt;
+  return now.getTime() >= finalExpiryOf(invitation);
 }
 
 /** Pending and holding its vendor and email: until its expiry is final. */

@@ -4,9 +4,8 @@ import { customerVerificationStream } from '../customer-verification/customer-ve
 import { invitationStreamPrefix, type InvitationEvent } from '../invitation/invitation.events';
 import {
   evolve,
-  expiryFinalAt,
+  finalExpiryOf,
   initialState,
-  type Invitation,
   type InvitationState,
 } from '../invitation/invitation.state';
 import { hashToken } from '../invitation/invitation-token';
@@ -27,7 +26,6 @@ const at = (e: RecordedEvent) => Date.parse(e.metadata.occurredAt);
 const idOf = (e: RecordedEvent) => e.streamName.slice(invitationStreamPrefix.length);
 const asEvent = (e: RecordedEvent) => ({ type: e.type, data: e.data }) as InvitationEvent;
 const show = (e: RecordedEvent) => `${e.type}@${e.position} on ${e.streamName}`;
-const finalAt = (s: Invitation) => expiryFinalAt(Date.parse(s.expiresAt), s.deferred.length > 0);
 /** When the customer's verification counts: as announced, never later than it was recorded. */
 const verifiedAtOf = (q: RecordedEvent) =>
   Math.min(timestampMs(String(q.data.verifiedAt)) || at(q), at(q));
@@ -53,7 +51,7 @@ export function checkStreams(streams: Map<string, RecordedEvent[]>) {
       const type = e.type as InvitationEvent['type'];
       if (!follows[type]?.(s)) history.push(`${show(e)} follows status ${s?.status ?? 'none'}`);
       if (e.data.invitationId !== idOf(e)) history.push(`${show(e)} names another invitation`);
-      if (type === 'InvitationExpired' && s && at(e) < finalAt(s)) {
+      if (type === 'InvitationExpired' && s && at(e) < finalExpiryOf(s)) {
         history.push(`${show(e)} recorded before its expiry ${s.expiresAt} was final`);
       }
       if (type === 'InvitationAccepted' && s) {
@@ -67,7 +65,7 @@ export function checkStreams(streams: Map<string, RecordedEvent[]>) {
           !!q &&
           s.deferred.some((d) => d.customerUserId === user) &&
           verifiedAtOf(q) < Date.parse(s.expiresAt);
-        if (at(e) >= (completes ? finalAt(s) : Date.parse(s.expiresAt))) {
+        if (at(e) >= (completes ? finalExpiryOf(s) : Date.parse(s.expiresAt))) {
           acceptance.push(`${show(e)} past ${s.expiresAt}`);
         }
       }
@@ -214,7 +212,8 @@ export function checkDeferrals(all: RecordedEvent[], streams: Map<string, Record
       .reduce((x, e) => evolve(x, asEvent(e)), initialState());
     const waiting = s?.status === 'pending' && s.deferred.some((w) => w.customerUserId === user);
     // Open: verified before the expiry, and handled before the expiry was final.
-    if (!waiting || Date.parse(s.expiresAt) <= verifiedAtOf(q) || finalAt(s) <= at(q)) continue;
+    if (!waiting || Date.parse(s.expiresAt) <= verifiedAtOf(q) || finalExpiryOf(s) <= at(q))
+      continue;
     const accepted = stream.some(
       (e) => e.type === 'InvitationAccepted' && e.data.customerUserId === user,
     );
