@@ -8,12 +8,14 @@ import ipaddr from 'ipaddr.js';
  * (`::ffff:1.2.3.4`, or through a NAT64 gateway `64:ff9b::1.2.3.4`) is the
  * IPv4 address. Text that is no address in a usual form (`010.0.0.1` would be
  * read as octal) stays as it is, and `[…]` around an IPv6 address is dropped.
+ * A /64 as this returns it reads as the same key, so an operator can name one as shown.
  */
 export function clientAddress(ip: string): string {
   const text = ip.replace(/^\[(.*)\]$/, '$1');
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text).toString();
-  if (!ipaddr.IPv6.isValid(text)) return ip;
-  const address = ipaddr.IPv6.parse(text);
+  const host = text.endsWith('/64') ? text.slice(0, -'/64'.length) : text;
+  if (!ipaddr.IPv6.isValid(host)) return ip;
+  const address = ipaddr.IPv6.parse(host);
   if (address.isIPv4MappedAddress()) return address.toIPv4Address().toString();
   if (address.range() === 'rfc6052') return nat64Client(address);
   const network = ipaddr.IPv6.networkAddressFromCIDR(`${address.toNormalizedString()}/64`);

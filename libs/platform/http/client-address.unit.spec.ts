@@ -16,6 +16,8 @@ describe('clientAddress', () => {
       expect(clientAddress('2001:db8:1:2:ffff:ffff:ffff:ffff')).toBe(network);
       expect(clientAddress('2001:0DB8:0001:0002:0:0:0:9')).toBe(network);
       expect(clientAddress('[2001:db8:1:2::1]')).toBe(network);
+      expect(clientAddress('2001:DB8:1:2::/64')).toBe(network);
+      expect(clientAddress(network)).toBe(network);
       expect(clientAddress('2001:db8:1:3::1')).not.toBe(network);
     });
   });

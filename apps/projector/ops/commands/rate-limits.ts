@@ -32,7 +32,7 @@ export async function clearRateLimit(ctx: OpsContext, target: ClearTarget): Prom
     );
   } else if (target.address !== undefined) {
     // Counted as the services count a client: an IPv6 address by its /64, which may be given.
-    const address = clientAddress(target.address.replace(/\/64$/, ''));
+    const address = clientAddress(target.address);
     const failedLogins = await clearFailedLoginsOfAddress(logins, address);
     const signUps = Number(await registrations.reset(address));
     const kinds = [failedLogins && 'failed logins', signUps && 'sign-ups'].filter(Boolean);
