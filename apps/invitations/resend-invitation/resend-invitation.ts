@@ -41,7 +41,10 @@ export async function resendInvitation(
       const { state: current } = await load(invitationDecider, stream);
       invitationDecider.decide(command, current, context.now); // refusals come before the slot
       const slot = { vendorId: vendor.companyId, email: current!.email, invitationId };
-      return [onStream(invitationDecider, stream, command), await pendingSlotClaim(load, slot)];
+      return [
+        onStream(invitationDecider, stream, command),
+        ...(await pendingSlotClaim(load, slot)),
+      ];
     },
     context,
   );

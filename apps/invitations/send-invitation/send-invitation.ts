@@ -47,7 +47,7 @@ export async function sendInvitation(
     deps.store,
     async (load) => [
       onStream(invitationDecider, stream, command),
-      await pendingSlotClaim(load, slot),
+      ...(await pendingSlotClaim(load, slot)),
     ],
     context,
   );

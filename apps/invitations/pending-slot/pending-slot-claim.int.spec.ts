@@ -1,0 +1,137 @@
+import type { Principal } from '../../../libs/auth/principal';
+import type { EventStore, StreamAppend } from '../../../libs/event-store';
+import { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-store';
+import type { CommandContext } from '../../../libs/platform/command-handling/command-handler';
+import { testUser } from '../../../libs/testing/test-tokens';
+import { acceptInvitation } from '../accept-invitation/accept-invitation';
+import { invitationDecider } from '../invitation/decide';
+import { invitationStream } from '../invitation/invitation.events';
+import { effectiveStatus } from '../invitation/invitation.state';
+import { sendInvitation } from '../send-invitation/send-invitation';
+
+const DAY_MS = 86_400_000;
+const vendor: Principal = {
+  userId: 'vendor-user',
+  companyId: 'vendor-co',
+  accountType: 'vendor',
+  email: 'vendor@example.com',
+  emailVerified: true,
+};
+const input = { email: 'ann@example.com', firstName: 'Ann', lastName: 'Lee', expiresInDays: 1 };
+const at = (now: Date): CommandContext => ({
+  correlationId: 'c',
+  causationId: 'c',
+  actor: 't',
+  now,
+});
+
+describe('claiming the slot from an invitation whose expiry is final but not recorded', () => {
+  let store: SqliteEventStore;
+  const mails = { enqueue: async () => undefined, size: () => 0, close: async () => undefined };
+  const sentAt = new Date('2026-11-01T12:00:00.000Z');
+  const justBefore = new Date(sentAt.getTime() + DAY_MS - 1);
+  const justAfter = new Date(sentAt.getTime() + DAY_MS + 1);
+  let first: { invitationId: string; token: string };
+
+  beforeEach(async () => {
+    store = new SqliteEventStore(':memory:');
+    const { response } = await sendInvitation({ ...deps() }, vendor, input, at(sentAt));
+    first = { invitationId: response.invitationId, token: tokenOf(response.acceptUrl) };
+  });
+  afterEach(() => store.close());
+
+  const deps = (on: EventStore = store) => ({ store: on, mails, publicUrl: 'http://app.test' });
+  const tokenOf = (url: string) => new URL(url).searchParams.get('token')!;
+
+  /** The store, with a send to the same email committed after the accept decided and before its commit. */
+  const sendingBeforeTheAcceptCommits = (): EventStore => {
+    let sent = false;
+    return Object.assign(Object.create(store) as EventStore, {
+      append: async (stream: string, events: StreamAppend['events'], expected: never) => {
+        if (!sent) {
+          sent = true;
+          await sendInvitation(deps(), vendor, input, at(justAfter));
+        }
+        return store.append(stream, events, expected);
+      },
+      appendToStreams: async (appends: StreamAppend[]) => {
+        if (!sent) {
+          sent = true;
+          await sendInvitation(deps(), vendor, input, at(justAfter));
+        }
+        return store.appendToStreams(appends);
+      },
+    });
+  };
+
+  const pendingNow = async () => {
+    const all = await store.readAll({ after: 0n, maxCount: 100 });
+    const ids = [
+      ...new Set(
+        all.filter((e) => e.type === 'InvitationSent').map((e) => e.data.invitationId as string),
+      ),
+    ];
+    const states = await Promise.all(
+      ids.map(async (id) =>
+        (await store.readStream(invitationStream(id))).reduce(
+          (s, e) => invitationDecider.evolve(s, e as never),
+          invitationDecider.initialState(),
+        ),
+      ),
+    );
+    return states.filter((s) => s && effectiveStatus(s, justAfter) === 'pending').length;
+  };
+
+  describe('when an unverified customer’s accept decided before the expiry commits after the send', () => {
+    it('refuses the deferral as expired, so only the new invitation is pending', async () => {
+      const customer = testUser('customer', { email: input.email, emailVerified: false });
+      const accepting = acceptInvitation(
+        sendingBeforeTheAcceptCommits(),
+        customer,
+        first.invitationId,
+        first.token,
+        at(justBefore),
+      );
+      await expect(accepting).rejects.toMatchObject({ code: 'invitation_expired' });
+      const types = (await store.readStream(invitationStream(first.invitationId))).map(
+        (e) => e.type,
+      );
+      expect(types).toEqual(['InvitationSent', 'InvitationExpired']);
+      expect(await pendingNow()).toBe(1);
+    });
+  });
+
+  describe('when a verified customer’s accept decided before the expiry commits after the send', () => {
+    it('refuses it as expired: the old invitation is not accepted after another took its slot', async () => {
+      const customer = testUser('customer', { email: input.email, emailVerified: true });
+      const accepting = acceptInvitation(
+        sendingBeforeTheAcceptCommits(),
+        customer,
+        first.invitationId,
+        first.token,
+        at(justBefore),
+      );
+      await expect(accepting).rejects.toMatchObject({ code: 'invitation_expired' });
+      expect(await pendingNow()).toBe(1);
+    });
+  });
+
+  describe('when the old invitation is past its expiry and nothing else is racing', () => {
+    it('records its expiry in the send’s commit', async () => {
+      const { response } = await sendInvitation(deps(), vendor, input, at(justAfter));
+      const all = await store.readAll({ after: 0n, maxCount: 10 });
+      expect(all.map((e) => e.type)).toEqual([
+        'InvitationSent',
+        'PendingSlotClaimed',
+        'InvitationSent',
+        'PendingSlotClaimed',
+        'InvitationExpired',
+      ]);
+      expect(all[4].data).toMatchObject({
+        invitationId: first.invitationId,
+        expiredAt: new Date(sentAt.getTime() + DAY_MS).toISOString(),
+      });
+      expect(all[2].data.invitationId).toBe(response.invitationId);
+    });
+  });
+});
