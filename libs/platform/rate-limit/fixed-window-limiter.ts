@@ -74,14 +74,14 @@ export class FixedWindowLimiter {
     return this.ask((s, k) => s.giveBack(k), key);
   }
 
-  /** Forgets the key's hits; whether it had any. */
+  /** Forgets the key's hits; whether it had any in a window still open. */
   reset(key: string): Promise<boolean> {
-    return this.ask((s, k) => s.reset(k), key);
+    return this.ask((s, k) => s.reset(k, this.clock()), key);
   }
 
-  /** Forgets the hits of every key made of `prefix`, anything, then `suffix`; how many keys. */
+  /** Forgets the hits of every key made of `prefix`, anything, then `suffix`; how many were counting. */
   resetMatching(prefix: string, suffix = ''): Promise<number> {
-    return this.ask((s, k) => s.resetMatching(k, suffix), prefix);
+    return this.ask((s, k) => s.resetMatching(k, suffix, this.clock()), prefix);
   }
 
   private async ask<T>(

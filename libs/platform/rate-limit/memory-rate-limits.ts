@@ -34,19 +34,21 @@ export class MemoryRateLimits implements RateLimitStore {
     if (window && window.count > 0) window.count -= 1;
   }
 
-  async reset(key: string): Promise<boolean> {
-    return this.windows.delete(key);
+  async reset(key: string, now: number): Promise<boolean> {
+    const open = (this.windows.get(key)?.closesAt ?? now) > now;
+    this.windows.delete(key);
+    return open;
   }
 
-  async resetMatching(prefix: string, suffix = ''): Promise<number> {
-    const keys = [...this.windows.keys()].filter(
-      (key) =>
-        key.length >= prefix.length + suffix.length &&
-        key.startsWith(prefix) &&
-        key.endsWith(suffix),
-    );
-    keys.forEach((key) => this.windows.delete(key));
-    return keys.length;
+  async resetMatching(prefix: string, suffix: string, now: number): Promise<number> {
+    let open = 0;
+    for (const [key, window] of this.windows) {
+      if (key.length < prefix.length + suffix.length) continue;
+      if (!key.startsWith(prefix) || !key.endsWith(suffix)) continue;
+      if (window.closesAt > now) open += 1;
+      this.windows.delete(key); // deleting the entry being visited is safe for a Map
+    }
+    return open;
   }
 
   /** Keys remembered now. */

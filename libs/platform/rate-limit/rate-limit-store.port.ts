@@ -14,13 +14,17 @@ export interface RateLimitStore {
   take(key: string, limit: number, windowMs: number, now: number): Promise<TakeResult>;
   /** Takes back one hit the key has counted (never below zero); nothing for an unknown key. */
   giveBack(key: string): Promise<void>;
-  /** Forgets the key's window and hits; whether it had any (an operator is told so). */
-  reset(key: string): Promise<boolean>;
+  /**
+   * Forgets the key's window and hits; whether its window was still open at
+   * `now` (an operator is told so: a closed window no longer limits anyone,
+   * even before it is swept).
+   */
+  reset(key: string, now: number): Promise<boolean>;
   /**
    * Forgets every key made of `prefix`, anything, then `suffix`, both taken
-   * literally (an operator lifting a lockout); how many.
+   * literally (an operator lifting a lockout); how many had a window open at `now`.
    */
-  resetMatching(prefix: string, suffix?: string): Promise<number>;
+  resetMatching(prefix: string, suffix: string, now: number): Promise<number>;
 }
 
 export type TakeResult = { taken: true } | { taken: false; windowClosesAt: number };

@@ -1,4 +1,4 @@
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, Filter } from 'mongodb';
 import {
   TAKEN,
   type RateLimitStore,
@@ -63,17 +63,22 @@ export class MongoRateLimits implements RateLimitStore {
     await this.windows.updateOne({ _id: key, count: { $gt: 0 } }, { $inc: { count: -1 } });
   }
 
-  async reset(key: string): Promise<boolean> {
-    const { deletedCount } = await this.windows.deleteOne({ _id: key });
-    return deletedCount === 1;
+  async reset(key: string, now: number): Promise<boolean> {
+    return (await this.removeCounting({ _id: key }, now)) === 1;
   }
 
-  async resetMatching(prefix: string, suffix = ''): Promise<number> {
+  async resetMatching(prefix: string, suffix: string, now: number): Promise<number> {
     // An anchored regex without flags walks the _id index like a range. `\z`, not `$`,
     // which would also match before a final line break.
     const pattern = `^${escapeRegExp(prefix)}${suffix ? `[\\s\\S]*${escapeRegExp(suffix)}\\z` : ''}`;
-    const { deletedCount } = await this.windows.deleteMany({ _id: { $regex: pattern } });
-    return deletedCount;
+    return this.removeCounting({ _id: { $regex: pattern } }, now);
+  }
+
+  /** Deletes what `filter` matches; how many of those had a window open at `now`. */
+  private async removeCounting(filter: Filter<WindowDoc>, now: number): Promise<number> {
+    const open = await this.windows.deleteMany({ ...filter, closesAt: { $gt: new Date(now) } });
+    await this.windows.deleteMany(filter); // closed windows, not yet expired by the TTL index
+    return open.deletedCount;
   }
 
   /** Opens a window in place of `seen` (closed, or none); false when another instance changed it first. */

@@ -31,8 +31,11 @@ export class SqliteRateLimits implements RateLimitStore {
   private readonly keys: Database.Statement<[], { n: number }>;
   private readonly closesAt: Database.Statement<[string], { closes_at: number }>;
   private readonly decrement: Database.Statement<[string]>;
-  private readonly remove: Database.Statement<[string]>;
-  private readonly removeMatching: Database.Statement<[{ prefix: string; suffix: string }]>;
+  private readonly remove: Database.Statement<[string], { closes_at: number }>;
+  private readonly removeMatching: Database.Statement<
+    [{ prefix: string; suffix: string }],
+    { closes_at: number }
+  >;
   private readonly sweep: Database.Statement<[number]>;
   private readonly takeOrRefuse: Database.Transaction<
     (key: string, limit: number, windowMs: number, now: number) => TakeResult
@@ -57,12 +60,13 @@ export class SqliteRateLimits implements RateLimitStore {
     this.decrement = this.db.prepare(
       'UPDATE rate_limits SET count = count - 1 WHERE key = ? AND count > 0',
     );
-    this.remove = this.db.prepare('DELETE FROM rate_limits WHERE key = ?');
+    this.remove = this.db.prepare('DELETE FROM rate_limits WHERE key = ? RETURNING closes_at');
     // substr, not LIKE: keys may hold % and _ (emails do).
     this.removeMatching = this.db.prepare(
       `DELETE FROM rate_limits WHERE substr(key, 1, length(@prefix)) = @prefix
          AND length(key) >= length(@prefix) + length(@suffix)
-         AND substr(key, length(key) - length(@suffix) + 1) = @suffix`,
+         AND substr(key, length(key) - length(@suffix) + 1) = @suffix
+       RETURNING closes_at`,
     );
     this.sweep = this.db.prepare('DELETE FROM rate_limits WHERE closes_at <= ?');
     this.keys = this.db.prepare('SELECT count(*) AS n FROM rate_limits');
@@ -82,12 +86,12 @@ export class SqliteRateLimits implements RateLimitStore {
     this.decrement.run(key);
   }
 
-  async reset(key: string): Promise<boolean> {
-    return this.remove.run(key).changes === 1;
+  async reset(key: string, now: number): Promise<boolean> {
+    return (this.remove.get(key)?.closes_at ?? now) > now;
   }
 
-  async resetMatching(prefix: string, suffix = ''): Promise<number> {
-    return this.removeMatching.run({ prefix, suffix }).changes;
+  async resetMatching(prefix: string, suffix: string, now: number): Promise<number> {
+    return this.removeMatching.all({ prefix, suffix }).filter((w) => w.closes_at > now).length;
   }
 
   /** Keys remembered now, closed windows not yet swept included. */

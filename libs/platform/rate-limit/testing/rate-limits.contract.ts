@@ -104,7 +104,7 @@ export function rateLimitsContract(open: RateLimitsFactory): void {
     it('forgets its hits and its window', async () => {
       const k = key();
       await takes(k, 3);
-      expect(await store.reset(k)).toBe(true);
+      expect(await store.reset(k, T0)).toBe(true);
       expect(await takes(k, 3, T0 + 1)).toEqual([
         { taken: true },
         { taken: true },
@@ -118,10 +118,24 @@ export function rateLimitsContract(open: RateLimitsFactory): void {
 
     it('says there was nothing to forget for a key it does not know, or no longer', async () => {
       const k = key();
-      expect(await store.reset(k)).toBe(false);
+      expect(await store.reset(k, T0)).toBe(false);
       await takes(k, 1);
-      await store.reset(k);
-      expect(await store.reset(k)).toBe(false);
+      await store.reset(k, T0);
+      expect(await store.reset(k, T0)).toBe(false);
+    });
+  });
+
+  describe('when a key’s window has closed but is still stored', () => {
+    it('forgets it, and says it was not counting any more', async () => {
+      const base = key();
+      await takes(`${base} a`, 3);
+      await takes(`${base} b`, 3, T0 + WINDOW);
+      expect(await store.reset(`${base} a`, T0 + WINDOW)).toBe(false);
+      await takes(`${base} c`, 3);
+      expect(await store.resetMatching(base, '', T0 + WINDOW)).toBe(1);
+      expect(await store.resetMatching(base, '', T0 + WINDOW)).toBe(0);
+      expect(await takes(`${base} a`, 1, T0 + 1)).toEqual([{ taken: true }]);
+      expect(await takes(`${base} c`, 1, T0 + 1)).toEqual([{ taken: true }]);
     });
   });
 
@@ -131,7 +145,7 @@ export function rateLimitsContract(open: RateLimitsFactory): void {
       const matching = [`${base} a_b%c.d*`, `${base} a_b%c.d*2`];
       const others = [`${base} aXbYc`, `${base}`, `x${base} a_b%c.d*`];
       for (const k of [...matching, ...others]) await takes(k, 3);
-      expect(await store.resetMatching(`${base} a_b%c.d*`)).toBe(2);
+      expect(await store.resetMatching(`${base} a_b%c.d*`, '', T0)).toBe(2);
       for (const k of matching) expect(await takes(k, 1)).toEqual([{ taken: true }]);
       for (const k of others) {
         expect(await takes(k, 1)).toEqual([expect.objectContaining({ taken: false })]);
@@ -150,7 +164,7 @@ export function rateLimitsContract(open: RateLimitsFactory): void {
         `${base}:ann`,
       ];
       for (const k of [...matching, ...others]) await takes(k, 3);
-      expect(await store.resetMatching(`${base}:`, ' 203.0.113.7')).toBe(2);
+      expect(await store.resetMatching(`${base}:`, ' 203.0.113.7', T0)).toBe(2);
       for (const k of matching) expect(await takes(k, 1)).toEqual([{ taken: true }]);
       for (const k of others) {
         expect(await takes(k, 1)).toEqual([expect.objectContaining({ taken: false })]);
@@ -160,7 +174,7 @@ export function rateLimitsContract(open: RateLimitsFactory): void {
     it('never takes one character as both the end of the prefix and the start of the suffix', async () => {
       const k = `${key()}:ab`;
       await takes(k, 3);
-      expect(await store.resetMatching(k, 'b')).toBe(0);
+      expect(await store.resetMatching(k, 'b', T0)).toBe(0);
     });
   });
 
