@@ -1,4 +1,3 @@
-import type { Principal } from '../../../libs/auth/principal';
 import type { EventStore, StreamAppend } from '../../../libs/event-store';
 import { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-store';
 import type { CommandContext } from '../../../libs/platform/command-handling/command-handler';
@@ -10,13 +9,7 @@ import { effectiveStatus } from '../invitation/invitation.state';
 import { sendInvitation } from '../send-invitation/send-invitation';
 
 const DAY_MS = 86_400_000;
-const vendor: Principal = {
-  userId: 'vendor-user',
-  companyId: 'vendor-co',
-  accountType: 'vendor',
-  email: 'vendor@example.com',
-  emailVerified: true,
-};
+const vendor = testUser('vendor');
 const input = { email: 'ann@example.com', firstName: 'Ann', lastName: 'Lee', expiresInDays: 1 };
 const at = (now: Date): CommandContext => ({
   correlationId: 'c',
@@ -35,7 +28,7 @@ describe('claiming the slot from an invitation whose expiry is final but not rec
 
   beforeEach(async () => {
     store = new SqliteEventStore(':memory:');
-    const { response } = await sendInvitation({ ...deps() }, vendor, input, at(sentAt));
+    const { response } = await sendInvitation(deps(), vendor, input, at(sentAt));
     first = { invitationId: response.invitationId, token: tokenOf(response.acceptUrl) };
   });
   afterEach(() => store.close());
@@ -45,20 +38,15 @@ describe('claiming the slot from an invitation whose expiry is final but not rec
 
   /** The store, with a send to the same email committed after the accept decided and before its commit. */
   const sendingBeforeTheAcceptCommits = (): EventStore => {
-    let sent = false;
+    let sending: Promise<unknown> | undefined;
+    const sendOnce = () => (sending ??= sendInvitation(deps(), vendor, input, at(justAfter)));
     return Object.assign(Object.create(store) as EventStore, {
-      append: async (stream: string, events: StreamAppend['events'], expected: never) => {
-        if (!sent) {
-          sent = true;
-          await sendInvitation(deps(), vendor, input, at(justAfter));
-        }
-        return store.append(stream, events, expected);
+      append: async (...args: Parameters<EventStore['append']>) => {
+        await sendOnce();
+        return store.append(...args);
       },
       appendToStreams: async (appends: StreamAppend[]) => {
-        if (!sent) {
-          sent = true;
-          await sendInvitation(deps(), vendor, input, at(justAfter));
-        }
+        await sendOnce();
         return store.appendToStreams(appends);
       },
     });
@@ -82,17 +70,21 @@ describe('claiming the slot from an invitation whose expiry is final but not rec
     return states.filter((s) => s && effectiveStatus(s, justAfter) === 'pending').length;
   };
 
+  /** An accept decided just before the expiry whose commit comes after a send to the same email. */
+  const acceptJustBeforeTheSend = (emailVerified: boolean) =>
+    acceptInvitation(
+      sendingBeforeTheAcceptCommits(),
+      testUser('customer', { email: input.email, emailVerified }),
+      first.invitationId,
+      first.token,
+      at(justBefore),
+    );
+
   describe('when an unverified customer’s accept decided before the expiry commits after the send', () => {
     it('refuses the deferral as expired, so only the new invitation is pending', async () => {
-      const customer = testUser('customer', { email: input.email, emailVerified: false });
-      const accepting = acceptInvitation(
-        sendingBeforeTheAcceptCommits(),
-        customer,
-        first.invitationId,
-        first.token,
-        at(justBefore),
-      );
-      await expect(accepting).rejects.toMatchObject({ code: 'invitation_expired' });
+      await expect(acceptJustBeforeTheSend(false)).rejects.toMatchObject({
+        code: 'invitation_expired',
+      });
       const types = (await store.readStream(invitationStream(first.invitationId))).map(
         (e) => e.type,
       );
@@ -103,15 +95,9 @@ describe('claiming the slot from an invitation whose expiry is final but not rec
 
   describe('when a verified customer’s accept decided before the expiry commits after the send', () => {
     it('refuses it as expired: the old invitation is not accepted after another took its slot', async () => {
-      const customer = testUser('customer', { email: input.email, emailVerified: true });
-      const accepting = acceptInvitation(
-        sendingBeforeTheAcceptCommits(),
-        customer,
-        first.invitationId,
-        first.token,
-        at(justBefore),
-      );
-      await expect(accepting).rejects.toMatchObject({ code: 'invitation_expired' });
+      await expect(acceptJustBeforeTheSend(true)).rejects.toMatchObject({
+        code: 'invitation_expired',
+      });
       expect(await pendingNow()).toBe(1);
     });
   });
