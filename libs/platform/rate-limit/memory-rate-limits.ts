@@ -35,20 +35,20 @@ export class MemoryRateLimits implements RateLimitStore {
   }
 
   async reset(key: string, now: number): Promise<boolean> {
-    const open = (this.windows.get(key)?.closesAt ?? now) > now;
+    const counting = isCounting(this.windows.get(key), now);
     this.windows.delete(key);
-    return open;
+    return counting;
   }
 
   async resetMatching(prefix: string, suffix: string, now: number): Promise<number> {
-    let open = 0;
+    let counting = 0;
     for (const [key, window] of this.windows) {
       if (key.length < prefix.length + suffix.length) continue;
       if (!key.startsWith(prefix) || !key.endsWith(suffix)) continue;
-      if (window.closesAt > now) open += 1;
+      if (isCounting(window, now)) counting += 1;
       this.windows.delete(key); // deleting the entry being visited is safe for a Map
     }
-    return open;
+    return counting;
   }
 
   /** Keys remembered now. */
@@ -63,3 +63,7 @@ export class MemoryRateLimits implements RateLimitStore {
     }
   }
 }
+
+/** Holding hits in a window still open: what a reset tells an operator it lifted. */
+const isCounting = (window: Window | undefined, now: number) =>
+  !!window && window.closesAt > now && window.count > 0;

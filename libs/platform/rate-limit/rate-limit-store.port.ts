@@ -15,14 +15,14 @@ export interface RateLimitStore {
   /** Takes back one hit the key has counted (never below zero); nothing for an unknown key. */
   giveBack(key: string): Promise<void>;
   /**
-   * Forgets the key's window and hits; whether its window was still open at
-   * `now` (an operator is told so: a closed window no longer limits anyone,
-   * even before it is swept).
+   * Forgets the key's window and hits; whether it held hits in a window still
+   * open at `now` (an operator is told so: a closed window, even one not swept
+   * yet, or one whose hits were all given back, limits no one).
    */
   reset(key: string, now: number): Promise<boolean>;
   /**
    * Forgets every key made of `prefix`, anything, then `suffix`, both taken
-   * literally (an operator lifting a lockout); how many had a window open at `now`.
+   * literally (an operator lifting a lockout); how many held hits in a window open at `now`.
    */
   resetMatching(prefix: string, suffix: string, now: number): Promise<number>;
 }

@@ -74,11 +74,12 @@ export class MongoRateLimits implements RateLimitStore {
     return this.removeCounting({ _id: { $regex: pattern } }, now);
   }
 
-  /** Deletes what `filter` matches; how many of those had a window open at `now`. */
+  /** Deletes what `filter` matches; how many of those held hits in a window open at `now`. */
   private async removeCounting(filter: Filter<WindowDoc>, now: number): Promise<number> {
-    const open = await this.windows.deleteMany({ ...filter, closesAt: { $gt: new Date(now) } });
-    await this.windows.deleteMany(filter); // closed windows, not yet expired by the TTL index
-    return open.deletedCount;
+    const counting = { closesAt: { $gt: new Date(now) }, count: { $gt: 0 } };
+    const removed = await this.windows.deleteMany({ ...filter, ...counting });
+    await this.windows.deleteMany(filter); // closed or emptied windows, which limit no one
+    return removed.deletedCount;
   }
 
   /** Opens a window in place of `seen` (closed, or none); false when another instance changed it first. */

@@ -15,6 +15,14 @@ const SCHEMA = `
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS rate_limits_closes_at ON rate_limits (closes_at);`;
 
+interface RemovedWindow {
+  closes_at: number;
+  count: number;
+}
+
+/** Holding hits in a window still open: what a reset tells an operator it lifted. */
+const isCounting = (w: RemovedWindow, now: number) => w.closes_at > now && w.count > 0;
+
 /** Closed windows are swept after this many takes (one DELETE over an index). */
 const SWEEP_EVERY = 1_000;
 
@@ -31,10 +39,10 @@ export class SqliteRateLimits implements RateLimitStore {
   private readonly keys: Database.Statement<[], { n: number }>;
   private readonly closesAt: Database.Statement<[string], { closes_at: number }>;
   private readonly decrement: Database.Statement<[string]>;
-  private readonly remove: Database.Statement<[string], { closes_at: number }>;
+  private readonly remove: Database.Statement<[string], RemovedWindow>;
   private readonly removeMatching: Database.Statement<
     [{ prefix: string; suffix: string }],
-    { closes_at: number }
+    RemovedWindow
   >;
   private readonly sweep: Database.Statement<[number]>;
   private readonly takeOrRefuse: Database.Transaction<
@@ -60,13 +68,15 @@ export class SqliteRateLimits implements RateLimitStore {
     this.decrement = this.db.prepare(
       'UPDATE rate_limits SET count = count - 1 WHERE key = ? AND count > 0',
     );
-    this.remove = this.db.prepare('DELETE FROM rate_limits WHERE key = ? RETURNING closes_at');
+    this.remove = this.db.prepare(
+      'DELETE FROM rate_limits WHERE key = ? RETURNING closes_at, count',
+    );
     // substr, not LIKE: keys may hold % and _ (emails do).
     this.removeMatching = this.db.prepare(
       `DELETE FROM rate_limits WHERE substr(key, 1, length(@prefix)) = @prefix
          AND length(key) >= length(@prefix) + length(@suffix)
          AND substr(key, length(key) - length(@suffix) + 1) = @suffix
-       RETURNING closes_at`,
+       RETURNING closes_at, count`,
     );
     this.sweep = this.db.prepare('DELETE FROM rate_limits WHERE closes_at <= ?');
     this.keys = this.db.prepare('SELECT count(*) AS n FROM rate_limits');
@@ -87,11 +97,12 @@ export class SqliteRateLimits implements RateLimitStore {
   }
 
   async reset(key: string, now: number): Promise<boolean> {
-    return (this.remove.get(key)?.closes_at ?? now) > now;
+    const removed = this.remove.get(key);
+    return !!removed && isCounting(removed, now);
   }
 
   async resetMatching(prefix: string, suffix: string, now: number): Promise<number> {
-    return this.removeMatching.all({ prefix, suffix }).filter((w) => w.closes_at > now).length;
+    return this.removeMatching.all({ prefix, suffix }).filter((w) => isCounting(w, now)).length;
   }
 
   /** Keys remembered now, closed windows not yet swept included. */

@@ -139,6 +139,18 @@ export function rateLimitsContract(open: RateLimitsFactory): void {
     });
   });
 
+  describe('when a key’s hits were all given back', () => {
+    it('forgets it, and says it was not counting', async () => {
+      const base = key();
+      await takes(`${base} a`, 1);
+      await store.giveBack(`${base} a`);
+      expect(await store.reset(`${base} a`, T0)).toBe(false);
+      await takes(`${base} b`, 1);
+      await store.giveBack(`${base} b`);
+      expect(await store.resetMatching(base, '', T0)).toBe(0);
+    });
+  });
+
   describe('when keys are reset by prefix', () => {
     it('forgets every key that starts with it, taking its characters literally', async () => {
       const base = key();
