@@ -1,6 +1,7 @@
 import type { Principal } from '../../../libs/auth/principal';
 import type { EventStore } from '../../../libs/event-store';
 import {
+  commitPosition,
   handleCommands,
   onStream,
   type CommandContext,
@@ -33,7 +34,7 @@ export async function acceptInvitation(
 ): Promise<{ response: AcceptInvitationResponse; position?: bigint }> {
   const stream = invitationStream(invitationId);
   const verification = customerVerificationStream(customer.userId);
-  const [accepted] = await handleCommands(
+  const results = await handleCommands(
     store,
     async (load) => {
       const { state: seen } = await load(customerVerificationDecider, verification);
@@ -56,7 +57,10 @@ export async function acceptInvitation(
     },
     context,
   );
-  return { response: responseFor(invitationId, accepted.state), position: accepted.position };
+  return {
+    response: responseFor(invitationId, results[0].state),
+    position: commitPosition(results),
+  };
 }
 
 function responseFor(invitationId: string, state: InvitationState): AcceptInvitationResponse {

@@ -104,7 +104,7 @@ describe('claiming the slot from an invitation whose expiry is final but not rec
 
   describe('when the old invitation is past its expiry and nothing else is racing', () => {
     it('records its expiry in the send’s commit', async () => {
-      const { response } = await sendInvitation(deps(), vendor, input, at(justAfter));
+      const { response, position } = await sendInvitation(deps(), vendor, input, at(justAfter));
       const all = await store.readAll({ after: 0n, maxCount: 10 });
       expect(all.map((e) => e.type)).toEqual([
         'InvitationSent',
@@ -118,6 +118,7 @@ describe('claiming the slot from an invitation whose expiry is final but not rec
         expiredAt: new Date(sentAt.getTime() + DAY_MS).toISOString(),
       });
       expect(all[2].data.invitationId).toBe(response.invitationId);
+      expect(position).toBe(all[4].position); // read-your-writes covers the old invitation too
     });
   });
 });

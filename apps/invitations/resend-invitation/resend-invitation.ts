@@ -1,5 +1,6 @@
 import type { Principal } from '../../../libs/auth/principal';
 import {
+  commitPosition,
   handleCommands,
   onStream,
   type CommandContext,
@@ -35,7 +36,7 @@ export async function resendInvitation(
     tokenHash: hashToken(token),
     expiresInDays: expiresInDays ?? DEFAULT_EXPIRES_IN_DAYS,
   };
-  const [resent] = await handleCommands(
+  const results = await handleCommands(
     deps.store,
     async (load) => {
       const { state: current } = await load(invitationDecider, stream);
@@ -48,9 +49,12 @@ export async function resendInvitation(
     },
     context,
   );
-  const { position, state } = resent;
+  const { state } = results[0];
   const { expiresAt } = state!;
   const link = acceptUrl(deps.publicUrl, invitationId, token);
   await deps.mails.enqueue(invitationEmail(state!, link, expiresAt), `invitation ${invitationId}`);
-  return { response: { invitationId, status: 'pending', expiresAt, acceptUrl: link }, position };
+  return {
+    response: { invitationId, status: 'pending', expiresAt, acceptUrl: link },
+    position: commitPosition(results),
+  };
 }

@@ -47,7 +47,9 @@ describe('POST /invitations', () => {
       expect(days).toBeLessThanOrEqual(7);
 
       const [sent] = await t.infra.eventStore.readStream(`invitation-${invitationId}`);
-      expect(reply.headers.get('x-event-position')).toBe(sent.position.toString());
+      // The commit's last event (the slot claim), so a reader waiting for it sees the whole commit.
+      const claim = sent.position + 1n;
+      expect(reply.headers.get('x-event-position')).toBe(claim.toString());
       expect(sent.data).toMatchObject({
         vendorId: vendor.companyId,
         invitedBy: vendor.userId,

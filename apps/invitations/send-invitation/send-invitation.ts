@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../../../libs/auth/principal';
 import {
+  commitPosition,
   handleCommands,
   onStream,
   type CommandContext,
@@ -43,7 +44,7 @@ export async function sendInvitation(
   };
   const stream = invitationStream(invitationId);
   const slot = { vendorId: command.vendorId, email: command.email, invitationId };
-  const [sent] = await handleCommands(
+  const results = await handleCommands(
     deps.store,
     async (load) => [
       onStream(invitationDecider, stream, command),
@@ -51,12 +52,12 @@ export async function sendInvitation(
     ],
     context,
   );
-  const { position, state } = sent;
+  const { state } = results[0];
   const expiresAt = state!.expiresAt;
   const link = acceptUrl(deps.publicUrl, invitationId, token);
   await deps.mails.enqueue(invitationEmail(command, link, expiresAt), `invitation ${invitationId}`);
   return {
     response: { invitationId, status: 'pending', email: command.email, expiresAt, acceptUrl: link },
-    position,
+    position: commitPosition(results),
   };
 }
