@@ -1,4 +1,5 @@
 import { timestampMs } from '../../../libs/contracts/timestamp';
+import { normalisedEmail } from '../../../libs/platform/validation/email-address';
 import { conflict, forbidden, gone, notFound } from '../../../libs/platform/errors/app-error';
 import type { AcceptInvitation, CompleteDeferredAcceptance } from './invitation.commands';
 import type { InvitationEvent } from './invitation.events';
@@ -37,7 +38,8 @@ export function decideAccept(
   if (state.accepted) {
     throw conflict('invitation_already_accepted', 'This invitation was already accepted.');
   }
-  if (c.customer.email.toLowerCase() !== state.email) {
+  // Both normalised: an invitation or account recorded before addresses were kept in NFC may not be.
+  if (normalisedEmail(c.customer.email) !== normalisedEmail(state.email)) {
     throw forbidden('email_mismatch', 'This invitation was sent to a different email address.');
   }
   const { invitationId, vendorId } = state;

@@ -46,6 +46,13 @@ describe('accept', () => {
         .when(accept(TOKEN, { email: 'Ann@Example.com' }), now)
         .then([acceptedBy(ann, now)]);
     });
+
+    it('compares the email in one Unicode form, as an older record may hold another', () => {
+      const decomposed = { ...sent, data: { ...sent.data, email: 'jose\u0301@example.com' } };
+      given([decomposed])
+        .when(accept(TOKEN, { email: 'jos\u00e9@example.com' }), now)
+        .then([acceptedBy(ann, now)]);
+    });
   });
 
   describe('when the customer email is not verified', () => {

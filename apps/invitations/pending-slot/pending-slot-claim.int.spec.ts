@@ -6,6 +6,7 @@ import { acceptInvitation } from '../accept-invitation/accept-invitation';
 import { invitationDecider } from '../invitation/decide';
 import { invitationStream } from '../invitation/invitation.events';
 import { effectiveStatus } from '../invitation/invitation.state';
+import { resendInvitation } from '../resend-invitation/resend-invitation';
 import { sendInvitation } from '../send-invitation/send-invitation';
 
 const DAY_MS = 86_400_000;
@@ -119,6 +120,21 @@ describe('claiming the slot from an invitation whose expiry is final but not rec
       });
       expect(all[2].data.invitationId).toBe(response.invitationId);
       expect(position).toBe(all[4].position); // read-your-writes covers the old invitation too
+    });
+  });
+
+  describe('when an invitation recorded with its address in another Unicode form is resent', () => {
+    it('claims the one slot of that address, so a newer pending invitation refuses it', async () => {
+      const decomposed = { ...input, email: 'jose\u0301@example.com' };
+      const { response: old } = await sendInvitation(deps(), vendor, decomposed, at(sentAt));
+      await sendInvitation(
+        deps(),
+        vendor,
+        { ...input, email: 'jos\u00e9@example.com' },
+        at(justAfter),
+      );
+      const resend = resendInvitation(deps(), vendor, old.invitationId, 7, at(justAfter));
+      await expect(resend).rejects.toMatchObject({ code: 'invitation_already_pending' });
     });
   });
 });

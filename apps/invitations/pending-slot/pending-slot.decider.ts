@@ -5,6 +5,7 @@ import {
   type DomainEvent,
 } from '../../../libs/platform/command-handling/decider';
 import { conflict } from '../../../libs/platform/errors/app-error';
+import { normalisedEmail } from '../../../libs/platform/validation/email-address';
 import { isLivePending, type InvitationState } from '../invitation/invitation.state';
 
 /**
@@ -42,8 +43,11 @@ export class SlotMovedError extends StaleObservationError {
   }
 }
 
+/** By the address in one form: an invitation recorded before addresses were kept in NFC may hold another. */
 export const pendingSlotStream = (vendorId: string, email: string) =>
-  `invitation_slot-${createHash('sha256').update(`${vendorId}|${email}`).digest('hex')}`;
+  `invitation_slot-${createHash('sha256')
+    .update(`${vendorId}|${normalisedEmail(email)}`)
+    .digest('hex')}`;
 
 /**
  * Does the claim's invitation still hold the slot? Claims recorded before
