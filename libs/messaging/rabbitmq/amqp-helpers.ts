@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { ChannelWrapper } from 'amqp-connection-manager';
+import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type {
   Channel,
   ConfirmChannel,
@@ -245,6 +245,31 @@ export async function closedOrGone(
 ): Promise<void> {
   const gone = new Promise<void>((resolve) => closable?.once('close', () => resolve()));
   await Promise.race([close(), gone]);
+}
+
+/**
+ * Drops the manager's connection and connects again. The manager's own
+ * `reconnect` strips the connection's listeners and waits for RabbitMQ to
+ * answer its close. If the socket dies first, amqplib emits an 'error' that
+ * no one would hear, which would crash the process, and never settles the
+ * close, so the manager would keep the dead connection for good, reporting
+ * itself connected. So this hears that error, and once the old connection
+ * has closed without the manager letting go of it, asks again: the closed
+ * connection's close now fails at once, and the manager connects anew.
+ */
+export function forceReconnect(
+  manager: Pick<AmqpConnectionManager, 'connection' | 'reconnect'>,
+): void {
+  const old = manager.connection;
+  manager.reconnect();
+  if (!old) return;
+  old.on('error', () => undefined);
+  // After the close settles the manager lets go within a few microtasks; a macrotask later it has.
+  old.once('close', () =>
+    setImmediate(() => {
+      if (manager.connection === old) manager.reconnect();
+    }),
+  );
 }
 
 /** Closes a wrapper's channel, done once the close is answered or the channel is gone. */

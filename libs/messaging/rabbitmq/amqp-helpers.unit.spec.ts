@@ -1,5 +1,7 @@
+import type { AmqpConnectionManager } from 'amqp-connection-manager';
 import type { Channel, MessageProperties } from 'amqplib';
-import { copyOptions, declareTopology, type QueueType } from './amqp-helpers';
+import { EventEmitter } from 'node:events';
+import { copyOptions, declareTopology, forceReconnect, type QueueType } from './amqp-helpers';
 
 /** Records what a consumer declares, on a broker that reports `version`. */
 function channelOf(version: string | undefined) {
@@ -87,6 +89,45 @@ describe('copyOptions', () => {
       expect(JSON.stringify(numbers).length).toBeLessThan(16_000);
       const options = copyOptions(properties({ numbers }), { 'x-retry-count': 1 });
       expect(options.headers).toEqual({ 'x-retry-count': 1, 'x-original-headers-dropped': true });
+    });
+  });
+});
+
+describe('forceReconnect', () => {
+  /** A manager whose reconnect strips the connection's listeners and, like a close never answered, keeps it. */
+  const managerOf = () => {
+    const connection = new EventEmitter();
+    const manager = {
+      connection: connection as AmqpConnectionManager['connection'] | undefined,
+      reconnects: 0,
+      reconnect() {
+        this.reconnects += 1;
+        connection.removeAllListeners();
+      },
+    };
+    return { manager, connection };
+  };
+  const nextMacrotask = () => new Promise((resolve) => setImmediate(resolve));
+
+  describe('when the old connection dies before its close is answered', () => {
+    it('hears its error and asks again once it has closed', async () => {
+      const { manager, connection } = managerOf();
+      forceReconnect(manager);
+      expect(() => connection.emit('error', new Error('Unexpected close'))).not.toThrow();
+      connection.emit('close');
+      await nextMacrotask();
+      expect(manager.reconnects).toBe(2);
+    });
+  });
+
+  describe('when the manager let go of the old connection as it closed', () => {
+    it('asks once', async () => {
+      const { manager, connection } = managerOf();
+      forceReconnect(manager);
+      connection.emit('close');
+      manager.connection = undefined; // the settled close's continuation
+      await nextMacrotask();
+      expect(manager.reconnects).toBe(1);
     });
   });
 });

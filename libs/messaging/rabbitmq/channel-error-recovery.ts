@@ -1,5 +1,6 @@
 import type { AmqpConnectionManager } from 'amqp-connection-manager';
 import type { Channel } from 'amqplib';
+import { forceReconnect } from './amqp-helpers';
 
 /** Watches a channel for an error RabbitMQ closes it over; `label` names it in the log. */
 export type WatchChannel = (channel: Channel, label: string) => void;
@@ -14,7 +15,7 @@ export type WatchChannel = (channel: Channel, label: string) => void;
  * (a queue that cannot be declared) repeats this every `delayMs`.
  */
 export function channelErrorRecovery(
-  manager: Pick<AmqpConnectionManager, 'isConnected' | 'reconnect'>,
+  manager: Pick<AmqpConnectionManager, 'isConnected' | 'reconnect' | 'connection'>,
   log: (message: string) => void,
   delayMs = 1_000,
 ): WatchChannel {
@@ -22,7 +23,7 @@ export function channelErrorRecovery(
   const reconnect = () => {
     pending = undefined;
     try {
-      if (manager.isConnected()) manager.reconnect();
+      if (manager.isConnected()) forceReconnect(manager);
     } catch {
       // Closed meanwhile: nothing to reconnect.
     }

@@ -10,6 +10,7 @@ describe('channelErrorRecovery', () => {
   const managerOf = (connected = true) => {
     const state = { connected, reconnects: 0 };
     const manager = {
+      connection: undefined,
       isConnected: () => state.connected,
       reconnect: () => void (state.reconnects += 1),
     };

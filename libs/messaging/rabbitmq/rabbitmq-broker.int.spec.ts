@@ -27,6 +27,14 @@ function freshQueue(label: string, spec = { maxRetries: 0, retryDelayMs: 5 }) {
   return { queue, type, spec, consume };
 }
 
+/** Connection.Close: a method frame (type 1) on channel 0, of class 10, method 50. */
+const isConnectionClose = (chunk: Buffer) =>
+  chunk.length >= 11 &&
+  chunk[0] === 1 &&
+  chunk.readUInt16BE(1) === 0 &&
+  chunk.readUInt16BE(7) === 10 &&
+  chunk.readUInt16BE(9) === 50;
+
 /** Channels open on a connection, read from amqplib's channel table (channel 0 is the connection's own). */
 function openChannels(model: ChannelModel): number {
   const { channels } = model.connection as unknown as { channels: unknown[] };
@@ -399,13 +407,6 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
     it('finishes closing, where amqplib never settles such a close', async () => {
       const port = await unusedPort();
       const target = new URL(url);
-      // Connection.Close: a method frame (type 1) on channel 0, of class 10, method 50.
-      const isConnectionClose = (chunk: Buffer) =>
-        chunk.length >= 11 &&
-        chunk[0] === 1 &&
-        chunk.readUInt16BE(1) === 0 &&
-        chunk.readUInt16BE(7) === 10 &&
-        chunk.readUInt16BE(9) === 50;
       const proxy = await startTcpProxy(
         port,
         { host: target.hostname, port: Number(target.port) },
@@ -419,6 +420,40 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
         await waitFor(() => closed, { timeoutMs: 5_000, message: 'the close to finish' });
       } finally {
         await proxy.close();
+      }
+    });
+  });
+
+  describe('when the connection drops before RabbitMQ answers a forced reconnect’s close', () => {
+    it('connects again and consumes what is published then, where the manager would hold the dead connection', async () => {
+      const port = await unusedPort();
+      const target = new URL(url);
+      const proxy = await startTcpProxy(
+        port,
+        { host: target.hostname, port: Number(target.port) },
+        (chunk) => !isConnectionClose(chunk),
+      );
+      const broker = new RabbitMqBroker(`amqp://guest:guest@127.0.0.1:${port}`, {
+        log: quiet,
+        publishTimeoutMs: 10_000,
+      });
+      const { queue, type, spec, consume } = freshQueue('forced-reconnect');
+      const seen = new Set<string>();
+      const { connection, channel } = await openAdmin();
+      try {
+        await consume(broker, async (event) => void seen.add(event.id));
+        await waitFor(async () => (await consumersOf(connection, queue)) === 1, {
+          message: 'the consumer through the proxy',
+        });
+        broker.reconnect(); // its close is cut: the socket dies unanswered
+        const event = cloudEvent(type);
+        await broker.publish([event]);
+        await waitFor(() => seen.has(event.id), { timeoutMs: 10_000, message: 'the event' });
+      } finally {
+        await broker.close();
+        await proxy.close();
+        for (const q of consumerQueues(queue, spec)) await channel.deleteQueue(q);
+        await connection.close();
       }
     });
   });

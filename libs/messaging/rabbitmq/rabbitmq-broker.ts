@@ -15,7 +15,13 @@ import { checkSpec } from '../delivery';
 import { errorMessage } from '../../platform/errors/error-message';
 import { withTimeout } from '../../platform/async/with-timeout';
 import { cloudEventMessage } from '../message-properties';
-import { closedOrGone, closeWrapper, isConnectionClosing, type QueueType } from './amqp-helpers';
+import {
+  closedOrGone,
+  closeWrapper,
+  forceReconnect,
+  isConnectionClosing,
+  type QueueType,
+} from './amqp-helpers';
 import { channelErrorRecovery, type WatchChannel } from './channel-error-recovery';
 import { listDeadLetters, settleDeadLetters } from './dead-letter-ops';
 import { RabbitMqConsumer } from './rabbitmq-consumer';
@@ -132,7 +138,7 @@ export class RabbitMqBroker implements Broker {
 
   /** Drops the connection and connects again, as after a network failure (ops and tests). */
   reconnect(): void {
-    this.manager.reconnect();
+    forceReconnect(this.manager);
   }
 
   async close(): Promise<void> {
