@@ -1,7 +1,6 @@
 import type { Principal } from '../../../libs/auth/principal';
 import type { EventStore } from '../../../libs/event-store';
 import {
-  commitPosition,
   handleCommands,
   onStream,
   type CommandContext,
@@ -34,7 +33,7 @@ export async function acceptInvitation(
 ): Promise<{ response: AcceptInvitationResponse; position?: bigint }> {
   const stream = invitationStream(invitationId);
   const verification = customerVerificationStream(customer.userId);
-  const results = await handleCommands(
+  const [accepted] = await handleCommands(
     store,
     async (load) => {
       const { state: seen } = await load(customerVerificationDecider, verification);
@@ -57,10 +56,7 @@ export async function acceptInvitation(
     },
     context,
   );
-  return {
-    response: responseFor(invitationId, results[0].state),
-    position: commitPosition(results),
-  };
+  return { response: responseFor(invitationId, accepted.state), position: accepted.position };
 }
 
 function responseFor(invitationId: string, state: InvitationState): AcceptInvitationResponse {

@@ -1,6 +1,5 @@
 import type { Principal } from '../../../libs/auth/principal';
 import {
-  commitPosition,
   handleCommands,
   onStream,
   type CommandContext,
@@ -36,7 +35,7 @@ export async function resendInvitation(
     tokenHash: hashToken(token),
     expiresInDays: expiresInDays ?? DEFAULT_EXPIRES_IN_DAYS,
   };
-  const results = await handleCommands(
+  const [resent] = await handleCommands(
     deps.store,
     async (load) => {
       const { state: current } = await load(invitationDecider, stream);
@@ -49,12 +48,9 @@ export async function resendInvitation(
     },
     context,
   );
-  const { state } = results[0];
+  const { position, state } = resent;
   const { expiresAt } = state!;
   const link = acceptUrl(deps.publicUrl, invitationId, token);
   await deps.mails.enqueue(invitationEmail(state!, link, expiresAt), `invitation ${invitationId}`);
-  return {
-    response: { invitationId, status: 'pending', expiresAt, acceptUrl: link },
-    position: commitPosition(results),
-  };
+  return { response: { invitationId, status: 'pending', expiresAt, acceptUrl: link }, position };
 }

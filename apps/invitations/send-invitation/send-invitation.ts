@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../../../libs/auth/principal';
 import {
-  commitPosition,
   handleCommands,
   onStream,
   type CommandContext,
@@ -44,7 +43,7 @@ export async function sendInvitation(
   };
   const stream = invitationStream(invitationId);
   const slot = { vendorId: command.vendorId, email: command.email, invitationId };
-  const results = await handleCommands(
+  const [sent] = await handleCommands(
     deps.store,
     async (load) => [
       onStream(invitationDecider, stream, command),
@@ -52,12 +51,12 @@ export async function sendInvitation(
     ],
     context,
   );
-  const { state } = results[0];
+  const { position, state } = sent;
   const expiresAt = state!.expiresAt;
   const link = acceptUrl(deps.publicUrl, invitationId, token);
   await deps.mails.enqueue(invitationEmail(command, link, expiresAt), `invitation ${invitationId}`);
   return {
     response: { invitationId, status: 'pending', email: command.email, expiresAt, acceptUrl: link },
-    position: commitPosition(results),
+    position,
   };
 }

@@ -143,7 +143,10 @@ export class SqliteEventStore implements EventStore {
         })),
       })),
     };
-    return this.commits.enqueue(request);
+    const results = await this.commits.enqueue(request);
+    // As the port promises: every stream gets the commit's last position, so waiting for any covers it.
+    const last = results.reduce((max, r) => (r.position > max ? r.position : max), 0n);
+    return results.map((r) => ({ ...r, position: last }));
   }
 
   /** Appends heard of: this process's commits, and wake-ups for other processes' writes. */

@@ -127,6 +127,8 @@ export function eventStoreContract(open: StoreFactory): void {
       const positions = all.map((e) => e.position);
       expect(positions).toEqual([...positions].sort((x, y) => (x < y ? -1 : 1)));
       expect(new Set(positions).size).toBe(positions.length);
+      // Every stream's, the first's too: waiting for any of them covers the whole commit.
+      expect(ra.position).toBeGreaterThanOrEqual(all[3].position);
       expect(rb.position).toBeGreaterThanOrEqual(all[3].position);
       // An inclusive read starts at the position named, which need not follow another of ours.
       const fromA0 = await store.readAll({ after: all[1].position, inclusive: true, maxCount: 2 });

@@ -143,18 +143,6 @@ export async function handleCommands<State, Event extends DomainEvent>(
   }
 }
 
-/**
- * For read-your-writes after a command on several streams: the highest
- * position among its results, so a reader that waits for it sees every
- * stream the commit wrote, not only the first.
- */
-export function commitPosition(
-  results: readonly CommandResult<unknown, DomainEvent>[],
-): bigint | undefined {
-  const positions = results.flatMap((r) => (r.position === undefined ? [] : [r.position]));
-  return positions.length ? positions.reduce((a, b) => (a > b ? a : b)) : undefined;
-}
-
 async function decideAndAppend(
   store: EventStore,
   read: (stream: string) => Promise<RecordedEvent[]>,
