@@ -148,6 +148,7 @@ export interface EventStore {
   /** Position of the last event in the store, `0n` when empty. */
   headPosition(): Promise<bigint>;
   subscribeToAll(options: SubscribeOptions): Subscription;
+  /** Stops its subscriptions (their `done` resolves), lets accepted appends finish, then closes. */
   close(): Promise<void>;
 }
 

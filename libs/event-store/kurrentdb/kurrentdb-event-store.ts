@@ -26,6 +26,7 @@ import {
 } from '../event-store.port';
 import { at, exactTypes, positionOf, toRecorded } from './kurrentdb-records';
 import { subscribeToAll } from './kurrentdb-subscription';
+import { OpenSubscriptions } from '../open-subscriptions';
 
 const PAGE = 64;
 
@@ -36,7 +37,7 @@ const PAGE = 64;
  */
 export class KurrentDbEventStore implements EventStore {
   private readonly client: KurrentDBClient;
-  private readonly subscriptions = new Set<Subscription>();
+  private readonly subscriptions = new OpenSubscriptions();
   /** Appends sent and not answered yet: closing the client would cancel them, written or not. */
   private readonly appending = new Set<Promise<unknown>>();
   private closed = false;
@@ -151,18 +152,14 @@ export class KurrentDbEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeOptions): Subscription {
-    const subscription = subscribeToAll(this.client, options);
-    this.subscriptions.add(subscription);
-    const forget = () => this.subscriptions.delete(subscription);
-    subscription.done.then(forget, forget);
-    return subscription;
+    return this.subscriptions.track(subscribeToAll(this.client, options));
   }
 
   /** Stops the subscriptions and lets the appends already sent finish, then closes the client. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    await this.subscriptions.stopAll();
     await Promise.allSettled([...this.appending]);
     await this.client.dispose();
   }

@@ -21,6 +21,7 @@ import { ReadBatcher } from './read-batcher';
 import { RecentEvents, type RangeQuery, type Row } from './recent-events';
 import { SCHEMA, type AppendRequest } from './sqlite-group-commit';
 import { createWriter, inlineWriter, type SqliteWriter } from './sqlite-writer';
+import { OpenSubscriptions } from '../open-subscriptions';
 
 export type SqliteSynchronous = 'full' | 'normal';
 
@@ -51,6 +52,7 @@ export class SqliteEventStore implements EventStore {
   private readonly watch?: FileWritesWatch;
   private readonly recent = new RecentEvents();
   private readonly reads: ReadBatcher;
+  private readonly subscriptions = new OpenSubscriptions();
   /** The head last seen holding another process's events. */
   private foreignHead = 0n;
   private readonly pollMs: number;
@@ -213,7 +215,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeOptions): Subscription {
-    return catchUpSubscription(
+    const subscription = catchUpSubscription(
       {
         read: (range) => this.readAll(range),
         head: async () => this.subscriptionHead(),
@@ -222,6 +224,7 @@ export class SqliteEventStore implements EventStore {
       },
       options,
     );
+    return this.subscriptions.track(subscription);
   }
 
   /**
@@ -251,8 +254,9 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
-  /** Finishes the appends already accepted, then closes the writer and the connection. */
+  /** Stops the subscriptions, finishes the appends already accepted, then closes the writer and the connection. */
   async close(): Promise<void> {
+    await this.subscriptions.stopAll();
     await this.commits.drained();
     this.watch?.close();
     await this.writer.close();

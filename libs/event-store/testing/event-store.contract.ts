@@ -46,6 +46,24 @@ export function eventStoreContract(open: StoreFactory): void {
     });
   });
 
+  describe('when closed while a subscription waits for appends', () => {
+    it('stops the subscription first, so it ends rather than failing on the closed store', async () => {
+      const s = stream('closing-sub');
+      const start = await store.headPosition();
+      await store.append(s, [newEvent('A')], 'no_stream');
+      let delivered = false;
+      const sub = store.subscribeToAll({
+        after: start,
+        onEvents: async (events) => {
+          delivered ||= events.some((e) => e.streamName === s);
+        },
+      });
+      await waitFor(() => delivered, { message: 'the subscription to catch up' });
+      await store.close();
+      await expect(sub.done).resolves.toBeUndefined();
+    });
+  });
+
   describe('when a stream does not exist', () => {
     it('reads as empty', async () => {
       expect(await store.readStream(stream())).toEqual([]);
