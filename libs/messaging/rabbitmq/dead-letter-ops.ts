@@ -9,7 +9,7 @@ import {
   type DeadLetter,
   type DeadLettersSettled,
 } from '../broker.port';
-import { confirmSend, copyOptions, deliveryInfo, isNotFound } from './amqp-helpers';
+import { closedOrGone, confirmSend, copyOptions, deliveryInfo, isNotFound } from './amqp-helpers';
 
 /**
  * Ops on dead-letter queues, each on a short-lived channel of its own: a
@@ -27,8 +27,9 @@ async function withChannel<T>(
   try {
     return await work(channel);
   } finally {
-    // Closing returns any message fetched but not acked to its queue.
-    await channel.close().catch(() => undefined);
+    // Closing returns any message fetched but not acked to its queue; a connection that drops
+    // before RabbitMQ answers the close would leave it unsettled for good.
+    await closedOrGone(() => channel.close().catch(() => undefined), channel);
   }
 }
 

@@ -458,6 +458,42 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
     });
   });
 
+  describe('when the connection drops before RabbitMQ answers a dead-letter listing’s channel close', () => {
+    it('settles the listing, where amqplib never settles such a close', async () => {
+      const port = await unusedPort();
+      const target = new URL(url);
+      // Channel.Close: a method frame (type 1) on a channel other than 0, of class 20, method 40.
+      const isChannelClose = (chunk: Buffer) =>
+        chunk.length >= 11 &&
+        chunk[0] === 1 &&
+        chunk.readUInt16BE(1) !== 0 &&
+        chunk.readUInt16BE(7) === 20 &&
+        chunk.readUInt16BE(9) === 40;
+      const proxy = await startTcpProxy(
+        port,
+        { host: target.hostname, port: Number(target.port) },
+        (chunk) => !isChannelClose(chunk),
+      );
+      const broker = new RabbitMqBroker(`amqp://guest:guest@127.0.0.1:${port}`, { log: quiet });
+      const { queue, spec, consume } = freshQueue('dlq-close');
+      const { connection, channel } = await openAdmin();
+      try {
+        await consume(broker, async () => undefined);
+        let settled = false;
+        void broker.deadLetters(queue).then(
+          () => (settled = true),
+          () => (settled = true),
+        );
+        await waitFor(() => settled, { timeoutMs: 5_000, message: 'the listing to settle' });
+      } finally {
+        await broker.close();
+        await proxy.close();
+        for (const q of consumerQueues(queue, spec)) await channel.deleteQueue(q);
+        await connection.close();
+      }
+    });
+  });
+
   describe('when the broker cannot be reached', () => {
     it('rejects a publish after the timeout instead of hanging or dropping it', async () => {
       const broker = new RabbitMqBroker('amqp://guest:guest@127.0.0.1:1', {

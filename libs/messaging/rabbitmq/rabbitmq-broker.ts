@@ -14,7 +14,7 @@ import {
 import { checkSpec } from '../delivery';
 import { errorMessage } from '../../platform/errors/error-message';
 import { withTimeout } from '../../platform/async/with-timeout';
-import { cloudEventMessage } from '../message-properties';
+import { amqpShortString, cloudEventMessage } from '../message-properties';
 import {
   closedOrGone,
   closeWrapper,
@@ -163,9 +163,11 @@ export class RabbitMqBroker implements Broker {
    */
   private async publishOne(event: CloudEvent): Promise<boolean> {
     const m = cloudEventMessage(event);
+    // A return names the message by the id it was sent with: a long event id goes out shortened.
+    const sentId = amqpShortString(event.id);
     const deadline = Date.now() + this.publishTimeoutMs;
     for (let attempt = 1; ; attempt++) {
-      this.returned.delete(event.id);
+      this.returned.delete(sentId);
       try {
         await this.publisher.publish(PLATFORM_EXCHANGE, m.routingKey, m.content, {
           persistent: true,
@@ -183,7 +185,7 @@ export class RabbitMqBroker implements Broker {
         if (!lostChannel || this.closed || attempt >= 5 || Date.now() >= deadline) throw error;
       }
     }
-    return !this.returned.delete(event.id);
+    return !this.returned.delete(sentId);
   }
 
   /** Ops calls wait for the (re)connection, but no longer than a publish would. */

@@ -112,6 +112,9 @@ export function brokerContract(open: () => Promise<BrokerHarness>): void {
       await consume({ bindingKeys: [`${prefix}.bound.v1`] });
       const mixed = broker.publish([cloudEvent(`${prefix}.bound.v1`), cloudEvent(type)]);
       await expect(mixed).rejects.toMatchObject({ types: [type] });
+      // An id longer than AMQP's 255-byte message id is sent in a shorter form; still unroutable.
+      const longId = { ...cloudEvent(type), id: 'x'.repeat(300) };
+      await expect(broker.publish([longId])).rejects.toBeInstanceOf(UnroutableError);
     });
   });
 
