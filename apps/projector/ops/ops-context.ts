@@ -30,6 +30,21 @@ export interface OpsContext {
 /** A command's failure that is reported as one line and exit code 1. */
 export class OpsError extends Error {}
 
+/**
+ * One record a line, its fields split by tabs. A field's control characters
+ * (tabs, line breaks, terminal escapes, from a dead letter's body, say) are
+ * printed as `\uXXXX`, so a record stays one line and prints as text.
+ */
+export const recordLine = (fields: readonly string[]): string =>
+  fields
+    .map((f) =>
+      f.replace(
+        /[\u0000-\u001f\u007f-\u009f]/g,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      ),
+    )
+    .join('\t');
+
 /** The projections named, or every one for `all` alone; an unknown name lists the known ones. */
 export function projectionsNamed(ctx: OpsContext, names: string[]): readonly Projection[] {
   if (names.includes('all')) {

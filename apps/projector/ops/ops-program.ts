@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, type OutputConfiguration } from 'commander';
 import {
   discardDeadLetters,
   listDeadLetters,
@@ -33,13 +33,19 @@ const count = (value: string): number => {
  * The ops CLI. `context` opens the adapters on first use (so `--help` needs
  * none) and every command runs on the same ones.
  */
-export function opsProgram(context: () => Promise<OpsContext>): Command {
+export function opsProgram(
+  context: () => Promise<OpsContext>,
+  /** Where help and refusals go; every command takes it from here as it is made. */
+  output: OutputConfiguration = {},
+): Command {
   const program = new Command('ops')
+    .configureOutput(output)
     .description(
       'Inspect event streams, replay and rebuild projections, re-publish events, handle dead ' +
         'letters, lift rate-limit lockouts.',
     )
-    .showHelpAfterError()
+    // A pointer, not the whole help: the refusal stays readable in a terminal or a log.
+    .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   const run =
     <A extends unknown[]>(fn: (ctx: OpsContext, ...args: A) => Promise<void>) =>

@@ -1,3 +1,4 @@
+import type { Broker } from '../../../libs/messaging';
 import { unauthenticated } from '../../../libs/platform/errors/app-error';
 import { throttledLogin } from '../../identity/login/login-throttle';
 import { appendTo, events } from '../testing/invitation-events';
@@ -8,6 +9,7 @@ import { PROJECTIONS } from '../projector/projections';
 import { startProjector, type Projector } from '../projector/projector';
 import type { Projection } from '../projector/projection';
 import { OpsError } from './ops-context';
+import { opsProgram } from './ops-program';
 
 describe('ops CLI', () => {
   let f: ProjectorFixture;
@@ -192,11 +194,20 @@ describe('ops CLI', () => {
       ]);
     });
 
-    it('refuses a position past what the store can hold', async () => {
+    it('refuses a position past what the store can hold, in one line and a pointer to the help', async () => {
       const past = (2n ** 63n).toString();
       await expect(opsOn(f).run('replay', '--from', '1', '--to', past)).rejects.toThrow(
         /must be an event position/,
       );
+      let printed = '';
+      const program = opsProgram(async () => opsOn(f).context, {
+        writeErr: (text) => void (printed += text),
+      });
+      await expect(program.parseAsync(['node', 'ops', 'replay', '--to', past])).rejects.toThrow();
+      expect(printed.trim().split('\n')).toEqual([
+        expect.stringMatching(/^error: .*must be an event position/),
+        '(run with --help for usage)',
+      ]);
     });
 
     it('says so when the range is backwards or starts past the last position', async () => {
@@ -213,6 +224,22 @@ describe('ops CLI', () => {
     it('says dead letters and re-publishing cannot reach it', async () => {
       await expect(opsOn(f).run('dlq', 'list', 'q')).rejects.toThrow(/no RABBITMQ_URL/);
       await expect(opsOn(f).run('republish', '--from', '1')).rejects.toThrow(/no RABBITMQ_URL/);
+    });
+  });
+
+  describe('when a dead letter holds tabs, line breaks or terminal escapes', () => {
+    it('lists it on one line, those characters escaped', async () => {
+      const letter = {
+        messageId: 'm1',
+        type: 'x.v1',
+        reason: 'not JSON:\nline two',
+        body: 'a\tb\nc\u001b[2J',
+        headers: {},
+      };
+      const broker = { deadLetters: async () => [letter] } as unknown as Broker;
+      expect(await opsOn(f, { broker }).run('dlq', 'list', 'q')).toEqual([
+        'm1\tx.v1\tnot JSON:\\u000aline two\ta\\u0009b\\u000ac\\u001b[2J',
+      ]);
     });
   });
 

@@ -43,9 +43,10 @@ export function opsOn(
     /** `ops <args>`; resolves with the lines printed by this command. */
     async run(...args: string[]): Promise<string[]> {
       const from = lines.length;
-      await opsProgram(async () => context)
-        .configureOutput({ writeOut: () => undefined, writeErr: () => undefined })
-        .parseAsync(['node', 'ops', ...args]);
+      await opsProgram(async () => context, {
+        writeOut: () => undefined,
+        writeErr: () => undefined,
+      }).parseAsync(['node', 'ops', ...args]);
       return lines.slice(from);
     },
   };

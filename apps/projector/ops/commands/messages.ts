@@ -3,7 +3,7 @@ import { pagesBetween, type RecordedEvent } from '../../../../libs/event-store';
 import { UnroutableError } from '../../../../libs/messaging';
 import { toIntegrationEvent as identityEvent } from '../../../identity/publish-email-verified/email-verified.mapping';
 import { toIntegrationEvent as invitationEvent } from '../../../invitations/publish-integration-events/to-integration-event';
-import { OpsError, rangeEnd, type OpsContext } from '../ops-context';
+import { OpsError, rangeEnd, recordLine, type OpsContext } from '../ops-context';
 
 /** Domain event → integration event, through the mappers the services' forwarders use. */
 export const toIntegrationEvent = (e: RecordedEvent): CloudEvent | null =>
@@ -18,7 +18,7 @@ export async function listDeadLetters(ctx: OpsContext, queue: string): Promise<v
   const letters = await ctx.broker.deadLetters(queue);
   if (letters.length === 0) ctx.out(`${queue}.dlq is empty`);
   for (const l of letters)
-    ctx.out([l.messageId ?? '-', l.type ?? '-', l.reason, l.body].join('\t'));
+    ctx.out(recordLine([l.messageId ?? '-', l.type ?? '-', l.reason, l.body]));
 }
 
 /** Which dead letters a `dlq` command takes: those with the `--id`s given, or all. */

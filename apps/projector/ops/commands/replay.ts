@@ -6,7 +6,7 @@ import {
 } from '../../projector/replay';
 import { invitationIdOf } from '../../invitation-events';
 import type { Projection } from '../../projector/projection';
-import { OpsError, projectionsNamed, rangeEnd, type OpsContext } from '../ops-context';
+import { OpsError, projectionsNamed, rangeEnd, recordLine, type OpsContext } from '../ops-context';
 
 export interface ReplaySelection {
   stream?: string;
@@ -48,7 +48,7 @@ export async function listParked(ctx: OpsContext, projection?: string): Promise<
     for (const e of await ctx.readModels.listParked({ projection: p.name, version })) {
       any = true;
       ctx.out(
-        [
+        recordLine([
           p.name,
           e.position.toString(),
           e.streamName,
@@ -56,7 +56,7 @@ export async function listParked(ctx: OpsContext, projection?: string): Promise<
           `attempts=${e.attempts}`,
           e.parkedAt,
           e.error,
-        ].join('\t'),
+        ]),
       );
     }
   }

@@ -1,4 +1,4 @@
-import type { OpsContext } from '../ops-context';
+import { recordLine, type OpsContext } from '../ops-context';
 
 /** `streams show <stream>`: every event of a stream with its position, revision, type, time and data. */
 export async function showStream(ctx: OpsContext, stream: string): Promise<void> {
@@ -9,13 +9,13 @@ export async function showStream(ctx: OpsContext, stream: string): Promise<void>
   }
   for (const e of events) {
     ctx.out(
-      [
+      recordLine([
         e.position.toString(),
         `r${e.revision}`,
         e.metadata.occurredAt,
         e.type,
         JSON.stringify(e.data),
-      ].join('\t'),
+      ]),
     );
   }
 }
