@@ -11,6 +11,9 @@ export function openEventStore(
 ): EventStore {
   if (url.startsWith('sqlite:')) {
     const [path, query = ''] = url.slice('sqlite:'.length).split('?');
+    // SQLite trims a file name, but not everywhere alike: ' :memory:' would be two databases.
+    if (path.trim() !== path)
+      throw new Error('EVENT_STORE_URL: the SQLite path has spaces around it');
     const synchronous = (new URLSearchParams(query).get('synchronous') ?? 'full').toLowerCase();
     if (synchronous !== 'full' && synchronous !== 'normal') {
       throw new Error(`EVENT_STORE_URL: synchronous must be full or normal, got ${synchronous}`);
@@ -26,6 +29,10 @@ export function openEventStore(
     return new SqliteEventStore(path, { synchronous: synchronous as SqliteSynchronous, warn });
   }
   if (/^(kurrentdb|kurrent|kdb|esdb|eventstore)(\+discover)?:\/\//.test(url)) {
+    // With it the client answers a conflict with a result instead of an error, so no command would retry.
+    if (/[?&]throwOnAppendFailure=false(&|$)/i.test(url)) {
+      throw new Error('EVENT_STORE_URL: throwOnAppendFailure=false is not supported');
+    }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { KurrentDbEventStore } = require('./kurrentdb/kurrentdb-event-store');
     return new KurrentDbEventStore(url);

@@ -30,5 +30,12 @@ describe('openEventStore', () => {
       expect(() => openEventStore('sqlite:/tmp/x?synchronous=off')).toThrow(/^EVENT_STORE_URL: /);
       expect(() => openEventStore('postgres://db')).toThrow(/^EVENT_STORE_URL: /);
     });
+
+    it('refuses a setting the stores cannot honour', () => {
+      expect(() => openEventStore('sqlite: :memory:')).toThrow(/spaces around it/);
+      expect(() =>
+        openEventStore('kurrentdb://127.0.0.1:1?tls=false&ThrowOnAppendFailure=false'),
+      ).toThrow(/throwOnAppendFailure=false is not supported/);
+    });
   });
 });
