@@ -22,6 +22,7 @@ import { RecentEvents, type RangeQuery, type Row } from './recent-events';
 import { SCHEMA, type AppendRequest } from './sqlite-group-commit';
 import { createWriter, inlineWriter, type SqliteWriter } from './sqlite-writer';
 import { OpenSubscriptions } from '../open-subscriptions';
+import { checkingFailures } from './committed-despite-failure';
 
 export type SqliteSynchronous = 'full' | 'normal';
 
@@ -78,7 +79,8 @@ export class SqliteEventStore implements EventStore {
     this.db.exec(SCHEMA);
     this.reads = new ReadBatcher(this.db);
     const inline = inlineWriter(this.db);
-    this.writer = path === ':memory:' ? inline : createWriter(path, synchronous);
+    this.writer =
+      path === ':memory:' ? inline : checkingFailures(createWriter(path, synchronous), this.db);
     this.commits = new CommitQueue(
       { inline, thread: this.writer },
       (request, results) => this.recent.add(request, results),
