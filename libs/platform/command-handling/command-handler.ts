@@ -23,8 +23,10 @@ export interface CommandResult<State, Event> {
   events: Event[];
   /**
    * For read-your-writes: the global position of the stream's last event after
-   * the command — what it appended, or, for a repeat that changed nothing, what
-   * was already there. Undefined only for a stream that is still empty.
+   * the command — what it appended (for a commit on several streams, the
+   * commit's last, so waiting for it covers the commit), or, for a repeat that
+   * changed nothing, what was already there. Undefined only for a stream that
+   * is still empty.
    */
   position?: bigint;
 }
