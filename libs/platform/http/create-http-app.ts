@@ -8,7 +8,8 @@ import type { TrustProxy } from '../config/trust-proxy';
 import { PinoNestLogger } from '../observability/logger';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ProblemDetailsFilter } from './problem-details.filter';
-import { clientErrors, frameworkErrors, guardBody } from './request-guards';
+import { clientErrors, frameworkErrors, guardBody, sendProblem } from './request-guards';
+import { unavailable } from '../errors/app-error';
 import { UnexpectedQueryGuard } from './unexpected-query.guard';
 import { strictValidationPipe } from './validation.pipe';
 
@@ -26,6 +27,8 @@ export interface HttpAppOptions {
   /** How long a close waits for requests in flight before cutting every connection; 10 s by default. */
   closeGraceMs?: number;
 }
+
+const SHUTTING_DOWN = 'The service is shutting down; retry shortly, another instance may answer.';
 
 /** Below the 30 s a container gets to stop (docker-compose.yml), so the rest of the shutdown runs. */
 const CLOSE_GRACE_MS = 10_000;
@@ -46,6 +49,9 @@ export async function createHttpApp(
     // On close, drop idle keep-alive connections at once but let requests in flight finish:
     // `true` would cut those too, leaving a committed command unanswered.
     forceCloseConnections: 'idle',
+    // Fastify's own answer to a request that arrives while closing is plain JSON with no code;
+    // the onRequest hook below answers it in problem+json.
+    return503OnClosing: false,
     frameworkErrors,
     clientErrorHandler: clientErrors,
     trustProxy: options.trustProxy ?? false,
@@ -92,9 +98,19 @@ export async function createHttpApp(
     server.once('close', () => clearTimeout(deadline));
     done();
   });
+  // Requests a connection holds: a pipelined request's answer waits behind the one before it, and
+  // `connection: close` on that one would end the connection before the waiting answer is sent.
+  const held = new WeakMap<object, number>();
+  instance.addHook('onRequest', async (request, reply) => {
+    held.set(request.raw.socket, (held.get(request.raw.socket) ?? 0) + 1);
+    if (closing) return sendProblem(reply, unavailable('shutting_down', SHUTTING_DOWN, undefined));
+  });
+  instance.addHook('onResponse', async (request) => {
+    held.set(request.raw.socket, (held.get(request.raw.socket) ?? 1) - 1);
+  });
   instance.addHook('onSend', async (request, reply) => {
     reply.header('x-correlation-id', request.id);
-    if (closing) reply.header('connection', 'close');
+    if (closing && (held.get(request.raw.socket) ?? 0) <= 1) reply.header('connection', 'close');
   });
   mountDocs(app, options.title);
   return app;

@@ -84,4 +84,50 @@ describe('createHttpApp on close', () => {
       await cut;
     });
   });
+
+  describe('when a request arrives on an open connection while the app closes', () => {
+    it('refuses it in problem+json with a code and Retry-After, as every other refusal', async () => {
+      const { port } = new URL(base);
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.on('error', () => undefined);
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+      const ended = new Promise((resolve) => socket.on('close', resolve));
+      socket.write('GET /quick HTTP/1.1\r\nHost: x\r\n');
+      const server = app.getHttpServer();
+      const connections = () =>
+        new Promise<number>((resolve) => server.getConnections((_, n) => resolve(n)));
+      await waitFor(async () => (await connections()) === 1, { message: 'the connection' });
+      const closing = app.close();
+      await waitFor(() => !server.listening, { message: 'the close to begin' });
+      socket.write('\r\n'); // the rest of the head: a whole request, arriving while closing
+      await ended;
+      await closing;
+      const [head, body] = answer.split('\r\n\r\n');
+      expect(head).toMatch(/^HTTP\/1\.1 503 /);
+      expect(head.toLowerCase()).toContain('content-type: application/problem+json');
+      expect(head.toLowerCase()).toContain('retry-after: 1');
+      expect(JSON.parse(body)).toMatchObject({ status: 503, code: 'shutting_down' });
+    });
+  });
+
+  describe('when a request is pipelined behind one in flight as the app closes', () => {
+    it('sends both answers before ending the connection', async () => {
+      const { port } = new URL(base);
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.on('error', () => undefined);
+      let answers = '';
+      socket.on('data', (chunk: Buffer) => (answers += chunk.toString()));
+      const ended = new Promise((resolve) => socket.on('close', resolve));
+      socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /quick HTTP/1.1\r\nHost: x\r\n\r\n');
+      await waitFor(() => entered === 1, { message: 'the slow request to start' });
+      const closing = app.close();
+      await waitFor(() => !app.getHttpServer().listening, { message: 'the close to begin' });
+      release();
+      await ended;
+      await closing;
+      expect(answers.match(/HTTP\/1\.1 \d+/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 200']);
+      expect(answers).toContain('{"quick":true}');
+    });
+  });
 });

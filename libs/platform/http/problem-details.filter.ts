@@ -85,16 +85,19 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (problem.status === 500) this.logger.error(error instanceof Error ? error.stack : error);
     // What lies behind a 503 we raised is kept for the log, never answered.
     else if (problem.status >= 500) this.logger.warn(oneLine(problem) + causeOf(error));
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    // A problem that says when to come back (429, 503) says it in the standard header too.
-    if (typeof problem.retryAfterSeconds === 'number') {
-      void reply.header('retry-after', String(Math.max(1, Math.ceil(problem.retryAfterSeconds))));
-    }
-    void reply
-      .status(problem.status)
-      .header('content-type', 'application/problem+json')
-      .send(problem);
+    void replyWithProblem(host.switchToHttp().getResponse<FastifyReply>(), problem);
   }
+}
+
+/** Sends a problem document; one that says when to come back (429, 503) says it in the standard header too. */
+export function replyWithProblem(reply: FastifyReply, problem: ProblemDocument) {
+  if (typeof problem.retryAfterSeconds === 'number') {
+    void reply.header('retry-after', String(Math.max(1, Math.ceil(problem.retryAfterSeconds))));
+  }
+  return reply
+    .status(problem.status)
+    .header('content-type', 'application/problem+json')
+    .send(problem);
 }
 
 /** Status of a Nest HttpException or a Fastify error (bad JSON, body too large, bad media type). */

@@ -2,18 +2,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { invalid } from '../errors/app-error';
-import { toProblem } from './problem-details.filter';
+import { replyWithProblem, toProblem } from './problem-details.filter';
 
 /** Deeper JSON than any request of ours needs; beyond it validation would recurse without bound. */
 export const MAX_BODY_DEPTH = 32;
 
-const sendProblem = (reply: FastifyReply, error: unknown) => {
-  const problem = toProblem(error);
-  return reply
-    .code(problem.status)
-    .header('content-type', 'application/problem+json')
-    .send(problem);
-};
+/** Answers a refusal made before any route runs, as the exception filter answers the others. */
+export const sendProblem = (reply: FastifyReply, error: unknown) =>
+  replyWithProblem(reply, toProblem(error));
 
 /**
  * Fastify answers malformed URLs (bad percent-encoding) before any route runs;
