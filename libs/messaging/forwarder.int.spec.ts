@@ -276,8 +276,10 @@ describe('startForwarder', () => {
           return saved;
         },
       };
-      const a = start({ owner: 'a', broker: tracked('a'), checkpoints });
-      const b = start({ owner: 'b', broker: tracked('b'), checkpoints });
+      // The takeover comes from the leader's stop releasing its lease; a long lease keeps a pause of a
+      // loaded machine from letting the follower in while the leader still publishes.
+      const a = start({ owner: 'a', broker: tracked('a'), checkpoints, ttlMs: 3_000 });
+      const b = start({ owner: 'b', broker: tracked('b'), checkpoints, ttlMs: 3_000 });
       const leader = await waitFor(() => [a, b].find((f) => f.isActive()));
       const follower = leader === a ? b : a;
 

@@ -27,6 +27,8 @@ const CANCELLED = 'invitations.invitation-cancelled.v1';
   const failing = { type: `ops-test.${randomUUID()}.v1`, queue: `ops-test-${randomUUID()}` };
   const received: CloudEvent[] = [];
   let healthy = false;
+  /** This run's invitation: the queue is bound to a real type, which other suites also publish. */
+  const invitationId = `ops-test-${randomUUID()}`;
 
   beforeAll(async () => {
     f = projectorFixture();
@@ -38,6 +40,7 @@ const CANCELLED = 'invitations.invitation-cancelled.v1';
       maxRetries: 0,
       retryDelayMs: 10,
       handle: async (event) => {
+        if ((event.data as { invitationId?: string }).invitationId !== invitationId) return;
         if (!healthy) throw new Error('consumer not ready');
         received.push(event);
       },
@@ -57,10 +60,10 @@ const CANCELLED = 'invitations.invitation-cancelled.v1';
 
   describe('when domain events are re-published and their consumer fails', () => {
     it('publishes them with ids derived from the domain events, lists the dead letters and retries them', async () => {
-      const cancelled = events.cancelled('i1', 7);
+      const cancelled = events.cancelled(invitationId, 7);
       cancelled.data.vendorId = 'vendor-1'; // as the invitations service stores it
-      await appendTo(f.eventStore, 'i1', events.sent('i1'));
-      const { position } = await appendTo(f.eventStore, 'i1', cancelled);
+      await appendTo(f.eventStore, invitationId, events.sent(invitationId));
+      const { position } = await appendTo(f.eventStore, invitationId, cancelled);
       const ops = opsOn(f, { broker });
 
       expect(
@@ -83,7 +86,7 @@ const CANCELLED = 'invitations.invitation-cancelled.v1';
       expect(received[0]).toMatchObject({
         id,
         type: CANCELLED,
-        data: { invitationId: 'i1', vendorId: 'vendor-1', cancelledAt: events.at(7) },
+        data: { invitationId, vendorId: 'vendor-1', cancelledAt: events.at(7) },
       });
       expect(await ops.run('dlq', 'list', queue)).toEqual([`${queue}.dlq is empty`]);
     });

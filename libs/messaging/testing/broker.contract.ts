@@ -207,10 +207,11 @@ export function brokerContract(open: () => Promise<BrokerHarness>): void {
         bindingKeys: [type],
         prefetch: 5,
         maxRetries: 3,
-        retryDelayMs: 200,
+        // Wide apart, so a slow disk under quorum queues cannot close the gap between them.
+        retryDelayMs: 500,
         handle: async (event, info) => {
           seen.push({ id: event.id, attempt: info.attempt, at: Date.now() });
-          // slow's third try fails and waits 800 ms; quick's first fails and waits 200 ms
+          // slow's third try fails and waits 2,000 ms; quick's first fails and waits 500 ms
           if (info.attempt < (event.id === slow.id ? 3 : 1)) throw new Error('not yet');
         },
       });
@@ -391,6 +392,8 @@ export function brokerContract(open: () => Promise<BrokerHarness>): void {
       const spec = queues.find((q) => q.queue === queue)!;
       await broker.consume({ ...spec, handle: async (event) => void resumed.push(event.id) });
       await kept;
+      // Confirmed means queued, not yet delivered (on RabbitMQ).
+      await waitFor(() => resumed.length > 0, { message: 'the kept message' });
       expect(resumed).toEqual([later.id]);
     });
   });

@@ -159,7 +159,7 @@ export function consumerChaosHarness(setup: ChaosSetup) {
   const steady = ({ name }: Instance) => {
     const mine = logged.filter((m) => m.startsWith(`${name}: `));
     const error = mine.findLastIndex((m) => m.includes('RabbitMQ closed the channel'));
-    return error < 0 || mine.findLastIndex((m) => m.includes('forced reconnect')) > error;
+    return error < 0 || mine.findLastIndex((m) => m.includes('RabbitMQ reconnected')) > error;
   };
 
   /** Before a cut-stop-start wave: every handler is held once it starts, so the victim has one in flight. */
@@ -236,8 +236,9 @@ export function consumerChaosHarness(setup: ChaosSetup) {
     channel.once('close', () => (closed = true));
     await subscribed.catch(() => undefined);
     const registered = (channel as unknown as { consumers: Map<string, unknown> }).consumers;
+    // A cancel on a quorum queue is a replicated command: give a loaded machine time to answer it.
     const leftSubscribed = await waitFor(() => closed || registered.size === 0, {
-      timeoutMs: 2_000,
+      timeoutMs: 10_000,
     }).then(
       () => false,
       () => true,
