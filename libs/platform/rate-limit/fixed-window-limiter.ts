@@ -1,3 +1,4 @@
+import { withTimeout } from '../async/with-timeout';
 import { AppError, unavailable } from '../errors/app-error';
 import { metrics } from '../observability/metrics';
 import { MemoryRateLimits } from './memory-rate-limits';
@@ -16,7 +17,11 @@ export interface FixedWindowOptions {
   store?: RateLimitStore;
   /** Milliseconds since the epoch; tests pass a fake one. */
   clock?: () => number;
+  /** How long a store call may take before the request is refused with 503. */
+  storeTimeoutMs?: number;
 }
+
+const STORE_TIMEOUT_MS = 3_000;
 
 /**
  * A fixed-window counter per key. `take` counts a hit or, once the key has
@@ -89,7 +94,12 @@ export class FixedWindowLimiter {
     key: string,
   ): Promise<T> {
     try {
-      return await call(this.store, `${this.options.name}:${key}`);
+      // A store that stalls (a replica set that cannot reach a majority) refuses like one that fails.
+      return await withTimeout(
+        call(this.store, `${this.options.name}:${key}`),
+        this.options.storeTimeoutMs ?? STORE_TIMEOUT_MS,
+        () => new Error('the rate-limit store did not answer in time'),
+      );
     } catch (cause) {
       throw unavailable(
         'rate_limits_unavailable',

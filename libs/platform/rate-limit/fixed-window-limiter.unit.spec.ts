@@ -118,5 +118,12 @@ describe('FixedWindowLimiter', () => {
         }),
       );
     });
+
+    it('refuses the same way when the store does not answer in time', async () => {
+      const stalled = { ...broken, take: () => new Promise<never>(() => undefined) };
+      await expect(limiter({ store: stalled, storeTimeoutMs: 20 }).take('a')).rejects.toEqual(
+        expect.objectContaining({ code: 'rate_limits_unavailable' }),
+      );
+    });
   });
 });
