@@ -7,11 +7,15 @@ import ipaddr from 'ipaddr.js';
  * addresses apart would give it 2^64 budgets. An IPv4 address written as IPv6
  * (`::ffff:1.2.3.4`, or through a NAT64 gateway `64:ff9b::1.2.3.4`) is the
  * IPv4 address. Text that is no address in a usual form (`010.0.0.1` would be
- * read as octal) stays as it is, and `[…]` around an IPv6 address is dropped.
+ * read as octal) stays as it is, and `[…]` around an IPv6 address is dropped,
+ * with a port after an address (some proxies forward `203.0.113.7:50123`: each
+ * connection would count as a client of its own). No address at all (a socket
+ * already gone) counts as one client, `unknown`.
  * A /64 as this returns it reads as the same key, so an operator can name one as shown.
  */
-export function clientAddress(ip: string): string {
-  const text = ip.replace(/^\[(.*)\]$/, '$1');
+export function clientAddress(ip: string | undefined): string {
+  if (!ip) return 'unknown';
+  const text = ip.replace(/^\[(.*)\](?::\d+)?$/, '$1').replace(/^([\d.]+):\d+$/, '$1');
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text).toString();
   const host = text.endsWith('/64') ? text.slice(0, -'/64'.length) : text;
   if (!ipaddr.IPv6.isValid(host)) return ip;
@@ -30,5 +34,5 @@ function nat64Client(address: ipaddr.IPv6): string {
 
 /** The client's address as per-client limits count it (`clientAddress` of `request.ip`). */
 export const ClientAddress = createParamDecorator((_: unknown, context: ExecutionContext) =>
-  clientAddress(context.switchToHttp().getRequest<{ ip: string }>().ip),
+  clientAddress(context.switchToHttp().getRequest<{ ip?: string }>().ip),
 );

@@ -22,6 +22,20 @@ describe('clientAddress', () => {
     });
   });
 
+  describe('when a proxy forwarded the address with its port', () => {
+    it('counts by the address, so each connection is not a client of its own', () => {
+      expect(clientAddress('203.0.113.7:50123')).toBe('203.0.113.7');
+      expect(clientAddress('[2001:db8:1:2::1]:443')).toBe('2001:db8:1:2::/64');
+    });
+  });
+
+  describe('when there is no address (the socket is gone)', () => {
+    it('counts it as one client rather than failing', () => {
+      expect(clientAddress(undefined)).toBe('unknown');
+      expect(clientAddress('')).toBe('unknown');
+    });
+  });
+
   describe('when the text is no address', () => {
     it('keeps it as it is', () => {
       expect(clientAddress('unknown')).toBe('unknown');
