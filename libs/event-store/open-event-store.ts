@@ -1,3 +1,4 @@
+import { errorMessage } from '../platform/errors/error-message';
 import type { EventStore } from './event-store.port';
 import { SqliteEventStore, type SqliteSynchronous } from './sqlite/sqlite-event-store';
 
@@ -29,13 +30,19 @@ export function openEventStore(
     return new SqliteEventStore(path, { synchronous: synchronous as SqliteSynchronous, warn });
   }
   if (/^(kurrentdb|kurrent|kdb|esdb|eventstore)(\+discover)?:\/\//.test(url)) {
-    // With it the client answers a conflict with a result instead of an error, so no command would retry.
-    if (/[?&]throwOnAppendFailure=false(&|$)/i.test(url)) {
+    // With it the client answers a conflict with a result instead of an error, so no command would
+    // retry. Read as the client reads the string: trimmed, without trailing slashes.
+    if (/[?&]throwOnAppendFailure=false(&|$)/i.test(url.trim().replace(/\/+$/, ''))) {
       throw new Error('EVENT_STORE_URL: throwOnAppendFailure=false is not supported');
     }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { KurrentDbEventStore } = require('./kurrentdb/kurrentdb-event-store');
-    return new KurrentDbEventStore(url);
+    try {
+      return new KurrentDbEventStore(url);
+    } catch (error) {
+      // The client's own words (`Unexpected "no" at position 27…`) do not say which setting.
+      throw new Error(`EVENT_STORE_URL: ${errorMessage(error)}`, { cause: error });
+    }
   }
   throw new Error(`EVENT_STORE_URL: unsupported scheme in ${url}`);
 }

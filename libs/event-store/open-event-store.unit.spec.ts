@@ -36,6 +36,13 @@ describe('openEventStore', () => {
       expect(() =>
         openEventStore('kurrentdb://127.0.0.1:1?tls=false&ThrowOnAppendFailure=false'),
       ).toThrow(/throwOnAppendFailure=false is not supported/);
+      expect(() =>
+        openEventStore('kurrentdb://127.0.0.1:1?tls=false&throwOnAppendFailure=false/ '),
+      ).toThrow(/throwOnAppendFailure=false is not supported/);
+    });
+
+    it('names the variable when the KurrentDB client cannot read the string', () => {
+      expect(() => openEventStore('kurrentdb://127.0.0.1:1?tls=no')).toThrow(/^EVENT_STORE_URL: /);
     });
   });
 });

@@ -57,11 +57,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   return {
     eventStoreUrl: url(env, 'EVENT_STORE_URL', `sqlite:${join(dataDir, 'events.sqlite')}`, [
       'sqlite:',
-      'kurrentdb:',
-      'kdb:',
-      'esdb:',
-      'esdb+discover:',
-      'kurrentdb+discover:',
+      // Every scheme the KurrentDB client reads, and the older ones it is translated from.
+      ...['kurrentdb', 'kurrent', 'kdb', 'esdb', 'eventstore'].flatMap((s) => [
+        `${s}:`,
+        `${s}+discover:`,
+      ]),
     ]),
     readModelUrl: url(env, 'READ_MODEL_URL', `sqlite:${join(dataDir, 'read-models.sqlite')}`, [
       'sqlite:',
@@ -174,7 +174,8 @@ function publicUrl(env: Env): string {
       `must have no query (?) or fragment (#), since links are made by appending paths to it, got "${redactCredentials(v)}"`,
     );
   }
-  return v.replace(/\/$/, '');
+  // As a URL reads it: `http:app.example.com` would otherwise be kept, and make broken links.
+  return new URL(v).href.replace(/\/$/, '');
 }
 
 /** Identity's key set: by default at identity's port, which must then be a fixed one. */

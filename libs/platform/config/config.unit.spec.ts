@@ -90,6 +90,24 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('when PUBLIC_URL is written loosely', () => {
+    it('takes it as a URL reads it, so every link is well formed', () => {
+      expect(loadConfig({ PUBLIC_URL: 'http:app.example.com' }).publicUrl).toBe(
+        'http://app.example.com',
+      );
+    });
+  });
+
+  describe('when EVENT_STORE_URL names KurrentDB by any scheme its client reads', () => {
+    it.each(['kurrent', 'kurrent+discover', 'kdb+discover', 'kurrentdb+discover'])(
+      'takes %s://',
+      (scheme) => {
+        const url = `${scheme}://es:2113?tls=false`;
+        expect(loadConfig({ EVENT_STORE_URL: url }).eventStoreUrl).toBe(url);
+      },
+    );
+  });
+
   describe('when a URL scheme is not in lower case', () => {
     it('takes it as the lower-case one', () => {
       const config = loadConfig({
