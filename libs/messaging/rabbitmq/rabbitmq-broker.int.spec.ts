@@ -35,6 +35,30 @@ const isConnectionClose = (chunk: Buffer) =>
   chunk.readUInt16BE(7) === 10 &&
   chunk.readUInt16BE(9) === 50;
 
+/** Channel.Close: a method frame (type 1) on a channel other than 0, of class 20, method 40. */
+const isChannelClose = (chunk: Buffer) =>
+  chunk.length >= 11 &&
+  chunk[0] === 1 &&
+  chunk.readUInt16BE(1) !== 0 &&
+  chunk.readUInt16BE(7) === 20 &&
+  chunk.readUInt16BE(9) === 40;
+
+/** A broker connected through a proxy that cuts the connection, unsent, at the first frame `cuts` picks. */
+async function brokerCutAt(cuts: (chunk: Buffer) => boolean, publishTimeoutMs?: number) {
+  const port = await unusedPort();
+  const target = new URL(url);
+  const proxy = await startTcpProxy(
+    port,
+    { host: target.hostname, port: Number(target.port) },
+    (chunk) => !cuts(chunk),
+  );
+  const broker = new RabbitMqBroker(`amqp://guest:guest@127.0.0.1:${port}`, {
+    log: quiet,
+    ...(publishTimeoutMs ? { publishTimeoutMs } : {}),
+  });
+  return { broker, proxy };
+}
+
 /** Channels open on a connection, read from amqplib's channel table (channel 0 is the connection's own). */
 function openChannels(model: ChannelModel): number {
   const { channels } = model.connection as unknown as { channels: unknown[] };
@@ -405,14 +429,8 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
 
   describe('when the connection drops before RabbitMQ answers its close', () => {
     it('finishes closing, where amqplib never settles such a close', async () => {
-      const port = await unusedPort();
-      const target = new URL(url);
-      const proxy = await startTcpProxy(
-        port,
-        { host: target.hostname, port: Number(target.port) },
-        (chunk) => !isConnectionClose(chunk), // the close never reaches RabbitMQ: the socket dies
-      );
-      const broker = new RabbitMqBroker(`amqp://guest:guest@127.0.0.1:${port}`, { log: quiet });
+      // The close never reaches RabbitMQ: the socket dies.
+      const { broker, proxy } = await brokerCutAt(isConnectionClose);
       try {
         await waitFor(() => broker.isHealthy(), { message: 'connected through the proxy' });
         let closed = false;
@@ -426,17 +444,7 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
 
   describe('when the connection drops before RabbitMQ answers a forced reconnect’s close', () => {
     it('connects again and consumes what is published then, where the manager would hold the dead connection', async () => {
-      const port = await unusedPort();
-      const target = new URL(url);
-      const proxy = await startTcpProxy(
-        port,
-        { host: target.hostname, port: Number(target.port) },
-        (chunk) => !isConnectionClose(chunk),
-      );
-      const broker = new RabbitMqBroker(`amqp://guest:guest@127.0.0.1:${port}`, {
-        log: quiet,
-        publishTimeoutMs: 10_000,
-      });
+      const { broker, proxy } = await brokerCutAt(isConnectionClose, 10_000);
       const { queue, type, spec, consume } = freshQueue('forced-reconnect');
       const seen = new Set<string>();
       const { connection, channel } = await openAdmin();
@@ -460,21 +468,7 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
 
   describe('when the connection drops before RabbitMQ answers a dead-letter listing’s channel close', () => {
     it('settles the listing, where amqplib never settles such a close', async () => {
-      const port = await unusedPort();
-      const target = new URL(url);
-      // Channel.Close: a method frame (type 1) on a channel other than 0, of class 20, method 40.
-      const isChannelClose = (chunk: Buffer) =>
-        chunk.length >= 11 &&
-        chunk[0] === 1 &&
-        chunk.readUInt16BE(1) !== 0 &&
-        chunk.readUInt16BE(7) === 20 &&
-        chunk.readUInt16BE(9) === 40;
-      const proxy = await startTcpProxy(
-        port,
-        { host: target.hostname, port: Number(target.port) },
-        (chunk) => !isChannelClose(chunk),
-      );
-      const broker = new RabbitMqBroker(`amqp://guest:guest@127.0.0.1:${port}`, { log: quiet });
+      const { broker, proxy } = await brokerCutAt(isChannelClose);
       const { queue, spec, consume } = freshQueue('dlq-close');
       const { connection, channel } = await openAdmin();
       try {

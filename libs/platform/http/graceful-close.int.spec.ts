@@ -40,6 +40,18 @@ describe('createHttpApp on close', () => {
     await app.close();
   });
 
+  /** A raw connection to the app, collecting what it answers. */
+  const rawConnection = () => {
+    const socket = connect(Number(new URL(base).port), '127.0.0.1');
+    socket.on('error', () => undefined);
+    let text = '';
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    const ended = new Promise((resolve) => socket.on('close', resolve));
+    return { socket, ended, received: () => text };
+  };
+  const openConnections = () =>
+    new Promise<number>((resolve) => app.getHttpServer().getConnections((_, n) => resolve(n)));
+
   describe('when a request is in flight', () => {
     it('answers it before the server stops, so a committed command is not left unanswered', async () => {
       const answer = fetch(`${base}/slow`);
@@ -70,40 +82,26 @@ describe('createHttpApp on close', () => {
 
   describe('when a client holds a connection without finishing its request', () => {
     it('cuts it once the grace has passed, so the close ends', async () => {
-      const { port } = new URL(base);
-      const socket = connect(Number(port), '127.0.0.1');
-      const cut = new Promise((resolve) => socket.on('close', resolve));
-      socket.on('error', () => undefined);
+      const { socket, ended } = rawConnection();
       // Half a request head: not idle to Node, and closing turns its request timeout off.
       socket.write('GET /quick HTTP/1.1\r\nHost: x\r\n');
-      const server = app.getHttpServer();
-      const connections = () =>
-        new Promise<number>((resolve) => server.getConnections((_, n) => resolve(n)));
-      await waitFor(async () => (await connections()) === 1, { message: 'the connection' });
+      await waitFor(async () => (await openConnections()) === 1, { message: 'the connection' });
       await app.close();
-      await cut;
+      await ended;
     });
   });
 
   describe('when a request arrives on an open connection while the app closes', () => {
     it('refuses it in problem+json with a code and Retry-After, as every other refusal', async () => {
-      const { port } = new URL(base);
-      const socket = connect(Number(port), '127.0.0.1');
-      socket.on('error', () => undefined);
-      let answer = '';
-      socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
-      const ended = new Promise((resolve) => socket.on('close', resolve));
+      const { socket, ended, received } = rawConnection();
       socket.write('GET /quick HTTP/1.1\r\nHost: x\r\n');
-      const server = app.getHttpServer();
-      const connections = () =>
-        new Promise<number>((resolve) => server.getConnections((_, n) => resolve(n)));
-      await waitFor(async () => (await connections()) === 1, { message: 'the connection' });
+      await waitFor(async () => (await openConnections()) === 1, { message: 'the connection' });
       const closing = app.close();
-      await waitFor(() => !server.listening, { message: 'the close to begin' });
+      await waitFor(() => !app.getHttpServer().listening, { message: 'the close to begin' });
       socket.write('\r\n'); // the rest of the head: a whole request, arriving while closing
       await ended;
       await closing;
-      const [head, body] = answer.split('\r\n\r\n');
+      const [head, body] = received().split('\r\n\r\n');
       expect(head).toMatch(/^HTTP\/1\.1 503 /);
       expect(head.toLowerCase()).toContain('content-type: application/problem+json');
       expect(head.toLowerCase()).toContain('retry-after: 1');
@@ -113,12 +111,7 @@ describe('createHttpApp on close', () => {
 
   describe('when a request is pipelined behind one in flight as the app closes', () => {
     it('sends both answers before ending the connection', async () => {
-      const { port } = new URL(base);
-      const socket = connect(Number(port), '127.0.0.1');
-      socket.on('error', () => undefined);
-      let answers = '';
-      socket.on('data', (chunk: Buffer) => (answers += chunk.toString()));
-      const ended = new Promise((resolve) => socket.on('close', resolve));
+      const { socket, ended, received } = rawConnection();
       socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /quick HTTP/1.1\r\nHost: x\r\n\r\n');
       await waitFor(() => entered === 1, { message: 'the slow request to start' });
       const closing = app.close();
@@ -126,8 +119,8 @@ describe('createHttpApp on close', () => {
       release();
       await ended;
       await closing;
-      expect(answers.match(/HTTP\/1\.1 \d+/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 200']);
-      expect(answers).toContain('{"quick":true}');
+      expect(received().match(/HTTP\/1\.1 \d+/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 200']);
+      expect(received()).toContain('{"quick":true}');
     });
   });
 });
