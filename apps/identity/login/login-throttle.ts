@@ -1,6 +1,9 @@
 import type { AppConfig } from '../../../libs/platform/config/config';
 import { AppError } from '../../../libs/platform/errors/app-error';
-import { FixedWindowLimiter } from '../../../libs/platform/rate-limit/fixed-window-limiter';
+import {
+  FixedWindowLimiter,
+  type Hit,
+} from '../../../libs/platform/rate-limit/fixed-window-limiter';
 import type { RateLimitStore } from '../../../libs/platform/rate-limit/rate-limit-store.port';
 import { normaliseEmail } from '../../../libs/platform/validation/email-address';
 
@@ -56,12 +59,12 @@ export async function throttledLogin<T>(
   pair: { email: string; ip: string },
   attempt: () => Promise<T>,
 ): Promise<T> {
-  const key = pairKey(pair.email, pair.ip);
-  await throttle.addresses.take(pair.ip);
+  const address = await throttle.addresses.take(pair.ip);
+  let guess: Hit;
   try {
-    await throttle.pairs.take(key);
+    guess = await throttle.pairs.take(pairKey(pair.email, pair.ip));
   } catch (error) {
-    await throttle.addresses.giveBack(pair.ip).catch(() => undefined);
+    await throttle.addresses.giveBack(address).catch(() => undefined);
     throw error;
   }
   let result: T;
@@ -69,14 +72,15 @@ export async function throttledLogin<T>(
     result = await attempt();
   } catch (error) {
     if (!(error instanceof AppError && error.code === 'invalid_credentials')) {
-      await Promise.all([throttle.pairs.giveBack(key), throttle.addresses.giveBack(pair.ip)]).catch(
-        () => undefined,
-      );
+      await Promise.all([
+        throttle.pairs.giveBack(guess),
+        throttle.addresses.giveBack(address),
+      ]).catch(() => undefined);
     }
     throw error;
   }
   // A store that fails here costs this login nothing: the attempt stays counted as a failure.
-  await Promise.all([throttle.pairs.reset(key), throttle.addresses.giveBack(pair.ip)]).catch(
+  await Promise.all([throttle.pairs.reset(guess.key), throttle.addresses.giveBack(address)]).catch(
     () => undefined,
   );
   return result;

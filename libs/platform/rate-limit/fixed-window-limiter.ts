@@ -23,6 +23,13 @@ export interface FixedWindowOptions {
 
 const STORE_TIMEOUT_MS = 3_000;
 
+/** A hit `take` counted: what `giveBack` takes back. */
+export interface Hit {
+  key: string;
+  /** When it was counted, by the limiter's clock. */
+  at: number;
+}
+
 /**
  * A fixed-window counter per key. `take` counts a hit or, once the key has
  * used its limit in its current window, refuses with 429 `rate_limited` and
@@ -40,7 +47,7 @@ export class FixedWindowLimiter {
   }
 
   /** Counts one hit for `key`, or throws 429 `rate_limited` without counting it. */
-  async take(key: string): Promise<void> {
+  async take(key: string): Promise<Hit> {
     const { name, limit, windowMs, refusal } = this.options;
     const now = this.clock();
     let result: TakeResult;
@@ -51,7 +58,7 @@ export class FixedWindowLimiter {
       throw error;
     }
     metrics.rateLimits.inc({ limiter: name, outcome: result.taken ? 'taken' : 'refused' });
-    if (result.taken) return;
+    if (result.taken) return { key, at: now };
     const retryAfterSeconds = Math.max(1, Math.ceil((result.windowClosesAt - now) / 1000));
     throw new AppError('rate_limited', 'rate_limited', refusal, { retryAfterSeconds });
   }
@@ -63,20 +70,20 @@ export class FixedWindowLimiter {
    * since the work may have been done before the failure.
    */
   async counting<T>(key: string, work: () => Promise<T>): Promise<T> {
-    await this.take(key);
+    const hit = await this.take(key);
     try {
       return await work();
     } catch (error) {
       if (error instanceof AppError && error.kind !== 'unavailable') {
-        await this.giveBack(key).catch(() => undefined); // one extra hit at worst
+        await this.giveBack(hit).catch(() => undefined); // one extra hit at worst
       }
       throw error;
     }
   }
 
-  /** Takes back a hit that turned out not to count. */
-  giveBack(key: string): Promise<void> {
-    return this.ask((s, k) => s.giveBack(k), key);
+  /** Takes back a hit that turned out not to count, from the window it was counted in. */
+  giveBack({ key, at }: Hit): Promise<void> {
+    return this.ask((s, k) => s.giveBack(k, at, this.options.windowMs), key);
   }
 
   /** Forgets the key's hits; whether it had any in a window still open. */

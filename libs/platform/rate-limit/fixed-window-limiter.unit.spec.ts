@@ -51,12 +51,23 @@ describe('FixedWindowLimiter', () => {
 
     it('counts again once a hit is given back, and afresh once the key is reset', async () => {
       const l = limiter();
-      await takes(l, 'a', 3);
-      await l.giveBack('a');
+      await takes(l, 'a', 2);
+      await l.giveBack(await l.take('a'));
       await l.take('a');
       await expect(l.take('a')).rejects.toEqual(refusal(60));
       await l.reset('a');
       await expect(takes(l, 'a', 3)).resolves.toBeUndefined();
+    });
+  });
+
+  describe('when a hit is given back after its window has closed', () => {
+    it('leaves the new window’s count alone', async () => {
+      const l = limiter({ limit: 1 });
+      const first = await l.take('a');
+      now += 60_000;
+      await l.take('a'); // a new window, full
+      await l.giveBack(first);
+      await expect(l.take('a')).rejects.toEqual(refusal(60));
     });
   });
 

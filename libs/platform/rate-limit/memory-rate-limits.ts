@@ -1,4 +1,4 @@
-import { TAKEN, type RateLimitStore, type TakeResult } from './rate-limit-store.port';
+import { countedIn, TAKEN, type RateLimitStore, type TakeResult } from './rate-limit-store.port';
 
 interface Window {
   closesAt: number;
@@ -29,9 +29,11 @@ export class MemoryRateLimits implements RateLimitStore {
     return TAKEN;
   }
 
-  async giveBack(key: string): Promise<void> {
+  async giveBack(key: string, takenAt: number, windowMs: number): Promise<void> {
     const window = this.windows.get(key);
-    if (window && window.count > 0) window.count -= 1;
+    if (window && window.count > 0 && countedIn(window.closesAt, takenAt, windowMs)) {
+      window.count -= 1;
+    }
   }
 
   async reset(key: string, now: number): Promise<boolean> {

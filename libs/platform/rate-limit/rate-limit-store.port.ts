@@ -12,8 +12,13 @@ export interface RateLimitStore {
    * one key, from any instance, never count past the limit.
    */
   take(key: string, limit: number, windowMs: number, now: number): Promise<TakeResult>;
-  /** Takes back one hit the key has counted (never below zero); nothing for an unknown key. */
-  giveBack(key: string): Promise<void>;
+  /**
+   * Takes back one hit counted at `takenAt` (never below zero), from the
+   * window that hit was counted in: the one closing within `windowMs` after it.
+   * Nothing when that window has closed and another opened, whose count is of
+   * other hits, nor for an unknown key.
+   */
+  giveBack(key: string, takenAt: number, windowMs: number): Promise<void>;
   /**
    * Forgets the key's window and hits; whether it held hits in a window still
    * open at `now` (an operator is told so: a closed window, even one not swept
@@ -30,3 +35,7 @@ export interface RateLimitStore {
 export type TakeResult = { taken: true } | { taken: false; windowClosesAt: number };
 
 export const TAKEN: TakeResult = { taken: true };
+
+/** Whether a hit at `takenAt` was counted in the window closing at `closesAt`. */
+export const countedIn = (closesAt: number, takenAt: number, windowMs: number): boolean =>
+  closesAt > takenAt && closesAt <= takenAt + windowMs;

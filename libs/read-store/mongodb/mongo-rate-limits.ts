@@ -59,8 +59,12 @@ export class MongoRateLimits implements RateLimitStore {
     throw new Error(`rate limit ${key}: lost ${MAX_ROUNDS} races in a row`);
   }
 
-  async giveBack(key: string): Promise<void> {
-    await this.windows.updateOne({ _id: key, count: { $gt: 0 } }, { $inc: { count: -1 } });
+  async giveBack(key: string, takenAt: number, windowMs: number): Promise<void> {
+    const window = { $gt: new Date(takenAt), $lte: new Date(takenAt + windowMs) };
+    await this.windows.updateOne(
+      { _id: key, count: { $gt: 0 }, closesAt: window },
+      { $inc: { count: -1 } },
+    );
   }
 
   async reset(key: string, now: number): Promise<boolean> {

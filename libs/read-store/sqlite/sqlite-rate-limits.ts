@@ -38,7 +38,9 @@ export class SqliteRateLimits implements RateLimitStore {
   private readonly hit: Database.Statement;
   private readonly keys: Database.Statement<[], { n: number }>;
   private readonly closesAt: Database.Statement<[string], { closes_at: number }>;
-  private readonly decrement: Database.Statement<[string]>;
+  private readonly decrement: Database.Statement<
+    [{ key: string; takenAt: number; window: number }]
+  >;
   private readonly remove: Database.Statement<[string], RemovedWindow>;
   private readonly removeMatching: Database.Statement<
     [{ prefix: string; suffix: string }],
@@ -66,7 +68,8 @@ export class SqliteRateLimits implements RateLimitStore {
       WHERE closes_at <= @now OR count < @limit`);
     this.closesAt = this.db.prepare('SELECT closes_at FROM rate_limits WHERE key = ?');
     this.decrement = this.db.prepare(
-      'UPDATE rate_limits SET count = count - 1 WHERE key = ? AND count > 0',
+      `UPDATE rate_limits SET count = count - 1 WHERE key = @key AND count > 0
+         AND closes_at > @takenAt AND closes_at <= @takenAt + @window`,
     );
     this.remove = this.db.prepare(
       'DELETE FROM rate_limits WHERE key = ? RETURNING closes_at, count',
@@ -92,8 +95,8 @@ export class SqliteRateLimits implements RateLimitStore {
     return this.takeOrRefuse.immediate(key, limit, windowMs, now);
   }
 
-  async giveBack(key: string): Promise<void> {
-    this.decrement.run(key);
+  async giveBack(key: string, takenAt: number, windowMs: number): Promise<void> {
+    this.decrement.run({ key, takenAt, window: windowMs });
   }
 
   async reset(key: string, now: number): Promise<boolean> {

@@ -78,7 +78,7 @@ export function rateLimitsContract(open: RateLimitsFactory): void {
     it('no longer counts it', async () => {
       const k = key();
       await takes(k, 3);
-      await store.giveBack(k);
+      await store.giveBack(k, T0, WINDOW);
       expect(await takes(k, 2)).toEqual([
         { taken: true },
         expect.objectContaining({ taken: false }),
@@ -88,15 +88,25 @@ export function rateLimitsContract(open: RateLimitsFactory): void {
     it('never counts below zero', async () => {
       const k = key();
       await takes(k, 1);
-      await store.giveBack(k);
-      await store.giveBack(k);
+      await store.giveBack(k, T0, WINDOW);
+      await store.giveBack(k, T0, WINDOW);
       expect((await takes(k, 4)).filter((r) => r.taken)).toHaveLength(3);
     });
 
     it('changes nothing for a key it does not know', async () => {
       const k = key();
-      await store.giveBack(k);
+      await store.giveBack(k, T0, WINDOW);
       expect((await takes(k, 4)).filter((r) => r.taken)).toHaveLength(3);
+    });
+
+    it('leaves alone a window opened after the one the hit was counted in', async () => {
+      const k = key();
+      await takes(k, 1, T0, 1);
+      await takes(k, 1, T0 + WINDOW, 1); // the first window has closed: a new one, full
+      await store.giveBack(k, T0, WINDOW);
+      expect(await takes(k, 1, T0 + WINDOW + 1, 1)).toEqual([
+        { taken: false, windowClosesAt: T0 + 2 * WINDOW },
+      ]);
     });
   });
 
@@ -143,10 +153,10 @@ export function rateLimitsContract(open: RateLimitsFactory): void {
     it('forgets it, and says it was not counting', async () => {
       const base = key();
       await takes(`${base} a`, 1);
-      await store.giveBack(`${base} a`);
+      await store.giveBack(`${base} a`, T0, WINDOW);
       expect(await store.reset(`${base} a`, T0)).toBe(false);
       await takes(`${base} b`, 1);
-      await store.giveBack(`${base} b`);
+      await store.giveBack(`${base} b`, T0, WINDOW);
       expect(await store.resetMatching(base, '', T0)).toBe(0);
     });
   });
