@@ -30,9 +30,8 @@ export function openEventStore(
     return new SqliteEventStore(path, { synchronous: synchronous as SqliteSynchronous, warn });
   }
   if (/^(kurrentdb|kurrent|kdb|esdb|eventstore)(\+discover)?:\/\//.test(url)) {
-    // With it the client answers a conflict with a result instead of an error, so no command would
-    // retry. Read as the client reads the string: trimmed, without trailing slashes.
-    if (/[?&]throwOnAppendFailure=false(&|$)/i.test(url.trim().replace(/\/+$/, ''))) {
+    // With it the client answers a conflict with a result instead of an error, so no command would retry.
+    if (clientOption(url, 'throwOnAppendFailure') === 'false') {
       throw new Error('EVENT_STORE_URL: throwOnAppendFailure=false is not supported');
     }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -45,4 +44,20 @@ export function openEventStore(
     }
   }
   throw new Error(`EVENT_STORE_URL: unsupported scheme in ${url}`);
+}
+
+/**
+ * An option of a KurrentDB connection string as its client reads it: the
+ * string trimmed and without trailing slashes, the key in any case and with
+ * any `_` or `-`. The last one given wins.
+ */
+function clientOption(url: string, name: string): string | undefined {
+  const flat = (key: string) => key.trim().toLowerCase().replace(/[_-]/g, '');
+  const query = url.trim().replace(/\/+$/, '').split('?')[1] ?? '';
+  const values = query
+    .split('&')
+    .map((pair) => pair.split('='))
+    .filter(([key]) => flat(key) === flat(name))
+    .map(([, value]) => value);
+  return values.at(-1);
 }

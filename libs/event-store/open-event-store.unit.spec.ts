@@ -39,6 +39,9 @@ describe('openEventStore', () => {
       expect(() =>
         openEventStore('kurrentdb://127.0.0.1:1?tls=false&throwOnAppendFailure=false/ '),
       ).toThrow(/throwOnAppendFailure=false is not supported/);
+      expect(() =>
+        openEventStore('kurrentdb://127.0.0.1:1?tls=false&throw_on-append_failure=false'),
+      ).toThrow(/throwOnAppendFailure=false is not supported/);
     });
 
     it('names the variable when the KurrentDB client cannot read the string', () => {

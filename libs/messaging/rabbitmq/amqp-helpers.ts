@@ -267,7 +267,11 @@ export function forceReconnect(
   // After the close settles the manager lets go within a few microtasks; a macrotask later it has.
   old.once('close', () =>
     setImmediate(() => {
-      if (manager.connection === old) manager.reconnect();
+      try {
+        if (manager.connection === old) manager.reconnect();
+      } catch {
+        // Closed meanwhile: nothing to reconnect.
+      }
     }),
   );
 }

@@ -120,6 +120,20 @@ describe('forceReconnect', () => {
     });
   });
 
+  describe('when the manager is closed before it can ask again', () => {
+    it('leaves it closed rather than throwing', async () => {
+      const { manager, connection } = managerOf();
+      forceReconnect(manager);
+      const asked = jest.fn(() => {
+        throw new Error('cannot reconnect after close');
+      });
+      manager.reconnect = asked;
+      connection.emit('close');
+      await nextMacrotask();
+      expect(asked).toHaveBeenCalledTimes(1);
+    });
+  });
+
   describe('when the manager let go of the old connection as it closed', () => {
     it('asks once', async () => {
       const { manager, connection } = managerOf();
