@@ -106,7 +106,11 @@ export async function createHttpApp(
     if (closing) return sendProblem(reply, unavailable('shutting_down', SHUTTING_DOWN, undefined));
   });
   instance.addHook('onResponse', async (request) => {
-    held.set(request.raw.socket, (held.get(request.raw.socket) ?? 1) - 1);
+    const left = (held.get(request.raw.socket) ?? 1) - 1;
+    held.set(request.raw.socket, left);
+    // Its last answer was queued before the close began, so it carries no `connection: close`:
+    // once written, the connection is idle, and is closed rather than held until the grace ends.
+    if (closing && left === 0) setImmediate(() => instance.server.closeIdleConnections());
   });
   instance.addHook('onSend', async (request, reply) => {
     reply.header('x-correlation-id', request.id);

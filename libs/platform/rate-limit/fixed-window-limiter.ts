@@ -91,20 +91,26 @@ export class FixedWindowLimiter {
     return this.ask((s, k) => s.reset(k, this.clock()), key);
   }
 
-  /** Forgets the hits of every key made of `prefix`, anything, then `suffix`; how many were counting. */
+  /**
+   * Forgets the hits of every key made of `prefix`, anything, then `suffix`; how many were
+   * counting. For an operator, so not bounded as a request is: a scan of every key may take long.
+   */
   resetMatching(prefix: string, suffix = ''): Promise<number> {
-    return this.ask((s, k) => s.resetMatching(k, suffix, this.clock()), prefix);
+    return this.ask((s, k) => s.resetMatching(k, suffix, this.clock()), prefix, Infinity);
   }
 
   private async ask<T>(
     call: (store: RateLimitStore, key: string) => Promise<T>,
     key: string,
+    timeoutMs = this.options.storeTimeoutMs ?? STORE_TIMEOUT_MS,
   ): Promise<T> {
     try {
+      const answer = call(this.store, `${this.options.name}:${key}`);
+      if (timeoutMs === Infinity) return await answer;
       // A store that stalls (a replica set that cannot reach a majority) refuses like one that fails.
       return await withTimeout(
-        call(this.store, `${this.options.name}:${key}`),
-        this.options.storeTimeoutMs ?? STORE_TIMEOUT_MS,
+        answer,
+        timeoutMs,
         () => new Error('the rate-limit store did not answer in time'),
       );
     } catch (cause) {

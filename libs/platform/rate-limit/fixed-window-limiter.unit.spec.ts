@@ -130,6 +130,16 @@ describe('FixedWindowLimiter', () => {
       );
     });
 
+    it('lets an operator’s reset of many keys take as long as it takes', async () => {
+      const slow = {
+        ...broken,
+        resetMatching: () => new Promise<number>((resolve) => setTimeout(() => resolve(2), 60)),
+      };
+      await expect(limiter({ store: slow, storeTimeoutMs: 20 }).resetMatching('a')).resolves.toBe(
+        2,
+      );
+    });
+
     it('refuses the same way when the store does not answer in time', async () => {
       const stalled = { ...broken, take: () => new Promise<never>(() => undefined) };
       await expect(limiter({ store: stalled, storeTimeoutMs: 20 }).take('a')).rejects.toEqual(
