@@ -32,18 +32,15 @@ export class OpsError extends Error {}
 
 /**
  * One record a line, its fields split by tabs. A field's control characters
- * (tabs, line breaks, terminal escapes, from a dead letter's body, say) are
- * printed as `\uXXXX`, so a record stays one line and prints as text.
+ * (tabs, line breaks, terminal escapes, from a dead letter's body, say), line
+ * and paragraph separators, and the marks that reorder text on screen are
+ * printed as `\uXXXX`, so a record stays one line and prints as it reads.
  */
 export const recordLine = (fields: readonly string[]): string =>
-  fields
-    .map((f) =>
-      f.replace(
-        /[\u0000-\u001f\u007f-\u009f]/g,
-        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-      ),
-    )
-    .join('\t');
+  fields.map((f) => f.replace(UNPRINTABLE, (c) => `\\u${hex4(c)}`)).join('\t');
+
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+const hex4 = (c: string) => c.charCodeAt(0).toString(16).padStart(4, '0');
 
 /** The projections named, or every one for `all` alone; an unknown name lists the known ones. */
 export function projectionsNamed(ctx: OpsContext, names: string[]): readonly Projection[] {

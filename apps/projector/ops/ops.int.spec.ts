@@ -232,13 +232,13 @@ describe('ops CLI', () => {
       const letter = {
         messageId: 'm1',
         type: 'x.v1',
-        reason: 'not JSON:\nline two',
+        reason: 'not JSON:\nline two\u2028\u202e',
         body: 'a\tb\nc\u001b[2J',
         headers: {},
       };
       const broker = { deadLetters: async () => [letter] } as unknown as Broker;
       expect(await opsOn(f, { broker }).run('dlq', 'list', 'q')).toEqual([
-        'm1\tx.v1\tnot JSON:\\u000aline two\ta\\u0009b\\u000ac\\u001b[2J',
+        'm1\tx.v1\tnot JSON:\\u000aline two\\u2028\\u202e\ta\\u0009b\\u000ac\\u001b[2J',
       ]);
     });
   });
