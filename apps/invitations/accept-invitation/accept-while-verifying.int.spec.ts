@@ -1,9 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EventStore, StreamAppend } from '../../../libs/event-store';
+import type { EventStore } from '../../../libs/event-store';
 import { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-store';
-import { failingFirstWriteOf } from '../../../libs/event-store/testing/failing-write';
+import {
+  beforeEachWrite,
+  failingFirstWriteOf,
+} from '../../../libs/event-store/testing/failing-write';
 import { handleCommand } from '../../../libs/platform/command-handling/command-handler';
 import { testUser } from '../../../libs/testing/test-tokens';
 import { invitationDecider } from '../invitation/decide';
@@ -50,16 +53,13 @@ describe('accepting while the email is being verified', () => {
   /** The store, with the EmailVerified handler run after the accept read the customer's stream and before its commit. */
   const verifyingBeforeCommit = (): EventStore => {
     let verifiedOnce = false;
-    return Object.assign(Object.create(store) as EventStore, {
-      appendToStreams: async (appends: StreamAppend[]) => {
-        const noting = appends.some((a) => a.events[0]?.type === 'DeferredAcceptanceNoted');
-        if (noting && !verifiedOnce) {
-          verifiedOnce = true;
-          const verified = { userId: customer.userId, verifiedAt: new Date().toISOString() };
-          await completeDeferredAcceptances(store, verified, context());
-        }
-        return store.appendToStreams(appends);
-      },
+    return beforeEachWrite(store, async (appends) => {
+      const noting = appends.some((a) => a.events[0]?.type === 'DeferredAcceptanceNoted');
+      if (noting && !verifiedOnce) {
+        verifiedOnce = true;
+        const verified = { userId: customer.userId, verifiedAt: new Date().toISOString() };
+        await completeDeferredAcceptances(store, verified, context());
+      }
     });
   };
 
@@ -101,13 +101,10 @@ describe('accepting while the email is being verified', () => {
       );
 
       // The verification is handled between the accept's reads and its commit.
-      const hooked = Object.assign(Object.create(store) as EventStore, {
-        appendToStreams: async (appends: StreamAppend[]) => {
-          const verified = { userId: customer.userId, verifiedAt: new Date().toISOString() };
-          if (appends.some((a) => a.events.some((e) => e.type === 'InvitationAcceptanceDeferred')))
-            await completeDeferredAcceptances(store, verified, later());
-          return store.appendToStreams(appends);
-        },
+      const hooked = beforeEachWrite(store, async (appends) => {
+        const verified = { userId: customer.userId, verifiedAt: new Date().toISOString() };
+        if (appends.some((a) => a.events.some((e) => e.type === 'InvitationAcceptanceDeferred')))
+          await completeDeferredAcceptances(store, verified, later());
       });
       const { response } = await accept(hooked, 'new-token');
 

@@ -1,4 +1,5 @@
-import type { EventStore, StreamAppend } from '../../../libs/event-store';
+import type { EventStore } from '../../../libs/event-store';
+import { beforeEachWrite } from '../../../libs/event-store/testing/failing-write';
 import { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-store';
 import type { CommandContext } from '../../../libs/platform/command-handling/command-handler';
 import { testUser } from '../../../libs/testing/test-tokens';
@@ -40,16 +41,8 @@ describe('claiming the slot from an invitation whose expiry is final but not rec
   /** The store, with a send to the same email committed after the accept decided and before its commit. */
   const sendingBeforeTheAcceptCommits = (): EventStore => {
     let sending: Promise<unknown> | undefined;
-    const sendOnce = () => (sending ??= sendInvitation(deps(), vendor, input, at(justAfter)));
-    return Object.assign(Object.create(store) as EventStore, {
-      append: async (...args: Parameters<EventStore['append']>) => {
-        await sendOnce();
-        return store.append(...args);
-      },
-      appendToStreams: async (appends: StreamAppend[]) => {
-        await sendOnce();
-        return store.appendToStreams(appends);
-      },
+    return beforeEachWrite(store, async () => {
+      await (sending ??= sendInvitation(deps(), vendor, input, at(justAfter)));
     });
   };
 
