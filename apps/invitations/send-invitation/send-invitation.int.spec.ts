@@ -295,7 +295,7 @@ describe('the invitation routes when the event store fails', () => {
     const described = (path: string, method: string) =>
       JSON.stringify(doc.paths[path][method].responses['503']);
     expect(described('/invitations', 'post')).toMatch(
-      /rate_limits_unavailable.*event_store_unavailable/,
+      /rate_limits_unavailable.*event_store_unavailable.*shutting_down/,
     );
     expect(described('/invitations/{id}', 'get')).toMatch(/event_store_unavailable/);
     const conflicts = JSON.stringify(doc.paths['/invitations'].post.responses['409']);

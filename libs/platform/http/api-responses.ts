@@ -9,9 +9,12 @@ const UNAVAILABLE = {
   auth_unavailable: "identity's signing keys cannot be fetched to check the token",
 } as const;
 
+/** Any route's, for a request that arrives as the service stops. */
+const SHUTTING_DOWN = '`shutting_down`: the service is stopping; another instance may answer';
+
 /** Documents the 503s a route (or every route of a controller) can answer. */
 export const ApiUnavailable = (...codes: Array<keyof typeof UNAVAILABLE>) => {
-  const reasons = codes.map((code) => `\`${code}\`: ${UNAVAILABLE[code]}`);
+  const reasons = [...codes.map((code) => `\`${code}\`: ${UNAVAILABLE[code]}`), SHUTTING_DOWN];
   return ApiServiceUnavailableResponse({
     description: `${reasons.join('; ')}; retry after \`Retry-After\``,
   });
