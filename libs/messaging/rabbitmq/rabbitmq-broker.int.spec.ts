@@ -378,7 +378,8 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
 
         broker.reconnect();
         // All five again on the new channel: the old one, and its unsettled messages, are gone.
-        await waitFor(() => handled.length === 10, { message: 'the five redelivered' });
+        // At least: at-least-once delivery may bring one again.
+        await waitFor(() => handled.length >= 10, { message: 'the five redelivered' });
         open(); // the first five now settle on the closed channel
 
         await waitFor(async () => (await channel.checkQueue(queue)).messageCount === 0);

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
  * Whether an AMQP connection to `url` opens, checked synchronously (in a child
  * process) so a spec can decide at load time whether to run or skip.
  */
-export function rabbitMqReachable(url: string, timeoutMs = 3000): boolean {
+export function rabbitMqReachable(url: string, timeoutMs = 10_000): boolean {
   const amqplib = require.resolve('amqplib');
   const script = `
     require(${JSON.stringify(amqplib)})
@@ -14,7 +14,7 @@ export function rabbitMqReachable(url: string, timeoutMs = 3000): boolean {
       .then(() => process.exit(0), () => process.exit(1));`;
   const probe = spawnSync(process.execPath, ['-e', script], {
     env: { ...process.env, PROBE_URL: url },
-    timeout: timeoutMs + 2000,
+    timeout: timeoutMs + 5_000, // a loaded machine is slow to start node; only an absent broker waits this long
     stdio: 'ignore',
   });
   return probe.status === 0;
