@@ -47,15 +47,18 @@ const CANCELLED = 'invitations.invitation-cancelled.v1';
     });
   });
   afterAll(async () => {
-    await broker.close();
-    const connection = await connect(url);
-    const channel = await connection.createChannel();
-    for (const q of [queue, failing.queue].flatMap((name) =>
-      consumerQueues(name, { maxRetries: 0, retryDelayMs: 10 }),
-    ))
-      await channel.deleteQueue(q);
-    await connection.close();
-    await f.close();
+    try {
+      await broker.close();
+      const connection = await connect(url);
+      const channel = await connection.createChannel();
+      for (const q of [queue, failing.queue].flatMap((name) =>
+        consumerQueues(name, { maxRetries: 0, retryDelayMs: 10 }),
+      ))
+        await channel.deleteQueue(q);
+      await connection.close();
+    } finally {
+      await f.close(); // the fixture's files go whatever the broker's clean-up did
+    }
   });
 
   describe('when domain events are re-published and their consumer fails', () => {

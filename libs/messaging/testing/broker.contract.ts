@@ -30,9 +30,12 @@ export function brokerContract(open: () => Promise<BrokerHarness>): void {
     prefix = `contract.${randomUUID()}`;
   });
   afterEach(async () => {
-    await broker.close();
-    for (const spec of queues) await harness.deleteQueue(spec.queue, spec);
-    await harness.close();
+    try {
+      await broker.close();
+      for (const spec of queues) await harness.deleteQueue(spec.queue, spec);
+    } finally {
+      await harness.close(); // its connection goes whatever the clean-up before it did
+    }
   });
 
   const consume = async (
