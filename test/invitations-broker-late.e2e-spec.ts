@@ -4,7 +4,7 @@ import { startInvitations, type RunningInvitations } from '../apps/invitations/s
 import { describeWithRabbitMq, WAIT_MS } from '../apps/invitations/testing/e2e-services';
 import { PLATFORM_EXCHANGE } from '../libs/contracts';
 import { consumersOf } from '../libs/messaging/testing/rabbitmq-probe';
-import { startTcpProxy, unusedPort } from '../libs/testing/tcp-proxy';
+import { startTcpProxy, type TcpProxy } from '../libs/testing/tcp-proxy';
 import {
   createTestInfrastructure,
   type TestInfrastructure,
@@ -18,13 +18,12 @@ const EMAIL_VERIFIED = 'identity.email-verified.v1';
 describeWithRabbitMq('invitations started while RabbitMQ is unreachable (e2e)', (rabbitUrl) => {
   let infra: TestInfrastructure;
   let invitations: RunningInvitations;
-  let proxy: { close: () => Promise<void> } | undefined;
+  let proxy: TcpProxy;
   let amqp: ChannelModel;
   let observer: Channel;
   const consumerName = `invitations-late-${randomUUID().slice(0, 8)}`;
   const queue = `${consumerName}.${EMAIL_VERIFIED}`;
   const published: ConsumeMessage[] = [];
-  let port: number;
 
   beforeAll(async () => {
     amqp = await connect(rabbitUrl);
@@ -33,13 +32,18 @@ describeWithRabbitMq('invitations started while RabbitMQ is unreachable (e2e)', 
     const { queue: seen } = await observer.assertQueue('', { exclusive: true });
     await observer.bindQueue(seen, PLATFORM_EXCHANGE, 'invitations.#');
     await observer.consume(seen, (m) => m && (published.push(m), observer.ack(m)));
-    port = await unusedPort();
+    const target = new URL(rabbitUrl);
+    // Nothing answers at first: the broker appears later, on the same port.
+    proxy = await startTcpProxy(
+      { host: target.hostname, port: Number(target.port || 5672) },
+      { refusing: true },
+    );
   });
 
   afterAll(async () => {
     await invitations?.close();
     await infra?.close();
-    await proxy?.close();
+    await proxy?.close(); // undefined if the set-up failed before it
     for (const q of consumerQueues(queue, CONSUMER_RETRY))
       await observer?.deleteQueue(q).catch(() => undefined);
     await amqp?.close();
@@ -50,7 +54,7 @@ describeWithRabbitMq('invitations started while RabbitMQ is unreachable (e2e)', 
       const tokens = await createTestTokens();
       infra = await createTestInfrastructure({
         jwtVerifier: tokens.verifier,
-        env: { RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:${port}` },
+        env: { RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:${proxy.port}` },
       });
       invitations = await startInvitations(infra, 0, { consumerName });
 
@@ -75,11 +79,7 @@ describeWithRabbitMq('invitations started while RabbitMQ is unreachable (e2e)', 
       expect(sent.status).toBe(201);
       const { invitationId } = (await sent.json()) as { invitationId: string };
 
-      const target = new URL(rabbitUrl);
-      proxy = await startTcpProxy(port, {
-        host: target.hostname,
-        port: Number(target.port || 5672),
-      });
+      proxy.refuse(false);
       await waitFor(async () => (await fetch(`${invitations.url}/ready`)).status === 200, {
         timeoutMs: WAIT_MS,
         message: 'ready once the broker is reachable',

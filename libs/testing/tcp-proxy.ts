@@ -1,31 +1,43 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
-/** A port nothing listens on (the OS hands it out, then it is released). */
-export async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+/** A dependency's stand-in on 127.0.0.1 that a test can cut or turn away, on a port it keeps. */
+export interface TcpProxy {
+  /** Bound for the proxy's whole life, so no other test can take it meanwhile. */
+  port: number;
+  /** Cuts every connection; the next ones are forwarded again. */
+  cut(): void;
+  /** While refusing, each new connection is cut as it is accepted, as if nothing listened. */
+  refuse(refusing: boolean): void;
+  close(): Promise<void>;
+}
+
+export interface TcpProxyOptions {
+  /** Refusing from the start: a dependency that appears late. */
+  refusing?: boolean;
+  /** Sees each chunk a client sends; `false` cuts every connection instead of forwarding it. */
+  forward?: (chunk: Buffer) => boolean;
 }
 
 /**
- * Forwards `port` on 127.0.0.1 to `target`: a dependency that can appear
- * late, or vanish, under a test's control. Closing cuts every connection.
+ * Forwards a port the OS gives on 127.0.0.1 to `target`: a dependency that
+ * can appear late, or vanish, under a test's control. Closing cuts every
+ * connection.
  */
 export async function startTcpProxy(
-  port: number,
   target: { host: string; port: number },
-  /** Sees each chunk a client sends; `false` cuts every connection instead of forwarding it. */
-  forward?: (chunk: Buffer) => boolean,
-): Promise<{ close: () => Promise<void> }> {
+  options: TcpProxyOptions = {},
+): Promise<TcpProxy> {
+  const { forward } = options;
+  let refusing = options.refusing ?? false;
   const sockets = new Set<Socket>();
+  const cut = () => sockets.forEach((socket) => socket.destroy());
   const track = (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
   };
   const server: Server = createServer((client) => {
+    if (refusing) return void client.destroy();
     const upstream = createConnection(target);
     track(client);
     track(upstream);
@@ -33,7 +45,7 @@ export async function startTcpProxy(
     else
       client.on('data', (chunk: Buffer) => {
         if (forward(chunk)) upstream.write(chunk);
-        else for (const socket of sockets) socket.destroy();
+        else cut();
       });
     upstream.pipe(client);
     client.on('close', () => upstream.destroy());
@@ -41,12 +53,18 @@ export async function startTcpProxy(
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
+    server.listen(0, '127.0.0.1', resolve);
   });
   return {
+    port: (server.address() as { port: number }).port,
+    cut,
+    refuse: (refuse) => {
+      refusing = refuse;
+      if (refuse) cut();
+    },
     close: () =>
       new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
+        cut();
         server.close(() => resolve());
       }),
   };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AmqpConnectionManager } from 'amqp-connection-manager';
 import { connect, type ChannelModel, type ConfirmChannel, type GetMessage } from 'amqplib';
 import { PLATFORM_EXCHANGE } from '../../contracts';
-import { startTcpProxy, unusedPort } from '../../testing/tcp-proxy';
+import { startTcpProxy } from '../../testing/tcp-proxy';
 import { waitFor } from '../../testing/wait-for';
 import { deadLetterQueue, type ConsumeSpec } from '../broker.port';
 import { consumerQueues } from '../delivery';
@@ -45,14 +45,12 @@ const isChannelClose = (chunk: Buffer) =>
 
 /** A broker connected through a proxy that cuts the connection, unsent, at the first frame `cuts` picks. */
 async function brokerCutAt(cuts: (chunk: Buffer) => boolean, publishTimeoutMs?: number) {
-  const port = await unusedPort();
   const target = new URL(url);
   const proxy = await startTcpProxy(
-    port,
     { host: target.hostname, port: Number(target.port) },
-    (chunk) => !cuts(chunk),
+    { forward: (chunk) => !cuts(chunk) },
   );
-  const broker = new RabbitMqBroker(`amqp://guest:guest@127.0.0.1:${port}`, {
+  const broker = new RabbitMqBroker(`amqp://guest:guest@127.0.0.1:${proxy.port}`, {
     log: quiet,
     ...(publishTimeoutMs ? { publishTimeoutMs } : {}),
   });
@@ -502,17 +500,20 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
 
     it('starts a consumer without waiting, which registers and consumes once the broker is reachable', async () => {
       const { connection, channel } = await openAdmin();
-      const port = await unusedPort();
       const target = new URL(url);
+      // Nothing answers at first: the broker appears later, on the same port.
+      const proxy = await startTcpProxy(
+        { host: target.hostname, port: Number(target.port) },
+        { refusing: true },
+      );
       const logged: string[] = [];
-      const broker = new RabbitMqBroker(`amqp://guest:guest@127.0.0.1:${port}`, {
+      const broker = new RabbitMqBroker(`amqp://guest:guest@127.0.0.1:${proxy.port}`, {
         log: (m) => logged.push(m),
         reconnectTimeInSeconds: 0.1,
       });
       const queue = `contract-test.${randomUUID()}`;
       const type = `contract.${randomUUID()}.late-broker.v1`;
       const seen: string[] = [];
-      let proxy: { close: () => Promise<void> } | undefined;
       try {
         await broker.consume({
           queue,
@@ -525,7 +526,7 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
         expect(broker.isHealthy()).toBe(false);
         expect(logged.some((m) => m.includes(`${queue}: RabbitMQ unreachable`))).toBe(true);
 
-        proxy = await startTcpProxy(port, { host: target.hostname, port: Number(target.port) });
+        proxy.refuse(false);
         await waitFor(async () => (await consumersOf(connection, queue)) === 1, {
           message: 'the consumer registered after the broker appeared',
         });
@@ -534,7 +535,7 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
         await waitFor(() => seen.includes(event.id), { message: 'the event consumed' });
       } finally {
         await broker.close();
-        await proxy?.close();
+        await proxy.close();
         for (const q of consumerQueues(queue, { maxRetries: 0, retryDelayMs: 5 })) {
           await channel.deleteQueue(q);
         }

@@ -10,7 +10,7 @@ import {
 } from 'amqplib';
 import { CLOUDEVENTS_CONTENT_TYPE, PLATFORM_EXCHANGE } from '../../contracts';
 import type { Random } from '../../testing/seeded-random';
-import { startTcpProxy, unusedPort } from '../../testing/tcp-proxy';
+import { startTcpProxy, type TcpProxy } from '../../testing/tcp-proxy';
 import { waitFor } from '../../testing/wait-for';
 import {
   deadLetterQueue,
@@ -37,8 +37,7 @@ import {
 export interface Instance {
   name: string;
   broker: RabbitMqBroker;
-  port: number;
-  proxy: { close: () => Promise<void> };
+  proxy: TcpProxy;
 }
 
 export interface Consumer {
@@ -117,14 +116,13 @@ export function consumerChaosHarness(setup: ChaosSetup) {
   };
 
   const openInstance = async (name: string): Promise<Instance> => {
-    const port = await unusedPort();
-    const proxy = await startTcpProxy(port, upstream);
-    const broker = new RabbitMqBroker(`amqp://guest:guest@127.0.0.1:${port}`, {
+    const proxy = await startTcpProxy(upstream);
+    const broker = new RabbitMqBroker(`amqp://guest:guest@127.0.0.1:${proxy.port}`, {
       log: (m) => logged.push(`${name}: ${m}`),
       reconnectTimeInSeconds: 0.05,
       queueType,
     });
-    const instance = { name, broker, port, proxy };
+    const instance = { name, broker, proxy };
     instances.push(instance);
     return instance;
   };
@@ -151,8 +149,7 @@ export function consumerChaosHarness(setup: ChaosSetup) {
 
   /** The network drops the instance's connection; it comes back at once on the same port. */
   const cut = async (instance: Instance) => {
-    await instance.proxy.close();
-    instance.proxy = await startTcpProxy(instance.port, upstream);
+    instance.proxy.cut();
   };
 
   /** No reconnect pending after a channel error, which would close the channel under test. */

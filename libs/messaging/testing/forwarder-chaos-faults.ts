@@ -7,7 +7,7 @@ import {
   type LeaseStore,
 } from '../../read-store/coordination.port';
 import type { Random } from '../../testing/seeded-random';
-import { startTcpProxy, unusedPort } from '../../testing/tcp-proxy';
+import { startTcpProxy } from '../../testing/tcp-proxy';
 import type { Broker } from '../broker.port';
 import type { Forwarder } from '../forwarder';
 import { InProcessBroker } from '../in-process/in-process-broker';
@@ -50,11 +50,10 @@ export async function inProcessBus(type: string): Promise<Bus> {
 export async function rabbitBus(url: string, type: string): Promise<Bus> {
   const target = new URL(url);
   const upstream = { host: target.hostname, port: Number(target.port || 5672) };
-  const port = await unusedPort();
-  let proxy = await startTcpProxy(port, upstream);
+  const proxy = await startTcpProxy(upstream);
   const proxied = new URL(url);
   proxied.hostname = '127.0.0.1';
-  proxied.port = String(port);
+  proxied.port = String(proxy.port);
 
   const connection = await connect(url);
   const channel = await connection.createChannel();
@@ -75,9 +74,9 @@ export async function rabbitBus(url: string, type: string): Promise<Bus> {
       return broker;
     },
     async cut(ms) {
-      await proxy.close();
+      proxy.refuse(true);
       await pause(ms);
-      proxy = await startTcpProxy(port, upstream);
+      proxy.refuse(false);
     },
     reconnect: (random) => random.pick(brokers).reconnect(),
     async close() {
