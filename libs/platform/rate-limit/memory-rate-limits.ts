@@ -1,4 +1,10 @@
-import { countedIn, TAKEN, type RateLimitStore, type TakeResult } from './rate-limit-store.port';
+import {
+  countedIn,
+  holdsHits,
+  TAKEN,
+  type RateLimitStore,
+  type TakeResult,
+} from './rate-limit-store.port';
 
 interface Window {
   closesAt: number;
@@ -37,7 +43,7 @@ export class MemoryRateLimits implements RateLimitStore {
   }
 
   async reset(key: string, now: number): Promise<boolean> {
-    const counting = isCounting(this.windows.get(key), now);
+    const counting = holdsHits(this.windows.get(key), now);
     this.windows.delete(key);
     return counting;
   }
@@ -47,7 +53,7 @@ export class MemoryRateLimits implements RateLimitStore {
     for (const [key, window] of this.windows) {
       if (key.length < prefix.length + suffix.length) continue;
       if (!key.startsWith(prefix) || !key.endsWith(suffix)) continue;
-      if (isCounting(window, now)) counting += 1;
+      if (holdsHits(window, now)) counting += 1;
       this.windows.delete(key); // deleting the entry being visited is safe for a Map
     }
     return counting;
@@ -65,7 +71,3 @@ export class MemoryRateLimits implements RateLimitStore {
     }
   }
 }
-
-/** Holding hits in a window still open: what a reset tells an operator it lifted. */
-const isCounting = (window: Window | undefined, now: number) =>
-  !!window && window.closesAt > now && window.count > 0;

@@ -36,6 +36,10 @@ export type TakeResult = { taken: true } | { taken: false; windowClosesAt: numbe
 
 export const TAKEN: TakeResult = { taken: true };
 
+/** Holding hits in a window still open at `now`: what a reset tells an operator it lifted. */
+export const holdsHits = (window: { closesAt: number; count: number } | undefined, now: number) =>
+  !!window && window.closesAt > now && window.count > 0;
+
 /** Whether a hit at `takenAt` was counted in the window closing at `closesAt`. */
 export const countedIn = (closesAt: number, takenAt: number, windowMs: number): boolean =>
   closesAt > takenAt && closesAt <= takenAt + windowMs;

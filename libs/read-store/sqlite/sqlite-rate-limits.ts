@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
+  holdsHits,
   TAKEN,
   type RateLimitStore,
   type TakeResult,
@@ -16,12 +17,9 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS rate_limits_closes_at ON rate_limits (closes_at);`;
 
 interface RemovedWindow {
-  closes_at: number;
+  closesAt: number;
   count: number;
 }
-
-/** Holding hits in a window still open: what a reset tells an operator it lifted. */
-const isCounting = (w: RemovedWindow, now: number) => w.closes_at > now && w.count > 0;
 
 /** Closed windows are swept after this many takes (one DELETE over an index). */
 const SWEEP_EVERY = 1_000;
@@ -72,14 +70,14 @@ export class SqliteRateLimits implements RateLimitStore {
          AND closes_at > @takenAt AND closes_at <= @takenAt + @window`,
     );
     this.remove = this.db.prepare(
-      'DELETE FROM rate_limits WHERE key = ? RETURNING closes_at, count',
+      'DELETE FROM rate_limits WHERE key = ? RETURNING closes_at AS closesAt, count',
     );
     // substr, not LIKE: keys may hold % and _ (emails do).
     this.removeMatching = this.db.prepare(
       `DELETE FROM rate_limits WHERE substr(key, 1, length(@prefix)) = @prefix
          AND length(key) >= length(@prefix) + length(@suffix)
          AND substr(key, length(key) - length(@suffix) + 1) = @suffix
-       RETURNING closes_at, count`,
+       RETURNING closes_at AS closesAt, count`,
     );
     this.sweep = this.db.prepare('DELETE FROM rate_limits WHERE closes_at <= ?');
     this.keys = this.db.prepare('SELECT count(*) AS n FROM rate_limits');
@@ -100,12 +98,11 @@ export class SqliteRateLimits implements RateLimitStore {
   }
 
   async reset(key: string, now: number): Promise<boolean> {
-    const removed = this.remove.get(key);
-    return !!removed && isCounting(removed, now);
+    return holdsHits(this.remove.get(key), now);
   }
 
   async resetMatching(prefix: string, suffix: string, now: number): Promise<number> {
-    return this.removeMatching.all({ prefix, suffix }).filter((w) => isCounting(w, now)).length;
+    return this.removeMatching.all({ prefix, suffix }).filter((w) => holdsHits(w, now)).length;
   }
 
   /** Keys remembered now, closed windows not yet swept included. */
