@@ -71,10 +71,9 @@ export const userDecider: Decider<UserState, UserCommand, UserEvent> = {
           return [];
         return [issued(command.tokenHash, now)];
       case 'VerifyEmail': {
-        const link = state.registered
-          ? state.verifications.find((v) => sameHash(command.tokenHash, v.tokenHash))
-          : undefined;
-        if (!state.registered || !link) throw invalidToken();
+        if (!state.registered) throw invalidToken();
+        const link = state.verifications.find((v) => sameHash(command.tokenHash, v.tokenHash));
+        if (!link) throw invalidToken();
         if (state.verifiedAt) return [];
         if (now.getTime() >= Date.parse(link.expiresAt)) throw invalidToken();
         const data = { userId: state.userId, email: state.email, verifiedAt: now.toISOString() };
