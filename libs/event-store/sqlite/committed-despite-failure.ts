@@ -12,16 +12,19 @@ import type { SqliteWriter } from './sqlite-writer';
  * are all there, past the head before the group, committed.
  */
 export function checkingFailures(writer: SqliteWriter, db: Database.Database): SqliteWriter {
-  const head = db.prepare('SELECT max(position) AS head FROM events').safeIntegers(true);
+  const head = db
+    .prepare<[], { head: bigint | null }>('SELECT max(position) AS head FROM events')
+    .safeIntegers(true);
   // From the head on: only the group's rows, whatever the file's size.
   const written = db
-    .prepare('SELECT position, stream, revision FROM events WHERE position > ? AND event_id = ?')
+    .prepare<[bigint, string], { position: bigint; stream: string; revision: bigint }>(
+      'SELECT position, stream, revision FROM events WHERE position > ? AND event_id = ?',
+    )
     .safeIntegers(true);
-  type Row = { position: bigint; stream: string; revision: bigint };
   const find = (request: AppendRequest, before: bigint): AppendResult[] | undefined => {
     const results: AppendResult[] = [];
     for (const w of request.streams) {
-      const rows = w.events.map((e) => written.get(before, e.eventId) as Row | undefined);
+      const rows = w.events.map((e) => written.get(before, e.eventId));
       if (rows.some((row) => row?.stream !== w.stream)) return undefined;
       const last = rows.at(-1)!; // every stream holds at least one event
       results.push({ nextRevision: Number(last.revision), position: last.position });
@@ -30,7 +33,7 @@ export function checkingFailures(writer: SqliteWriter, db: Database.Database): S
   };
   return {
     async commit(requests: AppendRequest[]): Promise<AppendOutcome[]> {
-      const before = ((head.get() as { head: bigint | null }).head ?? 0n) as bigint;
+      const before = head.get()?.head ?? 0n;
       const outcomes = await writer.commit(requests);
       return outcomes.map((outcome, i) => {
         if (!('failure' in outcome)) return outcome;
