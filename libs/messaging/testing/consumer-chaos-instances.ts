@@ -147,11 +147,6 @@ export function consumerChaosHarness(setup: ChaosSetup) {
 
   const live = () => consumers.filter((c) => !stops.some((s) => s.label === c.label));
 
-  /** The network drops the instance's connection; it comes back at once on the same port. */
-  const cut = async (instance: Instance) => {
-    instance.proxy.cut();
-  };
-
   /** No reconnect pending after a channel error, which would close the channel under test. */
   const steady = ({ name }: Instance) => {
     const mine = logged.filter((m) => m.startsWith(`${name}: `));
@@ -226,7 +221,7 @@ export function consumerChaosHarness(setup: ChaosSetup) {
         }) as Channel['consume'];
       };
     });
-    await cut(victim.instance);
+    victim.instance.proxy.cut(); // the network drops it; it comes back at once
     const { channel, subscribed } = await within(fresh, 5_000, `${victim.label} subscribing`);
     const stopping = victim.handle.cancel();
     let closed = false;
@@ -261,7 +256,7 @@ export function consumerChaosHarness(setup: ChaosSetup) {
         // Closed already by an earlier break, and not yet set up again.
       }
     } else if (kind === 'cut') {
-      await cut(victim.instance);
+      victim.instance.proxy.cut(); // the network drops it; it comes back at once
     } else if (kind === 'cut-stop-start') {
       await cutStopStart(victim);
     } else {
@@ -282,7 +277,7 @@ export function consumerChaosHarness(setup: ChaosSetup) {
         ? (consumer.handle as unknown as { wrapper: EventEmitter }).wrapper
         : (instance.broker as unknown as { publisher: EventEmitter }).publisher;
     // A wrapper says `close` once it asked RabbitMQ to close the channel, before the answer.
-    wrapper.once('close', () => void cut(instance));
+    wrapper.once('close', () => instance.proxy.cut());
     await within(instance.broker.close(), 5_000, `closing ${instance.name} (${channel})`);
   };
 
