@@ -8,6 +8,7 @@ import {
   deadLettersSettled,
   type DeadLetter,
   type DeadLettersSettled,
+  type MessageHeaders,
 } from '../broker.port';
 import { closedOrGone, confirmSend, copyOptions, deliveryInfo, isNotFound } from './amqp-helpers';
 
@@ -51,6 +52,22 @@ async function* fetch(channel: ConfirmChannel, queue: string): AsyncGenerator<Ge
   }
 }
 
+/**
+ * Why a message was dead-lettered. The consumer says so in its header; a
+ * message RabbitMQ dead-lettered itself (a quorum queue past its delivery
+ * limit, as when a message keeps crashing its consumer) has only `x-death`,
+ * whose first entry is the latest.
+ */
+export function deadLetterReason(headers: MessageHeaders): string {
+  const own = headers[DEAD_LETTER_REASON_HEADER];
+  if (own !== undefined) return String(own);
+  const deaths = headers['x-death'];
+  const latest: unknown = Array.isArray(deaths) ? deaths[0] : undefined;
+  if (typeof latest !== 'object' || latest === null) return '';
+  const { reason, queue } = latest as { reason?: unknown; queue?: unknown };
+  return `dead-lettered by RabbitMQ from ${String(queue)}: ${String(reason)}`;
+}
+
 /** How long a call waits for the dead letters it took and left to be listed again. */
 const RETURN_WAIT_MS = 2_000;
 
@@ -83,7 +100,7 @@ export async function listDeadLetters(
       const info = deliveryInfo(deadLetterQueue(queue), message);
       letters.push({
         body: message.content.toString('utf8'),
-        reason: String(info.headers[DEAD_LETTER_REASON_HEADER] ?? ''),
+        reason: deadLetterReason(info.headers),
         messageId: info.messageId,
         type: info.type,
         headers: info.headers,

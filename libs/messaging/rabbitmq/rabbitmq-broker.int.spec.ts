@@ -121,6 +121,33 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
       }
     });
   });
+  describe('when RabbitMQ dead-letters a message itself', () => {
+    it('lists it with RabbitMQ’s reason and the queue it left, where the reason was blank', async () => {
+      const { connection, channel } = await openAdmin();
+      const { queue, spec, consume } = freshQueue('refused');
+      const broker = new RabbitMqBroker(url, { log: quiet, queueType: 'quorum' });
+      try {
+        await (await consume(broker, async () => {})).cancel(); // declares the queues
+        channel.sendToQueue(queue, Buffer.from('{}'), { messageId: 'refused-by-hand' });
+        await channel.waitForConfirms();
+        // A refusal without requeue stands in for the delivery limit: RabbitMQ dead-letters both.
+        const message = await waitFor(() => channel.get(queue, { noAck: false }));
+        channel.nack(message, false, false);
+        const [dead] = await waitFor(async () => {
+          const letters = await broker.deadLetters(queue);
+          return letters.length > 0 && letters;
+        });
+        expect(dead).toMatchObject({
+          messageId: 'refused-by-hand',
+          reason: `dead-lettered by RabbitMQ from ${queue}: rejected`,
+        });
+      } finally {
+        await broker.close();
+        for (const q of consumerQueues(queue, spec)) await channel.deleteQueue(q);
+        await connection.close();
+      }
+    });
+  });
 });
 
 (reachable ? describe : describe.skip)('RabbitMqBroker', () => {
