@@ -47,7 +47,14 @@ export function evolveInvitation(
         position,
       };
     case 'InvitationCancelled':
-      return { ...row, status: 'cancelled', cancelledAt: event.occurredAt, position };
+      // As `GET /invitations/:id` shows it: an expiry time only while the status is expired.
+      return {
+        ...row,
+        status: 'cancelled',
+        cancelledAt: event.occurredAt,
+        expiredAt: null,
+        position,
+      };
     case 'InvitationExpired':
       return { ...row, status: 'expired', expiredAt: event.expiredAt, position };
   }
