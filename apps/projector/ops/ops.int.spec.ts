@@ -133,6 +133,50 @@ describe('ops CLI', () => {
     });
   });
 
+  describe('when one projection’s parked events still fail and another’s cause is fixed', () => {
+    it('`parked replay` replays the other all the same, then fails naming the first', async () => {
+      let relationshipsBroken = true;
+      const failing = (p: Projection, fails: (event: { type: string }) => boolean): Projection => ({
+        ...p,
+        apply: async (event, rows) => {
+          if (fails(event)) throw new Error(`${event.type} not understood`);
+          return p.apply(event, rows);
+        },
+      });
+      const projections = [
+        failing(invitationListProjection, (e) => e.type === 'InvitationExpired'),
+        failing(PROJECTIONS[1], (e) => relationshipsBroken && e.type === 'InvitationAccepted'),
+      ];
+      projector = startProjector({
+        eventStore: f.eventStore,
+        store: f.readModels,
+        leases: f.leases,
+        retry: { attempts: 1, backoffMs: 1 },
+        log: () => undefined,
+        projections,
+      });
+      await appendTo(f.eventStore, 'i2', events.expired('i2', 20));
+      await appendTo(f.eventStore, 'i3', events.accepted('i3', 'co-9', 21));
+      await f.caughtUp();
+      const ops = opsOn(f, { projections });
+      expect((await ops.run('parked', 'list')).map((l) => l.split('\t')[0])).toEqual([
+        'invitations',
+        'customer-relationships',
+      ]);
+
+      relationshipsBroken = false;
+      await expect(ops.run('parked', 'replay')).rejects.toThrow('1 replay(s) failed');
+      expect(ops.lines.slice(-3)).toEqual([
+        'parked invitations: 0 stream(s) replayed, 0 parked event(s) applied',
+        expect.stringMatching(/^failed invitation-i2: InvitationExpired at 6: /),
+        'parked customer-relationships: 1 stream(s) replayed, 1 parked event(s) applied',
+      ]);
+      expect((await ops.run('parked', 'list')).map((l) => l.split('\t')[0])).toEqual([
+        'invitations',
+      ]);
+    });
+  });
+
   describe('when streams are replayed by position range', () => {
     it('re-projects every invitation stream with an event in the range and repairs their rows', async () => {
       await opsOn(f).run('rebuild', 'invitations');

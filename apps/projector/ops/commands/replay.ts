@@ -36,7 +36,7 @@ export async function replay(ctx: OpsContext, sel: ReplaySelection): Promise<voi
   } else {
     throw new OpsError('replay needs --stream <stream> or --from <position> [--to <position>]');
   }
-  await replayStreams(ctx, streams, targets, 'replay');
+  failedIfAny(await replayStreams(ctx, streams, targets, 'replay'));
 }
 
 /** `parked list`: parked events of each projection's active version. */
@@ -63,19 +63,30 @@ export async function listParked(ctx: OpsContext, projection?: string): Promise<
   if (!any) ctx.out('no parked events');
 }
 
-/** `parked replay`: replays every stream with parked events, so the projection goes on with them. */
+/**
+ * `parked replay`: replays every stream with parked events, so the projection goes on with
+ * them. A projection whose replays fail does not hold back the next one's.
+ */
 export async function replayParked(ctx: OpsContext, projection?: string): Promise<void> {
+  let failed = 0;
   for (const p of selected(ctx, projection)) {
-    await replayStreams(ctx, await parkedStreams(ctx.readModels, p.name), [p], `parked ${p.name}`);
+    const streams = await parkedStreams(ctx.readModels, p.name);
+    failed += await replayStreams(ctx, streams, [p], `parked ${p.name}`);
   }
+  failedIfAny(failed);
 }
 
+function failedIfAny(failed: number): void {
+  if (failed > 0) throw new OpsError(`${failed} replay(s) failed`);
+}
+
+/** Replays each stream into each target and prints the outcome; how many replays failed. */
 async function replayStreams(
   ctx: OpsContext,
   streams: string[],
   targets: readonly Projection[],
   label: string,
-) {
+): Promise<number> {
   const bar = ctx.bar(label, streams.length * targets.length);
   const failures: StreamReplay[] = [];
   let done = 0;
@@ -99,7 +110,7 @@ async function replayStreams(
   const replayed = streams.length - new Set(failures.map((f) => f.stream)).size;
   ctx.out(`${label}: ${replayed} stream(s) replayed, ${unparked} parked event(s) applied`);
   for (const f of failures) ctx.out(`failed ${f.stream}: ${f.failed}`);
-  if (failures.length) throw new OpsError(`${failures.length} replay(s) failed`);
+  return failures.length;
 }
 
 function selected(ctx: OpsContext, projection?: string) {
