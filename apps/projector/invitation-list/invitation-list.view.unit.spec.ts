@@ -23,7 +23,11 @@ const histories: Record<string, NewEvent[]> = {
     events.expired('i1', 50),
     events.cancelled('i1', 70),
   ],
-  'resent, then cancelled': [events.sent('i1'), events.resent('i1', 60), events.cancelled('i1', 70)],
+  'resent, then cancelled': [
+    events.sent('i1'),
+    events.resent('i1', 60),
+    events.cancelled('i1', 70),
+  ],
 };
 
 describe('invitation list row', () => {

@@ -131,11 +131,13 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
         channel.sendToQueue(queue, Buffer.from('{}'), { messageId: 'refused-by-hand' });
         await channel.waitForConfirms();
         // A refusal without requeue stands in for the delivery limit: RabbitMQ dead-letters both.
-        const message = await waitFor(() => channel.get(queue, { noAck: false }));
+        const message = await waitFor(
+          async () => (await channel.get(queue, { noAck: false })) || undefined,
+        );
         channel.nack(message, false, false);
         const [dead] = await waitFor(async () => {
           const letters = await broker.deadLetters(queue);
-          return letters.length > 0 && letters;
+          return letters.length > 0 ? letters : undefined;
         });
         expect(dead).toMatchObject({
           messageId: 'refused-by-hand',
