@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { EventMetadata } from '../../../libs/event-store';
 import type { Broker } from '../../../libs/messaging';
 import { unauthenticated } from '../../../libs/platform/errors/app-error';
 import { throttledLogin } from '../../identity/login/login-throttle';
@@ -37,6 +39,18 @@ describe('ops CLI', () => {
       ]);
       expect(await opsOn(f).run('streams', 'show', 'invitation-none')).toEqual([
         'stream invitation-none is empty or does not exist',
+      ]);
+    });
+
+    it('prints an event of another writer that carries no time of ours, with a dash', async () => {
+      const metadata = { correlationId: 'c' } as unknown as EventMetadata;
+      await f.eventStore.append(
+        'orders-1',
+        [{ eventId: randomUUID(), type: 'OrderPlaced', data: { total: 3 }, metadata }],
+        'no_stream',
+      );
+      expect(await opsOn(f).run('streams', 'show', 'orders-1')).toEqual([
+        '6\tr0\t-\tOrderPlaced\t{"total":3}',
       ]);
     });
   });

@@ -12,7 +12,7 @@ export async function showStream(ctx: OpsContext, stream: string): Promise<void>
       recordLine([
         e.position.toString(),
         `r${e.revision}`,
-        e.metadata.occurredAt,
+        String(e.metadata.occurredAt ?? '-'), // other writers' events may carry no time of ours
         e.type,
         JSON.stringify(e.data),
       ]),
