@@ -11,9 +11,9 @@ import { newVerificationToken } from '../user/verification-token';
 
 /**
  * Issues a new verification link to an unverified user and mails it; earlier
- * links keep working until they expire. Unknown or verified emails, and
- * requests within the resend interval, change nothing, and the caller answers
- * alike for all.
+ * links keep working until they expire. Unknown or verified emails, requests
+ * within the resend interval and accounts holding the most live links change
+ * nothing, and the caller answers alike for all.
  * Returns whether an email went out.
  */
 export async function resendVerification(

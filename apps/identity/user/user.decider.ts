@@ -7,6 +7,12 @@ import { conflict, invalid, notFound } from '../../../libs/platform/errors/app-e
 export const VERIFICATION_TTL_MS = 24 * 60 * 60 * 1000;
 /** A new verification link at most this often, so a resend cannot be used to flood an inbox. */
 export const VERIFICATION_RESEND_INTERVAL_MS = 60_000;
+/**
+ * Links live at once, at most: past it a resend issues none. Without it a resend a minute kept
+ * 1,440 links alive, and every request that loads the user (login, verify) folded them again
+ * for each event, slower by the day.
+ */
+export const MAX_LIVE_VERIFICATIONS = 10;
 
 export const userStream = (userId: string) => `user-${userId}`;
 
@@ -39,7 +45,8 @@ export type Verification = { tokenHash: string; expiresAt: string };
 export type RegisteredUser = UserProfile & {
   registered: true;
   /**
-   * The links issued and not yet expired, oldest first. A resend leaves the
+   * The links issued and not yet expired, oldest first, at most
+   * MAX_LIVE_VERIFICATIONS. A resend leaves the
    * earlier ones working until they expire: anyone may ask for a resend, and
    * it must not kill the link its owner is about to open.
    */
@@ -69,6 +76,7 @@ export const userDecider: Decider<UserState, UserCommand, UserEvent> = {
         if (!state.registered) throw notFound('user_not_found', 'There is no such user.');
         if (state.verifiedAt || issuedWithin(state, VERIFICATION_RESEND_INTERVAL_MS, now))
           return [];
+        if (liveAt(state.verifications, now.getTime()).length >= MAX_LIVE_VERIFICATIONS) return [];
         return [issued(command.tokenHash, now)];
       case 'VerifyEmail': {
         if (!state.registered) throw invalidToken();
@@ -88,10 +96,13 @@ export const userDecider: Decider<UserState, UserCommand, UserEvent> = {
         return { ...event.data, registered: true, verifications: [] };
       case 'EmailVerificationIssued': {
         if (!state.registered) return state;
-        // Links expired by the time this one is issued are forgotten, which bounds the list.
-        const issuedMs = issuedAt(event.data);
-        const live = state.verifications.filter((v) => Date.parse(v.expiresAt) > issuedMs);
-        return { ...state, verifications: [...live, event.data] };
+        // Links expired by the time this one is issued are forgotten, and only the newest
+        // MAX_LIVE_VERIFICATIONS are kept (streams recorded before the cap may hold more).
+        const live = liveAt(state.verifications, issuedAt(event.data));
+        return {
+          ...state,
+          verifications: [...live.slice(1 - MAX_LIVE_VERIFICATIONS), event.data],
+        };
       }
       case 'EmailVerified':
         return state.registered ? { ...state, verifiedAt: event.data.verifiedAt } : state;
@@ -103,6 +114,9 @@ function issuedWithin(state: RegisteredUser, ms: number, now: Date): boolean {
   const latest = state.verifications.at(-1);
   return !!latest && now.getTime() < issuedAt(latest) + ms;
 }
+
+const liveAt = (links: Verification[], ms: number) =>
+  links.filter((v) => Date.parse(v.expiresAt) > ms);
 
 /** Links record only when they expire; every one lives VERIFICATION_TTL_MS. */
 const issuedAt = (v: Verification) => Date.parse(v.expiresAt) - VERIFICATION_TTL_MS;

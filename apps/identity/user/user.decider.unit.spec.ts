@@ -1,5 +1,6 @@
 import { AppError } from '../../../libs/platform/errors/app-error';
 import {
+  MAX_LIVE_VERIFICATIONS,
   userDecider,
   VERIFICATION_RESEND_INTERVAL_MS,
   VERIFICATION_TTL_MS,
@@ -144,6 +145,35 @@ describe('userDecider', () => {
       const history = [registered, issued('h1'), issued('h2', later(VERIFICATION_TTL_MS))];
       const state = history.reduce(userDecider.evolve, userDecider.initialState());
       expect(state.registered && state.verifications.map((v) => v.tokenHash)).toEqual(['h2']);
+    });
+  });
+
+  describe('when as many links are live as an account may hold', () => {
+    const links = (count: number) =>
+      Array.from({ length: count }, (_, i) =>
+        issued(`h${i}`, later(i * VERIFICATION_RESEND_INTERVAL_MS)),
+      );
+    const resend: UserCommand = { type: 'IssueEmailVerification', tokenHash: 'new' };
+
+    it('issues none until the oldest expires, and each live one still verifies', () => {
+      const history = [registered, ...links(MAX_LIVE_VERIFICATIONS)];
+      const next = later(MAX_LIVE_VERIFICATIONS * VERIFICATION_RESEND_INTERVAL_MS);
+      given(history).when(resend, next).then([]);
+      given(history)
+        .when(resend, later(VERIFICATION_TTL_MS))
+        .then([issued('new', later(VERIFICATION_TTL_MS))]);
+      given(history)
+        .when(verify('h0'), next)
+        .then([verified(next)]);
+    });
+
+    it('keeps only the newest of a stream recorded before the limit, so a fold stays linear', () => {
+      const history = [registered, ...links(MAX_LIVE_VERIFICATIONS + 5)];
+      const state = history.reduce(userDecider.evolve, userDecider.initialState());
+      expect(state.registered && state.verifications.map((v) => v.tokenHash)).toEqual(
+        Array.from({ length: MAX_LIVE_VERIFICATIONS }, (_, i) => `h${i + 5}`),
+      );
+      given(history).when(verify('h4'), later(1)).thenRefuses('invalid_token');
     });
   });
 
