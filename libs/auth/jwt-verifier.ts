@@ -49,6 +49,7 @@ export function createJwtVerifier(
 
   return {
     async verify(token) {
+      if (!canonical(token)) throw invalidToken('The access token is malformed.');
       const hit = verified?.get(token);
       if (hit && now() < hit.until) return hit.principal;
       const { principal, expiresAtMs } = await verifySignature(token, getKey);
@@ -79,10 +80,7 @@ async function verifySignature(
         error,
       );
     }
-    throw unauthenticated(
-      'invalid_access_token',
-      'The access token is missing, invalid or expired.',
-    );
+    throw invalidToken('The access token is missing, invalid or expired.');
   }
   const { sub, email, email_verified, account_type, company_id, exp } = payload;
   if (
@@ -91,7 +89,7 @@ async function verifySignature(
     typeof company_id !== 'string' ||
     (account_type !== 'customer' && account_type !== 'vendor')
   ) {
-    throw unauthenticated('invalid_access_token', 'The access token lacks required claims.');
+    throw invalidToken('The access token lacks required claims.');
   }
   return {
     principal: Object.freeze({
@@ -104,6 +102,21 @@ async function verifySignature(
     // jose has checked that `exp` is there, a number in the future.
     expiresAtMs: (exp as number) * 1000,
   };
+}
+
+const invalidToken = (detail: string) => unauthenticated('invalid_access_token', detail);
+
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/**
+ * Spelled as it was signed: three base64url parts, nothing else, and a signature that encodes
+ * back to itself. jose decodes a signature leniently (stray characters and spare bits are
+ * skipped), so one token had endless spellings, each verified and cached on its own.
+ */
+function canonical(token: string): boolean {
+  if (!COMPACT_JWS.test(token)) return false;
+  const signature = token.slice(token.lastIndexOf('.') + 1);
+  return Buffer.from(signature, 'base64url').toString('base64url') === signature;
 }
 
 /**

@@ -123,6 +123,29 @@ describe('JWT verifier', () => {
     });
   });
 
+  describe('when a token is spelled another way than it was signed', () => {
+    it('is refused without a key lookup, so one token cannot fill the cache under many spellings', async () => {
+      const { getKey, lookups } = jwks(key);
+      const verifier = verifierWith(getKey);
+      const token = await mint(key);
+      const signature = token.slice(token.lastIndexOf('.') + 1);
+      // 64 bytes in 86 characters: the last one carries 4 spare bits, which decoding ignores.
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      const spareBitsSet = token.slice(0, -1) + alphabet[alphabet.indexOf(token.at(-1)!) ^ 1];
+      expect(Buffer.from(spareBitsSet.split('.')[2], 'base64url')).toEqual(
+        Buffer.from(signature, 'base64url'),
+      );
+      const respellings = [`${token}!`, `${token}~~~~`, `${token}=`, ` ${token}`, spareBitsSet];
+      for (const respelt of respellings) {
+        await expect(verifier.verify(respelt)).rejects.toMatchObject({
+          code: 'invalid_access_token',
+        });
+      }
+      expect(lookups.count).toBe(0);
+      await expect(verifier.verify(token)).resolves.toMatchObject({ userId: 'u-1' });
+    });
+  });
+
   describe('when the cache is full', () => {
     it('forgets the least recently used token first', async () => {
       const { getKey, lookups } = jwks(key);
