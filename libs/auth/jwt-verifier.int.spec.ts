@@ -68,6 +68,31 @@ describe('JWT verifier with identity reached over HTTP', () => {
     });
   });
 
+  describe('when identity stops answering after its keys were fetched', () => {
+    const keySet = () => ({ status: 200, body: JSON.stringify(tokens.jwks) });
+    // Nothing kept between calls: every verification asks for the keys again.
+    const uncached = { cacheSize: 0, cacheMaxAgeMs: 0 };
+
+    it('goes on verifying with the last set fetched, and answers 503 for a key that set lacks', async () => {
+      const identity = await jwksServer(keySet());
+      const verifier = createJwtVerifier(identity.url, uncached);
+      await expect(verifier.verify(token)).resolves.toMatchObject({ accountType: 'vendor' });
+      await identity.close();
+
+      await expect(verifier.verify(token)).resolves.toMatchObject({ accountType: 'vendor' });
+      const newKey = await (await createTestTokens()).mint(testUser('vendor'));
+      await expect(verifier.verify(newKey)).rejects.toMatchObject({ code: 'auth_unavailable' });
+    });
+
+    it('answers 503 auth_unavailable once that set is older than the stale limit', async () => {
+      const identity = await jwksServer(keySet());
+      const verifier = createJwtVerifier(identity.url, { ...uncached, staleKeysMaxAgeMs: 0 });
+      await verifier.verify(token);
+      await identity.close();
+      await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'auth_unavailable' });
+    });
+  });
+
   describe('when the key set answers without the token key', () => {
     it('still refuses the token with 401 invalid_access_token', async () => {
       const other = await jwksServer({ status: 200, body: JSON.stringify({ keys: [] }) });

@@ -1,7 +1,8 @@
-import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { unauthenticated, unavailable } from '../platform/errors/app-error';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER, type Principal } from './principal';
+import { keysUnreachable, remoteKeys } from './remote-keys';
 
 export const JWT_VERIFIER = Symbol('JWT_VERIFIER');
 
@@ -18,6 +19,11 @@ export interface JwtVerifierOptions {
    * within about twice this time.
    */
   cacheMaxAgeMs?: number;
+  /**
+   * How long the last key set fetched still verifies while identity cannot be reached
+   * (one hour, an access token's default lifetime, unless set).
+   */
+  staleKeysMaxAgeMs?: number;
   /** The clock, for tests. */
   now?: () => number;
 }
@@ -38,7 +44,10 @@ export function createJwtVerifier(
   // key withdrawn from the JWKS stops working within `maxAgeMs` once more.
   const getKey =
     keys instanceof URL
-      ? createRemoteJWKSet(keys, { cooldownDuration: 5_000, cacheMaxAge: maxAgeMs })
+      ? remoteKeys(keys, {
+          maxAgeMs,
+          staleMaxAgeMs: options.staleKeysMaxAgeMs ?? 3_600_000,
+        })
       : keys;
   const now = options.now ?? Date.now;
   const cacheSize = options.cacheSize ?? 10_000;
@@ -117,18 +126,4 @@ function canonical(token: string): boolean {
   if (!COMPACT_JWS.test(token)) return false;
   const signature = token.slice(token.lastIndexOf('.') + 1);
   return Buffer.from(signature, 'base64url').toString('base64url') === signature;
-}
-
-/**
- * The JWKS could not be fetched (no answer, a dropped connection, a TLS or
- * HTTP failure, a timeout, an answer that is not a key set): that says nothing
- * about the token, so it is not a 401, which would tell the client to drop a
- * token that may be good.
- */
-function keysUnreachable(error: unknown): boolean {
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return true;
-  // A JOSEError of no particular kind is jose's word for a bad JWKS response (not 200, not JSON).
-  if (error instanceof errors.JOSEError) return error.code === errors.JOSEError.code;
-  // jose reports every fault of the token itself as a JOSEError; anything else came from fetching keys.
-  return true;
 }

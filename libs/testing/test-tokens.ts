@@ -1,4 +1,11 @@
-import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
+import {
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  SignJWT,
+  type JWK,
+  type KeyLike,
+} from 'jose';
 import { randomUUID } from 'node:crypto';
 import { createJwtVerifier, type JwtVerifier } from '../auth/jwt-verifier';
 import {
@@ -19,6 +26,8 @@ export interface TestUser {
 export interface TestTokens {
   /** Verifies what `mint` signs, as a service would verify identity's tokens. */
   verifier: JwtVerifier;
+  /** The key set identity would publish for these tokens. */
+  jwks: { keys: JWK[] };
   /** An ES256 access token with the contract's claims for `user`. */
   mint(user: TestUser, options?: { expiresInSeconds?: number }): Promise<string>;
 }
@@ -30,6 +39,7 @@ export async function createTestTokens(): Promise<TestTokens> {
   const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
   return {
     verifier: createJwtVerifier(createLocalJWKSet({ keys: [jwk] })),
+    jwks: { keys: [jwk] },
     mint: (user, options) => sign(privateKey, kid, user, options?.expiresInSeconds ?? 3600),
   };
 }
