@@ -1,6 +1,6 @@
 import { calculateJwkThumbprint, exportJWK } from 'jose';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,15 @@ describe('loadSigningKey', () => {
     it('agrees on one key when instances start together', async () => {
       const keys = await Promise.all([1, 2, 3].map(() => loadSigningKey({ dataDir })));
       expect(new Set(keys.map((k) => k.kid)).size).toBe(1);
+    });
+
+    it('refuses a kept key file left empty, naming it and what to do', async () => {
+      const file = join(dataDir, 'keys', 'jwt-signing-key.json');
+      mkdirSync(join(dataDir, 'keys'));
+      writeFileSync(file, '');
+      await expect(loadSigningKey({ dataDir })).rejects.toThrow(
+        `${file}: not a key (empty or damaged). Delete it to generate a new one`,
+      );
     });
   });
 

@@ -6,7 +6,7 @@ import {
   type JWK,
   type KeyLike,
 } from 'jose';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createPrivateKey, createPublicKey, randomUUID, sign, verify } from 'node:crypto';
 import { ConfigError } from '../../../libs/platform/config/config';
@@ -104,8 +104,16 @@ async function loadOrCreate(path: string): Promise<JWK> {
   const { kty, crv, x, y, d } = await exportJWK(privateKey);
   // Written aside, then linked into place: readers never see half a file, and of
   // two instances starting together the first link wins and both use its key.
+  // Synced before and after the link: tokens are signed with it at once, and a power cut must
+  // not leave its name on an empty file.
   const temporary = `${path}.${randomUUID()}.tmp`;
-  await writeFile(temporary, JSON.stringify({ kty, crv, x, y, d }), { mode: 0o600, flag: 'wx' });
+  const file = await open(temporary, 'wx', 0o600);
+  try {
+    await file.writeFile(JSON.stringify({ kty, crv, x, y, d }));
+    await file.sync();
+  } finally {
+    await file.close();
+  }
   try {
     await link(temporary, path);
   } catch (error) {
@@ -113,6 +121,7 @@ async function loadOrCreate(path: string): Promise<JWK> {
   } finally {
     await unlink(temporary);
   }
+  await syncDirectory(join(path, '..'));
   const stored = await readJwk(path);
   if (!stored) throw new Error(`${path}: not an EC P-256 private key`);
   return stored;
@@ -126,9 +135,26 @@ async function readJwk(path: string): Promise<JWK | undefined> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  const jwk = JSON.parse(text) as JWK;
+  let jwk: JWK;
+  try {
+    jwk = JSON.parse(text) as JWK;
+  } catch {
+    throw new Error(
+      `${path}: not a key (empty or damaged). Delete it to generate a new one (which logs ` +
+        'everyone out), or set JWT_PRIVATE_KEY',
+    );
+  }
   if (!isP256Private(jwk)) throw new Error(`${path}: not an EC P-256 private key`);
   return jwk;
+}
+
+async function syncDirectory(path: string): Promise<void> {
+  const directory = await open(path, 'r');
+  try {
+    await directory.sync();
+  } finally {
+    await directory.close();
+  }
 }
 
 function isP256Private(jwk: JWK): boolean {
