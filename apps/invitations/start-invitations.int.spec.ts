@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { CONSUMER_PREFETCH, type ConsumeSpec } from '../../libs/messaging';
 import { loadConfig } from '../../libs/platform/config/config';
 import { openInfrastructure } from '../../libs/platform/infrastructure/infrastructure';
+import { randomUUID } from 'node:crypto';
+import { holdPublishes, servesRequests } from '../../libs/testing/held-publishes';
+import { waitFor } from '../../libs/testing/wait-for';
 import { startInvitations } from './start-invitations';
 
 /** What each consumer of a started invitations service asked the broker for. */
@@ -45,6 +48,55 @@ describe('startInvitations consumers', () => {
       const consumers = await consumersWith({ MESSAGE_HANDLER_TIMEOUT_SECONDS: '45' });
       expect(consumers.length).toBeGreaterThan(0);
       expect(new Set(consumers.map((c) => c.handlerTimeoutMs))).toEqual(new Set([45_000]));
+    });
+  });
+});
+
+describe('startInvitations', () => {
+  describe('when it is stopped while its forwarder waits on a publish', () => {
+    it('stops taking requests at once, not once the publish is answered', async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'invitations-int-'));
+      const infra = await openInfrastructure(
+        loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }),
+      );
+      const service = await startInvitations(infra, 0);
+      const publishes = holdPublishes(infra.broker);
+      const invitationId = randomUUID();
+      await infra.eventStore.append(
+        `invitation-${invitationId}`,
+        [
+          {
+            eventId: randomUUID(),
+            type: 'InvitationSent',
+            data: {
+              invitationId,
+              vendorId: randomUUID(),
+              email: 'ann@example.com',
+              expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+            },
+            metadata: {
+              correlationId: randomUUID(),
+              causationId: randomUUID(),
+              actor: 'service:test',
+              occurredAt: new Date().toISOString(),
+            },
+          },
+        ],
+        'no_stream',
+      );
+      await waitFor(publishes.held, { message: 'the announcement to be held' });
+      const closing = service.close();
+      try {
+        await waitFor(async () => !(await servesRequests(service.url)), {
+          timeoutMs: 5_000,
+          message: 'requests to be refused while the forwarder stops',
+        });
+      } finally {
+        publishes.release();
+        await closing;
+        await infra.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     });
   });
 });

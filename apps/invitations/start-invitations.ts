@@ -89,8 +89,9 @@ export async function startInvitations(
     url: `http://127.0.0.1:${actual}`,
     expireDue: (now) => expiry.expireDue(now),
     async close() {
-      await Promise.all([scheduler.stop(), forwarder.stop()]);
-      await app.close();
+      // Together: a forwarder stop may wait out a publish to a broker that is down, and requests
+      // must not be taken meanwhile. Neither worker needs the server; the store closes later.
+      await Promise.all([scheduler.stop(), forwarder.stop(), app.close()]);
     },
   };
 }

@@ -3,6 +3,7 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
+  type OnApplicationShutdown,
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { EVENT_STORE, type EventStore } from '../../../libs/event-store';
@@ -26,9 +27,12 @@ export const IDENTITY_FORWARDER = 'identity-forwarder';
  * durable checkpoint.
  */
 @Injectable()
-export class EmailVerifiedForwarder implements OnApplicationBootstrap, OnModuleDestroy {
+export class EmailVerifiedForwarder
+  implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown
+{
   private readonly logger = new Logger(IDENTITY_FORWARDER);
   private forwarder?: Forwarder;
+  private stopping?: Promise<void>;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -51,7 +55,13 @@ export class EmailVerifiedForwarder implements OnApplicationBootstrap, OnModuleD
     });
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.forwarder?.stop();
+  // Nest closes the HTTP server only after every onModuleDestroy: the stop, which may wait out a
+  // publish to a broker that is down, begins here and is awaited once the server has closed.
+  onModuleDestroy(): void {
+    this.stopping = this.forwarder?.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stopping;
   }
 }
