@@ -183,6 +183,21 @@ function amqpFieldBytes(value: unknown): number {
 }
 
 /**
+ * RabbitMQ's record of where a message was dead-lettered from. Left off a copy sent on towards
+ * the work queue: RabbitMQ 3 reads a published history as its own, takes a return to a queue
+ * named in it for a loop, and drops the message unsaid.
+ */
+export const DEATH_HISTORY_HEADERS = [
+  'x-death',
+  'x-first-death-queue',
+  'x-first-death-reason',
+  'x-first-death-exchange',
+  'x-last-death-queue',
+  'x-last-death-reason',
+  'x-last-death-exchange',
+];
+
+/**
  * The original message's properties for a copy, with headers changed and made
  * persistent. Original headers too large to send again are left out, and
  * `x-original-headers-dropped` says so.

@@ -10,7 +10,14 @@ import {
   type DeadLettersSettled,
   type MessageHeaders,
 } from '../broker.port';
-import { closedOrGone, confirmSend, copyOptions, deliveryInfo, isNotFound } from './amqp-helpers';
+import {
+  closedOrGone,
+  confirmSend,
+  copyOptions,
+  DEATH_HISTORY_HEADERS,
+  deliveryInfo,
+  isNotFound,
+} from './amqp-helpers';
 
 /**
  * Ops on dead-letter queues, each on a short-lived channel of its own: a
@@ -138,6 +145,7 @@ export async function settleDeadLetters(
         const options = copyOptions(message.properties, {}, [
           DEAD_LETTER_REASON_HEADER,
           RETRY_COUNT_HEADER,
+          ...DEATH_HISTORY_HEADERS,
         ]);
         await confirmSend(channel, queue, message.content, options);
       }

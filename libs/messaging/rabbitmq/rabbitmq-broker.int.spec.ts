@@ -121,6 +121,42 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
       }
     });
   });
+  describe('when a message RabbitMQ dead-lettered itself is put back and fails again', () => {
+    it('is retried, where RabbitMQ 3 took its copied death history for a loop and dropped it', async () => {
+      const { connection, channel } = await openAdmin();
+      const { queue, type, spec, consume } = freshQueue('expired', {
+        maxRetries: 2,
+        retryDelayMs: 5,
+      });
+      const broker = new RabbitMqBroker(url, { log: quiet, queueType: 'quorum' });
+      try {
+        await (await consume(broker, async () => {})).cancel(); // declares the queues
+        // Its own time to live runs out in the work queue: RabbitMQ dead-letters it as expired.
+        const event = cloudEvent(type);
+        channel.sendToQueue(queue, Buffer.from(JSON.stringify(event)), {
+          messageId: event.id,
+          contentType: 'application/cloudevents+json',
+          expiration: '1',
+        });
+        await channel.waitForConfirms();
+        await waitFor(async () => (await broker.deadLetters(queue)).length === 1);
+        expect(await broker.retryDeadLetters(queue)).toMatchObject({ settled: 1 });
+
+        let calls = 0;
+        const consumer = await consume(broker, async () => {
+          calls += 1;
+          if (calls === 1) throw new Error('not yet');
+        });
+        await waitFor(() => calls === 2, { message: 'the retry to be handled' });
+        await consumer.cancel();
+      } finally {
+        await broker.close();
+        for (const q of consumerQueues(queue, spec)) await channel.deleteQueue(q);
+        await connection.close();
+      }
+    });
+  });
+
   describe('when RabbitMQ dead-letters a message itself', () => {
     it('lists it with RabbitMQ’s reason and the queue it left, where the reason was blank', async () => {
       const { connection, channel } = await openAdmin();

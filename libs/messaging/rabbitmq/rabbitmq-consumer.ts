@@ -17,6 +17,7 @@ import {
   closeWrapper,
   confirmSend,
   copyOptions,
+  DEATH_HISTORY_HEADERS,
   declareTopology,
   deliveryInfo,
   isConnectionClosing,
@@ -184,7 +185,11 @@ export class RabbitMqConsumer implements ConsumerHandle {
     const outcome = await processDelivery(message.content, info, this.spec, this.options.log);
     try {
       if (outcome.action === 'retry') {
-        const options = copyOptions(message.properties, { [RETRY_COUNT_HEADER]: outcome.attempt });
+        const options = copyOptions(
+          message.properties,
+          { [RETRY_COUNT_HEADER]: outcome.attempt },
+          DEATH_HISTORY_HEADERS,
+        );
         await confirmSend(channel, retryQueue(queue, outcome.delayMs), message.content, options);
       } else if (outcome.action === 'dead-letter') {
         const options = copyOptions(message.properties, {
