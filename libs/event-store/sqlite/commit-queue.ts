@@ -1,3 +1,4 @@
+import { errorMessage } from '../../platform/errors/error-message';
 import { WrongExpectedRevisionError, type AppendResult } from '../event-store.port';
 import type { AppendOutcome, AppendRequest } from './sqlite-group-commit';
 import type { SqliteWriter } from './sqlite-writer';
@@ -77,7 +78,10 @@ export class CommitQueue {
       this.inFlight = group.reduce((n, p) => n + countEvents(p.request), 0);
       const started = this.clock();
       const writer = inline ? this.writers.inline : this.writers.thread;
-      const outcomes = await writer.commit(group.map((p) => p.request));
+      // A writer that throws fails its group; the queue goes on with the next.
+      const outcomes = await writer
+        .commit(group.map((p) => p.request))
+        .catch((error: unknown) => group.map(() => ({ failure: errorMessage(error) })));
       if (inline) this.timedInline(this.clock() - started);
       this.inFlight = 0;
       group.forEach((p, i) => {

@@ -56,6 +56,34 @@ describe('CommitQueue', () => {
     });
   });
 
+  describe('when the writer throws instead of answering', () => {
+    it('fails that group’s appends and commits the next group, where it stopped for good', async () => {
+      const { writer, release } = heldWriter();
+      let throws = true;
+      const throwingOnce: SqliteWriter = {
+        commit: (requests) => {
+          if (!throws) return writer.commit(requests);
+          throws = false;
+          return Promise.reject(new Error('disk I/O error'));
+        },
+        close: async () => undefined,
+      };
+      const queue = new CommitQueue(
+        { inline: throwingOnce, thread: throwingOnce },
+        () => undefined,
+        () => undefined,
+      );
+      await expect(queue.enqueue(request('a'))).rejects.toThrow(
+        'append to a failed: disk I/O error',
+      );
+      const next = queue.enqueue(request('b'));
+      await new Promise((r) => setImmediate(r));
+      release();
+      await expect(next).resolves.toEqual([{ nextRevision: 0, position: 1n }]);
+      await queue.drained();
+    });
+  });
+
   describe('when two callers wait for it to drain', () => {
     it('tells both once the appends already accepted are committed', async () => {
       const { writer, release } = heldWriter();

@@ -67,4 +67,15 @@ describe('a writer whose failures are checked against the file', () => {
       ]);
     });
   });
+
+  describe('when the file cannot be read to check', () => {
+    it('reports what the writer said, rather than throwing', async () => {
+      const checked = checkingFailures(dying(false), db);
+      db.close(); // as a late append after the store closed finds it
+      expect(await checked.commit([append('a', 'a0')])).toEqual([
+        { failure: 'sqlite-writer thread exited (1)' },
+      ]);
+      db = new Database(':memory:'); // for afterEach
+    });
+  });
 });

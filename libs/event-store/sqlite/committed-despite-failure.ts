@@ -33,14 +33,23 @@ export function checkingFailures(writer: SqliteWriter, db: Database.Database): S
   };
   return {
     async commit(requests: AppendRequest[]): Promise<AppendOutcome[]> {
-      const before = head.get()?.head ?? 0n;
+      const before = readable(() => head.get()?.head ?? 0n);
       const outcomes = await writer.commit(requests);
       return outcomes.map((outcome, i) => {
-        if (!('failure' in outcome)) return outcome;
-        const ok = find(requests[i], before);
+        if (!('failure' in outcome) || before === undefined) return outcome;
+        const ok = readable(() => find(requests[i], before));
         return ok ? { ok } : outcome;
       });
     },
     close: () => writer.close(),
   };
+}
+
+/** What `read` returns, or undefined when the file cannot be read (closed, an I/O error): no check. */
+function readable<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
 }
