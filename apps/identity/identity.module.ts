@@ -1,6 +1,7 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { AppConfig } from '../../libs/platform/config/config';
 import type { Infrastructure } from '../../libs/platform/infrastructure/infrastructure';
+import { commandStoreChecks } from '../../libs/platform/infrastructure/readiness';
 import { OpsEndpointsModule } from '../../libs/platform/observability/ops-endpoints.module';
 import {
   APP_CONFIG,
@@ -15,7 +16,10 @@ import {
   REGISTRATION_RATE_LIMITER,
   registrationRateLimiter,
 } from './register/registration-rate-limiter';
-import { EmailVerifiedForwarder } from './publish-email-verified/email-verified.forwarder';
+import {
+  EmailVerifiedForwarder,
+  IDENTITY_FORWARDER,
+} from './publish-email-verified/email-verified.forwarder';
 import { RegisterController } from './register/register.controller';
 import { VERIFICATION_MAILING, type VerificationMailing } from './register/verification-email';
 import { ResendVerificationController } from './resend-verification/resend-verification.controller';
@@ -59,7 +63,7 @@ export class IdentityModule implements OnApplicationShutdown {
       module: IdentityModule,
       imports: [
         InfrastructureModule.forRoot(infra),
-        OpsEndpointsModule.register({ eventStore: () => infra.eventStore.headPosition() }),
+        OpsEndpointsModule.register(commandStoreChecks(infra, IDENTITY_FORWARDER)),
       ],
       controllers: [
         RegisterController,

@@ -1,6 +1,8 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { Infrastructure } from '../../libs/platform/infrastructure/infrastructure';
 import { InfrastructureModule } from '../../libs/platform/infrastructure/infrastructure.module';
+import { commandStoreChecks } from '../../libs/platform/infrastructure/readiness';
+import { INVITATIONS_FORWARDER } from './publish-integration-events/to-integration-event';
 import { OpsEndpointsModule } from '../../libs/platform/observability/ops-endpoints.module';
 import { AcceptInvitationController } from './accept-invitation/accept-invitation.controller';
 import { CancelInvitationController } from './cancel-invitation/cancel-invitation.controller';
@@ -36,7 +38,7 @@ export class InvitationsModule implements OnApplicationShutdown {
       imports: [
         InfrastructureModule.forRoot(infra),
         OpsEndpointsModule.register({
-          eventStore: () => infra.eventStore.headPosition(),
+          ...commandStoreChecks(infra, INVITATIONS_FORWARDER),
           broker: async () => {
             if (!infra.broker.isHealthy()) throw new Error('broker not connected');
           },

@@ -12,12 +12,11 @@ import {
 } from './expire-invitations/invitation-expiry';
 import { InvitationsModule } from './invitations.module';
 import {
+  INVITATIONS_FORWARDER,
   PUBLISHED_EVENT_TYPES,
   toIntegrationEvent,
 } from './publish-integration-events/to-integration-event';
 import { errorMessage } from '../../libs/platform/errors/error-message';
-
-export const INVITATIONS_FORWARDER = 'invitations-forwarder';
 
 export interface RunningInvitations extends RunningService {
   /** The scheduler's work, callable directly (tests, ops). */

@@ -4,6 +4,8 @@ import type { RecordedEvent } from '../../../libs/event-store';
 import { invitationStreamPrefix, type InvitationEvent } from '../invitation/invitation.events';
 
 export const SOURCE = '/invitations';
+/** The forwarder publishing these: its checkpoint and lease go by this name. */
+export const INVITATIONS_FORWARDER = 'invitations-forwarder';
 
 /** The invitation events that have a public counterpart: the forwarder reads only these. */
 export const PUBLISHED_EVENT_TYPES = [

@@ -1,0 +1,53 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startIdentity } from '../../../apps/identity/start-identity';
+import { startInvitations } from '../../../apps/invitations/start-invitations';
+import { loadConfig } from '../config/config';
+import { openInfrastructure, type Infrastructure } from './infrastructure';
+import type { RunningService } from './run-services';
+
+describe('readiness of identity and invitations', () => {
+  let dataDir: string;
+  let infra: Infrastructure;
+  let services: RunningService[];
+  beforeEach(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'readiness-'));
+    infra = await openInfrastructure(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }));
+    services = [await startInvitations(infra, 0), await startIdentity(infra, 0)];
+  });
+  afterEach(async () => {
+    for (const service of services.reverse()) await service.close();
+    await infra.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const ready = (service: RunningService) =>
+    fetch(`${service.url}/ready`).then(async (res) => ({
+      status: res.status,
+      body: (await res.json()) as unknown,
+    }));
+
+  describe('when the rate-limit store fails', () => {
+    it('answer /ready with 503 naming it, as their commands answer 503', async () => {
+      for (const service of services) expect((await ready(service)).status).toBe(200);
+      (infra.readModels.rateLimits as unknown as { close(): void }).close();
+
+      for (const service of services) {
+        const { status, body } = await ready(service);
+        expect(status).toBe(503);
+        expect(body).toMatchObject({
+          code: 'not_ready',
+          checks: { rateLimits: { status: 'down' }, coordination: { status: 'up' } },
+        });
+      }
+      const login = await fetch(`${services[1].url}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'ann@example.com', password: 'correct horse battery' }),
+      });
+      expect(login.status).toBe(503);
+      expect(await login.json()).toMatchObject({ code: 'rate_limits_unavailable' });
+    });
+  });
+});
