@@ -332,4 +332,16 @@ describe('projector and query API (e2e)', () => {
       await readAcceptanceBack(parties, invitationId, recorded.position.toString());
     });
   });
+
+  describe('when /metrics is scraped', () => {
+    it('shows how far each projection and the invitations forwarder trail the event store', async () => {
+      const text = await (await fetch(`${projector.url}/metrics`)).text();
+      for (const worker of ['projector:invitations', 'projector:customer-relationships']) {
+        expect(text).toMatch(
+          new RegExp(`^subscription_lag_events\\{worker="${worker}"\\} \\d+$`, 'm'),
+        );
+      }
+      expect(text).toMatch(/^subscription_lag_events\{worker="invitations-forwarder"\} \d+$/m);
+    });
+  });
 });

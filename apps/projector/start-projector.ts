@@ -4,7 +4,7 @@ import type { Infrastructure } from '../../libs/platform/infrastructure/infrastr
 import type { RunningService } from '../../libs/platform/infrastructure/run-services';
 import { createHttpApp } from '../../libs/platform/http/create-http-app';
 import { createLogger } from '../../libs/platform/observability/logger';
-import { metrics } from '../../libs/platform/observability/metrics';
+import { reportLag } from '../../libs/platform/observability/metrics';
 import { ProjectorModule } from './projector.module';
 import { ProjectionProgress } from './projector/progress';
 import { projectionStatuses } from './projector/projection-status';
@@ -38,14 +38,12 @@ export async function startProjector(
     versionCheckMs: tuning.versionCheckMs,
     log: (m) => infra.warn(m),
   });
-  const names = PROJECTIONS.map((p) => p.name);
-  const lagGauge = setInterval(() => {
-    projectionStatuses(readModels, infra.eventStore, names).then(
-      (all) => all.forEach((s) => metrics.lag.set({ worker: projectorLeaseName(s.name) }, s.lag)),
-      () => undefined,
-    );
-  }, 5000);
-  lagGauge.unref();
+  const unreportLags = PROJECTIONS.map(({ name }) =>
+    reportLag(projectorLeaseName(name), async () => {
+      const [status] = await projectionStatuses(readModels, infra.eventStore, [name]);
+      return status.lag;
+    }),
+  );
 
   @Module({
     imports: [
@@ -71,7 +69,7 @@ export async function startProjector(
     name: 'projector',
     url: `http://127.0.0.1:${actual}`,
     async close() {
-      clearInterval(lagGauge);
+      unreportLags.forEach((unreport) => unreport());
       await app.close();
       await workers.stop();
     },

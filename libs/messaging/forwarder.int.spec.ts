@@ -6,6 +6,7 @@ import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store';
 import { newEvent } from '../event-store/testing/event-store.contract';
 import type { CheckpointStore } from '../read-store/coordination.port';
 import { SqliteCoordination } from '../read-store/sqlite/sqlite-coordination';
+import { metrics } from '../platform/observability/metrics';
 import { waitFor } from '../testing/wait-for';
 import type { Broker } from './broker.port';
 import { startForwarder, type Forwarder, type ForwarderOptions } from './forwarder';
@@ -95,6 +96,17 @@ describe('startForwarder', () => {
     await broker.close();
     await store.close();
     db.close();
+  });
+
+  describe('when it runs', () => {
+    it('reports its lag in /metrics until it stops', async () => {
+      const lagShown = async () =>
+        (await metrics.lag.get()).values.some((v) => v.labels.worker === NAME);
+      const forwarder = start({});
+      expect(await lagShown()).toBe(true);
+      await forwarder.stop();
+      expect(await lagShown()).toBe(false);
+    });
   });
 
   describe('when it publishes some event types only', () => {

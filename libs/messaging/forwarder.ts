@@ -6,7 +6,7 @@ import {
   type CheckpointStore,
   type LeaseStore,
 } from '../read-store/coordination.port';
-import { metrics } from '../platform/observability/metrics';
+import { metrics, reportLag } from '../platform/observability/metrics';
 import { UnroutableError, type Broker } from './broker.port';
 import { unroutedReporter } from './unrouted-reporter';
 
@@ -70,17 +70,23 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
     onError: options.onError ?? ((e) => console.warn(`forwarder ${options.name}:`, e)),
     run: (signal) => forward(options, signal),
   });
+  const lag = async () => {
+    const [head, checkpoint] = await Promise.all([
+      options.store.headPosition(),
+      options.checkpoints.load(options.name),
+    ]);
+    return head > checkpoint.position ? head - checkpoint.position : 0n;
+  };
+  // An outbox that stands still (a broker refusing, a poison event) shows in /metrics.
+  const unreport = reportLag(options.name, lag);
   return {
     owner: worker.owner,
     isActive: () => worker.isActive(),
-    stop: () => worker.stop(),
-    async lag() {
-      const [head, checkpoint] = await Promise.all([
-        options.store.headPosition(),
-        options.checkpoints.load(options.name),
-      ]);
-      return head > checkpoint.position ? head - checkpoint.position : 0n;
+    stop: () => {
+      unreport();
+      return worker.stop();
     },
+    lag,
   };
 }
 

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { withTimeout } from '../async/with-timeout';
 
 /** One registry per process; in the all-in-one process the services share it, labelled by service. */
 export const registry = new Registry();
@@ -41,8 +42,41 @@ export const metrics = {
     help: 'Event-store positions between the head and a forwarder or projection checkpoint.',
     labelNames: ['worker'],
     registers: [registry],
+    // Read at each scrape: a worker whose lag cannot be read has no value, not its last one.
+    async collect() {
+      await Promise.all(
+        [...lagReaders].map(async ([worker, read]) => {
+          try {
+            const lag = await withTimeout(
+              read(),
+              LAG_READ_TIMEOUT_MS,
+              () => new Error('timed out'),
+            );
+            this.set({ worker }, Number(lag));
+          } catch {
+            this.remove({ worker });
+          }
+        }),
+      );
+    },
   }),
 };
+
+const lagReaders = new Map<string, () => Promise<bigint | number>>();
+const LAG_READ_TIMEOUT_MS = 2_000;
+
+/**
+ * Reports `worker`'s lag in `subscription_lag_events`, read by `read` at each scrape,
+ * until the returned function is called.
+ */
+export function reportLag(worker: string, read: () => Promise<bigint | number>): () => void {
+  lagReaders.set(worker, read);
+  return () => {
+    if (lagReaders.get(worker) !== read) return; // another instance of the worker took it over
+    lagReaders.delete(worker);
+    metrics.lag.remove({ worker });
+  };
+}
 
 /** Stream category: the part of the stream name before the first dash (`invitation`, `user`). */
 export const categoryOf = (streamName: string) => streamName.split('-', 1)[0];
