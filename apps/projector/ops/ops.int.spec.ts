@@ -13,6 +13,18 @@ import type { Projection } from '../projector/projection';
 import { OpsError } from './ops-context';
 import { opsProgram } from './ops-program';
 
+/** `projection`, throwing on the events `fails` picks as one it cannot apply would. */
+const failing = (
+  p: Projection,
+  fails: (event: { type: string; streamName: string }) => boolean,
+): Projection => ({
+  ...p,
+  apply: async (event, rows) => {
+    if (fails(event)) throw new Error(`${event.type} not understood`);
+    return p.apply(event, rows);
+  },
+});
+
 describe('ops CLI', () => {
   let f: ProjectorFixture;
   let projector: Projector | undefined;
@@ -24,6 +36,16 @@ describe('ops CLI', () => {
     await projector?.stop();
     await f.close();
   });
+  const runProjector = (projections: Projection[], attempts: number) => {
+    projector = startProjector({
+      eventStore: f.eventStore,
+      store: f.readModels,
+      leases: f.leases,
+      retry: { attempts, backoffMs: 1 },
+      log: () => undefined,
+      projections,
+    });
+  };
   const statuses = async () =>
     (
       await f.readModels.listInvitations('invitations', { vendorId: 'vendor-1', limit: 50 })
@@ -92,25 +114,11 @@ describe('ops CLI', () => {
   describe('when an event was parked and its cause is fixed', () => {
     it('lists it and `parked replay` applies it and lets the stream go on', async () => {
       let broken = true;
-      const projections: Projection[] = [
-        {
-          ...invitationListProjection,
-          apply: async (event, rows) => {
-            if (broken && event.type === 'InvitationExpired')
-              throw new Error('expiry not understood');
-            return invitationListProjection.apply(event, rows);
-          },
-        },
+      const projections = [
+        failing(invitationListProjection, (e) => broken && e.type === 'InvitationExpired'),
         ...PROJECTIONS.slice(1),
       ];
-      projector = startProjector({
-        eventStore: f.eventStore,
-        store: f.readModels,
-        leases: f.leases,
-        retry: { attempts: 2, backoffMs: 1 },
-        log: () => undefined,
-        projections,
-      });
+      runProjector(projections, 2);
       await appendTo(f.eventStore, 'i2', events.expired('i2', 20));
       await appendTo(f.eventStore, 'i2', events.resent('i2', 21));
       await appendTo(f.eventStore, 'i3', events.cancelled('i3', 22));
@@ -121,7 +129,7 @@ describe('ops CLI', () => {
         ['invitations', '6', 'invitation-i2', 'InvitationExpired', 'attempts=2'],
         ['invitations', '7', 'invitation-i2', 'InvitationResent', 'attempts=0'],
       ]);
-      expect(parked[0]).toMatch(/expiry not understood$/);
+      expect(parked[0]).toMatch(/InvitationExpired not understood$/);
       expect(await statuses()).toContainEqual(['i3', 'cancelled']);
 
       await expect(
@@ -131,7 +139,7 @@ describe('ops CLI', () => {
         'parked invitations: 0 stream(s) replayed, 0 parked event(s) applied',
       );
       expect(ops.lines.at(-1)).toMatch(
-        /^failed invitation-i2: InvitationExpired at 6: .*expiry not understood/,
+        /^failed invitation-i2: InvitationExpired at 6: .*InvitationExpired not understood/,
       );
 
       broken = false;
@@ -150,25 +158,11 @@ describe('ops CLI', () => {
   describe('when one projection’s parked events still fail and another’s cause is fixed', () => {
     it('`parked replay` replays the other all the same, then fails naming the first', async () => {
       let relationshipsBroken = true;
-      const failing = (p: Projection, fails: (event: { type: string }) => boolean): Projection => ({
-        ...p,
-        apply: async (event, rows) => {
-          if (fails(event)) throw new Error(`${event.type} not understood`);
-          return p.apply(event, rows);
-        },
-      });
       const projections = [
         failing(invitationListProjection, (e) => e.type === 'InvitationExpired'),
         failing(PROJECTIONS[1], (e) => relationshipsBroken && e.type === 'InvitationAccepted'),
       ];
-      projector = startProjector({
-        eventStore: f.eventStore,
-        store: f.readModels,
-        leases: f.leases,
-        retry: { attempts: 1, backoffMs: 1 },
-        log: () => undefined,
-        projections,
-      });
+      runProjector(projections, 1);
       await appendTo(f.eventStore, 'i2', events.expired('i2', 20));
       await appendTo(f.eventStore, 'i3', events.accepted('i3', 'co-9', 21));
       await f.caughtUp();
@@ -206,14 +200,8 @@ describe('ops CLI', () => {
 
     it('counts only the streams that were replayed, and names those that failed', async () => {
       await opsOn(f).run('rebuild', 'invitations');
-      const projections: Projection[] = [
-        {
-          ...invitationListProjection,
-          apply: async (event, rows) => {
-            if (event.streamName === 'invitation-i2') throw new Error('row not understood');
-            return invitationListProjection.apply(event, rows);
-          },
-        },
+      const projections = [
+        failing(invitationListProjection, (e) => e.streamName === 'invitation-i2'),
       ];
       const ops = opsOn(f, { projections });
       await expect(ops.run('replay', '--from', '1', '--to', '5')).rejects.toThrow(
