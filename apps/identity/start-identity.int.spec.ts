@@ -10,7 +10,7 @@ import {
 } from '../../libs/platform/infrastructure/infrastructure';
 import type { RunningService } from '../../libs/platform/infrastructure/run-services';
 import { signUp, verificationTokenFromOutbox } from '../../libs/testing/identity-test-client';
-import { holdPublishes, servesRequests } from '../../libs/testing/held-publishes';
+import { closeWithPublishHeld, holdPublishes } from '../../libs/testing/held-publishes';
 import { waitFor } from '../../libs/testing/wait-for';
 import { startIdentity } from './start-identity';
 import { announcedEmailVerified } from './testing/identity-fixture';
@@ -62,19 +62,10 @@ describe('startIdentity on the embedded defaults', () => {
   describe('when it is stopped while its forwarder waits on a publish', () => {
     it('stops taking requests at once, not once the publish is answered', async () => {
       const publishes = holdPublishes(infra.broker);
-      const closing = (async () => {
-        await signUp(identity.url, { accountType: 'customer', readVerificationToken: verified });
-        await waitFor(publishes.held, { message: 'the announcement to be held' });
-        return identity.close();
-      })();
       try {
-        await waitFor(async () => !(await servesRequests(identity.url)), {
-          timeoutMs: 5_000,
-          message: 'requests to be refused while the forwarder stops',
-        });
+        await signUp(identity.url, { accountType: 'customer', readVerificationToken: verified });
+        await closeWithPublishHeld(identity, publishes);
       } finally {
-        publishes.release();
-        await closing;
         identity = await startIdentity(infra, 0);
       }
     });

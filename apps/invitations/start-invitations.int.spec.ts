@@ -5,8 +5,7 @@ import { CONSUMER_PREFETCH, type ConsumeSpec } from '../../libs/messaging';
 import { loadConfig } from '../../libs/platform/config/config';
 import { openInfrastructure } from '../../libs/platform/infrastructure/infrastructure';
 import { randomUUID } from 'node:crypto';
-import { holdPublishes, servesRequests } from '../../libs/testing/held-publishes';
-import { waitFor } from '../../libs/testing/wait-for';
+import { closeWithPublishHeld, holdPublishes } from '../../libs/testing/held-publishes';
 import { startInvitations } from './start-invitations';
 
 /** What each consumer of a started invitations service asked the broker for. */
@@ -84,16 +83,9 @@ describe('startInvitations', () => {
         ],
         'no_stream',
       );
-      await waitFor(publishes.held, { message: 'the announcement to be held' });
-      const closing = service.close();
       try {
-        await waitFor(async () => !(await servesRequests(service.url)), {
-          timeoutMs: 5_000,
-          message: 'requests to be refused while the forwarder stops',
-        });
+        await closeWithPublishHeld(service, publishes);
       } finally {
-        publishes.release();
-        await closing;
         await infra.close();
         rmSync(dataDir, { recursive: true, force: true });
       }

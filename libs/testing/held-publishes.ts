@@ -1,4 +1,6 @@
 import type { Broker } from '../messaging';
+import type { RunningService } from '../platform/infrastructure/run-services';
+import { waitFor } from './wait-for';
 
 /**
  * Holds every publish on `broker` until `release`: a forwarder stopping with a batch in hand
@@ -19,8 +21,29 @@ export function holdPublishes(broker: Broker) {
   };
 }
 
+/**
+ * Closes `service` once its forwarder's publish is held, and fails unless requests are refused
+ * (within 5 s) while that publish is still waiting; then lets it through and waits for the close.
+ */
+export async function closeWithPublishHeld(
+  service: RunningService,
+  publishes: ReturnType<typeof holdPublishes>,
+): Promise<void> {
+  await waitFor(publishes.held, { message: 'the announcement to be held' });
+  const closing = service.close();
+  try {
+    await waitFor(async () => !(await servesRequests(service.url)), {
+      timeoutMs: 5_000,
+      message: 'requests to be refused while the forwarder stops',
+    });
+  } finally {
+    publishes.release();
+    await closing;
+  }
+}
+
 /** Whether `url` still answers a health check with 200. */
-export const servesRequests = (url: string) =>
+const servesRequests = (url: string) =>
   fetch(`${url}/health`).then(
     (res) => res.ok,
     () => false,
