@@ -82,6 +82,15 @@ describe('invitation expiry', () => {
       }
     });
 
+    it('starts no further expiry once stopped, and says how many it recorded', async () => {
+      await sendDue(40);
+      const stopping = new AbortController();
+      const { store } = counting(t.infra.eventStore, () => stopping.abort());
+      const expired = await createInvitationExpiry(store).expireDue(new Date(), stopping.signal);
+      expect(expired).toBeGreaterThan(0);
+      expect(expired).toBeLessThan(40); // those in flight when it stopped, and no more
+    });
+
     it('expires the others when one cannot be, and then reports it', async () => {
       const [broken, ...others] = await sendDue(5);
       const { store } = counting(t.infra.eventStore, (stream) => {

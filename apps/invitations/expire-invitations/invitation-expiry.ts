@@ -19,9 +19,10 @@ export interface InvitationExpiry {
   /**
    * Catches up with the event store, then records InvitationExpired for every
    * due invitation; returns how many. Rejects, once every due invitation was
-   * tried, when some could not be expired.
+   * tried, when some could not be expired. Once `signal` aborts (the worker
+   * stops) it starts no further read or expiry, and resolves with those done.
    */
-  expireDue(now: Date): Promise<number>;
+  expireDue(now: Date, signal?: AbortSignal): Promise<number>;
 }
 
 /**
@@ -35,9 +36,9 @@ export function createInvitationExpiry(store: EventStore): InvitationExpiry {
   let running: Promise<unknown> = Promise.resolve();
 
   // Only the types that change an expiry: the others are never loaded or parsed.
-  const catchUp = async () => {
+  const catchUp = async (signal?: AbortSignal) => {
     const head = await store.headPosition();
-    while (index.position < head) {
+    while (index.position < head && !signal?.aborted) {
       const batch = await store.readAll({
         after: index.position,
         maxCount: BATCH,
@@ -62,14 +63,14 @@ export function createInvitationExpiry(store: EventStore): InvitationExpiry {
 
   // Several at once: each is a stream of its own, so they share the store's commits. One that
   // fails does not hold up the others; it is tried again on the next run.
-  const expire = async (now: Date) => {
-    await catchUp();
+  const expire = async (now: Date, signal?: AbortSignal) => {
+    await catchUp(signal);
     const due = index.due(now);
     const failures: unknown[] = [];
     let expired = 0;
     let next = 0;
     const worker = async () => {
-      while (next < due.length) {
+      while (next < due.length && !signal?.aborted) {
         const id = due[next++];
         try {
           const recorded = await expireOne(id, now); // awaited first: `+= await` would add to a stale sum
@@ -90,8 +91,8 @@ export function createInvitationExpiry(store: EventStore): InvitationExpiry {
   };
 
   return {
-    expireDue(now) {
-      const run = running.then(() => expire(now));
+    expireDue(now, signal) {
+      const run = running.then(() => expire(now, signal));
       running = run.catch(() => undefined);
       return run;
     },
@@ -117,7 +118,8 @@ export function startExpiryScheduler(options: {
     onError: options.onError,
     run: async (signal) => {
       while (!signal.aborted) {
-        await options.expiry.expireDue(new Date());
+        // Stopping ends the run after the expiries in flight, not after every one due.
+        await options.expiry.expireDue(new Date(), signal);
         await pause(intervalMs, signal);
       }
     },
