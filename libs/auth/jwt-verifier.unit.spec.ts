@@ -77,7 +77,8 @@ describe('JWT verifier', () => {
     it('refuses it once it has expired', async () => {
       jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
       const { getKey } = jwks(key);
-      const verifier = verifierWith(getKey);
+      // Kept far longer than the token lives: its expiry, not the cache age, must end it.
+      const verifier = verifierWith(getKey, { cacheMaxAgeMs: 600_000 });
       const token = await mint(key, 60);
       await verifier.verify(token);
       jest.setSystemTime(Date.now() + 61_000);
@@ -94,6 +95,46 @@ describe('JWT verifier', () => {
       await expect(verifier.verify(token)).resolves.toBeDefined();
       clock += 1_001;
       await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'invalid_access_token' });
+    });
+  });
+
+  describe('when a token is forged under a key the JWKS lists', () => {
+    const claims = () => {
+      const now = Math.floor(Date.now() / 1000);
+      return {
+        sub: 'u-1',
+        iss: TOKEN_ISSUER,
+        aud: TOKEN_AUDIENCE,
+        iat: now,
+        exp: now + 3600,
+        email: 'v@example.com',
+        email_verified: true,
+        account_type: 'vendor',
+        company_id: 'c-1',
+      };
+    };
+    const signed = (payload: Record<string, unknown>) =>
+      new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: key.kid }).sign(key.privateKey);
+    /** A real token whose payload was changed after it was signed. */
+    const tampered = async () => {
+      const [header, , signature] = (await signed(claims())).split('.');
+      const payload = Buffer.from(JSON.stringify({ ...claims(), company_id: 'c-2' }));
+      return `${header}.${payload.toString('base64url')}.${signature}`;
+    };
+    const forgeries: Array<[string, () => Promise<string>]> = [
+      ['its payload changed under the signature', tampered],
+      ['another issuer', () => signed({ ...claims(), iss: 'urn:someone-else' })],
+      ['another audience', () => signed({ ...claims(), aud: 'urn:someone-else' })],
+      ['no company', () => signed({ ...claims(), company_id: undefined })],
+      ['an account type of no one', () => signed({ ...claims(), account_type: 'admin' })],
+      ['no subject', () => signed({ ...claims(), sub: undefined })],
+    ];
+
+    it.each(forgeries)('refuses one with %s as an invalid access token', async (_, forge) => {
+      const verifier = verifierWith(jwks(key).getKey);
+      await expect(verifier.verify(await forge())).rejects.toMatchObject({
+        code: 'invalid_access_token',
+      });
     });
   });
 

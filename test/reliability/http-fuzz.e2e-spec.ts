@@ -121,6 +121,9 @@ describe('every HTTP route under property-based fuzzing (e2e)', () => {
       service
     ];
 
+  /** The routes that act for a token's holder: a forged token must never get through them. */
+  const TOKEN_ROUTES = /^(GET|POST) \/(invitations|vendors|customers)\b/;
+
   /** Sends one fuzzed request and lists how its answer breaks the contract. */
   async function check(route: string, input: Fuzzed): Promise<string[]> {
     const { request } = toRaw(input);
@@ -153,6 +156,10 @@ describe('every HTTP route under property-based fuzzing (e2e)', () => {
       problems.push(`content-type "${type}"`);
     }
     if (problems.some((p) => !p.startsWith('status'))) seen.notProblems += 1;
+    const bearer = input.headers.authorization?.replace(/^Bearer /, '');
+    if (TOKEN_ROUTES.test(route) && res.status < 400 && bearer && ctx.forged.includes(bearer)) {
+      problems.push('a forged token was accepted');
+    }
     const recorded = after !== before;
     const write = res.status < 300 && input.method === 'POST';
     if (recorded && !write) {
@@ -172,7 +179,7 @@ describe('every HTTP route under property-based fuzzing (e2e)', () => {
   }
 
   describe.each(ROUTES)('when %s gets random input', (route) => {
-    it('never answers 5xx, always problem+json with a code, and records nothing unless accepted', async () => {
+    it('never answers 5xx, always problem+json with a code, lets no forged token through, and records nothing unless accepted', async () => {
       const arbitrary = fuzzRoutes(ctx)[route]();
       await fc.assert(
         fc.asyncProperty(arbitrary, async (input) => {
