@@ -104,6 +104,19 @@ describe('POST /invitations/:id/resend', () => {
     });
   });
 
+  describe('when a customer asks', () => {
+    it('refuses with 403 wrong_account_type and records nothing', async () => {
+      const { invitationId } = await t.invite(vendor, { email: 'r-customer@example.com' });
+      const head = await t.infra.eventStore.headPosition();
+      const reply = await t.call('POST', `/invitations/${invitationId}/resend`, {
+        as: testUser('customer', { email: 'r-customer@example.com' }),
+      });
+      expect(reply.status).toBe(403);
+      expect(reply.body.code).toBe('wrong_account_type');
+      expect(await t.infra.eventStore.headPosition()).toBe(head);
+    });
+  });
+
   describe('when it belongs to another vendor', () => {
     it('answers 404 invitation_not_found', async () => {
       const { invitationId } = await t.invite(vendor, { email: 'r5@example.com' });

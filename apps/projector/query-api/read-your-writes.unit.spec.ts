@@ -6,7 +6,7 @@ import type {
 import { ProjectionProgress } from '../projector/progress';
 import { ReadYourWrites } from './read-your-writes';
 
-function fixture(timeoutMs: number) {
+function fixture(timeoutMs: number, recheckMs = 60_000) {
   const positions: Record<string, bigint> = { a: 5n, b: 5n };
   const store = {
     projectionStates: async (): Promise<ProjectionVersionState[]> =>
@@ -24,7 +24,7 @@ function fixture(timeoutMs: number) {
   const ryw = new ReadYourWrites(store, progress, {
     projections: ['a', 'b'],
     timeoutMs,
-    recheckMs: 60_000,
+    recheckMs,
   });
   return { positions, progress, ryw };
 }
@@ -55,6 +55,16 @@ describe('read-your-writes', () => {
       progress.committed('b', 1, 9n);
       await waiting;
       expect(Date.now() - started).toBeLessThan(1000);
+    });
+
+    it('answers once a re-check finds them caught up by a projector in another process', async () => {
+      // No commit of this process wakes it, and the bound is far off: only the re-check can.
+      const { ryw, positions } = fixture(600_000, 20);
+      const waiting = ryw.reach(7n);
+      await new Promise((r) => setImmediate(r));
+      positions.a = 7n;
+      positions.b = 7n;
+      await expect(waiting).resolves.toBeUndefined();
     });
 
     it('gives up after the bound with projection_lagging, naming who lags', async () => {
