@@ -43,8 +43,10 @@ export class MongoCoordination implements CheckpointStore, LeaseStore {
 
   async load(name: string, session?: ClientSession): Promise<Checkpoint> {
     const doc = await this.checkpoints.findOne({ _id: name }, { session });
+    // Past 2^31 - 1 saves the server keeps the incremented version as a 64-bit integer, which
+    // this collection decodes as a bigint: as a number it still compares and adds.
     return doc
-      ? { position: fromInt64(doc.position), version: doc.version }
+      ? { position: fromInt64(doc.position), version: Number(doc.version) }
       : { position: 0n, version: 0 };
   }
 
