@@ -27,6 +27,7 @@ import {
 import { at, exactTypes, positionOf, toRecorded } from './kurrentdb-records';
 import { subscribeToAll } from './kurrentdb-subscription';
 import { OpenSubscriptions } from '../open-subscriptions';
+import { writtenDespiteFailure } from '../written-despite-failure';
 
 const PAGE = 64;
 
@@ -54,7 +55,8 @@ export class KurrentDbEventStore implements EventStore {
     events: NewEvent[],
     expected: ExpectedRevision,
   ): Promise<AppendResult> {
-    checkAppends([{ streamName: stream, events, expected }]);
+    const appends = [{ streamName: stream, events, expected }];
+    checkAppends(appends);
     try {
       const result = await this.tracked(() =>
         this.client.appendToStream(stream, events.map(toEventData), {
@@ -67,7 +69,11 @@ export class KurrentDbEventStore implements EventStore {
         position: result.position.commit,
       };
     } catch (error) {
-      if (!(error instanceof WrongExpectedVersionError)) throw error;
+      if (!(error instanceof WrongExpectedVersionError)) {
+        const [written] = (await writtenDespiteFailure(this, appends)) ?? [];
+        if (written) return written;
+        throw error;
+      }
       throw new WrongExpectedRevisionError(stream, expected, actualOf(error));
     }
   }
@@ -91,7 +97,11 @@ export class KurrentDbEventStore implements EventStore {
         return { nextRevision: Number(written.revision), position: result.position };
       });
     } catch (error) {
-      if (!(error instanceof WrongExpectedVersionError)) throw error;
+      if (!(error instanceof WrongExpectedVersionError)) {
+        const written = await writtenDespiteFailure(this, appends);
+        if (written) return written;
+        throw error;
+      }
       const stream = appends.find((a) => a.streamName === error.streamName) ?? appends[0];
       throw new WrongExpectedRevisionError(stream.streamName, stream.expected, actualOf(error));
     }

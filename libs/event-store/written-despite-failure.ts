@@ -1,0 +1,34 @@
+import type { AppendResult, EventStore, RecordedEvent, StreamAppend } from './event-store.port';
+
+/**
+ * Whether an append that failed other than by a conflict was written all the
+ * same: a connection dropped after the server's commit, before its answer,
+ * reports a write that was made, and a client told it failed would retry it
+ * and record it twice (a second invitation, a registration refused as taken).
+ * The append's results when every event of it is in its stream, found by id,
+ * as one commit gives them; undefined otherwise, or when reading fails too.
+ * (The SQLite store checks its writer thread the same way, on its file:
+ * `sqlite/committed-despite-failure.ts`.)
+ */
+export async function writtenDespiteFailure(
+  store: Pick<EventStore, 'readStream'>,
+  appends: StreamAppend[],
+): Promise<AppendResult[] | undefined> {
+  try {
+    const found: RecordedEvent[][] = [];
+    for (const { streamName, events, expected } of appends) {
+      const from = typeof expected === 'number' ? expected + 1 : 0;
+      const recorded = new Map(
+        (await store.readStream(streamName, from)).map((r) => [r.eventId, r]),
+      );
+      const ours = events.map((e) => recorded.get(e.eventId));
+      if (ours.some((r) => r === undefined)) return undefined;
+      found.push(ours as RecordedEvent[]);
+    }
+    // Every stream gets the commit's last position, as the port promises.
+    const position = found.flat().reduce((max, r) => (r.position > max ? r.position : max), 0n);
+    return found.map((ours) => ({ nextRevision: ours.at(-1)!.revision, position }));
+  } catch {
+    return undefined;
+  }
+}
