@@ -36,7 +36,11 @@ export async function runServices(starters: ServiceStarter[]): Promise<void> {
   }
   let stopping = false;
   const shutdown = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal (Ctrl-C again) cuts short a stop that hangs on a dependency.
+      process.stderr.write(`${signal} again: exiting without finishing the shutdown\n`);
+      process.exit(1);
+    }
     stopping = true;
     process.stdout.write(`${signal}: shutting down\n`);
     await stopAll(running, infra);

@@ -1,0 +1,6 @@
+// A process run by runServices whose one service never finishes closing: for the signal spec.
+import { runServices } from '../run-services';
+
+void runServices([
+  async () => ({ name: 'hanging', url: '-', close: () => new Promise<void>(() => undefined) }),
+]);
