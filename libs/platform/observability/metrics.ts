@@ -45,16 +45,19 @@ export const metrics = {
     // Read at each scrape: a worker whose lag cannot be read has no value, not its last one.
     async collect() {
       await Promise.all(
-        [...lagReaders].map(async ([worker, read]) => {
+        [...lagReaders].map(async ([worker, readers]) => {
+          const read = readers.at(-1)!;
+          // A worker stopped while its lag was read keeps no value, however the read ends.
+          const reading = () => lagReaders.get(worker)?.at(-1) === read;
           try {
             const lag = await withTimeout(
               read(),
               LAG_READ_TIMEOUT_MS,
               () => new Error('timed out'),
             );
-            this.set({ worker }, Number(lag));
+            if (reading()) this.set({ worker }, Number(lag));
           } catch {
-            this.remove({ worker });
+            if (reading()) this.remove({ worker });
           }
         }),
       );
@@ -62,17 +65,21 @@ export const metrics = {
   }),
 };
 
-const lagReaders = new Map<string, () => Promise<bigint | number>>();
+type LagReader = () => Promise<bigint | number>;
+/** Per worker name, the readers of the instances reporting it; the latest is read. */
+const lagReaders = new Map<string, LagReader[]>();
 const LAG_READ_TIMEOUT_MS = 2_000;
 
 /**
  * Reports `worker`'s lag in `subscription_lag_events`, read by `read` at each scrape,
- * until the returned function is called.
+ * until the returned function is called. Instances of one worker in a process (a
+ * take-over) share its series: it goes once the last of them stops.
  */
-export function reportLag(worker: string, read: () => Promise<bigint | number>): () => void {
-  lagReaders.set(worker, read);
+export function reportLag(worker: string, read: LagReader): () => void {
+  lagReaders.set(worker, [...(lagReaders.get(worker) ?? []), read]);
   return () => {
-    if (lagReaders.get(worker) !== read) return; // another instance of the worker took it over
+    const left = (lagReaders.get(worker) ?? []).filter((r) => r !== read);
+    if (left.length > 0) return void lagReaders.set(worker, left);
     lagReaders.delete(worker);
     metrics.lag.remove({ worker });
   };

@@ -35,13 +35,29 @@ describe('subscription lag', () => {
   });
 
   describe('when another instance of a worker reports under the same name', () => {
-    it('keeps reporting it once the first stops', async () => {
+    it('keeps reporting the worker until the last instance stops, whichever stops first', async () => {
+      for (const firstToStop of [0, 1]) {
+        const worker = `w-${randomUUID()}`;
+        const unreport = [reportLag(worker, async () => 1), reportLag(worker, async () => 2)];
+        unreport[firstToStop]();
+        expect(await scrapedLag(worker)).toBe(firstToStop === 0 ? 2 : 1);
+        unreport[1 - firstToStop]();
+        expect(await scrapedLag(worker)).toBeUndefined();
+      }
+    });
+  });
+
+  describe('when a worker stops while a scrape reads its lag', () => {
+    it('keeps no value, where the read brought back the stopped worker’s for good', async () => {
       const worker = `w-${randomUUID()}`;
-      const unreportFirst = reportLag(worker, async () => 1);
-      const unreportSecond = reportLag(worker, async () => 2);
-      unreportFirst();
-      expect(await scrapedLag(worker)).toBe(2);
-      unreportSecond();
+      let answer!: (lag: bigint) => void;
+      const unreport = reportLag(worker, () => new Promise<bigint>((r) => (answer = r)));
+      const scrape = scrapedLag(worker);
+      await new Promise((r) => setImmediate(r)); // the scrape is reading
+      unreport();
+      answer(42n);
+      expect(await scrape).toBeUndefined();
+      expect(await scrapedLag(worker)).toBeUndefined();
     });
   });
 });
