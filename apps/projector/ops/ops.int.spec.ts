@@ -173,7 +173,7 @@ describe('ops CLI', () => {
       ]);
 
       relationshipsBroken = false;
-      await expect(ops.run('parked', 'replay')).rejects.toThrow('1 replay(s) failed');
+      await expect(ops.run('parked', 'replay')).rejects.toThrow('1 replay(s) failed (invitations)');
       expect(ops.lines.slice(-3)).toEqual([
         'parked invitations: 0 stream(s) replayed, 0 parked event(s) applied',
         expect.stringMatching(/^failed invitation-i2: InvitationExpired at 6: /),

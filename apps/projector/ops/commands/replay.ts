@@ -69,15 +69,19 @@ export async function listParked(ctx: OpsContext, projection?: string): Promise<
  */
 export async function replayParked(ctx: OpsContext, projection?: string): Promise<void> {
   let failed = 0;
+  const failedIn: string[] = [];
   for (const p of selected(ctx, projection)) {
     const streams = await parkedStreams(ctx.readModels, p.name);
-    failed += await replayStreams(ctx, streams, [p], `parked ${p.name}`);
+    const failures = await replayStreams(ctx, streams, [p], `parked ${p.name}`);
+    failed += failures;
+    if (failures > 0) failedIn.push(p.name);
   }
-  failedIfAny(failed);
+  failedIfAny(failed, failedIn);
 }
 
-function failedIfAny(failed: number): void {
-  if (failed > 0) throw new OpsError(`${failed} replay(s) failed`);
+function failedIfAny(failed: number, projections: string[] = []): void {
+  const naming = projections.length > 0 ? ` (${projections.join(', ')})` : '';
+  if (failed > 0) throw new OpsError(`${failed} replay(s) failed${naming}`);
 }
 
 /** Replays each stream into each target and prints the outcome; how many replays failed. */
