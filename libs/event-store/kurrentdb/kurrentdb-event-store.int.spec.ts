@@ -55,4 +55,36 @@ describe('KurrentDbEventStore', () => {
       }
     });
   });
+
+  describe('when an append’s answer is lost after the server wrote it', () => {
+    it('answers it as written, as a clean append would, while a write not made still fails', async () => {
+      const store = new KurrentDbEventStore(url);
+      const client = (store as unknown as { client: KurrentDBClient }).client;
+      const send = client.appendToStream.bind(client) as (...args: unknown[]) => Promise<unknown>;
+      const appendToStream = jest.spyOn(client, 'appendToStream') as unknown as jest.SpyInstance<
+        Promise<unknown>,
+        unknown[]
+      >;
+      try {
+        const stream = `contract-${randomUUID()}`;
+        await store.append(stream, [newEvent('First')], 'no_stream');
+        appendToStream.mockImplementationOnce(async (...args) => {
+          await send(...args);
+          throw new Error('connection dropped before the answer');
+        });
+        const result = await store.append(stream, [newEvent('Second')], 0);
+        const recorded = await store.readStream(stream);
+        expect(recorded.map((e) => e.type)).toEqual(['First', 'Second']);
+        expect(result).toEqual({ nextRevision: 1, position: recorded[1].position });
+
+        appendToStream.mockRejectedValueOnce(new Error('server unreachable'));
+        await expect(store.append(stream, [newEvent('Lost')], 1)).rejects.toThrow(
+          'server unreachable',
+        );
+      } finally {
+        appendToStream.mockRestore();
+        await store.close();
+      }
+    });
+  });
 });
