@@ -4,6 +4,7 @@ import { sendInvitation } from '../apps/invitations/send-invitation/send-invitat
 import type { Principal } from '../libs/auth/principal';
 import type { CloudEvent } from '../libs/contracts';
 import type { Infrastructure } from '../libs/platform/infrastructure/infrastructure';
+import { memoryMails } from '../libs/testing/memory-mails';
 
 const context = () => ({
   correlationId: randomUUID(),
@@ -23,7 +24,7 @@ export async function deferAcceptances(infra: Infrastructure, events: CloudEvent
   };
   const deps = {
     store: infra.eventStore,
-    mails: { enqueue: async () => undefined, size: () => 0, close: async () => undefined },
+    mails: memoryMails(),
     publicUrl: 'http://x',
   };
   for (let i = 0; i < events.length; i += 100) {

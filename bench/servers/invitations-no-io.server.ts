@@ -41,7 +41,10 @@ void (async () => {
   const noIo = { ...infra, eventStore: storeThatKeepsNothing() };
   const deps: Mailing = {
     store: noIo.eventStore,
-    mails: { enqueue: async () => undefined, close: async () => undefined },
+    mails: {
+      intend: async () => ({ send: () => undefined, drop: () => undefined }),
+      close: async () => undefined,
+    },
     publicUrl: config.publicUrl,
   };
   const module = InvitationsModule.register(noIo);

@@ -1,4 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mailsCrashingAfterCommit } from '../../../libs/testing/mails-crashing-after-commit';
 import { loadState } from '../../../libs/platform/command-handling/command-handler';
 import { failingFirstWriteOf } from '../../../libs/event-store/testing/failing-write';
 import { AppError } from '../../../libs/platform/errors/app-error';
@@ -74,6 +78,29 @@ describe('registerUser', () => {
       expect(stored).not.toContain(token);
       expect(stored).toContain(hashToken(token));
       expect(stored).not.toContain('correct horse');
+    });
+  });
+
+  describe('when the process dies between the commit and the mail spool', () => {
+    it('the next start sends the verification email, and no other', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'register-mail-'));
+      const crashing = mailsCrashingAfterCommit(dir, f.store);
+      try {
+        const input = { email: 'ann@example.com', password: 'correct horse', companyName: 'A' };
+        const mailing = { ...f.mailing(), mails: crashing.mails };
+        await registerUser(mailing, { ...input, accountType: 'customer' }, f.context());
+        // The loser of a race for the address wrote its mail down too, and records nothing.
+        await expect(
+          registerUser(mailing, { ...input, accountType: 'vendor' }, f.context()),
+        ).rejects.toMatchObject({ code: 'email_taken' });
+
+        const delivered = await crashing.restart();
+        expect(delivered.map((m) => m.to)).toEqual(['ann@example.com']);
+        expect(delivered[0].text).toContain(`${PUBLIC_URL}/verify-email?token=`);
+      } finally {
+        await crashing.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 

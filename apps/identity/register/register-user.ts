@@ -6,6 +6,7 @@ import {
   onStream,
   type CommandContext,
 } from '../../../libs/platform/command-handling/command-handler';
+import { recordThenMail } from '../../../libs/platform/mail/record-then-mail';
 import { hashPassword } from '../user/password';
 import { userDecider, userStream } from '../user/user.decider';
 import {
@@ -67,21 +68,23 @@ export async function registerUser(
     passwordHash,
     verificationTokenHash: tokenHash,
   };
-  const recorded = await handleCommands(
-    deps.store,
-    () => [
-      onStream(emailReservation, reservation, { userId, missingHolder }),
-      onStream(verificationTokenLink, verificationTokenStream(tokenHash), { userId }),
-      onStream(userDecider, userStream(userId), register),
-    ],
-    context,
+  const mail = {
+    message: verificationEmail(input, deps.publicUrl, token),
+    label: `verification for user ${userId}`,
+    proof: { stream: userStream(userId), tokenHash },
+  };
+  const recorded = await recordThenMail(deps.mails, mail, () =>
+    handleCommands(
+      deps.store,
+      () => [
+        onStream(emailReservation, reservation, { userId, missingHolder }),
+        onStream(verificationTokenLink, verificationTokenStream(tokenHash), { userId }),
+        onStream(userDecider, userStream(userId), register),
+      ],
+      context,
+    ),
   );
   const { position } = recorded[recorded.length - 1];
-
-  await deps.mails.enqueue(
-    verificationEmail(input, deps.publicUrl, token),
-    `verification for user ${userId}`,
-  );
 
   return {
     response: {

@@ -3,6 +3,7 @@ import {
   onStream,
   type CommandContext,
 } from '../../../libs/platform/command-handling/command-handler';
+import { recordThenMail } from '../../../libs/platform/mail/record-then-mail';
 import { verificationEmail, type VerificationMailing } from '../register/verification-email';
 import { findUserByEmail } from '../user/find-user';
 import { userDecider, userStream } from '../user/user.decider';
@@ -26,25 +27,31 @@ export async function resendVerification(
   const { token, tokenHash } = newVerificationToken();
   const context = { ...ctx, actor: `user:${user.userId}` };
   // The new token's link and its issue on the user are one commit: no link without its issue.
-  const [issued] = await handleCommands(
-    deps.store,
-    async (load) => {
-      const stream = userStream(user.userId);
-      const issue = { type: 'IssueEmailVerification' as const, tokenHash };
-      const { state } = await load(userDecider, stream);
-      const issuing = userDecider.decide(issue, state, context.now).length > 0;
-      const link = onStream(verificationTokenLink, verificationTokenStream(tokenHash), {
-        userId: user.userId,
-      });
-      return [onStream(userDecider, stream, issue), ...(issuing ? [link] : [])];
-    },
-    context,
+  const stream = userStream(user.userId);
+  const mail = {
+    message: verificationEmail(user, deps.publicUrl, token),
+    label: `verification for user ${user.userId}`,
+    proof: { stream, tokenHash },
+  };
+  const issuing = (events: unknown[]) => events.length > 0;
+  const [issued] = await recordThenMail(
+    deps.mails,
+    mail,
+    () =>
+      handleCommands(
+        deps.store,
+        async (load) => {
+          const issue = { type: 'IssueEmailVerification' as const, tokenHash };
+          const { state } = await load(userDecider, stream);
+          const link = onStream(verificationTokenLink, verificationTokenStream(tokenHash), {
+            userId: user.userId,
+          });
+          const linked = issuing(userDecider.decide(issue, state, context.now));
+          return [onStream(userDecider, stream, issue), ...(linked ? [link] : [])];
+        },
+        context,
+      ),
+    ([result]) => issuing(result.events),
   );
-  const { events } = issued;
-  if (events.length === 0) return false;
-  await deps.mails.enqueue(
-    verificationEmail(user, deps.publicUrl, token),
-    `verification for user ${user.userId}`,
-  );
-  return true;
+  return issuing(issued.events);
 }

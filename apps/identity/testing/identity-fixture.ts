@@ -2,7 +2,7 @@ import { IntegrationEventTypes, type CloudEvent } from '../../../libs/contracts'
 import { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-store';
 import type { Broker } from '../../../libs/messaging';
 import type { CommandContext } from '../../../libs/platform/command-handling/command-handler';
-import type { MailMessage } from '../../../libs/platform/mail/mailer';
+import { memoryMails } from '../../../libs/testing/memory-mails';
 import { registerUser, type RegisterInput } from '../register/register-user';
 
 export const PUBLIC_URL = 'https://app.test';
@@ -10,8 +10,8 @@ export const PUBLIC_URL = 'https://app.test';
 /** An in-memory event store, a mailbox, and shortcuts for the identity use cases. */
 export function identityFixture() {
   const store = new SqliteEventStore(':memory:');
-  const sent: MailMessage[] = [];
-  const mails = { enqueue: async (m: MailMessage) => void sent.push(m), close: async () => {} };
+  const mails = memoryMails();
+  const { sent } = mails;
 
   const context = (now = new Date()): CommandContext => ({
     correlationId: 'corr-1',

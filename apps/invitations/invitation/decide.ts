@@ -112,7 +112,7 @@ function ownInvitation(state: InvitationState, vendorId: string): Invitation {
   return state;
 }
 
-function expiryFrom(now: Date, days: number): string {
+export function expiryFrom(now: Date, days: number): string {
   if (!Number.isInteger(days) || days < 1 || days > 30) {
     throw invalid('validation_failed', 'expiresInDays must be a whole number from 1 to 30.', [
       { field: 'expiresInDays', message: 'expiresInDays must be from 1 to 30' },

@@ -8,6 +8,7 @@ import { sendInvitation } from '../send-invitation/send-invitation';
 import { createInvitationExpiry } from '../expire-invitations/invitation-expiry';
 import { WAITING_ACCEPTANCE_GRACE_MS } from '../invitation/invitation.state';
 import { completeDeferredAcceptances } from './complete-deferred-acceptances';
+import { memoryMails } from '../../../libs/testing/memory-mails';
 
 const DAY = 86_400_000;
 const SENT = Date.parse('2026-11-20T10:00:00.000Z');
@@ -25,8 +26,7 @@ describe('completing deferred acceptances on EmailVerified', () => {
   let deps: Parameters<typeof sendInvitation>[0];
   beforeEach(() => {
     store = new SqliteEventStore(':memory:');
-    const mails = { enqueue: async () => undefined, size: () => 0, close: async () => undefined };
-    deps = { store, mails, publicUrl: 'http://app.test' };
+    deps = { store, mails: memoryMails(), publicUrl: 'http://app.test' };
   });
   afterEach(() => store.close());
 

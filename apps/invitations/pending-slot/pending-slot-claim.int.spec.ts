@@ -8,6 +8,7 @@ import { invitationStream } from '../invitation/invitation.events';
 import { invitationView } from '../get-invitation/invitation-view';
 import { resendInvitation } from '../resend-invitation/resend-invitation';
 import { sendInvitation } from '../send-invitation/send-invitation';
+import { memoryMails } from '../../../libs/testing/memory-mails';
 
 const DAY_MS = 86_400_000;
 const vendor = testUser('vendor');
@@ -21,7 +22,7 @@ const at = (now: Date): CommandContext => ({
 
 describe('claiming the slot from an invitation whose expiry is final but not recorded', () => {
   let store: SqliteEventStore;
-  const mails = { enqueue: async () => undefined, size: () => 0, close: async () => undefined };
+  const mails = memoryMails();
   const sentAt = new Date('2026-11-01T12:00:00.000Z');
   const justBefore = new Date(sentAt.getTime() + DAY_MS - 1);
   const justAfter = new Date(sentAt.getTime() + DAY_MS + 1);

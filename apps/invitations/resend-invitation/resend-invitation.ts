@@ -1,12 +1,14 @@
 import type { Principal } from '../../../libs/auth/principal';
 import {
   handleCommands,
+  loadState,
   onStream,
   type CommandContext,
 } from '../../../libs/platform/command-handling/command-handler';
+import { recordThenMail } from '../../../libs/platform/mail/record-then-mail';
 import { acceptUrl, invitationEmail } from '../http/invitation-email';
 import { DEFAULT_EXPIRES_IN_DAYS, type InvitationDeps } from '../http/invitation-deps';
-import { invitationDecider } from '../invitation/decide';
+import { expiryFrom, invitationDecider } from '../invitation/decide';
 import type { ResendInvitation } from '../invitation/invitation.commands';
 import { invitationStream } from '../invitation/invitation.events';
 import { hashToken, newInvitationToken } from '../invitation/invitation-token';
@@ -35,22 +37,30 @@ export async function resendInvitation(
     tokenHash: hashToken(token),
     expiresInDays: expiresInDays ?? DEFAULT_EXPIRES_IN_DAYS,
   };
-  const [resent] = await handleCommands(
-    deps.store,
-    async (load) => {
-      const { state: current } = await load(invitationDecider, stream);
-      invitationDecider.decide(command, current, context.now); // refusals come before the slot
-      const slot = { vendorId: vendor.companyId, email: current!.email, invitationId };
-      return [
-        onStream(invitationDecider, stream, command),
-        ...(await pendingSlotClaim(load, slot)),
-      ];
-    },
-    context,
-  );
+  const record = () =>
+    handleCommands(
+      deps.store,
+      async (load) => {
+        const { state: current } = await load(invitationDecider, stream);
+        invitationDecider.decide(command, current, context.now); // refusals come before the slot
+        const slot = { vendorId: vendor.companyId, email: current!.email, invitationId };
+        return [
+          onStream(invitationDecider, stream, command),
+          ...(await pendingSlotClaim(load, slot)),
+        ];
+      },
+      context,
+    );
+  const link = acceptUrl(deps.publicUrl, invitationId, token);
+  // Written down before the commit: who it goes to never changes once the invitation is sent.
+  const { state: invited } = await loadState(deps.store, invitationDecider, stream);
+  const mail = invited && {
+    message: invitationEmail(invited, link, expiryFrom(context.now, command.expiresInDays)),
+    label: `invitation ${invitationId}`,
+    proof: { stream, tokenHash: command.tokenHash },
+  };
+  const [resent] = mail ? await recordThenMail(deps.mails, mail, record) : await record();
   const { position, state } = resent;
   const { expiresAt } = state!;
-  const link = acceptUrl(deps.publicUrl, invitationId, token);
-  await deps.mails.enqueue(invitationEmail(state!, link, expiresAt), `invitation ${invitationId}`);
   return { response: { invitationId, status: 'pending', expiresAt, acceptUrl: link }, position };
 }

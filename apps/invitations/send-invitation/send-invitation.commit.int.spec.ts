@@ -1,9 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Principal } from '../../../libs/auth/principal';
+import { mailsCrashingAfterCommit } from '../../../libs/testing/mails-crashing-after-commit';
+import { resendInvitation } from '../resend-invitation/resend-invitation';
 import { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-store';
 import { failingFirstWriteOf } from '../../../libs/event-store/testing/failing-write';
 import type { CommandContext } from '../../../libs/platform/command-handling/command-handler';
 import { pendingSlotStream } from '../pending-slot/pending-slot.decider';
 import { sendInvitation } from './send-invitation';
+import { memoryMails } from '../../../libs/testing/memory-mails';
 
 const vendor: Principal = {
   userId: 'vendor-user',
@@ -22,7 +28,7 @@ const context = (): CommandContext => ({
 
 describe('sending an invitation', () => {
   let store: SqliteEventStore;
-  const mails = { enqueue: async () => undefined, size: () => 0, close: async () => undefined };
+  const mails = memoryMails();
   beforeEach(() => (store = new SqliteEventStore(':memory:')));
   afterEach(() => store.close());
 
@@ -54,6 +60,30 @@ describe('sending an invitation', () => {
       expect(all.map((e) => e.type)).toEqual(['InvitationSent', 'PendingSlotClaimed']);
       expect(all[0].data.invitationId).toBe(response.invitationId);
       expect(position).toBe(all[1].position); // the commit's last
+    });
+  });
+
+  describe('when the process dies between the commit and the mail spool', () => {
+    it('the next start sends the invitation and the resent link, and nothing for a refused send', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'invitation-mail-'));
+      const crashing = mailsCrashingAfterCommit(dir, store);
+      try {
+        const deps = { store, mails: crashing.mails, publicUrl: 'http://app.test' };
+        const { response } = await sendInvitation(deps, vendor, input, context());
+        await expect(sendInvitation(deps, vendor, input, context())).rejects.toMatchObject({
+          code: 'invitation_already_pending',
+        });
+        const resent = await resendInvitation(deps, vendor, response.invitationId, 3, context());
+
+        const delivered = await crashing.restart();
+        expect(delivered.map((m) => m.to)).toEqual([input.email, input.email]);
+        expect(delivered.map((m) => m.text.includes(response.acceptUrl))).toEqual([true, false]);
+        expect(delivered[1].text).toContain(resent.response.acceptUrl);
+        expect(delivered[1].text).toContain(resent.response.expiresAt);
+      } finally {
+        await crashing.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 });

@@ -7,10 +7,11 @@ import {
 } from '../../../libs/platform/command-handling/command-handler';
 import { acceptUrl, invitationEmail } from '../http/invitation-email';
 import { DEFAULT_EXPIRES_IN_DAYS, type InvitationDeps } from '../http/invitation-deps';
-import { invitationDecider } from '../invitation/decide';
+import { expiryFrom, invitationDecider } from '../invitation/decide';
 import type { SendInvitation } from '../invitation/invitation.commands';
 import { invitationStream } from '../invitation/invitation.events';
 import { hashToken, newInvitationToken } from '../invitation/invitation-token';
+import { recordThenMail } from '../../../libs/platform/mail/record-then-mail';
 import { pendingSlotClaim } from '../pending-slot/pending-slot-claim';
 import type { SendInvitationRequest, SendInvitationResponse } from './send-invitation.dto';
 
@@ -43,18 +44,24 @@ export async function sendInvitation(
   };
   const stream = invitationStream(invitationId);
   const slot = { vendorId: command.vendorId, email: command.email, invitationId };
-  const [sent] = await handleCommands(
-    deps.store,
-    async (load) => [
-      onStream(invitationDecider, stream, command),
-      ...(await pendingSlotClaim(load, slot)),
-    ],
-    context,
+  const link = acceptUrl(deps.publicUrl, invitationId, token);
+  const mail = {
+    message: invitationEmail(command, link, expiryFrom(context.now, command.expiresInDays)),
+    label: `invitation ${invitationId}`,
+    proof: { stream, tokenHash: command.tokenHash },
+  };
+  const [sent] = await recordThenMail(deps.mails, mail, () =>
+    handleCommands(
+      deps.store,
+      async (load) => [
+        onStream(invitationDecider, stream, command),
+        ...(await pendingSlotClaim(load, slot)),
+      ],
+      context,
+    ),
   );
   const { position, state } = sent;
   const expiresAt = state!.expiresAt;
-  const link = acceptUrl(deps.publicUrl, invitationId, token);
-  await deps.mails.enqueue(invitationEmail(command, link, expiresAt), `invitation ${invitationId}`);
   return {
     response: { invitationId, status: 'pending', email: command.email, expiresAt, acceptUrl: link },
     position,

@@ -2,6 +2,7 @@ import type { Provider } from '@nestjs/common';
 import { EVENT_STORE, type EventStore } from '../../event-store';
 import type { AppConfig } from '../config/config';
 import type { MailQueue } from '../mail/mail-queue';
+import type { MailProof } from '../mail/mail-spool';
 import { MAILER, type Mailer } from '../mail/mailer';
 import { openSpooledMailQueue } from '../mail/spooled-mail-queue';
 import { APP_CONFIG } from './infrastructure.module';
@@ -10,7 +11,7 @@ import { APP_CONFIG } from './infrastructure.module';
 export interface Mailing {
   store: EventStore;
   /** The service's emails, spooled to disk before the caller is answered and delivered after. */
-  mails: Pick<MailQueue, 'enqueue' | 'close'>;
+  mails: Pick<MailQueue, 'intend' | 'close'>;
   /** Where the links in the emails point. */
   publicUrl: string;
 }
@@ -25,7 +26,17 @@ export const mailingProvider = (token: symbol, service: string): Provider => ({
   inject: [EVENT_STORE, MAILER, APP_CONFIG],
   useFactory: async (store: EventStore, mailer: Mailer, config: AppConfig): Promise<Mailing> => ({
     store,
-    mails: await openSpooledMailQueue(mailer, { dataDir: config.dataDir, service }),
+    mails: await openSpooledMailQueue(mailer, {
+      dataDir: config.dataDir,
+      service,
+      recorded: tokenRecordedIn(store),
+    }),
     publicUrl: config.publicUrl,
   }),
 });
+
+/** Whether a mail's command recorded its token: the slices mail links to a token their events hold. */
+export const tokenRecordedIn =
+  (store: EventStore) =>
+  async ({ stream, tokenHash }: MailProof): Promise<boolean> =>
+    (await store.readStream(stream)).some((e) => e.data.tokenHash === tokenHash);

@@ -1,6 +1,7 @@
 import { backoffMs, type Backoff } from '../retry/backoff';
 import type { Mailer, MailMessage } from './mailer';
-import type { MailSpool } from './mail-spool';
+import { intendedMails, type IntendedMail, type IntendedMailsOptions } from './intended-mails';
+import type { MailProof, MailSpool } from './mail-spool';
 import { SpoolKeys } from './spool-keys';
 import { spoolRemovals } from './spool-removals';
 
@@ -31,6 +32,13 @@ export interface MailQueueOptions {
   spool?: MailSpool;
   /** Told when a message could not be spooled and is held in memory only. */
   onSpoolFailure?: (label: string, error: unknown) => void;
+  /**
+   * Where mails are written down before their command commits, and how to tell, at the next
+   * start, whether the command that wrote one down recorded its proof.
+   */
+  intents?: IntendedMailsOptions['intents'];
+  /** Told when a mail written down by an earlier run could not be checked; it is kept for the next. */
+  onIntentCheckFailure?: (label: string, error: unknown) => void;
   /** Told when the spool could not be read; it is read again after `retryInMs`. */
   onSpoolReadFailure?: (error: unknown, retryInMs: number) => void;
   /**
@@ -46,9 +54,18 @@ const SPOOL_READ_RETRY: Backoff = { firstMs: 1_000, maxMs: 30_000 };
 export interface MailQueue {
   /** Takes a message for delivery in the background; resolves once it is spooled (or there is room). */
   enqueue(message: MailMessage, label: string): Promise<void>;
+  /**
+   * Writes a message down before the command that sends it commits; resolves once it is on
+   * disk. Then `send` once the command recorded `proof`, or `drop`. After a crash in between,
+   * the next start sends it only if `proof` is recorded.
+   */
+  intend(message: MailMessage, label: string, proof: MailProof): Promise<IntendedMail>;
   /** Messages not delivered or given up yet. */
   size(): number;
-  /** Queues what the spool holds from an earlier run; how many. Call once, before sending. */
+  /**
+   * Queues what the spool holds from an earlier run, and the mails it wrote down whose commands
+   * recorded their proofs; how many. Call once, before sending.
+   */
   resume(): Promise<number>;
   /**
    * Delivers what is held: messages waiting for a retry are tried at once,
@@ -202,38 +219,54 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
       check();
     });
 
-  return {
-    async enqueue(message, label) {
-      if (spool) {
-        // Tried twice: a spool thread that died after its commit is started again, and the
-        // key finds the row it wrote rather than leaving a copy that a later run sends again.
-        const key = keys.next();
-        let id: number;
-        try {
-          id = await spool.save(message, label, key).catch(() => spool.save(message, label, key));
-        } catch (error) {
-          if (keys.answered(key)) return; // the first try was committed, and a refill took it in
-          options.onSpoolFailure?.(label, error); // still sent, unless the process dies first
-          const job: Job = { message, label, attempt: 0, spoolKey: key };
-          keys.holdUnsaved(key, job);
-          return holdInMemory(job);
-        }
-        if (keys.answered(key)) return; // a refill read it first and took it in
-        if (backlog || size() >= capacity) {
-          backlog = true; // on disk: taken in when there is room
-          overflows += 1;
-          if (!refilling && size() < capacity) void refill();
-        } else take(id, message, label);
-        pump();
-        return;
+  async function enqueue(message: MailMessage, label: string, settles?: string): Promise<void> {
+    if (spool) {
+      // Tried twice: a spool thread that died after its commit is started again, and the
+      // key finds the row it wrote rather than leaving a copy that a later run sends again.
+      const key = keys.next();
+      let id: number;
+      try {
+        id = await spool
+          .save(message, label, key, settles)
+          .catch(() => spool.save(message, label, key, settles));
+      } catch (error) {
+        if (keys.answered(key)) return; // the first try was committed, and a refill took it in
+        options.onSpoolFailure?.(label, error); // still sent, unless the process dies first
+        const job: Job = { message, label, attempt: 0, spoolKey: key };
+        keys.holdUnsaved(key, job);
+        return holdInMemory(job);
       }
-      return holdInMemory({ message, label, attempt: 0 });
-    },
+      if (keys.answered(key)) return; // a refill read it first and took it in
+      if (backlog || size() >= capacity) {
+        backlog = true; // on disk: taken in when there is room
+        overflows += 1;
+        if (!refilling && size() < capacity) void refill();
+      } else take(id, message, label);
+      pump();
+      return;
+    }
+    return holdInMemory({ message, label, attempt: 0 });
+  }
+
+  const intended = intendedMails({
+    intents: options.intents,
+    enqueue,
+    onWriteFailure: options.onSpoolFailure,
+    onCheckFailure: options.onIntentCheckFailure,
+  });
+
+  return {
+    enqueue: (message, label) => enqueue(message, label),
+    intend: (message, label, proof) => intended.intend(message, label, proof),
     size,
     async resume() {
-      if (!spool) return 0;
-      backlog = true;
-      return refill();
+      // The spool's rows first: they were taken in id order, and intents queued now get higher ids.
+      let resumed = 0;
+      if (spool) {
+        backlog = true;
+        resumed = await refill();
+      }
+      return resumed + (await intended.resume());
     },
     async close() {
       closing = true;

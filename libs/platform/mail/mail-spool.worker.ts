@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { workerData } from 'node:worker_threads';
 import { serveCalls } from '../workers/thread-calls';
 import type { MailMessage } from './mailer';
-import type { SpoolCall, SpooledMail } from './mail-spool';
+import type { MailProof, SpoolCall, SpooledMail } from './mail-spool';
 
 const { path } = workerData as { path: string };
 mkdirSync(dirname(path), { recursive: true });
@@ -44,6 +44,21 @@ if (!columns.some((c) => c.name === 'key')) {
   db.exec(`ALTER TABLE mail_spool ADD COLUMN key TEXT;
     CREATE UNIQUE INDEX mail_spool_key ON mail_spool (key);`);
 }
+// Mails written down before their command commits (see MailIntents).
+db.exec(`CREATE TABLE IF NOT EXISTS mail_intents (
+  key         TEXT PRIMARY KEY,
+  label       TEXT NOT NULL,
+  message     TEXT NOT NULL,
+  proof       TEXT NOT NULL,
+  intended_at TEXT NOT NULL
+)`);
+const intend = db.prepare(
+  'INSERT OR REPLACE INTO mail_intents (key, label, message, proof, intended_at) VALUES (?, ?, ?, ?, ?)',
+);
+const dropIntent = db.prepare('DELETE FROM mail_intents WHERE key = ?');
+const allIntents = db.prepare<[], { key: string; label: string; message: string; proof: string }>(
+  'SELECT key, label, message, proof FROM mail_intents ORDER BY intended_at',
+);
 const insert = db.prepare(
   `INSERT INTO mail_spool (key, label, message, spooled_at) VALUES (?, ?, ?, ?)
    ON CONFLICT (key) DO NOTHING`,
@@ -61,7 +76,14 @@ let batch: Waiting[] = [];
 
 const commit = db.transaction((calls: SpoolCall[]) =>
   calls.map((c) => {
+    if (c.op === 'intend') {
+      const at = new Date().toISOString();
+      intend.run(c.key, c.label, JSON.stringify(c.message), JSON.stringify(c.proof), at);
+      return undefined;
+    }
+    if (c.op === 'drop-intent') return void dropIntent.run(c.key);
     if (c.op === 'save') {
+      if (c.settles !== undefined) dropIntent.run(c.settles);
       const at = new Date().toISOString();
       const { changes, lastInsertRowid } = insert.run(
         c.key,
@@ -90,6 +112,15 @@ function flush(): void {
 
 serveCalls(
   (call: SpoolCall) => {
+    if (call.op === 'intents') {
+      const intents = allIntents.all().map((r) => ({
+        key: r.key,
+        label: r.label,
+        message: JSON.parse(r.message) as MailMessage,
+        proof: JSON.parse(r.proof) as MailProof,
+      }));
+      return { intents };
+    }
     if (call.op === 'pending') {
       const pending: SpooledMail[] = after.all(call.afterId, call.limit).map((r) => ({
         id: r.id,

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { metrics } from '../observability/metrics';
 import { join } from 'node:path';
 import { createMailQueue, type MailQueue } from './mail-queue';
-import { sqliteMailSpool } from './mail-spool';
+import { sqliteMailSpool, type MailProof } from './mail-spool';
 import type { Mailer } from './mailer';
 import { errorMessage } from '../errors/error-message';
 
@@ -14,13 +14,25 @@ import { errorMessage } from '../errors/error-message';
  */
 export async function openSpooledMailQueue(
   mailer: Mailer,
-  options: { dataDir: string; service: string },
+  options: {
+    dataDir: string;
+    service: string;
+    /** Whether a command recorded what a mail written down before its commit needs. */
+    recorded?: (proof: MailProof) => Promise<boolean>;
+  },
 ): Promise<MailQueue> {
   const { service } = options;
   const logger = new Logger(service);
   const count = (outcome: string) => metrics.emails.inc({ service, outcome });
+  const spool = sqliteMailSpool(join(options.dataDir, `${service}-mail-spool.sqlite`));
+  const { recorded } = options;
   const queue = createMailQueue(mailer, {
-    spool: sqliteMailSpool(join(options.dataDir, `${service}-mail-spool.sqlite`)),
+    spool,
+    ...(recorded ? { intents: { store: spool, recorded } } : {}),
+    onIntentCheckFailure: (label, error) =>
+      logger.warn(
+        `${label}: not checked against the event store, again at the next start: ${errorMessage(error)}`,
+      ),
     onDelivered: () => count('delivered'),
     onRetry: (label, attempt, error) => {
       count('retried');

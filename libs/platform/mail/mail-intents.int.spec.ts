@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitFor } from '../../testing/wait-for';
+import { createMailQueue } from './mail-queue';
+import { sqliteMailSpool, type MailProof } from './mail-spool';
+import type { Mailer, MailMessage } from './mailer';
+
+const mail = (to: string): MailMessage => ({ to, subject: 's', text: `link for ${to}` });
+const proof = (tokenHash: string): MailProof => ({ stream: 'invitation-1', tokenHash });
+
+describe('mails written down before their command commits', () => {
+  let dir: string;
+  let path: string;
+  const spools: ReturnType<typeof sqliteMailSpool>[] = [];
+  /** A queue over the spool file, whose commands recorded the token hashes in `recorded`. */
+  const queueOn = (recorded: (p: MailProof) => Promise<boolean>, send?: Mailer['send']) => {
+    const spool = sqliteMailSpool(path);
+    spools.push(spool);
+    const delivered: string[] = [];
+    const mailer: Mailer = {
+      send: send ?? (async (m) => void delivered.push(m.to)),
+      close: () => undefined,
+    };
+    const queue = createMailQueue(mailer, {
+      spool,
+      intents: { store: spool, recorded },
+      onGiveUp: () => undefined,
+      firstRetryDelayMs: 1,
+    });
+    return { queue, spool, delivered };
+  };
+  const recordedOnly =
+    (...hashes: string[]) =>
+    async (p: MailProof) =>
+      hashes.includes(p.tokenHash);
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mail-intents-'));
+    path = join(dir, 'mail-spool.sqlite');
+  });
+  afterEach(async () => {
+    for (const spool of spools.splice(0)) await spool.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('when the process dies between the commit and the spool', () => {
+    it('the next start sends the mails whose commands were recorded, and drops the others', async () => {
+      const crashed = queueOn(recordedOnly('h1'), () => new Promise(() => undefined));
+      await crashed.queue.intend(mail('recorded@x.io'), 'invitation 1', proof('h1'));
+      await crashed.queue.intend(mail('refused@x.io'), 'invitation 2', proof('h2'));
+      // no send, no drop, no close: the process is gone
+
+      const next = queueOn(recordedOnly('h1'));
+      expect(await next.queue.resume()).toBe(1);
+      await waitFor(() => next.delivered.length === 1);
+      expect(next.delivered).toEqual(['recorded@x.io']);
+      expect(await next.spool.intents()).toEqual([]);
+    });
+  });
+
+  describe('when the command recorded it', () => {
+    it('is sent once, and nothing of it is left for the next start', async () => {
+      const { queue, spool, delivered } = queueOn(recordedOnly('h1'));
+      (await queue.intend(mail('a@x.io'), 'invitation 1', proof('h1'))).send();
+      await waitFor(() => delivered.length === 1);
+      await waitFor(async () => (await spool.pending()).length === 0);
+      expect(await spool.intents()).toEqual([]);
+
+      const next = queueOn(recordedOnly('h1'));
+      expect(await next.queue.resume()).toBe(0);
+    });
+  });
+
+  describe('when the command was refused', () => {
+    it('is never sent', async () => {
+      const { queue, spool, delivered } = queueOn(recordedOnly());
+      (await queue.intend(mail('a@x.io'), 'invitation 1', proof('h1'))).drop();
+      await waitFor(async () => (await spool.intents()).length === 0);
+      expect(delivered).toEqual([]);
+    });
+  });
+
+  describe('when the event store cannot tell at the next start', () => {
+    it('keeps the mail for the start after', async () => {
+      const crashed = queueOn(recordedOnly('h1'));
+      await crashed.queue.intend(mail('a@x.io'), 'invitation 1', proof('h1'));
+
+      const unsure = queueOn(() => Promise.reject(new Error('event store unavailable')));
+      expect(await unsure.queue.resume()).toBe(0);
+      expect(await unsure.spool.intents()).toHaveLength(1);
+
+      const next = queueOn(recordedOnly('h1'));
+      expect(await next.queue.resume()).toBe(1);
+      await waitFor(() => next.delivered.length === 1);
+    });
+  });
+});
