@@ -42,7 +42,11 @@ void (async () => {
   const deps: Mailing = {
     store: noIo.eventStore,
     mails: {
-      intend: async () => ({ send: () => undefined, drop: () => undefined }),
+      intend: async () => ({
+        send: () => undefined,
+        drop: () => undefined,
+        settle: () => undefined,
+      }),
       close: async () => undefined,
     },
     publicUrl: config.publicUrl,

@@ -8,6 +8,7 @@ export function memoryMails(sent: MailMessage[] = []) {
     intend: async (message: MailMessage) => ({
       send: () => void sent.push(message),
       drop: () => undefined,
+      settle: () => undefined,
     }),
     close: async () => undefined,
   };

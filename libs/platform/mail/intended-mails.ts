@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { MailIntents, MailProof } from './mail-spool';
+import type { MailIntent, MailIntents, MailProof } from './mail-spool';
 import type { MailMessage } from './mailer';
 
 /** A mail written down before its command commits: sent once it has, dropped if it did not. */
 export interface IntendedMail {
   send(): void;
   drop(): void;
+  /**
+   * For a command that failed not knowing whether it committed (its answer lost): sends the
+   * mail if its proof is recorded, drops it if not, and keeps it for the next start if the
+   * event store cannot tell.
+   */
+  settle(): void;
 }
 
 export interface IntendedMailsOptions {
@@ -34,11 +40,14 @@ export function intendedMails(options: IntendedMailsOptions) {
         await intents.store.intend({ key, message, label, proof });
       } catch (error) {
         if (intents) options.onWriteFailure?.(label, error);
-        return { send: () => void enqueue(message, label), drop: () => undefined };
+        const none = () => undefined;
+        return { send: () => void enqueue(message, label), drop: none, settle: none };
       }
+      const written = { key, message, label, proof };
       return {
         send: () => void enqueue(message, label, key),
         drop: () => void intents.store.dropIntent(key).catch(() => undefined),
+        settle: () => void settle(written),
       };
     },
 
@@ -53,20 +62,24 @@ export function intendedMails(options: IntendedMailsOptions) {
         return 0;
       }
       let sent = 0;
-      for (const { key, message, label, proof } of written) {
-        try {
-          if (!(await intents.recorded(proof))) {
-            await intents.store.dropIntent(key);
-            continue;
-          }
-        } catch (error) {
-          options.onCheckFailure?.(label, error);
-          continue;
-        }
-        await enqueue(message, label, key);
-        sent += 1;
-      }
+      for (const intent of written) if (await settle(intent)) sent += 1;
       return sent;
     },
   };
+
+  /** Queues a written-down mail whose command recorded its proof, drops it if not; whether queued. */
+  async function settle({ key, message, label, proof }: MailIntent): Promise<boolean> {
+    const { store, recorded } = intents!;
+    try {
+      if (!(await recorded(proof))) {
+        await store.dropIntent(key);
+        return false;
+      }
+    } catch (error) {
+      options.onCheckFailure?.(label, error); // stays written down for the next start
+      return false;
+    }
+    await enqueue(message, label, key);
+    return true;
+  }
 }

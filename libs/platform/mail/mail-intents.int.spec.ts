@@ -81,6 +81,26 @@ describe('mails written down before their command commits', () => {
     });
   });
 
+  describe('when its command failed not knowing whether it committed', () => {
+    it('sends it if recorded, drops it if not, and keeps it while the store cannot tell', async () => {
+      const { queue, spool, delivered } = queueOn(async (p) => {
+        if (p.tokenHash === 'unknown') throw new Error('event store unavailable');
+        return p.tokenHash === 'h1';
+      });
+      for (const [to, hash] of [
+        ['recorded@x.io', 'h1'],
+        ['refused@x.io', 'h2'],
+        ['unknown@x.io', 'unknown'],
+      ]) {
+        (await queue.intend(mail(to), `invitation ${hash}`, proof(hash))).settle();
+      }
+      await waitFor(() => delivered.length === 1);
+      await waitFor(async () => (await spool.intents()).length === 1);
+      expect(delivered).toEqual(['recorded@x.io']);
+      expect((await spool.intents()).map((i) => i.message.to)).toEqual(['unknown@x.io']);
+    });
+  });
+
   describe('when the event store cannot tell at the next start', () => {
     it('keeps the mail for the start after', async () => {
       const crashed = queueOn(recordedOnly('h1'));

@@ -5,7 +5,7 @@ import type { MailMessage } from './mailer';
 /**
  * Runs `record`, the command that sends `message`, with the message written down first:
  * sent once `record` has recorded `proof` (and `sends` says the result mails), dropped when
- * it throws or mails nothing. A crash between the commit and the mail spool used to lose the
+ * it mails nothing, and checked against the event store when it throws. A crash between the commit and the mail spool used to lose the
  * email; the next start now sends what was written down, if its proof was recorded.
  */
 export async function recordThenMail<T>(
@@ -19,7 +19,8 @@ export async function recordThenMail<T>(
   try {
     result = await record();
   } catch (error) {
-    intended.drop();
+    // A refusal recorded nothing; a failure may have committed all the same (its answer lost).
+    intended.settle();
     throw error;
   }
   if (sends(result)) intended.send();
