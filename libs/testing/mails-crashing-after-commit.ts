@@ -28,6 +28,10 @@ export function mailsCrashingAfterCommit(dir: string, store: EventStore) {
   };
   return {
     mails,
+    /** A queue of this process that delivers, into `delivered`, what it is given. */
+    delivering(delivered: MailMessage[]): MailQueue {
+      return open({ send: async (m) => void delivered.push(m), close: () => undefined });
+    },
     async restart(): Promise<MailMessage[]> {
       const delivered: MailMessage[] = [];
       const next = open({ send: async (m) => void delivered.push(m), close: () => undefined });

@@ -3,6 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mailsCrashingAfterCommit } from '../../../libs/testing/mails-crashing-after-commit';
+import { waitFor } from '../../../libs/testing/wait-for';
+import type { EventStore, StreamAppend } from '../../../libs/event-store';
+import type { MailMessage } from '../../../libs/platform/mail/mailer';
 import { loadState } from '../../../libs/platform/command-handling/command-handler';
 import { failingFirstWriteOf } from '../../../libs/event-store/testing/failing-write';
 import { AppError } from '../../../libs/platform/errors/app-error';
@@ -98,6 +101,37 @@ describe('registerUser', () => {
         expect(delivered.map((m) => m.to)).toEqual(['ann@example.com']);
         expect(delivered[0].text).toContain(`${PUBLIC_URL}/verify-email?token=`);
       } finally {
+        await crashing.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('when its commit is made but its answer lost', () => {
+    it('answers 503, and sends the verification email all the same', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'register-mail-'));
+      const crashing = mailsCrashingAfterCommit(dir, f.store);
+      const delivered: MailMessage[] = [];
+      const mails = crashing.delivering(delivered);
+      const answerLost = Object.assign(Object.create(f.store) as EventStore, {
+        appendToStreams: async (appends: StreamAppend[]) => {
+          await f.store.appendToStreams(appends);
+          throw new Error('connection dropped before the answer');
+        },
+      });
+      try {
+        const input = { email: 'ann@example.com', password: 'correct horse', companyName: 'A' };
+        await expect(
+          registerUser(
+            { ...f.mailing(), store: answerLost, mails },
+            { ...input, accountType: 'customer' },
+            f.context(),
+          ),
+        ).rejects.toMatchObject({ code: 'event_store_unavailable' });
+        await waitFor(() => delivered.length === 1, { message: 'the verification email' });
+        expect(delivered[0].to).toBe('ann@example.com');
+      } finally {
+        await mails.close();
         await crashing.close();
         rmSync(dir, { recursive: true, force: true });
       }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { backoffMs, type Backoff } from '../retry/backoff';
 import type { MailIntent, MailIntents, MailProof } from './mail-spool';
 import type { MailMessage } from './mailer';
 
@@ -21,9 +22,16 @@ export interface IntendedMailsOptions {
   enqueue: (message: MailMessage, label: string, settles?: string) => Promise<void>;
   /** Told when a mail could not be written down: it is sent from memory once recorded. */
   onWriteFailure?: (label: string, error: unknown) => void;
-  /** Told when a mail an earlier run wrote down could not be checked: kept for the next start. */
+  /** Told when a written-down mail could not be checked against the event store: tried again later. */
   onCheckFailure?: (label: string, error: unknown) => void;
+  /** Work the queue's close must wait for. */
+  track: (work: Promise<unknown>) => void;
+  /** Whether the queue is closing: no check is tried again then (the next start does). */
+  closing: () => boolean;
 }
+
+/** Waits between checks of a written-down mail the event store could not answer for. */
+const CHECK_RETRY: Backoff = { firstMs: 1_000, maxMs: 30_000 };
 
 /**
  * The mail queue's side of mails written down before their commands commit:
@@ -45,9 +53,9 @@ export function intendedMails(options: IntendedMailsOptions) {
       }
       const written = { key, message, label, proof };
       return {
-        send: () => void enqueue(message, label, key),
+        send: () => options.track(enqueue(message, label, key)),
         drop: () => void intents.store.dropIntent(key).catch(() => undefined),
-        settle: () => void settle(written),
+        settle: () => options.track(settle(written)),
       };
     },
 
@@ -67,8 +75,12 @@ export function intendedMails(options: IntendedMailsOptions) {
     },
   };
 
-  /** Queues a written-down mail whose command recorded its proof, drops it if not; whether queued. */
-  async function settle({ key, message, label, proof }: MailIntent): Promise<boolean> {
+  /**
+   * Queues a written-down mail whose command recorded its proof, drops it if not; whether
+   * queued. One the event store cannot answer for is checked again later, while the queue runs.
+   */
+  async function settle(intent: MailIntent, failures = 0): Promise<boolean> {
+    const { key, message, label, proof } = intent;
     const { store, recorded } = intents!;
     try {
       if (!(await recorded(proof))) {
@@ -76,7 +88,11 @@ export function intendedMails(options: IntendedMailsOptions) {
         return false;
       }
     } catch (error) {
-      options.onCheckFailure?.(label, error); // stays written down for the next start
+      options.onCheckFailure?.(label, error);
+      const again = () => {
+        if (!options.closing()) options.track(settle(intent, failures + 1));
+      };
+      if (!options.closing()) setTimeout(again, backoffMs(CHECK_RETRY, failures)).unref();
       return false;
     }
     await enqueue(message, label, key);

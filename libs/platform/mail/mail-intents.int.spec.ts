@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../../testing/wait-for';
 import { createMailQueue } from './mail-queue';
-import { sqliteMailSpool, type MailProof } from './mail-spool';
+import { sqliteMailSpool, type MailProof, type MailSpool } from './mail-spool';
 import type { Mailer, MailMessage } from './mailer';
 
 const mail = (to: string): MailMessage => ({ to, subject: 's', text: `link for ${to}` });
@@ -14,7 +14,11 @@ describe('mails written down before their command commits', () => {
   let path: string;
   const spools: ReturnType<typeof sqliteMailSpool>[] = [];
   /** A queue over the spool file, whose commands recorded the token hashes in `recorded`. */
-  const queueOn = (recorded: (p: MailProof) => Promise<boolean>, send?: Mailer['send']) => {
+  const queueOn = (
+    recorded: (p: MailProof) => Promise<boolean>,
+    send?: Mailer['send'],
+    saving: (s: MailSpool) => MailSpool = (s) => s,
+  ) => {
     const spool = sqliteMailSpool(path);
     spools.push(spool);
     const delivered: string[] = [];
@@ -23,7 +27,7 @@ describe('mails written down before their command commits', () => {
       close: () => undefined,
     };
     const queue = createMailQueue(mailer, {
-      spool,
+      spool: saving(spool),
       intents: { store: spool, recorded },
       onGiveUp: () => undefined,
       firstRetryDelayMs: 1,
@@ -98,6 +102,47 @@ describe('mails written down before their command commits', () => {
       await waitFor(async () => (await spool.intents()).length === 1);
       expect(delivered).toEqual(['recorded@x.io']);
       expect((await spool.intents()).map((i) => i.message.to)).toEqual(['unknown@x.io']);
+    });
+  });
+
+  describe('when the service stops just after answering', () => {
+    it('delivers the mail before it has closed, so the next start does not send it again', async () => {
+      const { queue, delivered } = queueOn(recordedOnly('h1'));
+      (await queue.intend(mail('a@x.io'), 'invitation 1', proof('h1'))).send();
+      await queue.close(); // at once: the save is still in flight
+      expect(delivered).toEqual(['a@x.io']);
+
+      const next = queueOn(recordedOnly('h1'));
+      expect(await next.queue.resume()).toBe(0);
+    });
+  });
+
+  describe('when the spool cannot take the mail once its command is recorded', () => {
+    it('sends it from memory, and then forgets what was written down, so it is sent once', async () => {
+      const failingSaves = (spool: MailSpool): MailSpool => ({
+        ...spool,
+        save: () => Promise.reject(new Error('disk full')),
+      });
+      const { queue, spool, delivered } = queueOn(recordedOnly('h1'), undefined, failingSaves);
+      (await queue.intend(mail('a@x.io'), 'invitation 1', proof('h1'))).send();
+      await waitFor(() => delivered.length === 1);
+      await waitFor(async () => (await spool.intents()).length === 0);
+
+      const next = queueOn(recordedOnly('h1'));
+      expect(await next.queue.resume()).toBe(0);
+    });
+  });
+
+  describe('when the event store cannot tell for a moment', () => {
+    it('checks again while the service runs, and sends it once it can', async () => {
+      let answers = 0;
+      const { queue, delivered } = queueOn(async () => {
+        answers += 1;
+        if (answers === 1) throw new Error('event store unavailable');
+        return true;
+      });
+      (await queue.intend(mail('a@x.io'), 'invitation 1', proof('h1'))).settle();
+      await waitFor(() => delivered.length === 1, { message: 'the check again, and the mail' });
     });
   });
 

@@ -83,6 +83,8 @@ interface Job {
   spoolId?: number;
   /** The key of a save that went unanswered: the row may be on disk all the same. */
   spoolKey?: string;
+  /** The written-down mail its save was to remove: removed once it is sent, if not saved. */
+  settles?: string;
 }
 
 /**
@@ -173,10 +175,14 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
     return taken;
   }
 
-  const unspool = ({ spoolId, spoolKey }: Job) => {
+  const unspool = ({ spoolId, spoolKey, settles }: Job) => {
     if (spoolKey !== undefined) keys.done(spoolKey);
     if (spoolId !== undefined) removals?.remove({ id: spoolId });
     else if (spoolKey !== undefined) removals?.remove({ key: spoolKey });
+    // Sent or given up from memory: what was written down must not send it again at the next start.
+    if (spoolId === undefined && settles !== undefined) {
+      void options.intents?.store.dropIntent(settles).catch(() => undefined);
+    }
   };
 
   async function deliver(job: Job): Promise<void> {
@@ -232,7 +238,7 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
       } catch (error) {
         if (keys.answered(key)) return; // the first try was committed, and a refill took it in
         options.onSpoolFailure?.(label, error); // still sent, unless the process dies first
-        const job: Job = { message, label, attempt: 0, spoolKey: key };
+        const job: Job = { message, label, attempt: 0, spoolKey: key, settles };
         keys.holdUnsaved(key, job);
         return holdInMemory(job);
       }
@@ -248,9 +254,19 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
     return holdInMemory({ message, label, attempt: 0 });
   }
 
+  /** Saves started for mails written down (`send`, `settle`): close waits for them. */
+  const inFlight = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    inFlight.add(work);
+    const done = () => void inFlight.delete(work);
+    work.then(done, done);
+  };
+
   const intended = intendedMails({
     intents: options.intents,
     enqueue,
+    track,
+    closing: () => closing,
     onWriteFailure: options.onSpoolFailure,
     onCheckFailure: options.onIntentCheckFailure,
   });
@@ -270,6 +286,9 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
     },
     async close() {
       closing = true;
+      // A request answered just before has its save in flight: its message joins those delivered
+      // now, rather than being sent after close and again by the next start.
+      await Promise.allSettled([...inFlight]);
       clearTimeout(readRetry);
       for (const [job, timer] of backingOff) {
         clearTimeout(timer);

@@ -31,7 +31,7 @@ export async function openSpooledMailQueue(
     ...(recorded ? { intents: { store: spool, recorded } } : {}),
     onIntentCheckFailure: (label, error) =>
       logger.warn(
-        `${label}: not checked against the event store, again at the next start: ${errorMessage(error)}`,
+        `${label}: not checked against the event store, will check again: ${errorMessage(error)}`,
       ),
     onDelivered: () => count('delivered'),
     onRetry: (label, attempt, error) => {
