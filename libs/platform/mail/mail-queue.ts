@@ -286,9 +286,13 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
     },
     async close() {
       closing = true;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), options.closeTimeoutMs ?? 10_000);
+      });
       // A request answered just before has its save in flight: its message joins those delivered
       // now, rather than being sent after close and again by the next start.
-      await Promise.allSettled([...inFlight]);
+      await Promise.race([Promise.allSettled([...inFlight]), timedOut]);
       clearTimeout(readRetry);
       for (const [job, timer] of backingOff) {
         clearTimeout(timer);
@@ -296,10 +300,6 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
       }
       backingOff.clear();
       pump();
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), options.closeTimeoutMs ?? 10_000);
-      });
       const outcome = await Promise.race([until(() => size() === 0), timedOut]);
       clearTimeout(timer);
       if (outcome === 'timeout') {
