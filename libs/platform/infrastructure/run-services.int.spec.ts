@@ -57,7 +57,7 @@ describe('runServices', () => {
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
       try {
-        await waitFor(() => stdout.includes('hanging listening'), { timeoutMs: 30_000 });
+        await waitFor(() => stdout.includes('listening for signals'), { timeoutMs: 30_000 });
         child.kill('SIGTERM');
         await waitFor(() => stdout.includes('SIGTERM: shutting down'));
         child.kill('SIGTERM');

@@ -3,4 +3,4 @@ import { runServices } from '../run-services';
 
 void runServices([
   async () => ({ name: 'hanging', url: '-', close: () => new Promise<void>(() => undefined) }),
-]);
+]).then(() => process.stdout.write('listening for signals\n')); // its handlers are in place
