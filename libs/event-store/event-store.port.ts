@@ -52,6 +52,12 @@ export interface StreamAppend {
   expected: ExpectedRevision;
 }
 
+/** The results of one commit as the port gives them: every stream at the commit's last position. */
+export function atCommitEnd(results: AppendResult[]): AppendResult[] {
+  const last = results.reduce((max, r) => (r.position > max ? r.position : max), 0n);
+  return results.map((r) => ({ ...r, position: last }));
+}
+
 /** Refuses an append with no streams, or a stream with no events: every adapter's first check. */
 export function checkAppends(appends: StreamAppend[]): void {
   if (appends.length === 0 || appends.some((a) => a.events.length === 0)) {

@@ -1,4 +1,10 @@
-import type { AppendResult, EventStore, RecordedEvent, StreamAppend } from './event-store.port';
+import {
+  atCommitEnd,
+  type AppendResult,
+  type EventStore,
+  type RecordedEvent,
+  type StreamAppend,
+} from './event-store.port';
 
 /**
  * Whether an append that failed other than by a conflict was written all the
@@ -25,9 +31,8 @@ export async function writtenDespiteFailure(
       if (ours.some((r) => r === undefined)) return undefined;
       found.push(ours as RecordedEvent[]);
     }
-    // Every stream gets the commit's last position, as the port promises.
-    const position = found.flat().reduce((max, r) => (r.position > max ? r.position : max), 0n);
-    return found.map((ours) => ({ nextRevision: ours.at(-1)!.revision, position }));
+    const last = found.map((ours) => ours.at(-1)!);
+    return atCommitEnd(last.map((r) => ({ nextRevision: r.revision, position: r.position })));
   } catch {
     return undefined;
   }

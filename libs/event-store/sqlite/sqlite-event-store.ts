@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { catchUpSubscription } from '../catch-up-subscription';
 import {
+  atCommitEnd,
   checkAppends,
   type AppendResult,
   type EventStore,
@@ -147,10 +148,8 @@ export class SqliteEventStore implements EventStore {
         })),
       })),
     };
-    const results = await this.commits.enqueue(request);
-    // As the port promises: every stream gets the commit's last position, so waiting for any covers it.
-    const last = results.reduce((max, r) => (r.position > max ? r.position : max), 0n);
-    return results.map((r) => ({ ...r, position: last }));
+    // Every stream gets the commit's last position, so waiting for any covers it.
+    return atCommitEnd(await this.commits.enqueue(request));
   }
 
   /** Appends heard of: this process's commits, and wake-ups for other processes' writes. */
