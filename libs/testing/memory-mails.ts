@@ -4,7 +4,6 @@ import type { MailMessage } from '../platform/mail/mailer';
 export function memoryMails(sent: MailMessage[] = []) {
   return {
     sent,
-    enqueue: async (message: MailMessage) => void sent.push(message),
     intend: async (message: MailMessage) => ({
       send: () => void sent.push(message),
       drop: () => undefined,

@@ -9,8 +9,8 @@ export interface IntendedMail {
   drop(): void;
   /**
    * For a command that failed not knowing whether it committed (its answer lost): sends the
-   * mail if its proof is recorded, drops it if not, and keeps it for the next start if the
-   * event store cannot tell.
+   * mail if its proof is recorded, drops it if not, and checks again later if the event store
+   * cannot tell.
    */
   settle(): void;
 }
@@ -62,7 +62,7 @@ export function intendedMails(options: IntendedMailsOptions) {
     /** Queues what an earlier run wrote down and its command recorded; how many. */
     async resume(): Promise<number> {
       if (!intents) return 0;
-      let written: Awaited<ReturnType<MailIntents['intents']>>;
+      let written: MailIntent[];
       try {
         written = await intents.store.intents();
       } catch (error) {

@@ -33,11 +33,11 @@ export interface MailQueueOptions {
   /** Told when a message could not be spooled and is held in memory only. */
   onSpoolFailure?: (label: string, error: unknown) => void;
   /**
-   * Where mails are written down before their command commits, and how to tell, at the next
-   * start, whether the command that wrote one down recorded its proof.
+   * Where mails are written down before their command commits, and how to tell whether the
+   * command that wrote one down recorded its proof.
    */
   intents?: IntendedMailsOptions['intents'];
-  /** Told when a mail written down by an earlier run could not be checked; it is kept for the next. */
+  /** Told when a written-down mail could not be checked against the event store: checked again later. */
   onIntentCheckFailure?: (label: string, error: unknown) => void;
   /** Told when the spool could not be read; it is read again after `retryInMs`. */
   onSpoolReadFailure?: (error: unknown, retryInMs: number) => void;
