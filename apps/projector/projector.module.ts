@@ -4,7 +4,6 @@ import { InfrastructureModule } from '../../libs/platform/infrastructure/infrast
 import { OpsEndpointsModule } from '../../libs/platform/observability/ops-endpoints.module';
 import { READ_MODELS, type ReadModels } from '../../libs/read-store/read-models.port';
 import { ProjectionProgress } from './projector/progress';
-import { PROJECTIONS } from './projector/projections';
 import { InvitationListController } from './query-api/invitation-list.controller';
 import { ProjectionsController } from './query-api/projections.controller';
 import {
@@ -49,7 +48,6 @@ export class ProjectorModule {
         {
           provide: READ_YOUR_WRITES_OPTIONS,
           useValue: {
-            projections: PROJECTIONS.map((p) => p.name),
             timeoutMs: 5000,
             recheckMs: 250,
             ...o.readYourWrites,

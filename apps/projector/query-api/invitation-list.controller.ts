@@ -26,7 +26,7 @@ export class InvitationListController {
   @ApiHeader({
     name: 'X-Min-Position',
     required: false,
-    description: 'Wait until the read models reach this event position.',
+    description: 'Wait until the invitation list has reached this event position.',
   })
   async list(
     @CurrentPrincipal() principal: Principal,
@@ -37,7 +37,7 @@ export class InvitationListController {
     const vendorId = ownCompany(principal, 'vendor', vendorIdParam);
     const q = queryOf(vendorId, query.status, query.email);
     const after = readInvitationCursor(q, query.cursor);
-    await this.readYourWrites.reach(minPosition);
+    await this.readYourWrites.reach(minPosition, INVITATIONS_READ_MODEL);
     const page = await this.readModels.listInvitations(INVITATIONS_READ_MODEL, {
       vendorId,
       status: query.status,

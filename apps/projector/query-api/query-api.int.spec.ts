@@ -281,6 +281,15 @@ describe('query API', () => {
       });
       expect([res.status, res.body.code]).toEqual([400, 'invalid_min_position']);
     });
+
+    it('answers 400 for a position no store can reach, rather than 503 to retry for ever', async () => {
+      for (const tooFar of ['9223372036854775808', '18446744073709551615']) {
+        const res = await get(`/vendors/${vendor.companyId}/invitations`, vendor, {
+          'x-min-position': tooFar,
+        });
+        expect([res.status, res.body.code]).toEqual([400, 'invalid_min_position']);
+      }
+    });
   });
 
   describe('when the read models cannot be reached', () => {

@@ -1,19 +1,30 @@
-import { createParamDecorator, Inject, Injectable, type ExecutionContext } from '@nestjs/common';
+import {
+  createParamDecorator,
+  Inject,
+  Injectable,
+  type ExecutionContext,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { AppError, invalid } from '../../../libs/platform/errors/app-error';
-import { READ_MODELS, type ProjectionStore } from '../../../libs/read-store/read-models.port';
+import {
+  READ_MODELS,
+  type ProjectionStore,
+  type ProjectionVersionState,
+} from '../../../libs/read-store/read-models.port';
 import { ProjectionProgress } from '../projector/progress';
 
 export const MIN_POSITION_HEADER = 'x-min-position';
 export const READ_YOUR_WRITES_OPTIONS = Symbol('READ_YOUR_WRITES_OPTIONS');
 
 export interface ReadYourWritesOptions {
-  /** Projections a query waits for: all of them. */
-  projections: readonly string[];
   /** Longest wait before answering 503 `projection_lagging`. */
   timeoutMs: number;
   /** Re-check interval when no commit news arrives (the projector may run in another instance). */
   recheckMs: number;
 }
+
+/** Positions are signed 64-bit in every store; a larger one can never be reached. */
+const MAX_POSITION = 2n ** 63n - 1n;
 
 /** `X-Min-Position`: a decimal event-store position, as commands return in `X-Event-Position`. */
 export const MinPosition = createParamDecorator(
@@ -22,65 +33,139 @@ export const MinPosition = createParamDecorator(
       MIN_POSITION_HEADER
     ];
     if (raw === undefined) return undefined;
-    if (typeof raw !== 'string' || !/^\d{1,20}$/.test(raw) || BigInt(raw) > 2n ** 64n - 1n) {
+    if (typeof raw !== 'string' || !/^\d{1,19}$/.test(raw) || BigInt(raw) > MAX_POSITION) {
       throw invalid(
         'invalid_min_position',
         'X-Min-Position must be an event position (a whole number).',
-        [{ field: 'X-Min-Position', message: 'must be a decimal whole number' }],
+        [
+          {
+            field: 'X-Min-Position',
+            message: `must be a decimal whole number up to ${MAX_POSITION}`,
+          },
+        ],
       );
     }
     return BigInt(raw);
   },
 );
 
+interface Waiter {
+  projection: string;
+  min: bigint;
+  reached(): void;
+  failed(error: unknown): void;
+}
+
 /**
- * Read-your-writes: a query naming a position waits until every projection's
- * active version has reached it, woken by the projector's commits (and a slow
- * re-check for a projector in another process), for at most `timeoutMs`; then
- * it answers 503 `projection_lagging` rather than stale data.
+ * Read-your-writes: a query naming a position waits until the active version
+ * of the projection it reads has reached it, for at most `timeoutMs`; then it
+ * answers 503 `projection_lagging` rather than stale data. Waiting queries
+ * share one watch: the projector's commits (and a slow re-check, for a
+ * projector in another process) trigger one read of the projection states for
+ * all of them, where each used to read on every commit.
  */
 @Injectable()
-export class ReadYourWrites {
+export class ReadYourWrites implements OnModuleDestroy {
+  private readonly waiters = new Set<Waiter>();
+  private reading = false;
+  private readAgain = false;
+  private stopWatching: (() => void) | undefined;
+
   constructor(
     @Inject(READ_MODELS) private readonly store: ProjectionStore,
     private readonly progress: ProjectionProgress,
     @Inject(READ_YOUR_WRITES_OPTIONS) private readonly options: ReadYourWritesOptions,
   ) {}
 
-  async reach(min: bigint | undefined): Promise<void> {
+  async reach(min: bigint | undefined, projection: string): Promise<void> {
     if (min === undefined || min === 0n) return;
-    const deadline = Date.now() + this.options.timeoutMs;
-    for (;;) {
-      const left = deadline - Date.now();
-      const wake = this.progress.next(Math.max(0, Math.min(left, this.options.recheckMs)));
-      const behind = await this.behind(min).catch((e) => {
-        wake.cancel();
-        throw e;
-      });
-      if (behind.length === 0) return wake.cancel();
-      if (left <= 0) {
-        wake.cancel();
-        throw new AppError(
-          'unavailable',
-          'projection_lagging',
-          `The read models have not reached position ${min} yet; retry shortly.`,
-          {
-            minPosition: min.toString(),
-            lagging: behind,
-            retryAfterSeconds: 1,
-          },
+    if ((await this.positionOf(projection)) >= min) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        this.unwatchIfIdle();
+        // A last look: the position may have been reached since the last shared read.
+        this.positionOf(projection).then(
+          (position) => (position >= min ? resolve() : reject(lagging(min, projection, position))),
+          reject,
         );
-      }
-      await wake.settled;
-    }
-  }
-
-  private async behind(min: bigint): Promise<Array<{ name: string; position: string }>> {
-    const states = await this.store.projectionStates();
-    return this.options.projections.flatMap((name) => {
-      const active = states.find((s) => s.projection === name && s.state === 'active');
-      const position = active?.position ?? 0n;
-      return position >= min ? [] : [{ name, position: position.toString() }];
+      }, this.options.timeoutMs);
+      const waiter: Waiter = {
+        projection,
+        min,
+        reached: () => (clearTimeout(timer), resolve()),
+        failed: (error) => (clearTimeout(timer), reject(error)),
+      };
+      this.waiters.add(waiter);
+      this.watch();
     });
   }
+
+  onModuleDestroy(): void {
+    this.stopWatching?.();
+    this.stopWatching = undefined;
+  }
+
+  private async positionOf(projection: string): Promise<bigint> {
+    return activePosition(await this.store.projectionStates(), projection);
+  }
+
+  private watch(): void {
+    if (this.stopWatching) return;
+    const stopCommits = this.progress.onCommit(() => this.check());
+    const recheck = setInterval(() => this.check(), this.options.recheckMs).unref();
+    this.stopWatching = () => (stopCommits(), clearInterval(recheck));
+  }
+
+  private unwatchIfIdle(): void {
+    if (this.waiters.size === 0) this.onModuleDestroy();
+  }
+
+  /** One read of the projection states for every waiter; a check asked for during a read runs after it. */
+  private check(): void {
+    if (this.reading) {
+      this.readAgain = true;
+      return;
+    }
+    this.reading = true;
+    void this.store
+      .projectionStates()
+      .then(
+        (states) => {
+          for (const waiter of this.waiters) {
+            if (activePosition(states, waiter.projection) < waiter.min) continue;
+            this.waiters.delete(waiter);
+            waiter.reached();
+          }
+        },
+        (error: unknown) => {
+          for (const waiter of this.waiters) waiter.failed(error);
+          this.waiters.clear();
+        },
+      )
+      .finally(() => {
+        this.reading = false;
+        this.unwatchIfIdle();
+        if (this.readAgain) {
+          this.readAgain = false;
+          if (this.waiters.size > 0) this.check();
+        }
+      });
+  }
+}
+
+const activePosition = (states: readonly ProjectionVersionState[], projection: string) =>
+  states.find((s) => s.projection === projection && s.state === 'active')?.position ?? 0n;
+
+function lagging(min: bigint, projection: string, position: bigint): AppError {
+  return new AppError(
+    'unavailable',
+    'projection_lagging',
+    `The read model has not reached position ${min} yet; retry shortly.`,
+    {
+      minPosition: min.toString(),
+      lagging: [{ name: projection, position: position.toString() }],
+      retryAfterSeconds: 1,
+    },
+  );
 }

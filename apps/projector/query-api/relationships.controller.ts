@@ -22,7 +22,7 @@ import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
 const minPositionHeader = ApiHeader({
   name: 'X-Min-Position',
   required: false,
-  description: 'Wait until the read models reach this event position.',
+  description: 'Wait until the relationships read model has reached this event position.',
 });
 
 /** Vendor–customer relationships, from either side, newest first. */
@@ -77,7 +77,7 @@ export class RelationshipsController {
   ) {
     const q = queryOf('vendorId' in owner ? owner.vendorId : owner.customerCompanyId, query.status);
     const after = readRelationshipCursor(list, q, query.cursor);
-    await this.readYourWrites.reach(minPosition);
+    await this.readYourWrites.reach(minPosition, RELATIONSHIPS_READ_MODEL);
     const page = await this.readModels.listRelationships(RELATIONSHIPS_READ_MODEL, {
       ...owner,
       status: query.status,
