@@ -1,7 +1,7 @@
 import { SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
-import { invalidFields, unknownField } from './validation.pipe';
+import { unknownFields } from './validation.pipe';
 
 const ANY_QUERY = 'http:any-query';
 
@@ -24,7 +24,7 @@ export class UnexpectedQueryGuard implements CanActivate {
     const { query } = context.switchToHttp().getRequest<{ query?: object }>();
     if (!query) return true;
     const fields = Object.keys(query);
-    if (fields.length && this.refusesQuery(context)) throw invalidFields(fields.map(unknownField));
+    if (fields.length && this.refusesQuery(context)) throw unknownFields(fields, 'query');
     return true;
   }
 

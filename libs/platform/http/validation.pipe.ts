@@ -9,23 +9,33 @@ import { isRecord } from '../validation/is-record';
  * passes its class's compiled rules (after its transforms) is taken as it is,
  * without class-validator's error machinery. Anything else goes the full way,
  * which stays the judge and names every reason, so answers do not change.
+ * Refused at once, before either: a body that is not a JSON object, and a
+ * value with more than MAX_UNKNOWN_FIELDS unknown fields.
  */
 class QuickValidationPipe extends ValidationPipe {
   private readonly checks = new Map<unknown, QuickCheck | null>();
   private readonly known = new Map<unknown, Set<string>>();
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const cls = metadata.metatype as (new () => object) | undefined;
-    // Custom decorators' values are not validated by Nest's pipe either.
-    if (cls && metadata.type !== 'custom' && isRecord(value)) {
+    // What Nest's pipe does not validate (custom decorators' values, primitive types) is its own.
+    if (!this.toValidate(metadata)) return super.transform(value, metadata);
+    const cls = metadata.metatype as new () => object;
+    // class-transformer and class-validator would walk an array element by element, an error
+    // each: refused at once, as primitives are. An absent body (`undefined`, or `null` as some
+    // clients send for none) is judged as `{}`.
+    if (metadata.type === 'body' && !metadata.data && value != null && !isRecord(value)) {
+      throw invalidFields([{ field: 'body', message: 'must be a JSON object' }]);
+    }
+    if (isRecord(value)) {
       const known = this.knownOf(cls);
-      const keys = Object.keys(value);
+      const unknown = known.size ? Object.keys(value).filter((k) => !known.has(k)) : [];
+      if (unknown.length > MAX_UNKNOWN_FIELDS) throw unknownFields(unknown, metadata.type);
       // class-transformer drops keys named like `Object.prototype` members (`toString`,
       // `valueOf`, …), so the whitelist never sees them and they would pass as known.
-      const hidden = known.size ? keys.filter((k) => k in Object.prototype && !known.has(k)) : [];
+      const hidden = unknown.filter((k) => k in Object.prototype);
       if (hidden.length) throw await this.refusal(value, hidden, metadata);
       const check = this.checkOf(cls);
-      if (check && keys.every((key) => known.has(key))) {
+      if (check && !unknown.length) {
         const instance = plainToInstance(cls, value) as Record<string, unknown>;
         if (passes(check, instance)) return instance;
       }
@@ -60,6 +70,22 @@ class QuickValidationPipe extends ValidationPipe {
     if (!this.checks.has(cls)) this.checks.set(cls, compileRules(cls) ?? null);
     return this.checks.get(cls)!;
   }
+}
+
+/**
+ * Unknown fields named one by one at most. Past it class-validator is not called: it would
+ * build an error per key, and the answer would list each (thousands in a 64 KiB body).
+ */
+export const MAX_UNKNOWN_FIELDS = 20;
+
+/** The refusal of unknown `fields` of a `body` or `query`: the first ones named, the rest counted. */
+export function unknownFields(fields: string[], where: string): AppError {
+  const more = fields.length - MAX_UNKNOWN_FIELDS;
+  const counted = { field: where, message: `${more} more unknown properties should not exist` };
+  return invalidFields([
+    ...fields.slice(0, MAX_UNKNOWN_FIELDS).map(unknownField),
+    ...(more > 0 ? [counted] : []),
+  ]);
 }
 
 /** A validator that throws on an odd value counts as a failure: the full path explains it. */

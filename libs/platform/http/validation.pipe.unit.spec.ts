@@ -3,7 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsEmail, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
 import fc from 'fast-check';
 import { AppError } from '../errors/app-error';
-import { strictValidationPipe } from './validation.pipe';
+import { MAX_UNKNOWN_FIELDS, strictValidationPipe } from './validation.pipe';
 
 class Invite {
   @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
@@ -70,6 +70,53 @@ describe('strictValidationPipe', () => {
         ]),
       });
     });
+  });
+
+  describe('when the body is not a JSON object', () => {
+    it('refuses it with one error, without class-validator', async () => {
+      const validate = jest.spyOn(ValidationPipe.prototype as never, 'validate');
+      for (const value of [Array(5000).fill({}), [], 'ann@example.com', 42, true]) {
+        await expect(quick.transform(value, body)).rejects.toMatchObject({
+          code: 'validation_failed',
+          errors: [{ field: 'body', message: 'must be a JSON object' }],
+        });
+      }
+      expect(validate).not.toHaveBeenCalled();
+      validate.mockRestore();
+    });
+  });
+
+  describe('when there is no body', () => {
+    it('judges it as an empty object', async () => {
+      expect(await outcome(quick, undefined)).toEqual({ refused: ['email', 'name'] });
+      expect(await outcome(quick, null)).toEqual({ refused: ['email', 'name'] });
+    });
+  });
+
+  describe('when a value has more unknown fields than are named one by one', () => {
+    it.each(['body', 'query'] as const)(
+      'names the first ones in the %s and counts the rest, without class-validator',
+      async (type) => {
+        const validate = jest.spyOn(ValidationPipe.prototype as never, 'validate');
+        const value = {
+          email: 'nope',
+          ...Object.fromEntries([...Array(5000)].map((_, i) => [`k${i}`, 1])),
+        };
+        const refusal = quick.transform(value, { type, metatype: Invite });
+        await expect(refusal).rejects.toMatchObject({
+          code: 'validation_failed',
+          errors: [
+            ...[...Array(MAX_UNKNOWN_FIELDS)].map((_, i) => ({
+              field: `k${i}`,
+              message: `property k${i} should not exist`,
+            })),
+            { field: type, message: '4980 more unknown properties should not exist' },
+          ],
+        });
+        expect(validate).not.toHaveBeenCalled();
+        validate.mockRestore();
+      },
+    );
   });
 
   describe('when an unknown field is named like an Object.prototype member', () => {
