@@ -251,7 +251,7 @@ if (!reachable && required) {
     });
 
     it.each([
-      ['malformed JSON', '{"email": "x@example.com",', 'bad_request', undefined],
+      ['malformed JSON', '{"email": "x@example.com",', 'bad_request', 'body'],
       ['an unknown field', { ...valid(), admin: true }, 'validation_failed', 'admin'],
       ['a missing field', { ...valid(), password: undefined }, 'validation_failed', 'password'],
       ['a bad email', { ...valid(), email: 'not-an-email' }, 'validation_failed', 'email'],

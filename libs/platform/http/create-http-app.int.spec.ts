@@ -144,6 +144,12 @@ describe('createHttpApp', () => {
       type: expect.any(String),
       title: expect.any(String),
     });
+    // The contract: every 400 names what is wrong, field by field.
+    if (status === 400) {
+      expect(body.errors).toEqual(
+        expect.arrayContaining([{ field: expect.any(String), message: expect.any(String) }]),
+      );
+    }
     return body;
   }
 
@@ -175,8 +181,23 @@ describe('createHttpApp', () => {
   });
 
   describe('when the input is bad', () => {
-    it('refuses malformed JSON with 400', async () => {
-      await expectProblem(await post('/echo', '{"email":'), 400, 'bad_request');
+    it('refuses malformed JSON with 400, naming the body', async () => {
+      const body = await expectProblem(await post('/echo', '{"email":'), 400, 'bad_request');
+      expect(body.errors).toEqual([{ field: 'body', message: body.detail }]);
+    });
+
+    it('refuses a key that could reach a prototype with 400, saying so', async () => {
+      for (const json of ['{"__proto__":{"a":1}}', '{"constructor":{"prototype":{"a":1}}}']) {
+        const body = await expectProblem(await post('/echo', json), 400, 'bad_request');
+        expect(body.detail).toContain('"__proto__" key');
+      }
+    });
+
+    it('refuses a body that is not a JSON object with one error', async () => {
+      for (const json of ['[{},{},{}]', '"ann@example.com"', '42']) {
+        const body = await expectProblem(await post('/echo', json), 400, 'validation_failed');
+        expect(body.errors).toEqual([{ field: 'body', message: 'must be a JSON object' }]);
+      }
     });
 
     it('refuses unknown and invalid fields with 400 and lists each field', async () => {
@@ -229,8 +250,9 @@ describe('createHttpApp', () => {
       );
     });
 
-    it('answers malformed URLs with problem+json', async () => {
-      await expectProblem(await fetch(`${base}/echo/%zz`), 400, 'bad_request');
+    it('answers malformed URLs with problem+json, naming the URL', async () => {
+      const body = await expectProblem(await fetch(`${base}/echo/%zz`), 400, 'bad_request');
+      expect(body.errors).toEqual([{ field: 'url', message: body.detail }]);
     });
 
     it.each([
@@ -247,7 +269,10 @@ describe('createHttpApp', () => {
       const [head, body] = answer.split('\r\n\r\n');
       expect(head).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
       expect(head).toMatch(/content-type: application\/problem\+json/i);
-      expect(JSON.parse(body)).toMatchObject({ status, code, type: `urn:problem:${code}` });
+      const problem = JSON.parse(body) as Record<string, unknown>;
+      expect(problem).toMatchObject({ status, code, type: `urn:problem:${code}` });
+      if (status === 400)
+        expect(problem.errors).toEqual([{ field: 'request', message: problem.detail }]);
     });
 
     it('routes a path parameter of any length, so its route answers for it', async () => {
@@ -305,9 +330,26 @@ describe('createHttpApp', () => {
       await expectProblem(await post('/nudge?notify=false', ''), 400, 'validation_failed');
     });
 
+    it('names the first 20 parameters and counts the rest', async () => {
+      const query = [...Array(1000)].map((_, i) => `p${i}=1`).join('&');
+      const body = await expectProblem(
+        await fetch(`${base}/items/1?${query}`),
+        400,
+        'validation_failed',
+      );
+      expect(body.errors).toHaveLength(21);
+      expect(body.errors.at(-1)).toEqual({
+        field: 'query',
+        message: '980 more unknown properties should not exist',
+      });
+    });
+
     it('refuses it before the route’s own guards, as other malformed requests', async () => {
       await expectProblem(await fetch(`${base}/mine?x=1`), 400, 'validation_failed');
-      await expectProblem(await fetch(`${base}/mine`), 401, 'missing_token');
+      const refused = await fetch(`${base}/mine`);
+      // Not a bearer challenge (as identity's login refusal): no WWW-Authenticate.
+      expect(refused.headers.get('www-authenticate')).toBeNull();
+      await expectProblem(refused, 401, 'missing_token');
       const signedIn = { headers: { authorization: 'Bearer t' } };
       expect((await fetch(`${base}/mine`, signedIn)).status).toBe(200);
     });
@@ -330,7 +372,9 @@ describe('createHttpApp', () => {
     it('is alive but not ready', async () => {
       healthy = false;
       expect(await statusOf(`${base}/health`)).toBe(200);
-      await expectProblem(await fetch(`${base}/ready`), 503, 'not_ready');
+      const notReady = await fetch(`${base}/ready`);
+      expect(notReady.headers.get('retry-after')).toBe('1');
+      await expectProblem(notReady, 503, 'not_ready');
       healthy = true;
       expect(await statusOf(`${base}/ready`)).toBe(200);
       expect(await (await fetch(`${base}/metrics`)).text()).toContain('process_cpu');

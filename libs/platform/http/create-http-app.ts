@@ -8,7 +8,13 @@ import type { TrustProxy } from '../config/trust-proxy';
 import { PinoNestLogger } from '../observability/logger';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ProblemDetailsFilter } from './problem-details.filter';
-import { clientErrors, frameworkErrors, guardBody, sendProblem } from './request-guards';
+import {
+  clientErrors,
+  frameworkErrors,
+  guardBody,
+  jsonBodyRefusal,
+  sendProblem,
+} from './request-guards';
 import { unavailable } from '../errors/app-error';
 import { UnexpectedQueryGuard } from './unexpected-query.guard';
 import { strictValidationPipe } from './validation.pipe';
@@ -80,7 +86,11 @@ export async function createHttpApp(
   const json = instance.getDefaultJsonParser('error', 'error');
   instance.removeContentTypeParser('application/json');
   instance.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
-    body === '' ? done(null, undefined) : json(req, body as string, done),
+    body === ''
+      ? done(null, undefined)
+      : json(req, body as string, (error, value) =>
+          done(error && jsonBodyRefusal(body as string, error), value),
+        ),
   );
   instance.addHook('preValidation', guardBody);
   // A response finished while the app closes ends its connection, so close() is not held by an

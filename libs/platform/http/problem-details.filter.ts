@@ -42,6 +42,14 @@ export interface ProblemDocument {
 
 /** The one place errors become HTTP: RFC 9457 problem+json with a stable `code`. */
 export function toProblem(error: unknown): ProblemDocument {
+  const problem = documentOf(error);
+  // The contract gives every 400 its `errors`; a refusal that names no field is about the body.
+  return problem.status === 400 && !problem.errors
+    ? { ...problem, errors: [{ field: 'body', message: problem.detail }] }
+    : problem;
+}
+
+function documentOf(error: unknown): ProblemDocument {
   if (error instanceof AppError) {
     const status = STATUS[error.kind];
     return {
@@ -64,6 +72,8 @@ export function toProblem(error: unknown): ProblemDocument {
       detail: messageOf(error),
       code,
       ...detailsOf(error),
+      // Terminus's 503 (`not_ready`) says when to come back, as every other 503 does.
+      ...(status === 503 ? { retryAfterSeconds: 1 } : {}),
     };
   }
   return {
@@ -89,11 +99,19 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 }
 
-/** Sends a problem document; one that says when to come back (429, 503) says it in the standard header too. */
-export function replyWithProblem(reply: FastifyReply, problem: ProblemDocument) {
+/**
+ * Sends a problem document; one that says when to come back (429, 503) says it in the standard
+ * header too. A 401 of a bearer-protected route carries its challenge (RFC 6750 §3) in
+ * `wwwAuthenticate`, which goes to the `WWW-Authenticate` header alone.
+ */
+export function replyWithProblem(
+  reply: FastifyReply,
+  { wwwAuthenticate, ...problem }: ProblemDocument,
+) {
   if (typeof problem.retryAfterSeconds === 'number') {
     void reply.header('retry-after', String(Math.max(1, Math.ceil(problem.retryAfterSeconds))));
   }
+  if (typeof wwwAuthenticate === 'string') void reply.header('www-authenticate', wwwAuthenticate);
   return reply
     .status(problem.status)
     .header('content-type', 'application/problem+json')

@@ -20,7 +20,25 @@ export function frameworkErrors(
   _req: FastifyRequest,
   reply: FastifyReply,
 ) {
-  return sendProblem(reply, invalid('bad_request', 'The request URL is malformed.'));
+  const detail = 'The request URL is malformed.';
+  return sendProblem(reply, invalid('bad_request', detail, [{ field: 'url', message: detail }]));
+}
+
+/**
+ * The refusal of a body Fastify's JSON parser refused. It refuses a `__proto__` key or a
+ * `constructor` holding `prototype` (keys that could reach an object's prototype) as it
+ * refuses broken JSON: a body that is valid JSON was refused for such a key, and is told so.
+ */
+export function jsonBodyRefusal(body: string, error: Error): Error {
+  try {
+    JSON.parse(body);
+  } catch {
+    return error;
+  }
+  return invalid(
+    'bad_request',
+    'The JSON body has a "__proto__" key, or a "constructor" key holding "prototype": neither is accepted.',
+  );
 }
 
 /**
@@ -37,7 +55,11 @@ export function clientErrors(error: Error & { code?: string }, socket: Duplex): 
       : error.code === 'HPE_HEADER_OVERFLOW'
         ? [431, 'The request headers are too large.']
         : [400, 'The request is not well-formed HTTP.'];
-  const problem = toProblem(Object.assign(new Error(detail), { statusCode }));
+  const problem = toProblem(
+    statusCode === 400
+      ? invalid('bad_request', detail, [{ field: 'request', message: detail }])
+      : Object.assign(new Error(detail), { statusCode }),
+  );
   const body = JSON.stringify(problem);
   if (socket.writable) {
     socket.write(
