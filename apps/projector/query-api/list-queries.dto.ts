@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import {
   IsIn,
   IsInt,
@@ -18,13 +18,14 @@ import {
   type RelationshipStatus,
 } from '../../../libs/read-store/read-models.port';
 import { normaliseEmail } from '../../../libs/platform/validation/email-address';
+import { wholeNumber } from '../../../libs/platform/validation/whole-number';
 
 export const DEFAULT_LIMIT = 20;
 
 class PageQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: DEFAULT_LIMIT })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(wholeNumber)
   @IsInt()
   @Min(1)
   @Max(100)

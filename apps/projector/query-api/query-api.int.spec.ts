@@ -163,6 +163,15 @@ describe('query API', () => {
       expect(res.body).toMatchObject({ status: 400, code, errors: expect.any(Array) });
     });
 
+    it('refuses a limit that is not plain decimal digits, naming it', async () => {
+      for (const limit of ['0x10', '1e1', '%20%205', '5.0']) {
+        const res = await invitations(`?limit=${limit}`);
+        expect([res.status, res.body.code]).toEqual([400, 'validation_failed']);
+        const errors = res.body.errors as Array<{ field: string }>;
+        expect([...new Set(errors.map((e) => e.field))]).toEqual(['limit']);
+      }
+    });
+
     it('refuses a cursor of another company or other filters', async () => {
       const first = await invitations('?limit=1');
       expect(first.body.nextCursor).toEqual(expect.any(String));
