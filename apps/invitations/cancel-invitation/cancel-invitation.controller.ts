@@ -1,5 +1,11 @@
 import { Body, Controller, HttpCode, Inject, Param, Post, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/auth.guard';
 import type { Principal } from '../../../libs/auth/principal';
@@ -30,6 +36,7 @@ export class CancelInvitationController {
   @HttpCode(200)
   @ApiOkResponse({ type: CancelInvitationResponse })
   @ApiConflicts('`invitation_already_accepted`')
+  @ApiForbiddenResponse({ description: '`wrong_account_type`' })
   @ApiNotFoundResponse({ description: '`invitation_not_found`' })
   async cancel(
     @CurrentPrincipal() vendor: Principal,

@@ -14,7 +14,7 @@ import { notFound } from '../../../libs/platform/errors/app-error';
 import { VendorOnly } from '../http/account-type.guard';
 import { invitationIdParam } from '../http/invitation-id';
 import { invitationStream } from '../invitation/invitation.events';
-import { InvitationResponse } from './invitation.response';
+import { InvitationResponse } from '../../../libs/contracts/invitation-view.response';
 import { invitationView, type InvitationView } from './invitation-view';
 import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
 

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Inject, Param, Post, Res, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiTags,
@@ -39,6 +40,7 @@ export class ResendInvitationController {
     description: 'A new link is emailed; older links stop working.',
   })
   @ApiConflicts('`invitation_not_resendable`, or `invitation_already_pending`')
+  @ApiForbiddenResponse({ description: '`wrong_account_type`' })
   @ApiNotFoundResponse({ description: '`invitation_not_found`' })
   @ApiTooManyRequestsResponse({ description: '`rate_limited`' })
   @ApiUnavailable('rate_limits_unavailable', 'event_store_unavailable', 'auth_unavailable')

@@ -1,11 +1,18 @@
 import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/auth.guard';
 import type { Principal } from '../../../libs/auth/principal';
 import { READ_MODELS, type ReadModelQueries } from '../../../libs/read-store/read-models.port';
 import { INVITATIONS_READ_MODEL } from '../projector/projections';
 import { ownCompany } from './company-access';
 import { invitationCursor, queryOf, readInvitationCursor } from './cursor';
+import { InvitationPage } from './list-pages.response';
 import { DEFAULT_LIMIT, InvitationListQuery } from './list-queries.dto';
 import { MinPosition, ReadYourWrites } from './read-your-writes';
 import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
@@ -15,6 +22,10 @@ import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
 @UseGuards(AuthGuard)
 @Controller('vendors/:vendorId/invitations')
 @ApiUnavailable('projection_lagging', 'read_models_unavailable', 'auth_unavailable')
+@ApiForbiddenResponse({
+  description:
+    '`wrong_account_type` (the other account type), or `forbidden_company` (another company)',
+})
 export class InvitationListController {
   constructor(
     @Inject(READ_MODELS) private readonly readModels: ReadModelQueries,
@@ -23,6 +34,7 @@ export class InvitationListController {
 
   /** The vendor's invitations, newest first. */
   @Get()
+  @ApiOkResponse({ type: InvitationPage })
   @ApiHeader({
     name: 'X-Min-Position',
     required: false,

@@ -1,9 +1,10 @@
 import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthGuard } from '../../../libs/auth/auth.guard';
 import { EVENT_STORE, type EventStore } from '../../../libs/event-store';
 import { READ_MODELS, type ProjectionStore } from '../../../libs/read-store/read-models.port';
 import { projectionStatuses } from '../projector/projection-status';
+import { ProjectionStatusResponse } from './list-pages.response';
 import { PROJECTIONS } from '../projector/projections';
 import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
 import { unavailableOnFailure } from '../../../libs/platform/errors/app-error';
@@ -29,6 +30,7 @@ export class ProjectionsController {
   }
 
   @Get()
+  @ApiOkResponse({ type: [ProjectionStatusResponse] })
   list() {
     return projectionStatuses(
       this.store,

@@ -1,5 +1,11 @@
 import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/auth.guard';
 import type { Principal } from '../../../libs/auth/principal';
 import {
@@ -15,6 +21,7 @@ import {
   relationshipCursor,
   type RelationshipList,
 } from './cursor';
+import { RelationshipPage } from './list-pages.response';
 import { DEFAULT_LIMIT, RelationshipListQuery } from './list-queries.dto';
 import { MinPosition, ReadYourWrites } from './read-your-writes';
 import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
@@ -31,6 +38,10 @@ const minPositionHeader = ApiHeader({
 @UseGuards(AuthGuard)
 @Controller()
 @ApiUnavailable('projection_lagging', 'read_models_unavailable', 'auth_unavailable')
+@ApiForbiddenResponse({
+  description:
+    '`wrong_account_type` (the other account type), or `forbidden_company` (another company)',
+})
 export class RelationshipsController {
   constructor(
     @Inject(READ_MODELS) private readonly readModels: ReadModelQueries,
@@ -39,6 +50,7 @@ export class RelationshipsController {
 
   @Get('vendors/:vendorId/customers')
   @minPositionHeader
+  @ApiOkResponse({ type: RelationshipPage })
   customers(
     @CurrentPrincipal() principal: Principal,
     @Param('vendorId') vendorId: string,
@@ -55,6 +67,7 @@ export class RelationshipsController {
 
   @Get('customers/:customerCompanyId/vendors')
   @minPositionHeader
+  @ApiOkResponse({ type: RelationshipPage })
   vendors(
     @CurrentPrincipal() principal: Principal,
     @Param('customerCompanyId') customerCompanyId: string,

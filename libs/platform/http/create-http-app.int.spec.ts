@@ -289,7 +289,23 @@ describe('createHttpApp', () => {
     it('serves the OpenAPI document and the Swagger UI with its assets', async () => {
       const doc = await fetch(`${base}/docs-json`);
       expect(doc.status).toBe(200);
-      expect(((await doc.json()) as { info: { title: string } }).info.title).toBe('probe');
+      const document = (await doc.json()) as {
+        info: { title: string };
+        paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+        components: { schemas: Record<string, unknown> };
+      };
+      expect(document.info.title).toBe('probe');
+      // Every route lists what the HTTP layer answers on its own, as problem+json.
+      const echo = document.paths['/echo'].post.responses;
+      expect(Object.keys(echo)).toEqual(expect.arrayContaining(['400', '413', '415', '503']));
+      expect(echo['415']).toMatchObject({
+        content: {
+          'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
+        },
+      });
+      expect(document.components.schemas.Problem).toMatchObject({
+        required: ['type', 'title', 'status', 'detail', 'code'],
+      });
       const page = await fetch(`${base}/docs`);
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toContain('text/html');

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { TrustProxy } from '../config/trust-proxy';
 import { PinoNestLogger } from '../observability/logger';
 import type { IncomingHttpHeaders } from 'node:http';
+import { withProblemAnswers } from './openapi-problems';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import {
   clientErrors,
@@ -132,7 +133,9 @@ export async function createHttpApp(
 
 function mountDocs(app: INestApplication, title: string): void {
   const config = new DocumentBuilder().setTitle(title).addBearerAuth().setVersion('1').build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config));
+  SwaggerModule.setup('docs', app, () =>
+    withProblemAnswers(SwaggerModule.createDocument(app, config)),
+  );
 }
 
 function headerValue(h: string | string[] | undefined): string | undefined {

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { InvitationStatus } from '../invitation/invitation.state';
-import type { InvitationView } from './invitation-view';
+import type { InvitationStatus, InvitationView } from './invitation-view';
 
+/** The OpenAPI schema of an invitation as both services show it (`GET /invitations/:id`, the vendor's list). */
 export class InvitationResponse implements InvitationView {
   @ApiProperty({ format: 'uuid' }) invitationId!: string;
   @ApiProperty({ format: 'uuid' }) vendorId!: string;
