@@ -54,6 +54,9 @@ export async function resendInvitation(
   const link = acceptUrl(deps.publicUrl, invitationId, token);
   // Written down before the commit: who it goes to never changes once the invitation is sent.
   const { state: invited } = await loadState(deps.store, invitationDecider, stream);
+  // A refusal on what was just read (unknown, another vendor's, accepted, cancelled) is final:
+  // none of those changes back. It is answered before anything is written down for the email.
+  invitationDecider.decide(command, invited, context.now);
   const mail = invited && {
     message: invitationEmail(invited, link, expiryFrom(context.now, command.expiresInDays)),
     label: `invitation ${invitationId}`,
