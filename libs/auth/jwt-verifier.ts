@@ -91,7 +91,7 @@ async function verifySignature(
     }
     throw invalidToken('The access token is missing, invalid or expired.');
   }
-  const { sub, email, email_verified, account_type, company_id, exp } = payload;
+  const { sub, email, email_verified, account_type, company_id, company_name, exp } = payload;
   if (
     typeof sub !== 'string' ||
     typeof email !== 'string' ||
@@ -107,6 +107,8 @@ async function verifySignature(
       emailVerified: email_verified === true,
       accountType: account_type,
       companyId: company_id,
+      // Optional: tokens issued before identity added it have none.
+      ...(typeof company_name === 'string' && company_name ? { companyName: company_name } : {}),
     }),
     // jose has checked that `exp` is there, a number in the future.
     expiresAtMs: (exp as number) * 1000,

@@ -9,6 +9,8 @@ export interface Principal {
   emailVerified: boolean;
   accountType: AccountType;
   companyId: string;
+  /** The company's name, from tokens that carry it (`company_name`), for emails that name their sender. */
+  companyName?: string;
 }
 
 export function requireAccountType(principal: Principal, type: AccountType): Principal {
@@ -25,6 +27,8 @@ export interface AccessTokenClaims {
   email_verified: boolean;
   account_type: AccountType;
   company_id: string;
+  /** An addition to the contract's claims: the company's name as registered. */
+  company_name?: string;
 }
 
 export const TOKEN_ISSUER = 'urn:platform:identity';

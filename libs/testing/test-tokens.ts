@@ -21,6 +21,8 @@ export interface TestUser {
   email: string;
   emailVerified: boolean;
   accountType: AccountType;
+  /** Put in the `company_name` claim when given. */
+  companyName?: string;
 }
 
 export interface TestTokens {
@@ -50,6 +52,7 @@ function sign(key: KeyLike, kid: string, user: TestUser, ttlSeconds: number): Pr
     email_verified: user.emailVerified,
     account_type: user.accountType,
     company_id: user.companyId,
+    ...(user.companyName ? { company_name: user.companyName } : {}),
   };
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ ...claims })

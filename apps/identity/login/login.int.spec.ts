@@ -42,6 +42,7 @@ describe('login', () => {
         emailVerified: false,
         accountType: 'vendor',
         companyId: registered.companyId,
+        companyName: 'Ann Ltd',
       });
     });
 

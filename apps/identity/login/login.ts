@@ -30,6 +30,7 @@ export async function login(deps: LoginDeps, email: string, password: string, no
       email_verified: user.verifiedAt !== undefined,
       account_type: user.accountType,
       company_id: user.companyId,
+      company_name: user.companyName,
     },
     now,
     deps.ttlSeconds,

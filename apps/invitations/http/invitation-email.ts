@@ -5,20 +5,26 @@ export function acceptUrl(publicUrl: string, invitationId: string, token: string
   return `${publicUrl}/invitations/${invitationId}/accept?token=${encodeURIComponent(token)}`;
 }
 
-/** The invitation email; its body carries the token, so it is never logged. */
+/**
+ * The invitation email; its body carries the token, so it is never logged. It names the
+ * vendor's company when the vendor's token carries its name (`company_name`).
+ */
 export function invitationEmail(
   to: { email: string; firstName: string; businessName?: string },
   link: string,
   expiresAt: string,
+  vendorName?: string,
 ): MailMessage {
   const business = to.businessName ? ` for ${to.businessName}` : '';
   return {
     to: to.email,
-    subject: 'You are invited to connect with a vendor',
+    subject: vendorName
+      ? `${vendorName} invites you to connect`
+      : 'You are invited to connect with a vendor',
     text: [
       `Hello ${to.firstName},`,
       '',
-      `A vendor invites you to connect your customer account${business}.`,
+      `${vendorName ?? 'A vendor'} invites you to connect your customer account${business}.`,
       'Log in (or register) as a customer and accept the invitation here:',
       '',
       link,

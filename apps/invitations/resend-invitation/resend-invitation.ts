@@ -58,7 +58,12 @@ export async function resendInvitation(
   // none of those changes back. It is answered before anything is written down for the email.
   invitationDecider.decide(command, invited, context.now);
   const mail = invited && {
-    message: invitationEmail(invited, link, expiryFrom(context.now, command.expiresInDays)),
+    message: invitationEmail(
+      invited,
+      link,
+      expiryFrom(context.now, command.expiresInDays),
+      vendor.companyName,
+    ),
     label: `invitation ${invitationId}`,
     proof: { stream, tokenHash: command.tokenHash },
   };

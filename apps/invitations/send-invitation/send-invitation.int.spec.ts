@@ -69,6 +69,17 @@ describe('POST /invitations', () => {
       const mail = await waitFor(() => t.infra.mails.find((m) => m.to === 'mail@example.com'));
       expect(mail.text).toContain(acceptUrl);
     });
+
+    it('names the vendor’s company when its token carries the name, and says “a vendor” when not', async () => {
+      const named = testUser('vendor', { companyName: 'Acme Supplies' });
+      await t.invite(named, { email: 'named@example.com' });
+      await t.invite(vendor, { email: 'unnamed@example.com' });
+      const to = (email: string) => waitFor(() => t.infra.mails.find((m) => m.to === email));
+      const mail = await to('named@example.com');
+      expect(mail.subject).toBe('Acme Supplies invites you to connect');
+      expect(mail.text).toContain('Acme Supplies invites you to connect your customer account');
+      expect((await to('unnamed@example.com')).text).toContain('A vendor invites you');
+    });
   });
 
   describe('when a pending invitation exists for the same vendor and email', () => {

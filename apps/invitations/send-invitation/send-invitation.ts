@@ -46,7 +46,12 @@ export async function sendInvitation(
   const slot = { vendorId: command.vendorId, email: command.email, invitationId };
   const link = acceptUrl(deps.publicUrl, invitationId, token);
   const mail = {
-    message: invitationEmail(command, link, expiryFrom(context.now, command.expiresInDays)),
+    message: invitationEmail(
+      command,
+      link,
+      expiryFrom(context.now, command.expiresInDays),
+      vendor.companyName,
+    ),
     label: `invitation ${invitationId}`,
     proof: { stream, tokenHash: command.tokenHash },
   };
