@@ -283,6 +283,18 @@ describe('createHttpApp', () => {
     it('answers an unknown route with 404', async () => {
       await expectProblem(await fetch(`${base}/nowhere`), 404, 'not_found');
     });
+
+    it('answers a path it serves with another method with 405 and Allow, and OPTIONS with 204', async () => {
+      const wrong = await fetch(`${base}/echo`, { method: 'DELETE' });
+      expect(wrong.headers.get('allow')).toBe('POST');
+      await expectProblem(wrong, 405, 'method_not_allowed');
+      const byId = await fetch(`${base}/mine/abc?x=1`, { method: 'PUT' });
+      expect(byId.headers.get('allow')).toBe('GET, HEAD');
+      await expectProblem(byId, 405, 'method_not_allowed');
+      const options = await fetch(`${base}/echo`, { method: 'OPTIONS' });
+      expect([options.status, options.headers.get('allow')]).toEqual([204, 'POST']);
+      await expectProblem(await fetch(`${base}/nowhere`, { method: 'DELETE' }), 404, 'not_found');
+    });
   });
 
   describe('when the API docs are asked for', () => {

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { TrustProxy } from '../config/trust-proxy';
 import { PinoNestLogger } from '../observability/logger';
 import type { IncomingHttpHeaders } from 'node:http';
+import { answerMethodNotAllowed } from './method-not-allowed';
 import { withProblemAnswers } from './openapi-problems';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import {
@@ -94,6 +95,7 @@ export async function createHttpApp(
         ),
   );
   instance.addHook('preValidation', guardBody);
+  answerMethodNotAllowed(instance);
   // A response finished while the app closes ends its connection, so close() is not held by an
   // idle keep-alive socket until its timeout (the default 'idle' closes only those idle at the start).
   // A client that holds a connection without finishing a request (one that sent nothing, or half a
