@@ -212,6 +212,7 @@ if (!reachable && required) {
         emailVerified: true,
         accountType: 'customer',
         companyId,
+        companyName: 'Acme',
       });
     });
   });
