@@ -2,7 +2,7 @@ import { calculateJwkThumbprint, type JWK } from 'jose';
 import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError } from '../../../libs/platform/config/config';
 import { kidOf, p256Pair } from '../testing/test-keys';
-import { parsePublishedKeys } from './published-keys';
+import { parsePublishedKeys } from '../../../libs/platform/config/jwt-keys';
 
 describe('parsePublishedKeys', () => {
   const key = p256Pair().publicKey;

@@ -8,9 +8,12 @@ import {
 } from 'jose';
 import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createPrivateKey, createPublicKey, randomUUID, sign, verify } from 'node:crypto';
-import { ConfigError } from '../../../libs/platform/config/config';
-import { parsePublishedKeys } from './published-keys';
+import { randomUUID } from 'node:crypto';
+import {
+  isP256Private,
+  parsePublishedKeys,
+  parseSigningKey,
+} from '../../../libs/platform/config/jwt-keys';
 
 export const SIGNING_KEY = Symbol('SIGNING_KEY');
 export const SIGNING_ALG = 'ES256';
@@ -36,7 +39,7 @@ export async function loadSigningKey(options: {
   dataDir: string;
 }): Promise<SigningKey> {
   const jwk = options.configured
-    ? await parseConfigured(options.configured)
+    ? parseSigningKey(options.configured)
     : await loadOrCreate(join(options.dataDir, 'keys', 'jwt-signing-key.json'));
   const publicJwk = await publishable(jwk);
   const others = options.published
@@ -53,47 +56,6 @@ export async function loadSigningKey(options: {
 async function publishable({ kty, crv, x, y }: JWK): Promise<JWK> {
   const kid = await calculateJwkThumbprint({ kty, crv, x, y }, 'sha256');
   return { kty, crv, x, y, kid, alg: SIGNING_ALG, use: 'sig' };
-}
-
-async function parseConfigured(value: string): Promise<JWK> {
-  const problem = 'must be an EC P-256 private key, as PEM (PKCS#8 or SEC1) or JWK JSON';
-  let jwk: JWK;
-  try {
-    const text = value.trim();
-    // Imported and exported again either way: a JWK comes back in the canonical encoding,
-    // so its kid is the one JWT_PUBLISHED_KEYS gives the same key.
-    const key = text.startsWith('{')
-      ? createPrivateKey({ key: JSON.parse(text) as JWK & Record<string, unknown>, format: 'jwk' })
-      : createPrivateKey(text.replace(/\\n/g, '\n'));
-    jwk = key.export({ format: 'jwk' }) as JWK;
-  } catch {
-    throw new ConfigError('JWT_PRIVATE_KEY', problem);
-  }
-  if (!isP256Private(jwk)) throw new ConfigError('JWT_PRIVATE_KEY', problem);
-  if (!isPair(jwk)) {
-    throw new ConfigError('JWT_PRIVATE_KEY', 'x and y are not the public key of d');
-  }
-  return jwk;
-}
-
-/**
- * Whether the public point published (x, y) verifies what the private part
- * (d) signs. Nothing else checks it, and a mismatch would make every token
- * fail verification everywhere.
- */
-function isPair({ kty, crv, x, y, d }: JWK): boolean {
-  try {
-    const probe = Buffer.from('signing key probe');
-    const signature = sign(
-      'sha256',
-      probe,
-      createPrivateKey({ key: { kty, crv, x, y, d }, format: 'jwk' }),
-    );
-    const publicKey = createPublicKey({ key: { kty, crv, x, y }, format: 'jwk' });
-    return verify('sha256', probe, publicKey, signature);
-  } catch {
-    return false;
-  }
 }
 
 async function loadOrCreate(path: string): Promise<JWK> {
@@ -155,8 +117,4 @@ async function syncDirectory(path: string): Promise<void> {
   } finally {
     await directory.close();
   }
-}
-
-function isP256Private(jwk: JWK): boolean {
-  return jwk.kty === 'EC' && jwk.crv === 'P-256' && !!jwk.x && !!jwk.y && !!jwk.d;
 }

@@ -1,6 +1,7 @@
 import { isEmail } from 'class-validator';
 import { join } from 'node:path';
 import { ConfigError, redactCredentials } from './config-error';
+import { parsePublishedKeys, parseSigningKey } from './jwt-keys';
 import { trustProxy, type TrustProxy } from './trust-proxy';
 
 export { ConfigError };
@@ -74,14 +75,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
     messageHandlerTimeoutSeconds: int(env, 'MESSAGE_HANDLER_TIMEOUT_SECONDS', 30, 1, 900),
     rabbitmqQueueType: oneOf(env, 'RABBITMQ_QUEUE_TYPE', 'classic', ['classic', 'quorum']) as
       'classic' | 'quorum',
-    smtpUrl: optionalUrl(env, 'SMTP_URL', ['smtp:', 'smtps:']),
+    smtpUrl: smtpUrl(env),
     mailFrom: mailbox(env, 'MAIL_FROM', 'Invitations <no-reply@invitations.local>'),
     publicUrl: publicUrl(env),
     ports,
     identityJwksUrl: jwksUrl(env, ports.identity),
     dataDir,
-    jwtPrivateKey: env.JWT_PRIVATE_KEY || undefined,
-    jwtPublishedKeys: env.JWT_PUBLISHED_KEYS || undefined,
+    // Checked here although only identity reads them: `npm start` would otherwise serve invitations first.
+    jwtPrivateKey: checked(env.JWT_PRIVATE_KEY || undefined, parseSigningKey),
+    jwtPublishedKeys: checked(env.JWT_PUBLISHED_KEYS || undefined, parsePublishedKeys),
     accessTokenTtlSeconds: int(env, 'ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 86_400),
     rateLimit: {
       invitationsPerMinute: int(env, 'INVITATIONS_RATE_LIMIT_PER_MINUTE', 60, 1, 100_000),
@@ -160,6 +162,21 @@ function url(env: Env, name: string, fallback: string, schemes: string[]): strin
 
 function optionalUrl(env: Env, name: string, schemes: string[]): string | undefined {
   return env[name] ? url(env, name, '', schemes) : undefined;
+}
+
+/** `smtp://host…`: without a host the services would start and every mail fail at sending. */
+function smtpUrl(env: Env): string | undefined {
+  const v = optionalUrl(env, 'SMTP_URL', ['smtp:', 'smtps:']);
+  if (v !== undefined && !new URL(v).hostname) {
+    throw new ConfigError('SMTP_URL', `needs a host, got "${redactCredentials(v)}"`);
+  }
+  return v;
+}
+
+/** The value as given, once `parse` has accepted it (it throws a ConfigError otherwise). */
+function checked(value: string | undefined, parse: (v: string) => unknown): string | undefined {
+  if (value !== undefined) parse(value);
+  return value;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError, loadConfig } from './config';
 
 describe('loadConfig', () => {
@@ -41,6 +42,9 @@ describe('loadConfig', () => {
       ['IDENTITY_PORT', '0'],
       ['MAIL_FROM', 'Invitations'],
       ['MAIL_FROM', 'Invitations <no-reply>'],
+      ['SMTP_URL', 'smtp://'],
+      ['SMTP_URL', 'smtps://'],
+      ['SMTP_URL', 'smtp:mail'],
     ])('names %s in one line', (name, value) => {
       expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
       expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));
@@ -62,6 +66,29 @@ describe('loadConfig', () => {
         expect(() => loadConfig({ QUERY_PORT: value })).toThrow(/^QUERY_PORT: /);
       },
     );
+  });
+
+  describe('when a signing key variable holds no usable key', () => {
+    it.each([
+      ['JWT_PRIVATE_KEY', /^JWT_PRIVATE_KEY: must be an EC P-256 private key/],
+      ['JWT_PUBLISHED_KEYS', /^JWT_PUBLISHED_KEYS: must be EC P-256 keys/],
+    ])('refuses %s before any service starts, never echoing the value', (name, line) => {
+      const load = () => loadConfig({ [name]: 'not-a-key-s3cret' });
+      expect(load).toThrow(ConfigError);
+      expect(load).toThrow(line);
+      expect(load).not.toThrow(/s3cret/);
+    });
+  });
+
+  describe('when the signing key variables hold EC P-256 keys', () => {
+    it('keeps them as given, for identity to read', () => {
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      const published = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+      const config = loadConfig({ JWT_PRIVATE_KEY: pem, JWT_PUBLISHED_KEYS: published });
+      expect(config.jwtPrivateKey).toBe(pem);
+      expect(config.jwtPublishedKeys).toBe(published);
+    });
   });
 
   describe('when a whole number has whitespace around it', () => {

@@ -1,9 +1,57 @@
 import type { JWK } from 'jose';
-import { createPublicKey } from 'node:crypto';
-import { ConfigError } from '../../../libs/platform/config/config';
+import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import { ConfigError } from './config-error';
 
-const VARIABLE = 'JWT_PUBLISHED_KEYS';
-const PROBLEM =
+/**
+ * `JWT_PRIVATE_KEY` (PEM PKCS#8 or SEC1, or JWK JSON) as a canonical JWK. A
+ * bad value names the variable, never the value.
+ */
+export function parseSigningKey(value: string): JWK {
+  const problem = 'must be an EC P-256 private key, as PEM (PKCS#8 or SEC1) or JWK JSON';
+  let jwk: JWK;
+  try {
+    const text = value.trim();
+    // Imported and exported again either way: a JWK comes back in the canonical encoding,
+    // so its kid is the one JWT_PUBLISHED_KEYS gives the same key.
+    const key = text.startsWith('{')
+      ? createPrivateKey({ key: JSON.parse(text) as JWK & Record<string, unknown>, format: 'jwk' })
+      : createPrivateKey(text.replace(/\\n/g, '\n'));
+    jwk = key.export({ format: 'jwk' }) as JWK;
+  } catch {
+    throw new ConfigError('JWT_PRIVATE_KEY', problem);
+  }
+  if (!isP256Private(jwk)) throw new ConfigError('JWT_PRIVATE_KEY', problem);
+  if (!isPair(jwk)) {
+    throw new ConfigError('JWT_PRIVATE_KEY', 'x and y are not the public key of d');
+  }
+  return jwk;
+}
+
+export function isP256Private(jwk: JWK): boolean {
+  return jwk.kty === 'EC' && jwk.crv === 'P-256' && !!jwk.x && !!jwk.y && !!jwk.d;
+}
+
+/**
+ * Whether the public point published (x, y) verifies what the private part
+ * (d) signs. Nothing else checks it, and a mismatch would make every token
+ * fail verification everywhere.
+ */
+function isPair({ kty, crv, x, y, d }: JWK): boolean {
+  try {
+    const probe = Buffer.from('signing key probe');
+    const signature = sign(
+      'sha256',
+      probe,
+      createPrivateKey({ key: { kty, crv, x, y, d }, format: 'jwk' }),
+    );
+    const publicKey = createPublicKey({ key: { kty, crv, x, y }, format: 'jwk' });
+    return verify('sha256', probe, publicKey, signature);
+  } catch {
+    return false;
+  }
+}
+
+const PUBLISHED_PROBLEM =
   'must be EC P-256 keys, as PEM blocks (public or private) or JWK JSON (a key, an array of keys, or a key set)';
 
 /**
@@ -21,9 +69,11 @@ export function parsePublishedKeys(value: string): JWK[] {
         ? fromJson(JSON.parse(text))
         : fromPem(text.replace(/\\n/g, '\n'));
   } catch {
-    throw new ConfigError(VARIABLE, PROBLEM);
+    throw new ConfigError('JWT_PUBLISHED_KEYS', PUBLISHED_PROBLEM);
   }
-  if (keys.length === 0 || !keys.every(isP256)) throw new ConfigError(VARIABLE, PROBLEM);
+  if (keys.length === 0 || !keys.every(isP256)) {
+    throw new ConfigError('JWT_PUBLISHED_KEYS', PUBLISHED_PROBLEM);
+  }
   return keys.map(({ kty, crv, x, y }) => ({ kty, crv, x, y }));
 }
 
