@@ -1,17 +1,25 @@
 import type { ForwarderOptions } from './forwarder';
+import { InProcessBroker } from './in-process/in-process-broker';
 
 /**
  * So that no message reaches no one unsaid: a warning per type nobody is bound
  * to, the first time and then at most every `unroutedReportMs`, with how many
- * and from which position `ops republish` sends them again.
+ * and from which position `ops republish` sends them again (on the in-process
+ * bus, once RabbitMQ is configured).
  */
 export function unroutedReporter(
   name: string,
-  options: Pick<ForwarderOptions, 'warn' | 'unroutedReportMs' | 'clock'> = {},
+  options: Pick<ForwarderOptions, 'warn' | 'unroutedReportMs' | 'clock'> &
+    Partial<Pick<ForwarderOptions, 'broker'>> = {},
 ) {
   const warn = options.warn ?? ((m: string) => console.warn(m));
   const everyMs = options.unroutedReportMs ?? 300_000;
   const clock = options.clock ?? Date.now;
+  // `ops republish` reaches RabbitMQ only: the in-process bus lives inside the service.
+  const once =
+    options.broker instanceof InProcessBroker
+      ? 'They stay in the event store: once RABBITMQ_URL is set,'
+      : "Once a consumer's queue exists,";
   const pending = new Map<string, { count: number; from: bigint; reportedAt?: number }>();
   /** Warns of each type with a count not told yet, once its interval is over, or at once when `force`d. */
   const warnPending = (force: boolean) => {
@@ -21,8 +29,8 @@ export function unroutedReporter(
       if (!force && entry.reportedAt !== undefined && now - entry.reportedAt < everyMs) continue;
       warn(
         `forwarder ${name}: no queue is bound for ${type}; ${entry.count} message(s) ` +
-          `reached no one. Once a consumer's queue exists, ` +
-          `\`npm run ops -- republish --from ${entry.from}\` publishes them again`,
+          `reached no one. ${once} \`npm run ops -- republish --from ${entry.from}\` ` +
+          'publishes them again',
       );
       entry.reportedAt = now;
       entry.count = 0;

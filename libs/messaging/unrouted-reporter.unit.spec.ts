@@ -1,3 +1,4 @@
+import { InProcessBroker } from './in-process/in-process-broker';
 import { unroutedReporter } from './unrouted-reporter';
 
 describe('unroutedReporter', () => {
@@ -59,6 +60,26 @@ describe('unroutedReporter', () => {
       expect(warnings[1]).toContain('republish --from 50`');
       flush();
       expect(warnings).toHaveLength(2);
+    });
+  });
+
+  describe('when the bus is the in-process one, which `ops republish` cannot reach', () => {
+    it('says the events stay in the event store, to republish once RABBITMQ_URL is set', async () => {
+      const broker = new InProcessBroker();
+      const warned: string[] = [];
+      const { report } = unroutedReporter('invitations-forwarder', {
+        broker,
+        warn: (m) => warned.push(m),
+      });
+
+      report([SENT], 5n);
+      await broker.close();
+
+      expect(warned).toEqual([
+        `forwarder invitations-forwarder: no queue is bound for ${SENT}; 1 message(s) reached ` +
+          'no one. They stay in the event store: once RABBITMQ_URL is set, ' +
+          '`npm run ops -- republish --from 5` publishes them again',
+      ]);
     });
   });
 });
