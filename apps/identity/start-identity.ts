@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
-import type { AddressInfo } from 'node:net';
 import { createHttpApp } from '../../libs/platform/http/create-http-app';
 import { createLogger } from '../../libs/platform/observability/logger';
 import type { Infrastructure } from '../../libs/platform/infrastructure/infrastructure';
+import { listen } from '../../libs/platform/infrastructure/listen';
 import type { RunningService } from '../../libs/platform/infrastructure/run-services';
 import { IdentityModule } from './identity.module';
 
@@ -23,7 +23,6 @@ export async function startIdentity(
     logger,
     trustProxy: infra.config.trustProxy,
   });
-  await app.listen(port, '0.0.0.0');
-  const { port: actual } = app.getHttpServer().address() as AddressInfo;
-  return { name: 'identity', url: `http://127.0.0.1:${actual}`, close: () => app.close() };
+  const url = await listen(app, port, 'IDENTITY_PORT');
+  return { name: 'identity', url, close: () => app.close() };
 }

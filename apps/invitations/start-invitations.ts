@@ -1,8 +1,8 @@
 import { Logger, Module } from '@nestjs/common';
-import type { AddressInfo } from 'node:net';
 import { CloudEventsTransport, startForwarder } from '../../libs/messaging';
 import { createHttpApp } from '../../libs/platform/http/create-http-app';
 import type { Infrastructure } from '../../libs/platform/infrastructure/infrastructure';
+import { listen } from '../../libs/platform/infrastructure/listen';
 import type { RunningService } from '../../libs/platform/infrastructure/run-services';
 import { createLogger } from '../../libs/platform/observability/logger';
 import {
@@ -59,7 +59,7 @@ export async function startInvitations(
     { inheritAppConfig: false },
   );
   await app.startAllMicroservices();
-  await app.listen(port, '0.0.0.0');
+  const url = await listen(app, port, 'INVITATIONS_PORT');
 
   const log = new Logger('invitations');
   const leases = infra.readModels.coordination;
@@ -82,10 +82,9 @@ export async function startInvitations(
     onError: (error) => log.warn(`expiry will retry: ${errorMessage(error)}`),
   });
 
-  const { port: actual } = app.getHttpServer().address() as AddressInfo;
   return {
     name: 'invitations',
-    url: `http://127.0.0.1:${actual}`,
+    url,
     expireDue: (now) => expiry.expireDue(now),
     async close() {
       // Together: a forwarder stop may wait out a publish to a broker that is down, and requests

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import type { AddressInfo } from 'node:net';
 import type { Infrastructure } from '../../libs/platform/infrastructure/infrastructure';
+import { listen } from '../../libs/platform/infrastructure/listen';
 import type { RunningService } from '../../libs/platform/infrastructure/run-services';
 import { createHttpApp } from '../../libs/platform/http/create-http-app';
 import { createLogger } from '../../libs/platform/observability/logger';
@@ -63,11 +63,10 @@ export async function startProjector(
     logger,
     trustProxy: infra.config.trustProxy,
   });
-  await app.listen(port, '0.0.0.0');
-  const { port: actual } = app.getHttpServer().address() as AddressInfo;
+  const url = await listen(app, port, 'QUERY_PORT');
   return {
     name: 'projector',
-    url: `http://127.0.0.1:${actual}`,
+    url,
     async close() {
       unreportLags.forEach((unreport) => unreport());
       await app.close();

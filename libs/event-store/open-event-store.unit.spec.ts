@@ -44,8 +44,52 @@ describe('openEventStore', () => {
       ).toThrow(/throwOnAppendFailure=false is not supported/);
     });
 
+    it('refuses a SQLite parameter it does not read, such as a mistyped one', () => {
+      expect(() => openEventStore('sqlite::memory:?synchronus=normal')).toThrow(
+        /^EVENT_STORE_URL: unknown parameter "synchronus"/,
+      );
+    });
+
     it('names the variable when the KurrentDB client cannot read the string', () => {
       expect(() => openEventStore('kurrentdb://127.0.0.1:1?tls=no')).toThrow(/^EVENT_STORE_URL: /);
+    });
+
+    it('never shows the password the client quotes', () => {
+      const url = 'kurrentdb://admin:pa?ss@127.0.0.1:1?tls=false'; // its native part refuses the ?
+      expect(() => openEventStore(url)).toThrow(/^EVENT_STORE_URL: kurrentdb:\/\/\*\*\*@/);
+      expect(() => openEventStore(url)).not.toThrow(/pa\?ss/);
+    });
+  });
+
+  describe('when a KurrentDB option key is one its client does not read', () => {
+    const url = 'kurrentdb://admin:s3cret@127.0.0.1:1?tls=false&foo=bar';
+
+    it('refuses it before the client prints the string, naming the variable, never the password', () => {
+      const printed = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+      try {
+        expect(() => openEventStore(url)).toThrow(/^EVENT_STORE_URL: unknown option "foo"/);
+        expect(() => openEventStore(url)).not.toThrow(/s3cret/);
+        expect(printed).not.toHaveBeenCalled();
+      } finally {
+        printed.mockRestore();
+      }
+    });
+
+    it('refuses dnsDiscover spelled otherwise, which the client reads only as written', () => {
+      expect(() => openEventStore('kurrentdb://127.0.0.1:1?tls=false&DnsDiscover=false')).toThrow(
+        /^EVENT_STORE_URL: unknown option "DnsDiscover"/,
+      );
+    });
+  });
+
+  describe('when a KurrentDB option key is spelled in a case or with separators its client takes', () => {
+    it.each([
+      'kurrentdb://127.0.0.1:1?TLS=false&Keep_Alive-Interval=10000',
+      'kurrentdb://127.0.0.1:1?tls=false&dnsDiscover=false',
+    ])('opens %s', async (url) => {
+      const store = openEventStore(url);
+      expect(store).toBeInstanceOf(KurrentDbEventStore);
+      await store.close();
     });
   });
 });

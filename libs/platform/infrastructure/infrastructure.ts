@@ -1,9 +1,12 @@
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createJwtVerifier, type JwtVerifier } from '../../auth/jwt-verifier';
 import { openEventStore, type EventStore } from '../../event-store';
 import { openBroker, type Broker } from '../../messaging';
 import type { AppConfig } from '../config/config';
+import { configErrorOf } from '../config/config-error';
 import { createMailer, type Mailer } from '../mail/mailer';
+import { infrastructureWarnings } from '../observability/infrastructure-log';
 import { openReadModels, type ReadModelConnection } from './read-model-connection';
 
 export type { Broker };
@@ -30,13 +33,22 @@ export interface InfrastructureOverrides {
   jwtVerifier?: JwtVerifier;
 }
 
+/**
+ * Warnings go to `warn` when given, else to the JSON log (`service:
+ * infrastructure`) at LOG_LEVEL; those of a setting that gives up data show
+ * whatever the level.
+ */
 export async function openInfrastructure(
   config: AppConfig,
-  warn: (message: string) => void = (m) => console.warn(m),
+  given?: (message: string) => void,
   overrides: InfrastructureOverrides = {},
 ): Promise<Infrastructure> {
-  const eventStore = openEventStore(config.eventStoreUrl, warn);
-  const readModels = await openReadModels(config.readModelUrl);
+  const { warn, always } = given
+    ? { warn: given, always: given }
+    : infrastructureWarnings(config.logLevel);
+  ensureDataDir(config.dataDir);
+  const eventStore = openEventStore(config.eventStoreUrl, always);
+  const readModels = await openReadModels(config.readModelUrl, always);
   const broker = openBroker(config.rabbitmqUrl, {
     log: warn,
     queueType: config.rabbitmqQueueType,
@@ -64,4 +76,14 @@ export async function openInfrastructure(
       await eventStore.close();
     },
   };
+}
+
+/** Made first, so that one that cannot be used is named, not the first file put in it. */
+function ensureDataDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    throw configErrorOf('DATA_DIR', error);
+  }
 }

@@ -15,27 +15,19 @@ export type ServiceStarter = (infra: Infrastructure) => Promise<RunningService>;
  * Process entry point shared by every `main.ts`: validate configuration (a bad
  * value stops the process with one line naming the variable), open the
  * adapters once, start the services, and shut down in reverse on SIGTERM/SIGINT.
+ * A signal while the services start lets the one in progress finish, starts
+ * no other, and stops what runs: some may be serving already.
  */
 export async function runServices(starters: ServiceStarter[]): Promise<void> {
   let infra: Infrastructure | undefined;
   const running: RunningService[] = [];
-  try {
-    infra = await openInfrastructure(loadConfig());
-    for (const start of starters) {
-      const service = await start(infra);
-      running.push(service);
-      process.stdout.write(`${service.name} listening on ${service.url}\n`);
-    }
-  } catch (error) {
-    // Some values (the signing keys) are read as their service starts: the same one line.
-    const line =
-      error instanceof ConfigError ? error.message : `startup failed: ${errorMessage(error)}`;
-    process.stderr.write(`${line}\n`);
-    await stopAll(running, infra);
-    process.exit(1);
-  }
+  let starting = true;
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  const stop = async () => {
+    await stopAll(running, infra);
+    process.exit(0);
+  };
+  const onSignal = (signal: string) => {
     if (stopping) {
       // A second signal (Ctrl-C again) cuts short a stop that hangs on a dependency.
       process.stderr.write(`${signal} again: exiting without finishing the shutdown\n`);
@@ -43,11 +35,30 @@ export async function runServices(starters: ServiceStarter[]): Promise<void> {
     }
     stopping = true;
     process.stdout.write(`${signal}: shutting down\n`);
-    await stopAll(running, infra);
-    process.exit(0);
+    if (!starting) void stop();
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  try {
+    infra = await openInfrastructure(loadConfig());
+    // Not before: while the adapters open nothing serves yet, and a signal may end the process as
+    // it is (a hung open, even a synchronous one, stays stoppable).
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    process.on('SIGINT', () => onSignal('SIGINT'));
+    for (const start of starters) {
+      if (stopping) break;
+      const service = await start(infra);
+      running.push(service);
+      process.stdout.write(`${service.name} listening on ${service.url}\n`);
+    }
+  } catch (error) {
+    // Some values (a port in use) are found only as their service starts: the same one line.
+    const line =
+      error instanceof ConfigError ? error.message : `startup failed: ${errorMessage(error)}`;
+    process.stderr.write(`${line}\n`);
+    await stopAll(running, infra);
+    process.exit(1);
+  }
+  starting = false;
+  if (stopping) await stop();
 }
 
 /** Services in reverse order of start, then the adapters they share. */

@@ -1,0 +1,18 @@
+import type { INestApplication } from '@nestjs/common';
+import type { AddressInfo } from 'node:net';
+import { configErrorOf } from '../config/config-error';
+
+/**
+ * Listens on `port` (0: any free port) on all interfaces and returns the
+ * service's base URL with the port taken. A port that cannot be had (in use,
+ * privileged) names the variable it came from, as a bad value does.
+ */
+export async function listen(app: INestApplication, port: number, variable: string) {
+  try {
+    await app.listen(port, '0.0.0.0');
+  } catch (error) {
+    throw configErrorOf(variable, error, `cannot listen on port ${port}`);
+  }
+  const { port: actual } = app.getHttpServer().address() as AddressInfo;
+  return `http://127.0.0.1:${actual}`;
+}
