@@ -1,4 +1,4 @@
-import { Logger, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { CloudEventsTransport, startForwarder } from '../../libs/messaging';
 import { createHttpApp } from '../../libs/platform/http/create-http-app';
 import type { Infrastructure } from '../../libs/platform/infrastructure/infrastructure';
@@ -61,7 +61,8 @@ export async function startInvitations(
   await app.startAllMicroservices();
   const url = await listen(app, port, 'INVITATIONS_PORT');
 
-  const log = new Logger('invitations');
+  // Its own log, not Nest's static one: that is the last app's where `npm start` runs three.
+  const log = logger.child({ context: 'invitations' });
   const leases = infra.readModels.coordination;
   const forwarder = startForwarder({
     name: INVITATIONS_FORWARDER,

@@ -424,6 +424,31 @@ describe('createHttpApp', () => {
     });
   });
 
+  describe('when two apps of one process fail', () => {
+    it('logs each failure under its own service, not the last app’s', async () => {
+      const lines: string[] = [];
+      const logTo = (service: string) =>
+        createLogger(service, 'info', { write: (line) => void lines.push(line) });
+      const first = await createHttpApp(ProbeModule, { title: 'a', logger: logTo('first') });
+      const second = await createHttpApp(ProbeModule, { title: 'b', logger: logTo('second') });
+      await first.listen(0, '127.0.0.1');
+      try {
+        await expectProblem(await fetch(`${await first.getUrl()}/boom`), 500, 'internal_error');
+        const failures = lines
+          .map((line) => JSON.parse(line) as { service: string; context?: string; msg?: string })
+          .filter((line) => line.context === 'http');
+        expect(failures).toEqual([
+          expect.objectContaining({
+            service: 'first',
+            msg: expect.stringContaining('secret internals'),
+          }),
+        ]);
+      } finally {
+        await Promise.all([first.close(), second.close()]);
+      }
+    });
+  });
+
   describe('when a request URL carries a token', () => {
     it('logs the request with the token replaced', async () => {
       const lines: string[] = [];

@@ -79,7 +79,11 @@ export async function createHttpApp(
     // make its visitors register accounts or ask for emails, from each visitor's address.
     bodyParser: false,
   });
-  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalFilters(
+    new ProblemDetailsFilter(
+      options.logger ? options.logger.child({ context: 'http' }) : undefined,
+    ),
+  );
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalGuards(new UnexpectedQueryGuard());
   const instance = app.getHttpAdapter().getInstance();

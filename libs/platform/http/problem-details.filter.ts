@@ -85,9 +85,19 @@ function documentOf(error: unknown): ProblemDocument {
   };
 }
 
+/** Where the filter tells of 5xx answers. */
+export interface ErrorLog {
+  error(message: unknown): void;
+  warn(message: string): void;
+}
+
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
-  private readonly logger = new Logger('http');
+  /**
+   * The app's own log, so its lines carry its service: Nest's static logger is one per process,
+   * the last app's, where `npm start` runs three.
+   */
+  constructor(private readonly logger: ErrorLog = new Logger('http')) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
     const problem = toProblem(error);
