@@ -7,7 +7,12 @@ import { OpsEndpointsModule } from '../../libs/platform/observability/ops-endpoi
 import { AcceptInvitationController } from './accept-invitation/accept-invitation.controller';
 import { CancelInvitationController } from './cancel-invitation/cancel-invitation.controller';
 import { GetInvitationController } from './get-invitation/get-invitation.controller';
-import { CustomerOnly, VendorOnly } from './http/account-type.guard';
+import {
+  CustomerOnly,
+  REQUIRE_VERIFIED_SENDER,
+  VendorOnly,
+  VerifiedSender,
+} from './http/account-type.guard';
 import type { InvitationDeps } from './http/invitation-deps';
 import { INVITATION_DEPS, invitationDepsProvider } from './http/invitation-deps.provider';
 import { OnEmailVerifiedController } from './on-email-verified/on-email-verified.controller';
@@ -56,6 +61,8 @@ export class InvitationsModule implements OnApplicationShutdown {
         invitationDepsProvider,
         VendorOnly,
         CustomerOnly,
+        VerifiedSender,
+        { provide: REQUIRE_VERIFIED_SENDER, useValue: infra.config.requireVerifiedSender },
         {
           provide: INVITATION_RATE_LIMITER,
           useValue: invitationRateLimiter(

@@ -1,17 +1,21 @@
-import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { requireAccountType, type AccountType, type Principal } from '../../../libs/auth/principal';
-import { unauthenticated } from '../../../libs/platform/errors/app-error';
+import { forbidden, unauthenticated } from '../../../libs/platform/errors/app-error';
 
 /** After AuthGuard: refuses the wrong account type (403 `wrong_account_type`) before the body is even read. */
 abstract class AccountTypeGuard implements CanActivate {
   protected abstract readonly type: AccountType;
 
   canActivate(context: ExecutionContext): boolean {
-    const principal = context.switchToHttp().getRequest<{ principal?: Principal }>().principal;
-    if (!principal) throw unauthenticated('unauthenticated', 'Authentication is required.');
-    requireAccountType(principal, this.type);
+    requireAccountType(principalOf(context), this.type);
     return true;
   }
+}
+
+function principalOf(context: ExecutionContext): Principal {
+  const principal = context.switchToHttp().getRequest<{ principal?: Principal }>().principal;
+  if (!principal) throw unauthenticated('unauthenticated', 'Authentication is required.');
+  return principal;
 }
 
 @Injectable()
@@ -22,4 +26,27 @@ export class VendorOnly extends AccountTypeGuard {
 @Injectable()
 export class CustomerOnly extends AccountTypeGuard {
   protected readonly type = 'customer';
+}
+
+export const REQUIRE_VERIFIED_SENDER = Symbol('REQUIRE_VERIFIED_SENDER');
+
+/**
+ * After VendorOnly, on the routes that email someone: with
+ * `INVITATIONS_REQUIRE_VERIFIED_SENDER=true`, a vendor whose email is not
+ * verified yet is refused (403 `email_unverified`), so an account made in a
+ * minute cannot have the platform email any address.
+ */
+@Injectable()
+export class VerifiedSender implements CanActivate {
+  constructor(@Inject(REQUIRE_VERIFIED_SENDER) private readonly required: boolean) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (this.required && !principalOf(context).emailVerified) {
+      throw forbidden(
+        'email_unverified',
+        'Verify your email address before sending invitations; then log in again for a new token.',
+      );
+    }
+    return true;
+  }
 }

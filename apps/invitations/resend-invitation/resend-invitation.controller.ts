@@ -12,7 +12,7 @@ import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/auth.guard';
 import type { Principal } from '../../../libs/auth/principal';
 import type { CommandContext } from '../../../libs/platform/command-handling/command-handler';
 import { RequestContext } from '../../../libs/platform/http/command-context';
-import { VendorOnly } from '../http/account-type.guard';
+import { VendorOnly, VerifiedSender } from '../http/account-type.guard';
 import { setEventPosition } from '../../../libs/platform/http/event-position';
 import type { InvitationDeps } from '../http/invitation-deps';
 import { INVITATION_DEPS } from '../http/invitation-deps.provider';
@@ -26,7 +26,7 @@ import { ApiConflicts, ApiUnavailable } from '../../../libs/platform/http/api-re
 @ApiTags('invitations')
 @ApiBearerAuth()
 @Controller('invitations')
-@UseGuards(AuthGuard, VendorOnly)
+@UseGuards(AuthGuard, VendorOnly, VerifiedSender)
 export class ResendInvitationController {
   constructor(
     @Inject(INVITATION_DEPS) private readonly deps: InvitationDeps,
@@ -40,7 +40,10 @@ export class ResendInvitationController {
     description: 'A new link is emailed; older links stop working.',
   })
   @ApiConflicts('`invitation_not_resendable`, or `invitation_already_pending`')
-  @ApiForbiddenResponse({ description: '`wrong_account_type`' })
+  @ApiForbiddenResponse({
+    description:
+      '`wrong_account_type`, or `email_unverified` (with `INVITATIONS_REQUIRE_VERIFIED_SENDER=true`)',
+  })
   @ApiNotFoundResponse({ description: '`invitation_not_found`' })
   @ApiTooManyRequestsResponse({ description: '`rate_limited`' })
   @ApiUnavailable('rate_limits_unavailable', 'event_store_unavailable', 'auth_unavailable')

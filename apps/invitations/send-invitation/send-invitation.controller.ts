@@ -12,7 +12,7 @@ import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/auth.guard';
 import type { Principal } from '../../../libs/auth/principal';
 import type { CommandContext } from '../../../libs/platform/command-handling/command-handler';
 import { RequestContext } from '../../../libs/platform/http/command-context';
-import { VendorOnly } from '../http/account-type.guard';
+import { VendorOnly, VerifiedSender } from '../http/account-type.guard';
 import { setEventPosition } from '../../../libs/platform/http/event-position';
 import { INVITATION_DEPS } from '../http/invitation-deps.provider';
 import type { InvitationDeps } from '../http/invitation-deps';
@@ -25,7 +25,7 @@ import { ApiConflicts, ApiUnavailable } from '../../../libs/platform/http/api-re
 @ApiTags('invitations')
 @ApiBearerAuth()
 @Controller('invitations')
-@UseGuards(AuthGuard, VendorOnly)
+@UseGuards(AuthGuard, VendorOnly, VerifiedSender)
 export class SendInvitationController {
   constructor(
     @Inject(INVITATION_DEPS) private readonly deps: InvitationDeps,
@@ -39,7 +39,10 @@ export class SendInvitationController {
     description: 'Sent; the email carries the accept link.',
   })
   @ApiConflicts('`invitation_already_pending` (with `invitationId`)')
-  @ApiForbiddenResponse({ description: '`wrong_account_type`' })
+  @ApiForbiddenResponse({
+    description:
+      '`wrong_account_type`, or `email_unverified` (with `INVITATIONS_REQUIRE_VERIFIED_SENDER=true`)',
+  })
   @ApiBadRequestResponse({ description: '`validation_failed`' })
   @ApiTooManyRequestsResponse({ description: '`rate_limited`' })
   @ApiUnavailable('rate_limits_unavailable', 'event_store_unavailable', 'auth_unavailable')

@@ -30,6 +30,8 @@ export interface AppConfig {
   /** More keys for identity's JWKS (PEM blocks or JWK JSON): a key rotated in before it signs, or out after. */
   jwtPublishedKeys?: string;
   accessTokenTtlSeconds: number;
+  /** Whether sending and resending invitations needs a vendor whose email is verified. */
+  requireVerifiedSender: boolean;
   rateLimit: {
     invitationsPerMinute: number;
     /** Failed logins per (email, client IP) within the lockout window before that pair is refused. */
@@ -85,6 +87,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     jwtPrivateKey: checked(env.JWT_PRIVATE_KEY || undefined, parseSigningKey),
     jwtPublishedKeys: checked(env.JWT_PUBLISHED_KEYS || undefined, parsePublishedKeys),
     accessTokenTtlSeconds: int(env, 'ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 86_400),
+    requireVerifiedSender:
+      oneOf(env, 'INVITATIONS_REQUIRE_VERIFIED_SENDER', 'false', ['false', 'true']) === 'true',
     rateLimit: {
       invitationsPerMinute: int(env, 'INVITATIONS_RATE_LIMIT_PER_MINUTE', 60, 1, 100_000),
       loginMaxFailedAttempts: int(env, 'LOGIN_MAX_FAILED_ATTEMPTS', 10, 1, 1000),

@@ -45,6 +45,7 @@ describe('loadConfig', () => {
       ['SMTP_URL', 'smtp://'],
       ['SMTP_URL', 'smtps://'],
       ['SMTP_URL', 'smtp:mail'],
+      ['INVITATIONS_REQUIRE_VERIFIED_SENDER', 'yes'],
     ])('names %s in one line', (name, value) => {
       expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
       expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));
@@ -173,6 +174,15 @@ describe('loadConfig', () => {
       '::ffff:10.0.0.0/103',
     ])('refuses "%s" naming the variable', (value) => {
       expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/^TRUST_PROXY: /);
+    });
+  });
+
+  describe('when INVITATIONS_REQUIRE_VERIFIED_SENDER is set', () => {
+    it('requires a verified sender for true only, and none by default', () => {
+      expect(loadConfig({}).requireVerifiedSender).toBe(false);
+      expect(
+        loadConfig({ INVITATIONS_REQUIRE_VERIFIED_SENDER: 'true' }).requireVerifiedSender,
+      ).toBe(true);
     });
   });
 
