@@ -294,6 +294,9 @@ describe('createHttpApp', () => {
       const options = await fetch(`${base}/echo`, { method: 'OPTIONS' });
       expect([options.status, options.headers.get('allow')]).toEqual([204, 'POST']);
       await expectProblem(await fetch(`${base}/nowhere`, { method: 'DELETE' }), 404, 'not_found');
+      // A trailing slash is another path to the router: not found, whatever the method.
+      await expectProblem(await post('/echo/', '{}'), 404, 'not_found');
+      await expectProblem(await fetch(`${base}/mine/abc/`), 404, 'not_found');
     });
   });
 

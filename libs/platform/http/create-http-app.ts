@@ -99,7 +99,6 @@ export async function createHttpApp(
         ),
   );
   instance.addHook('preValidation', guardBody);
-  answerMethodNotAllowed(instance);
   // A response finished while the app closes ends its connection, so close() is not held by an
   // idle keep-alive socket until its timeout (the default 'idle' closes only those idle at the start).
   // A client that holds a connection without finishing a request (one that sent nothing, or half a
@@ -122,6 +121,8 @@ export async function createHttpApp(
     held.set(request.raw.socket, (held.get(request.raw.socket) ?? 0) + 1);
     if (closing) return sendProblem(reply, unavailable('shutting_down', SHUTTING_DOWN, undefined));
   });
+  // After the count above: an answer sent from an onRequest hook skips the hooks after it.
+  answerMethodNotAllowed(instance);
   instance.addHook('onResponse', async (request) => {
     const left = (held.get(request.raw.socket) ?? 1) - 1;
     held.set(request.raw.socket, left);

@@ -110,25 +110,47 @@ describe('createHttpApp on close', () => {
   });
 
   describe('when a request is pipelined behind one in flight as the app closes', () => {
-    it('sends both answers, then ends the connection without waiting for the grace', async () => {
-      await app.close();
-      app = await createHttpApp(SlowModule, { title: 'slow', logger: false, closeGraceMs: 60_000 });
-      await app.listen(0, '127.0.0.1');
-      base = await app.getUrl();
-      const { socket, ended, received } = rawConnection();
-      socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /quick HTTP/1.1\r\nHost: x\r\n\r\n');
-      await waitFor(() => entered === 1, { message: 'the slow request to start' });
-      let closed = false;
-      const closing = app.close().then(() => (closed = true));
-      await waitFor(() => !app.getHttpServer().listening, { message: 'the close to begin' });
-      release();
-      await waitFor(() => closed, {
-        timeoutMs: 5_000,
-        message: 'the close, well before the grace',
-      });
-      await Promise.all([ended, closing]);
-      expect(received().match(/HTTP\/1\.1 \d+/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 200']);
-      expect(received()).toContain('{"quick":true}');
-    });
+    it.each([
+      ['', ''],
+      // A 405 is answered from a hook: it must count on its connection as any request does.
+      [
+        ', after a 405 on the same connection',
+        'GET /quick HTTP/1.1\r\nHost: x\r\n\r\nDELETE /quick HTTP/1.1\r\nHost: x\r\n\r\n',
+      ],
+    ])(
+      'sends both answers%s, then ends the connection without waiting for the grace',
+      async (_, before) => {
+        await app.close();
+        app = await createHttpApp(SlowModule, {
+          title: 'slow',
+          logger: false,
+          closeGraceMs: 60_000,
+        });
+        await app.listen(0, '127.0.0.1');
+        base = await app.getUrl();
+        const { socket, ended, received } = rawConnection();
+        if (before) {
+          socket.write(before);
+          await waitFor(() => received().includes('HTTP/1.1 405'), { message: 'the 405' });
+        }
+        socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /quick HTTP/1.1\r\nHost: x\r\n\r\n');
+        await waitFor(() => entered === 1, { message: 'the slow request to start' });
+        let closed = false;
+        const closing = app.close().then(() => (closed = true));
+        await waitFor(() => !app.getHttpServer().listening, { message: 'the close to begin' });
+        release();
+        await waitFor(() => closed, {
+          timeoutMs: 5_000,
+          message: 'the close, well before the grace',
+        });
+        await Promise.all([ended, closing]);
+        expect(received().match(/HTTP\/1\.1 \d+/g)).toEqual([
+          ...(before ? ['HTTP/1.1 200', 'HTTP/1.1 405'] : []),
+          'HTTP/1.1 200',
+          'HTTP/1.1 200',
+        ]);
+        expect(received()).toContain('{"quick":true}');
+      },
+    );
   });
 });

@@ -36,5 +36,6 @@ function pathPattern(url: string): RegExp {
           : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'),
     )
     .join('');
-  return new RegExp(`^${source}/?$`);
+  // Exactly as the router matches: `/echo/` is not `/echo`, and stays a 404.
+  return new RegExp(`^${source}$`);
 }
