@@ -3,7 +3,7 @@ import {
   Inject,
   Injectable,
   type ExecutionContext,
-  type OnModuleDestroy,
+  type OnApplicationShutdown,
 } from '@nestjs/common';
 import { AppError, invalid } from '../../../libs/platform/errors/app-error';
 import {
@@ -65,7 +65,7 @@ interface Waiter {
  * all of them, where each used to read on every commit.
  */
 @Injectable()
-export class ReadYourWrites implements OnModuleDestroy {
+export class ReadYourWrites implements OnApplicationShutdown {
   private readonly waiters = new Set<Waiter>();
   private reading = false;
   private readAgain = false;
@@ -79,7 +79,6 @@ export class ReadYourWrites implements OnModuleDestroy {
 
   async reach(min: bigint | undefined, projection: string): Promise<void> {
     if (min === undefined || min === 0n) return;
-    if ((await this.positionOf(projection)) >= min) return;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(waiter);
@@ -96,12 +95,15 @@ export class ReadYourWrites implements OnModuleDestroy {
         reached: () => (clearTimeout(timer), resolve()),
         failed: (error) => (clearTimeout(timer), reject(error)),
       };
+      // Watching before the first read: a commit during it is not missed.
       this.waiters.add(waiter);
       this.watch();
+      this.check();
     });
   }
 
-  onModuleDestroy(): void {
+  /** After the server has closed: queries still waiting then go on being woken by commits. */
+  onApplicationShutdown(): void {
     this.stopWatching?.();
     this.stopWatching = undefined;
   }
@@ -118,7 +120,7 @@ export class ReadYourWrites implements OnModuleDestroy {
   }
 
   private unwatchIfIdle(): void {
-    if (this.waiters.size === 0) this.onModuleDestroy();
+    if (this.waiters.size === 0) this.onApplicationShutdown();
   }
 
   /** One read of the projection states for every waiter; a check asked for during a read runs after it. */

@@ -25,7 +25,7 @@ function fixture(timeoutMs: number, recheckMs = 60_000) {
   } as unknown as ProjectionStore;
   const progress = new ProjectionProgress();
   const ryw = new ReadYourWrites(store, progress, { timeoutMs, recheckMs });
-  return { positions, progress, ryw, reads: () => reads };
+  return { positions, progress, ryw, store, reads: () => reads };
 }
 
 const turns = async (n: number) => {
@@ -62,6 +62,35 @@ describe('read-your-writes', () => {
       const { ryw, positions, progress } = fixture(600_000);
       const waiting = ryw.reach(7n, 'a');
       await turns(2);
+      positions.a = 7n;
+      progress.committed('a', 1, 7n);
+      await expect(waiting).resolves.toBeUndefined();
+    });
+
+    it('does not miss a commit made while its first read runs', async () => {
+      const { ryw, positions, progress, store } = fixture(600_000);
+      const read = store.projectionStates.bind(store);
+      let first = true;
+      store.projectionStates = async () => {
+        const states = await read();
+        if (first) {
+          first = false;
+          positions.a = 7n;
+          progress.committed('a', 1, 7n);
+        }
+        return states;
+      };
+      await expect(ryw.reach(7n, 'a')).resolves.toBeUndefined();
+    });
+
+    it('is still woken by commits while the app closes, until its server has closed', async () => {
+      const { ryw, positions, progress } = fixture(600_000);
+      const waiting = ryw.reach(7n, 'a');
+      await turns(2);
+      // Nest calls these before it closes the HTTP server, which waits for this query.
+      const hooks = ryw as unknown as Record<string, (() => void) | undefined>;
+      hooks.onModuleDestroy?.();
+      hooks.beforeApplicationShutdown?.();
       positions.a = 7n;
       progress.committed('a', 1, 7n);
       await expect(waiting).resolves.toBeUndefined();
