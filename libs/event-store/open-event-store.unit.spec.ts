@@ -42,6 +42,10 @@ describe('openEventStore', () => {
       expect(() =>
         openEventStore('kurrentdb://127.0.0.1:1?tls=false&throw_on-append_failure=false'),
       ).toThrow(/throwOnAppendFailure=false is not supported/);
+      // The client trims the value, so a space after it still turns the setting off.
+      expect(() =>
+        openEventStore('kurrentdb://127.0.0.1:1?throwOnAppendFailure=false &tls=false'),
+      ).toThrow(/throwOnAppendFailure=false is not supported/);
     });
 
     it('refuses a SQLite parameter it does not read, such as a mistyped one', () => {

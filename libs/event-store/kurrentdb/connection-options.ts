@@ -45,11 +45,14 @@ function clientOptions(url: string): [key: string, value: string][] {
   });
 }
 
-/** An option as the client reads it: the key in any spelling it takes, the last one given winning. */
+/**
+ * An option as the client reads it: the key in any spelling it takes, the value trimmed as it
+ * trims it, the last one given winning.
+ */
 export function clientOption(url: string, name: string): string | undefined {
   return clientOptions(url)
     .filter(([key]) => flat(key) === flat(name))
-    .map(([, value]) => value)
+    .map(([, value]) => value.trim())
     .at(-1);
 }
 
