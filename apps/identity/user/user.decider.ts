@@ -56,8 +56,11 @@ export type RegisteredUser = UserProfile & {
 
 export type UserState = { registered: false } | RegisteredUser;
 
-const invalidToken = () =>
-  invalid('invalid_token', 'The verification link is invalid or has expired.');
+const INVALID_TOKEN = 'The verification link is invalid or has expired.';
+
+/** The refusal of a verification token; `errors` names the field, as a form would show it. */
+export const invalidToken = () =>
+  invalid('invalid_token', INVALID_TOKEN, [{ field: 'token', message: INVALID_TOKEN }]);
 
 export const userDecider: Decider<UserState, UserCommand, UserEvent> = {
   initialState: () => ({ registered: false }),

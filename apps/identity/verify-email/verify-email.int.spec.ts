@@ -51,7 +51,11 @@ describe('verifyEmail', () => {
     ])('refuses an %s token with invalid_token and records nothing', async (_, token, after) => {
       const head = await f.store.headPosition();
       await expect(verifyEmail(f.store, token(), at(after))).rejects.toThrow(
-        expect.objectContaining({ kind: 'invalid', code: 'invalid_token' }),
+        expect.objectContaining({
+          kind: 'invalid',
+          code: 'invalid_token',
+          errors: [{ field: 'token', message: expect.any(String) }],
+        }),
       );
       expect(await f.store.headPosition()).toBe(head);
     });

@@ -4,8 +4,7 @@ import {
   loadState,
   type CommandContext,
 } from '../../../libs/platform/command-handling/command-handler';
-import { invalid } from '../../../libs/platform/errors/app-error';
-import { userDecider, userStream } from '../user/user.decider';
+import { invalidToken, userDecider, userStream } from '../user/user.decider';
 import { verificationTokenLink, verificationTokenStream } from '../user/user-lookup.decider';
 import { hashToken } from '../user/verification-token';
 
@@ -17,8 +16,7 @@ export async function verifyEmail(store: EventStore, token: string, ctx: Command
     verificationTokenLink,
     verificationTokenStream(tokenHash),
   );
-  if (!link.userId)
-    throw invalid('invalid_token', 'The verification link is invalid or has expired.');
+  if (!link.userId) throw invalidToken();
   const { userId } = link;
   const { position } = await handleCommand(
     store,
