@@ -1,4 +1,5 @@
 import type { MailMessage } from '../../../libs/platform/mail/mailer';
+import { asOneLine } from '../../../libs/platform/validation/single-line';
 
 /** The link the front end serves; it posts the token to the accept route. A GET on it changes nothing. */
 export function acceptUrl(publicUrl: string, invitationId: string, token: string): string {
@@ -15,16 +16,19 @@ export function invitationEmail(
   expiresAt: string,
   vendorName?: string,
 ): MailMessage {
+  // From the vendor's token: checked at registration, but a name recorded before a check was added
+  // (a right-to-left override, say) would otherwise reach the subject line.
+  const vendor = vendorName && asOneLine(vendorName);
   const business = to.businessName ? ` for ${to.businessName}` : '';
   return {
     to: to.email,
-    subject: vendorName
-      ? `${vendorName} invites you to connect`
+    subject: vendor
+      ? `${vendor} invites you to connect`
       : 'You are invited to connect with a vendor',
     text: [
       `Hello ${to.firstName},`,
       '',
-      `${vendorName ?? 'A vendor'} invites you to connect your customer account${business}.`,
+      `${vendor || 'A vendor'} invites you to connect your customer account${business}.`,
       'Log in (or register) as a customer and accept the invitation here:',
       '',
       link,
