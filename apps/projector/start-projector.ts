@@ -58,12 +58,20 @@ export async function startProjector(
   class ProjectorApp {}
 
   const logger = createLogger('projector', infra.config.logLevel);
-  const app = await createHttpApp(ProjectorApp, {
-    title: 'query API',
-    logger,
-    trustProxy: infra.config.trustProxy,
+  const serve = async () => {
+    const app = await createHttpApp(ProjectorApp, {
+      title: 'query API',
+      logger,
+      trustProxy: infra.config.trustProxy,
+    });
+    return { app, url: await listen(app, port, 'QUERY_PORT') };
+  };
+  // The workers run already: a query API that cannot start stops them, not only the process.
+  const { app, url } = await serve().catch(async (error: unknown) => {
+    unreportLags.forEach((unreport) => unreport());
+    await workers.stop();
+    throw error;
   });
-  const url = await listen(app, port, 'QUERY_PORT');
   return {
     name: 'projector',
     url,
