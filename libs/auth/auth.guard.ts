@@ -38,14 +38,17 @@ export class AuthGuard implements CanActivate {
 
 /** The caller verified by AuthGuard. */
 export const CurrentPrincipal = createParamDecorator(
-  (_: unknown, context: ExecutionContext): Principal => {
-    const principal = context.switchToHttp().getRequest<AuthedRequest>().principal;
-    if (!principal) {
-      throw challenge(unauthenticated('unauthenticated', 'Authentication is required.'));
-    }
-    return principal;
-  },
+  (_: unknown, context: ExecutionContext): Principal => requirePrincipal(context),
 );
+
+/** The caller AuthGuard let through; 401 with its challenge if none did. */
+export function requirePrincipal(context: ExecutionContext): Principal {
+  const principal = context.switchToHttp().getRequest<AuthedRequest>().principal;
+  if (!principal) {
+    throw challenge(unauthenticated('unauthenticated', 'Authentication is required.'));
+  }
+  return principal;
+}
 
 /**
  * A 401 of a bearer-protected route tells the client how to authenticate (RFC 6750 §3):

@@ -1,21 +1,16 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { requireAccountType, type AccountType, type Principal } from '../../../libs/auth/principal';
-import { forbidden, unauthenticated } from '../../../libs/platform/errors/app-error';
+import { requirePrincipal } from '../../../libs/auth/auth.guard';
+import { requireAccountType, type AccountType } from '../../../libs/auth/principal';
+import { forbidden } from '../../../libs/platform/errors/app-error';
 
 /** After AuthGuard: refuses the wrong account type (403 `wrong_account_type`) before the body is even read. */
 abstract class AccountTypeGuard implements CanActivate {
   protected abstract readonly type: AccountType;
 
   canActivate(context: ExecutionContext): boolean {
-    requireAccountType(principalOf(context), this.type);
+    requireAccountType(requirePrincipal(context), this.type);
     return true;
   }
-}
-
-function principalOf(context: ExecutionContext): Principal {
-  const principal = context.switchToHttp().getRequest<{ principal?: Principal }>().principal;
-  if (!principal) throw unauthenticated('unauthenticated', 'Authentication is required.');
-  return principal;
 }
 
 @Injectable()
@@ -41,7 +36,7 @@ export class VerifiedSender implements CanActivate {
   constructor(@Inject(REQUIRE_VERIFIED_SENDER) private readonly required: boolean) {}
 
   canActivate(context: ExecutionContext): boolean {
-    if (this.required && !principalOf(context).emailVerified) {
+    if (this.required && !requirePrincipal(context).emailVerified) {
       throw forbidden(
         'email_unverified',
         'Verify your email address before sending invitations; then log in again for a new token.',

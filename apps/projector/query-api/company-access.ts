@@ -1,5 +1,13 @@
+import { ApiForbiddenResponse } from '@nestjs/swagger';
 import type { AccountType, Principal } from '../../../libs/auth/principal';
 import { forbidden } from '../../../libs/platform/errors/app-error';
+
+/** Documents the 403s of `ownCompany`. */
+export const ApiOwnCompanyOnly = () =>
+  ApiForbiddenResponse({
+    description:
+      '`wrong_account_type` (the other account type), or `forbidden_company` (another company)',
+  });
 
 /**
  * A vendor token reads only its own company's lists, a customer token only its

@@ -1,16 +1,10 @@
 import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiForbiddenResponse,
-  ApiHeader,
-  ApiOkResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/auth.guard';
 import type { Principal } from '../../../libs/auth/principal';
 import { READ_MODELS, type ReadModelQueries } from '../../../libs/read-store/read-models.port';
 import { INVITATIONS_READ_MODEL } from '../projector/projections';
-import { ownCompany } from './company-access';
+import { ApiOwnCompanyOnly, ownCompany } from './company-access';
 import { invitationCursor, queryOf, readInvitationCursor } from './cursor';
 import { InvitationPage } from './list-pages.response';
 import { DEFAULT_LIMIT, InvitationListQuery } from './list-queries.dto';
@@ -22,10 +16,7 @@ import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
 @UseGuards(AuthGuard)
 @Controller('vendors/:vendorId/invitations')
 @ApiUnavailable('projection_lagging', 'read_models_unavailable', 'auth_unavailable')
-@ApiForbiddenResponse({
-  description:
-    '`wrong_account_type` (the other account type), or `forbidden_company` (another company)',
-})
+@ApiOwnCompanyOnly()
 export class InvitationListController {
   constructor(
     @Inject(READ_MODELS) private readonly readModels: ReadModelQueries,

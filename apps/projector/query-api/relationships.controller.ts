@@ -1,11 +1,5 @@
 import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiForbiddenResponse,
-  ApiHeader,
-  ApiOkResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/auth.guard';
 import type { Principal } from '../../../libs/auth/principal';
 import {
@@ -14,7 +8,7 @@ import {
   type RelationshipQuery,
 } from '../../../libs/read-store/read-models.port';
 import { RELATIONSHIPS_READ_MODEL } from '../projector/projections';
-import { ownCompany } from './company-access';
+import { ApiOwnCompanyOnly, ownCompany } from './company-access';
 import {
   queryOf,
   readRelationshipCursor,
@@ -38,10 +32,7 @@ const minPositionHeader = ApiHeader({
 @UseGuards(AuthGuard)
 @Controller()
 @ApiUnavailable('projection_lagging', 'read_models_unavailable', 'auth_unavailable')
-@ApiForbiddenResponse({
-  description:
-    '`wrong_account_type` (the other account type), or `forbidden_company` (another company)',
-})
+@ApiOwnCompanyOnly()
 export class RelationshipsController {
   constructor(
     @Inject(READ_MODELS) private readonly readModels: ReadModelQueries,

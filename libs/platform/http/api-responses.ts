@@ -10,7 +10,8 @@ const UNAVAILABLE = {
 } as const;
 
 /** Any route's, for a request that arrives as the service stops. */
-const SHUTTING_DOWN = '`shutting_down`: the service is stopping; another instance may answer';
+export const SHUTTING_DOWN =
+  '`shutting_down`: the service is stopping; another instance may answer';
 
 /** Documents the 503s a route (or every route of a controller) can answer. */
 export const ApiUnavailable = (...codes: Array<keyof typeof UNAVAILABLE>) => {

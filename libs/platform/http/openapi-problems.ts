@@ -4,6 +4,7 @@ import type {
   ResponseObject,
   SchemaObject,
 } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { SHUTTING_DOWN } from './api-responses';
 
 const PROBLEM_SCHEMA: SchemaObject = {
   type: 'object',
@@ -37,7 +38,7 @@ const RETRY_AFTER = {
 /** Answers every route can give, whatever its controller says; each route's own description wins. */
 const COMMON: Record<string, string> = {
   '400': '`validation_failed` (with `errors`), or another malformed request',
-  '503': '`shutting_down`: the service is stopping; another instance may answer',
+  '503': SHUTTING_DOWN,
 };
 const AUTHENTICATED: Record<string, string> = {
   '401': '`unauthenticated` (no bearer token) or `invalid_access_token`',
