@@ -1,29 +1,15 @@
-import type { Principal } from '../../../libs/auth/principal';
+import { sliceContext, sliceVendor } from '../testing/slice-fixtures';
 import { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-store';
 import { memoryMails } from '../../../libs/testing/memory-mails';
-import {
-  handleCommand,
-  type CommandContext,
-} from '../../../libs/platform/command-handling/command-handler';
+import { handleCommand } from '../../../libs/platform/command-handling/command-handler';
 import { invitationDecider } from '../invitation/decide';
 import type { CancelInvitation } from '../invitation/invitation.commands';
 import { invitationStream } from '../invitation/invitation.events';
 import { sendInvitation } from '../send-invitation/send-invitation';
 import { resendInvitation } from './resend-invitation';
 
-const vendor: Principal = {
-  userId: 'vendor-user',
-  companyId: 'vendor-co',
-  accountType: 'vendor',
-  email: 'vendor@example.com',
-  emailVerified: true,
-};
-const context = (): CommandContext => ({
-  correlationId: 'c',
-  causationId: 'c',
-  actor: 'user:vendor-user',
-  now: new Date(),
-});
+const vendor = sliceVendor;
+const context = sliceContext;
 
 describe('resending an invitation', () => {
   let store: SqliteEventStore;

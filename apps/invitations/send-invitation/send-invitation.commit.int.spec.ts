@@ -1,30 +1,18 @@
+import { sliceContext, sliceVendor } from '../testing/slice-fixtures';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Principal } from '../../../libs/auth/principal';
 import { mailsCrashingAfterCommit } from '../../../libs/testing/mails-crashing-after-commit';
 import { resendInvitation } from '../resend-invitation/resend-invitation';
 import { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-store';
 import { failingFirstWriteOf } from '../../../libs/event-store/testing/failing-write';
-import type { CommandContext } from '../../../libs/platform/command-handling/command-handler';
 import { pendingSlotStream } from '../pending-slot/pending-slot.decider';
 import { sendInvitation } from './send-invitation';
 import { memoryMails } from '../../../libs/testing/memory-mails';
 
-const vendor: Principal = {
-  userId: 'vendor-user',
-  companyId: 'vendor-co',
-  accountType: 'vendor',
-  email: 'vendor@example.com',
-  emailVerified: true,
-};
+const vendor = sliceVendor;
 const input = { email: 'ann@example.com', firstName: 'Ann', lastName: 'Lee' };
-const context = (): CommandContext => ({
-  correlationId: 'c',
-  causationId: 'c',
-  actor: 'user:vendor-user',
-  now: new Date(),
-});
+const context = sliceContext;
 
 describe('sending an invitation', () => {
   let store: SqliteEventStore;
