@@ -235,6 +235,29 @@ describe('createHttpApp', () => {
       expect((await post('/echo', json, 'application/json; charset=utf-8')).status).toBe(201);
     });
 
+    it('refuses a body compressed or in a charset other than UTF-8 with 415, saying so', async () => {
+      const json = JSON.stringify({ email: 'ann@example.com', name: 'Ann' });
+      const sent = (headers: Record<string, string>) =>
+        fetch(`${base}/echo`, {
+          method: 'POST',
+          body: json,
+          headers: { 'content-type': 'application/json', ...headers },
+        });
+      for (const headers of <Array<Record<string, string>>>[
+        { 'content-encoding': 'gzip' },
+        { 'content-type': 'application/json; charset=utf-16' },
+        { 'content-type': 'application/json; charset="latin1"' },
+      ]) {
+        const body = await expectProblem(await sent(headers), 415, 'unsupported_media_type');
+        expect(body.detail).toMatch(/Content-Encoding gzip|charset=(utf-16|latin1)/);
+      }
+      expect((await sent({ 'content-encoding': 'identity' })).status).toBe(201);
+      for (const charset of ['UTF8', 'us-ascii']) {
+        const type = `application/json; charset=${charset}`;
+        expect((await sent({ 'content-type': type })).status).toBe(201);
+      }
+    });
+
     it('refuses a body nested too deep with 400 before validation walks it', async () => {
       const deep = '['.repeat(400) + ']'.repeat(400);
       await expectProblem(await post('/echo', deep), 400, 'body_too_deep');

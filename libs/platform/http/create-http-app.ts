@@ -16,6 +16,7 @@ import {
   guardBody,
   jsonBodyRefusal,
   sendProblem,
+  unreadableBody,
 } from './request-guards';
 import { unavailable } from '../errors/app-error';
 import { UnexpectedQueryGuard } from './unexpected-query.guard';
@@ -91,13 +92,14 @@ export async function createHttpApp(
   // Many clients label every POST as JSON: an empty body so labelled is no body, not an error.
   const json = instance.getDefaultJsonParser('error', 'error');
   instance.removeContentTypeParser('application/json');
-  instance.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
-    body === ''
-      ? done(null, undefined)
-      : json(req, body as string, (error, value) =>
-          done(error && jsonBodyRefusal(body as string, error), value),
-        ),
-  );
+  instance.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '') return done(null, undefined);
+    const unreadable = unreadableBody(req.headers);
+    if (unreadable) return done(unreadable, undefined);
+    json(req, body as string, (error, value) =>
+      done(error && jsonBodyRefusal(body as string, error), value),
+    );
+  });
   instance.addHook('preValidation', guardBody);
   // A response finished while the app closes ends its connection, so close() is not held by an
   // idle keep-alive socket until its timeout (the default 'idle' closes only those idle at the start).

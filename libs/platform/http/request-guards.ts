@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -70,6 +71,29 @@ export function clientErrors(error: Error & { code?: string }, socket: Duplex): 
   }
   socket.destroy(error);
 }
+
+/**
+ * A JSON body this service cannot read as it is sent: compressed
+ * (`Content-Encoding` other than identity) or in a charset other than UTF-8.
+ * Either was parsed as UTF-8 text all the same, and refused as broken JSON or
+ * taken with its names garbled; it is refused with 415 saying what to send.
+ */
+export function unreadableBody(headers: IncomingHttpHeaders): Error | undefined {
+  const encoding = headers['content-encoding']?.trim().toLowerCase();
+  if (encoding && encoding !== 'identity') {
+    return unsupportedMedia(
+      `Content-Encoding ${encoding} is not accepted; send the body as it is.`,
+    );
+  }
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(headers['content-type'] ?? '')?.[1];
+  // US-ASCII is UTF-8 already.
+  if (charset && !/^(utf-?8|us-ascii)$/i.test(charset)) {
+    return unsupportedMedia(`JSON bodies are read as UTF-8; charset=${charset} is not accepted.`);
+  }
+  return undefined;
+}
+
+const unsupportedMedia = (detail: string) => Object.assign(new Error(detail), { statusCode: 415 });
 
 /**
  * Refuses, with 400 before validation runs, bodies nested deeper than
