@@ -260,6 +260,27 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
     });
   });
 
+  describe('when the broker refuses the connection', () => {
+    it.each([
+      ['a virtual host it lacks', (u: URL) => (u.pathname = '/no-such-vhost'), /virtual host/],
+      ['a wrong password', (u: URL) => (u.password = 'not-the-password'), /user name or password/],
+    ])('names RABBITMQ_URL and the refusal for %s, password hidden', async (_, spoil, why) => {
+      const wrong = new URL(url);
+      spoil(wrong);
+      const logged: string[] = [];
+      const broker = new RabbitMqBroker(wrong.toString(), { log: (m) => logged.push(m) });
+      try {
+        const line = await waitFor(() => logged.find((m) => m.startsWith('RABBITMQ_URL: ')), {
+          message: 'the refusal to be logged',
+        });
+        expect(line).toMatch(why);
+        expect(line).not.toContain(wrong.password);
+      } finally {
+        await broker.close();
+      }
+    });
+  });
+
   describe('when a retry or dead-letter queue was deleted by hand', () => {
     it('declares it again and loses no message, where the copy sent to it vanished', async () => {
       const { connection, channel } = await openAdmin();

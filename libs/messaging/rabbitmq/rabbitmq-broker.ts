@@ -209,8 +209,24 @@ export class RabbitMqBroker implements Broker {
     });
     this.manager.on('connectFailed', ({ err }: { err: Error }) => {
       // Once per outage: retries run every reconnectTimeInSeconds.
-      if (!down) this.log(`RabbitMQ unreachable at ${url}: ${err.message}; retrying`);
+      if (!down) this.log(`${connectFailure(url, err)}; retrying`);
       down = true;
     });
   }
+}
+
+/**
+ * Why a connection failed, in words an operator can act on. A broker that
+ * answered and refused is a setting to fix (`RABBITMQ_URL`), not an outage to
+ * wait out: amqplib says only "Expected ConnectionOpenOk" for a virtual host
+ * the broker lacks or the user may not use.
+ */
+export function connectFailure(url: string, err: Error): string {
+  if (/ACCESS.REFUSED/.test(err.message)) {
+    return `RABBITMQ_URL: the broker at ${url} refused the user name or password (${err.message})`;
+  }
+  if (/Expected ConnectionOpenOk; got <ConnectionClose/.test(err.message)) {
+    return `RABBITMQ_URL: the broker at ${url} refused to open the connection: is its virtual host there, and may this user use it?`;
+  }
+  return `RabbitMQ unreachable at ${url}: ${err.message}`;
 }
