@@ -183,6 +183,18 @@ describe('runServices', () => {
       }
     });
 
+    it('exits with 1 when that start does not finish in time, saying so', async () => {
+      const run = runFixture('slow-start.main.ts', { START_WAIT_MS: '200' });
+      try {
+        await waitFor(() => run.out.stdout.includes('second starting'), { timeoutMs: 30_000 });
+        run.child.kill('SIGTERM');
+        expect(await run.exited()).toBe(1);
+        expect(run.out.stderr).toContain('SIGTERM: the service being started did not finish');
+      } finally {
+        run.cleanup();
+      }
+    });
+
     it('exits at once with 1 on a second signal', async () => {
       const run = runFixture('slow-start.main.ts');
       try {

@@ -11,6 +11,9 @@ export interface RunningService {
 
 export type ServiceStarter = (infra: Infrastructure) => Promise<RunningService>;
 
+/** How long a signal waits for the service being started: within a container's 30 s to stop. */
+const START_WAIT_MS = 20_000;
+
 /**
  * Process entry point shared by every `main.ts`: validate configuration (a bad
  * value stops the process with one line naming the variable), open the
@@ -18,7 +21,10 @@ export type ServiceStarter = (infra: Infrastructure) => Promise<RunningService>;
  * A signal while the services start lets the one in progress finish, starts
  * no other, and stops what runs: some may be serving already.
  */
-export async function runServices(starters: ServiceStarter[]): Promise<void> {
+export async function runServices(
+  starters: ServiceStarter[],
+  options: { startWaitMs?: number } = {},
+): Promise<void> {
   let infra: Infrastructure | undefined;
   const running: RunningService[] = [];
   let starting = true;
@@ -35,7 +41,12 @@ export async function runServices(starters: ServiceStarter[]): Promise<void> {
     }
     stopping = true;
     process.stdout.write(`${signal}: shutting down\n`);
-    if (!starting) void stop();
+    if (!starting) return void stop();
+    // A start that hangs (a dependency that never answers) must not keep the process up.
+    setTimeout(() => {
+      process.stderr.write(`${signal}: the service being started did not finish; exiting\n`);
+      process.exit(1);
+    }, options.startWaitMs ?? START_WAIT_MS).unref();
   };
   try {
     infra = await openInfrastructure(loadConfig());

@@ -13,8 +13,7 @@ const service =
     return { name, url: '-', close: async () => void say(`${name} closed`) };
   };
 
-void runServices([
-  service('first'),
-  service('second', () => once(process.stdin, 'data')),
-  service('third'),
-]).then(() => say('all started'));
+void runServices(
+  [service('first'), service('second', () => once(process.stdin, 'data')), service('third')],
+  { startWaitMs: Number(process.env.START_WAIT_MS ?? 60_000) },
+).then(() => say('all started'));
