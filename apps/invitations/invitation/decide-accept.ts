@@ -3,7 +3,12 @@ import { normalisedEmail } from '../../../libs/platform/validation/email-address
 import { conflict, forbidden, gone, notFound } from '../../../libs/platform/errors/app-error';
 import type { AcceptInvitation, CompleteDeferredAcceptance } from './invitation.commands';
 import type { InvitationEvent } from './invitation.events';
-import { isExpired, isExpiredForGood, type InvitationState } from './invitation.state';
+import {
+  isExpired,
+  isExpiredForGood,
+  type Invitation,
+  type InvitationState,
+} from './invitation.state';
 import { sameTokenHash } from './invitation-token';
 
 /**
@@ -19,30 +24,22 @@ export function decideAccept(
   state: InvitationState,
   now: Date,
 ): InvitationEvent[] {
-  const current = !!state && sameTokenHash(c.tokenHash, state.tokenHash);
-  if (
-    !state ||
-    (!current && !state.supersededTokenHashes.some((h) => sameTokenHash(c.tokenHash, h)))
-  ) {
-    throw notFound('invitation_invalid', 'The invitation link is not valid.');
-  }
+  const link = linkOf(state, c.tokenHash);
   // The company that accepted gets that acceptance again, by the newest link or an older one.
-  if (state.accepted?.customerCompanyId === c.customer.companyId) return [];
-  if (!current) {
-    throw gone('invitation_link_superseded', 'This link was replaced by a newer invitation email.');
-  }
-  if (state.status === 'cancelled') {
+  if (link.invitation.accepted?.customerCompanyId === c.customer.companyId) return [];
+  const invitation = link.current();
+  if (invitation.status === 'cancelled') {
     throw gone('invitation_cancelled', 'The vendor cancelled this invitation.');
   }
-  if (isExpired(state, now)) throw gone('invitation_expired', 'This invitation has expired.');
-  if (state.accepted) {
+  if (isExpired(invitation, now)) throw gone('invitation_expired', 'This invitation has expired.');
+  if (invitation.accepted) {
     throw conflict('invitation_already_accepted', 'This invitation was already accepted.');
   }
   // Both normalised: an invitation or account recorded before addresses were kept in NFC may not be.
-  if (normalisedEmail(c.customer.email) !== normalisedEmail(state.email)) {
+  if (normalisedEmail(c.customer.email) !== normalisedEmail(invitation.email)) {
     throw forbidden('email_mismatch', 'This invitation was sent to a different email address.');
   }
-  const { invitationId, vendorId } = state;
+  const { invitationId, vendorId } = invitation;
   const customer = { customerUserId: c.customer.userId, customerCompanyId: c.customer.companyId };
   if (c.customer.emailVerified) {
     return [
@@ -52,7 +49,7 @@ export function decideAccept(
       },
     ];
   }
-  if (state.deferred.some((d) => d.customerUserId === c.customer.userId)) return [];
+  if (invitation.deferred.some((d) => d.customerUserId === c.customer.userId)) return [];
   return [
     {
       type: 'InvitationAcceptanceDeferred',
@@ -89,4 +86,32 @@ export function decideCompleteDeferred(
 function verifiedBy(c: CompleteDeferredAcceptance, now: Date): Date {
   const verified = timestampMs(c.verifiedAt);
   return Number.isNaN(verified) || verified > now.getTime() ? now : new Date(verified);
+}
+
+/**
+ * Which link of the invitation `tokenHash` is: none (404 `invitation_invalid`, as for an
+ * invitation that does not exist), or one of its links, whose `current()` refuses an older
+ * one (410 `invitation_link_superseded`: the newer email holds the live link).
+ */
+export function linkOf(state: InvitationState, tokenHash: string) {
+  const current = !!state && sameTokenHash(tokenHash, state.tokenHash);
+  if (
+    !state ||
+    (!current && !state.supersededTokenHashes.some((h) => sameTokenHash(tokenHash, h)))
+  ) {
+    throw notFound('invitation_invalid', 'The invitation link is not valid.');
+  }
+  const invitation = state;
+  return {
+    invitation,
+    current(): Invitation {
+      if (!current) {
+        throw gone(
+          'invitation_link_superseded',
+          'This link was replaced by a newer invitation email.',
+        );
+      }
+      return invitation;
+    },
+  };
 }

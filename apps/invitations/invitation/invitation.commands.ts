@@ -9,6 +9,8 @@ export interface SendInvitation {
   lastName: string;
   businessName?: string;
   customerNumber?: string;
+  /** The vendor company's name, when the vendor's token carries it. */
+  vendorName?: string;
   tokenHash: string;
   expiresInDays: number;
 }

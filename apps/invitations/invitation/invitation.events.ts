@@ -19,6 +19,8 @@ export type InvitationSent = DomainEvent<
     lastName: string;
     businessName?: string;
     customerNumber?: string;
+    /** An addition: the vendor company's name as its token gave it, for the link's preview. */
+    vendorName?: string;
     /** SHA-256 hex of the accept token; the token itself is never stored. */
     tokenHash: string;
     expiresAt: string;

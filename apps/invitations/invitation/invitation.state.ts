@@ -15,6 +15,7 @@ export interface Invitation {
   lastName: string;
   businessName?: string;
   customerNumber?: string;
+  vendorName?: string;
   status: InvitationStatus;
   tokenHash: string;
   /** Hashes of earlier tokens, so an old link is told apart from a wrong one. */

@@ -62,7 +62,7 @@ export async function resendInvitation(
       invited,
       link,
       expiryFrom(context.now, command.expiresInDays),
-      vendor.companyName,
+      vendor.companyName ?? invited.vendorName,
     ),
     label: `invitation ${invitationId}`,
     proof: { stream, tokenHash: command.tokenHash },

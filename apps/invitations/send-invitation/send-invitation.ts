@@ -11,6 +11,7 @@ import { expiryFrom, invitationDecider } from '../invitation/decide';
 import type { SendInvitation } from '../invitation/invitation.commands';
 import { invitationStream } from '../invitation/invitation.events';
 import { hashToken, newInvitationToken } from '../invitation/invitation-token';
+import { asOneLine } from '../../../libs/platform/validation/single-line';
 import { recordThenMail } from '../../../libs/platform/mail/record-then-mail';
 import { pendingSlotClaim } from '../pending-slot/pending-slot-claim';
 import type { SendInvitationRequest, SendInvitationResponse } from './send-invitation.dto';
@@ -39,6 +40,7 @@ export async function sendInvitation(
     lastName: input.lastName,
     ...(input.businessName ? { businessName: input.businessName } : {}),
     ...(input.customerNumber ? { customerNumber: input.customerNumber } : {}),
+    ...(vendor.companyName ? { vendorName: asOneLine(vendor.companyName) } : {}),
     tokenHash: hashToken(token),
     expiresInDays: input.expiresInDays ?? DEFAULT_EXPIRES_IN_DAYS,
   };
@@ -50,7 +52,7 @@ export async function sendInvitation(
       command,
       link,
       expiryFrom(context.now, command.expiresInDays),
-      vendor.companyName,
+      command.vendorName,
     ),
     label: `invitation ${invitationId}`,
     proof: { stream, tokenHash: command.tokenHash },
