@@ -16,6 +16,7 @@ import {
 import type { InvitationDeps } from './http/invitation-deps';
 import { INVITATION_DEPS, invitationDepsProvider } from './http/invitation-deps.provider';
 import { OnEmailVerifiedController } from './on-email-verified/on-email-verified.controller';
+import { PreviewInvitationController } from './preview-invitation/preview-invitation.controller';
 import {
   INVITATION_RATE_LIMITER,
   invitationRateLimiter,
@@ -55,6 +56,7 @@ export class InvitationsModule implements OnApplicationShutdown {
         ResendInvitationController,
         CancelInvitationController,
         AcceptInvitationController,
+        PreviewInvitationController,
         OnEmailVerifiedController,
       ],
       providers: [

@@ -127,8 +127,11 @@ describe('every HTTP route under property-based fuzzing (e2e)', () => {
       service
     ];
 
-  /** The routes that act for a token's holder: a forged token must never get through them. */
-  const TOKEN_ROUTES = /^(GET|POST) \/(invitations|vendors|customers)\b/;
+  /**
+   * The routes that act for a token's holder: a forged token must never get through them.
+   * A preview takes no bearer token (the link's token is its credential), so it answers whatever one says.
+   */
+  const TOKEN_ROUTES = /^(GET|POST) \/(invitations|vendors|customers)\b(?!.*\/preview$)/;
 
   type OpenApi = { paths: Record<string, Record<string, { responses: object }>> };
   const documents = {} as Record<Service, OpenApi>;

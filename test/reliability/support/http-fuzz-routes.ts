@@ -31,6 +31,7 @@ export const ROUTES = [
   'POST /invitations/:id/resend',
   'POST /invitations/:id/cancel',
   'POST /invitations/:id/accept',
+  'POST /invitations/:id/preview',
   'GET /vendors/:vendorId/invitations',
   'GET /vendors/:vendorId/customers',
   'GET /customers/:customerCompanyId/vendors',
@@ -277,6 +278,13 @@ export function fuzzRoutes(ctx: FuzzContext): Record<Route, () => fc.Arbitrary<F
       method: 'POST',
       path: invitationPath(invitation.accept, '/accept'),
       as: 'customer',
+      body: { token: fc.oneof(fc.constant(acceptToken), fc.base64String({ maxLength: 48 })) },
+    }),
+    'POST /invitations/:id/preview': shaped({
+      service: 'invitations',
+      method: 'POST',
+      path: invitationPath(invitation.accept, '/preview'),
+      as: 'anyone',
       body: { token: fc.oneof(fc.constant(acceptToken), fc.base64String({ maxLength: 48 })) },
     }),
     'GET /vendors/:vendorId/invitations': shaped({
