@@ -195,6 +195,26 @@ describe('runServices', () => {
       }
     });
 
+    it('does not cut short the stop that follows a start finished in time', async () => {
+      const run = runFixture('slow-start.main.ts', { START_WAIT_MS: '100', SLOW_CLOSE: '1' });
+      try {
+        await waitFor(() => run.out.stdout.includes('second starting'), { timeoutMs: 30_000 });
+        run.child.kill('SIGTERM');
+        await waitFor(() => run.out.stdout.includes('SIGTERM: shutting down'));
+        const signalledAt = Date.now();
+        run.child.stdin.write('go\n');
+        await waitFor(() => run.out.stdout.includes('second closing'));
+        // Past the start's bound, with the stop still in progress: the bound no longer applies.
+        await waitFor(() => Date.now() - signalledAt > 300, { message: 'the bound to pass' });
+        expect(run.child.exitCode).toBeNull();
+        run.child.stdin.write('bye\n');
+        expect(await run.exited()).toBe(0);
+        expect(run.out.stdout).toContain('first closed');
+      } finally {
+        run.cleanup();
+      }
+    });
+
     it('exits at once with 1 on a second signal', async () => {
       const run = runFixture('slow-start.main.ts');
       try {

@@ -29,6 +29,7 @@ export async function runServices(
   const running: RunningService[] = [];
   let starting = true;
   let stopping = false;
+  let startWait: NodeJS.Timeout | undefined;
   const stop = async () => {
     await stopAll(running, infra);
     process.exit(0);
@@ -43,7 +44,7 @@ export async function runServices(
     process.stdout.write(`${signal}: shutting down\n`);
     if (!starting) return void stop();
     // A start that hangs (a dependency that never answers) must not keep the process up.
-    setTimeout(() => {
+    startWait = setTimeout(() => {
       process.stderr.write(`${signal}: the service being started did not finish; exiting\n`);
       process.exit(1);
     }, options.startWaitMs ?? START_WAIT_MS).unref();
@@ -69,6 +70,8 @@ export async function runServices(
     process.exit(1);
   }
   starting = false;
+  // The start finished: the stop that follows has no bound but a second signal.
+  clearTimeout(startWait);
   if (stopping) await stop();
 }
 
