@@ -45,7 +45,7 @@ const AUTHENTICATED: Record<string, string> = {
 };
 const WITH_BODY: Record<string, string> = {
   '413': '`payload_too_large`',
-  '415': '`unsupported_media_type`: the body must be `application/json`',
+  '415': '`unsupported_media_type`: the body must be `application/json`, uncompressed, in UTF-8',
 };
 
 /**

@@ -1,3 +1,4 @@
+import { MIMEType } from 'node:util';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
@@ -74,23 +75,34 @@ export function clientErrors(error: Error & { code?: string }, socket: Duplex): 
 
 /**
  * A JSON body this service cannot read as it is sent: compressed
- * (`Content-Encoding` other than identity) or in a charset other than UTF-8.
- * Either was parsed as UTF-8 text all the same, and refused as broken JSON or
- * taken with its names garbled; it is refused with 415 saying what to send.
+ * (`Content-Encoding` other than identity), or labelled UTF-16 or UTF-32.
+ * Either was read as UTF-8 text all the same and refused as broken JSON; it
+ * is refused with 415 saying what to send. Any other charset is read as UTF-8,
+ * as RFC 8259 has it (JSON between systems is UTF-8; a charset changes nothing).
  */
 export function unreadableBody(headers: IncomingHttpHeaders): Error | undefined {
-  const encoding = headers['content-encoding']?.trim().toLowerCase();
-  if (encoding && encoding !== 'identity') {
+  const encodings = (headers['content-encoding'] ?? '')
+    .split(',')
+    .map((e) => e.trim().toLowerCase())
+    .filter((e) => e && e !== 'identity');
+  if (encodings.length) {
     return unsupportedMedia(
-      `Content-Encoding ${encoding} is not accepted; send the body as it is.`,
+      `Content-Encoding ${encodings.join(', ')} is not accepted; send the body as it is.`,
     );
   }
-  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(headers['content-type'] ?? '')?.[1];
-  // US-ASCII is UTF-8 already.
-  if (charset && !/^(utf-?8|us-ascii)$/i.test(charset)) {
+  const charset = charsetOf(headers['content-type']);
+  if (charset && /^utf-?(16|32)/i.test(charset)) {
     return unsupportedMedia(`JSON bodies are read as UTF-8; charset=${charset} is not accepted.`);
   }
   return undefined;
+}
+
+function charsetOf(contentType: string | undefined): string | undefined {
+  try {
+    return contentType ? (new MIMEType(contentType).params.get('charset') ?? undefined) : undefined;
+  } catch {
+    return undefined; // a type Fastify matched but Node cannot parse: read as it is
+  }
 }
 
 const unsupportedMedia = (detail: string) => Object.assign(new Error(detail), { statusCode: 415 });
