@@ -279,6 +279,31 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
         await broker.close();
       }
     });
+
+    it('says so when it starts refusing after an outage, not only that it is unreachable', async () => {
+      const target = new URL(url);
+      const proxy = await startTcpProxy(
+        { host: target.hostname, port: Number(target.port || 5672) },
+        { refusing: true },
+      );
+      const wrong = new URL(url);
+      wrong.host = `127.0.0.1:${proxy.port}`;
+      wrong.pathname = '/no-such-vhost';
+      const logged: string[] = [];
+      const broker = new RabbitMqBroker(wrong.toString(), { log: (m) => logged.push(m) });
+      try {
+        await waitFor(() => logged.some((m) => m.startsWith('RabbitMQ unreachable')), {
+          message: 'the outage to be logged',
+        });
+        proxy.refuse(false);
+        await waitFor(() => logged.some((m) => m.startsWith('RABBITMQ_URL: ')), {
+          message: 'the refusal to be logged',
+        });
+      } finally {
+        await broker.close();
+        await proxy.close();
+      }
+    });
   });
 
   describe('when a retry or dead-letter queue was deleted by hand', () => {

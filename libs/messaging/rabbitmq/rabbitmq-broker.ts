@@ -199,18 +199,24 @@ export class RabbitMqBroker implements Broker {
 
   private watchConnection(url: string): void {
     let down = false;
+    let told: 'refused' | 'unreachable' | undefined;
     this.manager.on('connect', () => {
       if (down) this.log(`RabbitMQ reconnected to ${url}`);
       down = false;
+      told = undefined;
     });
     this.manager.on('disconnect', ({ err }: { err?: Error }) => {
       if (!this.closed) this.log(`RabbitMQ disconnected: ${err?.message ?? 'unknown reason'}`);
       down = true;
     });
     this.manager.on('connectFailed', ({ err }: { err: Error }) => {
-      // Once per outage: retries run every reconnectTimeInSeconds.
-      if (!down) this.log(`${connectFailure(url, err)}; retrying`);
+      // Once per outage and kind: retries run every reconnectTimeInSeconds, and a broker that
+      // comes back refusing (a password changed meanwhile) is a setting to fix, so it is said.
+      const failure = connectFailure(url, err);
+      const kind = failure.startsWith('RABBITMQ_URL') ? 'refused' : 'unreachable';
+      if (!down || told !== kind) this.log(`${failure}; retrying`);
       down = true;
+      told = kind;
     });
   }
 }
@@ -226,7 +232,7 @@ export function connectFailure(url: string, err: Error): string {
     return `RABBITMQ_URL: the broker at ${url} refused the user name or password (${err.message})`;
   }
   if (/Expected ConnectionOpenOk; got <ConnectionClose/.test(err.message)) {
-    return `RABBITMQ_URL: the broker at ${url} refused to open the connection: is its virtual host there, and may this user use it?`;
+    return `RABBITMQ_URL: the broker at ${url} refused to open the connection: a virtual host it lacks, a user not allowed on it, or a connection limit (its log says which)`;
   }
   return `RabbitMQ unreachable at ${url}: ${err.message}`;
 }
