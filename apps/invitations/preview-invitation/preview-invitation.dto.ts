@@ -14,7 +14,9 @@ export class InvitationPreviewResponse {
     description: 'The vendor company’s name; null for an invitation sent before it was recorded.',
   })
   vendorName!: string | null;
-  @ApiProperty({ description: 'The address invited: the customer account must have this one.' })
+  @ApiProperty({
+    description: 'The address invited, masked (`c***@customer.example`): the account must have it.',
+  })
   email!: string;
   @ApiProperty({ format: 'date-time' }) expiresAt!: string;
 }

@@ -4,6 +4,7 @@ import {
   tokenOf,
   type InvitationsTestApp,
 } from '../testing/invitations-test-app';
+import { previewInvitation } from './preview-invitation';
 
 describe('POST /invitations/:id/preview', () => {
   let t: InvitationsTestApp;
@@ -27,7 +28,7 @@ describe('POST /invitations/:id/preview', () => {
         status: 'pending',
         vendorId: vendor.companyId,
         vendorName: 'Acme Supplies',
-        email: 'preview@example.com',
+        email: 'p***@example.com',
         expiresAt: sent.expiresAt,
       });
       expect(await t.infra.eventStore.headPosition()).toBe(head);
@@ -38,6 +39,19 @@ describe('POST /invitations/:id/preview', () => {
       await t.call('POST', `/invitations/${sent.invitationId}/cancel`, { as: vendor });
       const reply = await preview(sent.invitationId, tokenOf(sent.acceptUrl));
       expect([reply.status, reply.body.status]).toEqual([200, 'cancelled']);
+    });
+
+    it('reads expired once past the expiry, as accepting would answer', async () => {
+      const sent = await t.invite(vendor, { email: 'preview-late@example.com' });
+      const late = new Date(Date.parse(sent.expiresAt) + 1);
+      const store = t.infra.eventStore;
+      const shown = await previewInvitation(
+        store,
+        sent.invitationId,
+        tokenOf(sent.acceptUrl),
+        late,
+      );
+      expect(shown.status).toBe('expired');
     });
 
     it('names no vendor when the vendor’s token carried no name', async () => {
