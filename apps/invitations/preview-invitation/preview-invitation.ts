@@ -35,7 +35,7 @@ export async function previewInvitation(
 }
 
 /** `carl@customer.example` → `c***@customer.example`. */
-export function masked(email: string): string {
+function masked(email: string): string {
   const at = email.lastIndexOf('@');
   return `${[...email.slice(0, at)][0] ?? ''}***${email.slice(at)}`;
 }

@@ -227,7 +227,7 @@ export class RabbitMqBroker implements Broker {
  * wait out: amqplib says only "Expected ConnectionOpenOk" for a virtual host
  * the broker lacks or the user may not use.
  */
-export function connectFailure(url: string, err: Error): string {
+function connectFailure(url: string, err: Error): string {
   if (/ACCESS.REFUSED/.test(err.message)) {
     return `RABBITMQ_URL: the broker at ${url} refused the user name or password (${err.message})`;
   }
