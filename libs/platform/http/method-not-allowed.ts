@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { httpError } from './problem-details.filter';
 import { sendProblem } from './request-guards';
 
 /**
@@ -20,7 +21,7 @@ export function answerMethodNotAllowed(instance: FastifyInstance): void {
     void reply.header('allow', allowed.sort().join(', '));
     if (request.method === 'OPTIONS') return reply.status(204).send();
     const detail = `${request.method} is not allowed here; allowed: ${allowed.join(', ')}.`;
-    return sendProblem(reply, Object.assign(new Error(detail), { statusCode: 405 }));
+    return sendProblem(reply, httpError(405, detail));
   });
 }
 

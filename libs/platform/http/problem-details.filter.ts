@@ -129,6 +129,10 @@ export function replyWithProblem(
 }
 
 /** Status of a Nest HttpException or a Fastify error (bad JSON, body too large, bad media type). */
+/** An error the HTTP layer answers itself, mapped by its status to the code of HTTP_CODES. */
+export const httpError = (statusCode: number, detail: string) =>
+  Object.assign(new Error(detail), { statusCode });
+
 function httpStatusOf(error: unknown): number | undefined {
   if (error instanceof HttpException) return error.getStatus();
   const status = (error as { statusCode?: unknown })?.statusCode;

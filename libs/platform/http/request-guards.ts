@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { invalid } from '../errors/app-error';
-import { replyWithProblem, toProblem } from './problem-details.filter';
+import { httpError, replyWithProblem, toProblem } from './problem-details.filter';
 
 /** Deeper JSON than any request of ours needs; beyond it validation would recurse without bound. */
 export const MAX_BODY_DEPTH = 32;
@@ -60,7 +60,7 @@ export function clientErrors(error: Error & { code?: string }, socket: Duplex): 
   const problem = toProblem(
     statusCode === 400
       ? invalid('bad_request', detail, [{ field: 'request', message: detail }])
-      : Object.assign(new Error(detail), { statusCode }),
+      : httpError(statusCode, detail),
   );
   const body = JSON.stringify(problem);
   if (socket.writable) {
@@ -86,13 +86,14 @@ export function unreadableBody(headers: IncomingHttpHeaders): Error | undefined 
     .map((e) => e.trim().toLowerCase())
     .filter((e) => e && e !== 'identity');
   if (encodings.length) {
-    return unsupportedMedia(
+    return httpError(
+      415,
       `Content-Encoding ${encodings.join(', ')} is not accepted; send the body as it is.`,
     );
   }
   const charset = charsetOf(headers['content-type']);
   if (charset && /^utf-?(16|32)/i.test(charset)) {
-    return unsupportedMedia(`JSON bodies are read as UTF-8; charset=${charset} is not accepted.`);
+    return httpError(415, `JSON bodies are read as UTF-8; charset=${charset} is not accepted.`);
   }
   return undefined;
 }
@@ -104,8 +105,6 @@ function charsetOf(contentType: string | undefined): string | undefined {
     return undefined; // a type Fastify matched but Node cannot parse: read as it is
   }
 }
-
-const unsupportedMedia = (detail: string) => Object.assign(new Error(detail), { statusCode: 415 });
 
 /**
  * Refuses, with 400 before validation runs, bodies nested deeper than
