@@ -278,6 +278,26 @@ describe('createHttpApp', () => {
       );
     });
 
+    it('refuses bytes that are not UTF-8 with 400, however the body is framed', async () => {
+      const bytes = Buffer.concat([
+        Buffer.from('{"email":"a@b.co","name":"A'),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('"}'),
+      ]);
+      const framed = new Blob([bytes]);
+      const chunked = new Blob([bytes]).stream();
+      for (const body of [framed, chunked]) {
+        const res = await fetch(`${base}/echo`, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json' },
+          duplex: 'half',
+        } as RequestInit);
+        const problem = await expectProblem(res, 400, 'malformed_text');
+        expect(problem.detail).toBe('The JSON body is not valid UTF-8.');
+      }
+    });
+
     it('answers malformed URLs with problem+json, naming the URL', async () => {
       const body = await expectProblem(await fetch(`${base}/echo/%zz`), 400, 'bad_request');
       expect(body.errors).toEqual([{ field: 'url', message: body.detail }]);

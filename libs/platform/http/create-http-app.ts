@@ -10,14 +10,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { answerMethodNotAllowed } from './method-not-allowed';
 import { withProblemAnswers } from './openapi-problems';
 import { ProblemDetailsFilter } from './problem-details.filter';
-import {
-  clientErrors,
-  frameworkErrors,
-  guardBody,
-  jsonBodyRefusal,
-  sendProblem,
-  unreadableBody,
-} from './request-guards';
+import { acceptJsonBodies } from './json-body';
+import { clientErrors, frameworkErrors, guardBody, sendProblem } from './request-guards';
 import { unavailable } from '../errors/app-error';
 import { UnexpectedQueryGuard } from './unexpected-query.guard';
 import { strictValidationPipe } from './validation.pipe';
@@ -88,18 +82,7 @@ export async function createHttpApp(
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalGuards(new UnexpectedQueryGuard());
   const instance = app.getHttpAdapter().getInstance();
-  instance.removeContentTypeParser('text/plain');
-  // Many clients label every POST as JSON: an empty body so labelled is no body, not an error.
-  const json = instance.getDefaultJsonParser('error', 'error');
-  instance.removeContentTypeParser('application/json');
-  instance.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    if (body === '') return done(null, undefined);
-    const unreadable = unreadableBody(req.headers);
-    if (unreadable) return done(unreadable, undefined);
-    json(req, body as string, (error, value) =>
-      done(error && jsonBodyRefusal(body as string, error), value),
-    );
-  });
+  acceptJsonBodies(instance);
   instance.addHook('preValidation', guardBody);
   // A response finished while the app closes ends its connection, so close() is not held by an
   // idle keep-alive socket until its timeout (the default 'idle' closes only those idle at the start).

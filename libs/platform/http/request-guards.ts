@@ -1,5 +1,3 @@
-import { MIMEType } from 'node:util';
-import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -24,23 +22,6 @@ export function frameworkErrors(
 ) {
   const detail = 'The request URL is malformed.';
   return sendProblem(reply, invalid('bad_request', detail, [{ field: 'url', message: detail }]));
-}
-
-/**
- * The refusal of a body Fastify's JSON parser refused. It refuses a `__proto__` key or a
- * `constructor` holding `prototype` (keys that could reach an object's prototype) as it
- * refuses broken JSON: a body that is valid JSON was refused for such a key, and is told so.
- */
-export function jsonBodyRefusal(body: string, error: Error): Error {
-  try {
-    JSON.parse(body);
-  } catch {
-    return error;
-  }
-  return invalid(
-    'bad_request',
-    'The JSON body has a "__proto__" key, or a "constructor" key holding "prototype": neither is accepted.',
-  );
 }
 
 /**
@@ -71,39 +52,6 @@ export function clientErrors(error: Error & { code?: string }, socket: Duplex): 
     );
   }
   socket.destroy(error);
-}
-
-/**
- * A JSON body this service cannot read as it is sent: compressed
- * (`Content-Encoding` other than identity), or labelled UTF-16 or UTF-32.
- * Either was read as UTF-8 text all the same and refused as broken JSON; it
- * is refused with 415 saying what to send. Any other charset is read as UTF-8,
- * as RFC 8259 has it (JSON between systems is UTF-8; a charset changes nothing).
- */
-export function unreadableBody(headers: IncomingHttpHeaders): Error | undefined {
-  const encodings = (headers['content-encoding'] ?? '')
-    .split(',')
-    .map((e) => e.trim().toLowerCase())
-    .filter((e) => e && e !== 'identity');
-  if (encodings.length) {
-    return httpError(
-      415,
-      `Content-Encoding ${encodings.join(', ')} is not accepted; send the body as it is.`,
-    );
-  }
-  const charset = charsetOf(headers['content-type']);
-  if (charset && /^utf-?(16|32)/i.test(charset)) {
-    return httpError(415, `JSON bodies are read as UTF-8; charset=${charset} is not accepted.`);
-  }
-  return undefined;
-}
-
-function charsetOf(contentType: string | undefined): string | undefined {
-  try {
-    return contentType ? (new MIMEType(contentType).params.get('charset') ?? undefined) : undefined;
-  } catch {
-    return undefined; // a type Fastify matched but Node cannot parse: read as it is
-  }
 }
 
 /**
