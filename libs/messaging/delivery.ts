@@ -5,6 +5,7 @@ import { validateEnvelope } from './validation';
 import { amqpShortString } from './message-properties';
 import { errorMessage } from '../platform/errors/error-message';
 import { withTimeout } from '../platform/async/with-timeout';
+import { utf8Text } from '../platform/text/utf8';
 
 /** What an adapter must do with a delivered message; shared so both adapters behave alike. */
 export type Outcome =
@@ -91,11 +92,11 @@ export async function processDelivery(
   if (contentType && !ACCEPTED_CONTENT_TYPES.includes(contentType)) {
     return deadLetter(`unsupported content-type: ${contentType}`);
   }
+  const text = utf8Text(content);
+  if (text === undefined) return deadLetter('invalid JSON: the body is not UTF-8');
   let body: unknown;
   try {
-    const text = content.toString('utf8');
-    // A byte-order mark, which some encoders write before UTF-8, is not part of the JSON.
-    body = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    body = JSON.parse(text);
   } catch (error) {
     return deadLetter(`invalid JSON: ${errorMessage(error)}`);
   }

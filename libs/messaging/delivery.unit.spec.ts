@@ -72,6 +72,24 @@ describe('processDelivery', () => {
     });
   });
 
+  describe('when the body is not UTF-8', () => {
+    it('dead-letters it without calling the handler, rather than reading each bad byte as U+FFFD', async () => {
+      const handle = jest.fn(async () => undefined);
+      const text = JSON.stringify({ ...event, source: '/marker' });
+      const at = text.indexOf('marker');
+      const bad = Buffer.concat([
+        Buffer.from(text.slice(0, at)),
+        Buffer.from([0xff]),
+        Buffer.from(text.slice(at)),
+      ]);
+      expect(await processDelivery(bad, info(0), spec(handle))).toEqual({
+        action: 'dead-letter',
+        reason: 'invalid JSON: the body is not UTF-8',
+      });
+      expect(handle).not.toHaveBeenCalled();
+    });
+  });
+
   describe('when the body is larger than the limit', () => {
     it('dead-letters it unread, naming its size, without calling the handler', async () => {
       const handle = jest.fn(async () => undefined);

@@ -2,11 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import { MIMEType } from 'node:util';
 import { invalid } from '../errors/app-error';
+import { utf8Text } from '../text/utf8';
 import { httpError } from './problem-details.filter';
 
 /**
- * Bodies are JSON only, read as UTF-8. Many clients label every POST as
- * JSON: an empty body so labelled is no body, not an error.
+ * Bodies are JSON only, read as UTF-8: bytes that are not UTF-8 are refused
+ * (decoded as a string, Fastify put U+FFFD in place of each, so a chunked
+ * body was stored so). Many clients label every POST as JSON: an empty body
+ * so labelled is no body, not an error.
  */
 export function acceptJsonBodies(instance: FastifyInstance): void {
   instance.removeContentTypeParser('text/plain');
@@ -16,25 +19,10 @@ export function acceptJsonBodies(instance: FastifyInstance): void {
     if ((bytes as Buffer).length === 0) return done(null, undefined);
     const unreadable = unreadableBody(req.headers);
     if (unreadable) return done(unreadable, undefined);
-    const body = utf8(bytes as Buffer);
+    const body = utf8Text(bytes as Buffer);
     if (body === undefined) return done(notUtf8(), undefined);
     json(req, body, (error, value) => done(error && jsonBodyRefusal(body, error), value));
   });
-}
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-/**
- * The body as text, or `undefined` if it is not UTF-8. Decoded as a string,
- * Fastify replaced each bad byte with U+FFFD: a chunked body was then stored
- * so, and one with a Content-Length refused as "did not match Content-Length".
- */
-function utf8(bytes: Buffer): string | undefined {
-  try {
-    return strictUtf8.decode(bytes);
-  } catch {
-    return undefined;
-  }
 }
 
 const notUtf8 = () => invalid('malformed_text', 'The JSON body is not valid UTF-8.');
