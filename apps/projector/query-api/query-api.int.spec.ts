@@ -255,6 +255,8 @@ describe('query API', () => {
   });
 
   describe('when a query names a position', () => {
+    afterEach(() => jest.restoreAllMocks());
+
     it('waits for the projection to reach a fresh write and then shows it', async () => {
       const { position } = await appendTo(
         infra.eventStore,
@@ -268,6 +270,8 @@ describe('query API', () => {
     });
 
     it('answers 503 projection_lagging when the position is not reached in time', async () => {
+      // The store has moved on to positions the projection has not reached.
+      jest.spyOn(infra.eventStore, 'headPosition').mockResolvedValue(head + 2000n);
       const started = Date.now();
       const res = await invitations('', vendor).then(() =>
         get(`/vendors/${vendor.companyId}/invitations`, vendor, {
@@ -282,6 +286,14 @@ describe('query API', () => {
       });
       expect(res.retryAfter).toBe('1');
       expect(Date.now() - started).toBeGreaterThanOrEqual(350);
+    });
+
+    it('answers 400 for a position past the last event of the store, once the wait is over', async () => {
+      const res = await get(`/vendors/${vendor.companyId}/invitations`, vendor, {
+        'x-min-position': (head + 1000n).toString(),
+      });
+      expect([res.status, res.body.code]).toEqual([400, 'invalid_min_position']);
+      expect(res.body.detail).toContain(`(${await infra.eventStore.headPosition()})`);
     });
 
     it('answers 400 for a position that is not a number', async () => {

@@ -5,6 +5,7 @@ import {
   type ExecutionContext,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { EVENT_STORE, type EventStore } from '../../../libs/event-store/event-store.port';
 import { AppError, invalid } from '../../../libs/platform/errors/app-error';
 import {
   READ_MODELS,
@@ -73,6 +74,7 @@ export class ReadYourWrites implements OnApplicationShutdown {
 
   constructor(
     @Inject(READ_MODELS) private readonly store: ProjectionStore,
+    @Inject(EVENT_STORE) private readonly events: Pick<EventStore, 'headPosition'>,
     private readonly progress: ProjectionProgress,
     @Inject(READ_YOUR_WRITES_OPTIONS) private readonly options: ReadYourWritesOptions,
   ) {}
@@ -84,10 +86,10 @@ export class ReadYourWrites implements OnApplicationShutdown {
         this.waiters.delete(waiter);
         this.unwatchIfIdle();
         // A last look: the position may have been reached since the last shared read.
-        this.positionOf(projection).then(
-          (position) => (position >= min ? resolve() : reject(lagging(min, projection, position))),
-          reject,
-        );
+        this.positionOf(projection).then(async (position) => {
+          if (position >= min) return resolve();
+          reject(await this.whyNotReached(min, projection, position));
+        }, reject);
       }, this.options.timeoutMs);
       const waiter: Waiter = {
         projection,
@@ -106,6 +108,24 @@ export class ReadYourWrites implements OnApplicationShutdown {
   onApplicationShutdown(): void {
     this.stopWatching?.();
     this.stopWatching = undefined;
+  }
+
+  /**
+   * Past the event store's last event, no command returned the position (a
+   * typo, another environment's, a store restored from a backup): 400, since
+   * 503 with Retry-After has the client retry for ever. Asked only after the
+   * wait, so a store node that lags behind the one that took the write has
+   * caught up.
+   */
+  private async whyNotReached(min: bigint, projection: string, position: bigint) {
+    const head = await this.events.headPosition().catch(() => undefined);
+    return head !== undefined && min > head
+      ? invalid(
+          'invalid_min_position',
+          `X-Min-Position ${min} is past the last event of the store (${head}); no command returned it.`,
+          [{ field: 'X-Min-Position', message: `must be at most ${head}` }],
+        )
+      : lagging(min, projection, position);
   }
 
   private async positionOf(projection: string): Promise<bigint> {

@@ -24,8 +24,9 @@ function fixture(timeoutMs: number, recheckMs = 60_000) {
     },
   } as unknown as ProjectionStore;
   const progress = new ProjectionProgress();
-  const ryw = new ReadYourWrites(store, progress, { timeoutMs, recheckMs });
-  return { positions, progress, ryw, store, reads: () => reads };
+  const events = { head: 10n, headPosition: async () => events.head };
+  const ryw = new ReadYourWrites(store, events, progress, { timeoutMs, recheckMs });
+  return { positions, progress, ryw, store, events, reads: () => reads };
 }
 
 const turns = async (n: number) => {
@@ -130,6 +131,22 @@ describe('read-your-writes', () => {
         code: 'projection_lagging',
         extra: { minPosition: '6', lagging: [{ name: 'b', position: '5' }] },
       });
+    });
+  });
+
+  describe('when the position is past the last event of the store', () => {
+    it('gives up after the bound with 400 invalid_min_position, not a 503 to retry', async () => {
+      const { ryw } = fixture(50);
+      const error = await ryw.reach(11n, 'a').catch((e) => e);
+      expect(error).toMatchObject({ kind: 'invalid', code: 'invalid_min_position' });
+      expect(error.message).toContain('(10)');
+    });
+
+    it('answers 503 projection_lagging when the store cannot say where its head is', async () => {
+      const { ryw, events } = fixture(50);
+      events.headPosition = () => Promise.reject(new Error('store down'));
+      const error = await ryw.reach(11n, 'a').catch((e) => e);
+      expect(error).toMatchObject({ code: 'projection_lagging' });
     });
   });
 
