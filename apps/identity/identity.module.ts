@@ -1,4 +1,5 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import type { Logger } from 'pino';
 import type { AppConfig } from '../../libs/platform/config/config';
 import type { Infrastructure } from '../../libs/platform/infrastructure/infrastructure';
 import { commandStoreChecks } from '../../libs/platform/infrastructure/readiness';
@@ -42,6 +43,8 @@ const verificationMailing = mailingProvider(VERIFICATION_MAILING, 'identity');
 export interface IdentityOptions {
   /** Milliseconds since the epoch for the login throttle and sign-up limit; tests pass a fake one. */
   clock?: () => number;
+  /** The service's log; without it (tests), Nest's. */
+  logger?: Logger;
 }
 
 /**
@@ -62,7 +65,7 @@ export class IdentityModule implements OnApplicationShutdown {
     return {
       module: IdentityModule,
       imports: [
-        InfrastructureModule.forRoot(infra),
+        InfrastructureModule.forRoot(infra, options.logger),
         OpsEndpointsModule.register(commandStoreChecks(infra, IDENTITY_FORWARDER)),
       ],
       controllers: [

@@ -14,10 +14,10 @@ export async function startIdentity(
   infra: Infrastructure,
   port = infra.config.ports.identity,
 ): Promise<RunningService> {
-  @Module({ imports: [IdentityModule.register(infra)] })
+  const logger = createLogger('identity', infra.config.logLevel);
+  @Module({ imports: [IdentityModule.register(infra, { logger })] })
   class IdentityApp {}
 
-  const logger = createLogger('identity', infra.config.logLevel);
   const app = await createHttpApp(IdentityApp, {
     title: 'identity',
     logger,

@@ -1,4 +1,5 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import type { Logger } from 'pino';
 import type { Infrastructure } from '../../libs/platform/infrastructure/infrastructure';
 import { InfrastructureModule } from '../../libs/platform/infrastructure/infrastructure.module';
 import { commandStoreChecks } from '../../libs/platform/infrastructure/readiness';
@@ -38,11 +39,12 @@ export class InvitationsModule implements OnApplicationShutdown {
     return this.deps.mails.close();
   }
 
-  static register(infra: Infrastructure): DynamicModule {
+  /** `logger`: the service's log; without it (tests), Nest's. */
+  static register(infra: Infrastructure, logger?: Logger): DynamicModule {
     return {
       module: InvitationsModule,
       imports: [
-        InfrastructureModule.forRoot(infra),
+        InfrastructureModule.forRoot(infra, logger),
         OpsEndpointsModule.register({
           ...commandStoreChecks(infra, INVITATIONS_FORWARDER),
           broker: async () => {

@@ -38,10 +38,10 @@ export async function startInvitations(
     consumerName?: string;
   } = {},
 ): Promise<RunningInvitations> {
-  @Module({ imports: [InvitationsModule.register(infra)] })
+  const logger = createLogger('invitations', infra.config.logLevel);
+  @Module({ imports: [InvitationsModule.register(infra, logger)] })
   class InvitationsApp {}
 
-  const logger = createLogger('invitations', infra.config.logLevel);
   const app = await createHttpApp(InvitationsApp, {
     title: 'invitations',
     logger,

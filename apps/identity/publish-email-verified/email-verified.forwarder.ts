@@ -1,7 +1,6 @@
 import {
   Inject,
   Injectable,
-  Logger,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
   type OnModuleDestroy,
@@ -18,6 +17,11 @@ import {
 import { startForwarder, type Forwarder } from '../../../libs/messaging';
 import { PUBLISHED_EVENT_TYPES, toIntegrationEvent } from './email-verified.mapping';
 import { errorMessage } from '../../../libs/platform/errors/error-message';
+import {
+  SERVICE_LOG,
+  type PartLog,
+  type ServiceLog,
+} from '../../../libs/platform/observability/logger';
 
 export const IDENTITY_FORWARDER = 'identity-forwarder';
 
@@ -30,7 +34,7 @@ export const IDENTITY_FORWARDER = 'identity-forwarder';
 export class EmailVerifiedForwarder
   implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown
 {
-  private readonly logger = new Logger(IDENTITY_FORWARDER);
+  private readonly logger: PartLog;
   private forwarder?: Forwarder;
   private stopping?: Promise<void>;
 
@@ -39,7 +43,10 @@ export class EmailVerifiedForwarder
     @Inject(CHECKPOINT_STORE) private readonly checkpoints: CheckpointStore,
     @Inject(LEASE_STORE) private readonly leases: LeaseStore,
     @Inject(BROKER) private readonly broker: Broker,
-  ) {}
+    @Inject(SERVICE_LOG) logs: ServiceLog,
+  ) {
+    this.logger = logs(IDENTITY_FORWARDER);
+  }
 
   onApplicationBootstrap(): void {
     this.forwarder = startForwarder({

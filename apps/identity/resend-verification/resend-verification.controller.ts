@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Inject, Logger, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { ClientAddress } from '../../../libs/platform/http/client-address';
 import {
   ApiAcceptedResponse,
@@ -15,18 +15,26 @@ import { resendVerification } from './resend-verification';
 import { ResendVerificationRequest, ResendVerificationResponse } from './resend-verification.dto';
 import { ApiUnavailable } from '../../../libs/platform/http/api-responses';
 import { errorMessage } from '../../../libs/platform/errors/error-message';
+import {
+  SERVICE_LOG,
+  type PartLog,
+  type ServiceLog,
+} from '../../../libs/platform/observability/logger';
 
 @ApiTags('auth')
 @Controller('auth')
 // A failure of the event store is logged, not answered (see below): only the limiter's can show.
 @ApiUnavailable('rate_limits_unavailable')
 export class ResendVerificationController {
-  private readonly logger = new Logger('resend-verification');
+  private readonly logger: PartLog;
 
   constructor(
     @Inject(VERIFICATION_MAILING) private readonly mailing: VerificationMailing,
     @Inject(REGISTRATION_RATE_LIMITER) private readonly limiter: FixedWindowLimiter,
-  ) {}
+    @Inject(SERVICE_LOG) logs: ServiceLog,
+  ) {
+    this.logger = logs('resend-verification');
+  }
 
   @Post('resend-verification')
   @HttpCode(202)

@@ -5,6 +5,7 @@ import type { MailQueue } from '../mail/mail-queue';
 import type { MailProof } from '../mail/mail-spool';
 import { MAILER, type Mailer } from '../mail/mailer';
 import { openSpooledMailQueue } from '../mail/spooled-mail-queue';
+import { SERVICE_LOG, type ServiceLog } from '../observability/logger';
 import { APP_CONFIG } from './infrastructure.module';
 
 /** What a slice that records a command and then mails a link needs besides the command. */
@@ -23,13 +24,19 @@ export interface Mailing {
  */
 export const mailingProvider = (token: symbol, service: string): Provider => ({
   provide: token,
-  inject: [EVENT_STORE, MAILER, APP_CONFIG],
-  useFactory: async (store: EventStore, mailer: Mailer, config: AppConfig): Promise<Mailing> => ({
+  inject: [EVENT_STORE, MAILER, APP_CONFIG, SERVICE_LOG],
+  useFactory: async (
+    store: EventStore,
+    mailer: Mailer,
+    config: AppConfig,
+    logs: ServiceLog,
+  ): Promise<Mailing> => ({
     store,
     mails: await openSpooledMailQueue(mailer, {
       dataDir: config.dataDir,
       service,
       recorded: tokenRecordedIn(store),
+      log: logs('mail'),
     }),
     publicUrl: config.publicUrl,
   }),

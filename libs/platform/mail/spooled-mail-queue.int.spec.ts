@@ -23,10 +23,17 @@ describe('openSpooledMailQueue', () => {
         },
         close: () => undefined,
       };
-      const queue = await openSpooledMailQueue(mailer, { dataDir, service });
+      const warnings: string[] = [];
+      const log = {
+        log: () => undefined,
+        error: () => undefined,
+        warn: (m: string) => void warnings.push(m),
+      };
+      const queue = await openSpooledMailQueue(mailer, { dataDir, service, log });
       try {
         await queue.enqueue({ to: 'a@x.io', subject: 's', text: 't' }, 'a');
         await waitFor(async () => (await counted(service, 'retried')) === 1);
+        expect(warnings).toEqual(['a: email attempt 1 failed, will retry: smtp down']);
         fail = false;
         await waitFor(async () => (await counted(service, 'delivered')) === 1, { timeoutMs: 5000 });
         expect(existsSync(join(dataDir, `${service}-mail-spool.sqlite`))).toBe(true);

@@ -1,10 +1,10 @@
-import { Logger } from '@nestjs/common';
 import { metrics } from '../observability/metrics';
 import { join } from 'node:path';
 import { createMailQueue, type MailQueue } from './mail-queue';
 import { sqliteMailSpool, type MailProof } from './mail-spool';
 import type { Mailer } from './mailer';
 import { errorMessage } from '../errors/error-message';
+import type { PartLog } from '../observability/logger';
 
 /**
  * The mail queue a service sends through: spooled in
@@ -19,10 +19,10 @@ export async function openSpooledMailQueue(
     service: string;
     /** Whether a command recorded what a mail written down before its commit needs. */
     recorded?: (proof: MailProof) => Promise<boolean>;
+    log: PartLog;
   },
 ): Promise<MailQueue> {
-  const { service } = options;
-  const logger = new Logger(service);
+  const { service, log: logger } = options;
   const count = (outcome: string) => metrics.emails.inc({ service, outcome });
   const spool = sqliteMailSpool(join(options.dataDir, `${service}-mail-spool.sqlite`));
   const { recorded } = options;

@@ -1,4 +1,4 @@
-import type { LoggerService } from '@nestjs/common';
+import { Logger as NestLogger, type LoggerService } from '@nestjs/common';
 import pino, { type Logger } from 'pino';
 
 /**
@@ -67,3 +67,27 @@ export class PinoNestLogger implements LoggerService {
     this.logger.trace({ context }, String(message));
   }
 }
+
+/** What a service's parts made by Nest log with. */
+export type PartLog = Pick<LoggerService, 'log' | 'warn' | 'error'>;
+
+/** The log of a service's parts made by Nest, by context: `SERVICE_LOG` in its container. */
+export type ServiceLog = (context: string) => PartLog;
+export const SERVICE_LOG = Symbol('SERVICE_LOG');
+
+/**
+ * Logs under the service's own `service`: Nest's static logger is the last
+ * app's, so under `npm start` identity's lines said projector. Without a
+ * logger (tests), Nest's as before.
+ */
+export const serviceLog =
+  (logger?: Logger): ServiceLog =>
+  (context) => {
+    if (!logger) return new NestLogger(context);
+    const log = logger.child({ context });
+    return {
+      log: (message: unknown) => log.info(String(message)),
+      warn: (message: unknown) => log.warn(String(message)),
+      error: (message: unknown) => log.error(String(message)),
+    };
+  };
