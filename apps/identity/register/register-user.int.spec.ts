@@ -192,7 +192,7 @@ describe('registerUser', () => {
   });
 
   describe('when the email is taken', () => {
-    it('refuses with email_taken and records nothing', async () => {
+    it('refuses with email_taken and records nothing, its email not even written down', async () => {
       await f.register({ email: 'ann@example.com' });
       const head = await f.store.headPosition();
       await expect(f.register({ email: 'ann@example.com' })).rejects.toThrow(
@@ -200,6 +200,7 @@ describe('registerUser', () => {
       );
       expect(await f.store.headPosition()).toBe(head);
       expect(f.sent).toHaveLength(1);
+      expect(f.intended).toHaveLength(1);
     });
   });
 

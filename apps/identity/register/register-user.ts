@@ -68,12 +68,12 @@ export async function registerUser(
     passwordHash,
     verificationTokenHash: tokenHash,
   };
-  const mail = {
+  const mail = () => ({
     message: verificationEmail(input, deps.publicUrl, token),
     label: `verification for user ${userId}`,
     proof: { stream: userStream(userId), tokenHash },
-  };
-  const recorded = await recordThenMail(deps.mails, mail, () =>
+  });
+  const recorded = await recordThenMail(deps.mails, mail, (writeDown) =>
     handleCommands(
       deps.store,
       () => [
@@ -82,6 +82,7 @@ export async function registerUser(
         onStream(userDecider, userStream(userId), register),
       ],
       context,
+      writeDown,
     ),
   );
   const { position } = recorded[recorded.length - 1];

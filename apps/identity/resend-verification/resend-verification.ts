@@ -28,16 +28,16 @@ export async function resendVerification(
   const context = { ...ctx, actor: `user:${user.userId}` };
   // The new token's link and its issue on the user are one commit: no link without its issue.
   const stream = userStream(user.userId);
-  const mail = {
+  const mail = () => ({
     message: verificationEmail(user, deps.publicUrl, token),
     label: `verification for user ${user.userId}`,
     proof: { stream, tokenHash },
-  };
+  });
   const issuing = (events: unknown[]) => events.length > 0;
   const [issued] = await recordThenMail(
     deps.mails,
     mail,
-    () =>
+    (writeDown) =>
       handleCommands(
         deps.store,
         async (load) => {
@@ -50,6 +50,7 @@ export async function resendVerification(
           return [onStream(userDecider, stream, issue), ...(linked ? [link] : [])];
         },
         context,
+        writeDown,
       ),
     ([result]) => issuing(result.events),
   );

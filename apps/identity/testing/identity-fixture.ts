@@ -41,6 +41,8 @@ export function identityFixture() {
   return {
     store,
     sent,
+    /** Every email written down before its command's commit. */
+    intended: mails.intended,
     context,
     mailing,
     register,

@@ -1,7 +1,6 @@
 import type { Principal } from '../../../libs/auth/principal';
 import {
   handleCommands,
-  loadState,
   onStream,
   type CommandContext,
 } from '../../../libs/platform/command-handling/command-handler';
@@ -10,6 +9,7 @@ import { acceptUrl, invitationEmail } from '../http/invitation-email';
 import { DEFAULT_EXPIRES_IN_DAYS, type InvitationDeps } from '../http/invitation-deps';
 import { expiryFrom, invitationDecider } from '../invitation/decide';
 import type { ResendInvitation } from '../invitation/invitation.commands';
+import type { Invitation } from '../invitation/invitation.state';
 import { invitationStream } from '../invitation/invitation.events';
 import { hashToken, newInvitationToken } from '../invitation/invitation-token';
 import { pendingSlotClaim } from '../pending-slot/pending-slot-claim';
@@ -37,12 +37,27 @@ export async function resendInvitation(
     tokenHash: hashToken(token),
     expiresInDays: expiresInDays ?? DEFAULT_EXPIRES_IN_DAYS,
   };
-  const record = () =>
+  const link = acceptUrl(deps.publicUrl, invitationId, token);
+  let invited: Invitation | null = null;
+  // Who it goes to never changes once the invitation is sent: the email is made from the
+  // invitation as the command read it, and written down only if the command is to be recorded.
+  const mail = () => ({
+    message: invitationEmail(
+      invited!,
+      link,
+      expiryFrom(context.now, command.expiresInDays),
+      vendor.companyName ?? invited!.vendorName,
+    ),
+    label: `invitation ${invitationId}`,
+    proof: { stream, tokenHash: command.tokenHash },
+  });
+  const [resent] = await recordThenMail(deps.mails, mail, (writeDown) =>
     handleCommands(
       deps.store,
       async (load) => {
         const { state: current } = await load(invitationDecider, stream);
         invitationDecider.decide(command, current, context.now); // refusals come before the slot
+        invited = current;
         const slot = { vendorId: vendor.companyId, email: current!.email, invitationId };
         return [
           onStream(invitationDecider, stream, command),
@@ -50,24 +65,9 @@ export async function resendInvitation(
         ];
       },
       context,
-    );
-  const link = acceptUrl(deps.publicUrl, invitationId, token);
-  // Written down before the commit: who it goes to never changes once the invitation is sent.
-  const { state: invited } = await loadState(deps.store, invitationDecider, stream);
-  // A refusal on what was just read (unknown, another vendor's, accepted, cancelled) is final:
-  // none of those changes back. It is answered before anything is written down for the email.
-  invitationDecider.decide(command, invited, context.now);
-  const mail = invited && {
-    message: invitationEmail(
-      invited,
-      link,
-      expiryFrom(context.now, command.expiresInDays),
-      vendor.companyName ?? invited.vendorName,
+      writeDown,
     ),
-    label: `invitation ${invitationId}`,
-    proof: { stream, tokenHash: command.tokenHash },
-  };
-  const [resent] = mail ? await recordThenMail(deps.mails, mail, record) : await record();
+  );
   const { position, state } = resent;
   const { expiresAt } = state!;
   return { response: { invitationId, status: 'pending', expiresAt, acceptUrl: link }, position };

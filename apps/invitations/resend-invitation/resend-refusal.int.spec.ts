@@ -3,7 +3,7 @@ import { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-
 import { memoryMails } from '../../../libs/testing/memory-mails';
 import { handleCommand } from '../../../libs/platform/command-handling/command-handler';
 import { invitationDecider } from '../invitation/decide';
-import type { CancelInvitation } from '../invitation/invitation.commands';
+import type { CancelInvitation, ExpireInvitation } from '../invitation/invitation.commands';
 import { invitationStream } from '../invitation/invitation.events';
 import { sendInvitation } from '../send-invitation/send-invitation';
 import { resendInvitation } from './resend-invitation';
@@ -42,6 +42,47 @@ describe('resending an invitation', () => {
         });
       }
       expect(mails.intended.length).toBe(written);
+    });
+  });
+
+  describe('when a newer invitation to the same email holds the slot', () => {
+    it('refuses with invitation_already_pending and writes no email down', async () => {
+      const mails = memoryMails();
+      const deps = { store, mails, publicUrl: 'http://app.test' };
+      const input = { email: 'ann@example.com', firstName: 'Ann', lastName: 'Lee' };
+      const { response: old } = await sendInvitation(deps, vendor, input, context());
+      const expire: ExpireInvitation = { type: 'ExpireInvitation' };
+      const later = { ...context(), now: new Date(Date.now() + 8 * 86_400_000) };
+      await handleCommand(
+        store,
+        invitationDecider,
+        invitationStream(old.invitationId),
+        expire,
+        later,
+      );
+      await sendInvitation(deps, vendor, input, later);
+      const written = mails.intended.length;
+
+      await expect(
+        resendInvitation(deps, vendor, old.invitationId, undefined, later),
+      ).rejects.toMatchObject({ code: 'invitation_already_pending' });
+      expect(mails.intended.length).toBe(written);
+    });
+  });
+
+  describe('when it is recorded', () => {
+    it('reads the invitation once, and writes down the email to its invited address', async () => {
+      const mails = memoryMails();
+      const deps = { store, mails, publicUrl: 'http://app.test' };
+      const input = { email: 'ann@example.com', firstName: 'Ann', lastName: 'Lee' };
+      const { response } = await sendInvitation(deps, vendor, input, context());
+      const stream = invitationStream(response.invitationId);
+      const reads = jest.spyOn(store, 'readStream');
+
+      const resent = await resendInvitation(deps, vendor, response.invitationId, 3, context());
+      expect(reads.mock.calls.filter(([name]) => name === stream)).toHaveLength(1);
+      expect(mails.intended.at(-1)).toMatchObject({ to: input.email });
+      expect(mails.intended.at(-1)!.text).toContain(resent.response.acceptUrl);
     });
   });
 });

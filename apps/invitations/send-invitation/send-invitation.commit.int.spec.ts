@@ -51,6 +51,18 @@ describe('sending an invitation', () => {
     });
   });
 
+  describe('when a pending invitation to the same email holds the slot', () => {
+    it('refuses with invitation_already_pending and writes no email down', async () => {
+      const written = memoryMails();
+      const deps = { store, mails: written, publicUrl: 'http://app.test' };
+      await sendInvitation(deps, vendor, input, context());
+      await expect(sendInvitation(deps, vendor, input, context())).rejects.toMatchObject({
+        code: 'invitation_already_pending',
+      });
+      expect(written.intended).toHaveLength(1);
+    });
+  });
+
   describe('when the process dies between the commit and the mail spool', () => {
     it('the next start sends the invitation and the resent link, and nothing for a refused send', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'invitation-mail-'));

@@ -18,8 +18,8 @@ import type { SendInvitationRequest, SendInvitationResponse } from './send-invit
 
 /**
  * Records InvitationSent and the claim of the vendor+email slot in one commit
- * (the loser of a race is refused with 409, having written nothing), then
- * queues the email with the link, delivered after the answer. The token exists only in the email and in
+ * (the loser of a race is refused with 409, having written nothing, its email
+ * included), then queues the email with the link, delivered after the answer. The token exists only in the email and in
  * the response.
  */
 export async function sendInvitation(
@@ -47,7 +47,7 @@ export async function sendInvitation(
   const stream = invitationStream(invitationId);
   const slot = { vendorId: command.vendorId, email: command.email, invitationId };
   const link = acceptUrl(deps.publicUrl, invitationId, token);
-  const mail = {
+  const mail = () => ({
     message: invitationEmail(
       command,
       link,
@@ -56,8 +56,8 @@ export async function sendInvitation(
     ),
     label: `invitation ${invitationId}`,
     proof: { stream, tokenHash: command.tokenHash },
-  };
-  const [sent] = await recordThenMail(deps.mails, mail, () =>
+  });
+  const [sent] = await recordThenMail(deps.mails, mail, (writeDown) =>
     handleCommands(
       deps.store,
       async (load) => [
@@ -65,6 +65,7 @@ export async function sendInvitation(
         ...(await pendingSlotClaim(load, slot)),
       ],
       context,
+      writeDown,
     ),
   );
   const { position, state } = sent;

@@ -99,12 +99,15 @@ export type LoadState = <State, Event extends DomainEvent>(
  * wait, `prepare` included, so what it observed (through `load`) is fresh too;
  * after `MAX_ATTEMPTS` it refuses with `concurrent_update`. Within one cycle
  * each stream is read once. Results follow the order of `prepare`'s commands;
- * the first stream names the metrics category.
+ * the first stream names the metrics category. `beforeAppend` runs once the
+ * commands are decided, before a commit that writes something: what must be
+ * on disk before the commit (an email written down) costs nothing for a refusal.
  */
 export async function handleCommands<State, Event extends DomainEvent>(
   store: EventStore,
   prepare: (load: LoadState) => Commands<State, Event> | Promise<Commands<State, Event>>,
   context: CommandContext,
+  beforeAppend?: () => Promise<void>,
 ): Promise<[CommandResult<State, Event>, ...CommandResult<unknown, DomainEvent>[]]> {
   let category = 'unknown';
   const stopTimer = metrics.commandSeconds.startTimer();
@@ -123,7 +126,7 @@ export async function handleCommands<State, Event extends DomainEvent>(
         };
         const commands: StreamCommand[] = await prepare(load);
         category = categoryOf(commands[0].streamName);
-        const results = await decideAndAppend(store, read, commands, context);
+        const results = await decideAndAppend(store, read, commands, context, beforeAppend);
         const changed = results.some((r) => r.events.length > 0);
         metrics.commands.inc({ category, outcome: changed ? 'ok' : 'unchanged' });
         // In the order of `commands`, whose first is the typed one.
@@ -150,6 +153,7 @@ async function decideAndAppend(
   read: (stream: string) => Promise<RecordedEvent[]>,
   commands: StreamCommand[],
   context: CommandContext,
+  beforeAppend?: () => Promise<void>,
 ): Promise<CommandResult<unknown, DomainEvent>[]> {
   if (new Set(commands.map((c) => c.streamName)).size < commands.length) {
     throw new Error('handleCommands takes one command per stream'); // a second would never fit
@@ -171,6 +175,7 @@ async function decideAndAppend(
     events: d.events.map((e) => toNew(e, context)),
     expected: d.expected,
   }));
+  if (appends.length > 0) await beforeAppend?.();
   const appended =
     appends.length === 0
       ? []
