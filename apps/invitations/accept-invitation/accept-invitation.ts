@@ -45,6 +45,7 @@ export async function acceptInvitation(
           companyId: customer.companyId,
           email: customer.email,
           emailVerified: customer.emailVerified || !!seen.verifiedAt,
+          verificationSeen: !!seen.verifiedAt,
         },
       };
       const { state: current } = await load(invitationDecider, stream);

@@ -31,6 +31,7 @@ export function decideAccept(
   if (invitation.status === 'cancelled') {
     throw gone('invitation_cancelled', 'The vendor cancelled this invitation.');
   }
+  if (waitsInGrace(invitation, c, now)) return [];
   if (isExpired(invitation, now)) throw gone('invitation_expired', 'This invitation has expired.');
   if (invitation.accepted) {
     throw conflict('invitation_already_accepted', 'This invitation was already accepted.');
@@ -56,6 +57,21 @@ export function decideAccept(
       data: { invitationId, vendorId, ...customer, reason: 'email_unverified' },
     },
   ];
+}
+
+/**
+ * Past its expiry, in the grace a waiting acceptance gives it, and the one
+ * whose acceptance waits asks again: the verification not handled yet may
+ * still accept it, so the answer is the one given before (202), not 410.
+ */
+function waitsInGrace(invitation: Invitation, c: AcceptInvitation, now: Date): boolean {
+  return (
+    isExpired(invitation, now) &&
+    invitation.status === 'pending' &&
+    !c.customer.verificationSeen &&
+    invitation.deferred.some((d) => d.customerUserId === c.customer.userId) &&
+    !isExpiredForGood(invitation, now)
+  );
 }
 
 /**

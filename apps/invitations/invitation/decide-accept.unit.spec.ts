@@ -131,6 +131,40 @@ describe('accept', () => {
     });
   });
 
+  describe('when it is past its expiry, in the grace its waiting acceptance gives it', () => {
+    const inGrace = after(EXPIRES_AT, 60_000);
+
+    it('records nothing for the customer whose acceptance waits, as before the expiry', () => {
+      given([sent, deferredFor(ann)])
+        .when(accept(), inGrace)
+        .then([]);
+      given([sent, deferredFor(ann)])
+        .when(accept(TOKEN, { emailVerified: false }), inGrace)
+        .then([]);
+    });
+
+    it('refuses with invitation_expired once its verification was handled, which accepted nothing', () => {
+      given([sent, deferredFor(ann)])
+        .when(accept(TOKEN, { verificationSeen: true }), inGrace)
+        .thenRefuses('gone', 'invitation_expired');
+    });
+
+    it('refuses anyone else with invitation_expired', () => {
+      given([sent, deferredFor(ann)])
+        .when(accept(TOKEN, { userId: 'someone-else' }), inGrace)
+        .thenRefuses('gone', 'invitation_expired');
+    });
+
+    it('refuses the waiting customer too once the grace is over or the expiry recorded', () => {
+      given([sent, deferredFor(ann)])
+        .when(accept(), after(EXPIRES_AT, WAITING_ACCEPTANCE_GRACE_MS))
+        .thenRefuses('gone', 'invitation_expired');
+      given([sent, deferredFor(ann), expired])
+        .when(accept(), inGrace)
+        .thenRefuses('gone', 'invitation_expired');
+    });
+  });
+
   describe('when the customer email differs from the invited one', () => {
     it('refuses with email_mismatch', () => {
       given([sent])

@@ -36,6 +36,8 @@ export interface Customer {
   email: string;
   /** From the token, or from a verification this service has already seen. */
   emailVerified: boolean;
+  /** Whether this service has handled the customer's verification already. */
+  verificationSeen?: boolean;
 }
 
 export interface AcceptInvitation {
