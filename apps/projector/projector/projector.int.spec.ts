@@ -2,6 +2,7 @@ import { CheckpointConflictError } from '../../../libs/read-store/coordination.p
 import type { ProjectionCommit, ProjectionStore } from '../../../libs/read-store/read-models.port';
 import { waitFor } from '../../../libs/testing/wait-for';
 import { invitationListProjection } from '../invitation-list/invitation-list.projection';
+import type { InvitationEvent } from '../invitation-events';
 import { appendTo, events } from '../testing/invitation-events';
 import { projectorFixture, type ProjectorFixture } from '../testing/projector-fixture';
 import { projectBatch, SKIPPED_STREAM_ERROR } from './project-batch';
@@ -128,6 +129,38 @@ describe('projector', () => {
       expect((await invitations()).items.find((i) => i.invitationId === 'bad')?.status).toBe(
         'pending',
       );
+    });
+  });
+
+  describe('when a fixed projection makes a later event of a stream change nothing', () => {
+    it('replays the stream into the row the fix gives, not the wrong one kept for its position', async () => {
+      // A bug: a deferred acceptance read as an acceptance.
+      const buggy: Projection = {
+        ...invitationListProjection,
+        apply: (event, rows) =>
+          event.type === 'InvitationAcceptanceDeferred'
+            ? invitationListProjection.apply(
+                {
+                  ...event,
+                  type: 'InvitationAccepted',
+                  acceptedAt: events.at(2),
+                } as InvitationEvent,
+                rows,
+              )
+            : invitationListProjection.apply(event, rows),
+      };
+      f.startProjector({ projections: [buggy] });
+      await appendTo(f.eventStore, 'a', events.sent('a', {}, 1), events.deferred('a', 'co-1', 2));
+      await f.caughtUp(['invitations']);
+      expect((await invitations()).items[0].status).toBe('accepted');
+
+      const deps = {
+        eventStore: f.eventStore,
+        store: f.readModels,
+        projection: invitationListProjection,
+      };
+      expect(await replayStream(deps, 'invitation-a')).toMatchObject({ events: 2 });
+      expect((await invitations()).items[0]).toMatchObject({ status: 'pending', acceptedAt: null });
     });
   });
 

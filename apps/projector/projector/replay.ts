@@ -78,7 +78,7 @@ export async function replayStream(deps: ReplayDeps, stream: string): Promise<St
       // this commit then fails its own and is projected again, on the stream unparked.
       await store.commit({
         target,
-        ...rows.changes(),
+        ...(await recomputed(store, target, rows.changes())),
         unpark: parked.map((p) => p.position),
         checkpoint: fence(checkpoint),
       });
@@ -94,6 +94,41 @@ export async function replayStream(deps: ReplayDeps, stream: string): Promise<St
     if (left.size === 0) return result;
   }
   return { ...result, failed: 'events of the stream kept being parked; replay it again' };
+}
+
+/**
+ * The stream's rows as recomputed, each at no lower a position than the row
+ * stored for it: a stored row is replaced only by one at its position or
+ * later, and a recomputed row keeps the position of the last event that
+ * changed it. A fix that makes a later event change nothing (the case a
+ * replay is run for) left the wrong row in place, reported replayed. Shared
+ * rows (relationships) take the events as the live worker does.
+ */
+async function recomputed(
+  store: ProjectionStore,
+  target: ProjectionTarget,
+  changes: ReturnType<UnitOfWork['changes']>,
+): Promise<ReturnType<UnitOfWork['changes']>> {
+  const ids = (rows: { invitationId: string }[] = []) => rows.map((r) => r.invitationId);
+  const [invitations, refs] = await Promise.all([
+    store.loadInvitations(target, ids(changes.invitations)),
+    store.loadInvitationRefs(target, ids(changes.invitationRefs)),
+  ]);
+  const atLeastStored = <R extends { invitationId: string; position: bigint }>(
+    rows: R[] | undefined,
+    stored: R[],
+  ) => {
+    const floor = new Map(stored.map((r) => [r.invitationId, r.position]));
+    return rows?.map((row) => {
+      const position = floor.get(row.invitationId) ?? 0n;
+      return row.position < position ? { ...row, position } : row;
+    });
+  };
+  return {
+    ...changes,
+    invitations: atLeastStored(changes.invitations, invitations),
+    invitationRefs: atLeastStored(changes.invitationRefs, refs),
+  };
 }
 
 /** Commits only if nothing else has since the checkpoint was read. */
