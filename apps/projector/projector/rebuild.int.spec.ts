@@ -177,6 +177,28 @@ describe('blue-green rebuild', () => {
     });
   });
 
+  describe('when an event fails to project', () => {
+    it('parks it after one try, since a rebuild’s throw repeats, where the live worker tries three times', async () => {
+      let tries = 0;
+      const failing = {
+        ...invitationListProjection,
+        apply: ((event, rows) => {
+          if (event.type !== 'InvitationAccepted')
+            return invitationListProjection.apply(event, rows);
+          tries += 1;
+          throw new Error('cannot project this');
+        }) as typeof invitationListProjection.apply,
+      };
+      await rebuildProjection({
+        eventStore: f.eventStore,
+        store: f.readModels,
+        leases: f.leases,
+        projection: failing,
+      });
+      expect(tries).toBe(1);
+    });
+  });
+
   describe('when the latest events are of types the projection does not read', () => {
     it('reads only its own types and still takes its checkpoint to the head', async () => {
       await appendTo(f.eventStore, 'i3', events.cancelled('i3', 60));

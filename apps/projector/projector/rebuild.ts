@@ -12,6 +12,13 @@ import type { Projection } from './projection';
 import { UnitOfWork } from './unit-of-work';
 import { errorMessage } from '../../../libs/platform/errors/error-message';
 
+/**
+ * A rebuild tries a failing event once: its rows are in memory or read back
+ * (a store that fails stops the batch, never parks), so the throw repeats, and
+ * the live worker's three tries cost 300 ms an event (100,000 failing: 8 h).
+ */
+const ONE_TRY: RetryPolicy = { attempts: 1, backoffMs: 0 };
+
 export interface RebuildOptions {
   eventStore: EventStore;
   store: ProjectionStore;
@@ -215,7 +222,7 @@ async function catchUp(o: Omit<RebuildOptions, 'projection'>, builds: Build[], h
         if (through <= b.read) continue;
         const reads = new Set<string>(b.projection.eventTypes);
         const mine = batch.filter((e) => e.position > b.read && reads.has(e.type));
-        const ctx = { ...o, projection: b.projection, target: b.target };
+        const ctx = { ...o, retry: o.retry ?? ONE_TRY, projection: b.projection, target: b.target };
         if (!b.rows.allKnown) await landed(b);
         const projected = await projectEvents(
           ctx,
