@@ -56,13 +56,14 @@ export function projectionsNamed(ctx: OpsContext, names: string[]): readonly Pro
   });
 }
 
-/** The last position of a `--from <pos> [--to <pos>]` range: `--to`, or else the store's head. */
+/**
+ * The last position of a `--from <pos> [--to <pos>]` range: `--to`, or else
+ * the store's head. A `--from` past the head is refused with `--to` too: a
+ * mistyped one passed as "0 streams replayed" with exit 0.
+ */
 export async function rangeEnd(eventStore: EventStore, from: bigint, to?: bigint): Promise<bigint> {
-  if (to !== undefined) {
-    if (to < from) throw new OpsError('--to must not be before --from');
-    return to;
-  }
+  if (to !== undefined && to < from) throw new OpsError('--to must not be before --from');
   const head = await eventStore.headPosition();
   if (head < from) throw new OpsError(`--from ${from} is past the store's last position (${head})`);
-  return head;
+  return to ?? head;
 }

@@ -260,9 +260,14 @@ describe('ops CLI', () => {
       await expect(opsOn(f).run('replay', '--from', '4', '--to', '3')).rejects.toThrow(
         '--to must not be before --from',
       );
-      await expect(opsOn(f).run('replay', '--from', '99')).rejects.toThrow(
-        "--from 99 is past the store's last position (5)",
-      );
+      for (const range of [
+        ['--from', '99'],
+        ['--from', '99', '--to', '120'],
+      ]) {
+        await expect(opsOn(f).run('replay', ...range)).rejects.toThrow(
+          "--from 99 is past the store's last position (5)",
+        );
+      }
     });
   });
 
