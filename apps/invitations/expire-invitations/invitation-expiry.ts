@@ -104,7 +104,11 @@ function describe(error: unknown): string {
   return errorMessage(error) + causeOf(error);
 }
 
-/** Runs `expireDue` every `intervalMs` on the one instance holding the lease. */
+/**
+ * Runs `expireDue` every `intervalMs` on the one instance holding the lease. A
+ * failed pass waits the interval too: ending the run on it had the lease's next
+ * tick start another at once, every 1.7 s, a warning each.
+ */
 export function startExpiryScheduler(options: {
   expiry: InvitationExpiry;
   leases: LeaseStore;
@@ -119,7 +123,9 @@ export function startExpiryScheduler(options: {
     run: async (signal) => {
       while (!signal.aborted) {
         // Stopping ends the run after the expiries in flight, not after every one due.
-        await options.expiry.expireDue(new Date(), signal);
+        await options.expiry.expireDue(new Date(), signal).catch((error: unknown) => {
+          if (!signal.aborted) options.onError?.(error);
+        });
         await pause(intervalMs, signal);
       }
     },
