@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../../testing/wait-for';
@@ -69,6 +69,20 @@ describe('mail queue over the SQLite spool', () => {
   afterEach(async () => {
     for (const spool of spools.splice(0)) await spool.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('when a message with a link is delivered', () => {
+    it('leaves no trace of it in the spool file, which only its owner may read', async () => {
+      const spool = openSpool();
+      const { mailer, delivered } = recordingMailer();
+      const queue = queueOn(spool, mailer);
+      await queue.enqueue({ ...mail('a@x.io'), text: 'token=SECRET-LINK-TOKEN' }, 'invitation a');
+      await waitFor(() => delivered.length === 1);
+      await queue.close();
+      await spool.close();
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      expect(readFileSync(path).includes('SECRET-LINK-TOKEN')).toBe(false);
+    });
   });
 
   describe('when the process dies before a message is delivered', () => {

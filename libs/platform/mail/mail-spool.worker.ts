@@ -1,6 +1,6 @@
 // The mail spool's thread: one SQLite connection, commits batched per turn of its event loop.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { workerData } from 'node:worker_threads';
 import { serveCalls } from '../workers/thread-calls';
@@ -9,9 +9,14 @@ import type { MailProof, SpoolCall, SpooledMail } from './mail-spool';
 
 const { path } = workerData as { path: string };
 mkdirSync(dirname(path), { recursive: true });
+// It holds the links of emails not delivered yet: readable by the service's user only (its WAL
+// takes the same mode), and a removed row is overwritten, not left in free pages.
+closeSync(openSync(path, 'a', 0o600));
+chmodSync(path, 0o600);
 const db = new Database(path);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
+db.pragma('secure_delete = ON');
 // AUTOINCREMENT: an id is never given twice. The queue takes rows in beyond the highest id it
 // has held, so a reused id (SQLite reuses them once the highest rows are gone) was never sent.
 const TABLE = (name: string) => `CREATE TABLE ${name} (
