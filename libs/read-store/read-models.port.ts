@@ -208,8 +208,11 @@ export interface ProjectionStore {
   ): Promise<InvitationRefRow[]>;
   loadRelationships(target: ProjectionTarget, keys: RelationshipKey[]): Promise<RelationshipRow[]>;
 
-  /** Parked events in position order. */
-  listParked(target: ProjectionTarget): Promise<ParkedEvent[]>;
+  /**
+   * Parked events in position order: those of `streams` only when given (a replay or
+   * a batch reads its own streams', not the whole list), else all of them.
+   */
+  listParked(target: ProjectionTarget, streams?: string[]): Promise<ParkedEvent[]>;
   /** Which of `streams` have a parked event (their later events are parked too). */
   streamsWithParkedEvents(target: ProjectionTarget, streams: string[]): Promise<Set<string>>;
 

@@ -150,9 +150,9 @@ function lastEventAt(events: RecordedEvent[]): string | undefined {
 }
 
 /**
- * Parked positions of the batch's streams. Usually none; the full list is
- * read only when one of them has parked events, so a redelivered batch sees
- * exactly which events came before which.
+ * Parked positions of the batch's streams. Usually none; the parked events of
+ * the streams that have some are read, so a redelivered batch sees exactly
+ * which events came before which.
  */
 async function parkedPositions(
   ctx: BatchContext,
@@ -162,8 +162,7 @@ async function parkedPositions(
   const affected = await ctx.store.streamsWithParkedEvents(ctx.target, streams);
   const positions = new Map<string, Set<bigint>>();
   if (affected.size === 0) return positions;
-  for (const p of await ctx.store.listParked(ctx.target)) {
-    if (!affected.has(p.streamName)) continue;
+  for (const p of await ctx.store.listParked(ctx.target, [...affected])) {
     positions.set(p.streamName, (positions.get(p.streamName) ?? new Set()).add(p.position));
   }
   return positions;

@@ -53,8 +53,8 @@ export async function replayStream(deps: ReplayDeps, stream: string): Promise<St
     const history = (await eventStore.readStream(stream)).filter(
       (e) => e.position <= checkpoint.position && invitationIdOf(e) !== undefined,
     );
-    const parked = (await store.listParked(target)).filter(
-      (p) => p.streamName === stream && p.position <= checkpoint.position,
+    const parked = (await store.listParked(target, [stream])).filter(
+      (p) => p.position <= checkpoint.position,
     );
     const rows = new UnitOfWork(store, target);
     for (const id of new Set(history.map((e) => invitationIdOf(e)!))) projection.forget(id, rows);

@@ -127,10 +127,11 @@ export class MongoReadModels implements ReadModels {
     return this.byIds(RELATIONSHIPS, ids);
   }
 
-  listParked(target: ProjectionTarget): Promise<ParkedEvent[]> {
+  listParked(target: ProjectionTarget, streams?: string[]): Promise<ParkedEvent[]> {
+    const byStream = streams ? { streamName: { $in: streams } } : {};
     return this.db
       .collection(PARKED, BIGINT_DECODING)
-      .find({ slot: slotOf(target) })
+      .find({ slot: slotOf(target), ...byStream })
       .sort({ position: 1 })
       .project<ParkedEvent>(ROW_FIELDS)
       .toArray();

@@ -148,25 +148,33 @@ export class SqliteReadModels implements ReadModels {
     return rows.map(relationshipFromRecord);
   }
 
-  async listParked(target: ProjectionTarget): Promise<ParkedEvent[]> {
+  async listParked(target: ProjectionTarget, streams?: string[]): Promise<ParkedEvent[]> {
     const slot = this.versions.liveSlot(target);
-    if (slot === undefined) return [];
-    const rows = this.sql(`SELECT * FROM ${slotTables(slot).parked} ORDER BY position`)
-      .safeIntegers(true)
-      .all() as ParkedRecord[];
+    if (slot === undefined || streams?.length === 0) return [];
+    const table = slotTables(slot).parked;
+    // The given streams through the by-stream index, not every parked row with its error.
+    const rows = (
+      streams
+        ? this.sql(
+            `SELECT * FROM ${table} WHERE stream IN (SELECT value FROM json_each(?)) ORDER BY position`,
+          )
+            .safeIntegers(true)
+            .all(JSON.stringify(streams))
+        : this.sql(`SELECT * FROM ${table} ORDER BY position`).safeIntegers(true).all()
+    ) as ParkedRecord[];
     return rows.map(parkedFromRecord);
   }
 
   async streamsWithParkedEvents(target: ProjectionTarget, streams: string[]): Promise<Set<string>> {
     const slot = this.versions.liveSlot(target);
     if (slot === undefined || streams.length === 0) return new Set();
-    // Parked events are few: reading their streams beats binding every stream of a batch.
-    const rows = this.sql(`SELECT DISTINCT stream FROM ${slotTables(slot).parked}`).all() as Array<{
-      stream: string;
-    }>;
-    if (rows.length === 0) return new Set();
-    const wanted = new Set(streams);
-    return new Set(rows.map((r) => r.stream).filter((s) => wanted.has(s)));
+    const table = slotTables(slot).parked;
+    // Usually nothing is parked: then a live batch need not bind its hundreds of streams.
+    if (this.sql(`SELECT 1 FROM ${table} LIMIT 1`).get() === undefined) return new Set();
+    const rows = this.sql(
+      `SELECT DISTINCT stream FROM ${table} WHERE stream IN (SELECT value FROM json_each(?))`,
+    ).all(JSON.stringify(streams)) as Array<{ stream: string }>;
+    return new Set(rows.map((r) => r.stream));
   }
 
   async commit(commit: ProjectionCommit): Promise<number | undefined> {

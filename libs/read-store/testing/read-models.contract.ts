@@ -227,6 +227,32 @@ export function readModelsContract(open: ReadModelsFactory): void {
       await rm.commit({ target: v1, unpark: [3n] });
       expect((await rm.listParked(v1)).map((p) => p.position)).toEqual([7n]);
     });
+
+    it('lists only those of the streams named, in order', async () => {
+      const b = parked(4n, 'invitation-b');
+      await rm.commit({
+        target: v1,
+        park: [
+          parked(9n, 'invitation-a'),
+          b,
+          parked(2n, 'invitation-a'),
+          parked(6n, 'invitation-c'),
+        ],
+      });
+      const of = async (streams: string[]) =>
+        (await rm.listParked(v1, streams)).map((p) => [p.position, p.streamName]);
+      expect(await of(['invitation-a', 'invitation-c'])).toEqual([
+        [2n, 'invitation-a'],
+        [6n, 'invitation-c'],
+        [9n, 'invitation-a'],
+      ]);
+      expect(await rm.listParked(v1, ['invitation-b'])).toEqual([b]);
+      expect(await of(['invitation-z'])).toEqual([]);
+      expect(await of([])).toEqual([]);
+      expect(await rm.streamsWithParkedEvents(v1, ['invitation-c', 'invitation-z'])).toEqual(
+        new Set(['invitation-c']),
+      );
+    });
   });
 
   describe('when a vendor has many invitations', () => {
