@@ -133,6 +133,23 @@ describe('mails written down before their command commits', () => {
     });
   });
 
+  describe('when a mail the spool could not take is still undelivered at close', () => {
+    it('keeps what was written down, so the next start sends it', async () => {
+      const failingSaves = (spool: MailSpool): MailSpool => ({
+        ...spool,
+        save: () => Promise.reject(new Error('disk full')),
+      });
+      const down = () => Promise.reject(new Error('smtp down'));
+      const { queue } = queueOn(recordedOnly('h1'), down, failingSaves);
+      (await queue.intend(mail('a@x.io'), 'invitation 1', proof('h1'))).send();
+      await queue.close();
+
+      const next = queueOn(recordedOnly('h1'));
+      expect(await next.queue.resume()).toBe(1);
+      await waitFor(() => next.delivered.length === 1);
+    });
+  });
+
   describe('when the event store cannot tell for a moment', () => {
     it('checks again while the service runs, and sends it once it can', async () => {
       let answers = 0;

@@ -185,6 +185,12 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
     }
   };
 
+  /**
+   * Not given up at close: a message on disk, or one written down before its command (whose
+   * save failed), is sent by the next run. Dropping the written-down copy lost the email.
+   */
+  const leftForNextRun = (job: Job) => job.spoolId !== undefined || job.settles !== undefined;
+
   async function deliver(job: Job): Promise<void> {
     try {
       await mailer.send(job.message);
@@ -192,7 +198,7 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
       options.onDelivered?.(job.label);
     } catch (error) {
       job.attempt += 1;
-      if (closing && job.spoolId !== undefined) return; // kept on disk for the next run
+      if (closing && leftForNextRun(job)) return;
       if (closing || job.attempt >= attempts) {
         unspool(job);
         return options.onGiveUp(job.label, error);
@@ -304,7 +310,7 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
       clearTimeout(timer);
       if (outcome === 'timeout') {
         for (const job of ready.splice(0)) {
-          if (job.spoolId !== undefined) continue; // kept on disk for the next run
+          if (leftForNextRun(job)) continue;
           unspool(job);
           options.onGiveUp(job.label, new Error('not delivered before shutdown'));
         }
