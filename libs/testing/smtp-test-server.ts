@@ -23,12 +23,22 @@ export interface SmtpTestServer {
  * A real SMTP server on a free local port that keeps every message, for tests
  * of services that send mail through SMTP_URL. Plain text, no auth, no TLS.
  */
-export async function startSmtpTestServer(): Promise<SmtpTestServer> {
+export async function startSmtpTestServer(
+  options: {
+    /** The SMTP reply code (4xx, 5xx) with which to refuse a recipient, if any. */
+    refuse?: (to: string) => number | undefined;
+  } = {},
+): Promise<SmtpTestServer> {
   const received: ReceivedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      const code = options.refuse?.(address.address);
+      if (code === undefined) return callback();
+      callback(Object.assign(new Error(`refused ${address.address}`), { responseCode: code }));
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));

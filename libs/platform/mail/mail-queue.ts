@@ -1,5 +1,6 @@
 import { backoffMs, type Backoff } from '../retry/backoff';
 import type { Mailer, MailMessage } from './mailer';
+import { isRefusedForGood } from './refused-for-good';
 import { intendedMails, type IntendedMail, type IntendedMailsOptions } from './intended-mails';
 import type { MailProof, MailSpool } from './mail-spool';
 import { SpoolKeys } from './spool-keys';
@@ -12,10 +13,18 @@ export interface MailQueueOptions {
   onDelivered?: (label: string) => void;
   /** Told when an attempt failed and the message will be tried again. */
   onRetry?: (label: string, attempt: number, error: unknown) => void;
-  /** Attempts per message. */
+  /** Attempts per message at most; unlimited by default (see `retryForMs`). */
   attempts?: number;
-  /** Wait before the first retry; each later one waits twice as long. */
+  /** Wait before the first retry; each later one waits twice as long, up to `maxRetryDelayMs`. */
   firstRetryDelayMs?: number;
+  /** Longest wait between two attempts: 5 minutes by default. */
+  maxRetryDelayMs?: number;
+  /**
+   * How long a message that keeps failing is tried again: 24 hours by default, so a mail
+   * server down for a while delays the emails rather than losing them. A failure that
+   * sending again cannot mend (`isRefusedForGood`) gives the message up at once.
+   */
+  retryForMs?: number;
   /** Deliveries in flight at once. */
   concurrency?: number;
   /**
@@ -85,6 +94,8 @@ interface Job {
   spoolKey?: string;
   /** The written-down mail its save was to remove: removed once it is sent, if not saved. */
   settles?: string;
+  /** When its first attempt failed (ms since the epoch). */
+  failingSince?: number;
 }
 
 /**
@@ -94,8 +105,12 @@ interface Job {
  * next run; without one, a crash loses the messages not delivered.
  */
 export function createMailQueue(mailer: Mailer, options: MailQueueOptions): MailQueue {
-  const attempts = options.attempts ?? 6;
-  const firstRetryDelayMs = options.firstRetryDelayMs ?? 1_000;
+  const attempts = options.attempts ?? Infinity;
+  const retry = {
+    firstMs: options.firstRetryDelayMs ?? 1_000,
+    maxMs: options.maxRetryDelayMs ?? 300_000,
+  };
+  const retryForMs = options.retryForMs ?? 24 * 3_600_000;
   const concurrency = options.concurrency ?? 16;
   const capacity = options.capacity ?? 10_000;
   const ready: Job[] = [];
@@ -198,8 +213,13 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
       options.onDelivered?.(job.label);
     } catch (error) {
       job.attempt += 1;
+      job.failingSince ??= Date.now();
       if (closing && leftForNextRun(job)) return;
-      if (closing || job.attempt >= attempts) {
+      const hopeless =
+        isRefusedForGood(error) ||
+        job.attempt >= attempts ||
+        Date.now() - job.failingSince >= retryForMs;
+      if (closing || hopeless) {
         unspool(job);
         return options.onGiveUp(job.label, error);
       }
@@ -210,7 +230,7 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
           ready.push(job);
           pump();
         },
-        backoffMs({ firstMs: firstRetryDelayMs, maxMs: Infinity }, job.attempt - 1),
+        backoffMs(retry, job.attempt - 1),
       );
       // Retries matter while the service runs; close() hurries them, so they need not hold the process.
       timer.unref();

@@ -2,6 +2,7 @@ import { waitFor } from '../../testing/wait-for';
 import { createMailQueue, type MailQueueOptions } from './mail-queue';
 import type { MailSpool, SpoolPlace } from './mail-spool';
 import type { Mailer, MailMessage } from './mailer';
+import { REFUSED_FOR_GOOD } from './refused-for-good';
 
 const mail = (to: string): MailMessage => ({ to, subject: 's', text: `link for ${to}` });
 
@@ -248,6 +249,38 @@ describe('mail queue', () => {
       expect(tries.get('a@x.io')).toBe(3);
       expect(retries).toEqual([1, 2]);
       expect(givenUp).toEqual([]);
+    });
+
+    it('goes on past six attempts, so a mail server down for a while delays the email, not loses it', async () => {
+      const { mailer, delivered, tries } = flakyMailer(8);
+      const { queue, givenUp } = queueWith(mailer, { maxRetryDelayMs: 2 });
+      await queue.enqueue(mail('a@x.io'), 'a');
+      await waitFor(() => delivered.length === 1);
+      expect(tries.get('a@x.io')).toBe(9);
+      expect(givenUp).toEqual([]);
+    });
+
+    it('gives the message up once it has failed for as long as it is retried', async () => {
+      const { mailer, tries } = flakyMailer(Infinity);
+      const { queue, givenUp } = queueWith(mailer, { maxRetryDelayMs: 2, retryForMs: 30 });
+      await queue.enqueue(mail('a@x.io'), 'a');
+      await waitFor(() => givenUp.length === 1);
+      expect(tries.get('a@x.io')).toBeGreaterThan(1);
+    });
+
+    it('gives the message up at once when the server refused it for good', async () => {
+      let tries = 0;
+      const refusing: Mailer = {
+        send: async () => {
+          tries += 1;
+          throw Object.assign(new Error('550 mailbox unknown'), { name: REFUSED_FOR_GOOD });
+        },
+        close: () => undefined,
+      };
+      const { queue, givenUp } = queueWith(refusing);
+      await queue.enqueue(mail('a@x.io'), 'invitation 1');
+      await waitFor(() => givenUp.length === 1);
+      expect(tries).toBe(1);
     });
 
     it('gives the message up after its last attempt, naming it by its label', async () => {

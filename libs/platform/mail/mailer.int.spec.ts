@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSmtpTestServer } from '../../testing/smtp-test-server';
 import { createMailer } from './mailer';
+import { isRefusedForGood } from './refused-for-good';
 import { createTransportMailer } from './transport-mailer';
 
 const from = 'Invitations <no-reply@invitations.test>';
@@ -60,6 +61,30 @@ describe('mailer', () => {
       const mailer = createMailer({ outboxDir: join(dir, 'a-file', 'outbox'), from });
       await expect(mailer.send(message('a@x.test'))).rejects.toThrow();
       mailer.close();
+    });
+  });
+
+  describe('when the SMTP server refuses a recipient', () => {
+    it('fails the send as refused for good on a 5xx, and as worth another try on a 4xx', async () => {
+      const smtp = await startSmtpTestServer({
+        refuse: (to) => (to.startsWith('gone') ? 550 : to.startsWith('busy') ? 451 : undefined),
+      });
+      const mailer = createMailer({ smtpUrl: smtp.url, outboxDir: dir, from });
+      try {
+        const failure = (to: string) =>
+          mailer.send(message(to)).then(
+            () => undefined,
+            (e) => e,
+          );
+        expect(isRefusedForGood(await failure('gone@x.test'))).toBe(true);
+        const busy = await failure('busy@x.test');
+        expect(busy).toBeInstanceOf(Error);
+        expect(isRefusedForGood(busy)).toBe(false);
+        expect(await failure('ok@x.test')).toBeUndefined();
+      } finally {
+        mailer.close();
+        await smtp.close();
+      }
     });
   });
 

@@ -6,6 +6,7 @@ import addressparser from 'nodemailer/lib/addressparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer';
 import type { Mailer, MailMessage } from './mailer';
+import { REFUSED_FOR_GOOD } from './refused-for-good';
 
 export interface TransportOptions {
   smtpUrl?: string;
@@ -31,7 +32,13 @@ export function createTransportMailer(options: TransportOptions): Mailer {
       ...SMTP_TIMEOUTS,
     });
     return {
-      send: async (m) => void (await transport.sendMail(addressed(m).mail)),
+      send: async (m) => {
+        try {
+          await transport.sendMail(addressed(m).mail);
+        } catch (error) {
+          throw refusedForGood(error) ?? error;
+        }
+      },
       close: () => transport.close(),
     };
   }
@@ -52,6 +59,17 @@ export function createTransportMailer(options: TransportOptions): Mailer {
     },
     close: () => undefined,
   };
+}
+
+/**
+ * A 5xx answer to the message's sender, recipients (`EENVELOPE`) or content
+ * (`EMESSAGE`), as a failure named so: the server will refuse it again. Any
+ * other failure (a server down, a 4xx, a login refused) may pass later.
+ */
+function refusedForGood(error: unknown): Error | undefined {
+  const { code, responseCode } = (error ?? {}) as { code?: string; responseCode?: number };
+  if ((code !== 'EENVELOPE' && code !== 'EMESSAGE') || !(Number(responseCode) >= 500)) return;
+  return Object.assign(new Error((error as Error).message), { name: REFUSED_FOR_GOOD });
 }
 
 /**

@@ -1,0 +1,9 @@
+/** The name of a failure that sending again cannot mend: a 5xx to the message itself. */
+export const REFUSED_FOR_GOOD = 'MailRefusedForGood';
+
+/**
+ * Whether the mail server refused the message for good: told by the error's
+ * name, which is all of its class that crosses the mail thread's boundary.
+ */
+export const isRefusedForGood = (error: unknown): boolean =>
+  error instanceof Error && error.name === REFUSED_FOR_GOOD;
