@@ -9,7 +9,7 @@ import { loginThrottle } from '../../identity/login/login-throttle';
 import { registrationRateLimiter } from '../../identity/register/registration-rate-limiter';
 import { invitationRateLimiter } from '../../invitations/rate-limit/invitation-rate-limiter';
 import { PROJECTIONS } from '../projector/projections';
-import { OpsError, type OpsContext } from './ops-context';
+import { OpsError, OpsInterrupted, type OpsContext } from './ops-context';
 import { opsProgram } from './ops-program';
 import { terminalBar } from './progress-bar';
 import { errorMessage } from '../../../libs/platform/errors/error-message';
@@ -17,6 +17,14 @@ import { errorMessage } from '../../../libs/platform/errors/error-message';
 /** `npm run ops -- <command>`, on the adapters the configuration names. */
 async function main(argv: string[]): Promise<number> {
   let infra: Infrastructure | undefined;
+  // The first Ctrl-C stops the command between two commits, so its leases are released and the
+  // progress bar gives the cursor back; a second one ends the process at once.
+  const interruption = new AbortController();
+  const interrupt = () => {
+    if (interruption.signal.aborted) process.exit(130);
+    interruption.abort(new OpsInterrupted());
+  };
+  process.on('SIGINT', interrupt).on('SIGTERM', interrupt);
   const context = async (): Promise<OpsContext> => {
     infra ??= await openInfrastructure(loadConfig(), (m) => process.stderr.write(`${m}\n`));
     return {
@@ -39,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
       },
       out: (line) => process.stdout.write(`${line}\n`),
       bar: terminalBar,
+      signal: interruption.signal,
     };
   };
   try {
@@ -48,7 +57,7 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) return error.exitCode;
     const known = error instanceof OpsError || error instanceof ConfigError;
     process.stderr.write(`${known ? '' : 'ops failed: '}${errorMessage(error)}\n`);
-    return 1;
+    return error instanceof OpsInterrupted ? 130 : 1;
   } finally {
     await infra?.close().catch(() => undefined);
   }

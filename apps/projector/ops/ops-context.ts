@@ -25,10 +25,21 @@ export interface OpsContext {
   };
   out(line: string): void;
   bar(label: string, total: number): ProgressBar;
+  /** Aborted by Ctrl-C (or SIGTERM): long commands stop between batches or streams. */
+  signal?: AbortSignal;
 }
 
 /** A command's failure that is reported as one line and exit code 1. */
 export class OpsError extends Error {}
+
+/** Ctrl-C or SIGTERM stopped a command between two commits: exit code 130. */
+export class OpsInterrupted extends OpsError {
+  constructor() {
+    super(
+      'interrupted: what was committed stays, and running the command again goes on from there',
+    );
+  }
+}
 
 /**
  * One record a line, its fields split by tabs. A field's control characters

@@ -10,7 +10,7 @@ import { invitationListProjection } from '../invitation-list/invitation-list.pro
 import { PROJECTIONS } from '../projector/projections';
 import { startProjector, type Projector } from '../projector/projector';
 import type { Projection } from '../projector/projection';
-import { OpsError } from './ops-context';
+import { OpsError, OpsInterrupted } from './ops-context';
 import { opsProgram } from './ops-program';
 
 /** `projection`, throwing on the events `fails` picks as one it cannot apply would. */
@@ -92,6 +92,22 @@ describe('ops CLI', () => {
       expect(await opsOn(f).run('rebuild', 'all')).toEqual([
         'invitations: version 2 is active at position 5; version 1 dropped',
         'customer-relationships: version 2 is active at position 5; version 1 dropped',
+      ]);
+    });
+
+    it('stops between two batches when interrupted, lets go of its lease, and resumes when run again', async () => {
+      const interruption = new AbortController();
+      const ops = opsOn(f, { signal: interruption.signal });
+      ops.context.bar = () => ({
+        update: () => interruption.abort(new OpsInterrupted()), // after the first commit
+        stop: () => undefined,
+      });
+      await expect(ops.run('rebuild', 'invitations', '--batch', '2')).rejects.toBeInstanceOf(
+        OpsInterrupted,
+      );
+      expect(await f.readModels.activeVersion('invitations')).toBe(1);
+      expect(await opsOn(f).run('rebuild', 'invitations')).toEqual([
+        'invitations: version 2 (resumed) is active at position 5; version 1 dropped',
       ]);
     });
 
@@ -209,6 +225,20 @@ describe('ops CLI', () => {
       );
       expect(ops.lines[0]).toBe('replay: 4 stream(s) replayed, 0 parked event(s) applied');
       expect(ops.lines.slice(1)).toEqual([expect.stringMatching(/^failed invitation-i2: /)]);
+    });
+
+    it('stops between two streams when interrupted, saying how many it replayed', async () => {
+      await opsOn(f).run('rebuild', 'invitations');
+      const interruption = new AbortController();
+      const ops = opsOn(f, { signal: interruption.signal });
+      ops.context.bar = () => ({
+        update: (done) => done === 2 && interruption.abort(new OpsInterrupted()),
+        stop: () => undefined,
+      });
+      await expect(
+        ops.run('replay', '--from', '1', '--to', '5', '--projection', 'invitations'),
+      ).rejects.toBeInstanceOf(OpsInterrupted);
+      expect(ops.lines).toEqual(['replay: 2 stream(s) replayed, 0 parked event(s) applied']);
     });
 
     it('refuses an unknown projection before reading any event', async () => {

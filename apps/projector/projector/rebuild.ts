@@ -32,6 +32,8 @@ export interface RebuildOptions {
   maxCachedRows?: number;
   retry?: RetryPolicy;
   leaseTtlMs?: number;
+  /** Stops the rebuild between two batches (it throws the abort's reason); a rerun resumes it. */
+  signal?: AbortSignal;
   /** After each committed batch of the new version. */
   onProgress?: (progress: {
     projection: string;
@@ -96,7 +98,9 @@ export async function rebuildProjections(
   try {
     for (const [i, lease] of leases.entries()) {
       if (!(await acquire(lease))) {
-        throw new Error(`a rebuild of ${o.projections[i].name} is already running`);
+        throw new Error(
+          `a rebuild of ${o.projections[i].name} is already running, or one was killed less than ${ttl / 1000} s ago`,
+        );
       }
       held.push(lease);
     }
@@ -210,6 +214,7 @@ async function catchUp(o: Omit<RebuildOptions, 'projection'>, builds: Build[], h
     for (;;) {
       const open = builds.filter((b) => b.read < head);
       if (open.length === 0) break;
+      o.signal?.throwIfAborted();
       if (open.some((b) => b.leaseLost())) throw new Error('lost a rebuild lease');
       const after = open.reduce((min, b) => (b.read < min ? b.read : min), head);
       const types = [...new Set(open.flatMap((b) => b.projection.eventTypes))];

@@ -14,7 +14,7 @@ import type { ProjectorFixture } from './projector-fixture';
 /** Runs ops commands on a fixture's adapters and collects what they print. */
 export function opsOn(
   f: ProjectorFixture,
-  options: { broker?: Broker; projections?: readonly Projection[] } = {},
+  options: { broker?: Broker; projections?: readonly Projection[]; signal?: AbortSignal } = {},
 ) {
   const { broker } = options;
   const lines: string[] = [];
@@ -36,6 +36,7 @@ export function opsOn(
     })(),
     out: (line) => lines.push(line),
     bar: silentBar,
+    signal: options.signal,
   };
   return {
     lines,

@@ -36,6 +36,7 @@ export async function rebuild(
       projections,
       restart: options.restart,
       maxBatch: options.batch,
+      signal: ctx.signal,
       log: (m) => ctx.out(m),
       // The bar shows the projection furthest behind.
       onProgress: ({ projection, position, head: h }) => {

@@ -97,6 +97,7 @@ async function replayStreams(
   let unparked = 0;
   try {
     for (const stream of streams) {
+      if (ctx.signal?.aborted) break; // the streams replayed so far are reported
       for (const p of targets) {
         const result = await replayStream(
           { eventStore: ctx.eventStore, store: ctx.readModels, projection: p },
@@ -111,9 +112,11 @@ async function replayStreams(
     bar.stop();
   }
   // A stream counts as replayed only if it was into every projection.
-  const replayed = streams.length - new Set(failures.map((f) => f.stream)).size;
+  const reached = done / targets.length;
+  const replayed = reached - new Set(failures.map((f) => f.stream)).size;
   ctx.out(`${label}: ${replayed} stream(s) replayed, ${unparked} parked event(s) applied`);
   for (const f of failures) ctx.out(`failed ${f.stream}: ${f.failed}`);
+  ctx.signal?.throwIfAborted();
   return failures.length;
 }
 
