@@ -164,6 +164,25 @@ describe('projector', () => {
     });
   });
 
+  describe('when the live projector commits before every round of a replay', () => {
+    it('says so, rather than that events kept being parked', async () => {
+      f.startProjector();
+      await appendTo(f.eventStore, 'a', events.sent('a', {}, 1));
+      await f.caughtUp(['invitations']);
+      jest
+        .spyOn(f.readModels, 'commit')
+        .mockRejectedValue(new CheckpointConflictError('invitations:v1', 1));
+      const deps = {
+        eventStore: f.eventStore,
+        store: f.readModels,
+        projection: invitationListProjection,
+      };
+      const result = await replayStream(deps, 'invitation-a');
+      jest.restoreAllMocks();
+      expect(result.failed).toBe('the live projector kept committing meanwhile; replay it again');
+    });
+  });
+
   describe('when a parked stream is replayed while a live batch of it is in flight', () => {
     it('makes that batch project again, so its event is applied and not parked behind', async () => {
       let broken = true;

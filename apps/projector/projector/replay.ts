@@ -30,7 +30,11 @@ export interface StreamReplay {
   failed?: string;
 }
 
-const ROUNDS = 5;
+const ROUNDS = 10;
+
+/** Before another round after losing to a live commit: a random wait that grows, so the two part. */
+const afterLostRace = (round: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(5 * 2 ** round, 500)));
 
 /**
  * Re-projects one invitation stream into the projection's active version:
@@ -45,6 +49,7 @@ const ROUNDS = 5;
 export async function replayStream(deps: ReplayDeps, stream: string): Promise<StreamReplay> {
   const { eventStore, store, projection } = deps;
   const result: StreamReplay = { stream, events: 0, unparked: 0 };
+  let lostRace = false;
   for (let round = 0; round < ROUNDS; round++) {
     // Each round on the version active now: a rebuild may have switched since the last.
     const version = await store.ensureProjection(projection.name);
@@ -85,15 +90,21 @@ export async function replayStream(deps: ReplayDeps, stream: string): Promise<St
     } catch (error) {
       // The live worker committed since the checkpoint was read, or a rebuild switched
       // versions: go round on what is there now.
-      if (lostFence(error)) continue;
-      throw error;
+      if (!lostFence(error)) throw error;
+      lostRace = true;
+      await afterLostRace(round);
+      continue;
     }
+    lostRace = false;
     result.events = history.length;
     result.unparked += parked.length;
     const left = await store.streamsWithParkedEvents(target, [stream]);
     if (left.size === 0) return result;
   }
-  return { ...result, failed: 'events of the stream kept being parked; replay it again' };
+  const why = lostRace
+    ? 'the live projector kept committing meanwhile'
+    : 'events of the stream kept being parked';
+  return { ...result, failed: `${why}; replay it again` };
 }
 
 /**
