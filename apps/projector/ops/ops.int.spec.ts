@@ -107,7 +107,27 @@ describe('ops CLI', () => {
       );
       expect(await f.readModels.activeVersion('invitations')).toBe(1);
       expect(await opsOn(f).run('rebuild', 'invitations')).toEqual([
+        expect.stringMatching(
+          /^invitations: resuming version 2, built to position [1-4] by an earlier run \(--restart builds it from the start\)$/,
+        ),
         'invitations: version 2 (resumed) is active at position 5; version 1 dropped',
+      ]);
+    });
+
+    it('reports a projection that switched though one after it fails', async () => {
+      const activate = f.readModels.activateVersion.bind(f.readModels);
+      jest
+        .spyOn(f.readModels, 'activateVersion')
+        .mockImplementation((name, ...rest) =>
+          name === 'customer-relationships'
+            ? Promise.reject(new Error('disk gone'))
+            : activate(name, ...rest),
+        );
+      const ops = opsOn(f);
+      await expect(ops.run('rebuild', 'all')).rejects.toThrow('disk gone');
+      jest.restoreAllMocks();
+      expect(ops.lines).toEqual([
+        'invitations: version 2 is active at position 5; version 1 dropped',
       ]);
     });
 
@@ -256,6 +276,15 @@ describe('ops CLI', () => {
           opsOn(f).run('replay', ...selection, '--projection', 'invitatons'),
         ).rejects.toThrow(unknown);
       for (const read of reads) expect(read).not.toHaveBeenCalled();
+      // An empty name, as a script's unset variable gives, is no name: it replayed every projection.
+      for (const command of [
+        ['replay', '--from', '1'],
+        ['parked', 'replay'],
+        ['parked', 'list'],
+      ])
+        await expect(opsOn(f).run(...command, '--projection', '')).rejects.toThrow(
+          /^unknown projection  \(known/,
+        );
     });
 
     it('refuses a stream with no invitation events, and a stream with a range', async () => {

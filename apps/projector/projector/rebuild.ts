@@ -34,6 +34,8 @@ export interface RebuildOptions {
   leaseTtlMs?: number;
   /** Stops the rebuild between two batches (it throws the abort's reason); a rerun resumes it. */
   signal?: AbortSignal;
+  /** As each projection switches: in a pass over several, a later one may yet fail. */
+  onSwitched?: (result: RebuildResult) => void;
   /** After each committed batch of the new version. */
   onProgress?: (progress: {
     projection: string;
@@ -106,7 +108,14 @@ export async function rebuildProjections(
     }
     const builds: Build[] = [];
     for (const projection of o.projections) {
-      builds.push(await beginBuild(o, projection, () => leaseLost));
+      const build = await beginBuild(o, projection, () => leaseLost);
+      if (build.resumed) {
+        // Said first: the rows built so far came from the code that ran then.
+        o.log?.(
+          `${projection.name}: resuming version ${build.target.version}, built to position ${build.read} by an earlier run (--restart builds it from the start)`,
+        );
+      }
+      builds.push(build);
     }
     const results: RebuildResult[] = [];
     for (let round = 1, open = builds; open.length > 0; round++) {
@@ -138,14 +147,16 @@ export async function rebuildProjections(
             return false;
           },
         );
-        results.push({
+        const result = {
           projection,
           version,
           previous,
           resumed: b.resumed,
           position: b.read,
           dropped,
-        });
+        };
+        results.push(result);
+        o.onSwitched?.(result);
       }
       open = behind;
     }

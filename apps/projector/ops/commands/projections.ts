@@ -29,7 +29,7 @@ export async function rebuild(
   const bar = ctx.bar(`rebuild ${projections.map((p) => p.name).join(', ')}`, Number(head));
   const reached = new Map<string, bigint>();
   try {
-    const results = await rebuildProjections({
+    await rebuildProjections({
       eventStore: ctx.eventStore,
       store: ctx.readModels,
       leases: ctx.leases,
@@ -38,6 +38,10 @@ export async function rebuild(
       maxBatch: options.batch,
       signal: ctx.signal,
       log: (m) => ctx.out(m),
+      onSwitched: (r) =>
+        ctx.out(
+          `${r.projection}: version ${r.version} ${r.resumed ? '(resumed) ' : ''}is active at position ${r.position}; version ${r.previous} ${r.dropped ? 'dropped' : 'retired, its rows left in place'}`,
+        ),
       // The bar shows the projection furthest behind.
       onProgress: ({ projection, position, head: h }) => {
         reached.set(projection, position);
@@ -45,12 +49,6 @@ export async function rebuild(
         bar.update(reached.size < projections.length ? 0 : Number(least), Number(h));
       },
     });
-    bar.stop();
-    for (const r of results) {
-      ctx.out(
-        `${r.projection}: version ${r.version} ${r.resumed ? '(resumed) ' : ''}is active at position ${r.position}; version ${r.previous} ${r.dropped ? 'dropped' : 'retired, its rows left in place'}`,
-      );
-    }
   } finally {
     bar.stop();
   }

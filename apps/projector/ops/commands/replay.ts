@@ -120,6 +120,7 @@ async function replayStreams(
   return failures.length;
 }
 
+/** The one named, or every projection when none is: an empty name is refused as unknown. */
 function selected(ctx: OpsContext, projection?: string) {
-  return projection ? projectionsNamed(ctx, [projection]) : ctx.projections;
+  return projection !== undefined ? projectionsNamed(ctx, [projection]) : ctx.projections;
 }
