@@ -60,20 +60,27 @@ export function intendedMails(options: IntendedMailsOptions) {
     },
 
     /** Queues what an earlier run wrote down and its command recorded; how many. */
-    async resume(): Promise<number> {
-      if (!intents) return 0;
-      let written: MailIntent[];
-      try {
-        written = await intents.store.intents();
-      } catch (error) {
-        options.onCheckFailure?.('mails written down before their commands', error);
-        return 0;
-      }
-      let sent = 0;
-      for (const intent of written) if (await settle(intent)) sent += 1;
-      return sent;
-    },
+    resume: (): Promise<number> => resume(),
   };
+
+  /** One the spool cannot read now is read again later, while the queue runs, as a check is. */
+  async function resume(failures = 0): Promise<number> {
+    if (!intents) return 0;
+    let written: MailIntent[];
+    try {
+      written = await intents.store.intents();
+    } catch (error) {
+      options.onCheckFailure?.('mails written down before their commands', error);
+      const again = () => {
+        if (!options.closing()) options.track(resume(failures + 1));
+      };
+      if (!options.closing()) setTimeout(again, backoffMs(CHECK_RETRY, failures)).unref();
+      return 0;
+    }
+    let sent = 0;
+    for (const intent of written) if (await settle(intent)) sent += 1;
+    return sent;
+  }
 
   /**
    * Queues a written-down mail whose command recorded its proof, drops it if not; whether

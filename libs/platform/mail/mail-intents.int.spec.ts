@@ -163,6 +163,31 @@ describe('mails written down before their command commits', () => {
     });
   });
 
+  describe('when the spool cannot be read at the next start', () => {
+    it('reads it again while the service runs, and sends what the commands recorded', async () => {
+      const crashed = queueOn(recordedOnly('h1'));
+      await crashed.queue.intend(mail('a@x.io'), 'invitation 1', proof('h1'));
+
+      const spool = sqliteMailSpool(path);
+      spools.push(spool);
+      const intents = spool.intents.bind(spool);
+      let reads = 0;
+      spool.intents = () => (++reads === 1 ? Promise.reject(new Error('disk busy')) : intents());
+      const delivered: string[] = [];
+      const queue = createMailQueue(
+        { send: async (m) => void delivered.push(m.to), close: () => undefined },
+        {
+          spool,
+          intents: { store: spool, recorded: recordedOnly('h1') },
+          onGiveUp: () => undefined,
+        },
+      );
+      expect(await queue.resume()).toBe(0);
+      await waitFor(() => delivered.length === 1, { message: 'the read again, and the mail' });
+      await queue.close();
+    });
+  });
+
   describe('when the event store cannot tell at the next start', () => {
     it('keeps the mail for the start after', async () => {
       const crashed = queueOn(recordedOnly('h1'));
