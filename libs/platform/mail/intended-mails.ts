@@ -20,7 +20,7 @@ export interface IntendedMailsOptions {
   intents?: { store: MailIntents; recorded: (proof: MailProof) => Promise<boolean> };
   /** Queues a message for delivery; `settles` names the intent its spooling removes. */
   enqueue: (message: MailMessage, label: string, settles?: string) => Promise<void>;
-  /** Told when a mail could not be written down: it is sent from memory once recorded. */
+  /** Told when a mail could not be written down: it is queued as any other once recorded. */
   onWriteFailure?: (label: string, error: unknown) => void;
   /** Told when a written-down mail could not be checked against the event store: tried again later. */
   onCheckFailure?: (label: string, error: unknown) => void;
@@ -49,7 +49,8 @@ export function intendedMails(options: IntendedMailsOptions) {
       } catch (error) {
         if (intents) options.onWriteFailure?.(label, error);
         const none = () => undefined;
-        return { send: () => void enqueue(message, label), drop: none, settle: none };
+        // Tracked as any send, so a stop waits for it to be spooled.
+        return { send: () => options.track(enqueue(message, label)), drop: none, settle: none };
       }
       const written = { key, message, label, proof };
       return {

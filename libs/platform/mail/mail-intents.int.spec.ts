@@ -117,6 +117,30 @@ describe('mails written down before their command commits', () => {
     });
   });
 
+  describe('when the mail cannot be written down before its command', () => {
+    it('says so, not that it is held in memory, and spools it as usual once recorded', async () => {
+      const spool = sqliteMailSpool(path);
+      spools.push(spool);
+      spool.intend = () => Promise.reject(new Error('disk busy'));
+      const said: string[] = [];
+      const delivered: string[] = [];
+      const queue = createMailQueue(
+        { send: async (m) => void delivered.push(m.to), close: () => undefined },
+        {
+          spool,
+          intents: { store: spool, recorded: recordedOnly('h1') },
+          onGiveUp: () => undefined,
+          onIntentWriteFailure: (label) => said.push(`not written down: ${label}`),
+          onSpoolFailure: (label) => said.push(`not spooled: ${label}`),
+        },
+      );
+      (await queue.intend(mail('a@x.io'), 'invitation 1', proof('h1'))).send();
+      await queue.close();
+      expect(said).toEqual(['not written down: invitation 1']);
+      expect(delivered).toEqual(['a@x.io']);
+    });
+  });
+
   describe('when the spool cannot take the mail once its command is recorded', () => {
     it('sends it from memory, and then forgets what was written down, so it is sent once', async () => {
       const failingSaves = (spool: MailSpool): MailSpool => ({

@@ -42,6 +42,11 @@ export interface MailQueueOptions {
   /** Told when a message could not be spooled and is held in memory only. */
   onSpoolFailure?: (label: string, error: unknown) => void;
   /**
+   * Told when a mail could not be written down before its command: a crash before it is
+   * spooled would lose it. It is still spooled, or sent from memory, once recorded.
+   */
+  onIntentWriteFailure?: (label: string, error: unknown) => void;
+  /**
    * Where mails are written down before their command commits, and how to tell whether the
    * command that wrote one down recorded its proof.
    */
@@ -293,7 +298,7 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
     enqueue,
     track,
     closing: () => closing,
-    onWriteFailure: options.onSpoolFailure,
+    onWriteFailure: options.onIntentWriteFailure,
     onCheckFailure: options.onIntentCheckFailure,
   });
 

@@ -42,6 +42,12 @@ export async function openSpooledMailQueue(
       count('given_up');
       logger.error(`${label}: email not sent: ${errorMessage(error)}`);
     },
+    onIntentWriteFailure: (label, error) => {
+      count('not_written_down');
+      logger.warn(
+        `${label}: email not written down before its command, a crash before it is sent would lose it: ${errorMessage(error)}`,
+      );
+    },
     onSpoolFailure: (label, error) => {
       count('not_spooled');
       logger.warn(`${label}: email not spooled, held in memory only: ${errorMessage(error)}`);
