@@ -35,6 +35,11 @@ export interface MailQueueOptions {
   /** How long `close` keeps delivering before it gives up (or, spooled, keeps) what is left. */
   closeTimeoutMs?: number;
   /**
+   * Told at close of deliveries still under way when it gave up waiting: spooled, each is
+   * sent again by the next start if the server took it meanwhile.
+   */
+  onCutShort?: (deliveries: number) => void;
+  /**
    * Keeps each message on disk until it is delivered or given up, so a crash
    * loses none: `resume` delivers what an earlier run left.
    */
@@ -340,6 +345,7 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
           options.onGiveUp(job.label, new Error('not delivered before shutdown'));
         }
       }
+      if (running > 0) options.onCutShort?.(running);
       await removals?.flush();
       await spool?.close();
     },

@@ -325,13 +325,19 @@ describe('mail queue', () => {
       expect(queue.size()).toBe(0);
     });
 
-    it('gives up what it could not deliver in time', async () => {
+    it('gives up what it could not deliver in time, and tells of deliveries cut short', async () => {
       const mailer: Mailer = { send: () => new Promise(() => undefined), close: () => undefined };
-      const { queue, givenUp } = queueWith(mailer, { concurrency: 1, closeTimeoutMs: 10 });
+      const cutShort: number[] = [];
+      const { queue, givenUp } = queueWith(mailer, {
+        concurrency: 1,
+        closeTimeoutMs: 10,
+        onCutShort: (n) => cutShort.push(n),
+      });
       await queue.enqueue(mail('a@x.io'), 'a');
       await queue.enqueue(mail('b@x.io'), 'b');
       await queue.close();
       expect(givenUp).toEqual(['b']);
+      expect(cutShort).toEqual([1]);
     });
   });
 

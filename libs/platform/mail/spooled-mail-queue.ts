@@ -42,6 +42,10 @@ export async function openSpooledMailQueue(
       count('given_up');
       logger.error(`${label}: email not sent: ${errorMessage(error)}`);
     },
+    onCutShort: (deliveries) =>
+      logger.warn(
+        `${deliveries} emails were still being delivered as the service stopped; the next start sends them again, so some may arrive twice`,
+      ),
     onIntentWriteFailure: (label, error) => {
       count('not_written_down');
       logger.warn(
