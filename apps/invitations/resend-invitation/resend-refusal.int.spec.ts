@@ -12,15 +12,19 @@ const vendor = sliceVendor;
 const context = sliceContext;
 
 describe('resending an invitation', () => {
+  const input = { email: 'ann@example.com', firstName: 'Ann', lastName: 'Lee' };
   let store: SqliteEventStore;
-  beforeEach(() => (store = new SqliteEventStore(':memory:')));
+  let mails: ReturnType<typeof memoryMails>;
+  let deps: { store: SqliteEventStore; mails: typeof mails; publicUrl: string };
+  beforeEach(() => {
+    store = new SqliteEventStore(':memory:');
+    mails = memoryMails();
+    deps = { store, mails, publicUrl: 'http://app.test' };
+  });
   afterEach(() => store.close());
 
   describe('when it is refused on what the invitation already is', () => {
     it('writes no email down, for a cancelled, an unknown or another vendor’s invitation', async () => {
-      const mails = memoryMails();
-      const deps = { store, mails, publicUrl: 'http://app.test' };
-      const input = { email: 'ann@example.com', firstName: 'Ann', lastName: 'Lee' };
       const { response } = await sendInvitation(deps, vendor, input, context());
       const cancel: CancelInvitation = {
         type: 'CancelInvitation',
@@ -47,9 +51,6 @@ describe('resending an invitation', () => {
 
   describe('when a newer invitation to the same email holds the slot', () => {
     it('refuses with invitation_already_pending and writes no email down', async () => {
-      const mails = memoryMails();
-      const deps = { store, mails, publicUrl: 'http://app.test' };
-      const input = { email: 'ann@example.com', firstName: 'Ann', lastName: 'Lee' };
       const { response: old } = await sendInvitation(deps, vendor, input, context());
       const expire: ExpireInvitation = { type: 'ExpireInvitation' };
       const later = { ...context(), now: new Date(Date.now() + 8 * 86_400_000) };
@@ -72,9 +73,6 @@ describe('resending an invitation', () => {
 
   describe('when it is recorded', () => {
     it('reads the invitation once, and writes down the email to its invited address', async () => {
-      const mails = memoryMails();
-      const deps = { store, mails, publicUrl: 'http://app.test' };
-      const input = { email: 'ann@example.com', firstName: 'Ann', lastName: 'Lee' };
       const { response } = await sendInvitation(deps, vendor, input, context());
       const stream = invitationStream(response.invitationId);
       const reads = jest.spyOn(store, 'readStream');

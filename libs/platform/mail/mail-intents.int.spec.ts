@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../../testing/wait-for';
-import { createMailQueue } from './mail-queue';
+import { createMailQueue, type MailQueueOptions } from './mail-queue';
 import { sqliteMailSpool, type MailProof, type MailSpool } from './mail-spool';
 import type { Mailer, MailMessage } from './mailer';
 
@@ -38,6 +38,29 @@ describe('mails written down before their command commits', () => {
     (...hashes: string[]) =>
     async (p: MailProof) =>
       hashes.includes(p.tokenHash);
+
+  const openSpool = () => {
+    const spool = sqliteMailSpool(path);
+    spools.push(spool);
+    return spool;
+  };
+  /** A queue over `spool` as the test left it, whose command recorded `h1`. */
+  const queueOver = (
+    spool: ReturnType<typeof sqliteMailSpool>,
+    options: Partial<MailQueueOptions> = {},
+  ) => {
+    const delivered: string[] = [];
+    const queue = createMailQueue(
+      { send: async (m) => void delivered.push(m.to), close: () => undefined },
+      {
+        spool,
+        intents: { store: spool, recorded: recordedOnly('h1') },
+        onGiveUp: () => undefined,
+        ...options,
+      },
+    );
+    return { queue, delivered };
+  };
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'mail-intents-'));
@@ -119,21 +142,13 @@ describe('mails written down before their command commits', () => {
 
   describe('when the mail cannot be written down before its command', () => {
     it('says so, not that it is held in memory, and spools it as usual once recorded', async () => {
-      const spool = sqliteMailSpool(path);
-      spools.push(spool);
+      const spool = openSpool();
       spool.intend = () => Promise.reject(new Error('disk busy'));
       const said: string[] = [];
-      const delivered: string[] = [];
-      const queue = createMailQueue(
-        { send: async (m) => void delivered.push(m.to), close: () => undefined },
-        {
-          spool,
-          intents: { store: spool, recorded: recordedOnly('h1') },
-          onGiveUp: () => undefined,
-          onIntentWriteFailure: (label) => said.push(`not written down: ${label}`),
-          onSpoolFailure: (label) => said.push(`not spooled: ${label}`),
-        },
-      );
+      const { queue, delivered } = queueOver(spool, {
+        onIntentWriteFailure: (label) => said.push(`not written down: ${label}`),
+        onSpoolFailure: (label) => said.push(`not spooled: ${label}`),
+      });
       (await queue.intend(mail('a@x.io'), 'invitation 1', proof('h1'))).send();
       await queue.close();
       expect(said).toEqual(['not written down: invitation 1']);
@@ -192,20 +207,11 @@ describe('mails written down before their command commits', () => {
       const crashed = queueOn(recordedOnly('h1'));
       await crashed.queue.intend(mail('a@x.io'), 'invitation 1', proof('h1'));
 
-      const spool = sqliteMailSpool(path);
-      spools.push(spool);
+      const spool = openSpool();
       const intents = spool.intents.bind(spool);
       let reads = 0;
       spool.intents = () => (++reads === 1 ? Promise.reject(new Error('disk busy')) : intents());
-      const delivered: string[] = [];
-      const queue = createMailQueue(
-        { send: async (m) => void delivered.push(m.to), close: () => undefined },
-        {
-          spool,
-          intents: { store: spool, recorded: recordedOnly('h1') },
-          onGiveUp: () => undefined,
-        },
-      );
+      const { queue, delivered } = queueOver(spool);
       expect(await queue.resume()).toBe(0);
       await waitFor(() => delivered.length === 1, { message: 'the read again, and the mail' });
       await queue.close();
