@@ -5,13 +5,16 @@ import { buildMessage, IsEmail, MaxLength, ValidateBy } from 'class-validator';
 /**
  * An address as accounts, invitations and lists keep and compare it: trimmed,
  * in Unicode NFC (`é` typed as one character or as `e` and an accent is one
- * address), lower-cased.
+ * address), lower-cased. NFC again after lower-casing: `T` with a diaeresis
+ * has no composed capital, but lower-cased it composes to `ẗ`, so the address
+ * stored was not the one its own normalisation gave (it could not log in, and
+ * the composed spelling was a second account).
  */
 export const normaliseEmail = (value: unknown): unknown =>
   typeof value === 'string' ? normalisedEmail(value) : value;
 
 export const normalisedEmail = (email: string): string =>
-  email.trim().normalize('NFC').toLowerCase();
+  email.trim().normalize('NFC').toLowerCase().normalize('NFC');
 
 /**
  * Soft hyphens, zero-width spaces, word joiners and the like: an address

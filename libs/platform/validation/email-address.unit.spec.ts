@@ -1,6 +1,6 @@
 import type { ArgumentMetadata } from '@nestjs/common';
 import { strictValidationPipe } from '../http/validation.pipe';
-import { EmailAddress, NewEmailAddress } from './email-address';
+import { EmailAddress, NewEmailAddress, normalisedEmail } from './email-address';
 
 class WithEmail {
   @EmailAddress()
@@ -24,6 +24,23 @@ describe('EmailAddress', () => {
       const decomposed = await take('JOSE\u0301@example.COM');
       expect(composed).toEqual({ email: 'jos\u00e9@example.com' });
       expect(decomposed).toEqual(composed);
+    });
+  });
+
+  describe('when a capital with a mark has no composed form, but its small letter has', () => {
+    it('takes it as the composed small letter, so the address stored normalises to itself', async () => {
+      const decomposed = await take('T\u0308om@example.com');
+      expect(decomposed).toEqual({ email: '\u1e97om@example.com' });
+      expect(await take('\u1e97om@example.com')).toEqual(decomposed);
+    });
+
+    it('gives every capital and mark an address that normalises to itself', () => {
+      for (let capital = 0x41; capital <= 0x3a9; capital++) {
+        for (let mark = 0x300; mark <= 0x36f; mark++) {
+          const once = normalisedEmail(`${String.fromCharCode(capital, mark)}@x.io`);
+          expect(normalisedEmail(once)).toBe(once);
+        }
+      }
     });
   });
 
