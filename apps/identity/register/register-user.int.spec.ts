@@ -82,6 +82,16 @@ describe('registerUser', () => {
       expect(stored).toContain(hashToken(token));
       expect(stored).not.toContain('correct horse');
     });
+
+    it('mails no text the registration chose, and says what kind of account it confirms', async () => {
+      const lure = 'your account is suspended, see https://evil.example';
+      await f.register({ email: 'ann@example.com', firstName: lure, companyName: lure });
+      expect(f.sent[0].text).not.toContain('evil.example');
+      expect(f.sent[0].text).toContain(
+        'A customer account was registered with this email address.',
+      );
+      expect(f.sent[0].text).toContain('Open it only if you registered this account yourself');
+    });
   });
 
   describe('when the process dies between the commit and the mail spool', () => {
