@@ -11,6 +11,8 @@ export interface MailQueueOptions {
   onGiveUp: (label: string, error: unknown) => void;
   /** Told when a message is delivered. */
   onDelivered?: (label: string) => void;
+  /** Told when a message waiting for a retry is dropped for a newer one of the same label. */
+  onSuperseded?: (label: string) => void;
   /** Told when an attempt failed and the message will be tried again. */
   onRetry?: (label: string, attempt: number, error: unknown) => void;
   /** Attempts per message at most; unlimited by default (see `retryForMs`). */
@@ -125,6 +127,8 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
   const capacity = options.capacity ?? 10_000;
   const ready: Job[] = [];
   const backingOff = new Map<Job, NodeJS.Timeout>();
+  /** The message of each label waiting for a retry: a newer one of the label replaces it. */
+  const retrying = new Map<string, Job>();
   let running = 0;
   let closing = false;
   let waiters: Array<() => void> = [];
@@ -159,7 +163,22 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
     }
   };
 
+  /**
+   * Drops the message of `label` waiting for a retry: a newer one replaces it (a resent
+   * invitation's), which it would follow, its link answering "superseded".
+   */
+  const supersede = (label: string) => {
+    const older = retrying.get(label);
+    if (!older) return;
+    retrying.delete(label);
+    clearTimeout(backingOff.get(older));
+    backingOff.delete(older);
+    unspool(older);
+    options.onSuperseded?.(label);
+  };
+
   const take = (id: number, message: MailMessage, label: string) => {
+    supersede(label);
     loadedThrough = Math.max(loadedThrough, id);
     ready.push({ message, label, attempt: 0, spoolId: id });
   };
@@ -237,6 +256,7 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
       const timer = setTimeout(
         () => {
           backingOff.delete(job);
+          if (retrying.get(job.label) === job) retrying.delete(job.label);
           ready.push(job);
           pump();
         },
@@ -245,12 +265,14 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
       // Retries matter while the service runs; close() hurries them, so they need not hold the process.
       timer.unref();
       backingOff.set(job, timer);
+      retrying.set(job.label, job);
     }
   }
 
   /** Holds a message the spool does not keep, once there is room. */
   async function holdInMemory(job: Job): Promise<void> {
     await until(() => closing || size() < capacity);
+    supersede(job.label);
     ready.push(job);
     pump();
   }
@@ -335,6 +357,7 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
         ready.push(job);
       }
       backingOff.clear();
+      retrying.clear();
       pump();
       const outcome = await Promise.race([until(() => size() === 0), timedOut]);
       clearTimeout(timer);

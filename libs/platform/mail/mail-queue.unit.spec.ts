@@ -260,6 +260,24 @@ describe('mail queue', () => {
       expect(givenUp).toEqual([]);
     });
 
+    it('drops a message waiting for a retry when a newer one of its label comes, which would follow it', async () => {
+      const { mailer, delivered, tries } = flakyMailer({ 'old@x.io': 1 });
+      const superseded: string[] = [];
+      const { queue, givenUp } = queueWith(mailer, {
+        firstRetryDelayMs: 60_000,
+        onSuperseded: (label) => superseded.push(label),
+      });
+      await queue.enqueue(mail('old@x.io'), 'invitation 1');
+      await waitFor(() => tries.get('old@x.io') === 1);
+      await queue.enqueue(mail('new@x.io'), 'invitation 1');
+      await waitFor(() => delivered.length === 1);
+      expect(superseded).toEqual(['invitation 1']);
+      expect(queue.size()).toBe(0);
+      await queue.close();
+      expect(delivered).toEqual(['new@x.io']);
+      expect(givenUp).toEqual([]);
+    });
+
     it('gives the message up once it has failed for as long as it is retried', async () => {
       const { mailer, tries } = flakyMailer(Infinity);
       const { queue, givenUp } = queueWith(mailer, { maxRetryDelayMs: 2, retryForMs: 30 });

@@ -42,6 +42,10 @@ export async function openSpooledMailQueue(
       count('given_up');
       logger.error(`${label}: email not sent: ${errorMessage(error)}`);
     },
+    onSuperseded: (label) => {
+      count('superseded');
+      logger.log(`${label}: an earlier email waiting for a retry is dropped for the newer one`);
+    },
     onCutShort: (deliveries) =>
       logger.warn(
         `${deliveries} emails were still being delivered as the service stopped; the next start sends them again, so some may arrive twice`,
