@@ -11,6 +11,21 @@ import { SqliteEventStore } from './sqlite-event-store';
 const run = promisify(execFile);
 
 describe('SqliteEventStore across processes', () => {
+  describe('when the file cannot be read as its watch fires', () => {
+    it('wakes the readers, which meet the failure themselves, rather than ending the process', () => {
+      const store = new SqliteEventStore(':memory:');
+      const unreadable = store as unknown as { fileHead(): bigint; wakeIfForeign(): void };
+      unreadable.fileHead = () => {
+        throw new Error('disk I/O error');
+      };
+      let woken = 0;
+      (store as unknown as { appended: NodeJS.EventEmitter }).appended.on('append', () => woken++);
+      expect(() => unreadable.wakeIfForeign()).not.toThrow();
+      expect(woken).toBe(1);
+      return store.close();
+    });
+  });
+
   describe('when another process appends to the same file', () => {
     it('wakes a live subscription without waiting for the fallback poll, after its own appends too', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'events-xp-'));

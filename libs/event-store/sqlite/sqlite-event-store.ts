@@ -162,7 +162,15 @@ export class SqliteEventStore implements EventStore {
   /** Wakes readers when the file holds events this process did not commit (and has not told of). */
   private wakeIfForeign(): void {
     if (!this.db.open) return;
-    const head = this.fileHead();
+    let head: bigint;
+    try {
+      head = this.fileHead();
+    } catch {
+      // Called from the watch's timer, where a throw ended the process (a failing disk, a
+      // damaged page). The readers woken read the file themselves and meet the failure where it
+      // is answered: a 503, a subscription that starts again.
+      return this.notifyAppend();
+    }
     if (head > this.ownEnd() && head > this.foreignHead) {
       this.foreignHead = head;
       this.notifyAppend();
