@@ -77,12 +77,12 @@ export class CommitQueue {
       const inline = group.length === 1 && this.commitsInline();
       this.inFlight = group.reduce((n, p) => n + countEvents(p.request), 0);
       const started = this.clock();
-      const writer = inline ? this.writers.inline : this.writers.thread;
-      // A writer that throws fails its group; the queue goes on with the next.
-      const outcomes = await writer
-        .commit(group.map((p) => p.request))
-        .catch((error: unknown) => group.map(() => ({ failure: errorMessage(error) })));
+      let outcomes = await this.commitOn(inline ? this.writers.inline : this.writers.thread, group);
       if (inline) this.timedInline(this.clock() - started);
+      // Another connection holds the write lock: the thread waits for it, the event loop does not.
+      if (inline && outcomes.every((o) => 'locked' in o)) {
+        outcomes = await this.commitOn(this.writers.thread, group);
+      }
       this.inFlight = 0;
       group.forEach((p, i) => {
         const outcome = outcomes[i];
@@ -93,6 +93,13 @@ export class CommitQueue {
     }
     this.committing = false;
     for (const done of this.drainWaiters.splice(0)) done();
+  }
+
+  /** A writer that throws fails its group; the queue goes on with the next. */
+  private commitOn(writer: SqliteWriter, group: PendingAppend[]): Promise<AppendOutcome[]> {
+    return writer
+      .commit(group.map((p) => p.request))
+      .catch((error: unknown) => group.map(() => ({ failure: errorMessage(error) })));
   }
 
   private timedInline(ms: number): void {

@@ -101,6 +101,28 @@ describe('CommitQueue', () => {
     });
   });
 
+  describe('when a lone append finds the write lock held by another connection', () => {
+    it('commits it on the thread, which may wait for the lock', async () => {
+      const took: string[] = [];
+      const writer = (name: string, outcome: AppendOutcome): SqliteWriter => ({
+        commit: async (requests) => (took.push(name), requests.map(() => outcome)),
+        close: async () => undefined,
+      });
+      const queue = new CommitQueue(
+        {
+          inline: writer('inline', { failure: 'database is locked', locked: true }),
+          thread: writer('thread', { ok: [{ nextRevision: 0, position: 1n }] }),
+        },
+        () => undefined,
+        () => undefined,
+      );
+      await expect(queue.enqueue(request('s'))).resolves.toEqual([
+        { nextRevision: 0, position: 1n },
+      ]);
+      expect(took).toEqual(['inline', 'thread']);
+    });
+  });
+
   describe('when lone appends meet a disk that turns slow and then fast again', () => {
     /** Inline commits that take `inlineMs` on a fake clock; which writer took each lone append. */
     function timedWriters() {

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { waitFor } from '../../testing/wait-for';
 import { eventStoreContract, newEvent } from '../testing/event-store.contract';
 import { SqliteEventStore } from './sqlite-event-store';
@@ -119,5 +120,28 @@ describe('SqliteEventStore subscription stopped while its handler runs', () => {
     await stopped;
     await store.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('SqliteEventStore under a write lock held elsewhere', () => {
+  describe('when a lone append meets another connection’s transaction', () => {
+    it('waits for it off the event loop, which goes on and lets it end', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'events-locked-'));
+      const path = join(dir, 'events.sqlite');
+      const store = new SqliteEventStore(path);
+      const other = new Database(path);
+      try {
+        other.exec('BEGIN IMMEDIATE');
+        const appended = store.append('s-1', [newEvent('E')], 'no_stream');
+        // Runs only if the append's commit leaves the event loop free: a commit waiting on the
+        // lock on this thread would hold it until SQLite gave up, 10 s on.
+        setImmediate(() => other.exec('COMMIT'));
+        await expect(appended).resolves.toMatchObject({ nextRevision: 0 });
+      } finally {
+        other.close();
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 });

@@ -33,7 +33,7 @@ export interface AppendRequest {
 export type AppendOutcome =
   | { ok: AppendResult[] }
   | { conflict: { stream: string; expected: ExpectedRevision; actual: number | 'no_stream' } }
-  | { failure: string };
+  | { failure: string; locked?: true };
 
 export function openWriteConnection(
   path: string,
@@ -90,7 +90,8 @@ export function groupCommit(db: Database.Database): (requests: AppendRequest[]) 
       return all.immediate(requests);
     } catch (error) {
       const failure = errorMessage(error);
-      return requests.map(() => ({ failure }));
+      const locked = (error as { code?: string }).code === 'SQLITE_BUSY' ? { locked: true } : {};
+      return requests.map(() => ({ failure, ...locked }) as AppendOutcome);
     }
   };
 }

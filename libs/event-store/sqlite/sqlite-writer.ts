@@ -12,10 +12,28 @@ export function createWriter(path: string, synchronous: 'full' | 'normal'): Sqli
   return new WorkerWriter(path, synchronous);
 }
 
-/** Commits on the given connection, blocking its thread for the fsync: for lone appends and `:memory:`. */
+/**
+ * Commits on the given connection, blocking its thread for the fsync: for lone
+ * appends and `:memory:`. It does not wait for a write lock another connection
+ * holds (SQLite's wait sleeps on the thread, so a lock held elsewhere froze
+ * the event loop for up to 10 s): the group is answered `locked`, for a writer
+ * that may wait.
+ */
 export function inlineWriter(db: Parameters<typeof groupCommit>[0]): SqliteWriter {
   const commit = groupCommit(db);
-  return { commit: async (requests) => commit(requests), close: async () => undefined };
+  const busyTimeout = Number(db.pragma('busy_timeout', { simple: true }));
+  return {
+    commit: async (requests) => {
+      // Set as the pragma is prepared, so prepared each time, not once and run again.
+      db.pragma('busy_timeout = 0');
+      try {
+        return commit(requests);
+      } finally {
+        db.pragma(`busy_timeout = ${busyTimeout}`); // for the connection's reads
+      }
+    },
+    close: async () => undefined,
+  };
 }
 
 class WorkerWriter implements SqliteWriter {
