@@ -109,6 +109,18 @@ describe('startForwarder', () => {
     });
   });
 
+  describe('when its checkpoint is past the store’s last event', () => {
+    it('publishes from the start again, saying so, rather than skip every event up to it', async () => {
+      await coordination.save(NAME, 50n, await coordination.load(NAME).then((c) => c.version));
+      await append(1);
+      const warnings: string[] = [];
+      const forwarder = start({ warn: (m) => warnings.push(m) });
+      await waitFor(() => received.length === streams.length, { message: 'every event' });
+      expect(warnings).toEqual([expect.stringContaining('past the event store’s last position')]);
+      await waitFor(async () => (await forwarder.lag()) === 0n, { message: 'no lag' });
+    });
+  });
+
   describe('when it publishes some event types only', () => {
     it('publishes those and moves its checkpoint past the others, so it reports no lag', async () => {
       const forwarder = start({ types: ['Happened'] });

@@ -37,7 +37,8 @@ export interface ForwarderOptions {
   onError?: (error: unknown) => void;
   /**
    * Told when messages of a type reached no queue (nobody is bound to it):
-   * the first time, then at most every `unroutedReportMs` per type.
+   * the first time, then at most every `unroutedReportMs` per type; and when
+   * the checkpoint is past the store's last event.
    */
   warn?: (message: string) => void;
   /** Default 5 minutes. */
@@ -93,6 +94,7 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
 async function forward(options: ForwarderOptions, signal: AbortSignal): Promise<void> {
   const { name, store, checkpoints, broker, map } = options;
   const saved = await checkpoints.load(name);
+  const after = await startingAfter(options, saved.position);
   if (signal.aborted) return;
   // A save that fails on its timer ends the subscription; flushing then raises its error.
   const checkpoint = trailingCheckpoint({
@@ -103,7 +105,7 @@ async function forward(options: ForwarderOptions, signal: AbortSignal): Promise<
   });
   const unrouted = unroutedReporter(options.name, options);
   const subscription = store.subscribeToAll({
-    after: saved.position,
+    after,
     maxBatch: options.batchSize ?? 100,
     skipStreamPrefixes: ['$'],
     types: options.types,
@@ -132,6 +134,23 @@ async function forward(options: ForwarderOptions, signal: AbortSignal): Promise<
     unrouted.flush();
     checkpoint.cancel(); // after a failure, the next run starts from what was saved
   }
+}
+
+/**
+ * Where to publish from: the checkpoint, or the start when it is past the
+ * store's last event (the store was replaced or restored from a backup, or
+ * is in memory while the checkpoints are not). Every event there came after
+ * it and was never published from here; from the start some are published
+ * twice at most (their ids stay, consumers drop them), where all were skipped
+ * and the lag said 0.
+ */
+async function startingAfter(options: ForwarderOptions, checkpoint: bigint): Promise<bigint> {
+  const head = await options.store.headPosition();
+  if (checkpoint <= head) return checkpoint;
+  options.warn?.(
+    `${options.name}: its checkpoint (${checkpoint}) is past the event store’s last position (${head}), as when the store is replaced or restored; publishing from the start again`,
+  );
+  return 0n;
 }
 
 /**

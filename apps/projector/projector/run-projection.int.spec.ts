@@ -118,6 +118,34 @@ describe('a running projection', () => {
     });
   });
 
+  describe('when its checkpoint is past the store’s last event', () => {
+    it('says so, naming the rebuild that makes its read model right', async () => {
+      await f.readModels.ensureProjection('invitations');
+      const { version } = await f.readModels.loadCheckpoint(target);
+      await f.readModels.commit({
+        target,
+        checkpoint: { position: 50n, expectedVersion: version },
+      });
+      const logs: string[] = [];
+      const abort = new AbortController();
+      const run = runProjection(
+        {
+          eventStore: f.eventStore,
+          store: f.readModels,
+          projection: invitationListProjection,
+          log: (m) => logs.push(m),
+        },
+        abort.signal,
+      );
+      await waitFor(() => logs.length > 0, { message: 'the warning' });
+      abort.abort();
+      await run;
+      expect(logs[0]).toMatch(
+        /checkpoint \(50\) is past the event store’s last position \(0\).*rebuild all/,
+      );
+    });
+  });
+
   describe('when its commits keep conflicting', () => {
     it('backs off between tries instead of spinning, and still ends when aborted', async () => {
       const tries: number[] = [];

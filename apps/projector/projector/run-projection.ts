@@ -50,6 +50,7 @@ export async function runProjection(
     const version = await store.ensureProjection(projection.name);
     const target = { projection: projection.name, version };
     let checkpoint = await store.loadCheckpoint(target);
+    await warnIfPastHead(options, checkpoint.position);
     if (signal.aborted) return;
 
     const run = new AbortController();
@@ -99,4 +100,18 @@ export async function runProjection(
       signal.removeEventListener('abort', stop);
     }
   }
+}
+
+/**
+ * A checkpoint past the store's last event: the store was replaced or restored
+ * from a backup (or is in memory while the read models are not). The read
+ * model holds another history, and the events up to the checkpoint would be
+ * passed over; only a rebuild makes it right, so it is said, not guessed at.
+ */
+async function warnIfPastHead(options: RunProjectionOptions, checkpoint: bigint): Promise<void> {
+  const head = await options.eventStore.headPosition();
+  if (checkpoint <= head) return;
+  options.log?.(
+    `projection ${options.projection.name}: its checkpoint (${checkpoint}) is past the event store’s last position (${head}), as when the store is replaced or restored; events up to it are passed over until \`npm run ops -- rebuild all\` builds the read models again`,
+  );
 }
