@@ -36,6 +36,7 @@ function countingReads(store: EventStore) {
     },
     readAll: (options) => store.readAll(options),
     headPosition: () => store.headPosition(),
+    endPosition: () => store.endPosition(),
     subscribeToAll: (options) => store.subscribeToAll(options),
     close: () => store.close(),
   };

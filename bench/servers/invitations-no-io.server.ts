@@ -31,6 +31,7 @@ function storeThatKeepsNothing(): EventStore {
     readStream: async () => [],
     readAll: async () => [],
     headPosition: async () => position,
+    endPosition: async () => position,
     subscribeToAll: () => ({ done: new Promise(() => undefined), stop: async () => undefined }),
     close: async () => undefined,
   };

@@ -153,6 +153,12 @@ export interface EventStore {
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Position of the last event in the store, `0n` when empty. */
   headPosition(): Promise<bigint>;
+  /**
+   * Position of the store's last record of any stream, system ones included
+   * (KurrentDB's `$` streams): no subscription's checkpoint can be past it,
+   * while one can be past `headPosition` there. `0n` when empty.
+   */
+  endPosition(): Promise<bigint>;
   subscribeToAll(options: SubscribeOptions): Subscription;
   /** Stops its subscriptions (their `done` resolves), lets accepted appends finish, then closes. */
   close(): Promise<void>;

@@ -145,7 +145,7 @@ async function forward(options: ForwarderOptions, signal: AbortSignal): Promise<
  * and the lag said 0.
  */
 async function startingAfter(options: ForwarderOptions, checkpoint: bigint): Promise<bigint> {
-  const head = await options.store.headPosition();
+  const head = await options.store.endPosition();
   if (checkpoint <= head) return checkpoint;
   options.warn?.(
     `${options.name}: its checkpoint (${checkpoint}) is past the event store’s last position (${head}), as when the store is replaced or restored; publishing from the start again`,

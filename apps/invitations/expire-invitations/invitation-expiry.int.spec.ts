@@ -60,6 +60,7 @@ describe('invitation expiry', () => {
         readStream: (stream, from) => store.readStream(stream, from),
         readAll: (query) => store.readAll(query),
         headPosition: () => store.headPosition(),
+        endPosition: () => store.endPosition(),
         subscribeToAll: (options) => store.subscribeToAll(options),
         close: () => store.close(),
       };

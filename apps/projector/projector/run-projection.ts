@@ -109,7 +109,7 @@ export async function runProjection(
  * passed over; only a rebuild makes it right, so it is said, not guessed at.
  */
 async function warnIfPastHead(options: RunProjectionOptions, checkpoint: bigint): Promise<void> {
-  const head = await options.eventStore.headPosition();
+  const head = await options.eventStore.endPosition();
   if (checkpoint <= head) return;
   options.log?.(
     `projection ${options.projection.name}: its checkpoint (${checkpoint}) is past the event store’s last position (${head}), as when the store is replaced or restored; events up to it are passed over until \`npm run ops -- rebuild all\` builds the read models again`,

@@ -161,6 +161,11 @@ export class KurrentDbEventStore implements EventStore {
     }
   }
 
+  async endPosition(): Promise<bigint> {
+    const { last } = await this.page(END, BACKWARDS, 1);
+    return last ?? 0n;
+  }
+
   subscribeToAll(options: SubscribeOptions): Subscription {
     return this.subscriptions.track(subscribeToAll(this.client, options));
   }

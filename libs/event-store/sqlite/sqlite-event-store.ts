@@ -214,6 +214,11 @@ export class SqliteEventStore implements EventStore {
     return this.fileHead();
   }
 
+  /** Every record here is an event of the store's. */
+  endPosition(): Promise<bigint> {
+    return this.headPosition();
+  }
+
   private fileHead(): bigint {
     return this.selectHead.get()?.head ?? 0n;
   }

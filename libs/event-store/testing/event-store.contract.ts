@@ -224,6 +224,13 @@ export function eventStoreContract(open: StoreFactory): void {
       expect(afterFirst.map((e) => e.eventId)).not.toContain(all[0].eventId);
       expect(await store.headPosition()).toBeGreaterThanOrEqual(last.position);
     });
+
+    it('ends no earlier than its last event, so no checkpoint is ever past the end', async () => {
+      const { position } = await store.append(stream('end'), [newEvent('E')], 'no_stream');
+      const [head, end] = await Promise.all([store.headPosition(), store.endPosition()]);
+      expect(end).toBeGreaterThanOrEqual(head);
+      expect(end).toBeGreaterThanOrEqual(position);
+    });
   });
 
   describe('when reading all for some event types up to a position', () => {
