@@ -40,9 +40,12 @@ const CHECK_RETRY: Backoff = { firstMs: 1_000, maxMs: 30_000 };
  */
 export function intendedMails(options: IntendedMailsOptions) {
   const { intents, enqueue } = options;
+  // This run's keys begin so: a read of what earlier runs left, retried while this one serves,
+  // passes over its own, whose commands are in flight (sent twice, or dropped before commit).
+  const thisRun = `${randomUUID()}.`;
   return {
     async intend(message: MailMessage, label: string, proof: MailProof): Promise<IntendedMail> {
-      const key = randomUUID();
+      const key = thisRun + randomUUID();
       try {
         if (!intents) throw new Error('no spool to write mails down in');
         await intents.store.intend({ key, message, label, proof });
@@ -79,7 +82,9 @@ export function intendedMails(options: IntendedMailsOptions) {
       return 0;
     }
     let sent = 0;
-    for (const intent of written) if (await settle(intent)) sent += 1;
+    for (const intent of written) {
+      if (!intent.key.startsWith(thisRun) && (await settle(intent))) sent += 1;
+    }
     return sent;
   }
 
