@@ -61,13 +61,17 @@ export function decideAccept(
 
 /**
  * Past its expiry, in the grace a waiting acceptance gives it, and the one
- * whose acceptance waits asks again: the verification not handled yet may
- * still accept it, so the answer is the one given before (202), not 410.
+ * whose acceptance waits asks again with a token that says they verified
+ * their email, a verification this service has not handled yet: that may
+ * still accept it, so the answer is the one given before (202), not 410. One
+ * not verified yet, or whose verification was handled, gets 410: nothing can
+ * accept it any more.
  */
 function waitsInGrace(invitation: Invitation, c: AcceptInvitation, now: Date): boolean {
   return (
     isExpired(invitation, now) &&
     invitation.status === 'pending' &&
+    c.customer.emailVerified &&
     !c.customer.verificationSeen &&
     invitation.deferred.some((d) => d.customerUserId === c.customer.userId) &&
     !isExpiredForGood(invitation, now)

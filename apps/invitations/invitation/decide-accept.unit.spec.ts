@@ -134,13 +134,16 @@ describe('accept', () => {
   describe('when it is past its expiry, in the grace its waiting acceptance gives it', () => {
     const inGrace = after(EXPIRES_AT, 60_000);
 
-    it('records nothing for the customer whose acceptance waits, as before the expiry', () => {
+    it('records nothing for the customer whose acceptance waits on a verification not handled yet', () => {
       given([sent, deferredFor(ann)])
         .when(accept(), inGrace)
         .then([]);
+    });
+
+    it('refuses with invitation_expired one not verified yet: no verification now accepts it', () => {
       given([sent, deferredFor(ann)])
         .when(accept(TOKEN, { emailVerified: false }), inGrace)
-        .then([]);
+        .thenRefuses('gone', 'invitation_expired');
     });
 
     it('refuses with invitation_expired once its verification was handled, which accepted nothing', () => {
