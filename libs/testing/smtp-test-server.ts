@@ -25,8 +25,8 @@ export interface SmtpTestServer {
  */
 export async function startSmtpTestServer(
   options: {
-    /** The SMTP reply code (4xx, 5xx) with which to refuse a recipient, if any. */
-    refuse?: (to: string) => number | undefined;
+    /** The reply (`550 5.1.1 no such mailbox`) with which to refuse a recipient, if any. */
+    refuse?: (to: string) => string | undefined;
   } = {},
 ): Promise<SmtpTestServer> {
   const received: ReceivedMail[] = [];
@@ -35,9 +35,10 @@ export async function startSmtpTestServer(
     disabledCommands: ['AUTH', 'STARTTLS'],
     logger: false,
     onRcptTo(address, _session, callback) {
-      const code = options.refuse?.(address.address);
-      if (code === undefined) return callback();
-      callback(Object.assign(new Error(`refused ${address.address}`), { responseCode: code }));
+      const reply = options.refuse?.(address.address);
+      if (reply === undefined) return callback();
+      const [, code, text] = /^(\d{3}) (.*)$/.exec(reply)!;
+      callback(Object.assign(new Error(text), { responseCode: Number(code) }));
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];

@@ -65,10 +65,13 @@ describe('mailer', () => {
   });
 
   describe('when the SMTP server refuses a recipient', () => {
-    it('fails the send as refused for good on a 5xx, and as worth another try on a 4xx', async () => {
-      const smtp = await startSmtpTestServer({
-        refuse: (to) => (to.startsWith('gone') ? 550 : to.startsWith('busy') ? 451 : undefined),
-      });
+    it('fails the send as refused for good for a bad address, and as worth another try for the rest', async () => {
+      const replies: Record<string, string> = {
+        gone: '550 5.1.1 no such mailbox',
+        relay: '550 5.7.1 relaying denied', // the setup: an operator mends it
+        busy: '451 4.3.0 try again later',
+      };
+      const smtp = await startSmtpTestServer({ refuse: (to) => replies[to.split('@')[0]] });
       const mailer = createMailer({ smtpUrl: smtp.url, outboxDir: dir, from });
       try {
         const failure = (to: string) =>
@@ -77,9 +80,11 @@ describe('mailer', () => {
             (e) => e,
           );
         expect(isRefusedForGood(await failure('gone@x.test'))).toBe(true);
-        const busy = await failure('busy@x.test');
-        expect(busy).toBeInstanceOf(Error);
-        expect(isRefusedForGood(busy)).toBe(false);
+        for (const to of ['relay@x.test', 'busy@x.test']) {
+          const error = await failure(to);
+          expect(error).toBeInstanceOf(Error);
+          expect(isRefusedForGood(error)).toBe(false);
+        }
         expect(await failure('ok@x.test')).toBeUndefined();
       } finally {
         mailer.close();

@@ -62,13 +62,20 @@ export function createTransportMailer(options: TransportOptions): Mailer {
 }
 
 /**
- * A 5xx answer to the message's sender, recipients (`EENVELOPE`) or content
- * (`EMESSAGE`), as a failure named so: the server will refuse it again. Any
- * other failure (a server down, a 4xx, a login refused) may pass later.
+ * A recipient address the server refused for good, as a failure named so: a
+ * 5xx to RCPT with an address status (`5.1.x`: no such mailbox, a bad
+ * address) will be answered again. Any other failure may pass later: a server
+ * down, a 4xx, and a 5xx of the setup rather than the message (a login or a
+ * relay refused, a quota: `5.7.x`, `530`), which an operator mends.
  */
 function refusedForGood(error: unknown): Error | undefined {
-  const { code, responseCode } = (error ?? {}) as { code?: string; responseCode?: number };
-  if ((code !== 'EENVELOPE' && code !== 'EMESSAGE') || !(Number(responseCode) >= 500)) return;
+  const { code, responseCode, response } = (error ?? {}) as {
+    code?: string;
+    responseCode?: number;
+    response?: string;
+  };
+  const badAddress = /^5\d\d[ -]5\.1\.\d{1,3}\b/.test(response ?? '');
+  if (code !== 'EENVELOPE' || !(Number(responseCode) >= 500) || !badAddress) return;
   return Object.assign(new Error((error as Error).message), { name: REFUSED_FOR_GOOD });
 }
 
