@@ -137,20 +137,21 @@ async function forward(options: ForwarderOptions, signal: AbortSignal): Promise<
 }
 
 /**
- * Where to publish from: the checkpoint, or the start when it is past the
- * store's last event (the store was replaced or restored from a backup, or
- * is in memory while the checkpoints are not). Every event there came after
- * it and was never published from here; from the start some are published
- * twice at most (their ids stay, consumers drop them), where all were skipped
- * and the lag said 0.
+ * Where to publish from: the checkpoint, or the store's end when the
+ * checkpoint is past it (the store was replaced or restored from a backup, or
+ * is in memory while the checkpoints are not). Every event appended from then
+ * on is published, where all up to the checkpoint were skipped and the lag
+ * said 0. What the store holds already is left to `ops republish`: a restored
+ * backup's events were published once, and the whole history again is no
+ * default.
  */
 async function startingAfter(options: ForwarderOptions, checkpoint: bigint): Promise<bigint> {
-  const head = await options.store.endPosition();
-  if (checkpoint <= head) return checkpoint;
+  const end = await options.store.endPosition();
+  if (checkpoint <= end) return checkpoint;
   options.warn?.(
-    `${options.name}: its checkpoint (${checkpoint}) is past the event store’s last position (${head}), as when the store is replaced or restored; publishing from the start again`,
+    `${options.name}: its checkpoint (${checkpoint}) is past the event store’s last position (${end}), as when the store is replaced or restored; publishing what is appended from now on (\`npm run ops -- republish --from 1 --to ${end}\` publishes what the store holds, if it never was)`,
   );
-  return 0n;
+  return end;
 }
 
 /**
