@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { waitFor } from '../../testing/wait-for';
 import { metrics } from '../observability/metrics';
 import type { Mailer } from './mailer';
-import { openSpooledMailQueue } from './spooled-mail-queue';
+import { openSpooledMailQueue, worthALine } from './spooled-mail-queue';
 
 const counted = async (service: string, outcome: string) =>
   (await metrics.emails.get()).values.find(
@@ -41,6 +41,16 @@ describe('openSpooledMailQueue', () => {
         await queue.close();
         rmSync(dataDir, { recursive: true, force: true });
       }
+    });
+  });
+});
+
+describe('worthALine', () => {
+  describe('when an email keeps failing for the day it is retried', () => {
+    it('logs its first five attempts, then about one an hour, not each one', () => {
+      const logged = Array.from({ length: 290 }, (_, i) => i + 1).filter(worthALine);
+      expect(logged.slice(0, 6)).toEqual([1, 2, 3, 4, 5, 12]);
+      expect(logged.length).toBeLessThan(30);
     });
   });
 });

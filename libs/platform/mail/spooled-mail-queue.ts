@@ -7,6 +7,13 @@ import { errorMessage } from '../errors/error-message';
 import type { PartLog } from '../observability/logger';
 
 /**
+ * The first five failed attempts of an email, then one in twelve (about one an
+ * hour, retries being 5 minutes apart by then): over the 24 hours an email is
+ * retried, a line for each was some 290 lines per email during an outage.
+ */
+export const worthALine = (attempt: number): boolean => attempt <= 5 || attempt % 12 === 0;
+
+/**
  * The mail queue a service sends through: spooled in
  * `<dataDir>/<service>-mail-spool.sqlite`, so a crash before delivery loses
  * nothing, and resumed with what an earlier run left. Logs name the message
@@ -36,6 +43,7 @@ export async function openSpooledMailQueue(
     onDelivered: () => count('delivered'),
     onRetry: (label, attempt, error) => {
       count('retried');
+      if (!worthALine(attempt)) return;
       logger.warn(`${label}: email attempt ${attempt} failed, will retry: ${errorMessage(error)}`);
     },
     onGiveUp: (label, error) => {
