@@ -17,11 +17,13 @@ import { errorMessage } from '../../../libs/platform/errors/error-message';
 /** `npm run ops -- <command>`, on the adapters the configuration names. */
 async function main(argv: string[]): Promise<number> {
   let infra: Infrastructure | undefined;
-  // The first Ctrl-C stops the command between two commits, so its leases are released and the
-  // progress bar gives the cursor back; a second one ends the process at once.
+  // The first Ctrl-C stops a command that watches for it (rebuild, replay) between two commits,
+  // so its leases are released and the progress bar gives the cursor back; a second one, or the
+  // first for any other command, ends the process at once.
   const interruption = new AbortController();
+  let watched = false;
   const interrupt = () => {
-    if (interruption.signal.aborted) process.exit(130);
+    if (!watched || interruption.signal.aborted) process.exit(130);
     interruption.abort(new OpsInterrupted());
   };
   process.on('SIGINT', interrupt).on('SIGTERM', interrupt);
@@ -47,7 +49,10 @@ async function main(argv: string[]): Promise<number> {
       },
       out: (line) => process.stdout.write(`${line}\n`),
       bar: terminalBar,
-      signal: interruption.signal,
+      get signal() {
+        watched = true;
+        return interruption.signal;
+      },
     };
   };
   try {
