@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,6 +83,18 @@ describe('mail queue over the SQLite spool', () => {
       await spool.close();
       expect(statSync(path).mode & 0o777).toBe(0o600);
       expect(readFileSync(path).includes('SECRET-LINK-TOKEN')).toBe(false);
+    });
+
+    it('gives the file and WAL an earlier run left readable by all the same mode', async () => {
+      const earlier = new Database(path); // as a run before this mode made them
+      earlier.pragma('journal_mode = WAL');
+      earlier.exec('CREATE TABLE left_behind (x); INSERT INTO left_behind VALUES (1)');
+      try {
+        await openSpool().pending();
+        for (const file of [path, `${path}-wal`]) expect(statSync(file).mode & 0o777).toBe(0o600);
+      } finally {
+        earlier.close();
+      }
     });
   });
 

@@ -1,6 +1,6 @@
 // The mail spool's thread: one SQLite connection, commits batched per turn of its event loop.
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { workerData } from 'node:worker_threads';
 import { serveCalls } from '../workers/thread-calls';
@@ -12,7 +12,10 @@ mkdirSync(dirname(path), { recursive: true });
 // It holds the links of emails not delivered yet: readable by the service's user only (its WAL
 // takes the same mode), and a removed row is overwritten, not left in free pages.
 closeSync(openSync(path, 'a', 0o600));
-chmodSync(path, 0o600);
+// The WAL and shared memory left by a run before this mode, too.
+for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+  if (existsSync(file)) chmodSync(file, 0o600);
+}
 const db = new Database(path);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
