@@ -6,6 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { EVENT_STORE, type EventStore } from '../../../libs/event-store/event-store.port';
+import { withTimeout } from '../../../libs/platform/async/with-timeout';
 import { AppError, invalid } from '../../../libs/platform/errors/app-error';
 import {
   READ_MODELS,
@@ -23,6 +24,9 @@ export interface ReadYourWritesOptions {
   /** Re-check interval when no commit news arrives (the projector may run in another instance). */
   recheckMs: number;
 }
+
+/** How long the answer past the bound waits for the store's head before it says 503. */
+const HEAD_READ_MS = 1_000;
 
 /** Positions are signed 64-bit in every store; a larger one can never be reached. */
 const MAX_POSITION = 2n ** 63n - 1n;
@@ -118,7 +122,12 @@ export class ReadYourWrites implements OnApplicationShutdown {
    * caught up.
    */
   private async whyNotReached(min: bigint, projection: string, position: bigint) {
-    const head = await this.events.headPosition().catch(() => undefined);
+    // Bounded: a store that does not answer leaves the answer it would have given (503).
+    const head = await withTimeout(
+      this.events.headPosition(),
+      HEAD_READ_MS,
+      () => new Error(),
+    ).catch(() => undefined);
     return head !== undefined && min > head
       ? invalid(
           'invalid_min_position',

@@ -148,6 +148,19 @@ describe('read-your-writes', () => {
       const error = await ryw.reach(11n, 'a').catch((e) => e);
       expect(error).toMatchObject({ code: 'projection_lagging' });
     });
+
+    it('answers 503 projection_lagging within a second when the store does not answer', async () => {
+      jest.useFakeTimers();
+      try {
+        const { ryw, events } = fixture(50);
+        events.headPosition = () => new Promise(() => undefined);
+        const answer = ryw.reach(11n, 'a').catch((e) => e);
+        await jest.advanceTimersByTimeAsync(1_050);
+        expect(await answer).toMatchObject({ code: 'projection_lagging' });
+      } finally {
+        jest.useRealTimers();
+      }
+    });
   });
 
   describe('when the read models fail while queries wait', () => {
