@@ -108,6 +108,8 @@ interface Job {
   settles?: string;
   /** When its first attempt failed (ms since the epoch). */
   failingSince?: number;
+  /** A newer message of its label came: it is dropped rather than sent or retried. */
+  superseded?: boolean;
 }
 
 /**
@@ -127,8 +129,8 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
   const capacity = options.capacity ?? 10_000;
   const ready: Job[] = [];
   const backingOff = new Map<Job, NodeJS.Timeout>();
-  /** The message of each label waiting for a retry: a newer one of the label replaces it. */
-  const retrying = new Map<string, Job>();
+  /** The newest message of each label not yet delivered or given up: a newer one replaces it. */
+  const latest = new Map<string, Job>();
   let running = 0;
   let closing = false;
   let waiters: Array<() => void> = [];
@@ -153,6 +155,10 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
   const pump = () => {
     while (running < concurrency && ready.length) {
       const job = ready.shift()!;
+      if (job.superseded) {
+        drop(job);
+        continue;
+      }
       running += 1;
       void deliver(job).finally(() => {
         running -= 1;
@@ -164,23 +170,35 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
   };
 
   /**
-   * Drops the message of `label` waiting for a retry: a newer one replaces it (a resent
-   * invitation's), which it would follow, its link answering "superseded".
+   * Queues `job`, the newest of its label: an older one not delivered yet is dropped (a resent
+   * invitation's email replaces the first, which could arrive after it, its link answering
+   * "superseded"): at once while it waits for a retry, else when its turn comes or instead of
+   * a retry (one being delivered may still arrive, before the newer one).
    */
-  const supersede = (label: string) => {
-    const older = retrying.get(label);
+  const admit = (job: Job) => {
+    const older = latest.get(job.label);
+    latest.set(job.label, job);
+    ready.push(job);
     if (!older) return;
-    retrying.delete(label);
-    clearTimeout(backingOff.get(older));
+    older.superseded = true;
+    const timer = backingOff.get(older);
+    if (timer === undefined) return;
+    clearTimeout(timer);
     backingOff.delete(older);
-    unspool(older);
-    options.onSuperseded?.(label);
+    drop(older);
+  };
+  const drop = (job: Job) => {
+    unspool(job);
+    options.onSuperseded?.(job.label);
+  };
+  /** Delivered or given up: the label's newest is no more. */
+  const finished = (job: Job) => {
+    if (latest.get(job.label) === job) latest.delete(job.label);
   };
 
   const take = (id: number, message: MailMessage, label: string) => {
-    supersede(label);
     loadedThrough = Math.max(loadedThrough, id);
-    ready.push({ message, label, attempt: 0, spoolId: id });
+    admit({ message, label, attempt: 0, spoolId: id });
   };
 
   /** Takes spooled messages into memory, oldest first, as far as there is room; how many. */
@@ -239,10 +257,12 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
     try {
       await mailer.send(job.message);
       unspool(job);
+      finished(job);
       options.onDelivered?.(job.label);
     } catch (error) {
       job.attempt += 1;
       job.failingSince ??= Date.now();
+      if (job.superseded) return drop(job);
       if (closing && leftForNextRun(job)) return;
       const hopeless =
         isRefusedForGood(error) ||
@@ -250,13 +270,13 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
         Date.now() - job.failingSince >= retryForMs;
       if (closing || hopeless) {
         unspool(job);
+        finished(job);
         return options.onGiveUp(job.label, error);
       }
       options.onRetry?.(job.label, job.attempt, error);
       const timer = setTimeout(
         () => {
           backingOff.delete(job);
-          if (retrying.get(job.label) === job) retrying.delete(job.label);
           ready.push(job);
           pump();
         },
@@ -265,15 +285,13 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
       // Retries matter while the service runs; close() hurries them, so they need not hold the process.
       timer.unref();
       backingOff.set(job, timer);
-      retrying.set(job.label, job);
     }
   }
 
   /** Holds a message the spool does not keep, once there is room. */
   async function holdInMemory(job: Job): Promise<void> {
     await until(() => closing || size() < capacity);
-    supersede(job.label);
-    ready.push(job);
+    admit(job);
     pump();
   }
 
@@ -357,12 +375,15 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
         ready.push(job);
       }
       backingOff.clear();
-      retrying.clear();
       pump();
       const outcome = await Promise.race([until(() => size() === 0), timedOut]);
       clearTimeout(timer);
       if (outcome === 'timeout') {
         for (const job of ready.splice(0)) {
+          if (job.superseded) {
+            drop(job);
+            continue;
+          }
           if (leftForNextRun(job)) continue;
           unspool(job);
           options.onGiveUp(job.label, new Error('not delivered before shutdown'));

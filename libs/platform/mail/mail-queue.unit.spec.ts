@@ -278,6 +278,32 @@ describe('mail queue', () => {
       expect(givenUp).toEqual([]);
     });
 
+    it('drops a queued message when a newer one of its label comes, so the newer arrives alone', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const delivered: string[] = [];
+      const mailer: Mailer = {
+        send: async (m) => {
+          if (m.to === 'first@x.io') await gate; // holds the one slot
+          delivered.push(m.to);
+        },
+        close: () => undefined,
+      };
+      const superseded: string[] = [];
+      const { queue } = queueWith(mailer, {
+        concurrency: 1,
+        onSuperseded: (label) => superseded.push(label),
+      });
+      await queue.enqueue(mail('first@x.io'), 'other');
+      await queue.enqueue(mail('old@x.io'), 'invitation 1');
+      await queue.enqueue(mail('new@x.io'), 'invitation 1');
+      release();
+      await waitFor(() => delivered.length === 2);
+      await queue.close();
+      expect(delivered).toEqual(['first@x.io', 'new@x.io']);
+      expect(superseded).toEqual(['invitation 1']);
+    });
+
     it('gives the message up once it has failed for as long as it is retried', async () => {
       const { mailer, tries } = flakyMailer(Infinity);
       const { queue, givenUp } = queueWith(mailer, { maxRetryDelayMs: 2, retryForMs: 30 });
