@@ -18,6 +18,12 @@ export interface CatchUpSource {
    * `signal` aborts.
    */
   waitForAppend(signal: AbortSignal, seen: number): Promise<void>;
+  /**
+   * Positions one filtered read looks over at most, where positions are
+   * consecutive rows: a read for rare types over a long run of others walked
+   * them all in one statement (0.6 s of event loop per million events).
+   */
+  scanSpan?: bigint;
 }
 
 /**
@@ -43,7 +49,10 @@ export function catchUpSubscription(
       // Appends heard of by now are in the read; a later one wakes the next read.
       const seen = source.appends();
       // With types, a read stops at the head it saw, so it can move past what it did not want.
-      const until = types ? await source.head() : undefined;
+      const head = types ? await source.head() : undefined;
+      const span = source.scanSpan;
+      const until =
+        head !== undefined && span !== undefined && head - after > span ? after + span : head;
       const batch = await source.read({ after, maxCount: maxBatch, types, until });
       if (abort.signal.aborted) return;
       const through =
@@ -54,7 +63,8 @@ export function catchUpSubscription(
         else await options.onSkipped?.(through);
         after = through;
       }
-      if (batch.length < maxBatch) await source.waitForAppend(abort.signal, seen);
+      // Short of the head it saw, the next span is read at once.
+      if (batch.length < maxBatch && until === head) await source.waitForAppend(abort.signal, seen);
     }
   };
 

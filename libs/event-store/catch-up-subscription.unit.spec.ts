@@ -8,9 +8,11 @@ function memorySource() {
   const appended = new EventEmitter();
   let appends = 0;
   let reads = 0;
+  const spans: bigint[] = [];
   const source: CatchUpSource = {
     async read({ after, maxCount, types, until }) {
       reads += 1;
+      if (until !== undefined) spans.push(until - after);
       return events
         .filter((e) => e.position > after && (until === undefined || e.position <= until))
         .filter((e) => !types || types.includes(e.type))
@@ -45,7 +47,7 @@ function memorySource() {
     appends += 1;
     appended.emit('append');
   };
-  return { source, append, reads: () => reads };
+  return { source, append, reads: () => reads, spans };
 }
 
 async function until(condition: () => boolean): Promise<void> {
@@ -124,6 +126,26 @@ describe('catchUpSubscription', () => {
       await until(() => batches.reduce((a, b) => a + b, 0) === 5);
       expect(batches).toEqual([2, 2, 1]);
       await sub.stop();
+    });
+  });
+
+  describe('when it reads rare types over a long run of others', () => {
+    it('looks over a span at a time, going on at once until it reaches the head', async () => {
+      const { source, append, spans } = memorySource();
+      source.scanSpan = 10n;
+      append('Wanted');
+      for (let i = 0; i < 100; i++) append();
+      append('Wanted');
+      const seen: bigint[] = [];
+      const sub = catchUpSubscription(source, {
+        after: 0n,
+        types: ['Wanted'],
+        onEvents: async (events) => void seen.push(...events.map((e) => e.position)),
+      });
+      await until(() => seen.length === 2);
+      await sub.stop();
+      expect(seen).toEqual([1n, 102n]);
+      expect(spans.every((span) => span <= 10n)).toBe(true);
     });
   });
 });

@@ -46,6 +46,9 @@ const COLUMNS = 'position, stream, revision, event_id, type, data, metadata';
  * thread keeps serving. What this process committed last is kept in memory
  * for the subscribers that follow the head (`RecentEvents`).
  */
+/** Rows a filtered subscription read walks at most (positions here are consecutive). */
+const FILTERED_SCAN_SPAN = 50_000n;
+
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly writer: SqliteWriter;
@@ -235,6 +238,7 @@ export class SqliteEventStore implements EventStore {
         head: async () => this.subscriptionHead(),
         appends: () => this.appendCount,
         waitForAppend: (signal, seen) => this.waitForAppend(signal, seen),
+        scanSpan: FILTERED_SCAN_SPAN,
       },
       options,
     );
