@@ -67,6 +67,18 @@ export function intendedMails(options: IntendedMailsOptions) {
     resume: (): Promise<number> => resume(),
   };
 
+  /**
+   * Tries `work` again after the `failures`-th wait, while the queue runs: once it closes,
+   * the next start does.
+   */
+  function later(failures: number, work: () => Promise<unknown>): void {
+    if (options.closing()) return;
+    const again = () => {
+      if (!options.closing()) options.track(work());
+    };
+    setTimeout(again, backoffMs(CHECK_RETRY, failures)).unref();
+  }
+
   /** One the spool cannot read now is read again later, while the queue runs, as a check is. */
   async function resume(failures = 0): Promise<number> {
     if (!intents) return 0;
@@ -75,10 +87,7 @@ export function intendedMails(options: IntendedMailsOptions) {
       written = await intents.store.intents();
     } catch (error) {
       options.onCheckFailure?.('mails written down before their commands', error);
-      const again = () => {
-        if (!options.closing()) options.track(resume(failures + 1));
-      };
-      if (!options.closing()) setTimeout(again, backoffMs(CHECK_RETRY, failures)).unref();
+      later(failures, () => resume(failures + 1));
       return 0;
     }
     let sent = 0;
@@ -102,10 +111,7 @@ export function intendedMails(options: IntendedMailsOptions) {
       }
     } catch (error) {
       options.onCheckFailure?.(label, error);
-      const again = () => {
-        if (!options.closing()) options.track(settle(intent, failures + 1));
-      };
-      if (!options.closing()) setTimeout(again, backoffMs(CHECK_RETRY, failures)).unref();
+      later(failures, () => settle(intent, failures + 1));
       return false;
     }
     await enqueue(message, label, key);
