@@ -9,6 +9,7 @@ import {
   type ProjectionStore,
   type ProjectionTarget,
 } from '../../../libs/read-store/read-models.port';
+import { backoffMs, type Backoff } from '../../../libs/platform/retry/backoff';
 import { invitationIdOf } from '../invitation-events';
 import { applyWithRetry } from './project-batch';
 import type { Projection } from './projection';
@@ -33,8 +34,9 @@ export interface StreamReplay {
 const ROUNDS = 10;
 
 /** Before another round after losing to a live commit: a random wait that grows, so the two part. */
+const LOST_RACE: Backoff = { firstMs: 5, maxMs: 500 };
 const afterLostRace = (round: number) =>
-  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(5 * 2 ** round, 500)));
+  new Promise((resolve) => setTimeout(resolve, Math.random() * backoffMs(LOST_RACE, round)));
 
 /**
  * Re-projects one invitation stream into the projection's active version:
