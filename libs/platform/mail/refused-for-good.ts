@@ -1,4 +1,4 @@
-/** The name of a failure that sending again cannot mend: a 5xx to the message itself. */
+/** The name of a failure that sending again cannot mend: an address the mail server says does not exist. */
 export const REFUSED_FOR_GOOD = 'MailRefusedForGood';
 
 /**

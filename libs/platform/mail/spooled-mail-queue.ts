@@ -52,7 +52,7 @@ export async function openSpooledMailQueue(
     },
     onSuperseded: (label) => {
       count('superseded');
-      logger.log(`${label}: an earlier email waiting for a retry is dropped for the newer one`);
+      logger.log(`${label}: an earlier email not delivered yet is dropped for the newer one`);
     },
     onCutShort: (deliveries) =>
       logger.warn(
