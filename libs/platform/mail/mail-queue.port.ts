@@ -8,7 +8,7 @@ export interface MailQueueOptions {
   onGiveUp: (label: string, error: unknown) => void;
   /** Told when a message is delivered. */
   onDelivered?: (label: string) => void;
-  /** Told when a message waiting for a retry is dropped for a newer one of the same label. */
+  /** Told when a message not delivered yet is dropped for a newer one of the same label. */
   onSuperseded?: (label: string) => void;
   /** Told when an attempt failed and the message will be tried again. */
   onRetry?: (label: string, attempt: number, error: unknown) => void;
