@@ -82,12 +82,5 @@ export const SERVICE_LOG = Symbol('SERVICE_LOG');
  */
 export const serviceLog =
   (logger?: Logger): ServiceLog =>
-  (context) => {
-    if (!logger) return new NestLogger(context);
-    const log = logger.child({ context });
-    return {
-      log: (message: unknown) => log.info(String(message)),
-      warn: (message: unknown) => log.warn(String(message)),
-      error: (message: unknown) => log.error(String(message)),
-    };
-  };
+  (context) =>
+    logger ? new PinoNestLogger(logger.child({ context })) : new NestLogger(context);
