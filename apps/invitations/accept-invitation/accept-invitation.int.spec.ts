@@ -124,7 +124,7 @@ describe('POST /invitations/:id/accept', () => {
         emailVerified: false,
       });
       const invitations = [];
-      for (let i = 0; i < 8; i++) {
+      for (let i = 0; i < 40; i++) {
         const other = testUser('vendor');
         const { invitationId, acceptUrl } = await t.invite(other, { email: customer.email });
         invitations.push({ invitationId, token: tokenOf(acceptUrl) });

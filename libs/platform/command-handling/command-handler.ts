@@ -32,10 +32,16 @@ export interface CommandResult<State, Event> {
 }
 
 /**
- * Tries per command. A try loses only to another command's commit on one of
- * its streams, so this many commands racing on one stream all get through.
+ * How long a command keeps trying against other writers. A try loses only to
+ * another command's commit on one of its streams, so a count of tries would
+ * cap how many may race on one stream (a customer deferring forty acceptances
+ * at once, all noted on their one stream); a span of time lets every racer
+ * through while the store keeps committing, and still ends a decider that
+ * keeps asking to observe again.
  */
-const MAX_ATTEMPTS = 10;
+const RETRY_FOR_MS = 2_000;
+/** However slow the tries, a command gets at least this many. */
+const MIN_ATTEMPTS = 3;
 
 /** Before another try: a random wait that grows with the tries, so racers spread out instead of colliding again. */
 const backOff = (attempt: number) =>
@@ -97,7 +103,7 @@ export type LoadState = <State, Event extends DomainEvent>(
  * is. A concurrent writer on any of them, or an observation that went stale
  * (`StaleObservationError`), runs the whole cycle again after a short random
  * wait, `prepare` included, so what it observed (through `load`) is fresh too;
- * after `MAX_ATTEMPTS` it refuses with `concurrent_update`. Within one cycle
+ * after trying for `RETRY_FOR_MS` it refuses with `concurrent_update`. Within one cycle
  * each stream is read once. Results follow the order of `prepare`'s commands;
  * the first stream names the metrics category. `beforeAppend` runs once the
  * commands are decided, before a commit that writes something: what must be
@@ -111,6 +117,7 @@ export async function handleCommands<State, Event extends DomainEvent>(
 ): Promise<[CommandResult<State, Event>, ...CommandResult<unknown, DomainEvent>[]]> {
   let category = 'unknown';
   const stopTimer = metrics.commandSeconds.startTimer();
+  const started = performance.now();
   try {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -135,7 +142,10 @@ export async function handleCommands<State, Event extends DomainEvent>(
         const retry =
           error instanceof WrongExpectedRevisionError || error instanceof StaleObservationError;
         if (!retry) throw error;
-        if (attempt >= MAX_ATTEMPTS) throw Object.assign(concurrentUpdate(), { cause: error });
+        const late = performance.now() - started >= RETRY_FOR_MS;
+        if (late && attempt >= MIN_ATTEMPTS) {
+          throw Object.assign(concurrentUpdate(), { cause: error });
+        }
         metrics.commands.inc({ category, outcome: 'conflict_retry' });
         await backOff(attempt);
       }
