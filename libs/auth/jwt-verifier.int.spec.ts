@@ -3,19 +3,32 @@ import type { AddressInfo } from 'node:net';
 import { createTestTokens, testUser, type TestTokens } from '../testing/test-tokens';
 import { createJwtVerifier } from './jwt-verifier';
 
+type Answer = { status: number; body: string } | 'hang-up' | 'stall-body';
+
 /**
- * Identity's JWKS endpoint as another service reaches it over HTTP, answering as `answer` says,
- * or dropping the connection unanswered, as a server stopping or a broken proxy does.
+ * Identity's JWKS endpoint as another service reaches it over HTTP, answering as `answer` says
+ * (`answer` may be changed between requests), dropping the connection unanswered, as a server
+ * stopping or a broken proxy does, or sending the headers and part of the body, then nothing.
  */
-async function jwksServer(answer: { status: number; body: string } | 'hang-up') {
-  const server: Server = createServer((req, res) =>
-    answer === 'hang-up' ? req.socket.destroy() : res.writeHead(answer.status).end(answer.body),
-  );
+async function jwksServer(first: Answer) {
+  const served = { answer: first };
+  const server: Server = createServer((req, res) => {
+    const { answer } = served;
+    if (answer === 'hang-up') return req.socket.destroy();
+    if (answer === 'stall-body')
+      return res.writeHead(200, { 'content-length': 100 }).write('{"keys"');
+    res.writeHead(answer.status).end(answer.body);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: new URL(`http://127.0.0.1:${port}/.well-known/jwks.json`),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    serve: (answer: Answer) => (served.answer = answer),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -64,6 +77,84 @@ describe('JWT verifier with identity reached over HTTP', () => {
         expect(await refusal(hangingUp.url)).toMatchObject({ code: 'auth_unavailable' });
       } finally {
         await hangingUp.close();
+      }
+    });
+  });
+
+  describe('when the key set’s answer stalls after its headers', () => {
+    it('answers 503 auth_unavailable within the fetch bound, and fetches again once identity answers', async () => {
+      const stalling = await jwksServer('stall-body');
+      try {
+        const verifier = createJwtVerifier(stalling.url, { keysFetchTimeoutMs: 200 });
+        await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'auth_unavailable' });
+        stalling.serve({ status: 200, body: JSON.stringify(tokens.jwks) });
+        await expect(verifier.verify(token)).resolves.toMatchObject({ accountType: 'vendor' });
+      } finally {
+        await stalling.close();
+      }
+    });
+  });
+
+  describe('when identity signs with a key published after the set was fetched', () => {
+    const both = (a: TestTokens, b: TestTokens) => ({
+      status: 200,
+      body: JSON.stringify({ keys: [...a.jwks.keys, ...b.jwks.keys] }),
+    });
+
+    it('fetches the set again at once and verifies the token', async () => {
+      const identity = await jwksServer({ status: 200, body: JSON.stringify(tokens.jwks) });
+      try {
+        const verifier = createJwtVerifier(identity.url);
+        await verifier.verify(token);
+        const rotated = await createTestTokens();
+        identity.serve(both(tokens, rotated));
+        const fresh = await rotated.mint(testUser('customer'));
+        await expect(verifier.verify(fresh)).resolves.toMatchObject({ accountType: 'customer' });
+      } finally {
+        await identity.close();
+      }
+    });
+
+    it('answers 503 to the others arriving within a second of that fetch, not 401', async () => {
+      const identity = await jwksServer({ status: 200, body: JSON.stringify(tokens.jwks) });
+      try {
+        const verifier = createJwtVerifier(identity.url);
+        await verifier.verify(token);
+        const unknown = await (await createTestTokens()).mint(testUser('vendor'));
+        const codes = await Promise.all(
+          [1, 2, 3].map(() =>
+            verifier.verify(unknown).then(
+              () => 'verified',
+              (e: { code: string }) => e.code,
+            ),
+          ),
+        );
+        expect(codes.sort()).toEqual([
+          'auth_unavailable',
+          'auth_unavailable',
+          'invalid_access_token',
+        ]);
+      } finally {
+        await identity.close();
+      }
+    });
+
+    it('refuses with 401 at once a token issued well before the set was fetched', async () => {
+      const identity = await jwksServer({ status: 200, body: JSON.stringify(tokens.jwks) });
+      try {
+        const verifier = createJwtVerifier(identity.url);
+        await verifier.verify(token);
+        const old = await (
+          await createTestTokens()
+        ).mint(testUser('vendor'), {
+          issuedSecondsAgo: 60,
+        });
+        const codes = await Promise.all(
+          [1, 2].map(() => verifier.verify(old).catch((e: { code: string }) => e.code)),
+        );
+        expect(codes).toEqual(['invalid_access_token', 'invalid_access_token']);
+      } finally {
+        await identity.close();
       }
     });
   });

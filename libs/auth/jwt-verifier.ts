@@ -24,6 +24,8 @@ export interface JwtVerifierOptions {
    * (one hour, an access token's default lifetime, unless set).
    */
   staleKeysMaxAgeMs?: number;
+  /** How long one fetch of the key set may take, its body included (5 s unless set). */
+  keysFetchTimeoutMs?: number;
   /** The clock, for tests. */
   now?: () => number;
 }
@@ -47,6 +49,7 @@ export function createJwtVerifier(
       ? remoteKeys(keys, {
           maxAgeMs,
           staleMaxAgeMs: options.staleKeysMaxAgeMs ?? 3_600_000,
+          fetchTimeoutMs: options.keysFetchTimeoutMs,
         })
       : keys;
   const now = options.now ?? Date.now;

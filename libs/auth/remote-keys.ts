@@ -3,19 +3,26 @@ import {
   createRemoteJWKSet,
   errors,
   jwksCache,
+  type FlattenedJWSInput,
+  type JWTHeaderParameters,
   type JSONWebKeySet,
   type JWKSCacheInput,
   type JWTVerifyGetKey,
 } from 'jose';
+import { deadlineAgent } from './deadline-agent';
 
 /** While identity cannot be reached, how often a request tries to fetch its keys again. */
 const OUTAGE_RETRY_MS = 5_000;
+/** At most this often, a token that may be signed by a key newer than the set fetches it again. */
+const NEWER_KEY_FETCH_MS = 1_000;
 
 export interface RemoteKeysOptions {
   /** How long a fetched key set is used before it is fetched again. */
   maxAgeMs: number;
   /** How long the last set fetched still serves while identity cannot be reached. */
   staleMaxAgeMs: number;
+  /** How long one fetch of the set may take, its body included. */
+  fetchTimeoutMs?: number;
 }
 
 /**
@@ -27,7 +34,10 @@ export interface RemoteKeysOptions {
  */
 export function remoteKeys(url: URL, options: RemoteKeysOptions): JWTVerifyGetKey {
   const cache: JWKSCacheInput = {};
+  const fetchTimeoutMs = options.fetchTimeoutMs ?? 5_000;
   const remote = createRemoteJWKSet(url, {
+    agent: deadlineAgent(url, fetchTimeoutMs),
+    timeoutDuration: fetchTimeoutMs,
     cooldownDuration: 5_000,
     cacheMaxAge: options.maxAgeMs,
     [jwksCache]: cache,
@@ -42,15 +52,40 @@ export function remoteKeys(url: URL, options: RemoteKeysOptions): JWTVerifyGetKe
     return local.getKey;
   };
 
+  let newerKeyFetchedAt = -Infinity;
+  /**
+   * A key the set lacks, on a token issued since about when the set was fetched: identity may
+   * sign with a key it published after (a restart with a new key, another replica). jose fetches
+   * again only after its 5 s cooldown, so a good token was refused 401 meanwhile. Fetch now, at
+   * most once a second; within that second the keys cannot be checked yet (503, not 401).
+   */
+  const newerKey = async (
+    error: unknown,
+    header: JWTHeaderParameters,
+    token: FlattenedJWSInput,
+  ) => {
+    const fetchedAt = 'uat' in cache ? cache.uat : undefined;
+    const issuedAt = issuedAtMs(token);
+    if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
+    if (fetchedAt === undefined || issuedAt === undefined || issuedAt < fetchedAt - 1_000) {
+      throw error;
+    }
+    if (Date.now() - newerKeyFetchedAt < NEWER_KEY_FETCH_MS) throw new KeySetBehind();
+    newerKeyFetchedAt = Date.now();
+    await remote.reload();
+    return remote(header, token);
+  };
+
   const fetched: JWTVerifyGetKey = async (header, token) => {
     try {
-      const key = await remote(header, token);
+      const key = await remote(header, token).catch((error) => newerKey(error, header, token));
       outage = undefined;
       return key;
     } catch (error) {
-      outage = keysUnreachable(error)
-        ? { error, retryAt: Date.now() + OUTAGE_RETRY_MS }
-        : undefined;
+      outage =
+        keysUnreachable(error) && !(error instanceof KeySetBehind)
+          ? { error, retryAt: Date.now() + OUTAGE_RETRY_MS }
+          : undefined;
       throw error;
     }
   };
@@ -83,6 +118,24 @@ export function remoteKeys(url: URL, options: RemoteKeysOptions): JWTVerifyGetKe
       throw error instanceof errors.JWKSNoMatchingKey ? current.error : error;
     }
   };
+}
+
+/** The set was fetched a moment ago and may lack a key published since: unknown yet, not refused. */
+class KeySetBehind extends Error {
+  constructor() {
+    super('The token names a key the set fetched a moment ago lacks; fetched again shortly.');
+  }
+}
+
+/** The token's `iat` in ms, read before its signature is checked: only to decide on a fetch. */
+function issuedAtMs(token: FlattenedJWSInput): number | undefined {
+  try {
+    const payload = typeof token.payload === 'string' ? token.payload : '';
+    const { iat } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    return typeof iat === 'number' && Number.isFinite(iat) ? iat * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -31,7 +31,10 @@ export interface TestTokens {
   /** The key set identity would publish for these tokens. */
   jwks: { keys: JWK[] };
   /** An ES256 access token with the contract's claims for `user`. */
-  mint(user: TestUser, options?: { expiresInSeconds?: number }): Promise<string>;
+  mint(
+    user: TestUser,
+    options?: { expiresInSeconds?: number; issuedSecondsAgo?: number },
+  ): Promise<string>;
 }
 
 /** A throwaway ES256 key pair standing in for identity, for tests that need access tokens. */
@@ -42,11 +45,18 @@ export async function createTestTokens(): Promise<TestTokens> {
   return {
     verifier: createJwtVerifier(createLocalJWKSet({ keys: [jwk] })),
     jwks: { keys: [jwk] },
-    mint: (user, options) => sign(privateKey, kid, user, options?.expiresInSeconds ?? 3600),
+    mint: (user, options) =>
+      sign(privateKey, kid, user, options?.expiresInSeconds ?? 3600, options?.issuedSecondsAgo),
   };
 }
 
-function sign(key: KeyLike, kid: string, user: TestUser, ttlSeconds: number): Promise<string> {
+function sign(
+  key: KeyLike,
+  kid: string,
+  user: TestUser,
+  ttlSeconds: number,
+  issuedSecondsAgo = 0,
+): Promise<string> {
   const claims: Omit<AccessTokenClaims, 'sub'> = {
     email: user.email,
     email_verified: user.emailVerified,
@@ -60,7 +70,7 @@ function sign(key: KeyLike, kid: string, user: TestUser, ttlSeconds: number): Pr
     .setSubject(user.userId)
     .setIssuer(TOKEN_ISSUER)
     .setAudience(TOKEN_AUDIENCE)
-    .setIssuedAt(now)
+    .setIssuedAt(now - issuedSecondsAgo)
     .setExpirationTime(now + ttlSeconds)
     .sign(key);
 }
