@@ -54,7 +54,9 @@ export class SqliteRateLimits implements RateLimitStore {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = OFF');
+    // NORMAL, not OFF: in WAL mode it syncs only at checkpoints, and OFF may corrupt the file at
+    // a power cut (then every login, sign-up and send is refused until it is removed).
+    this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     // In the SET clause every column reads the row as it was, before this update.
