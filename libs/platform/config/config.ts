@@ -71,13 +71,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
       'mongodb:',
       'mongodb+srv:',
     ]),
-    rabbitmqUrl: optionalUrl(env, 'RABBITMQ_URL', ['amqp:', 'amqps:']),
+    rabbitmqUrl: optionalHostedUrl(env, 'RABBITMQ_URL', ['amqp:', 'amqps:']),
     rabbitmqPrefetch: optionalInt(env, 'RABBITMQ_PREFETCH', 1, 10_000),
     // Well below RabbitMQ's own consumer timeout (30 minutes by default), which would close the channel first.
     messageHandlerTimeoutSeconds: int(env, 'MESSAGE_HANDLER_TIMEOUT_SECONDS', 30, 1, 900),
     rabbitmqQueueType: oneOf(env, 'RABBITMQ_QUEUE_TYPE', 'classic', ['classic', 'quorum']) as
       'classic' | 'quorum',
-    smtpUrl: smtpUrl(env),
+    smtpUrl: optionalHostedUrl(env, 'SMTP_URL', ['smtp:', 'smtps:']),
     mailFrom: mailbox(env, 'MAIL_FROM', 'Invitations <no-reply@invitations.local>'),
     publicUrl: publicUrl(env),
     ports,
@@ -168,11 +168,15 @@ function optionalUrl(env: Env, name: string, schemes: string[]): string | undefi
   return env[name] ? url(env, name, '', schemes) : undefined;
 }
 
-/** `smtp://host…`: without a host the services would start and every mail fail at sending. */
-function smtpUrl(env: Env): string | undefined {
-  const v = optionalUrl(env, 'SMTP_URL', ['smtp:', 'smtps:']);
+/**
+ * `smtp://host…`, `amqp://host…`: without a host the services would start and
+ * every mail fail at sending, and amqplib would quietly connect to a broker on
+ * localhost (a template whose host came out empty).
+ */
+function optionalHostedUrl(env: Env, name: string, schemes: string[]): string | undefined {
+  const v = optionalUrl(env, name, schemes);
   if (v !== undefined && !new URL(v).hostname) {
-    throw new ConfigError('SMTP_URL', `needs a host, got "${redactCredentials(v)}"`);
+    throw new ConfigError(name, `needs a host, got "${redactCredentials(v)}"`);
   }
   return v;
 }
