@@ -33,7 +33,9 @@ export async function projectionStatuses(
   names: readonly string[],
   now = Date.now(),
 ): Promise<ProjectionStatus[]> {
-  const [states, head] = await Promise.all([store.projectionStates(), eventStore.headPosition()]);
+  const states = await store.projectionStates();
+  // Read after the states, so a checkpoint committed meanwhile is never past the end read.
+  const [head, end] = await Promise.all([eventStore.headPosition(), eventStore.endPosition()]);
   return Promise.all(
     names.map(async (name) => {
       const mine = states.filter((s) => s.projection === name);
@@ -46,7 +48,7 @@ export async function projectionStatuses(
         position: position.toString(),
         lag: Number(lag),
         lastEventAt: active?.lastEventAt ?? null,
-        status: lag === 0n ? 'live' : await behindHealth(eventStore, active, position, now),
+        status: await health(eventStore, active, position, { head, end, now }),
         version: active?.version ?? 0,
         parkedEvents: active?.parkedEvents ?? 0,
         rebuilding: building
@@ -55,6 +57,22 @@ export async function projectionStatuses(
       };
     }),
   );
+}
+
+/**
+ * Live with no lag, unless the checkpoint is past the store's last record (a
+ * store replaced or restored): then what the store appends up to it is passed
+ * over until a rebuild, so it is stalled, though it shows no lag.
+ */
+async function health(
+  eventStore: EventStore,
+  active: ProjectionVersionState | undefined,
+  position: bigint,
+  at: { head: bigint; end: bigint; now: number },
+): Promise<ProjectionHealth> {
+  if (position > at.end) return 'stalled';
+  if (position >= at.head) return 'live';
+  return behindHealth(eventStore, active, position, at.now);
 }
 
 /**

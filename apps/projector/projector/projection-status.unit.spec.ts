@@ -11,6 +11,8 @@ const ago = (ms: number) => new Date(NOW - ms).toISOString();
 /** One projection checkpointed at 5, last committed `committedAgo` ms before now (or never). */
 function statusOf(options: {
   head: bigint;
+  /** The store's last record, `$` records included (the head unless given). */
+  end?: bigint;
   committedAgo?: number;
   oldestWaitingAgo?: number;
 }): Promise<string> {
@@ -40,6 +42,7 @@ function statusOf(options: {
         ];
   const eventStore = {
     headPosition: async () => options.head,
+    endPosition: async () => options.end ?? options.head,
     readAll: async ({ after }: { after: bigint }) => waiting(after),
   } as unknown as EventStore;
   return projectionStatuses(store, eventStore, ['invitations'], NOW).then(([s]) => s.status);
@@ -51,6 +54,16 @@ describe('projection status', () => {
   describe('when the checkpoint is at the head', () => {
     it('is live, however long ago it committed', async () => {
       expect(await statusOf({ head: 5n, committedAgo: LONG })).toBe('live');
+    });
+  });
+
+  describe('when the checkpoint is past the store’s last record', () => {
+    it('is stalled, though it shows no lag: what is appended up to it is passed over', async () => {
+      expect(await statusOf({ head: 3n, committedAgo: 1_000 })).toBe('stalled');
+    });
+
+    it('is live when only records of the store’s own lie past its last event', async () => {
+      expect(await statusOf({ head: 3n, end: 5n, committedAgo: LONG })).toBe('live');
     });
   });
 

@@ -78,7 +78,7 @@ export class ReadYourWrites implements OnApplicationShutdown {
 
   constructor(
     @Inject(READ_MODELS) private readonly store: ProjectionStore,
-    @Inject(EVENT_STORE) private readonly events: Pick<EventStore, 'headPosition'>,
+    @Inject(EVENT_STORE) private readonly events: Pick<EventStore, 'headPosition' | 'endPosition'>,
     private readonly progress: ProjectionProgress,
     @Inject(READ_YOUR_WRITES_OPTIONS) private readonly options: ReadYourWritesOptions,
   ) {}
@@ -91,8 +91,9 @@ export class ReadYourWrites implements OnApplicationShutdown {
         this.unwatchIfIdle();
         // A last look: the position may have been reached since the last shared read.
         this.positionOf(projection).then(async (position) => {
-          if (position >= min) return resolve();
-          reject(await this.whyNotReached(min, projection, position));
+          if (position < min) return reject(await this.whyNotReached(min, projection, position));
+          const refusal = pastEnd(projection, min, position, await this.storeEnd());
+          return refusal ? reject(refusal) : resolve();
         }, reject);
       }, this.options.timeoutMs);
       const waiter: Waiter = {
@@ -137,6 +138,13 @@ export class ReadYourWrites implements OnApplicationShutdown {
       : lagging(min, projection, position);
   }
 
+  /** The store's last record, read after the checkpoints; undefined when it cannot be had at once. */
+  private storeEnd(): Promise<bigint | undefined> {
+    return withTimeout(this.events.endPosition(), HEAD_READ_MS, () => new Error()).catch(
+      () => undefined,
+    );
+  }
+
   private async positionOf(projection: string): Promise<bigint> {
     return activePosition(await this.store.projectionStates(), projection);
   }
@@ -162,11 +170,18 @@ export class ReadYourWrites implements OnApplicationShutdown {
     void this.store
       .projectionStates()
       .then(
-        (states) => {
-          for (const waiter of this.waiters) {
-            if (activePosition(states, waiter.projection) < waiter.min) continue;
-            this.waiters.delete(waiter);
-            waiter.reached();
+        async (states) => {
+          const reached = [...this.waiters].filter(
+            (w) => activePosition(states, w.projection) >= w.min,
+          );
+          if (reached.length === 0) return;
+          reached.forEach((w) => this.waiters.delete(w));
+          const end = await this.storeEnd();
+          for (const waiter of reached) {
+            const position = activePosition(states, waiter.projection);
+            const refusal = pastEnd(waiter.projection, waiter.min, position, end);
+            if (refusal) waiter.failed(refusal);
+            else waiter.reached();
           }
         },
         (error: unknown) => {
@@ -187,6 +202,25 @@ export class ReadYourWrites implements OnApplicationShutdown {
 
 const activePosition = (states: readonly ProjectionVersionState[], projection: string) =>
   states.find((s) => s.projection === projection && s.state === 'active')?.position ?? 0n;
+
+/**
+ * A checkpoint past the store's last record (a store replaced or restored
+ * beside these read models) passes over what the store appends up to it: the
+ * write asked for is not in the read model, and will not be until a rebuild.
+ */
+function pastEnd(projection: string, min: bigint, position: bigint, end: bigint | undefined) {
+  if (end === undefined || position <= end) return undefined;
+  return new AppError(
+    'unavailable',
+    'projection_lagging',
+    `The read model's checkpoint (${position}) is past the event store's last event (${end}), as after a store was restored; it holds another history until it is rebuilt.`,
+    {
+      minPosition: min.toString(),
+      lagging: [{ name: projection, position: position.toString() }],
+      retryAfterSeconds: 1,
+    },
+  );
+}
 
 function lagging(min: bigint, projection: string, position: bigint): AppError {
   return new AppError(

@@ -24,7 +24,12 @@ function fixture(timeoutMs: number, recheckMs = 60_000) {
     },
   } as unknown as ProjectionStore;
   const progress = new ProjectionProgress();
-  const events = { head: 10n, headPosition: async () => events.head };
+  const events = {
+    head: 10n,
+    end: 10n,
+    headPosition: async () => events.head,
+    endPosition: async () => events.end,
+  };
   const ryw = new ReadYourWrites(store, events, progress, { timeoutMs, recheckMs });
   return { positions, progress, ryw, store, events, reads: () => reads };
 }
@@ -39,6 +44,23 @@ describe('read-your-writes', () => {
       const { ryw } = fixture(1000);
       await expect(ryw.reach(5n, 'a')).resolves.toBeUndefined();
       await expect(ryw.reach(undefined, 'a')).resolves.toBeUndefined();
+    });
+  });
+
+  describe('when the checkpoint is past the store’s last event', () => {
+    it('answers 503 projection_lagging, not a read model that misses the write', async () => {
+      const { ryw, events } = fixture(1000);
+      events.end = 3n;
+      await expect(ryw.reach(2n, 'a')).rejects.toMatchObject({
+        code: 'projection_lagging',
+        extra: { minPosition: '2', lagging: [{ name: 'a', position: '5' }] },
+      });
+    });
+
+    it('answers as usual when the store’s last record cannot be read at once', async () => {
+      const { ryw, events } = fixture(1000);
+      events.endPosition = () => Promise.reject(new Error('store down'));
+      await expect(ryw.reach(5n, 'a')).resolves.toBeUndefined();
     });
   });
 
