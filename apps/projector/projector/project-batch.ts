@@ -7,7 +7,7 @@ import type {
   ProjectionStore,
   ProjectionTarget,
 } from '../../../libs/read-store/read-models.port';
-import { invitationIdOf, toInvitationEvent } from '../invitation-events';
+import { invitationIdOf, ProjectionError, toInvitationEvent } from '../invitation-events';
 import type { Projection } from './projection';
 import { ReadModelUnavailableError, UnitOfWork, type Eventually } from './unit-of-work';
 
@@ -207,7 +207,10 @@ async function retry(
   for (let attempt = 1; ; attempt++) {
     rows.discard();
     if (error instanceof ReadModelUnavailableError) throw error;
-    if (attempt >= attempts) return { error: describe(error), attempts: attempt };
+    // An event the projection cannot understand fails the same way every try.
+    if (attempt >= attempts || error instanceof ProjectionError) {
+      return { error: describe(error), attempts: attempt };
+    }
     // Rejects as soon as the signal aborts: the batch is then abandoned.
     await delay(backoffMs({ firstMs, maxMs: Infinity }, attempt - 1), undefined, {
       signal: ctx.signal,

@@ -2,7 +2,7 @@ import { CheckpointConflictError } from '../../../libs/read-store/coordination.p
 import type { ProjectionCommit, ProjectionStore } from '../../../libs/read-store/read-models.port';
 import { waitFor } from '../../../libs/testing/wait-for';
 import { invitationListProjection } from '../invitation-list/invitation-list.projection';
-import type { InvitationEvent } from '../invitation-events';
+import { ProjectionError, type InvitationEvent } from '../invitation-events';
 import { appendTo, events } from '../testing/invitation-events';
 import { projectorFixture, type ProjectorFixture } from '../testing/projector-fixture';
 import { projectBatch, SKIPPED_STREAM_ERROR } from './project-batch';
@@ -129,6 +129,27 @@ describe('projector', () => {
       expect((await invitations()).items.find((i) => i.invitationId === 'bad')?.status).toBe(
         'pending',
       );
+    });
+  });
+
+  describe('when an event is one the projection cannot understand', () => {
+    it('parks it after one try, since its throw repeats, and goes on with the others at once', async () => {
+      let tries = 0;
+      const strict: Projection = {
+        ...invitationListProjection,
+        apply: async (event, rows) => {
+          if (event.invitationId !== 'bad') return invitationListProjection.apply(event, rows);
+          tries++;
+          throw new ProjectionError('InvitationSent not understood');
+        },
+      };
+      f.startProjector({ projections: [strict] });
+      await appendTo(f.eventStore, 'bad', events.sent('bad', {}, 1));
+      await appendTo(f.eventStore, 'good', events.sent('good', {}, 2));
+      await f.caughtUp(['invitations']);
+      const parked = await f.readModels.listParked({ projection: 'invitations', version: 1 });
+      expect(parked.map((p) => [p.position, p.attempts])).toEqual([[1n, 1]]);
+      expect(tries).toBe(1);
     });
   });
 
