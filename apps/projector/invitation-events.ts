@@ -54,18 +54,15 @@ export class ProjectionError extends Error {
 }
 
 /**
- * The invitation an event belongs to, or undefined when the projections do not
- * read it: another type, or a stream other than the invitation's own
- * (`invitation-<id>`; guard and index streams may share the prefix).
+ * The invitation an event belongs to, by its stream (`invitation-<id>`), or
+ * undefined when the projections do not read it: another type, another stream
+ * (the guard streams are `invitation_slot-…`). Malformed data is not passed
+ * over: toInvitationEvent refuses it, and the event is parked.
  */
 export function invitationIdOf(e: RecordedEvent): string | undefined {
   if (!e.streamName.startsWith(STREAM_PREFIX)) return undefined;
   if (!READ_TYPES.has(e.type)) return undefined;
-  const fromStream = e.streamName.slice(STREAM_PREFIX.length);
-  // Malformed data is not passed over: toInvitationEvent refuses it, and the event is parked.
-  const fromData = isJsonObject(e.data) ? e.data.invitationId : undefined;
-  if (fromData !== undefined && fromData !== fromStream) return undefined;
-  return fromStream || undefined;
+  return e.streamName.slice(STREAM_PREFIX.length) || undefined;
 }
 
 /** Validates a recorded invitation event; throws ProjectionError when its data is unusable. */
@@ -76,6 +73,10 @@ export function toInvitationEvent(e: RecordedEvent): InvitationEvent {
   const d = e.data;
   if (!isJsonObject(d))
     throw new ProjectionError(`${e.type} on ${e.streamName}: data is not an object`);
+  // Another writer's event naming another invitation: parked where it shows, not passed over.
+  if (d.invitationId !== undefined && d.invitationId !== invitationId) {
+    throw new ProjectionError(`${e.type} on ${e.streamName}: data names another invitationId`);
+  }
   // Object.assign onto the fresh envelope: a spread that adds keys is far slower in V8.
   const envelope: Envelope = {
     invitationId,

@@ -34,7 +34,7 @@ describe('invitation events', () => {
   describe('when an event is not for the projections', () => {
     it('is ignored: other streams, guard streams, other types', () => {
       expect(invitationIdOf(recorded('user-1', events.sent('i1'), 1n))).toBeUndefined();
-      expect(invitationIdOf(recorded('invitation-slot-x', events.sent('i1'), 1n))).toBeUndefined();
+      expect(invitationIdOf(recorded('invitation_slot-x', events.sent('i1'), 1n))).toBeUndefined();
       const other = { ...events.sent('i1'), type: 'PendingSlotClaimed' };
       expect(invitationIdOf(recorded('invitation-i1', other, 1n))).toBeUndefined();
     });
@@ -46,6 +46,17 @@ describe('invitation events', () => {
       e.data.acceptedAt = 'yesterday';
       expect(() => toInvitationEvent(recorded('invitation-i1', e, 1n))).toThrow(ProjectionError);
       expect(() => toInvitationEvent(recorded('invitation-i1', e, 1n))).toThrow(/acceptedAt/);
+    });
+
+    it('throws a ProjectionError when the data names another invitation than its stream', () => {
+      for (const invitationId of ['i2', 7, null]) {
+        const e = {
+          ...events.accepted('i1'),
+          data: { ...events.accepted('i1').data, invitationId },
+        };
+        expect(invitationIdOf(recorded('invitation-i1', e, 1n))).toBe('i1');
+        expect(() => toInvitationEvent(recorded('invitation-i1', e, 1n))).toThrow(/invitationId/);
+      }
     });
 
     it('throws a ProjectionError when there is no data object at all', () => {
