@@ -467,6 +467,35 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
     });
   });
 
+  describe('when one of a consumer’s queues can no longer be declared as it is', () => {
+    it('reports unhealthy and waits longer before each reconnect, where it reconnected every second', async () => {
+      const { connection, channel } = await openAdmin();
+      const logged: string[] = [];
+      const broker = new RabbitMqBroker(url, { log: (m) => logged.push(m) });
+      const { queue, spec, consume } = freshQueue('redeclared', { maxRetries: 1, retryDelayMs: 5 });
+      const [, , retryQueue] = consumerQueues(queue, spec);
+      try {
+        await consume(broker, async () => undefined);
+        expect(broker.isHealthy()).toBe(true);
+        // Another process declares the retry queue with other arguments, then the connection drops.
+        await channel.deleteQueue(retryQueue);
+        await channel.assertQueue(retryQueue, { durable: true, arguments: { 'x-max-length': 5 } });
+        broker.reconnect();
+        await waitFor(() => logged.some((m) => /reconnecting in 2 s, as it came back/.test(m)), {
+          timeoutMs: 10_000,
+          message: 'the channel error coming back after the reconnect',
+        });
+        // Connected meanwhile (a channel error leaves the connection up), yet not healthy.
+        expect(logged.at(-1)).toMatch(/PRECONDITION_FAILED/);
+        expect(broker.isHealthy()).toBe(false);
+      } finally {
+        await broker.close();
+        for (const q of consumerQueues(queue, spec)) await channel.deleteQueue(q);
+        await connection.close();
+      }
+    });
+  });
+
   describe('when the connection drops while handlers run', () => {
     it('lets RabbitMQ redeliver what they were handling, holding nothing and counting no failed settle', async () => {
       const { connection, channel } = await openAdmin();
