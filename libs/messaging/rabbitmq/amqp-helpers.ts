@@ -170,16 +170,34 @@ const text = (value: unknown) => (typeof value === 'string' ? value : undefined)
  */
 const MAX_COPIED_HEADERS_BYTES = 48 * 1024;
 
-/** About what `value` takes encoded in an AMQP field table (never less). */
-function amqpFieldBytes(value: unknown): number {
-  if (typeof value === 'string') return 5 + Buffer.byteLength(value);
-  if (Buffer.isBuffer(value)) return 5 + value.length;
-  if (Array.isArray(value)) return value.reduce((n: number, v) => n + amqpFieldBytes(v), 5);
-  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-    const entries = Object.entries(value);
-    return entries.reduce((n, [k, v]) => n + 1 + Buffer.byteLength(k) + amqpFieldBytes(v), 5);
+/**
+ * Deeper than any header a service sends. Headers nested thousands deep fit in
+ * a frame, and were sized by recursion that overflowed the stack: the copy
+ * could not be made, so the message came back for ever, never dead-lettered.
+ */
+const MAX_COPIED_HEADERS_DEPTH = 32;
+
+/** About what `root` takes encoded in an AMQP field table (never less); too deep counts as too large. */
+function amqpFieldBytes(root: unknown): number {
+  let bytes = 0;
+  const pending: Array<{ value: unknown; depth: number }> = [{ value: root, depth: 0 }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { value, depth } = next;
+    if (depth > MAX_COPIED_HEADERS_DEPTH) return Infinity;
+    if (typeof value === 'string') bytes += 5 + Buffer.byteLength(value);
+    else if (Buffer.isBuffer(value)) bytes += 5 + value.length;
+    else if (Array.isArray(value)) {
+      bytes += 5;
+      for (const item of value) pending.push({ value: item, depth: depth + 1 });
+    } else if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+      bytes += 5;
+      for (const [key, item] of Object.entries(value)) {
+        bytes += 1 + Buffer.byteLength(key);
+        pending.push({ value: item, depth: depth + 1 });
+      }
+    } else bytes += 9; // a number, a timestamp, a boolean or void: a type octet and eight bytes at most
   }
-  return 9; // a number, a timestamp, a boolean or void: at most a type octet and eight bytes
+  return bytes;
 }
 
 /**

@@ -91,6 +91,21 @@ describe('copyOptions', () => {
       expect(options.headers).toEqual({ 'x-retry-count': 1, 'x-original-headers-dropped': true });
     });
   });
+
+  describe('when the original headers nest thousands deep', () => {
+    it('leaves them out and says so, where sizing them overflowed the stack', () => {
+      let nested: unknown = 'x';
+      for (let i = 0; i < 20_000; i++) nested = [nested];
+      const options = copyOptions(properties({ nested }), { 'x-retry-count': 1 });
+      expect(options.headers).toEqual({ 'x-retry-count': 1, 'x-original-headers-dropped': true });
+    });
+
+    it('keeps headers nested as deep as services send them', () => {
+      const deathHistory = [{ count: 1, queue: 'q', 'routing-keys': ['a.b'] }];
+      const options = copyOptions(properties({ 'x-death': deathHistory }), { 'x-retry-count': 1 });
+      expect(options.headers).toEqual({ 'x-death': deathHistory, 'x-retry-count': 1 });
+    });
+  });
 });
 
 describe('forceReconnect', () => {
