@@ -10,6 +10,7 @@ import type {
 } from 'amqplib';
 import { PLATFORM_EXCHANGE } from '../../contracts';
 import { randomUUID } from 'node:crypto';
+import { withTimeout } from '../../platform/async/with-timeout';
 import {
   QueueNotFoundError,
   RETRY_COUNT_HEADER,
@@ -129,17 +130,24 @@ function returnsOn(channel: Channel): Set<string> {
   return returned;
 }
 
+/** As long as a publish may wait for its confirm. */
+const MOVE_CONFIRM_TIMEOUT_MS = 30_000;
+
 /**
  * Sends straight to a queue and resolves when the broker confirms it. Sent
  * `mandatory`: a queue that does not exist (deleted by hand) rejects with
  * QueueNotFoundError rather than the copy vanishing, since RabbitMQ returns
- * the copy before it confirms it.
+ * the copy before it confirms it. A confirm withheld (a quorum queue without
+ * a majority, a connection blocked by an alarm) rejects after `timeoutMs`:
+ * the message then goes back to its queue (a copy may be sent as well) where
+ * it kept its prefetch slot, and a stop waited, until RabbitMQ's ack timeout.
  */
 export function confirmSend(
   channel: ConfirmChannel,
   queue: string,
   content: Buffer,
   options: Options.Publish,
+  timeoutMs = MOVE_CONFIRM_TIMEOUT_MS,
 ): Promise<void> {
   const returned = returnsOn(channel);
   const moveId = randomUUID();
@@ -148,7 +156,7 @@ export function confirmSend(
     mandatory: true,
     headers: { ...options.headers, [MOVE_ID]: moveId },
   };
-  return new Promise((resolve, reject) => {
+  const confirmed = new Promise<void>((resolve, reject) => {
     try {
       channel.sendToQueue(queue, content, marked, (err) => {
         if (err) reject(err);
@@ -159,6 +167,11 @@ export function confirmSend(
       reject(error); // the channel closed under us
     }
   });
+  return withTimeout(
+    confirmed,
+    timeoutMs,
+    () => new Error(`RabbitMQ did not confirm the copy to ${queue} within ${timeoutMs} ms`),
+  );
 }
 
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);

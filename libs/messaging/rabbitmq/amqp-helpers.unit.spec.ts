@@ -1,7 +1,13 @@
 import type { AmqpConnectionManager } from 'amqp-connection-manager';
-import type { Channel, MessageProperties } from 'amqplib';
+import type { Channel, ConfirmChannel, MessageProperties } from 'amqplib';
 import { EventEmitter } from 'node:events';
-import { copyOptions, declareTopology, forceReconnect, type QueueType } from './amqp-helpers';
+import {
+  confirmSend,
+  copyOptions,
+  declareTopology,
+  forceReconnect,
+  type QueueType,
+} from './amqp-helpers';
 
 /** Records what a consumer declares, on a broker that reports `version`. */
 function channelOf(version: string | undefined) {
@@ -157,6 +163,19 @@ describe('forceReconnect', () => {
       manager.connection = undefined; // the settled close's continuation
       await nextMacrotask();
       expect(manager.reconnects).toBe(1);
+    });
+  });
+});
+
+describe('confirmSend', () => {
+  describe('when RabbitMQ withholds the confirm', () => {
+    it('rejects after the wait, so the message goes back instead of holding its slot', async () => {
+      const channel = Object.assign(new EventEmitter(), {
+        sendToQueue: () => true, // sent, never confirmed
+      }) as unknown as ConfirmChannel;
+      await expect(confirmSend(channel, 'orders.dlq', Buffer.from('{}'), {}, 20)).rejects.toThrow(
+        /did not confirm the copy to orders.dlq within 20 ms/,
+      );
     });
   });
 });
