@@ -496,6 +496,24 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
     });
   });
 
+  describe('when RabbitMQ blocks the connection over an alarm', () => {
+    it('says so, and again when it clears', async () => {
+      const logged: string[] = [];
+      const broker = new RabbitMqBroker(url, { log: (m) => logged.push(m) });
+      try {
+        const { manager } = broker as unknown as { manager: AmqpConnectionManager };
+        manager.emit('blocked', { reason: 'low on memory' });
+        manager.emit('unblocked');
+        expect(logged).toEqual([
+          'RabbitMQ blocked the connection (low on memory); publishes and acks wait until it clears',
+          'RabbitMQ unblocked the connection',
+        ]);
+      } finally {
+        await broker.close();
+      }
+    });
+  });
+
   describe('when the connection drops while handlers run', () => {
     it('lets RabbitMQ redeliver what they were handling, holding nothing and counting no failed settle', async () => {
       const { connection, channel } = await openAdmin();

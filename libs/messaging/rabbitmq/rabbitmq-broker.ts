@@ -210,6 +210,13 @@ export class RabbitMqBroker implements Broker {
       if (!this.closed) this.log(`RabbitMQ disconnected: ${err?.message ?? 'unknown reason'}`);
       down = true;
     });
+    // A memory or disk alarm: RabbitMQ stops reading a publishing connection, acks included.
+    this.manager.on('blocked', ({ reason }: { reason: string }) =>
+      this.log(
+        `RabbitMQ blocked the connection (${reason}); publishes and acks wait until it clears`,
+      ),
+    );
+    this.manager.on('unblocked', () => this.log('RabbitMQ unblocked the connection'));
     this.manager.on('connectFailed', ({ err }: { err: Error }) => {
       // Once per outage and kind: retries run every reconnectTimeInSeconds, and a broker that
       // comes back refusing (a password changed meanwhile) is a setting to fix, so it is said.
