@@ -171,10 +171,10 @@ describe('runServices', () => {
         expect(await run.exited()).toBe(0);
         expect(run.out.stdout.trim().split('\n')).toEqual([
           'first starting',
-          'first listening on -',
+          'first listening on - (every interface)',
           'second starting',
           'SIGTERM: shutting down',
-          'second listening on -',
+          'second listening on - (every interface)',
           'second closed',
           'first closed',
         ]);

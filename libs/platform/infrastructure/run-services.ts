@@ -59,7 +59,7 @@ export async function runServices(
       if (stopping) break;
       const service = await start(infra);
       running.push(service);
-      process.stdout.write(`${service.name} listening on ${service.url}\n`);
+      process.stdout.write(`${service.name} listening on ${service.url} (every interface)\n`);
     }
   } catch (error) {
     // Some values (a port in use) are found only as their service starts: the same one line.
