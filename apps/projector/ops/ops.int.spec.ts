@@ -77,6 +77,24 @@ describe('ops CLI', () => {
     });
   });
 
+  describe('when a user’s stream is shown', () => {
+    it('prints the password hash redacted', async () => {
+      const data = {
+        userId: 'u1',
+        email: 'a@example.com',
+        passwordHash: 'scrypt$32768$8$1$salt$hash',
+      };
+      await f.eventStore.append(
+        'user-u1',
+        [{ eventId: randomUUID(), type: 'UserRegistered', data, metadata: {} as EventMetadata }],
+        'no_stream',
+      );
+      const [line] = await opsOn(f).run('streams', 'show', 'user-u1');
+      expect(line).toMatch(/"passwordHash":"\[redacted\]"/);
+      expect(line).not.toContain('scrypt');
+    });
+  });
+
   describe('when a projection is rebuilt', () => {
     it('builds the next version and makes it the active one', async () => {
       const ops = opsOn(f);

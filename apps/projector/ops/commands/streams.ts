@@ -14,8 +14,17 @@ export async function showStream(ctx: OpsContext, stream: string): Promise<void>
         `r${e.revision}`,
         String(e.metadata.occurredAt ?? '-'), // other writers' events may carry no time of ours
         e.type,
-        JSON.stringify(e.data),
+        JSON.stringify(e.data, withoutSecrets),
       ]),
     );
   }
+}
+
+/**
+ * A password hash is printed as redacted: ops output ends up in tickets and
+ * chats, and a hash there can be cracked offline. Token hashes stay: their
+ * tokens are random, 256 bits, so the hash gives nothing away.
+ */
+function withoutSecrets(key: string, value: unknown): unknown {
+  return key === 'passwordHash' ? '[redacted]' : value;
 }
