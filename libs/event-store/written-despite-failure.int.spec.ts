@@ -58,6 +58,39 @@ describe('checking a failed append against its streams', () => {
     });
   });
 
+  describe('when the write lands moments after the failure', () => {
+    it('finds it when looked for again within the settle time', async () => {
+      const events = [newEvent('Late')];
+      let looks = 0;
+      const late = {
+        readStream: async (stream: string, from?: number) => {
+          if (++looks === 3) await store.append('a', events, 0);
+          return store.readStream(stream, from);
+        },
+      };
+      const written = await writtenDespiteFailure(
+        late,
+        [{ streamName: 'a', events, expected: 0 }],
+        { forMs: 1_000, everyMs: 5 },
+      );
+      expect(written).toEqual([{ nextRevision: 1, position: expect.any(BigInt) }]);
+      expect(looks).toBe(3);
+    });
+
+    it('gives up once the settle time has passed', async () => {
+      let looks = 0;
+      const never = { readStream: async () => (looks++, []) };
+      const written = await writtenDespiteFailure(
+        never,
+        [{ streamName: 'a', events: [newEvent('Lost')], expected: 'any' }],
+        { forMs: 50, everyMs: 10 },
+      );
+      expect(written).toBeUndefined();
+      expect(looks).toBeGreaterThan(1);
+      expect(looks).toBeLessThanOrEqual(6);
+    });
+  });
+
   describe('when the streams cannot be read either', () => {
     it('finds nothing rather than failing otherwise', async () => {
       const unreadable = {

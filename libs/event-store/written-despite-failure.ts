@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   atCommitEnd,
   type AppendResult,
@@ -17,6 +18,21 @@ import {
  * `sqlite/committed-despite-failure.ts`.)
  */
 export async function writtenDespiteFailure(
+  store: Pick<EventStore, 'readStream'>,
+  appends: StreamAppend[],
+  settle: { forMs: number; everyMs: number } = { forMs: 0, everyMs: 0 },
+): Promise<AppendResult[] | undefined> {
+  // A server that answered with a timeout may commit the write moments later: looked for again
+  // until `settle.forMs` has passed, or the client's retry would meet its own write (409).
+  const until = Date.now() + settle.forMs;
+  for (;;) {
+    const written = await lookFor(store, appends);
+    if (written || Date.now() + settle.everyMs > until) return written;
+    await delay(settle.everyMs);
+  }
+}
+
+async function lookFor(
   store: Pick<EventStore, 'readStream'>,
   appends: StreamAppend[],
 ): Promise<AppendResult[] | undefined> {

@@ -4,6 +4,7 @@ import {
   FORWARDS,
   KurrentDBClient,
   StreamNotFoundError,
+  UnsupportedError,
   WrongExpectedVersionError,
   eventTypeFilter,
   jsonEvent,
@@ -30,6 +31,20 @@ import { OpenSubscriptions } from '../open-subscriptions';
 import { writtenDespiteFailure } from '../written-despite-failure';
 
 const PAGE = 64;
+
+/**
+ * After an append fails other than by a conflict (a deadline passed, the
+ * server answered with a commit timeout, the connection dropped), how long its
+ * events are looked for: the server may commit it moments after answering.
+ */
+const SETTLE = { forMs: 5_000, everyMs: 250 };
+
+/** A server before 25.1 has no multi-stream appends: a setting to fix, said as such. */
+const tooOld = (error: UnsupportedError) =>
+  new Error(
+    `KurrentDB at EVENT_STORE_URL does not support ${error.feature}: it needs ${error.minimumVersion} or later`,
+    { cause: error },
+  );
 
 /**
  * Event store on a KurrentDB server. Port positions are commit positions of
@@ -70,7 +85,7 @@ export class KurrentDbEventStore implements EventStore {
       };
     } catch (error) {
       if (!(error instanceof WrongExpectedVersionError)) {
-        const [written] = (await writtenDespiteFailure(this, appends)) ?? [];
+        const [written] = (await writtenDespiteFailure(this, appends, SETTLE)) ?? [];
         if (written) return written;
         throw error;
       }
@@ -97,8 +112,9 @@ export class KurrentDbEventStore implements EventStore {
         return { nextRevision: Number(written.revision), position: result.position };
       });
     } catch (error) {
+      if (error instanceof UnsupportedError) throw tooOld(error);
       if (!(error instanceof WrongExpectedVersionError)) {
-        const written = await writtenDespiteFailure(this, appends);
+        const written = await writtenDespiteFailure(this, appends, SETTLE);
         if (written) return written;
         throw error;
       }
