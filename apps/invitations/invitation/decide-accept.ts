@@ -6,6 +6,7 @@ import type { InvitationEvent } from './invitation.events';
 import {
   isExpired,
   isExpiredForGood,
+  someSuperseded,
   type Invitation,
   type InvitationState,
 } from './invitation.state';
@@ -117,7 +118,7 @@ export function linkOf(state: InvitationState, tokenHash: string) {
   const current = !!state && sameTokenHash(tokenHash, state.tokenHash);
   if (
     !state ||
-    (!current && !state.supersededTokenHashes.some((h) => sameTokenHash(tokenHash, h)))
+    (!current && !someSuperseded(state, (h) => sameTokenHash(tokenHash, h)))
   ) {
     throw notFound('invitation_invalid', 'The invitation link is not valid.');
   }

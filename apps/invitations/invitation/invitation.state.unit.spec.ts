@@ -15,6 +15,7 @@ import {
   initialState,
   isExpired,
   isLivePending,
+  someSuperseded,
   WAITING_ACCEPTANCE_GRACE_MS,
 } from './invitation.state';
 import { hashToken } from './invitation-token';
@@ -26,8 +27,19 @@ describe('invitation state', () => {
     it('keeps the old token hash as superseded and is pending again', () => {
       const state = fold([sent, expired, resent()]);
       expect(state.status).toBe('pending');
-      expect(state.supersededTokenHashes).toEqual([hashToken(TOKEN)]);
+      expect(state.superseded).toEqual({ hash: hashToken(TOKEN) });
       expect(state.expiredAt).toBeUndefined();
+    });
+
+    it('adds the replaced token without copying those before it', () => {
+      const once = fold([sent, resent()]);
+      const third = resent();
+      if (third.type === 'InvitationResent') third.data.tokenHash = hashToken('third');
+      const twice = evolve(once, third)!;
+      expect(twice.superseded?.before).toBe(once.superseded);
+      expect(someSuperseded(twice, (h) => h === hashToken(TOKEN))).toBe(true);
+      expect(someSuperseded(twice, (h) => h === once.tokenHash)).toBe(true);
+      expect(someSuperseded(twice, (h) => h === hashToken('third'))).toBe(false);
     });
 
     it('keeps customers whose acceptance waits', () => {
