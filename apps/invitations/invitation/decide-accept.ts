@@ -116,10 +116,7 @@ function verifiedBy(c: CompleteDeferredAcceptance, now: Date): Date {
  */
 export function linkOf(state: InvitationState, tokenHash: string) {
   const current = !!state && sameTokenHash(tokenHash, state.tokenHash);
-  if (
-    !state ||
-    (!current && !someSuperseded(state, (h) => sameTokenHash(tokenHash, h)))
-  ) {
+  if (!state || (!current && !someSuperseded(state, (h) => sameTokenHash(tokenHash, h)))) {
     throw notFound('invitation_invalid', 'The invitation link is not valid.');
   }
   const invitation = state;
