@@ -48,6 +48,7 @@ void (async () => {
         drop: () => undefined,
         settle: () => undefined,
       }),
+      withdraw: () => undefined,
       close: async () => undefined,
     },
     publicUrl: config.publicUrl,

@@ -22,8 +22,9 @@ export function mailsCrashingAfterCommit(dir: string, store: EventStore) {
     });
   };
   const dying = open({ send: () => new Promise(() => undefined), close: () => undefined });
-  const mails: Pick<MailQueue, 'intend' | 'close'> = {
+  const mails: Pick<MailQueue, 'intend' | 'withdraw' | 'close'> = {
     intend: async (...args) => ({ ...(await dying.intend(...args)), send: () => undefined }),
+    withdraw: () => undefined,
     close: async () => undefined,
   };
   return {

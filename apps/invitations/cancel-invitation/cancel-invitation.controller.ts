@@ -9,13 +9,15 @@ import {
 import type { FastifyReply } from 'fastify';
 import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/auth.guard';
 import type { Principal } from '../../../libs/auth/principal';
-import { EVENT_STORE, type EventStore } from '../../../libs/event-store';
 import {
   handleCommand,
   type CommandContext,
 } from '../../../libs/platform/command-handling/command-handler';
 import { RequestContext } from '../../../libs/platform/http/command-context';
 import { VendorOnly } from '../http/account-type.guard';
+import type { InvitationDeps } from '../http/invitation-deps';
+import { INVITATION_DEPS } from '../http/invitation-deps.provider';
+import { invitationMailLabel } from '../http/invitation-email';
 import { setEventPosition } from '../../../libs/platform/http/event-position';
 import { invitationIdParam } from '../http/invitation-id';
 import { invitationDecider } from '../invitation/decide';
@@ -29,9 +31,13 @@ import { ApiConflicts, ApiUnavailable } from '../../../libs/platform/http/api-re
 @UseGuards(AuthGuard, VendorOnly)
 @ApiUnavailable('event_store_unavailable', 'auth_unavailable')
 export class CancelInvitationController {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(@Inject(INVITATION_DEPS) private readonly deps: InvitationDeps) {}
 
-  /** Cancelling again answers 200 and records nothing. */
+  /**
+   * Cancelling again answers 200 and records nothing. A cancel drops the invitation's email if
+   * it is still queued (a mail server down, say): it would name the vendor to someone the
+   * invitation no longer concerns ("sent to the wrong address"), its link answering 410.
+   */
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiOkResponse({ type: CancelInvitationResponse })
@@ -45,9 +51,10 @@ export class CancelInvitationController {
     @RequestContext() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CancelInvitationResponse> {
-    const stream = invitationStream(invitationIdParam(rawId, 'invitation_not_found'));
-    const { position } = await handleCommand(
-      this.store,
+    const invitationId = invitationIdParam(rawId, 'invitation_not_found');
+    const stream = invitationStream(invitationId);
+    const { position, events } = await handleCommand(
+      this.deps.store,
       invitationDecider,
       stream,
       {
@@ -58,6 +65,7 @@ export class CancelInvitationController {
       },
       context,
     );
+    if (events.length > 0) this.deps.mails.withdraw(invitationMailLabel(invitationId));
     setEventPosition(reply, position);
     return { status: 'cancelled' };
   }

@@ -5,7 +5,7 @@ import {
   type CommandContext,
 } from '../../../libs/platform/command-handling/command-handler';
 import { recordThenMail } from '../../../libs/platform/mail/record-then-mail';
-import { acceptUrl, invitationEmail } from '../http/invitation-email';
+import { acceptUrl, invitationEmail, invitationMailLabel } from '../http/invitation-email';
 import { DEFAULT_EXPIRES_IN_DAYS, type InvitationDeps } from '../http/invitation-deps';
 import { expiryFrom, invitationDecider } from '../invitation/decide';
 import type { ResendInvitation } from '../invitation/invitation.commands';
@@ -48,7 +48,7 @@ export async function resendInvitation(
       expiryFrom(context.now, command.expiresInDays),
       vendor.companyName ?? invited!.vendorName,
     ),
-    label: `invitation ${invitationId}`,
+    label: invitationMailLabel(invitationId),
     proof: { stream, tokenHash: command.tokenHash },
   });
   const [resent] = await recordThenMail(deps.mails, mail, (writeDown) =>

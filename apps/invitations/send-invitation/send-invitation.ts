@@ -5,7 +5,7 @@ import {
   onStream,
   type CommandContext,
 } from '../../../libs/platform/command-handling/command-handler';
-import { acceptUrl, invitationEmail } from '../http/invitation-email';
+import { acceptUrl, invitationEmail, invitationMailLabel } from '../http/invitation-email';
 import { DEFAULT_EXPIRES_IN_DAYS, type InvitationDeps } from '../http/invitation-deps';
 import { expiryFrom, invitationDecider } from '../invitation/decide';
 import type { SendInvitation } from '../invitation/invitation.commands';
@@ -54,7 +54,7 @@ export async function sendInvitation(
       expiryFrom(context.now, command.expiresInDays),
       command.vendorName,
     ),
-    label: `invitation ${invitationId}`,
+    label: invitationMailLabel(invitationId),
     proof: { stream, tokenHash: command.tokenHash },
   });
   const [sent] = await recordThenMail(deps.mails, mail, (writeDown) =>

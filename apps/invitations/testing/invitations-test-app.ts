@@ -20,6 +20,7 @@ import { hashToken, newInvitationToken } from '../invitation/invitation-token';
 import { InvitationsModule } from '../invitations.module';
 import { startInvitations, type RunningInvitations } from '../start-invitations';
 import type { RunningService } from '../../../libs/platform/infrastructure/run-services';
+import type { Mailer } from '../../../libs/platform/mail/mailer';
 
 export interface Reply<T = Record<string, unknown>> {
   status: number;
@@ -55,13 +56,15 @@ export interface InvitationsTestApp {
 
 /**
  * The HTTP module alone by default; with `service: true` the whole service
- * (consumer, forwarder, expiry scheduler) as `startInvitations` runs it.
+ * (consumer, forwarder, expiry scheduler) as `startInvitations` runs it; `mailer` in place of
+ * the one that keeps what it is sent.
  */
 export async function startInvitationsTestApp(
-  options: { env?: Record<string, string>; service?: boolean } = {},
+  options: { env?: Record<string, string>; service?: boolean; mailer?: Mailer } = {},
 ): Promise<InvitationsTestApp> {
   const tokens = await createTestTokens();
-  const infra = await createTestInfrastructure({ jwtVerifier: tokens.verifier, env: options.env });
+  const { env, mailer } = options;
+  const infra = await createTestInfrastructure({ jwtVerifier: tokens.verifier, env, mailer });
   const running: RunningService & Partial<RunningInvitations> = options.service
     ? await startInvitations(infra, 0)
     : await startHttpOnly(infra);

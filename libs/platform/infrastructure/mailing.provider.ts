@@ -12,7 +12,7 @@ import { APP_CONFIG } from './infrastructure.module';
 export interface Mailing {
   store: EventStore;
   /** The service's emails, spooled to disk before the caller is answered and delivered after. */
-  mails: Pick<MailQueue, 'intend' | 'close'>;
+  mails: Pick<MailQueue, 'intend' | 'withdraw' | 'close'>;
   /** Where the links in the emails point. */
   publicUrl: string;
 }

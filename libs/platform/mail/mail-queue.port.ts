@@ -8,7 +8,7 @@ export interface MailQueueOptions {
   onGiveUp: (label: string, error: unknown) => void;
   /** Told when a message is delivered. */
   onDelivered?: (label: string) => void;
-  /** Told when a message not delivered yet is dropped for a newer one of the same label. */
+  /** Told when a message not delivered yet is dropped for a newer one of the same label, or withdrawn. */
   onSuperseded?: (label: string) => void;
   /** Told when an attempt failed and the message will be tried again. */
   onRetry?: (label: string, attempt: number, error: unknown) => void;
@@ -75,6 +75,12 @@ export interface MailQueue {
    * the next start sends it only if `proof` is recorded.
    */
   intend(message: MailMessage, label: string, proof: MailProof): Promise<IntendedMail>;
+  /**
+   * Drops the message of `label` not delivered yet, as a newer one of the label would (counted
+   * in `onSuperseded`): at once while it waits for a retry, else when its turn comes; one being
+   * delivered may still arrive. Only what the queue holds in memory: not one still on disk only.
+   */
+  withdraw(label: string): void;
   /** Messages not delivered or given up yet. */
   size(): number;
   /**

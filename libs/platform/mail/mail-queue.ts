@@ -94,13 +94,22 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
     const older = latest.get(job.label);
     latest.set(job.label, job);
     ready.push(job);
-    if (!older) return;
-    older.superseded = true;
-    const timer = backingOff.get(older);
+    if (older) retire(older);
+  };
+  /** The label's message is no longer wanted (its invitation was cancelled): dropped as `admit` drops one. */
+  const withdraw = (label: string) => {
+    const job = latest.get(label);
+    if (!job) return;
+    latest.delete(label);
+    retire(job);
+  };
+  const retire = (job: Job) => {
+    job.superseded = true;
+    const timer = backingOff.get(job);
     if (timer === undefined) return;
     clearTimeout(timer);
-    backingOff.delete(older);
-    drop(older);
+    backingOff.delete(job);
+    drop(job);
   };
   const drop = (job: Job) => {
     unspool(job);
@@ -265,6 +274,7 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
   return {
     enqueue: (message, label) => enqueue(message, label),
     intend: (message, label, proof) => intended.intend(message, label, proof),
+    withdraw,
     size,
     async resume() {
       // The spool's rows first: they were taken in id order, and intents queued now get higher ids.

@@ -304,6 +304,49 @@ describe('mail queue', () => {
       expect(superseded).toEqual(['invitation 1']);
     });
 
+    it('drops a message waiting for a retry when its label is withdrawn, at once', async () => {
+      const { mailer, delivered, tries } = flakyMailer({ 'gone@x.io': 1 });
+      const superseded: string[] = [];
+      const { queue, givenUp } = queueWith(mailer, {
+        firstRetryDelayMs: 60_000,
+        onSuperseded: (label) => superseded.push(label),
+      });
+      await queue.enqueue(mail('gone@x.io'), 'invitation 1');
+      await waitFor(() => tries.get('gone@x.io') === 1);
+      queue.withdraw('invitation 1');
+      queue.withdraw('invitation 2'); // none: nothing happens
+      expect(superseded).toEqual(['invitation 1']);
+      expect(queue.size()).toBe(0);
+      await queue.close();
+      expect(delivered).toEqual([]);
+      expect(givenUp).toEqual([]);
+    });
+
+    it('drops a queued message when its label is withdrawn before its turn', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const delivered: string[] = [];
+      const mailer: Mailer = {
+        send: async (m) => {
+          if (m.to === 'first@x.io') await gate; // holds the one slot
+          delivered.push(m.to);
+        },
+        close: () => undefined,
+      };
+      const superseded: string[] = [];
+      const { queue } = queueWith(mailer, {
+        concurrency: 1,
+        onSuperseded: (label) => superseded.push(label),
+      });
+      await queue.enqueue(mail('first@x.io'), 'other');
+      await queue.enqueue(mail('gone@x.io'), 'invitation 1');
+      queue.withdraw('invitation 1');
+      release();
+      await queue.close();
+      expect(delivered).toEqual(['first@x.io']);
+      expect(superseded).toEqual(['invitation 1']);
+    });
+
     it('gives the message up once it has failed for as long as it is retried', async () => {
       const { mailer, tries } = flakyMailer(Infinity);
       const { queue, givenUp } = queueWith(mailer, { maxRetryDelayMs: 2, retryForMs: 30 });

@@ -52,7 +52,7 @@ export async function openSpooledMailQueue(
     },
     onSuperseded: (label) => {
       count('superseded');
-      logger.log(`${label}: an earlier email not delivered yet is dropped for the newer one`);
+      logger.log(`${label}: an email not delivered yet is dropped, replaced or withdrawn`);
     },
     onCutShort: (deliveries) =>
       logger.warn(
