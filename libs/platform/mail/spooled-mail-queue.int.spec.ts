@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { waitFor } from '../../testing/wait-for';
 import { metrics } from '../observability/metrics';
 import type { Mailer } from './mailer';
-import { openSpooledMailQueue, worthALine } from './spooled-mail-queue';
+import { openSpooledMailQueue, withoutAddresses, worthALine } from './spooled-mail-queue';
 
 const counted = async (service: string, outcome: string) =>
   (await metrics.emails.get()).values.find(
@@ -13,13 +13,13 @@ const counted = async (service: string, outcome: string) =>
 
 describe('openSpooledMailQueue', () => {
   describe('when a service sends mail', () => {
-    it('spools it in its own file under the data directory and counts what becomes of it', async () => {
+    it('spools it in its own file under the data directory, counts what becomes of it and logs no address', async () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'spooled-queue-'));
       const service = `svc-${Date.now()}`;
       let fail = true;
       const mailer: Mailer = {
         send: async () => {
-          if (fail) throw new Error('smtp down');
+          if (fail) throw new Error('451 4.3.0 <a@x.io>: try again later');
         },
         close: () => undefined,
       };
@@ -33,7 +33,10 @@ describe('openSpooledMailQueue', () => {
       try {
         await queue.enqueue({ to: 'a@x.io', subject: 's', text: 't' }, 'a');
         await waitFor(async () => (await counted(service, 'retried')) === 1);
-        expect(warnings).toEqual(['a: email attempt 1 failed, will retry: smtp down']);
+        // The server's words without the address they echo.
+        expect(warnings).toEqual([
+          'a: email attempt 1 failed, will retry: 451 4.3.0 <***>: try again later',
+        ]);
         fail = false;
         await waitFor(async () => (await counted(service, 'delivered')) === 1, { timeoutMs: 5000 });
         expect(existsSync(join(dataDir, `${service}-mail-spool.sqlite`))).toBe(true);
@@ -51,6 +54,24 @@ describe('worthALine', () => {
       const logged = Array.from({ length: 290 }, (_, i) => i + 1).filter(worthALine);
       expect(logged.slice(0, 6)).toEqual([1, 2, 3, 4, 5, 12]);
       expect(logged.length).toBeLessThan(30);
+    });
+  });
+});
+
+describe('withoutAddresses', () => {
+  describe('when a mail server’s answer names the recipient', () => {
+    it('leaves the address out of the line, keeping the rest', () => {
+      expect(
+        withoutAddresses(
+          "Can't send mail - all recipients were rejected: 550 5.1.1 <gone.ann@x.test>: no such mailbox",
+        ),
+      ).toBe("Can't send mail - all recipients were rejected: 550 5.1.1 <***>: no such mailbox");
+      expect(withoutAddresses('452 4.2.2 ann+tag@example.co.uk over quota')).toBe(
+        '452 4.2.2 <***> over quota',
+      );
+      expect(withoutAddresses('connect ECONNREFUSED 127.0.0.1:25')).toBe(
+        'connect ECONNREFUSED 127.0.0.1:25',
+      );
     });
   });
 });

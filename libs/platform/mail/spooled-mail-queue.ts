@@ -14,6 +14,17 @@ import type { PartLog } from '../observability/logger';
 export const worthALine = (attempt: number): boolean => attempt <= 5 || attempt % 12 === 0;
 
 /**
+ * A mail server's words without the addresses in them: most echo the
+ * recipient (`550 5.1.1 <ann@example.com>: no such mailbox`), which would tie
+ * an invitee's address to an invitation in the ordinary logs.
+ */
+export const withoutAddresses = (text: string): string =>
+  text.replace(/<?[^\s<>@"]+@[^\s<>@"]+>?/g, '<***>');
+
+/** Why an attempt failed, as a log line may say it. */
+const why = (error: unknown) => withoutAddresses(errorMessage(error));
+
+/**
  * The mail queue a service sends through: spooled in
  * `<dataDir>/<service>-mail-spool.sqlite`, so a crash before delivery loses
  * nothing, and resumed with what an earlier run left. Logs name the message
@@ -37,18 +48,16 @@ export async function openSpooledMailQueue(
     spool,
     ...(recorded ? { intents: { store: spool, recorded } } : {}),
     onIntentCheckFailure: (label, error) =>
-      logger.warn(
-        `${label}: not checked against the event store, will check again: ${errorMessage(error)}`,
-      ),
+      logger.warn(`${label}: not checked against the event store, will check again: ${why(error)}`),
     onDelivered: () => count('delivered'),
     onRetry: (label, attempt, error) => {
       count('retried');
       if (!worthALine(attempt)) return;
-      logger.warn(`${label}: email attempt ${attempt} failed, will retry: ${errorMessage(error)}`);
+      logger.warn(`${label}: email attempt ${attempt} failed, will retry: ${why(error)}`);
     },
     onGiveUp: (label, error) => {
       count('given_up');
-      logger.error(`${label}: email not sent: ${errorMessage(error)}`);
+      logger.error(`${label}: email not sent: ${why(error)}`);
     },
     onSuperseded: (label) => {
       count('superseded');
@@ -61,20 +70,20 @@ export async function openSpooledMailQueue(
     onIntentWriteFailure: (label, error) => {
       count('not_written_down');
       logger.warn(
-        `${label}: email not written down before its command, a crash before it is sent would lose it: ${errorMessage(error)}`,
+        `${label}: email not written down before its command, a crash before it is sent would lose it: ${why(error)}`,
       );
     },
     onSpoolFailure: (label, error) => {
       count('not_spooled');
-      logger.warn(`${label}: email not spooled, held in memory only: ${errorMessage(error)}`);
+      logger.warn(`${label}: email not spooled, held in memory only: ${why(error)}`);
     },
     onSpoolReadFailure: (error, retryInMs) =>
-      logger.warn(`mail spool not read, again in ${retryInMs} ms: ${errorMessage(error)}`),
+      logger.warn(`mail spool not read, again in ${retryInMs} ms: ${why(error)}`),
     onSpoolRemoveFailure: (error, retryInMs) =>
       logger.warn(
         retryInMs === undefined
-          ? `sent emails left in the mail spool; the next start sends them again: ${errorMessage(error)}`
-          : `sent emails not removed from the mail spool, again in ${retryInMs} ms: ${errorMessage(error)}`,
+          ? `sent emails left in the mail spool; the next start sends them again: ${why(error)}`
+          : `sent emails not removed from the mail spool, again in ${retryInMs} ms: ${why(error)}`,
       ),
   });
   const resumed = await queue.resume();
