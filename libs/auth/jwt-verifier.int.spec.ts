@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTestTokens, testUser, type TestTokens } from '../testing/test-tokens';
-import { createJwtVerifier } from './jwt-verifier';
+import { createJwtVerifier, type JwtVerifier } from './jwt-verifier';
 
 type Answer = { status: number; body: string } | 'hang-up' | 'stall-body';
 
@@ -10,6 +10,8 @@ type Answer = { status: number; body: string } | 'hang-up' | 'stall-body';
  * (`answer` may be changed between requests), dropping the connection unanswered, as a server
  * stopping or a broken proxy does, or sending the headers and part of the body, then nothing.
  */
+type Identity = Awaited<ReturnType<typeof jwksServer>>;
+
 async function jwksServer(first: Answer) {
   const served = { answer: first };
   const server: Server = createServer((req, res) => {
@@ -96,67 +98,57 @@ describe('JWT verifier with identity reached over HTTP', () => {
   });
 
   describe('when identity signs with a key published after the set was fetched', () => {
-    const both = (a: TestTokens, b: TestTokens) => ({
-      status: 200,
-      body: JSON.stringify({ keys: [...a.jwks.keys, ...b.jwks.keys] }),
-    });
-
-    it('fetches the set again at once and verifies the token', async () => {
+    /** A verifier that has just fetched identity's set, with `use` run before identity closes. */
+    const afterAFetch = async (
+      use: (f: { identity: Identity; verifier: JwtVerifier }) => Promise<void>,
+    ) => {
       const identity = await jwksServer({ status: 200, body: JSON.stringify(tokens.jwks) });
       try {
         const verifier = createJwtVerifier(identity.url);
         await verifier.verify(token);
-        const rotated = await createTestTokens();
-        identity.serve(both(tokens, rotated));
-        const fresh = await rotated.mint(testUser('customer'));
-        await expect(verifier.verify(fresh)).resolves.toMatchObject({ accountType: 'customer' });
+        await use({ identity, verifier });
       } finally {
         await identity.close();
       }
-    });
+    };
+    const codeOf = (verifier: JwtVerifier, t: string) =>
+      verifier.verify(t).then(
+        () => 'verified',
+        (e: { code: string }) => e.code,
+      );
 
-    it('answers 503 to the others arriving within a second of that fetch, not 401', async () => {
-      const identity = await jwksServer({ status: 200, body: JSON.stringify(tokens.jwks) });
-      try {
-        const verifier = createJwtVerifier(identity.url);
-        await verifier.verify(token);
+    it('fetches the set again at once and verifies the token', () =>
+      afterAFetch(async ({ identity, verifier }) => {
+        const rotated = await createTestTokens();
+        identity.serve({
+          status: 200,
+          body: JSON.stringify({ keys: [...tokens.jwks.keys, ...rotated.jwks.keys] }),
+        });
+        const fresh = await rotated.mint(testUser('customer'));
+        await expect(verifier.verify(fresh)).resolves.toMatchObject({ accountType: 'customer' });
+      }));
+
+    it('answers 503 to the others arriving within a second of that fetch, not 401', () =>
+      afterAFetch(async ({ verifier }) => {
         const unknown = await (await createTestTokens()).mint(testUser('vendor'));
-        const codes = await Promise.all(
-          [1, 2, 3].map(() =>
-            verifier.verify(unknown).then(
-              () => 'verified',
-              (e: { code: string }) => e.code,
-            ),
-          ),
-        );
+        const codes = await Promise.all([1, 2, 3].map(() => codeOf(verifier, unknown)));
         expect(codes.sort()).toEqual([
           'auth_unavailable',
           'auth_unavailable',
           'invalid_access_token',
         ]);
-      } finally {
-        await identity.close();
-      }
-    });
+      }));
 
-    it('refuses with 401 at once a token issued well before the set was fetched', async () => {
-      const identity = await jwksServer({ status: 200, body: JSON.stringify(tokens.jwks) });
-      try {
-        const verifier = createJwtVerifier(identity.url);
-        await verifier.verify(token);
+    it('refuses with 401 at once a token issued well before the set was fetched', () =>
+      afterAFetch(async ({ verifier }) => {
         const old = await (
           await createTestTokens()
         ).mint(testUser('vendor'), {
           issuedSecondsAgo: 60,
         });
-        const codes = await Promise.all(
-          [1, 2].map(() => verifier.verify(old).catch((e: { code: string }) => e.code)),
-        );
+        const codes = await Promise.all([1, 2].map(() => codeOf(verifier, old)));
         expect(codes).toEqual(['invalid_access_token', 'invalid_access_token']);
-      } finally {
-        await identity.close();
-      }
-    });
+      }));
   });
 
   describe('when identity stops answering after its keys were fetched', () => {

@@ -260,15 +260,42 @@ describe('mail queue', () => {
       expect(givenUp).toEqual([]);
     });
 
-    it('drops a message waiting for a retry when a newer one of its label comes, which would follow it', async () => {
-      const { mailer, delivered, tries } = flakyMailer({ 'old@x.io': 1 });
+    /** A queue whose message of 'invitation 1' to `to` failed once and waits a minute for its retry. */
+    async function waitingForRetry(to: string) {
+      const { mailer, delivered, tries } = flakyMailer({ [to]: 1 });
       const superseded: string[] = [];
       const { queue, givenUp } = queueWith(mailer, {
         firstRetryDelayMs: 60_000,
         onSuperseded: (label) => superseded.push(label),
       });
-      await queue.enqueue(mail('old@x.io'), 'invitation 1');
-      await waitFor(() => tries.get('old@x.io') === 1);
+      await queue.enqueue(mail(to), 'invitation 1');
+      await waitFor(() => tries.get(to) === 1);
+      return { queue, delivered, superseded, givenUp };
+    }
+
+    /** A queue of one delivery at a time, held by a message to first@x.io until `release`. */
+    async function slotHeld() {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const delivered: string[] = [];
+      const mailer: Mailer = {
+        send: async (m) => {
+          if (m.to === 'first@x.io') await gate;
+          delivered.push(m.to);
+        },
+        close: () => undefined,
+      };
+      const superseded: string[] = [];
+      const { queue } = queueWith(mailer, {
+        concurrency: 1,
+        onSuperseded: (label) => superseded.push(label),
+      });
+      await queue.enqueue(mail('first@x.io'), 'other');
+      return { queue, delivered, superseded, release };
+    }
+
+    it('drops a message waiting for a retry when a newer one of its label comes, which would follow it', async () => {
+      const { queue, delivered, superseded, givenUp } = await waitingForRetry('old@x.io');
       await queue.enqueue(mail('new@x.io'), 'invitation 1');
       await waitFor(() => delivered.length === 1);
       expect(superseded).toEqual(['invitation 1']);
@@ -279,22 +306,7 @@ describe('mail queue', () => {
     });
 
     it('drops a queued message when a newer one of its label comes, so the newer arrives alone', async () => {
-      let release!: () => void;
-      const gate = new Promise<void>((r) => (release = r));
-      const delivered: string[] = [];
-      const mailer: Mailer = {
-        send: async (m) => {
-          if (m.to === 'first@x.io') await gate; // holds the one slot
-          delivered.push(m.to);
-        },
-        close: () => undefined,
-      };
-      const superseded: string[] = [];
-      const { queue } = queueWith(mailer, {
-        concurrency: 1,
-        onSuperseded: (label) => superseded.push(label),
-      });
-      await queue.enqueue(mail('first@x.io'), 'other');
+      const { queue, delivered, superseded, release } = await slotHeld();
       await queue.enqueue(mail('old@x.io'), 'invitation 1');
       await queue.enqueue(mail('new@x.io'), 'invitation 1');
       release();
@@ -305,14 +317,7 @@ describe('mail queue', () => {
     });
 
     it('drops a message waiting for a retry when its label is withdrawn, at once', async () => {
-      const { mailer, delivered, tries } = flakyMailer({ 'gone@x.io': 1 });
-      const superseded: string[] = [];
-      const { queue, givenUp } = queueWith(mailer, {
-        firstRetryDelayMs: 60_000,
-        onSuperseded: (label) => superseded.push(label),
-      });
-      await queue.enqueue(mail('gone@x.io'), 'invitation 1');
-      await waitFor(() => tries.get('gone@x.io') === 1);
+      const { queue, delivered, superseded, givenUp } = await waitingForRetry('gone@x.io');
       queue.withdraw('invitation 1');
       queue.withdraw('invitation 2'); // none: nothing happens
       expect(superseded).toEqual(['invitation 1']);
@@ -323,22 +328,7 @@ describe('mail queue', () => {
     });
 
     it('drops a queued message when its label is withdrawn before its turn', async () => {
-      let release!: () => void;
-      const gate = new Promise<void>((r) => (release = r));
-      const delivered: string[] = [];
-      const mailer: Mailer = {
-        send: async (m) => {
-          if (m.to === 'first@x.io') await gate; // holds the one slot
-          delivered.push(m.to);
-        },
-        close: () => undefined,
-      };
-      const superseded: string[] = [];
-      const { queue } = queueWith(mailer, {
-        concurrency: 1,
-        onSuperseded: (label) => superseded.push(label),
-      });
-      await queue.enqueue(mail('first@x.io'), 'other');
+      const { queue, delivered, superseded, release } = await slotHeld();
       await queue.enqueue(mail('gone@x.io'), 'invitation 1');
       queue.withdraw('invitation 1');
       release();
