@@ -6,7 +6,7 @@ import { PROJECTIONS } from './mongo-projection-versions';
 import { ensureRateLimitIndexes, MongoRateLimits } from './mongo-rate-limits';
 import { MongoReadModels } from './mongo-read-models';
 import { ensureReadModelIndexes } from './mongo-read-models.documents';
-import type { TransactionMode } from './mongo-transactions';
+import { MAJORITY_WRITES, type TransactionMode } from './mongo-transactions';
 
 export const DEFAULT_DATABASE = 'invitations';
 
@@ -38,14 +38,17 @@ export function databaseName(url: string): string {
 /**
  * Writes wait for a majority of the replica set, so a lease, checkpoint or
  * count once acknowledged survives a failover (a cluster's default may be
- * `w:1`); transactions ask for it anyway. A `w` in the URL wins.
+ * `w:1`); transactions ask for it anyway. A `w` in the URL wins. They wait
+ * 10 s at most (`MAJORITY_WRITES`): without a bound a majority that cannot
+ * answer (a secondary down beside an arbiter) held every write for ever, and
+ * the workers with them, where a failure is retried as an outage.
  */
 export function clientOptions(url: string): MongoClientOptions {
   const query = new URLSearchParams(url.split('?')[1] ?? '');
   const urlSetsW = [...query.keys()].some((key) => key.toLowerCase() === 'w');
   return {
     serverSelectionTimeoutMS: 10_000,
-    ...(urlSetsW ? {} : { writeConcern: { w: 'majority' } }),
+    ...(urlSetsW ? {} : { writeConcern: MAJORITY_WRITES }),
   };
 }
 

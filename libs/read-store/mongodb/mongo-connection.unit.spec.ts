@@ -12,11 +12,12 @@ describe('when the read-model URL names a database', () => {
 });
 
 describe('when the read-model URL sets no write concern', () => {
-  it('has writes acknowledged by a majority', () => {
-    expect(clientOptions('mongodb://mongo:27017/reads?replicaSet=rs0').writeConcern).toEqual({
-      w: 'majority',
-    });
-    expect(clientOptions('mongodb://mongo:27017').writeConcern).toEqual({ w: 'majority' });
+  it('has writes acknowledged by a majority, waiting 10 s for it at most', () => {
+    const majority = { w: 'majority', wtimeoutMS: 10_000 };
+    expect(clientOptions('mongodb://mongo:27017/reads?replicaSet=rs0').writeConcern).toEqual(
+      majority,
+    );
+    expect(clientOptions('mongodb://mongo:27017').writeConcern).toEqual(majority);
   });
 });
 

@@ -6,9 +6,12 @@ import type { ClientSession, Document, MongoClient, TransactionOptions } from 'm
  */
 export type TransactionMode = 'on' | 'off' | 'auto';
 
+/** Acknowledged by a majority, or failed after 10 s (the client's writes too: `clientOptions`). */
+export const MAJORITY_WRITES = { w: 'majority', wtimeoutMS: 10_000 } as const;
+
 const OPTIONS: TransactionOptions = {
   readConcern: { level: 'snapshot' },
-  writeConcern: { w: 'majority' },
+  writeConcern: MAJORITY_WRITES,
   readPreference: 'primary',
 };
 
