@@ -69,6 +69,9 @@ describe('withoutAddresses', () => {
       expect(withoutAddresses('452 4.2.2 ann+tag@example.co.uk over quota')).toBe(
         '452 4.2.2 <***> over quota',
       );
+      expect(withoutAddresses('550 rejected: ann@x.io,bob@y.io; carl@z.io')).toBe(
+        '550 rejected: <***>,<***>; <***>',
+      );
       expect(withoutAddresses('connect ECONNREFUSED 127.0.0.1:25')).toBe(
         'connect ECONNREFUSED 127.0.0.1:25',
       );

@@ -19,7 +19,7 @@ export const worthALine = (attempt: number): boolean => attempt <= 5 || attempt 
  * an invitee's address to an invitation in the ordinary logs.
  */
 export const withoutAddresses = (text: string): string =>
-  text.replace(/<?[^\s<>@"]+@[^\s<>@"]+>?/g, '<***>');
+  text.replace(/<?[^\s<>@",;]+@[^\s<>@",;]+>?/g, '<***>');
 
 /** Why an attempt failed, as a log line may say it. */
 const why = (error: unknown) => withoutAddresses(errorMessage(error));
