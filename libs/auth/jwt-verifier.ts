@@ -26,6 +26,8 @@ export interface JwtVerifierOptions {
   staleKeysMaxAgeMs?: number;
   /** How long one fetch of the key set may take, its body included (5 s unless set). */
   keysFetchTimeoutMs?: number;
+  /** At most this often (1 s unless set), a token that may be signed by a newer key fetches the set. */
+  newerKeyFetchMs?: number;
   /** The clock, for tests. */
   now?: () => number;
 }
@@ -50,6 +52,7 @@ export function createJwtVerifier(
           maxAgeMs,
           staleMaxAgeMs: options.staleKeysMaxAgeMs ?? 3_600_000,
           fetchTimeoutMs: options.keysFetchTimeoutMs,
+          newerKeyFetchMs: options.newerKeyFetchMs,
         })
       : keys;
   const now = options.now ?? Date.now;

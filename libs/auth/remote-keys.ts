@@ -13,8 +13,11 @@ import { deadlineAgent } from './deadline-agent';
 
 /** While identity cannot be reached, how often a request tries to fetch its keys again. */
 const OUTAGE_RETRY_MS = 5_000;
-/** At most this often, a token that may be signed by a key newer than the set fetches it again. */
-const NEWER_KEY_FETCH_MS = 1_000;
+/**
+ * A token issued up to this long before the set was fetched may still be signed by a key
+ * published after: identity's clock and this service's may differ.
+ */
+const CLOCK_MARGIN_MS = 60_000;
 
 export interface RemoteKeysOptions {
   /** How long a fetched key set is used before it is fetched again. */
@@ -23,6 +26,8 @@ export interface RemoteKeysOptions {
   staleMaxAgeMs: number;
   /** How long one fetch of the set may take, its body included. */
   fetchTimeoutMs?: number;
+  /** At most this often (1 s unless set), a token that may be signed by a newer key fetches the set. */
+  newerKeyFetchMs?: number;
 }
 
 /**
@@ -53,26 +58,30 @@ export function remoteKeys(url: URL, options: RemoteKeysOptions): JWTVerifyGetKe
   };
 
   let newerKeyFetchedAt = -Infinity;
+  const newerKeyFetchMs = options.newerKeyFetchMs ?? 1_000;
   /**
-   * A key the set lacks, on a token issued since about when the set was fetched: identity may
-   * sign with a key it published after (a restart with a new key, another replica). jose fetches
-   * again only after its 5 s cooldown, so a good token was refused 401 meanwhile. Fetch now, at
-   * most once a second; within that second the keys cannot be checked yet (503, not 401).
+   * A key the set lacks, on a token issued since about when the set was fetched (within the
+   * clocks' margin): identity may sign with a key it published after (a restart with a new key,
+   * another replica). jose fetches again only after its 5 s cooldown, so a good token was
+   * refused 401 meanwhile. Fetch now, or wait for the fetch under way; at most once a second,
+   * and within that second the keys cannot be checked yet (503, not 401). The `iat` read before
+   * the signature only decides on a fetch, which that bound keeps cheap whatever it says.
    */
   const newerKey = async (
     error: unknown,
     header: JWTHeaderParameters,
     token: FlattenedJWSInput,
   ) => {
+    if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
     const fetchedAt = 'uat' in cache ? cache.uat : undefined;
     const issuedAt = issuedAtMs(token);
-    if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
-    if (fetchedAt === undefined || issuedAt === undefined || issuedAt < fetchedAt - 1_000) {
-      throw error;
+    if (fetchedAt === undefined || issuedAt === undefined) throw error;
+    if (issuedAt < fetchedAt - CLOCK_MARGIN_MS) throw error;
+    if (!remote.reloading) {
+      if (Date.now() - newerKeyFetchedAt < newerKeyFetchMs) throw new KeySetBehind();
+      newerKeyFetchedAt = Date.now();
     }
-    if (Date.now() - newerKeyFetchedAt < NEWER_KEY_FETCH_MS) throw new KeySetBehind();
-    newerKeyFetchedAt = Date.now();
-    await remote.reload();
+    await remote.reload(); // one under way is shared
     return remote(header, token);
   };
 
