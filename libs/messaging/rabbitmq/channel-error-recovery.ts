@@ -5,12 +5,6 @@ import { forceReconnect } from './amqp-helpers';
 /** Watches a channel for an error RabbitMQ closes it over; `label` names it in the log. */
 export type WatchChannel = (channel: Channel, label: string) => void;
 
-export interface ChannelErrorRecovery {
-  watch: WatchChannel;
-  /** Channel errors keep coming back after each reconnect: a cause that lasts. */
-  failing(): boolean;
-}
-
 /** A reconnect this long without a channel error ends a run of them. */
 const QUIET_MS = 30_000;
 const MAX_DELAY_MS = 60_000;
@@ -23,17 +17,16 @@ const MAX_DELAY_MS = 60_000;
  * connection after `delayMs`, once for errors close together, which sets every
  * channel up again; unacked messages are redelivered. An error that comes back
  * after the reconnect (a queue another process declared with other arguments)
- * doubles the wait, up to a minute, and counts as `failing` until a reconnect
- * stays quiet for 30 s: every reconnect takes the publisher and every other
- * consumer down with it, and at a fixed second none of their slower handlers'
- * acks got through.
+ * doubles the wait, up to a minute, until a reconnect stays quiet for 30 s:
+ * every reconnect takes the publisher and every other consumer down with it,
+ * and at a fixed second none of their slower handlers' acks got through.
  */
 export function channelErrorRecovery(
   manager: Pick<AmqpConnectionManager, 'isConnected' | 'reconnect' | 'connection'>,
   log: (message: string) => void,
   delayMs = 1_000,
   now: () => number = Date.now,
-): ChannelErrorRecovery {
+): WatchChannel {
   let pending: NodeJS.Timeout | undefined;
   let streak = 0;
   let reconnectedAt = -Infinity;
@@ -47,7 +40,7 @@ export function channelErrorRecovery(
       // Closed meanwhile: nothing to reconnect.
     }
   };
-  const watch: WatchChannel = (channel, label) =>
+  return (channel, label) =>
     channel.on('error', (error: Error) => {
       if (!pending) {
         streak = now() - reconnectedAt < QUIET_MS ? streak + 1 : 0;
@@ -57,8 +50,4 @@ export function channelErrorRecovery(
       const again = streak > 0 ? ` in ${wait / 1000} s, as it came back after the last one` : '';
       log(`${label}: RabbitMQ closed the channel (${error.message}); reconnecting${again}`);
     });
-  return {
-    watch,
-    failing: () => streak > 0 && (pending !== undefined || now() - reconnectedAt < QUIET_MS),
-  };
 }

@@ -22,7 +22,7 @@ import {
   isConnectionClosing,
   type QueueType,
 } from './amqp-helpers';
-import { channelErrorRecovery, type ChannelErrorRecovery } from './channel-error-recovery';
+import { channelErrorRecovery, type WatchChannel } from './channel-error-recovery';
 import { listDeadLetters, settleDeadLetters } from './dead-letter-ops';
 import { RabbitMqConsumer } from './rabbitmq-consumer';
 
@@ -52,7 +52,7 @@ export class RabbitMqBroker implements Broker {
   private readonly log: (message: string) => void;
   private readonly publishTimeoutMs: number;
   private readonly queueType: QueueType;
-  private readonly channelErrors: ChannelErrorRecovery;
+  private readonly watchChannel: WatchChannel;
   private closed = false;
 
   constructor(url: string, options: RabbitMqBrokerOptions = {}) {
@@ -64,13 +64,13 @@ export class RabbitMqBroker implements Broker {
       reconnectTimeInSeconds: options.reconnectTimeInSeconds ?? 1,
     });
     this.watchConnection(redactCredentials(url));
-    this.channelErrors = channelErrorRecovery(this.manager, this.log);
+    this.watchChannel = channelErrorRecovery(this.manager, this.log);
     this.publisher = this.manager.createChannel({
       name: 'publisher',
       confirm: true,
       setup: async (channel: ConfirmChannel) => {
         this.publisherChannel = channel;
-        this.channelErrors.watch(channel, 'publisher');
+        this.watchChannel(channel, 'publisher');
         channel.on('return', (message: Message) => {
           const id: unknown = message.properties.messageId;
           if (typeof id === 'string') this.returned.add(id);
@@ -105,7 +105,7 @@ export class RabbitMqBroker implements Broker {
       log: this.log,
       onCancelled: (c) => this.consumers.delete(c),
       queueType: this.queueType,
-      watchChannel: this.channelErrors.watch,
+      watchChannel: this.watchChannel,
     });
     this.consumers.add(consumer);
     return consumer;
@@ -132,9 +132,8 @@ export class RabbitMqBroker implements Broker {
     return settleDeadLetters(this.manager, queue, 'discard', messageIds);
   }
 
-  /** Connected, and not reconnecting over and over for a channel error that lasts. */
   isHealthy(): boolean {
-    return !this.closed && this.manager.isConnected() && !this.channelErrors.failing();
+    return !this.closed && this.manager.isConnected();
   }
 
   /** Drops the connection and connects again, as after a network failure (ops and tests). */
