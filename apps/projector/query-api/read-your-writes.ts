@@ -75,6 +75,7 @@ export class ReadYourWrites implements OnApplicationShutdown {
   private reading = false;
   private readAgain = false;
   private stopWatching: (() => void) | undefined;
+  private knownEnd = -1n;
 
   constructor(
     @Inject(READ_MODELS) private readonly store: ProjectionStore,
@@ -92,7 +93,7 @@ export class ReadYourWrites implements OnApplicationShutdown {
         // A last look: the position may have been reached since the last shared read.
         this.positionOf(projection).then(async (position) => {
           if (position < min) return reject(await this.whyNotReached(min, projection, position));
-          const refusal = pastEnd(projection, min, position, await this.storeEnd());
+          const refusal = pastEnd(projection, min, position, await this.storeEnd(position));
           return refusal ? reject(refusal) : resolve();
         }, reject);
       }, this.options.timeoutMs);
@@ -138,11 +139,18 @@ export class ReadYourWrites implements OnApplicationShutdown {
       : lagging(min, projection, position);
   }
 
-  /** The store's last record, read after the checkpoints; undefined when it cannot be had at once. */
-  private storeEnd(): Promise<bigint | undefined> {
-    return withTimeout(this.events.endPosition(), HEAD_READ_MS, () => new Error()).catch(
+  /**
+   * The store's last record as far as `checkpoint` needs it, read after the checkpoints;
+   * undefined when it cannot be had at once. The end only grows while the process runs, so a
+   * checkpoint within the largest end seen needs no read: a store that hangs slows no query.
+   */
+  private async storeEnd(checkpoint: bigint): Promise<bigint | undefined> {
+    if (checkpoint <= this.knownEnd) return this.knownEnd;
+    const end = await withTimeout(this.events.endPosition(), HEAD_READ_MS, () => new Error()).catch(
       () => undefined,
     );
+    if (end !== undefined && end > this.knownEnd) this.knownEnd = end;
+    return end;
   }
 
   private async positionOf(projection: string): Promise<bigint> {
@@ -176,7 +184,10 @@ export class ReadYourWrites implements OnApplicationShutdown {
           );
           if (reached.length === 0) return;
           reached.forEach((w) => this.waiters.delete(w));
-          const end = await this.storeEnd();
+          const highest = reached
+            .map((w) => activePosition(states, w.projection))
+            .reduce((a, b) => (a > b ? a : b));
+          const end = await this.storeEnd(highest);
           for (const waiter of reached) {
             const position = activePosition(states, waiter.projection);
             const refusal = pastEnd(waiter.projection, waiter.min, position, end);

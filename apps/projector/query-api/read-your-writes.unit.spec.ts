@@ -62,6 +62,16 @@ describe('read-your-writes', () => {
       events.endPosition = () => Promise.reject(new Error('store down'));
       await expect(ryw.reach(5n, 'a')).resolves.toBeUndefined();
     });
+
+    it('reads the store’s end no more once it has seen the checkpoints within it', async () => {
+      const { ryw, events } = fixture(1000);
+      let reads = 0;
+      events.endPosition = async () => (reads++, events.end);
+      await ryw.reach(5n, 'a');
+      events.endPosition = () => (reads++, new Promise(() => undefined)); // hangs from now on
+      await expect(ryw.reach(5n, 'b')).resolves.toBeUndefined();
+      expect(reads).toBe(1);
+    });
   });
 
   describe('when the projection is behind', () => {
