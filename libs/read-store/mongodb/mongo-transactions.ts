@@ -6,12 +6,16 @@ import type { ClientSession, Document, MongoClient, TransactionOptions } from 'm
  */
 export type TransactionMode = 'on' | 'off' | 'auto';
 
-/** Acknowledged by a majority, or failed after 10 s (the client's writes too: `clientOptions`). */
+/**
+ * The client's writes: acknowledged by a majority, or failed after 10 s (`clientOptions`).
+ * A transaction's commit has that bound from the driver already, which then retries the
+ * commit for up to 2 minutes (`withTransaction`).
+ */
 export const MAJORITY_WRITES = { w: 'majority', wtimeoutMS: 10_000 } as const;
 
 const OPTIONS: TransactionOptions = {
   readConcern: { level: 'snapshot' },
-  writeConcern: MAJORITY_WRITES,
+  writeConcern: { w: 'majority' },
   readPreference: 'primary',
 };
 
