@@ -20,15 +20,15 @@ import {
 export async function writtenDespiteFailure(
   store: Pick<EventStore, 'readStream'>,
   appends: StreamAppend[],
-  settle: { forMs: number; everyMs: number } = { forMs: 0, everyMs: 0 },
+  settle: { forMs: number; everyMs: number; until?: () => boolean } = { forMs: 0, everyMs: 0 },
 ): Promise<AppendResult[] | undefined> {
   // A server that answered with a timeout may commit the write moments later: looked for again
-  // until `settle.forMs` has passed, or the client's retry would meet its own write (409).
-  const until = Date.now() + settle.forMs;
+  // until `settle.forMs` has passed (or `until` says stop), or the retry would meet its own write.
+  const deadline = Date.now() + settle.forMs;
   for (;;) {
     const written = await lookFor(store, appends);
-    if (written || Date.now() + settle.everyMs > until) return written;
-    await delay(settle.everyMs);
+    if (written || Date.now() + settle.everyMs >= deadline || settle.until?.()) return written;
+    await delay(settle.everyMs, undefined, { ref: false });
   }
 }
 

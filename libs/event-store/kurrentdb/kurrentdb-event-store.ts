@@ -1,12 +1,18 @@
 import {
   BACKWARDS,
+  CancelledError,
+  DeadlineExceededError,
   END,
   FORWARDS,
   KurrentDBClient,
   StreamNotFoundError,
+  TimeoutError,
+  UnavailableError,
+  UnknownError,
   UnsupportedError,
   WrongExpectedVersionError,
   eventTypeFilter,
+  isCommandError,
   jsonEvent,
   type AppendStreamState,
   type Direction,
@@ -33,11 +39,21 @@ import { writtenDespiteFailure } from '../written-despite-failure';
 const PAGE = 64;
 
 /**
- * After an append fails other than by a conflict (a deadline passed, the
- * server answered with a commit timeout, the connection dropped), how long its
- * events are looked for: the server may commit it moments after answering.
+ * After an append fails without saying whether it was written (a deadline
+ * passed, the server answered with a commit timeout, the connection dropped),
+ * how long its events are looked for: the server may commit it moments after
+ * answering. A refusal (access denied, a deleted stream, too large) is looked
+ * for once, as any failure is.
  */
 const SETTLE = { forMs: 5_000, everyMs: 250 };
+const ONCE = { forMs: 0, everyMs: 0 };
+
+/** A failure that leaves open whether the server wrote the append. */
+const unclear = (error: unknown): boolean =>
+  !(error instanceof Error && isCommandError(error)) ||
+  [DeadlineExceededError, UnavailableError, CancelledError, TimeoutError, UnknownError].some(
+    (kind) => error instanceof kind,
+  );
 
 /** A server before 25.1 has no multi-stream appends: a setting to fix, said as such. */
 const tooOld = (error: UnsupportedError) =>
@@ -85,7 +101,7 @@ export class KurrentDbEventStore implements EventStore {
       };
     } catch (error) {
       if (!(error instanceof WrongExpectedVersionError)) {
-        const [written] = (await writtenDespiteFailure(this, appends, SETTLE)) ?? [];
+        const [written] = (await this.lookFor(appends, error)) ?? [];
         if (written) return written;
         throw error;
       }
@@ -114,13 +130,19 @@ export class KurrentDbEventStore implements EventStore {
     } catch (error) {
       if (error instanceof UnsupportedError) throw tooOld(error);
       if (!(error instanceof WrongExpectedVersionError)) {
-        const written = await writtenDespiteFailure(this, appends, SETTLE);
+        const written = await this.lookFor(appends, error);
         if (written) return written;
         throw error;
       }
       const stream = appends.find((a) => a.streamName === error.streamName) ?? appends[0];
       throw new WrongExpectedRevisionError(stream.streamName, stream.expected, actualOf(error));
     }
+  }
+
+  /** Whether a failed append was written all the same; looked for until the store closes. */
+  private lookFor(appends: StreamAppend[], error: unknown) {
+    const settle = unclear(error) ? SETTLE : ONCE;
+    return writtenDespiteFailure(this, appends, { ...settle, until: () => this.closed });
   }
 
   async readStream(stream: string, fromRevision = 0): Promise<RecordedEvent[]> {
