@@ -114,6 +114,13 @@ describe('JWT verifier with identity reached over HTTP', () => {
         await identity.close();
       }
     };
+    /** Identity publishes a new key beside the first, and signs with it. */
+    const publishNewKey = async (identity: Identity) => {
+      const rotated = await createTestTokens();
+      const keys = [...tokens.jwks.keys, ...rotated.jwks.keys];
+      identity.serve({ status: 200, body: JSON.stringify({ keys }) });
+      return rotated;
+    };
     const codeOf = (verifier: JwtVerifier, t: string) =>
       verifier.verify(t).then(
         () => 'verified',
@@ -122,11 +129,7 @@ describe('JWT verifier with identity reached over HTTP', () => {
 
     it('fetches the set again at once and verifies the token', () =>
       afterAFetch(async ({ identity, verifier }) => {
-        const rotated = await createTestTokens();
-        identity.serve({
-          status: 200,
-          body: JSON.stringify({ keys: [...tokens.jwks.keys, ...rotated.jwks.keys] }),
-        });
+        const rotated = await publishNewKey(identity);
         const fresh = await rotated.mint(testUser('customer'));
         await expect(verifier.verify(fresh)).resolves.toMatchObject({ accountType: 'customer' });
       }));
@@ -146,11 +149,7 @@ describe('JWT verifier with identity reached over HTTP', () => {
 
     it('takes a token issued shortly before the fetch as possibly newer, the clocks may differ', () =>
       afterAFetch(async ({ identity, verifier }) => {
-        const rotated = await createTestTokens();
-        identity.serve({
-          status: 200,
-          body: JSON.stringify({ keys: [...tokens.jwks.keys, ...rotated.jwks.keys] }),
-        });
+        const rotated = await publishNewKey(identity);
         const skewed = await rotated.mint(testUser('vendor'), { issuedSecondsAgo: 20 });
         await expect(verifier.verify(skewed)).resolves.toMatchObject({ accountType: 'vendor' });
       }));
