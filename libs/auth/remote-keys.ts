@@ -64,8 +64,9 @@ export function remoteKeys(url: URL, options: RemoteKeysOptions): JWTVerifyGetKe
    * clocks' margin): identity may sign with a key it published after (a restart with a new key,
    * another replica). jose fetches again only after its 5 s cooldown, so a good token was
    * refused 401 meanwhile. Fetch now, or wait for the fetch under way; at most once a second,
-   * and within that second the keys cannot be checked yet (503, not 401). The `iat` read before
-   * the signature only decides on a fetch, which that bound keeps cheap whatever it says.
+   * and within that second a set fetched that recently lacks the key for good (401). The `iat`
+   * read before the signature only decides on a fetch, which that bound keeps cheap whatever it
+   * says (forged tokens with made-up key ids fetch the set once a second at most).
    */
   const newerKey = async (
     error: unknown,
@@ -78,7 +79,7 @@ export function remoteKeys(url: URL, options: RemoteKeysOptions): JWTVerifyGetKe
     if (fetchedAt === undefined || issuedAt === undefined) throw error;
     if (issuedAt < fetchedAt - CLOCK_MARGIN_MS) throw error;
     if (!remote.reloading) {
-      if (Date.now() - newerKeyFetchedAt < newerKeyFetchMs) throw new KeySetBehind();
+      if (Date.now() - newerKeyFetchedAt < newerKeyFetchMs) throw error;
       newerKeyFetchedAt = Date.now();
     }
     await remote.reload(); // one under way is shared
@@ -91,10 +92,9 @@ export function remoteKeys(url: URL, options: RemoteKeysOptions): JWTVerifyGetKe
       outage = undefined;
       return key;
     } catch (error) {
-      outage =
-        keysUnreachable(error) && !(error instanceof KeySetBehind)
-          ? { error, retryAt: Date.now() + OUTAGE_RETRY_MS }
-          : undefined;
+      outage = keysUnreachable(error)
+        ? { error, retryAt: Date.now() + OUTAGE_RETRY_MS }
+        : undefined;
       throw error;
     }
   };
@@ -127,13 +127,6 @@ export function remoteKeys(url: URL, options: RemoteKeysOptions): JWTVerifyGetKe
       throw error instanceof errors.JWKSNoMatchingKey ? current.error : error;
     }
   };
-}
-
-/** The set was fetched a moment ago and may lack a key published since: unknown yet, not refused. */
-class KeySetBehind extends Error {
-  constructor() {
-    super('The token names a key the set fetched a moment ago lacks; fetched again shortly.');
-  }
 }
 
 /** The token's `iat` in ms, read before its signature is checked: only to decide on a fetch. */
