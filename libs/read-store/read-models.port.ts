@@ -121,7 +121,7 @@ export interface ProjectionVersionState {
   position: bigint;
   /** `occurredAt` of the last event committed with a checkpoint, if any. */
   lastEventAt: string | null;
-  /** When a checkpoint was last committed (UTC ISO-8601), if ever. */
+  /** When a commit last moved the checkpoint (UTC ISO-8601), if ever; a replay's does not. */
   updatedAt: string | null;
   parkedEvents: number;
 }

@@ -150,13 +150,17 @@ export class MongoReadModels implements ReadModels {
     return this.transactions.run(async (session) => {
       await this.versions.fence(c.target, session);
       const cp = c.checkpoint;
-      if (cp && (await this.coordination.load(name, session)).version !== cp.expectedVersion) {
+      const stored = cp && (await this.coordination.load(name, session));
+      if (cp && stored?.version !== cp.expectedVersion) {
         throw new CheckpointConflictError(name, cp.expectedVersion);
       }
       await writeRows(this.db, slotOf(c.target), c, session);
-      if (!cp) return undefined;
+      if (!cp || !stored) return undefined;
       const version = await this.coordination.save(name, cp.position, cp.expectedVersion, session);
-      await this.versions.recordCheckpoint(c.target, cp.lastEventAt, session);
+      // A replay's commit keeps the checkpoint where it is: not a sign of the worker at work.
+      if (cp.position > stored.position) {
+        await this.versions.recordCheckpoint(c.target, cp.lastEventAt, session);
+      }
       return version;
     });
   }

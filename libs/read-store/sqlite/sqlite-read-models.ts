@@ -209,12 +209,11 @@ export class SqliteReadModels implements ReadModels {
     let checkpointVersion: number | undefined;
     if (c.checkpoint) {
       const { position, expectedVersion, lastEventAt } = c.checkpoint;
-      checkpointVersion = this.coordination.saveSync(
-        checkpointName(c.target),
-        position,
-        expectedVersion,
-      );
-      this.versions.touch(v.slot, lastEventAt);
+      const name = checkpointName(c.target);
+      const before = this.coordination.loadSync(name).position;
+      checkpointVersion = this.coordination.saveSync(name, position, expectedVersion);
+      // A replay's commit keeps the checkpoint where it is: not a sign of the worker at work.
+      if (position > before) this.versions.touch(v.slot, lastEventAt);
     }
     const t = slotTables(v.slot);
     const upsert = (text: string, rows: unknown[][]) => {

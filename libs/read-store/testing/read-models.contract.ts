@@ -1,3 +1,4 @@
+import { waitFor } from '../../testing/wait-for';
 import { randomUUID } from 'node:crypto';
 import { CheckpointConflictError } from '../coordination.port';
 import {
@@ -145,6 +146,17 @@ export function readModelsContract(open: ReadModelsFactory): void {
       const [state] = await rm.projectionStates(projection);
       expect(state).toMatchObject({ position: big, lastEventAt: '2026-01-01T00:00:00.000Z' });
       expect(state.updatedAt).toEqual(expect.any(String));
+    });
+
+    it('keeps the time of the last commit that moved the checkpoint when one keeps it (a replay’s)', async () => {
+      const moved = await rm.commit({
+        target: v1,
+        checkpoint: { position: 5n, expectedVersion: 0 },
+      });
+      const [{ updatedAt }] = await rm.projectionStates(projection);
+      await waitFor(() => Date.now() > Date.parse(updatedAt!) + 1);
+      await rm.commit({ target: v1, checkpoint: { position: 5n, expectedVersion: moved! } });
+      expect((await rm.projectionStates(projection))[0].updatedAt).toBe(updatedAt);
     });
 
     it('writes nothing when the checkpoint version is stale', async () => {
