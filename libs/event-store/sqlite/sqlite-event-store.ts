@@ -36,6 +36,9 @@ export interface SqliteEventStoreOptions {
   warn?: (message: string) => void;
 }
 
+/** Rows a filtered subscription read walks at most (positions here are consecutive). */
+const FILTERED_SCAN_SPAN = 50_000n;
+
 /** The columns of a `Row`, in its order: arrays are cheaper to build than an object per row. */
 const COLUMNS = 'position, stream, revision, event_id, type, data, metadata';
 
@@ -46,9 +49,6 @@ const COLUMNS = 'position, stream, revision, event_id, type, data, metadata';
  * thread keeps serving. What this process committed last is kept in memory
  * for the subscribers that follow the head (`RecentEvents`).
  */
-/** Rows a filtered subscription read walks at most (positions here are consecutive). */
-const FILTERED_SCAN_SPAN = 50_000n;
-
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly writer: SqliteWriter;
