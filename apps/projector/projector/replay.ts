@@ -9,7 +9,7 @@ import {
   type ProjectionStore,
   type ProjectionTarget,
 } from '../../../libs/read-store/read-models.port';
-import { backoffMs, type Backoff } from '../../../libs/platform/retry/backoff';
+import { jitteredWait, type Backoff } from '../../../libs/platform/retry/backoff';
 import { invitationIdOf } from '../invitation-events';
 import { applyWithRetry } from './project-batch';
 import type { Projection } from './projection';
@@ -35,8 +35,6 @@ const ROUNDS = 10;
 
 /** Before another round after losing to a live commit: a random wait that grows, so the two part. */
 const LOST_RACE: Backoff = { firstMs: 5, maxMs: 500 };
-const afterLostRace = (round: number) =>
-  new Promise((resolve) => setTimeout(resolve, Math.random() * backoffMs(LOST_RACE, round)));
 
 /**
  * Re-projects one invitation stream into the projection's active version:
@@ -94,7 +92,7 @@ export async function replayStream(deps: ReplayDeps, stream: string): Promise<St
       // versions: go round on what is there now.
       if (!lostFence(error)) throw error;
       lostRace = true;
-      await afterLostRace(round);
+      await jitteredWait(LOST_RACE, round);
       continue;
     }
     lostRace = false;

@@ -8,6 +8,7 @@ import {
 } from '../../event-store';
 import { AppError, conflict, refuseAsUnavailable } from '../errors/app-error';
 import { categoryOf, metrics } from '../observability/metrics';
+import { jitteredWait, type Backoff } from '../retry/backoff';
 import { StaleObservationError, type Decider, type DomainEvent } from './decider';
 
 export interface CommandContext {
@@ -43,9 +44,8 @@ const RETRY_FOR_MS = 2_000;
 /** However slow the tries, a command gets at least this many. */
 const MIN_ATTEMPTS = 3;
 
-/** Before another try: a random wait that grows with the tries, so racers spread out instead of colliding again. */
-const backOff = (attempt: number) =>
-  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 64)));
+/** Before another try: a random wait up to 2 ms, doubling with the tries, at most 64 ms. */
+const LOST_RACE: Backoff = { firstMs: 2, maxMs: 64 };
 
 /** One command on one stream, as a part of a decision that spans several streams. */
 export interface StreamCommand<
@@ -147,7 +147,7 @@ export async function handleCommands<State, Event extends DomainEvent>(
           throw Object.assign(concurrentUpdate(), { cause: error });
         }
         metrics.commands.inc({ category, outcome: 'conflict_retry' });
-        await backOff(attempt);
+        await jitteredWait(LOST_RACE, attempt - 1);
       }
     }
   } catch (error) {

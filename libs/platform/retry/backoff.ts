@@ -8,6 +8,13 @@ export interface Backoff {
 export const backoffMs = ({ firstMs, maxMs }: Backoff, n: number): number =>
   Math.min(firstMs * 2 ** n, maxMs);
 
+/**
+ * A random wait of up to `backoffMs(backoff, n)`: writers that lost a race
+ * together spread out instead of colliding again.
+ */
+export const jitteredWait = (backoff: Backoff, n: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * backoffMs(backoff, n)));
+
 /** Waits `ms`, or less if `signal` aborts, including before the wait began. */
 export function pause(ms: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
