@@ -25,8 +25,12 @@ export interface ReadYourWritesOptions {
   recheckMs: number;
 }
 
-/** How long the answer past the bound waits for the store's head before it says 503. */
+/** How long a read of the store's head or end may take before the answer goes without it. */
 const HEAD_READ_MS = 1_000;
+
+/** A read of the store bounded by HEAD_READ_MS: undefined when it fails or takes longer. */
+const atOnce = (read: Promise<bigint>): Promise<bigint | undefined> =>
+  withTimeout(read, HEAD_READ_MS, () => new Error()).catch(() => undefined);
 
 /** Positions are signed 64-bit in every store; a larger one can never be reached. */
 const MAX_POSITION = 2n ** 63n - 1n;
@@ -125,11 +129,7 @@ export class ReadYourWrites implements OnApplicationShutdown {
    */
   private async whyNotReached(min: bigint, projection: string, position: bigint) {
     // Bounded: a store that does not answer leaves the answer it would have given (503).
-    const head = await withTimeout(
-      this.events.headPosition(),
-      HEAD_READ_MS,
-      () => new Error(),
-    ).catch(() => undefined);
+    const head = await atOnce(this.events.headPosition());
     return head !== undefined && min > head
       ? invalid(
           'invalid_min_position',
@@ -146,9 +146,7 @@ export class ReadYourWrites implements OnApplicationShutdown {
    */
   private async storeEnd(checkpoint: bigint): Promise<bigint | undefined> {
     if (checkpoint <= this.knownEnd) return this.knownEnd;
-    const end = await withTimeout(this.events.endPosition(), HEAD_READ_MS, () => new Error()).catch(
-      () => undefined,
-    );
+    const end = await atOnce(this.events.endPosition());
     if (end !== undefined && end > this.knownEnd) this.knownEnd = end;
     return end;
   }
@@ -179,17 +177,14 @@ export class ReadYourWrites implements OnApplicationShutdown {
       .projectionStates()
       .then(
         async (states) => {
-          const reached = [...this.waiters].filter(
-            (w) => activePosition(states, w.projection) >= w.min,
-          );
+          const reached = [...this.waiters]
+            .map((waiter) => ({ waiter, position: activePosition(states, waiter.projection) }))
+            .filter(({ waiter, position }) => position >= waiter.min);
           if (reached.length === 0) return;
-          reached.forEach((w) => this.waiters.delete(w));
-          const highest = reached
-            .map((w) => activePosition(states, w.projection))
-            .reduce((a, b) => (a > b ? a : b));
+          reached.forEach(({ waiter }) => this.waiters.delete(waiter));
+          const highest = reached.reduce((a, { position }) => (position > a ? position : a), 0n);
           const end = await this.storeEnd(highest);
-          for (const waiter of reached) {
-            const position = activePosition(states, waiter.projection);
+          for (const { waiter, position } of reached) {
             const refusal = pastEnd(waiter.projection, waiter.min, position, end);
             if (refusal) waiter.failed(refusal);
             else waiter.reached();
@@ -221,27 +216,23 @@ const activePosition = (states: readonly ProjectionVersionState[], projection: s
  */
 function pastEnd(projection: string, min: bigint, position: bigint, end: bigint | undefined) {
   if (end === undefined || position <= end) return undefined;
-  return new AppError(
-    'unavailable',
-    'projection_lagging',
+  return lagging(
+    min,
+    projection,
+    position,
     `The read model's checkpoint (${position}) is past the event store's last event (${end}), as after a store was restored; it holds another history until it is rebuilt.`,
-    {
-      minPosition: min.toString(),
-      lagging: [{ name: projection, position: position.toString() }],
-      retryAfterSeconds: 1,
-    },
   );
 }
 
-function lagging(min: bigint, projection: string, position: bigint): AppError {
-  return new AppError(
-    'unavailable',
-    'projection_lagging',
-    `The read model has not reached position ${min} yet; retry shortly.`,
-    {
-      minPosition: min.toString(),
-      lagging: [{ name: projection, position: position.toString() }],
-      retryAfterSeconds: 1,
-    },
-  );
+function lagging(
+  min: bigint,
+  projection: string,
+  position: bigint,
+  detail = `The read model has not reached position ${min} yet; retry shortly.`,
+): AppError {
+  return new AppError('unavailable', 'projection_lagging', detail, {
+    minPosition: min.toString(),
+    lagging: [{ name: projection, position: position.toString() }],
+    retryAfterSeconds: 1,
+  });
 }
