@@ -1,5 +1,6 @@
 import type { CloudEvent } from '../contracts';
 import type { EventStore, RecordedEvent } from '../event-store/event-store.port';
+import { checkpointPastEnd } from '../event-store/checkpoint-past-end';
 import { startLeasedWorker } from '../platform/workers/leased-worker';
 import {
   CheckpointConflictError,
@@ -146,12 +147,12 @@ async function forward(options: ForwarderOptions, signal: AbortSignal): Promise<
  * default.
  */
 async function startingAfter(options: ForwarderOptions, checkpoint: bigint): Promise<bigint> {
-  const end = await options.store.endPosition();
-  if (checkpoint <= end) return checkpoint;
+  const past = await checkpointPastEnd(options.store, options.name, checkpoint);
+  if (!past) return checkpoint;
   options.warn?.(
-    `${options.name}: its checkpoint (${checkpoint}) is past the event store’s last position (${end}), as when the store is replaced or restored; publishing what is appended from now on (\`npm run ops -- republish --from 1 --to ${end}\` publishes what the store holds, if it never was)`,
+    `${past.said}; publishing what is appended from now on (\`npm run ops -- republish --from 1 --to ${past.end}\` publishes what the store holds, if it never was)`,
   );
-  return end;
+  return past.end;
 }
 
 /**

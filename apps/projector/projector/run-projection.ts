@@ -1,4 +1,5 @@
 import type { EventStore } from '../../../libs/event-store';
+import { checkpointPastEnd } from '../../../libs/event-store/checkpoint-past-end';
 import { backoffMs, pause } from '../../../libs/platform/retry/backoff';
 import { CheckpointConflictError } from '../../../libs/read-store/coordination.port';
 import {
@@ -109,9 +110,10 @@ export async function runProjection(
  * passed over; only a rebuild makes it right, so it is said, not guessed at.
  */
 async function warnIfPastHead(options: RunProjectionOptions, checkpoint: bigint): Promise<void> {
-  const head = await options.eventStore.endPosition();
-  if (checkpoint <= head) return;
+  const name = `projection ${options.projection.name}`;
+  const past = await checkpointPastEnd(options.eventStore, name, checkpoint);
+  if (!past) return;
   options.log?.(
-    `projection ${options.projection.name}: its checkpoint (${checkpoint}) is past the event store’s last position (${head}), as when the store is replaced or restored; events up to it are passed over until \`npm run ops -- rebuild all\` builds the read models again`,
+    `${past.said}; events up to it are passed over until \`npm run ops -- rebuild all\` builds the read models again`,
   );
 }
