@@ -70,6 +70,16 @@ async function openAdmin(): Promise<{ connection: ChannelModel; channel: Confirm
   return { connection, channel };
 }
 
+/** Deletes a consumer's queues through the admin channel, then closes its connection. */
+async function dropQueues(
+  admin: Awaited<ReturnType<typeof openAdmin>>,
+  queue: string,
+  spec: Pick<ConsumeSpec, 'maxRetries' | 'retryDelayMs'>,
+): Promise<void> {
+  for (const q of consumerQueues(queue, spec)) await admin.channel.deleteQueue(q);
+  await admin.connection.close();
+}
+
 if (!reachable && required) {
   describe('RabbitMqBroker', () => {
     it('needs RabbitMQ in CI', () => {
@@ -116,8 +126,7 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
       } finally {
         await classic.close();
         await quorum.close();
-        for (const q of consumerQueues(queue, spec)) await channel.deleteQueue(q);
-        await connection.close();
+        await dropQueues({ connection, channel }, queue, spec);
       }
     });
   });
@@ -151,8 +160,7 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
         await consumer.cancel();
       } finally {
         await broker.close();
-        for (const q of consumerQueues(queue, spec)) await channel.deleteQueue(q);
-        await connection.close();
+        await dropQueues({ connection, channel }, queue, spec);
       }
     });
   });
@@ -181,8 +189,7 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
         });
       } finally {
         await broker.close();
-        for (const q of consumerQueues(queue, spec)) await channel.deleteQueue(q);
-        await connection.close();
+        await dropQueues({ connection, channel }, queue, spec);
       }
     });
   });
@@ -337,8 +344,7 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
         expect(attempts.get(event.id)).toBeGreaterThanOrEqual(2);
       } finally {
         await broker.close();
-        for (const q of consumerQueues(queue, spec)) await channel.deleteQueue(q);
-        await connection.close();
+        await dropQueues({ connection, channel }, queue, spec);
       }
     });
   });
@@ -461,8 +467,7 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
         expect(logged).toContainEqual(expect.stringMatching(new RegExp(`^${queue}: RabbitMQ`)));
       } finally {
         await broker.close();
-        for (const q of consumerQueues(queue, spec)) await channel.deleteQueue(q);
-        await connection.close();
+        await dropQueues({ connection, channel }, queue, spec);
       }
     });
   });
@@ -487,8 +492,7 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
         expect(logged.at(-1)).toMatch(/PRECONDITION_FAILED/);
       } finally {
         await broker.close();
-        for (const q of consumerQueues(queue, spec)) await channel.deleteQueue(q);
-        await connection.close();
+        await dropQueues({ connection, channel }, queue, spec);
       }
     });
   });
@@ -546,8 +550,7 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
       } finally {
         open();
         await broker.close();
-        for (const q of consumerQueues(queue, spec)) await channel.deleteQueue(q);
-        await connection.close();
+        await dropQueues({ connection, channel }, queue, spec);
       }
     });
   });
@@ -575,8 +578,7 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
         expect(await consumersOf(connection, queue)).toBe(0);
       } finally {
         await broker.close();
-        for (const q of consumerQueues(queue, spec)) await channel.deleteQueue(q);
-        await connection.close();
+        await dropQueues({ connection, channel }, queue, spec);
       }
     });
   });
@@ -614,8 +616,7 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
       } finally {
         await broker.close();
         await proxy.close();
-        for (const q of consumerQueues(queue, spec)) await channel.deleteQueue(q);
-        await connection.close();
+        await dropQueues({ connection, channel }, queue, spec);
       }
     });
   });
@@ -636,8 +637,7 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
       } finally {
         await broker.close();
         await proxy.close();
-        for (const q of consumerQueues(queue, spec)) await channel.deleteQueue(q);
-        await connection.close();
+        await dropQueues({ connection, channel }, queue, spec);
       }
     });
   });
