@@ -123,8 +123,16 @@ export interface ProjectionVersionState {
   lastEventAt: string | null;
   /** When a commit last moved the checkpoint (UTC ISO-8601), if ever; a replay's does not. */
   updatedAt: string | null;
+  /** Counted up to PARKED_COUNT_LIMIT, which then means at least that many. */
   parkedEvents: number;
 }
+
+/**
+ * Where a count of parked events stops: the states are read on each
+ * `/projections`, `/ready` and read-your-writes check, and a full count costs
+ * one step per parked event (20 ms for a million on SQLite, on the event loop).
+ */
+export const PARKED_COUNT_LIMIT = 10_000;
 
 export interface Page<Item, Cursor> {
   items: Item[];

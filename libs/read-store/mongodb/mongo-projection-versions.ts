@@ -1,6 +1,7 @@
 import type { ClientSession, Collection, Db } from 'mongodb';
 import {
   checkpointName,
+  PARKED_COUNT_LIMIT,
   ProjectionSwitchError,
   ProjectionVersionRetiredError,
   type ProjectionSwitchProblem,
@@ -175,15 +176,16 @@ export class MongoProjectionVersions {
     return this.docs.findOne({ _id: projection }, { session });
   }
 
+  /** Each slot's count stops at the limit: one index key read per parked event counted. */
   private async parkedCounts(slots: string[]): Promise<Map<string, number>> {
-    const counts = await this.db
-      .collection(PARKED)
-      .aggregate<{ _id: string; n: number }>([
-        { $match: { slot: { $in: slots } } },
-        { $group: { _id: '$slot', n: { $sum: 1 } } },
-      ])
-      .toArray();
-    return new Map(counts.map((c) => [c._id, c.n]));
+    const parked = this.db.collection(PARKED);
+    const counts = await Promise.all(
+      slots.map(
+        async (slot) =>
+          [slot, await parked.countDocuments({ slot }, { limit: PARKED_COUNT_LIMIT })] as const,
+      ),
+    );
+    return new Map(counts);
   }
 }
 

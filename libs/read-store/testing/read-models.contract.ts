@@ -2,6 +2,7 @@ import { waitFor } from '../../testing/wait-for';
 import { randomUUID } from 'node:crypto';
 import { CheckpointConflictError } from '../coordination.port';
 import {
+  PARKED_COUNT_LIMIT,
   ProjectionSwitchError,
   ProjectionVersionRetiredError,
   type InvitationRow,
@@ -238,6 +239,16 @@ export function readModelsContract(open: ReadModelsFactory): void {
       expect((await rm.projectionStates(projection))[0].parkedEvents).toBe(2);
       await rm.commit({ target: v1, unpark: [3n] });
       expect((await rm.listParked(v1)).map((p) => p.position)).toEqual([7n]);
+    });
+
+    it('counts them up to the limit, so a read of the states costs the same however many', async () => {
+      const many = Array.from({ length: PARKED_COUNT_LIMIT + 1 }, (_, i) =>
+        parked(BigInt(i + 1), `invitation-${i}`),
+      );
+      await rm.commit({ target: v1, park: many });
+      expect((await rm.projectionStates(projection))[0].parkedEvents).toBe(PARKED_COUNT_LIMIT);
+      await rm.commit({ target: v1, unpark: [1n, 2n] });
+      expect((await rm.projectionStates(projection))[0].parkedEvents).toBe(PARKED_COUNT_LIMIT - 1);
     });
 
     it('lists only those of the streams named, in order', async () => {
