@@ -18,8 +18,9 @@ const MAX_DELAY_MS = 60_000;
  * channel up again; unacked messages are redelivered. An error that comes back
  * after the reconnect (a queue another process declared with other arguments)
  * doubles the wait, up to a minute, until a reconnect stays quiet for 30 s:
- * every reconnect takes the publisher and every other consumer down with it,
- * and at a fixed second none of their slower handlers' acks got through.
+ * every reconnect takes every other channel of that connection down with it
+ * (the consuming connection's: every other consumer), and at a fixed second
+ * none of their slower handlers' acks got through.
  */
 export function channelErrorRecovery(
   manager: Pick<AmqpConnectionManager, 'isConnected' | 'reconnect' | 'connection'>,

@@ -63,6 +63,13 @@ function openChannels(model: ChannelModel): number {
   return channels.slice(1).filter(Boolean).length;
 }
 
+/** The connection managers of a broker's two connections. */
+function managersOf(broker: RabbitMqBroker): Record<'publish' | 'consume', AmqpConnectionManager> {
+  type Connections = Record<'publishing' | 'consuming', { manager: AmqpConnectionManager }>;
+  const { publishing, consuming } = broker as unknown as Connections;
+  return { publish: publishing.manager, consume: consuming.manager };
+}
+
 async function openAdmin(): Promise<{ connection: ChannelModel; channel: ConfirmChannel }> {
   const connection = await connect(url);
   const channel = await connection.createConfirmChannel();
@@ -497,17 +504,20 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
     });
   });
 
-  describe('when RabbitMQ blocks the connection over an alarm', () => {
-    it('says so, and again when it clears', async () => {
+  describe('when RabbitMQ blocks a connection over an alarm', () => {
+    it('says which, what waits, and again when it clears', async () => {
       const logged: string[] = [];
       const broker = new RabbitMqBroker(url, { log: (m) => logged.push(m) });
       try {
-        const { manager } = broker as unknown as { manager: AmqpConnectionManager };
-        manager.emit('blocked', { reason: 'low on memory' });
-        manager.emit('unblocked');
+        for (const manager of Object.values(managersOf(broker))) {
+          manager.emit('blocked', { reason: 'low on memory' });
+          manager.emit('unblocked');
+        }
         expect(logged).toEqual([
-          'RabbitMQ blocked the connection (low on memory); publishes and acks wait until it clears',
-          'RabbitMQ unblocked the connection',
+          'RabbitMQ (publish) blocked the connection (low on memory); publishes, and consumers’ retry and dead-letter copies, wait until it clears',
+          'RabbitMQ (publish) unblocked the connection',
+          'RabbitMQ (consume) blocked the connection (low on memory); acks wait until it clears',
+          'RabbitMQ (consume) unblocked the connection',
         ]);
       } finally {
         await broker.close();
@@ -560,7 +570,7 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
       const { connection, channel } = await openAdmin();
       const broker = new RabbitMqBroker(url, { log: quiet });
       const { queue, spec, consume } = freshQueue('stopped-mid-reopen');
-      const { manager } = broker as unknown as { manager: AmqpConnectionManager };
+      const manager = managersOf(broker).consume;
       try {
         const consumer = await consume(broker, async () => {});
         let reopened: { connection: ChannelModel; stopped: Promise<void> } | undefined;
@@ -571,8 +581,8 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
         broker.reconnect();
         await waitFor(() => reopened, { message: 'the reconnect' });
         await reopened!.stopped;
-        // Left open is the publisher's channel alone.
-        await waitFor(() => openChannels(reopened!.connection) === 1, {
+        // The consuming connection has no other channel.
+        await waitFor(() => openChannels(reopened!.connection) === 0, {
           message: "the stopped consumer's channel to close",
         });
         expect(await consumersOf(connection, queue)).toBe(0);

@@ -1,4 +1,4 @@
-import { connect, type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
+import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, Message } from 'amqplib';
 import { PLATFORM_EXCHANGE, type CloudEvent } from '../../contracts';
 import { redactCredentials } from '../../platform/config/config-error';
@@ -22,8 +22,9 @@ import {
   isConnectionClosing,
   type QueueType,
 } from './amqp-helpers';
-import { channelErrorRecovery, type WatchChannel } from './channel-error-recovery';
+import { CopyChannel } from './copy-channel';
 import { listDeadLetters, settleDeadLetters } from './dead-letter-ops';
+import { openConnection, type RoleConnection } from './rabbitmq-connection';
 import { RabbitMqConsumer } from './rabbitmq-consumer';
 
 export interface RabbitMqBrokerOptions {
@@ -37,14 +38,20 @@ export interface RabbitMqBrokerOptions {
 }
 
 /**
- * RabbitMQ over amqp-connection-manager. Connecting happens in the
- * background and again after every loss; publishes made meanwhile wait in
- * the channel's queue (and in-flight ones are sent again) until confirmed,
- * or reject after `publishTimeoutMs`, never vanish.
+ * RabbitMQ over amqp-connection-manager, on two connections, as RabbitMQ
+ * advises: one publishes (events, consumers' retry and dead-letter copies,
+ * dead-letter ops), the other consumes. During a memory or disk alarm RabbitMQ
+ * blocks the publishing one alone, so consumers go on acking; and a channel
+ * error recycles only the connection of the channel it closed. Connecting
+ * happens in the background and again after every loss; publishes made
+ * meanwhile wait in the channel's queue (and in-flight ones are sent again)
+ * until confirmed, or reject after `publishTimeoutMs`, never vanish.
  */
 export class RabbitMqBroker implements Broker {
-  private readonly manager: AmqpConnectionManager;
+  private readonly publishing: RoleConnection;
+  private readonly consuming: RoleConnection;
   private readonly publisher: ChannelWrapper;
+  private readonly copies: CopyChannel;
   private publisherChannel?: ConfirmChannel;
   private readonly consumers = new Set<RabbitMqConsumer>();
   /** Ids the broker returned as unroutable; a return always precedes the message's confirm. */
@@ -52,25 +59,31 @@ export class RabbitMqBroker implements Broker {
   private readonly log: (message: string) => void;
   private readonly publishTimeoutMs: number;
   private readonly queueType: QueueType;
-  private readonly watchChannel: WatchChannel;
   private closed = false;
 
   constructor(url: string, options: RabbitMqBrokerOptions = {}) {
     this.log = options.log ?? ((m) => console.warn(m));
     this.publishTimeoutMs = options.publishTimeoutMs ?? 30_000;
     this.queueType = options.queueType ?? 'classic';
-    this.manager = connect([url], {
+    const settings = {
+      url,
+      shownUrl: redactCredentials(url),
       heartbeatIntervalInSeconds: options.heartbeatIntervalInSeconds ?? 5,
       reconnectTimeInSeconds: options.reconnectTimeInSeconds ?? 1,
-    });
-    this.watchConnection(redactCredentials(url));
-    this.watchChannel = channelErrorRecovery(this.manager, this.log);
-    this.publisher = this.manager.createChannel({
+      log: this.log,
+      isClosed: () => this.closed,
+    };
+    const outage = {};
+    this.publishing = openConnection('publish', settings, outage);
+    this.consuming = openConnection('consume', settings, outage);
+    const { manager, watchChannel } = this.publishing;
+    this.copies = new CopyChannel(manager, watchChannel, this.log);
+    this.publisher = manager.createChannel({
       name: 'publisher',
       confirm: true,
       setup: async (channel: ConfirmChannel) => {
         this.publisherChannel = channel;
-        this.watchChannel(channel, 'publisher');
+        watchChannel(channel, 'publisher');
         channel.on('return', (message: Message) => {
           const id: unknown = message.properties.messageId;
           if (typeof id === 'string') this.returned.add(id);
@@ -101,11 +114,12 @@ export class RabbitMqBroker implements Broker {
   async consume(spec: ConsumeSpec): Promise<ConsumerHandle> {
     if (this.closed) throw new Error('broker is closed');
     checkSpec(spec);
-    const consumer = await RabbitMqConsumer.start(this.manager, spec, {
+    const consumer = await RabbitMqConsumer.start(this.consuming.manager, spec, {
       log: this.log,
       onCancelled: (c) => this.consumers.delete(c),
       queueType: this.queueType,
-      watchChannel: this.watchChannel,
+      watchChannel: this.consuming.watchChannel,
+      sendCopy: this.copies.send,
     });
     this.consumers.add(consumer);
     return consumer;
@@ -113,7 +127,7 @@ export class RabbitMqBroker implements Broker {
 
   async deadLetters(queue: string): Promise<DeadLetter[]> {
     await this.connected();
-    return listDeadLetters(this.manager, queue);
+    return listDeadLetters(this.publishing.manager, queue);
   }
 
   async retryDeadLetters(
@@ -121,7 +135,7 @@ export class RabbitMqBroker implements Broker {
     messageIds?: readonly string[],
   ): Promise<DeadLettersSettled> {
     await this.connected();
-    return settleDeadLetters(this.manager, queue, 'retry', messageIds);
+    return settleDeadLetters(this.publishing.manager, queue, 'retry', messageIds);
   }
 
   async discardDeadLetters(
@@ -129,30 +143,30 @@ export class RabbitMqBroker implements Broker {
     messageIds?: readonly string[],
   ): Promise<DeadLettersSettled> {
     await this.connected();
-    return settleDeadLetters(this.manager, queue, 'discard', messageIds);
+    return settleDeadLetters(this.publishing.manager, queue, 'discard', messageIds);
   }
 
+  /** Both connections up (a service's /ready): with either down it cannot publish, or consume. */
   isHealthy(): boolean {
-    return !this.closed && this.manager.isConnected();
+    return (
+      !this.closed && this.publishing.manager.isConnected() && this.consuming.manager.isConnected()
+    );
   }
 
-  /** Drops the connection and connects again, as after a network failure (ops and tests). */
+  /** Drops both connections and connects again, as after a network failure (ops and tests). */
   reconnect(): void {
-    forceReconnect(this.manager);
+    forceReconnect(this.publishing.manager);
+    forceReconnect(this.consuming.manager);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Consumers first: a message they are settling may still send its copy.
     await Promise.all([...this.consumers].map((c) => c.cancel()));
     // Unconfirmed publishes reject here rather than disappear.
-    await closeWrapper(this.publisher, this.publisherChannel);
-    const closeConnection = () =>
-      this.manager.close().catch((error: unknown) => {
-        // A reconnect was closing the connection already: closed either way.
-        if (!isConnectionClosing(error)) throw error;
-      });
-    await closedOrGone(closeConnection, this.manager.connection?.connection);
+    await Promise.all([closeWrapper(this.publisher, this.publisherChannel), this.copies.close()]);
+    await Promise.all([this.publishing, this.consuming].map(({ manager }) => closeManager(manager)));
   }
 
   /**
@@ -196,50 +210,14 @@ export class RabbitMqBroker implements Broker {
       () => new Error('RabbitMQ is not connected'),
     );
   }
-
-  private watchConnection(url: string): void {
-    let down = false;
-    let told: 'refused' | 'unreachable' | undefined;
-    this.manager.on('connect', () => {
-      if (down) this.log(`RabbitMQ reconnected to ${url}`);
-      down = false;
-      told = undefined;
-    });
-    this.manager.on('disconnect', ({ err }: { err?: Error }) => {
-      if (!this.closed) this.log(`RabbitMQ disconnected: ${err?.message ?? 'unknown reason'}`);
-      down = true;
-    });
-    // A memory or disk alarm: RabbitMQ stops reading a publishing connection, acks included.
-    this.manager.on('blocked', ({ reason }: { reason: string }) =>
-      this.log(
-        `RabbitMQ blocked the connection (${reason}); publishes and acks wait until it clears`,
-      ),
-    );
-    this.manager.on('unblocked', () => this.log('RabbitMQ unblocked the connection'));
-    this.manager.on('connectFailed', ({ err }: { err: Error }) => {
-      // Once per outage and kind: retries run every reconnectTimeInSeconds, and a broker that
-      // comes back refusing (a password changed meanwhile) is a setting to fix, so it is said.
-      const failure = connectFailure(url, err);
-      const kind = failure.startsWith('RABBITMQ_URL') ? 'refused' : 'unreachable';
-      if (!down || told !== kind) this.log(`${failure}; retrying`);
-      down = true;
-      told = kind;
-    });
-  }
 }
 
-/**
- * Why a connection failed, in words an operator can act on. A broker that
- * answered and refused is a setting to fix (`RABBITMQ_URL`), not an outage to
- * wait out: amqplib says only "Expected ConnectionOpenOk" for a virtual host
- * the broker lacks or the user may not use.
- */
-function connectFailure(url: string, err: Error): string {
-  if (/ACCESS.REFUSED/.test(err.message)) {
-    return `RABBITMQ_URL: the broker at ${url} refused the user name or password (${err.message})`;
-  }
-  if (/Expected ConnectionOpenOk; got <ConnectionClose/.test(err.message)) {
-    return `RABBITMQ_URL: the broker at ${url} refused to open the connection: a virtual host it lacks, a user not allowed on it, or a connection limit (its log says which)`;
-  }
-  return `RabbitMQ unreachable at ${url}: ${err.message}`;
+/** Closes a connection, done once it is closed however that came about. */
+function closeManager(manager: AmqpConnectionManager): Promise<void> {
+  const close = () =>
+    manager.close().catch((error: unknown) => {
+      // A reconnect was closing the connection already: closed either way.
+      if (!isConnectionClosing(error)) throw error;
+    });
+  return closedOrGone(close, manager.connection?.connection);
 }

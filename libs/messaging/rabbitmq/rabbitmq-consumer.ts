@@ -15,7 +15,6 @@ import { errorMessage } from '../../platform/errors/error-message';
 import { AckBatcher } from './ack-batcher';
 import {
   closeWrapper,
-  confirmSend,
   copyOptions,
   DEATH_HISTORY_HEADERS,
   declareTopology,
@@ -24,6 +23,7 @@ import {
   type QueueType,
 } from './amqp-helpers';
 import type { WatchChannel } from './channel-error-recovery';
+import type { SendCopy } from './copy-channel';
 import { SettleBackoff } from './settle-backoff';
 
 export interface ConsumerOptions {
@@ -32,6 +32,8 @@ export interface ConsumerOptions {
   queueType: QueueType;
   /** Recovers a channel RabbitMQ closes over an error (see `channelErrorRecovery`). */
   watchChannel: WatchChannel;
+  /** Sends a retry or dead-letter copy, on the publishing connection (see `CopyChannel`). */
+  sendCopy: SendCopy;
 }
 
 interface ChannelState {
@@ -41,10 +43,13 @@ interface ChannelState {
 }
 
 /**
- * One consumer on its own confirm channel. Topology and the consumer are set
- * up again on every reconnect. Acks, and the confirmed moves to the retry or
- * dead-letter queue that precede them, go to the very channel a message came
- * from: if that channel dies first, the broker redelivers the message.
+ * One consumer on its own channel of the consuming connection. Topology and
+ * the consumer are set up again on every reconnect. Acks go to the very
+ * channel a message came from: if that channel dies first, the broker
+ * redelivers the message. A move to the retry or dead-letter queue is a copy
+ * sent on the publishing connection, and the message is acked only once
+ * RabbitMQ confirms the copy: a message is never lost between them, and may
+ * be copied twice when its channel dies in between (at-least-once).
  */
 export class RabbitMqConsumer implements ConsumerHandle {
   private readonly wrapper: ChannelWrapper;
@@ -190,14 +195,14 @@ export class RabbitMqConsumer implements ConsumerHandle {
           { [RETRY_COUNT_HEADER]: outcome.attempt },
           DEATH_HISTORY_HEADERS,
         );
-        await confirmSend(channel, retryQueue(queue, outcome.delayMs), message.content, options);
+        await this.options.sendCopy(retryQueue(queue, outcome.delayMs), message.content, options);
       } else if (outcome.action === 'dead-letter') {
         const options = copyOptions(message.properties, {
           [DEAD_LETTER_REASON_HEADER]: outcome.reason,
         });
         options.messageId = outcome.messageId ?? randomUUID(); // every dead letter can be named
         this.options.log(`${queue}: dead-lettered ${options.messageId}: ${outcome.reason}`);
-        await confirmSend(channel, deadLetterQueue(queue), message.content, options);
+        await this.options.sendCopy(deadLetterQueue(queue), message.content, options);
       }
       await acks.ack(message);
       this.backoff.succeeded();

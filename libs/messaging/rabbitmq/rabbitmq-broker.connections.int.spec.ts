@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import type { AmqpConnectionManager } from 'amqp-connection-manager';
+import { connect, type ConfirmChannel, type GetMessage } from 'amqplib';
+import { waitFor } from '../../testing/wait-for';
+import type { ConsumerHandle } from '../broker.port';
+import { consumerQueues } from '../delivery';
+import { cloudEvent } from '../testing/broker.contract';
+import { rabbitMqReachable } from '../testing/rabbitmq-probe';
+import { RabbitMqBroker } from './rabbitmq-broker';
+
+const url = process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const reachable = rabbitMqReachable(url);
+if (!reachable) process.stdout.write(`skipped: no RabbitMQ at ${url}\n`);
+
+/** The channel a consumer consumes on now. */
+const consumingChannel = (consumer: ConsumerHandle) =>
+  (consumer as unknown as { current: { channel: ConfirmChannel } }).current.channel;
+
+const publisherChannel = (broker: RabbitMqBroker) =>
+  (broker as unknown as { publisherChannel: ConfirmChannel }).publisherChannel;
+
+(reachable ? describe : describe.skip)('RabbitMqBroker’s connections', () => {
+  describe('when RabbitMQ closes a consumer’s channel over an error of its own', () => {
+    it('recycles the consuming connection alone: the publisher’s channel stays open, its publishes go on', async () => {
+      const logged: string[] = [];
+      const broker = new RabbitMqBroker(url, { log: (m) => logged.push(m) });
+      const queue = `contract-test.${randomUUID()}`;
+      const type = `contract.${randomUUID()}.consumer-channel-error.v1`;
+      const spec = { maxRetries: 0, retryDelayMs: 5 };
+      const seen = new Set<string>();
+      try {
+        const consumer = await broker.consume({
+          queue,
+          bindingKeys: [type],
+          prefetch: 5,
+          ...spec,
+          handle: async (event) => void seen.add(event.id),
+        });
+        const first = cloudEvent(type);
+        await broker.publish([first]);
+        await waitFor(() => seen.has(first.id), { message: 'the first event' });
+
+        const publishing = publisherChannel(broker);
+        const consuming = consumingChannel(consumer);
+        expect(consuming.connection).not.toBe(publishing.connection);
+        let publisherClosed = false;
+        publishing.once('close', () => (publisherClosed = true));
+
+        // An ack of a delivery the channel never had: RabbitMQ closes that channel (406).
+        consuming.ack({ fields: { deliveryTag: 999_999 } } as GetMessage);
+        const during = cloudEvent(type);
+        const inFlight = broker.publish([during]);
+        await waitFor(() => consumingChannel(consumer) !== consuming, {
+          timeoutMs: 15_000,
+          message: 'the consumer on the new consuming connection',
+        });
+        await inFlight;
+        const after = cloudEvent(type);
+        await broker.publish([after]);
+        await waitFor(() => seen.has(during.id) && seen.has(after.id), {
+          message: 'the events published during and after the channel error',
+        });
+
+        expect(publisherClosed).toBe(false);
+        expect(publisherChannel(broker)).toBe(publishing);
+        expect(logged).toContain('RabbitMQ (consume) disconnected: forced reconnect');
+        expect(logged.filter((m) => m.includes('(publish)'))).toEqual([]);
+      } finally {
+        await broker.close();
+        const admin = await connect(url);
+        const channel = await admin.createChannel();
+        for (const q of consumerQueues(queue, spec)) await channel.deleteQueue(q);
+        await admin.close();
+      }
+    });
+  });
+
+  describe('when RabbitMQ cannot be reached', () => {
+    it('says so once for both connections, however often each retries', async () => {
+      const logged: string[] = [];
+      const broker = new RabbitMqBroker('amqp://guest:guest@127.0.0.1:1', {
+        log: (m) => logged.push(m),
+        reconnectTimeInSeconds: 0.05,
+      });
+      const { publishing, consuming } = broker as unknown as Record<
+        'publishing' | 'consuming',
+        { manager: AmqpConnectionManager }
+      >;
+      const failures = { publish: 0, consume: 0 };
+      publishing.manager.on('connectFailed', () => (failures.publish += 1));
+      consuming.manager.on('connectFailed', () => (failures.consume += 1));
+      try {
+        await waitFor(() => failures.publish >= 3 && failures.consume >= 3, {
+          message: 'three failed attempts of each connection',
+        });
+        expect(logged.filter((m) => m.startsWith('RabbitMQ unreachable'))).toHaveLength(1);
+      } finally {
+        await broker.close();
+      }
+    });
+  });
+});
