@@ -45,6 +45,7 @@ export class ProjectionStatusResponse implements ProjectionStatus {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastEventAt!: string | null;
   @ApiProperty({ enum: ['live', 'catching_up', 'stalled'] }) status!: ProjectionHealth;
   @ApiProperty() version!: number;
-  @ApiProperty() parkedEvents!: number;
+  @ApiProperty({ description: 'Counted up to 10,000, which then means at least that many.' })
+  parkedEvents!: number;
   @ApiProperty({ type: RebuildProgress, nullable: true }) rebuilding!: RebuildProgress | null;
 }
