@@ -8,7 +8,10 @@ import {
   APP_CONFIG,
   InfrastructureModule,
 } from '../../libs/platform/infrastructure/infrastructure.module';
-import { mailingProvider } from '../../libs/platform/infrastructure/mailing.provider';
+import {
+  mailingProvider,
+  wantedWhile,
+} from '../../libs/platform/infrastructure/mailing.provider';
 import { JwksController } from './jwks/jwks.controller';
 import { loadSigningKey, SIGNING_KEY } from './keys/signing-key';
 import { LoginController } from './login/login.controller';
@@ -25,6 +28,7 @@ import { RegisterController } from './register/register.controller';
 import { VERIFICATION_MAILING, type VerificationMailing } from './register/verification-email';
 import { ResendVerificationController } from './resend-verification/resend-verification.controller';
 import { VerifyEmailController } from './verify-email/verify-email.controller';
+import { userDecider, verificationEmailWanted } from './user/user.decider';
 
 const signingKey = {
   provide: SIGNING_KEY,
@@ -37,8 +41,12 @@ const signingKey = {
     }),
 };
 
-/** Verification emails: spooled before the answer, delivered after it. */
-const verificationMailing = mailingProvider(VERIFICATION_MAILING, 'identity');
+/** Verification emails: spooled before the answer, delivered after it, unless verified meanwhile. */
+const verificationMailing = mailingProvider(
+  VERIFICATION_MAILING,
+  'identity',
+  wantedWhile(userDecider, verificationEmailWanted),
+);
 
 export interface IdentityOptions {
   /** Milliseconds since the epoch for the login throttle and sign-up limit; tests pass a fake one. */

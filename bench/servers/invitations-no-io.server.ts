@@ -48,7 +48,6 @@ void (async () => {
         drop: () => undefined,
         settle: () => undefined,
       }),
-      withdraw: () => undefined,
       close: async () => undefined,
     },
     publicUrl: config.publicUrl,

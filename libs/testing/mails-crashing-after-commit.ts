@@ -22,9 +22,8 @@ export function mailsCrashingAfterCommit(dir: string, store: EventStore) {
     });
   };
   const dying = open({ send: () => new Promise(() => undefined), close: () => undefined });
-  const mails: Pick<MailQueue, 'intend' | 'withdraw' | 'close'> = {
+  const mails: Pick<MailQueue, 'intend' | 'close'> = {
     intend: async (...args) => ({ ...(await dying.intend(...args)), send: () => undefined }),
-    withdraw: () => undefined,
     close: async () => undefined,
   };
   return {

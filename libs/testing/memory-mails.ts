@@ -2,18 +2,13 @@ import type { MailMessage } from '../platform/mail/mailer';
 
 /**
  * A mail queue that puts in `sent` what it is asked to send, at once, and in `intended`
- * every mail written down before its command, and in `withdrawn` the labels withdrawn: for
- * tests of the slices.
+ * every mail written down before its command: for tests of the slices.
  */
 export function memoryMails(sent: MailMessage[] = []) {
   const intended: MailMessage[] = [];
-  const withdrawn: string[] = [];
   return {
     sent,
     intended,
-    /** Labels withdrawn, in order. */
-    withdrawn,
-    withdraw: (label: string) => void withdrawn.push(label),
     intend: async (message: MailMessage) => {
       intended.push(message);
       return {

@@ -113,6 +113,18 @@ export const userDecider: Decider<UserState, UserCommand, UserEvent> = {
   },
 };
 
+/**
+ * Whether the verification email carrying the link `tokenHash` is still worth sending: the
+ * address not verified yet (by another link), the link not expired.
+ */
+export function verificationEmailWanted(state: UserState, tokenHash: string, now: Date): boolean {
+  return (
+    state.registered &&
+    !state.verifiedAt &&
+    liveAt(state.verifications, now.getTime()).some((v) => v.tokenHash === tokenHash)
+  );
+}
+
 function issuedWithin(state: RegisteredUser, ms: number, now: Date): boolean {
   const latest = state.verifications.at(-1);
   return !!latest && now.getTime() < issuedAt(latest) + ms;

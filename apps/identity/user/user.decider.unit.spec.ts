@@ -4,6 +4,7 @@ import {
   userDecider,
   VERIFICATION_RESEND_INTERVAL_MS,
   VERIFICATION_TTL_MS,
+  verificationEmailWanted,
   type UserCommand,
   type UserEvent,
   type UserProfile,
@@ -53,6 +54,32 @@ function given(history: UserEvent[]) {
 
 const register: UserCommand = { type: 'RegisterUser', verificationTokenHash: 'h1', ...profile };
 const verify = (tokenHash: string): UserCommand => ({ type: 'VerifyEmail', tokenHash });
+
+describe('verificationEmailWanted', () => {
+  const wanted = (history: UserEvent[], tokenHash: string, at = now) =>
+    verificationEmailWanted(
+      history.reduce(userDecider.evolve, userDecider.initialState()),
+      tokenHash,
+      at,
+    );
+
+  describe('when the address is not verified yet', () => {
+    it('wants the email of each link still alive, not of an expired or unknown one', () => {
+      const history = [registered, issued('h1'), issued('h2', later(60_000))];
+      expect(wanted(history, 'h1')).toBe(true);
+      expect(wanted(history, 'h2')).toBe(true);
+      expect(wanted(history, 'h9')).toBe(false);
+      expect(wanted(history, 'h1', later(VERIFICATION_TTL_MS))).toBe(false);
+      expect(wanted([], 'h1')).toBe(false);
+    });
+  });
+
+  describe('when the address was verified meanwhile', () => {
+    it('wants no more verification email', () => {
+      expect(wanted([registered, issued('h1'), issued('h2'), verified()], 'h2')).toBe(false);
+    });
+  });
+});
 
 describe('userDecider', () => {
   describe('when the user does not exist', () => {

@@ -9,15 +9,13 @@ import {
 import type { FastifyReply } from 'fastify';
 import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/auth.guard';
 import type { Principal } from '../../../libs/auth/principal';
+import { EVENT_STORE, type EventStore } from '../../../libs/event-store';
 import {
   handleCommand,
   type CommandContext,
 } from '../../../libs/platform/command-handling/command-handler';
 import { RequestContext } from '../../../libs/platform/http/command-context';
 import { VendorOnly } from '../http/account-type.guard';
-import type { InvitationDeps } from '../http/invitation-deps';
-import { INVITATION_DEPS } from '../http/invitation-deps.provider';
-import { invitationMailLabel } from '../http/invitation-email';
 import { setEventPosition } from '../../../libs/platform/http/event-position';
 import { invitationIdParam } from '../http/invitation-id';
 import { invitationDecider } from '../invitation/decide';
@@ -31,12 +29,11 @@ import { ApiConflicts, ApiUnavailable } from '../../../libs/platform/http/api-re
 @UseGuards(AuthGuard, VendorOnly)
 @ApiUnavailable('event_store_unavailable', 'auth_unavailable')
 export class CancelInvitationController {
-  constructor(@Inject(INVITATION_DEPS) private readonly deps: InvitationDeps) {}
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   /**
-   * Cancelling again answers 200 and records nothing. A cancel drops the invitation's email if
-   * it is still queued (a mail server down, say): it would name the vendor to someone the
-   * invitation no longer concerns ("sent to the wrong address"), its link answering 410.
+   * Cancelling again answers 200 and records nothing. The invitation's email, if still queued (a
+   * mail server down, say), is not sent: the mail queue asks the stream before each attempt.
    */
   @Post(':id/cancel')
   @HttpCode(200)
@@ -51,10 +48,9 @@ export class CancelInvitationController {
     @RequestContext() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CancelInvitationResponse> {
-    const invitationId = invitationIdParam(rawId, 'invitation_not_found');
-    const stream = invitationStream(invitationId);
-    const { position, events } = await handleCommand(
-      this.deps.store,
+    const stream = invitationStream(invitationIdParam(rawId, 'invitation_not_found'));
+    const { position } = await handleCommand(
+      this.store,
       invitationDecider,
       stream,
       {
@@ -65,7 +61,6 @@ export class CancelInvitationController {
       },
       context,
     );
-    if (events.length > 0) this.deps.mails.withdraw(invitationMailLabel(invitationId));
     setEventPosition(reply, position);
     return { status: 'cancelled' };
   }

@@ -1,10 +1,10 @@
 import type { MailMessage } from '../../../libs/platform/mail/mailer';
 import { asOneLine } from '../../../libs/platform/validation/single-line';
 
-/** The link the front end serves; it posts the token to the accept route. A GET on it changes nothing. */
 /** What names an invitation's email in the mail queue and its log lines (never the token). */
 export const invitationMailLabel = (invitationId: string) => `invitation ${invitationId}`;
 
+/** The link the front end serves; it posts the token to the accept route. A GET on it changes nothing. */
 export function acceptUrl(publicUrl: string, invitationId: string, token: string): string {
   return `${publicUrl}/invitations/${invitationId}/accept?token=${encodeURIComponent(token)}`;
 }

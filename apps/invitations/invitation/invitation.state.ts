@@ -125,6 +125,20 @@ export function isLivePending(invitation: Invitation | null, now: Date): boolean
   return !!invitation && invitation.status === 'pending' && !isExpiredForGood(invitation, now);
 }
 
+/**
+ * Whether the email carrying the link `tokenHash` is still worth sending: its invitation still
+ * pending and unexpired, the link not superseded by a resend. Else it would name the vendor to
+ * someone the invitation no longer concerns, or carry a link that answers 410.
+ */
+export function emailStillWanted(invitation: InvitationState, tokenHash: string, now: Date): boolean {
+  return (
+    !!invitation &&
+    invitation.status === 'pending' &&
+    !isExpired(invitation, now) &&
+    invitation.tokenHash === tokenHash
+  );
+}
+
 /** The status a reader should see: a pending invitation whose expiry is final reads as expired. */
 export function effectiveStatus(invitation: Invitation, now: Date): InvitationStatus {
   return isExpiredForGood(invitation, now) ? 'expired' : invitation.status;

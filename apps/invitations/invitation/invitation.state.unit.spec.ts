@@ -1,16 +1,20 @@
 import {
   acceptedBy,
   after,
+  cancelled,
   deferredFor,
   EXPIRES_AT,
   expired,
+  NEW_TOKEN,
   resent,
   sent,
+  SENT_AT,
   TOKEN,
 } from './invitation.given';
 import type { InvitationEvent } from './invitation.events';
 import {
   effectiveStatus,
+  emailStillWanted,
   evolve,
   initialState,
   isExpired,
@@ -23,6 +27,29 @@ import { hashToken } from './invitation-token';
 const fold = (events: InvitationEvent[]) => events.reduce(evolve, initialState())!;
 
 describe('invitation state', () => {
+  describe('when its email is about to go out', () => {
+    const wanted = (events: InvitationEvent[], token = TOKEN, at = SENT_AT) =>
+      emailStillWanted(events.length ? fold(events) : null, hashToken(token), at);
+
+    it('wants the email with the latest link of a pending invitation', () => {
+      expect(wanted([sent])).toBe(true);
+      expect(wanted([sent, resent()], NEW_TOKEN)).toBe(true);
+    });
+
+    it('does not want one with a superseded link, nor for an unknown invitation', () => {
+      expect(wanted([sent, resent()], TOKEN)).toBe(false);
+      expect(wanted([])).toBe(false);
+    });
+
+    it('does not want one for an invitation cancelled, accepted or expired, by record or by time', () => {
+      expect(wanted([sent, cancelled])).toBe(false);
+      expect(wanted([sent, acceptedBy()])).toBe(false);
+      expect(wanted([sent, expired])).toBe(false);
+      expect(wanted([sent], TOKEN, new Date(EXPIRES_AT))).toBe(false);
+      expect(wanted([sent, deferredFor()], TOKEN, new Date(EXPIRES_AT))).toBe(false);
+    });
+  });
+
   describe('when an invitation is resent', () => {
     it('keeps the old token hash as superseded and is pending again', () => {
       const state = fold([sent, expired, resent()]);

@@ -1,5 +1,7 @@
 import type { Provider } from '@nestjs/common';
 import { EVENT_STORE, type EventStore } from '../../event-store';
+import type { Decider, DomainEvent } from '../command-handling/decider';
+import { loadState } from '../command-handling/command-handler';
 import type { AppConfig } from '../config/config';
 import type { MailQueue } from '../mail/mail-queue';
 import type { MailProof } from '../mail/mail-spool';
@@ -12,17 +14,35 @@ import { APP_CONFIG } from './infrastructure.module';
 export interface Mailing {
   store: EventStore;
   /** The service's emails, spooled to disk before the caller is answered and delivered after. */
-  mails: Pick<MailQueue, 'intend' | 'withdraw' | 'close'>;
+  mails: Pick<MailQueue, 'intend' | 'close'>;
   /** Where the links in the emails point. */
   publicUrl: string;
 }
 
+/** Whether the stream a mail's proof names still wants it sent (`MailQueueOptions.stillWanted`). */
+export type MailWanted = (store: EventStore) => (proof: MailProof) => Promise<boolean>;
+
+/** A mail is wanted while `test` holds of the state `decider` folds from its proof's stream, now. */
+export const wantedWhile =
+  <State, Event extends DomainEvent>(
+    decider: Pick<Decider<State, never, Event>, 'initialState' | 'evolve'>,
+    test: (state: State, tokenHash: string, now: Date) => boolean,
+  ): MailWanted =>
+  (store) =>
+  async ({ stream, tokenHash }) =>
+    test((await loadState(store, decider, stream)).state, tokenHash, new Date());
+
 /**
  * Provides `token` as the service's Mailing, its mail queue spooled in
  * `<DATA_DIR>/<service>-mail-spool.sqlite`: a crash before delivery loses no
- * email. The module that injects it closes the queue.
+ * email, and one its stream no longer wants (`stillWanted`) is not sent. The
+ * module that injects it closes the queue.
  */
-export const mailingProvider = (token: symbol, service: string): Provider => ({
+export const mailingProvider = (
+  token: symbol,
+  service: string,
+  stillWanted?: MailWanted,
+): Provider => ({
   provide: token,
   inject: [EVENT_STORE, MAILER, APP_CONFIG, SERVICE_LOG],
   useFactory: async (
@@ -36,6 +56,7 @@ export const mailingProvider = (token: symbol, service: string): Provider => ({
       dataDir: config.dataDir,
       service,
       recorded: tokenRecordedIn(store),
+      ...(stillWanted ? { stillWanted: stillWanted(store) } : {}),
       log: logs('mail'),
     }),
     publicUrl: config.publicUrl,

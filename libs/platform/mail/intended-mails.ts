@@ -18,8 +18,16 @@ export interface IntendedMail {
 export interface IntendedMailsOptions {
   /** Where mails are written down, and whether a command recorded a mail's proof. */
   intents?: { store: MailIntents; recorded: (proof: MailProof) => Promise<boolean> };
-  /** Queues a message for delivery; `settles` names the intent its spooling removes. */
-  enqueue: (message: MailMessage, label: string, settles?: string) => Promise<void>;
+  /**
+   * Queues a message for delivery; `settles` names the intent its spooling removes, and `proof`
+   * what its command recorded (checked before each attempt: see `stillWanted`).
+   */
+  enqueue: (
+    message: MailMessage,
+    label: string,
+    settles: string | undefined,
+    proof: MailProof,
+  ) => Promise<void>;
   /** Told when a mail could not be written down: it is queued as any other once recorded. */
   onWriteFailure?: (label: string, error: unknown) => void;
   /** Told when a written-down mail could not be checked against the event store: tried again later. */
@@ -53,11 +61,12 @@ export function intendedMails(options: IntendedMailsOptions) {
         if (intents) options.onWriteFailure?.(label, error);
         const none = () => undefined;
         // Tracked as any send, so a stop waits for it to be spooled.
-        return { send: () => options.track(enqueue(message, label)), drop: none, settle: none };
+        const send = () => options.track(enqueue(message, label, undefined, proof));
+        return { send, drop: none, settle: none };
       }
       const written = { key, message, label, proof };
       return {
-        send: () => options.track(enqueue(message, label, key)),
+        send: () => options.track(enqueue(message, label, key, proof)),
         drop: () => void intents.store.dropIntent(key).catch(() => undefined),
         settle: () => options.track(settle(written)),
       };
@@ -114,7 +123,7 @@ export function intendedMails(options: IntendedMailsOptions) {
       later(failures, () => settle(intent, failures + 1));
       return false;
     }
-    await enqueue(message, label, key);
+    await enqueue(message, label, key, proof);
     return true;
   }
 }

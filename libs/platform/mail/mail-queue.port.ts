@@ -8,8 +8,17 @@ export interface MailQueueOptions {
   onGiveUp: (label: string, error: unknown) => void;
   /** Told when a message is delivered. */
   onDelivered?: (label: string) => void;
-  /** Told when a message not delivered yet is dropped for a newer one of the same label, or withdrawn. */
+  /**
+   * Told when a message not delivered yet is dropped: for a newer one of the same label, or
+   * as no longer wanted (`stillWanted`).
+   */
   onSuperseded?: (label: string) => void;
+  /**
+   * Asked before each attempt of a message its command recorded `proof` for: whether the
+   * stream still wants it sent (its invitation still pending, its link the latest). One no
+   * longer wanted is dropped; a check that fails is a failed attempt, tried again.
+   */
+  stillWanted?: (proof: MailProof) => Promise<boolean>;
   /** Told when an attempt failed and the message will be tried again. */
   onRetry?: (label: string, attempt: number, error: unknown) => void;
   /** Attempts per message at most; unlimited by default (see `retryForMs`). */
@@ -75,12 +84,6 @@ export interface MailQueue {
    * the next start sends it only if `proof` is recorded.
    */
   intend(message: MailMessage, label: string, proof: MailProof): Promise<IntendedMail>;
-  /**
-   * Drops the message of `label` not delivered yet, as a newer one of the label would (counted
-   * in `onSuperseded`): at once while it waits for a retry, else when its turn comes; one being
-   * delivered may still arrive. Only what the queue holds in memory: not one still on disk only.
-   */
-  withdraw(label: string): void;
   /** Messages not delivered or given up yet. */
   size(): number;
   /**

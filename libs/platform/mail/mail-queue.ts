@@ -1,5 +1,6 @@
 import { backoffMs, type Backoff } from '../retry/backoff';
 import type { Mailer, MailMessage } from './mailer';
+import type { MailProof } from './mail-spool';
 import { isRefusedForGood } from './refused-for-good';
 import { intendedMails } from './intended-mails';
 import { SpoolKeys } from './spool-keys';
@@ -25,6 +26,8 @@ interface Job {
   failingSince?: number;
   /** A newer message of its label came: it is dropped rather than sent or retried. */
   superseded?: boolean;
+  /** What its command recorded: each attempt first asks `stillWanted`. */
+  proof?: MailProof;
 }
 
 /**
@@ -96,13 +99,6 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
     ready.push(job);
     if (older) retire(older);
   };
-  /** The label's message is no longer wanted (its invitation was cancelled): dropped as `admit` drops one. */
-  const withdraw = (label: string) => {
-    const job = latest.get(label);
-    if (!job) return;
-    latest.delete(label);
-    retire(job);
-  };
   const retire = (job: Job) => {
     job.superseded = true;
     const timer = backingOff.get(job);
@@ -120,9 +116,9 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
     if (latest.get(job.label) === job) latest.delete(job.label);
   };
 
-  const take = (id: number, message: MailMessage, label: string) => {
+  const take = (id: number, message: MailMessage, label: string, proof?: MailProof) => {
     loadedThrough = Math.max(loadedThrough, id);
-    admit({ message, label, attempt: 0, spoolId: id });
+    admit({ message, label, attempt: 0, spoolId: id, proof });
   };
 
   /** Takes spooled messages into memory, oldest first, as far as there is room; how many. */
@@ -135,9 +131,9 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
         const room = capacity - size();
         const next = await spool!.pending(loadedThrough, room);
         if (closing) break; // read as the queue closed: left on disk for the next run
-        for (const { id, message, label, key } of next) {
+        for (const { id, message, label, key, proof } of next) {
           const found = keys.found(key, id);
-          if (found === 'take') take(id, message, label);
+          if (found === 'take') take(id, message, label, proof);
           else loadedThrough = Math.max(loadedThrough, id);
           if (found === 'remove') removals?.remove({ id });
         }
@@ -179,6 +175,14 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
 
   async function deliver(job: Job): Promise<void> {
     try {
+      // Asked at each attempt, of the event store every replica writes to: a cancel, a resend or
+      // an expiry recorded anywhere stops the email, however long it has waited (a failed check
+      // is a failed attempt). An email sent after that named the vendor to someone the
+      // invitation no longer concerned, or carried a link that answers 410.
+      if (job.proof && options.stillWanted && !(await options.stillWanted(job.proof))) {
+        finished(job);
+        return drop(job);
+      }
       await mailer.send(job.message);
       unspool(job);
       finished(job);
@@ -225,7 +229,12 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
       check();
     });
 
-  async function enqueue(message: MailMessage, label: string, settles?: string): Promise<void> {
+  async function enqueue(
+    message: MailMessage,
+    label: string,
+    settles?: string,
+    proof?: MailProof,
+  ): Promise<void> {
     if (spool) {
       // Tried twice: a spool thread that died after its commit is started again, and the
       // key finds the row it wrote rather than leaving a copy that a later run sends again.
@@ -233,12 +242,12 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
       let id: number;
       try {
         id = await spool
-          .save(message, label, key, settles)
-          .catch(() => spool.save(message, label, key, settles));
+          .save(message, label, key, settles, proof)
+          .catch(() => spool.save(message, label, key, settles, proof));
       } catch (error) {
         if (keys.answered(key)) return; // the first try was committed, and a refill took it in
         options.onSpoolFailure?.(label, error); // still sent, unless the process dies first
-        const job: Job = { message, label, attempt: 0, spoolKey: key, settles };
+        const job: Job = { message, label, attempt: 0, spoolKey: key, settles, proof };
         keys.holdUnsaved(key, job);
         return holdInMemory(job);
       }
@@ -247,11 +256,11 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
         backlog = true; // on disk: taken in when there is room
         overflows += 1;
         if (!refilling && size() < capacity) void refill();
-      } else take(id, message, label);
+      } else take(id, message, label, proof);
       pump();
       return;
     }
-    return holdInMemory({ message, label, attempt: 0 });
+    return holdInMemory({ message, label, attempt: 0, proof });
   }
 
   /** Saves started for mails written down (`send`, `settle`): close waits for them. */
@@ -274,7 +283,6 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
   return {
     enqueue: (message, label) => enqueue(message, label),
     intend: (message, label, proof) => intended.intend(message, label, proof),
-    withdraw,
     size,
     async resume() {
       // The spool's rows first: they were taken in id order, and intents queued now get higher ids.

@@ -316,27 +316,6 @@ describe('mail queue', () => {
       expect(superseded).toEqual(['invitation 1']);
     });
 
-    it('drops a message waiting for a retry when its label is withdrawn, at once', async () => {
-      const { queue, delivered, superseded, givenUp } = await waitingForRetry('gone@x.io');
-      queue.withdraw('invitation 1');
-      queue.withdraw('invitation 2'); // none: nothing happens
-      expect(superseded).toEqual(['invitation 1']);
-      expect(queue.size()).toBe(0);
-      await queue.close();
-      expect(delivered).toEqual([]);
-      expect(givenUp).toEqual([]);
-    });
-
-    it('drops a queued message when its label is withdrawn before its turn', async () => {
-      const { queue, delivered, superseded, release } = await slotHeld();
-      await queue.enqueue(mail('gone@x.io'), 'invitation 1');
-      queue.withdraw('invitation 1');
-      release();
-      await queue.close();
-      expect(delivered).toEqual(['first@x.io']);
-      expect(superseded).toEqual(['invitation 1']);
-    });
-
     it('gives the message up once it has failed for as long as it is retried', async () => {
       const { mailer, tries } = flakyMailer(Infinity);
       const { queue, givenUp } = queueWith(mailer, { maxRetryDelayMs: 2, retryForMs: 30 });
@@ -368,6 +347,69 @@ describe('mail queue', () => {
       expect(givenUp).toEqual(['invitation 1']);
       expect(tries.get('a@x.io')).toBe(3);
       expect(delivered).toEqual([]);
+    });
+  });
+
+  describe('when its command’s stream may stop wanting it', () => {
+    const proof = { stream: 'invitation-1', tokenHash: 'h1' };
+
+    /** A queue asking `answers` in turn whether a message is wanted (the last answer stays). */
+    function checkedQueue(answers: Array<boolean | Error>, failures = 0) {
+      const { mailer, delivered, tries } = flakyMailer(failures);
+      const superseded: string[] = [];
+      const retried: string[] = [];
+      const asked: unknown[] = [];
+      const { queue, givenUp } = queueWith(mailer, {
+        onSuperseded: (label) => superseded.push(label),
+        onRetry: (label) => retried.push(label),
+        stillWanted: async (p) => {
+          asked.push(p);
+          const answer = answers.length > 1 ? answers.shift()! : answers[0];
+          if (answer instanceof Error) throw answer;
+          return answer;
+        },
+      });
+      const send = async (to: string) =>
+        (await queue.intend(mail(to), 'invitation 1', proof)).send();
+      return { queue, send, delivered, tries, superseded, retried, asked, givenUp };
+    }
+
+    it('drops one no longer wanted before its attempt, as superseded', async () => {
+      const q = checkedQueue([false]);
+      await q.send('gone@x.io');
+      await waitFor(() => q.superseded.length === 1);
+      await q.queue.close();
+      expect(q.asked).toEqual([proof]);
+      expect(q.tries.size).toBe(0);
+      expect(q.delivered).toEqual([]);
+      expect(q.givenUp).toEqual([]);
+    });
+
+    it('asks again before each retry, dropping one the stream stopped wanting meanwhile', async () => {
+      const q = checkedQueue([true, false], 1);
+      await q.send('gone@x.io');
+      await waitFor(() => q.superseded.length === 1);
+      expect(q.tries.get('gone@x.io')).toBe(1);
+      expect(q.delivered).toEqual([]);
+      expect(q.asked).toHaveLength(2);
+      await q.queue.close();
+    });
+
+    it('tries again when the stream cannot be read, as after a failed attempt', async () => {
+      const q = checkedQueue([new Error('event store unavailable'), true]);
+      await q.send('a@x.io');
+      await waitFor(() => q.delivered.length === 1);
+      expect(q.retried).toEqual(['invitation 1']);
+      expect(q.superseded).toEqual([]);
+      await q.queue.close();
+    });
+
+    it('sends one enqueued without a proof unasked', async () => {
+      const q = checkedQueue([false]);
+      await q.queue.enqueue(mail('a@x.io'), 'plain');
+      await waitFor(() => q.delivered.length === 1);
+      expect(q.asked).toEqual([]);
+      await q.queue.close();
     });
   });
 

@@ -116,6 +116,32 @@ describe('mail queue over the SQLite spool', () => {
     });
   });
 
+  describe('when its stream stopped wanting a message before the next run', () => {
+    it('the next run asks with the proof it kept, and drops it unsent', async () => {
+      const proof = { stream: 'invitation-a', tokenHash: 'h-a' };
+      const crashed = queueOn(openSpool(), recordingMailer('hang').mailer);
+      (await crashed.intend(mail('a@x.io'), 'invitation a', proof)).send();
+      const spool = openSpool();
+      await waitFor(async () => (await spool.pending()).length === 1);
+      // no close: the process is gone
+
+      const { mailer, tries } = recordingMailer();
+      const asked: unknown[] = [];
+      const next = createMailQueue(mailer, {
+        spool,
+        onGiveUp: () => undefined,
+        stillWanted: async (p) => !asked.push(p),
+      });
+      expect(await next.resume()).toBe(1);
+      await waitFor(async () => (await spool.pending()).length === 0, {
+        message: 'the unwanted message leaves the spool',
+      });
+      expect(asked).toEqual([proof]);
+      expect(tries.count).toBe(0);
+      await next.close();
+    });
+  });
+
   describe('when messages are delivered', () => {
     it('leaves nothing in the spool, and many saved at once each get their own place', async () => {
       const { mailer, delivered } = recordingMailer();
@@ -221,8 +247,8 @@ describe('mail queue over the SQLite spool', () => {
     });
   });
 
-  describe('when a spool from before keys is opened', () => {
-    it('keeps its messages and finds a message saved again by its key', async () => {
+  describe('when a spool from before keys and proofs is opened', () => {
+    it('keeps its messages, finds a message saved again by its key, and keeps proofs', async () => {
       const Database = (await import('better-sqlite3')).default;
       const old = new Database(path);
       old.exec(`CREATE TABLE mail_spool (id INTEGER PRIMARY KEY AUTOINCREMENT, label TEXT NOT NULL,
@@ -233,10 +259,13 @@ describe('mail queue over the SQLite spool', () => {
       const spool = openSpool();
       const id = await spool.save(mail('a@x.io'), 'a', 'k-a');
       expect(await spool.save(mail('a@x.io'), 'a', 'k-a')).toBe(id);
-      expect((await spool.pending()).map((m) => [m.id, m.label])).toEqual([
-        [3, 'old'],
-        [id, 'a'],
+      expect((await spool.pending()).map((m) => [m.id, m.label, m.proof])).toEqual([
+        [3, 'old', undefined],
+        [id, 'a', undefined],
       ]);
+      const proof = { stream: 's', tokenHash: 'h' };
+      const withProof = await spool.save(mail('b@x.io'), 'b', 'k-b', undefined, proof);
+      expect((await spool.pending(id)).map((m) => [m.id, m.proof])).toEqual([[withProof, proof]]);
     });
   });
 

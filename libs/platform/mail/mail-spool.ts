@@ -7,6 +7,8 @@ export interface SpooledMail {
   label: string;
   /** The key it was saved under (none for a message spooled before keys). */
   key?: string;
+  /** What its command recorded, to tell whether it is still wanted (none for one spooled before). */
+  proof?: MailProof;
 }
 
 /** A spooled message, by its id, or by the key it was saved under when its save went unanswered. */
@@ -47,7 +49,13 @@ export interface MailSpool {
    * Where the message is kept; saving the same `key` again finds the same place. The intent
    * keyed `settles`, if any, goes in the same commit.
    */
-  save(message: MailMessage, label: string, key: string, settles?: string): Promise<number>;
+  save(
+    message: MailMessage,
+    label: string,
+    key: string,
+    settles?: string,
+    proof?: MailProof,
+  ): Promise<number>;
   /** Removes the message, if it is there. */
   remove(place: SpoolPlace): Promise<void>;
   /** Spooled messages in id order: after `afterId`, at most `limit`. */
@@ -56,7 +64,14 @@ export interface MailSpool {
 }
 
 export type SpoolCall =
-  | { op: 'save'; message: MailMessage; label: string; key: string; settles?: string }
+  | {
+      op: 'save';
+      message: MailMessage;
+      label: string;
+      key: string;
+      settles?: string;
+      proof?: MailProof;
+    }
   | ({ op: 'remove' } & SpoolPlace)
   | { op: 'pending'; afterId: number; limit: number }
   | ({ op: 'intend' } & MailIntent)
@@ -83,8 +98,8 @@ export function sqliteMailSpool(path: string): MailSpool & MailIntents {
     { gather: true },
   );
   return {
-    save: async (message, label, key, settles) =>
-      (await call({ op: 'save', message, label, key, settles })).spooled!,
+    save: async (message, label, key, settles, proof) =>
+      (await call({ op: 'save', message, label, key, settles, proof })).spooled!,
     remove: async (place) => void (await call({ op: 'remove', ...place })),
     pending: async (afterId = 0, limit = Number.MAX_SAFE_INTEGER) =>
       (await call({ op: 'pending', afterId, limit })).pending ?? [],

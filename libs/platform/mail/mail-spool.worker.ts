@@ -27,6 +27,7 @@ const TABLE = (name: string) => `CREATE TABLE ${name} (
   key        TEXT UNIQUE,
   label      TEXT NOT NULL,
   message    TEXT NOT NULL,
+  proof      TEXT,
   spooled_at TEXT NOT NULL
 )`;
 const existing = db
@@ -52,6 +53,8 @@ if (!columns.some((c) => c.name === 'key')) {
   db.exec(`ALTER TABLE mail_spool ADD COLUMN key TEXT;
     CREATE UNIQUE INDEX mail_spool_key ON mail_spool (key);`);
 }
+// What the message's command recorded, so a delivery can tell whether it is still wanted.
+if (!columns.some((c) => c.name === 'proof')) db.exec('ALTER TABLE mail_spool ADD COLUMN proof TEXT');
 // Mails written down before their command commits (see MailIntents).
 db.exec(`CREATE TABLE IF NOT EXISTS mail_intents (
   key         TEXT PRIMARY KEY,
@@ -68,7 +71,7 @@ const allIntents = db.prepare<[], { key: string; label: string; message: string;
   'SELECT key, label, message, proof FROM mail_intents ORDER BY intended_at',
 );
 const insert = db.prepare(
-  `INSERT INTO mail_spool (key, label, message, spooled_at) VALUES (?, ?, ?, ?)
+  `INSERT INTO mail_spool (key, label, message, proof, spooled_at) VALUES (?, ?, ?, ?, ?)
    ON CONFLICT (key) DO NOTHING`,
 );
 const idOf = db.prepare<[string], { id: number }>('SELECT id FROM mail_spool WHERE key = ?');
@@ -76,8 +79,8 @@ const remove = db.prepare('DELETE FROM mail_spool WHERE id = ?');
 const removeKey = db.prepare('DELETE FROM mail_spool WHERE key = ?');
 const after = db.prepare<
   [number, number],
-  { id: number; key: string | null; label: string; message: string }
->('SELECT id, key, label, message FROM mail_spool WHERE id > ? ORDER BY id LIMIT ?');
+  { id: number; key: string | null; label: string; message: string; proof: string | null }
+>('SELECT id, key, label, message, proof FROM mail_spool WHERE id > ? ORDER BY id LIMIT ?');
 
 type Waiting = { call: SpoolCall; resolve: (id?: number) => void; reject: (e: unknown) => void };
 let batch: Waiting[] = [];
@@ -93,10 +96,12 @@ const commit = db.transaction((calls: SpoolCall[]) =>
     if (c.op === 'save') {
       if (c.settles !== undefined) dropIntent.run(c.settles);
       const at = new Date().toISOString();
+      const proof = c.proof === undefined ? null : JSON.stringify(c.proof);
       const { changes, lastInsertRowid } = insert.run(
         c.key,
         c.label,
         JSON.stringify(c.message),
+        proof,
         at,
       );
       return changes === 1 ? Number(lastInsertRowid) : idOf.get(c.key)!.id;
@@ -135,6 +140,7 @@ serveCalls(
         label: r.label,
         message: JSON.parse(r.message) as MailMessage,
         ...(r.key === null ? {} : { key: r.key }),
+        ...(r.proof === null ? {} : { proof: JSON.parse(r.proof) as MailProof }),
       }));
       return { pending };
     }

@@ -37,15 +37,18 @@ export async function openSpooledMailQueue(
     service: string;
     /** Whether a command recorded what a mail written down before its commit needs. */
     recorded?: (proof: MailProof) => Promise<boolean>;
+    /** Whether a mail's stream still wants it sent, asked before each attempt. */
+    stillWanted?: (proof: MailProof) => Promise<boolean>;
     log: PartLog;
   },
 ): Promise<MailQueue> {
   const { service, log: logger } = options;
   const count = (outcome: string) => metrics.emails.inc({ service, outcome });
   const spool = sqliteMailSpool(join(options.dataDir, `${service}-mail-spool.sqlite`));
-  const { recorded } = options;
+  const { recorded, stillWanted } = options;
   const queue = createMailQueue(mailer, {
     spool,
+    stillWanted,
     ...(recorded ? { intents: { store: spool, recorded } } : {}),
     onIntentCheckFailure: (label, error) =>
       logger.warn(`${label}: not checked against the event store, will check again: ${why(error)}`),
@@ -61,7 +64,7 @@ export async function openSpooledMailQueue(
     },
     onSuperseded: (label) => {
       count('superseded');
-      logger.log(`${label}: an email not delivered yet is dropped, replaced or withdrawn`);
+      logger.log(`${label}: an email not delivered yet is dropped, replaced or no longer wanted`);
     },
     onCutShort: (deliveries) =>
       logger.warn(
