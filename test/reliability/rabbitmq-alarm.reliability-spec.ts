@@ -1,0 +1,124 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { connect } from 'amqplib';
+import { consumerQueues } from '../../libs/messaging';
+import { RabbitMqBroker } from '../../libs/messaging/rabbitmq/rabbitmq-broker';
+import { cloudEvent } from '../../libs/messaging/testing/broker.contract';
+import { waitFor } from '../../libs/testing/wait-for';
+import { printFigures, seconds } from './support/figures';
+import { RabbitMqControl } from './support/rabbitmq-control';
+import { describeWithRabbitMq } from './support/rabbitmq-gate';
+
+const run = promisify(execFile);
+const nodeArgs = process.env.RABBITMQCTL_NODE ? ['-n', process.env.RABBITMQCTL_NODE] : [];
+const ctl = async (...args: string[]) =>
+  (await run('rabbitmqctl', [...nodeArgs, ...args], { timeout: 120_000 })).stdout.trim();
+
+/** The `set_vm_memory_high_watermark` arguments that put back the watermark the node has now. */
+async function watermarkNow(): Promise<string[]> {
+  const now = await ctl('eval', 'vm_memory_monitor:get_vm_memory_high_watermark().');
+  const absolute = /^\{absolute,\s*"?([^"}]+)"?\}$/.exec(now);
+  if (absolute) return ['absolute', absolute[1]];
+  const relative = /^(?:\{relative,\s*)?([\d.]+)\}?$/.exec(now);
+  if (!relative) throw new Error(`cannot read RabbitMQ's memory watermark to restore it: ${now}`);
+  if (Number(relative[1]) === 0) {
+    throw new Error('the memory watermark is 0 already (left by a run that stopped?): set it back first');
+  }
+  return [relative[1]];
+}
+
+const memoryAlarmOn = async () =>
+  (await ctl('eval', 'rabbit_alarm:get_alarms().')).includes('memory');
+
+/**
+ * A memory alarm on the RabbitMQ at TEST_RABBITMQ_URL (its watermark set to 0,
+ * then put back). Not part of `npm test`: the alarm blocks every publisher of
+ * that broker, other suites' included.
+ */
+describeWithRabbitMq('a RabbitMQ memory alarm (reliability)', (rabbitUrl) => {
+  let restore: string[] | undefined;
+  const endAlarm = async () => {
+    if (restore) await ctl('set_vm_memory_high_watermark', ...restore);
+  };
+
+  beforeAll(async () => {
+    if (!new RabbitMqControl().available()) throw new Error('rabbitmqctl is not available');
+    restore = await watermarkNow();
+  }, 60_000);
+
+  afterAll(endAlarm, 60_000); // again, whatever the test did
+
+  describe('when RabbitMQ raises a memory alarm while a consumer has messages queued', () => {
+    it('goes on handling and acking them while the same broker’s publish waits, confirmed once the alarm clears', async () => {
+      const logged: string[] = [];
+      const broker = new RabbitMqBroker(rabbitUrl, {
+        log: (m) => logged.push(m),
+        publishTimeoutMs: 180_000,
+      });
+      const queue = `reliability-alarm.${randomUUID()}`;
+      const type = `reliability.${randomUUID()}.alarm.v1`;
+      const spec = { maxRetries: 0, retryDelayMs: 5 };
+      const handled: string[] = [];
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      const queued = Array.from({ length: 5 }, () => cloudEvent(type));
+      const late = cloudEvent(type);
+      let published: Promise<unknown> = Promise.resolve();
+      let confirmed = false;
+      let alarmMs = 0;
+      try {
+        // One unacked message at a time: each next delivery needs RabbitMQ to have read an ack.
+        await broker.consume({
+          queue,
+          bindingKeys: [type],
+          prefetch: 1,
+          ...spec,
+          handle: async (event) => {
+            handled.push(event.id);
+            await gate;
+          },
+        });
+        await broker.publish(queued);
+        await waitFor(() => handled.length === 1, { message: 'the first message in its handler' });
+
+        const alarmAt = Date.now();
+        try {
+          await ctl('set_vm_memory_high_watermark', '0');
+          await waitFor(memoryAlarmOn, { timeoutMs: 60_000, intervalMs: 200, message: 'the alarm' });
+          published = broker.publish([late]).then(
+            () => (confirmed = true),
+            (error: unknown) => error,
+          );
+          await waitFor(() => logged.some((m) => /blocked the connection/.test(m)), {
+            timeoutMs: 30_000,
+            message: 'RabbitMQ to block the publishing connection',
+          });
+          open();
+          await waitFor(() => queued.every((e) => handled.includes(e.id)), {
+            timeoutMs: 30_000,
+            message: 'the queued messages to be handled during the alarm',
+          });
+          expect(confirmed).toBe(false); // the alarm held the publish all along
+          expect(logged.filter((m) => m.startsWith('RabbitMQ (consume) blocked'))).toEqual([]);
+          alarmMs = Date.now() - alarmAt;
+        } finally {
+          await endAlarm();
+        }
+        expect(await published).toBe(true);
+        await waitFor(() => handled.includes(late.id), { message: 'the publish made in the alarm' });
+        printFigures('rabbitmq memory alarm', [
+          `${queued.length} queued messages handled and acked one at a time during the alarm`,
+          `a publish held ${seconds(alarmMs)} and confirmed once it cleared`,
+        ]);
+      } finally {
+        open();
+        await broker.close();
+        const admin = await connect(rabbitUrl);
+        const channel = await admin.createChannel();
+        for (const q of consumerQueues(queue, spec)) await channel.deleteQueue(q);
+        await admin.close();
+      }
+    }, 300_000);
+  });
+});
