@@ -1,6 +1,10 @@
+import { PARKED_COUNT_LIMIT } from '../../../../libs/read-store/read-models.port';
 import { projectionStatuses } from '../../projector/projection-status';
 import { rebuildProjections } from '../../projector/rebuild';
 import { projectionsNamed, type OpsContext } from '../ops-context';
+
+/** A parked count as the read models give it: at the limit they stop counting, so "at least". */
+export const parkedCount = (n: number): string => (n >= PARKED_COUNT_LIMIT ? `${n}+` : `${n}`);
 
 /** `projections`: where each projection stands. */
 export async function showProjections(ctx: OpsContext): Promise<void> {
@@ -10,7 +14,7 @@ export async function showProjections(ctx: OpsContext): Promise<void> {
       ? ` rebuilding=v${s.rebuilding.version}@${s.rebuilding.position}`
       : '';
     ctx.out(
-      `${s.name}\tv${s.version}\tposition=${s.position}\tlag=${s.lag}\t${s.status}\tparked=${s.parkedEvents}\tlastEventAt=${s.lastEventAt ?? '-'}${rebuilding}`,
+      `${s.name}\tv${s.version}\tposition=${s.position}\tlag=${s.lag}\t${s.status}\tparked=${parkedCount(s.parkedEvents)}\tlastEventAt=${s.lastEventAt ?? '-'}${rebuilding}`,
     );
   }
 }
