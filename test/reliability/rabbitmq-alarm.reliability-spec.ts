@@ -50,7 +50,7 @@ describeWithRabbitMq('a RabbitMQ memory alarm (reliability)', (rabbitUrl) => {
   afterAll(endAlarm, 60_000); // again, whatever the test did
 
   describe('when RabbitMQ raises a memory alarm while a consumer has messages queued', () => {
-    it('goes on handling and acking them while the same broker’s publish waits, confirmed once the alarm clears', async () => {
+    it('goes on handling and acking them while the same broker’s publish and dead-letter copy wait, both sent once the alarm clears', async () => {
       const logged: string[] = [];
       const broker = new RabbitMqBroker(rabbitUrl, {
         log: (m) => logged.push(m),
@@ -62,25 +62,28 @@ describeWithRabbitMq('a RabbitMQ memory alarm (reliability)', (rabbitUrl) => {
       const handled: string[] = [];
       let open!: () => void;
       const gate = new Promise<void>((resolve) => (open = resolve));
-      const queued = Array.from({ length: 5 }, () => cloudEvent(type));
+      // A poison message first: its dead-letter copy is a publish, which the alarm holds.
+      const [poison, ...queued] = Array.from({ length: 6 }, () => cloudEvent(type));
       const late = cloudEvent(type);
       let published: Promise<unknown> = Promise.resolve();
       let confirmed = false;
       let alarmMs = 0;
       try {
-        // One unacked message at a time: each next delivery needs RabbitMQ to have read an ack.
+        // Two unacked messages at a time: the poison's, held, and one more, so each next
+        // delivery needs RabbitMQ to have read an ack.
         await broker.consume({
           queue,
           bindingKeys: [type],
-          prefetch: 1,
+          prefetch: 2,
           ...spec,
           handle: async (event) => {
             handled.push(event.id);
             await gate;
+            if (event.id === poison.id) throw new Error('poison');
           },
         });
-        await broker.publish(queued);
-        await waitFor(() => handled.length === 1, { message: 'the first message in its handler' });
+        await broker.publish([poison, ...queued]);
+        await waitFor(() => handled.length === 2, { message: 'two messages in their handlers' });
 
         const alarmAt = Date.now();
         try {
@@ -100,6 +103,7 @@ describeWithRabbitMq('a RabbitMQ memory alarm (reliability)', (rabbitUrl) => {
             message: 'the queued messages to be handled during the alarm',
           });
           expect(confirmed).toBe(false); // the alarm held the publish all along
+          expect(logged).toContainEqual(expect.stringContaining(`dead-lettered ${poison.id}`));
           expect(logged.filter((m) => m.startsWith('RabbitMQ (consume) blocked'))).toEqual([]);
           alarmMs = Date.now() - alarmAt;
         } finally {
@@ -107,9 +111,12 @@ describeWithRabbitMq('a RabbitMQ memory alarm (reliability)', (rabbitUrl) => {
         }
         expect(await published).toBe(true);
         await waitFor(() => handled.includes(late.id), { message: 'the publish made in the alarm' });
+        await waitFor(async () => (await broker.deadLetters(queue)).length === 1, {
+          message: 'the poison dead-lettered',
+        });
         printFigures('rabbitmq memory alarm', [
-          `${queued.length} queued messages handled and acked one at a time during the alarm`,
-          `a publish held ${seconds(alarmMs)} and confirmed once it cleared`,
+          `${queued.length} queued messages handled and acked during the alarm`,
+          `a publish and a dead-letter copy held ${seconds(alarmMs)}, sent once it cleared`,
         ]);
       } finally {
         open();
