@@ -19,6 +19,13 @@ const consumingChannel = (consumer: ConsumerHandle) =>
 const publisherChannel = (broker: RabbitMqBroker) =>
   (broker as unknown as { publisherChannel: ConfirmChannel }).publisherChannel;
 
+async function deleteQueues(queue: string, spec: { maxRetries: number; retryDelayMs: number }) {
+  const admin = await connect(url);
+  const channel = await admin.createChannel();
+  for (const q of consumerQueues(queue, spec)) await channel.deleteQueue(q);
+  await admin.close();
+}
+
 (reachable ? describe : describe.skip)('RabbitMqBroker’s connections', () => {
   describe('when RabbitMQ closes a consumer’s channel over an error of its own', () => {
     it('recycles the consuming connection alone: the publisher’s channel stays open, its publishes go on', async () => {
@@ -67,10 +74,50 @@ const publisherChannel = (broker: RabbitMqBroker) =>
         expect(logged.filter((m) => m.includes('(publish)'))).toEqual([]);
       } finally {
         await broker.close();
-        const admin = await connect(url);
-        const channel = await admin.createChannel();
-        for (const q of consumerQueues(queue, spec)) await channel.deleteQueue(q);
-        await admin.close();
+        await deleteQueues(queue, spec);
+      }
+    });
+  });
+
+  describe('when the publishing connection’s copy channel closes as a consumer dead-letters a message', () => {
+    it('hands the message back and dead-letters it once reconnected, where the consumer took it for its own channel closing', async () => {
+      const logged: string[] = [];
+      const broker = new RabbitMqBroker(url, { log: (m) => logged.push(m) });
+      const queue = `contract-test.${randomUUID()}`;
+      const type = `contract.${randomUUID()}.copy-channel-closing.v1`;
+      const spec = { maxRetries: 0, retryDelayMs: 5 };
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      let calls = 0;
+      try {
+        await broker.consume({
+          queue,
+          bindingKeys: [type],
+          prefetch: 1,
+          ...spec,
+          handle: async () => {
+            calls += 1;
+            await gate;
+            throw new Error('poison');
+          },
+        });
+        await broker.publish([cloudEvent(type)]);
+        await waitFor(() => calls === 1, { message: 'the handler to run' });
+        const { copies } = broker as unknown as { copies: { channel: ConfirmChannel } };
+        void copies.channel.close(); // closing until RabbitMQ answers: sends throw meanwhile
+        open();
+        await waitFor(() => logged.some((m) => m.includes('could not settle a message')), {
+          message: 'the failed copy',
+        });
+        broker.reconnect();
+        await waitFor(async () => (await broker.deadLetters(queue)).length === 1, {
+          timeoutMs: 15_000,
+          message: 'the message dead-lettered',
+        });
+      } finally {
+        open();
+        await broker.close();
+        await deleteQueues(queue, spec);
       }
     });
   });
