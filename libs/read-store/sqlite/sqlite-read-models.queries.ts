@@ -16,7 +16,7 @@ import {
   type InvitationRecord,
   type RelationshipRecord,
 } from './sqlite-read-models.rows';
-import { slotTables } from './sqlite-read-models.schema';
+import { slotTables, statementCache } from './sqlite-read-models.schema';
 
 type Params = Record<string, string | number | bigint>;
 
@@ -26,7 +26,9 @@ type Params = Record<string, string | number | bigint>;
  * row than asked for tells whether a next page exists.
  */
 export class SqliteReadModelQueries {
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statement = statementCache({
+    prepare: (sql: string) => this.db.prepare(sql).safeIntegers(true),
+  });
 
   constructor(private readonly db: Database.Database) {}
 
@@ -91,14 +93,5 @@ export class SqliteReadModelQueries {
           },
         }
       : { items };
-  }
-
-  private statement(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql).safeIntegers(true);
-      this.statements.set(sql, s);
-    }
-    return s;
   }
 }

@@ -168,12 +168,21 @@ export function addRelationshipSourceColumns(db: Database.Database): void {
   }).immediate();
 }
 
-/** Prepares each SQL text once per connection. */
-export function statementCache(db: Database.Database): (text: string) => Database.Statement {
+/**
+ * Prepares each SQL text once per connection. The texts name a version's tables, so each rebuild
+ * brings new ones: past `max` the cache starts again rather than keeping every version's.
+ */
+export function statementCache(
+  db: { prepare(text: string): Database.Statement },
+  max = 512,
+): (text: string) => Database.Statement {
   const cache = new Map<string, Database.Statement>();
   return (text) => {
     let s = cache.get(text);
-    if (!s) cache.set(text, (s = db.prepare(text)));
+    if (!s) {
+      if (cache.size >= max) cache.clear();
+      cache.set(text, (s = db.prepare(text)));
+    }
     return s;
   };
 }
