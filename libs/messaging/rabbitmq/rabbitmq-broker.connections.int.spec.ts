@@ -122,6 +122,32 @@ async function deleteQueues(queue: string, spec: { maxRetries: number; retryDela
     });
   });
 
+  describe('when a broker only publishes, as identity’s and the ops CLI’s do', () => {
+    it('opens no consuming connection, and one for its first consumer', async () => {
+      const broker = new RabbitMqBroker(url, { log: () => undefined });
+      const opened = () => (broker as unknown as { consuming?: object }).consuming !== undefined;
+      const queue = `contract-test.${randomUUID()}`;
+      const spec = { maxRetries: 0, retryDelayMs: 5 };
+      try {
+        await broker.publish([cloudEvent(`contract.${randomUUID()}.unbound.v1`)]).catch(() => {});
+        expect(broker.isHealthy()).toBe(true);
+        expect(opened()).toBe(false);
+        await broker.consume({
+          queue,
+          bindingKeys: ['none'],
+          prefetch: 1,
+          ...spec,
+          handle: async () => {},
+        });
+        expect(opened()).toBe(true);
+        await waitFor(() => broker.isHealthy(), { message: 'both connections up' });
+      } finally {
+        await broker.close();
+        await deleteQueues(queue, spec);
+      }
+    });
+  });
+
   describe('when RabbitMQ cannot be reached', () => {
     it('says so once for both connections, however often each retries', async () => {
       const logged: string[] = [];
@@ -129,10 +155,9 @@ async function deleteQueues(queue: string, spec: { maxRetries: number; retryDela
         log: (m) => logged.push(m),
         reconnectTimeInSeconds: 0.05,
       });
-      const { publishing, consuming } = broker as unknown as Record<
-        'publishing' | 'consuming',
-        { manager: AmqpConnectionManager }
-      >;
+      type Connection = { manager: AmqpConnectionManager };
+      const b = broker as unknown as { publishing: Connection; consumingConnection(): Connection };
+      const [publishing, consuming] = [b.publishing, b.consumingConnection()];
       const failures = { publish: 0, consume: 0 };
       publishing.manager.on('connectFailed', () => (failures.publish += 1));
       consuming.manager.on('connectFailed', () => (failures.consume += 1));

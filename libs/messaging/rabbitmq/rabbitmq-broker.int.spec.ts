@@ -63,11 +63,11 @@ function openChannels(model: ChannelModel): number {
   return channels.slice(1).filter(Boolean).length;
 }
 
-/** The connection managers of a broker's two connections. */
+/** The connection managers of a broker's two connections (opening the consuming one, as `consume` does). */
 function managersOf(broker: RabbitMqBroker): Record<'publish' | 'consume', AmqpConnectionManager> {
-  type Connections = Record<'publishing' | 'consuming', { manager: AmqpConnectionManager }>;
-  const { publishing, consuming } = broker as unknown as Connections;
-  return { publish: publishing.manager, consume: consuming.manager };
+  type Connection = { manager: AmqpConnectionManager };
+  const b = broker as unknown as { publishing: Connection; consumingConnection(): Connection };
+  return { publish: b.publishing.manager, consume: b.consumingConnection().manager };
 }
 
 async function openAdmin(): Promise<{ connection: ChannelModel; channel: ConfirmChannel }> {

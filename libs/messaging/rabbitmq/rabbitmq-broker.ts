@@ -24,7 +24,12 @@ import {
 } from './amqp-helpers';
 import { CopyChannel } from './copy-channel';
 import { listDeadLetters, settleDeadLetters } from './dead-letter-ops';
-import { openConnection, type RoleConnection } from './rabbitmq-connection';
+import {
+  openConnection,
+  type ConnectionSettings,
+  type OutageNotes,
+  type RoleConnection,
+} from './rabbitmq-connection';
 import { RabbitMqConsumer } from './rabbitmq-consumer';
 
 export interface RabbitMqBrokerOptions {
@@ -49,7 +54,10 @@ export interface RabbitMqBrokerOptions {
  */
 export class RabbitMqBroker implements Broker {
   private readonly publishing: RoleConnection;
-  private readonly consuming: RoleConnection;
+  /** Opened by the first `consume`: a service that only publishes (identity, the ops CLI) has none. */
+  private consuming?: RoleConnection;
+  private readonly settings: ConnectionSettings;
+  private readonly outage: OutageNotes = {};
   private readonly publisher: ChannelWrapper;
   private readonly copies: CopyChannel;
   private publisherChannel?: ConfirmChannel;
@@ -65,17 +73,15 @@ export class RabbitMqBroker implements Broker {
     this.log = options.log ?? ((m) => console.warn(m));
     this.publishTimeoutMs = options.publishTimeoutMs ?? 30_000;
     this.queueType = options.queueType ?? 'classic';
-    const settings = {
+    const settings = (this.settings = {
       url,
       shownUrl: redactCredentials(url),
       heartbeatIntervalInSeconds: options.heartbeatIntervalInSeconds ?? 5,
       reconnectTimeInSeconds: options.reconnectTimeInSeconds ?? 1,
       log: this.log,
       isClosed: () => this.closed,
-    };
-    const outage = {};
-    this.publishing = openConnection('publish', settings, outage);
-    this.consuming = openConnection('consume', settings, outage);
+    });
+    this.publishing = openConnection('publish', settings, this.outage);
     const { manager, watchChannel } = this.publishing;
     this.copies = new CopyChannel(manager, watchChannel, this.log);
     this.publisher = manager.createChannel({
@@ -114,11 +120,12 @@ export class RabbitMqBroker implements Broker {
   async consume(spec: ConsumeSpec): Promise<ConsumerHandle> {
     if (this.closed) throw new Error('broker is closed');
     checkSpec(spec);
-    const consumer = await RabbitMqConsumer.start(this.consuming.manager, spec, {
+    const consuming = this.consumingConnection();
+    const consumer = await RabbitMqConsumer.start(consuming.manager, spec, {
       log: this.log,
       onCancelled: (c) => this.consumers.delete(c),
       queueType: this.queueType,
-      watchChannel: this.consuming.watchChannel,
+      watchChannel: consuming.watchChannel,
       sendCopy: this.copies.send,
     });
     this.consumers.add(consumer);
@@ -146,17 +153,14 @@ export class RabbitMqBroker implements Broker {
     return settleDeadLetters(this.publishing.manager, queue, 'discard', messageIds);
   }
 
-  /** Both connections up (a service's /ready): with either down it cannot publish, or consume. */
+  /** Every connection opened is up (a service's /ready): with one down it cannot publish, or consume. */
   isHealthy(): boolean {
-    return (
-      !this.closed && this.publishing.manager.isConnected() && this.consuming.manager.isConnected()
-    );
+    return !this.closed && this.connections().every(({ manager }) => manager.isConnected());
   }
 
-  /** Drops both connections and connects again, as after a network failure (ops and tests). */
+  /** Drops the connections and connects again, as after a network failure (ops and tests). */
   reconnect(): void {
-    forceReconnect(this.publishing.manager);
-    forceReconnect(this.consuming.manager);
+    for (const { manager } of this.connections()) forceReconnect(manager);
   }
 
   async close(): Promise<void> {
@@ -166,7 +170,15 @@ export class RabbitMqBroker implements Broker {
     await Promise.all([...this.consumers].map((c) => c.cancel()));
     // Unconfirmed publishes reject here rather than disappear.
     await Promise.all([closeWrapper(this.publisher, this.publisherChannel), this.copies.close()]);
-    await Promise.all([this.publishing, this.consuming].map(({ manager }) => closeManager(manager)));
+    await Promise.all(this.connections().map(({ manager }) => closeManager(manager)));
+  }
+
+  private consumingConnection(): RoleConnection {
+    return (this.consuming ??= openConnection('consume', this.settings, this.outage));
+  }
+
+  private connections(): RoleConnection[] {
+    return this.consuming ? [this.publishing, this.consuming] : [this.publishing];
   }
 
   /**
