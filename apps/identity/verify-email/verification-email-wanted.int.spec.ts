@@ -7,30 +7,18 @@ import {
   type Infrastructure,
 } from '../../../libs/platform/infrastructure/infrastructure';
 import type { RunningService } from '../../../libs/platform/infrastructure/run-services';
-import type { Mailer, MailMessage } from '../../../libs/platform/mail/mailer';
-import { metrics } from '../../../libs/platform/observability/metrics';
 import { signUp, verificationTokenIn } from '../../../libs/testing/identity-test-client';
+import { emailsDropped, mailServerDown } from '../../../libs/testing/mail-server-down';
 import { waitFor } from '../../../libs/testing/wait-for';
 import { startIdentity } from '../start-identity';
 
-/** Emails the identity service dropped unsent, across the process. */
-const dropped = async () =>
-  (await metrics.emails.get()).values.find(
-    (v) => v.labels.service === 'identity' && v.labels.outcome === 'superseded',
-  )?.value ?? 0;
+const dropped = () => emailsDropped('identity');
 
 describe('verification email while a mail server is down', () => {
   let dataDir: string;
   let infra: Infrastructure;
   let identity: RunningService;
-  const tried: MailMessage[] = [];
-  const down: Mailer = {
-    send: async (m) => {
-      tried.push(m);
-      throw Object.assign(new Error('421 try again later'), { responseCode: 421 });
-    },
-    close: () => undefined,
-  };
+  const { mailer: down, tried } = mailServerDown();
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'identity-mail-'));

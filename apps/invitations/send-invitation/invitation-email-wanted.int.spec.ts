@@ -1,6 +1,5 @@
 import { handleCommand } from '../../../libs/platform/command-handling/command-handler';
-import type { Mailer } from '../../../libs/platform/mail/mailer';
-import { metrics } from '../../../libs/platform/observability/metrics';
+import { emailsDropped, mailServerDown } from '../../../libs/testing/mail-server-down';
 import { waitFor } from '../../../libs/testing/wait-for';
 import { invitationDecider } from '../invitation/decide';
 import type { InvitationCommand } from '../invitation/invitation.commands';
@@ -12,33 +11,23 @@ import {
   type InvitationsTestApp,
 } from '../testing/invitations-test-app';
 
-/** Emails the invitations service dropped unsent, across the process. */
-const dropped = async () =>
-  (await metrics.emails.get()).values.find(
-    (v) => v.labels.service === 'invitations' && v.labels.outcome === 'superseded',
-  )?.value ?? 0;
+const dropped = () => emailsDropped('invitations');
 
 describe('invitation email while a mail server is down', () => {
   const vendor = testUser('vendor');
-  const tries: string[] = [];
-  const down: Mailer = {
-    send: async (m) => {
-      tries.push(m.to);
-      throw Object.assign(new Error('421 try again later'), { responseCode: 421 });
-    },
-    close: () => undefined,
-  };
+  const { mailer, tried } = mailServerDown();
+  const tries = () => tried.map((m) => m.to);
   let app: InvitationsTestApp;
 
   beforeAll(async () => {
-    app = await startInvitationsTestApp({ mailer: down });
+    app = await startInvitationsTestApp({ mailer });
   });
   afterAll(() => app.close());
 
   /** An invitation to `email` whose email has failed once and waits for its retry. */
   async function waitingEmail(email: string) {
     const { invitationId } = await app.invite(vendor, { email });
-    await waitFor(() => tries.includes(email));
+    await waitFor(() => tries().includes(email));
     return invitationId;
   }
 
@@ -54,7 +43,7 @@ describe('invitation email while a mail server is down', () => {
   /** Waits for one more email dropped, then shows `email` was tried at most once more. */
   async function expectDropped(email: string, before: number) {
     await waitFor(async () => (await dropped()) === before + 1, { message: 'the email dropped' });
-    expect(tries.filter((to) => to === email).length).toBeLessThanOrEqual(2);
+    expect(tries().filter((to) => to === email).length).toBeLessThanOrEqual(2);
   }
 
   describe('when its invitation is cancelled here', () => {

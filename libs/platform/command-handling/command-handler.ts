@@ -241,7 +241,8 @@ export async function loadState<State, Event extends DomainEvent>(
   return { state: fold(decider, history), exists: history.length > 0 };
 }
 
-function fold<State, Event extends DomainEvent>(
+/** The state `history` folds to. */
+export function fold<State, Event extends DomainEvent>(
   decider: Pick<Decider<State, never, Event>, 'initialState' | 'evolve'>,
   history: RecordedEvent[],
 ): State {

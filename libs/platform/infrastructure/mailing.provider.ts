@@ -1,7 +1,7 @@
 import type { Provider } from '@nestjs/common';
-import { EVENT_STORE, type EventStore } from '../../event-store';
+import { EVENT_STORE, type EventStore, type RecordedEvent } from '../../event-store';
 import type { Decider, DomainEvent } from '../command-handling/decider';
-import { loadState } from '../command-handling/command-handler';
+import { fold, readHistory } from '../command-handling/command-handler';
 import type { AppConfig } from '../config/config';
 import type { MailQueue } from '../mail/mail-queue';
 import type { MailProof } from '../mail/mail-spool';
@@ -22,15 +22,21 @@ export interface Mailing {
 /** Whether the stream a mail's proof names still wants it sent (`MailQueueOptions.stillWanted`). */
 export type MailWanted = (store: EventStore) => (proof: MailProof) => Promise<boolean>;
 
-/** A mail is wanted while `test` holds of the state `decider` folds from its proof's stream, now. */
+/**
+ * A mail is wanted while `test` holds of the state `decider` folds from its proof's stream, now.
+ * Only a stream that shows the mail's own token drops it: one read where the command's commit is
+ * not visible yet (a KurrentDB follower behind the leader) sends it, rather than losing it.
+ */
 export const wantedWhile =
   <State, Event extends DomainEvent>(
     decider: Pick<Decider<State, never, Event>, 'initialState' | 'evolve'>,
     test: (state: State, tokenHash: string, now: Date) => boolean,
   ): MailWanted =>
   (store) =>
-  async ({ stream, tokenHash }) =>
-    test((await loadState(store, decider, stream)).state, tokenHash, new Date());
+  async ({ stream, tokenHash }) => {
+    const history = await readHistory(store, stream);
+    return !holdsToken(history, tokenHash) || test(fold(decider, history), tokenHash, new Date());
+  };
 
 /**
  * Provides `token` as the service's Mailing, its mail queue spooled in
@@ -67,4 +73,7 @@ export const mailingProvider = (
 export const tokenRecordedIn =
   (store: EventStore) =>
   async ({ stream, tokenHash }: MailProof): Promise<boolean> =>
-    (await store.readStream(stream)).some((e) => e.data.tokenHash === tokenHash);
+    holdsToken(await store.readStream(stream), tokenHash);
+
+const holdsToken = (history: RecordedEvent[], tokenHash: string) =>
+  history.some((e) => e.data.tokenHash === tokenHash);

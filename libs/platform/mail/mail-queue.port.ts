@@ -16,9 +16,11 @@ export interface MailQueueOptions {
   /**
    * Asked before each attempt of a message its command recorded `proof` for: whether the
    * stream still wants it sent (its invitation still pending, its link the latest). One no
-   * longer wanted is dropped; a check that fails is a failed attempt, tried again.
+   * longer wanted is dropped; a check that fails sends it (`onWantedCheckFailure`).
    */
   stillWanted?: (proof: MailProof) => Promise<boolean>;
+  /** Told when `stillWanted` failed (the event store down): the message is sent unchecked. */
+  onWantedCheckFailure?: (label: string, error: unknown) => void;
   /** Told when an attempt failed and the message will be tried again. */
   onRetry?: (label: string, attempt: number, error: unknown) => void;
   /** Attempts per message at most; unlimited by default (see `retryForMs`). */

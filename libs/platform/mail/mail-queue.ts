@@ -176,10 +176,10 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
   async function deliver(job: Job): Promise<void> {
     try {
       // Asked at each attempt, of the event store every replica writes to: a cancel, a resend or
-      // an expiry recorded anywhere stops the email, however long it has waited (a failed check
-      // is a failed attempt). An email sent after that named the vendor to someone the
-      // invitation no longer concerned, or carried a link that answers 410.
-      if (job.proof && options.stillWanted && !(await options.stillWanted(job.proof))) {
+      // an expiry recorded anywhere stops the email, however long it has waited. An email sent
+      // after that named the vendor to someone the invitation no longer concerned, or carried a
+      // link that answers 410.
+      if (!(await stillWanted(job))) {
         finished(job);
         return drop(job);
       }
@@ -214,6 +214,22 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
       timer.unref();
       backingOff.set(job, timer);
     }
+  }
+
+  /**
+   * Whether to send `job` now: not if a newer one of its label came meanwhile, nor if its
+   * stream no longer wants it. A check that fails sends it, as before there were checks: the
+   * event store down must not hold emails back, nor count against their retries.
+   */
+  async function stillWanted(job: Job): Promise<boolean> {
+    if (job.proof && options.stillWanted) {
+      const wanted = await options.stillWanted(job.proof).catch((error: unknown) => {
+        options.onWantedCheckFailure?.(job.label, error);
+        return true;
+      });
+      if (!wanted) return false;
+    }
+    return !job.superseded;
   }
 
   /** Holds a message the spool does not keep, once there is room. */

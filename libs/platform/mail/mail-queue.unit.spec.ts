@@ -354,14 +354,16 @@ describe('mail queue', () => {
     const proof = { stream: 'invitation-1', tokenHash: 'h1' };
 
     /** A queue asking `answers` in turn whether a message is wanted (the last answer stays). */
-    function checkedQueue(answers: Array<boolean | Error>, failures = 0) {
+    function checkedQueue(answers: Array<boolean | Error | Promise<boolean>>, failures = 0) {
       const { mailer, delivered, tries } = flakyMailer(failures);
       const superseded: string[] = [];
       const retried: string[] = [];
+      const uncheckedSent: string[] = [];
       const asked: unknown[] = [];
       const { queue, givenUp } = queueWith(mailer, {
         onSuperseded: (label) => superseded.push(label),
         onRetry: (label) => retried.push(label),
+        onWantedCheckFailure: (label) => uncheckedSent.push(label),
         stillWanted: async (p) => {
           asked.push(p);
           const answer = answers.length > 1 ? answers.shift()! : answers[0];
@@ -371,7 +373,7 @@ describe('mail queue', () => {
       });
       const send = async (to: string) =>
         (await queue.intend(mail(to), 'invitation 1', proof)).send();
-      return { queue, send, delivered, tries, superseded, retried, asked, givenUp };
+      return { queue, send, delivered, tries, superseded, retried, uncheckedSent, asked, givenUp };
     }
 
     it('drops one no longer wanted before its attempt, as superseded', async () => {
@@ -395,13 +397,27 @@ describe('mail queue', () => {
       await q.queue.close();
     });
 
-    it('tries again when the stream cannot be read, as after a failed attempt', async () => {
-      const q = checkedQueue([new Error('event store unavailable'), true]);
+    it('sends it when the stream cannot be read, saying so, without counting an attempt', async () => {
+      const q = checkedQueue([new Error('event store unavailable')]);
       await q.send('a@x.io');
       await waitFor(() => q.delivered.length === 1);
-      expect(q.retried).toEqual(['invitation 1']);
+      expect(q.uncheckedSent).toEqual(['invitation 1']);
+      expect(q.retried).toEqual([]);
       expect(q.superseded).toEqual([]);
       await q.queue.close();
+    });
+
+    it('drops one a newer message of its label replaced while it was being checked', async () => {
+      let answer!: (wanted: boolean) => void;
+      const q = checkedQueue([new Promise<boolean>((resolve) => (answer = resolve))]);
+      await q.send('old@x.io');
+      await waitFor(() => q.asked.length === 1);
+      await q.queue.enqueue(mail('new@x.io'), 'invitation 1');
+      answer(true);
+      await waitFor(() => q.delivered.length === 1);
+      await q.queue.close();
+      expect(q.delivered).toEqual(['new@x.io']);
+      expect(q.superseded).toEqual(['invitation 1']);
     });
 
     it('sends one enqueued without a proof unasked', async () => {

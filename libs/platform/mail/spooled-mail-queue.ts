@@ -50,6 +50,8 @@ export async function openSpooledMailQueue(
     spool,
     stillWanted,
     ...(recorded ? { intents: { store: spool, recorded } } : {}),
+    onWantedCheckFailure: (label, error) =>
+      logger.warn(`${label}: not checked against the event store, sent all the same: ${why(error)}`),
     onIntentCheckFailure: (label, error) =>
       logger.warn(`${label}: not checked against the event store, will check again: ${why(error)}`),
     onDelivered: () => count('delivered'),

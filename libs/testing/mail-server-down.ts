@@ -1,0 +1,21 @@
+import type { Mailer, MailMessage } from '../platform/mail/mailer';
+import { metrics } from '../platform/observability/metrics';
+
+/** A mail server that answers every message "try again later", keeping each one tried in `tried`. */
+export function mailServerDown(): { mailer: Mailer; tried: MailMessage[] } {
+  const tried: MailMessage[] = [];
+  const mailer: Mailer = {
+    send: async (m) => {
+      tried.push(m);
+      throw Object.assign(new Error('421 try again later'), { responseCode: 421 });
+    },
+    close: () => undefined,
+  };
+  return { mailer, tried };
+}
+
+/** Emails `service` dropped unsent (superseded or no longer wanted), across the process. */
+export const emailsDropped = async (service: string): Promise<number> =>
+  (await metrics.emails.get()).values.find(
+    (v) => v.labels.service === service && v.labels.outcome === 'superseded',
+  )?.value ?? 0;
