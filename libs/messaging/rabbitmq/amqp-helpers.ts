@@ -131,7 +131,7 @@ function returnsOn(channel: Channel): Set<string> {
 }
 
 /** As long as a publish may wait for its confirm. */
-const MOVE_CONFIRM_TIMEOUT_MS = 30_000;
+export const MOVE_CONFIRM_TIMEOUT_MS = 30_000;
 
 /**
  * Sends straight to a queue and resolves when the broker confirms it. Sent

@@ -1,6 +1,12 @@
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, Options } from 'amqplib';
-import { closeWrapper, confirmSend, isConnectionClosing } from './amqp-helpers';
+import { withTimeout } from '../../platform/async/with-timeout';
+import {
+  closeWrapper,
+  confirmSend,
+  isConnectionClosing,
+  MOVE_CONFIRM_TIMEOUT_MS,
+} from './amqp-helpers';
 import type { WatchChannel } from './channel-error-recovery';
 
 /** Sends a copy of a message straight to a queue; resolves once RabbitMQ confirms it. */
@@ -19,8 +25,16 @@ export class CopyChannel {
   /** The channel while it is open. */
   private channel?: ConfirmChannel;
   private last?: ConfirmChannel;
+  /** Ends the waits for a connection: a stopping service hands their messages back at once. */
+  private readonly closing = new AbortController();
 
-  constructor(manager: AmqpConnectionManager, watchChannel: WatchChannel, log: (m: string) => void) {
+  constructor(
+    manager: AmqpConnectionManager,
+    watchChannel: WatchChannel,
+    log: (m: string) => void,
+    /** How long a copy may wait for the publishing connection, and then for its confirm. */
+    private readonly timeoutMs = MOVE_CONFIRM_TIMEOUT_MS,
+  ) {
     this.wrapper = manager.createChannel({
       name: 'copies',
       confirm: true,
@@ -35,11 +49,15 @@ export class CopyChannel {
     this.wrapper.on('error', (e: Error) => log(`RabbitMQ copies: ${e.message}`));
   }
 
+  /**
+   * Waits for the publishing connection when it is down (the consuming one may be up): failing at
+   * once handed the message back to be handled again every few hundred milliseconds.
+   */
   readonly send: SendCopy = async (queue, content, options) => {
-    const channel = this.channel;
-    if (!channel) throw new Error(`RabbitMQ (publish) is not connected: no copy to ${queue} sent`);
+    const deadline = Date.now() + this.timeoutMs;
+    const channel = this.channel ?? (await this.connected(queue));
     try {
-      await confirmSend(channel, queue, content, options);
+      await confirmSend(channel, queue, content, options, Math.max(1, deadline - Date.now()));
     } catch (error) {
       // Not the consumer's channel that closed: its message is still to be handed back.
       if (!isConnectionClosing(error)) throw error;
@@ -47,7 +65,31 @@ export class CopyChannel {
     }
   };
 
+  /** Stops the waits for a connection at once (a stopping service), then closes the channel. */
+  abortWaits(): void {
+    this.closing.abort();
+  }
+
   close(): Promise<void> {
+    this.abortWaits();
     return closeWrapper(this.wrapper, this.last);
+  }
+
+  private async connected(queue: string): Promise<ConfirmChannel> {
+    const notSent = () =>
+      new Error(`RabbitMQ (publish) is not connected: no copy to ${queue} sent`);
+    const stopped = new Promise<never>((_, reject) => {
+      const stop = () => reject(notSent());
+      if (this.closing.signal.aborted) stop();
+      else this.closing.signal.addEventListener('abort', stop, { once: true });
+    });
+    stopped.catch(() => undefined);
+    await withTimeout(
+      Promise.race([this.wrapper.waitForConnect(), stopped]),
+      this.timeoutMs,
+      notSent,
+    );
+    if (!this.channel) throw notSent();
+    return this.channel;
   }
 }

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { AmqpConnectionManager } from 'amqp-connection-manager';
+import { connect as connectManager } from 'amqp-connection-manager';
 import { connect, type ConfirmChannel, type GetMessage } from 'amqplib';
 import { waitFor } from '../../testing/wait-for';
 import type { ConsumerHandle } from '../broker.port';
-import { consumerQueues } from '../delivery';
 import { cloudEvent } from '../testing/broker.contract';
+import { deleteConsumerQueues } from '../testing/delete-consumer-queues';
 import { rabbitMqReachable } from '../testing/rabbitmq-probe';
+import { startTcpProxy } from '../../testing/tcp-proxy';
+import { CopyChannel } from './copy-channel';
 import { RabbitMqBroker } from './rabbitmq-broker';
 
 const url = process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -19,12 +22,8 @@ const consumingChannel = (consumer: ConsumerHandle) =>
 const publisherChannel = (broker: RabbitMqBroker) =>
   (broker as unknown as { publisherChannel: ConfirmChannel }).publisherChannel;
 
-async function deleteQueues(queue: string, spec: { maxRetries: number; retryDelayMs: number }) {
-  const admin = await connect(url);
-  const channel = await admin.createChannel();
-  for (const q of consumerQueues(queue, spec)) await channel.deleteQueue(q);
-  await admin.close();
-}
+const deleteQueues = (queue: string, spec: { maxRetries: number; retryDelayMs: number }) =>
+  deleteConsumerQueues(url, queue, spec);
 
 (reachable ? describe : describe.skip)('RabbitMqBroker’s connections', () => {
   describe('when RabbitMQ closes a consumer’s channel over an error of its own', () => {
@@ -118,6 +117,72 @@ async function deleteQueues(queue: string, spec: { maxRetries: number; retryDela
         open();
         await broker.close();
         await deleteQueues(queue, spec);
+      }
+    });
+  });
+
+  describe('when the publishing connection is down while the consuming one is up', () => {
+    /** A copy channel on a connection through a proxy that turns it away until `up()`. */
+    async function copiesWhileDown() {
+      const broker = new URL(url);
+      const target = { host: broker.hostname, port: Number(broker.port || 5672) };
+      const proxy = await startTcpProxy(target, { refusing: true });
+      const proxied = Object.assign(new URL(url), { host: `127.0.0.1:${proxy.port}` });
+      const manager = connectManager([proxied.toString()], {
+        reconnectTimeInSeconds: 0.05,
+      });
+      let failedConnects = 0;
+      manager.on('connectFailed', () => (failedConnects += 1));
+      const copies = new CopyChannel(
+        manager,
+        () => undefined,
+        () => undefined,
+      );
+      const queue = `contract-test.${randomUUID()}`;
+      const admin = await connect(url);
+      const channel = await admin.createChannel();
+      await channel.assertQueue(queue, { autoDelete: false });
+      return {
+        copies,
+        queue,
+        failedConnects: () => failedConnects,
+        up: () => proxy.refuse(false),
+        waiting: async () => (await channel.checkQueue(queue)).messageCount,
+        close: async () => {
+          await copies.close();
+          await manager.close();
+          await proxy.close();
+          await channel.deleteQueue(queue);
+          await admin.close();
+        },
+      };
+    }
+
+    it('has a copy wait for the connection and sends it once up, rather than fail at once', async () => {
+      const c = await copiesWhileDown();
+      try {
+        let settled = false;
+        const sent = c.copies.send(c.queue, Buffer.from('x'), {});
+        void sent.finally(() => (settled = true)).catch(() => undefined);
+        await waitFor(() => c.failedConnects() >= 3, { message: 'three connection attempts' });
+        expect(settled).toBe(false);
+        c.up();
+        await sent;
+        expect(await c.waiting()).toBe(1);
+      } finally {
+        await c.close();
+      }
+    });
+
+    it('hands the message back at once when the service stops meanwhile', async () => {
+      const c = await copiesWhileDown();
+      try {
+        const sent = c.copies.send(c.queue, Buffer.from('x'), {});
+        await waitFor(() => c.failedConnects() >= 1, { message: 'a connection attempt' });
+        c.copies.abortWaits();
+        await expect(sent).rejects.toThrow(/is not connected: no copy/);
+      } finally {
+        await c.close();
       }
     });
   });

@@ -201,11 +201,13 @@ export class RabbitMqConsumer implements ConsumerHandle {
           [DEAD_LETTER_REASON_HEADER]: outcome.reason,
         });
         options.messageId = outcome.messageId ?? randomUUID(); // every dead letter can be named
-        this.options.log(`${queue}: dead-lettered ${options.messageId}: ${outcome.reason}`);
         await this.options.sendCopy(deadLetterQueue(queue), message.content, options);
+        this.options.log(`${queue}: dead-lettered ${options.messageId}: ${outcome.reason}`);
       }
       await acks.ack(message);
-      this.backoff.succeeded();
+      // Only a copy sent says settling works again: the acks of other messages go through while
+      // copies cannot be sent, and resetting then handed a failing message back at once.
+      if (outcome.action !== 'ack') this.backoff.succeeded();
     } catch (error) {
       if (closed.aborted || isConnectionClosing(error)) {
         // Requeued with its channel, as every unsettled message of a cut connection is: nothing
