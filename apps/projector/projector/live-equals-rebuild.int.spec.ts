@@ -1,17 +1,20 @@
-import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import type { NewEvent, RecordedEvent } from '../../../libs/event-store';
-import { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-store';
 import type { Checkpoint } from '../../../libs/read-store/coordination.port';
-import type { ProjectionTarget } from '../../../libs/read-store/read-models.port';
-import { SqliteReadModels } from '../../../libs/read-store/sqlite/sqlite-read-models';
+import type { SqliteReadModels } from '../../../libs/read-store/sqlite/sqlite-read-models';
 import { events, invitationStream } from '../testing/invitation-events';
+import {
+  rebuildFresh,
+  recordInterleaved,
+  retryOnce,
+  storedRows,
+  withLiveAndFresh,
+} from '../testing/rebuild-comparison';
 import { projectBatch } from './project-batch';
 import { PROJECTIONS } from './projections';
 
 const VENDORS = ['v1', 'v2'];
 const CUSTOMERS = ['c1', 'c2', 'c3'];
-const retry = { attempts: 1, backoffMs: 0 };
 
 const step = fc.record({
   kind: fc.constantFrom('resent', 'deferred', 'accepted', 'cancelled', 'expired'),
@@ -81,22 +84,6 @@ function streamsOf(s: Scenario): Array<{ stream: string; events: NewEvent[] }> {
   });
 }
 
-/** Appends the streams in a random interleaving that keeps each stream's order. */
-async function record(store: SqliteEventStore, s: Scenario): Promise<RecordedEvent[]> {
-  const queues = streamsOf(s).filter((q) => q.events.length > 0);
-  const appends: Array<Promise<unknown>> = [];
-  let k = 0;
-  while (queues.length) {
-    const pick = (s.interleaving[k++] ?? k) % queues.length;
-    const q = queues[pick];
-    // appended in call order: the store commits queued appends together, in order
-    appends.push(store.append(q.stream, [q.events.shift()!], 'any'));
-    if (q.events.length === 0) queues.splice(pick, 1);
-  }
-  await Promise.all(appends);
-  return store.readAll({ after: 0n, maxCount: 10_000 });
-}
-
 async function projectLive(rm: SqliteReadModels, all: RecordedEvent[], s: Scenario) {
   for (const projection of PROJECTIONS) {
     const target = {
@@ -112,7 +99,7 @@ async function projectLive(rm: SqliteReadModels, all: RecordedEvent[], s: Scenar
       const again = stale !== undefined && next > 0 ? [all[stale % next]] : [];
       const delivered = [...again, ...(doubled ? batch.flatMap((e) => [e, e]) : batch)];
       checkpoint = await projectBatch(
-        { store: rm, projection, target, retry },
+        { store: rm, projection, target, retry: retryOnce },
         delivered,
         checkpoint,
       );
@@ -121,36 +108,13 @@ async function projectLive(rm: SqliteReadModels, all: RecordedEvent[], s: Scenar
   }
 }
 
-async function rebuildFresh(rm: SqliteReadModels, all: RecordedEvent[]) {
-  for (const projection of PROJECTIONS) {
-    const target = {
-      projection: projection.name,
-      version: await rm.ensureProjection(projection.name),
-    };
-    await projectBatch(
-      { store: rm, projection, target, retry },
-      all,
-      await rm.loadCheckpoint(target),
-    );
-  }
-}
-
+/** Every stored row, and what the list queries show. */
 async function snapshot(rm: SqliteReadModels, s: Scenario) {
   const ids = s.histories.map((_, i) => `inv-${i}`);
   const pairs = VENDORS.flatMap((vendorId) =>
     CUSTOMERS.map((customerCompanyId) => ({ vendorId, customerCompanyId })),
   );
-  const out: Record<string, unknown> = {};
-  for (const { name } of PROJECTIONS) {
-    const t: ProjectionTarget = { projection: name, version: (await rm.activeVersion(name))! };
-    out[name] = {
-      checkpoint: (await rm.loadCheckpoint(t)).position,
-      invitations: await rm.loadInvitations(t, ids),
-      refs: await rm.loadInvitationRefs(t, ids),
-      relationships: await rm.loadRelationships(t, pairs),
-      parked: (await rm.listParked(t)).map(({ parkedAt: _at, eventId: _id, ...p }) => p),
-    };
-  }
+  const out = await storedRows(rm, ids, pairs);
   for (const vendorId of VENDORS) {
     out[`list-${vendorId}`] = await rm.listInvitations('invitations', { vendorId, limit: 100 });
     out[`customers-${vendorId}`] = await rm.listRelationships('customer-relationships', {
@@ -165,26 +129,17 @@ describe('projections', () => {
   describe('when invitation histories interleave, with duplicated and redelivered events', () => {
     it('end live exactly as a fresh rebuild does', async () => {
       await fc.assert(
-        fc.asyncProperty(scenario, async (s) => {
-          const store = new SqliteEventStore(':memory:');
-          const liveDb = new Database(':memory:');
-          const freshDb = new Database(':memory:');
-          try {
-            const all = await record(store, s);
-            const live = new SqliteReadModels(liveDb);
-            const fresh = new SqliteReadModels(freshDb);
+        fc.asyncProperty(scenario, (s) =>
+          withLiveAndFresh(async (store, live, fresh) => {
+            const all = await recordInterleaved(store, streamsOf(s), s.interleaving);
             await projectLive(live, all, s);
             await rebuildFresh(fresh, all);
             const expected = await snapshot(fresh, s);
             expect(await snapshot(live, s)).toEqual(expected);
             const rows = (expected.invitations as { invitations: unknown[] }).invitations;
             expect(rows).toHaveLength(s.histories.filter((h) => h.sent).length);
-          } finally {
-            await store.close();
-            liveDb.close();
-            freshDb.close();
-          }
-        }),
+          }),
+        ),
         { numRuns: 100 },
       );
     }, 60_000);

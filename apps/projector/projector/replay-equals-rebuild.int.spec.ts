@@ -1,18 +1,22 @@
-import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import type { NewEvent, RecordedEvent } from '../../../libs/event-store';
-import { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-store';
+import type { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-store';
 import type { Checkpoint } from '../../../libs/read-store/coordination.port';
-import type { ProjectionTarget } from '../../../libs/read-store/read-models.port';
-import { SqliteReadModels } from '../../../libs/read-store/sqlite/sqlite-read-models';
+import type { SqliteReadModels } from '../../../libs/read-store/sqlite/sqlite-read-models';
 import { events, invitationStream } from '../testing/invitation-events';
+import {
+  rebuildFresh,
+  recordInterleaved,
+  retryOnce,
+  storedRows,
+  withLiveAndFresh,
+} from '../testing/rebuild-comparison';
 import { projectBatch } from './project-batch';
 import type { Projection } from './projection';
 import { PROJECTIONS } from './projections';
 import { parkedStreams, replayStream } from './replay';
 
 const CUSTOMERS = ['c1', 'c2'];
-const retry = { attempts: 1, backoffMs: 0 };
 
 // Many invitations of one vendor accepted by few companies: acceptances share relationships.
 const history = fc.record({
@@ -39,10 +43,10 @@ const scenario = fc.record({
 });
 type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
 
-/** Appends the histories in a random interleaving that keeps each stream's order. */
-async function record(store: SqliteEventStore, s: Scenario): Promise<RecordedEvent[]> {
+/** Each history's events in order, duplicates included. */
+function streamsOf(s: Scenario): Array<{ stream: string; events: NewEvent[] }> {
   let second = 0;
-  const queues = s.histories.map((h, i) => {
+  return s.histories.map((h, i) => {
     const id = `inv-${i}`;
     const list: NewEvent[] = [events.sent(id, { customerNumber: h.customerNumber }, second++)];
     if (h.resent) list.push(events.resent(id, second++));
@@ -52,16 +56,6 @@ async function record(store: SqliteEventStore, s: Scenario): Promise<RecordedEve
     }
     return { stream: invitationStream(id), events: list };
   });
-  const appends: Array<Promise<unknown>> = [];
-  let k = 0;
-  while (queues.length) {
-    const pick = (s.interleaving[k++] ?? k) % queues.length;
-    const q = queues[pick];
-    appends.push(store.append(q.stream, [q.events.shift()!], 'any'));
-    if (q.events.length === 0) queues.splice(pick, 1);
-  }
-  await Promise.all(appends);
-  return store.readAll({ after: 0n, maxCount: 10_000 });
 }
 
 /** The projection failing on the poison events, as the code before the fix did. */
@@ -96,7 +90,7 @@ async function projectLive(
         const from = Math.max(0, next - back);
         const batch = events.slice(from, Math.max(next + 1, from + size));
         checkpoint = await projectBatch(
-          { store: rm, projection: p, target, retry },
+          { store: rm, projection: p, target, retry: retryOnce },
           batch,
           checkpoint,
         );
@@ -113,59 +107,26 @@ async function projectLive(
   }
 }
 
-async function rebuildFresh(rm: SqliteReadModels, all: RecordedEvent[]) {
-  for (const projection of PROJECTIONS) {
-    const target = {
-      projection: projection.name,
-      version: await rm.ensureProjection(projection.name),
-    };
-    await projectBatch(
-      { store: rm, projection, target, retry },
-      all,
-      await rm.loadCheckpoint(target),
-    );
-  }
-}
-
 /** Every stored row, with the positions it keeps beside what queries show. */
-async function snapshot(rm: SqliteReadModels, s: Scenario) {
-  const ids = s.histories.map((_, i) => `inv-${i}`);
-  const pairs = CUSTOMERS.map((customerCompanyId) => ({ vendorId: 'vendor-1', customerCompanyId }));
-  const out: Record<string, unknown> = {};
-  for (const { name } of PROJECTIONS) {
-    const t: ProjectionTarget = { projection: name, version: (await rm.activeVersion(name))! };
-    out[name] = {
-      checkpoint: (await rm.loadCheckpoint(t)).position,
-      invitations: await rm.loadInvitations(t, ids),
-      refs: await rm.loadInvitationRefs(t, ids),
-      relationships: await rm.loadRelationships(t, pairs),
-      parked: await rm.listParked(t),
-    };
-  }
-  return out;
-}
+const snapshot = (rm: SqliteReadModels, s: Scenario) =>
+  storedRows(
+    rm,
+    s.histories.map((_, i) => `inv-${i}`),
+    CUSTOMERS.map((customerCompanyId) => ({ vendorId: 'vendor-1', customerCompanyId })),
+  );
 
 describe('projections', () => {
   describe('when events were parked and replayed once fixed, with redelivered and duplicated events', () => {
     it('end exactly as a fresh rebuild does', async () => {
       await fc.assert(
-        fc.asyncProperty(scenario, async (s) => {
-          const store = new SqliteEventStore(':memory:');
-          const liveDb = new Database(':memory:');
-          const freshDb = new Database(':memory:');
-          try {
-            const all = await record(store, s);
-            const live = new SqliteReadModels(liveDb);
-            const fresh = new SqliteReadModels(freshDb);
+        fc.asyncProperty(scenario, (s) =>
+          withLiveAndFresh(async (store, live, fresh) => {
+            const all = await recordInterleaved(store, streamsOf(s), s.interleaving);
             await projectLive(live, store, all, s);
             await rebuildFresh(fresh, all);
             expect(await snapshot(live, s)).toEqual(await snapshot(fresh, s));
-          } finally {
-            await store.close();
-            liveDb.close();
-            freshDb.close();
-          }
-        }),
+          }),
+        ),
         { numRuns: 150 },
       );
     }, 60_000);
