@@ -69,6 +69,9 @@ const deleteQueues = (queue: string, spec: { maxRetries: number; retryDelayMs: n
 
         expect(publisherClosed).toBe(false);
         expect(publisherChannel(broker)).toBe(publishing);
+        expect(logged).toContainEqual(
+          expect.stringMatching(new RegExp(`^${queue}: RabbitMQ closed the channel`)),
+        );
         expect(logged).toContain('RabbitMQ (consume) disconnected: forced reconnect');
         expect(logged.filter((m) => m.includes('(publish)'))).toEqual([]);
       } finally {

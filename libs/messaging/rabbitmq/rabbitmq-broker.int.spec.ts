@@ -438,47 +438,6 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
     });
   });
 
-  describe('when RabbitMQ closes a channel over an error of its own', () => {
-    it('reconnects, and the consumer goes on consuming and the publisher publishing', async () => {
-      const { connection, channel } = await openAdmin();
-      const logged: string[] = [];
-      const broker = new RabbitMqBroker(url, { log: (m) => logged.push(m) });
-      const queue = `contract-test.${randomUUID()}`;
-      const type = `contract.${randomUUID()}.channel-error.v1`;
-      const seen = new Set<string>();
-      const spec = { maxRetries: 0, retryDelayMs: 5 };
-      try {
-        const consumer = await broker.consume({
-          queue,
-          bindingKeys: [type],
-          prefetch: 5,
-          ...spec,
-          handle: async (event) => void seen.add(event.id),
-        });
-        const first = cloudEvent(type);
-        await broker.publish([first]);
-        await waitFor(() => seen.has(first.id));
-
-        // An ack of a delivery the channel never had: RabbitMQ closes that channel (406),
-        // as it does for a consumer past its ack timeout. The connection stays up.
-        const raw = (consumer as unknown as { current: { channel: ConfirmChannel } }).current;
-        raw.channel.ack({ fields: { deliveryTag: 999_999 } } as GetMessage);
-        await waitFor(() => logged.some((m) => /RabbitMQ closed the channel/.test(m)));
-
-        const later = [cloudEvent(type), cloudEvent(type)];
-        await broker.publish(later);
-        await waitFor(() => later.every((e) => seen.has(e.id)), {
-          timeoutMs: 15_000,
-          message: 'the events published after the channel error',
-        });
-        expect(logged).toContainEqual(expect.stringMatching(new RegExp(`^${queue}: RabbitMQ`)));
-      } finally {
-        await broker.close();
-        await dropQueues({ connection, channel }, queue, spec);
-      }
-    });
-  });
-
   describe('when one of a consumer’s queues can no longer be declared as it is', () => {
     it('waits longer before each reconnect, where it reconnected every second', async () => {
       const { connection, channel } = await openAdmin();
