@@ -14,8 +14,8 @@ export function mailServerDown(): { mailer: Mailer; tried: MailMessage[] } {
   return { mailer, tried };
 }
 
-/** Emails `service` dropped unsent (superseded or no longer wanted), across the process. */
-export const emailsDropped = async (service: string): Promise<number> =>
+/** Emails `service` dropped unsent as no longer wanted, across the process. */
+export const emailsUnwanted = async (service: string): Promise<number> =>
   (await metrics.emails.get()).values.find(
-    (v) => v.labels.service === service && v.labels.outcome === 'superseded',
+    (v) => v.labels.service === service && v.labels.outcome === 'unwanted',
   )?.value ?? 0;

@@ -8,11 +8,11 @@ import {
 } from '../../../libs/platform/infrastructure/infrastructure';
 import type { RunningService } from '../../../libs/platform/infrastructure/run-services';
 import { signUp, verificationTokenIn } from '../../../libs/testing/identity-test-client';
-import { emailsDropped, mailServerDown } from '../../../libs/testing/mail-server-down';
+import { emailsUnwanted, mailServerDown } from '../../../libs/testing/mail-server-down';
 import { waitFor } from '../../../libs/testing/wait-for';
 import { startIdentity } from '../start-identity';
 
-const dropped = () => emailsDropped('identity');
+const dropped = () => emailsUnwanted('identity');
 
 describe('verification email while a mail server is down', () => {
   let dataDir: string;

@@ -1,5 +1,5 @@
 import { handleCommand } from '../../../libs/platform/command-handling/command-handler';
-import { emailsDropped, mailServerDown } from '../../../libs/testing/mail-server-down';
+import { emailsUnwanted, mailServerDown } from '../../../libs/testing/mail-server-down';
 import { waitFor } from '../../../libs/testing/wait-for';
 import { invitationDecider } from '../invitation/decide';
 import type { InvitationCommand } from '../invitation/invitation.commands';
@@ -11,7 +11,7 @@ import {
   type InvitationsTestApp,
 } from '../testing/invitations-test-app';
 
-const dropped = () => emailsDropped('invitations');
+const dropped = () => emailsUnwanted('invitations');
 
 describe('invitation email while a mail server is down', () => {
   const vendor = testUser('vendor');

@@ -8,11 +8,10 @@ export interface MailQueueOptions {
   onGiveUp: (label: string, error: unknown) => void;
   /** Told when a message is delivered. */
   onDelivered?: (label: string) => void;
-  /**
-   * Told when a message not delivered yet is dropped: for a newer one of the same label, or
-   * as no longer wanted (`stillWanted`).
-   */
+  /** Told when a message not delivered yet is dropped for a newer one of the same label. */
   onSuperseded?: (label: string) => void;
+  /** Told when a message not delivered yet is dropped as its stream no longer wants it (`stillWanted`). */
+  onUnwanted?: (label: string) => void;
   /**
    * Asked before each attempt of a message its command recorded `proof` for: whether the
    * stream still wants it sent (its invitation still pending, its link the latest). One no

@@ -107,9 +107,10 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
     backingOff.delete(job);
     drop(job);
   };
-  const drop = (job: Job) => {
+  const drop = (job: Job, why: 'superseded' | 'unwanted' = 'superseded') => {
     unspool(job);
-    options.onSuperseded?.(job.label);
+    if (why === 'unwanted') options.onUnwanted?.(job.label);
+    else options.onSuperseded?.(job.label);
   };
   /** Delivered or given up: the label's newest is no more. */
   const finished = (job: Job) => {
@@ -179,9 +180,10 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
       // an expiry recorded anywhere stops the email, however long it has waited. An email sent
       // after that named the vendor to someone the invitation no longer concerned, or carried a
       // link that answers 410.
-      if (!(await stillWanted(job))) {
+      const unsent = await notToSend(job);
+      if (unsent) {
         finished(job);
-        return drop(job);
+        return drop(job, unsent);
       }
       await mailer.send(job.message);
       unspool(job);
@@ -217,19 +219,19 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
   }
 
   /**
-   * Whether to send `job` now: not if a newer one of its label came meanwhile, nor if its
-   * stream no longer wants it. A check that fails sends it, as before there were checks: the
+   * Why `job` is not to be sent now, if it is not: its stream no longer wants it, or a newer one
+   * of its label came meanwhile. A check that fails sends it, as before there were checks: the
    * event store down must not hold emails back, nor count against their retries.
    */
-  async function stillWanted(job: Job): Promise<boolean> {
+  async function notToSend(job: Job): Promise<'superseded' | 'unwanted' | undefined> {
     if (job.proof && options.stillWanted) {
       const wanted = await options.stillWanted(job.proof).catch((error: unknown) => {
         options.onWantedCheckFailure?.(job.label, error);
         return true;
       });
-      if (!wanted) return false;
+      if (!wanted) return 'unwanted';
     }
-    return !job.superseded;
+    return job.superseded ? 'superseded' : undefined;
   }
 
   /** Holds a message the spool does not keep, once there is room. */

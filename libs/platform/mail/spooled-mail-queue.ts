@@ -51,7 +51,9 @@ export async function openSpooledMailQueue(
     stillWanted,
     ...(recorded ? { intents: { store: spool, recorded } } : {}),
     onWantedCheckFailure: (label, error) =>
-      logger.warn(`${label}: not checked against the event store, sent all the same: ${why(error)}`),
+      logger.warn(
+        `${label}: not checked against the event store, sent all the same: ${why(error)}`,
+      ),
     onIntentCheckFailure: (label, error) =>
       logger.warn(`${label}: not checked against the event store, will check again: ${why(error)}`),
     onDelivered: () => count('delivered'),
@@ -66,7 +68,13 @@ export async function openSpooledMailQueue(
     },
     onSuperseded: (label) => {
       count('superseded');
-      logger.log(`${label}: an email not delivered yet is dropped, replaced or no longer wanted`);
+      logger.log(`${label}: an email not delivered yet is dropped for a newer one`);
+    },
+    onUnwanted: (label) => {
+      count('unwanted');
+      logger.log(
+        `${label}: an email not delivered yet is dropped: no longer wanted (cancelled, accepted, expired, verified, or its link replaced)`,
+      );
     },
     onCutShort: (deliveries) =>
       logger.warn(
