@@ -8,10 +8,7 @@ import {
   APP_CONFIG,
   InfrastructureModule,
 } from '../../libs/platform/infrastructure/infrastructure.module';
-import {
-  mailingProvider,
-  wantedWhile,
-} from '../../libs/platform/infrastructure/mailing.provider';
+import { mailingProvider, wantedWhile } from '../../libs/platform/infrastructure/mailing.provider';
 import { JwksController } from './jwks/jwks.controller';
 import { loadSigningKey, SIGNING_KEY } from './keys/signing-key';
 import { LoginController } from './login/login.controller';

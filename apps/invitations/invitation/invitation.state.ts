@@ -130,7 +130,11 @@ export function isLivePending(invitation: Invitation | null, now: Date): boolean
  * pending and unexpired, the link not superseded by a resend. Else it would name the vendor to
  * someone the invitation no longer concerns, or carry a link that answers 410.
  */
-export function emailStillWanted(invitation: InvitationState, tokenHash: string, now: Date): boolean {
+export function emailStillWanted(
+  invitation: InvitationState,
+  tokenHash: string,
+  now: Date,
+): boolean {
   return (
     !!invitation &&
     invitation.status === 'pending' &&

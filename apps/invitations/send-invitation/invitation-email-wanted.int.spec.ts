@@ -33,12 +33,18 @@ describe('invitation email while a mail server is down', () => {
 
   /** Records `command` as another instance of the service would: this one is not told. */
   const elsewhere = (invitationId: string, command: InvitationCommand) =>
-    handleCommand(app.infra.eventStore, invitationDecider, invitationStream(invitationId), command, {
-      correlationId: 'other-instance',
-      causationId: 'other-instance',
-      actor: vendor.userId,
-      now: new Date(),
-    });
+    handleCommand(
+      app.infra.eventStore,
+      invitationDecider,
+      invitationStream(invitationId),
+      command,
+      {
+        correlationId: 'other-instance',
+        causationId: 'other-instance',
+        actor: vendor.userId,
+        now: new Date(),
+      },
+    );
 
   /** Waits for one more email dropped, then shows `email` was tried at most once more. */
   async function expectDropped(email: string, before: number) {

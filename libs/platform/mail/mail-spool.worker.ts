@@ -54,7 +54,9 @@ if (!columns.some((c) => c.name === 'key')) {
     CREATE UNIQUE INDEX mail_spool_key ON mail_spool (key);`);
 }
 // What the message's command recorded, so a delivery can tell whether it is still wanted.
-if (!columns.some((c) => c.name === 'proof')) db.exec('ALTER TABLE mail_spool ADD COLUMN proof TEXT');
+if (!columns.some((c) => c.name === 'proof')) {
+  db.exec('ALTER TABLE mail_spool ADD COLUMN proof TEXT');
+}
 // Mails written down before their command commits (see MailIntents).
 db.exec(`CREATE TABLE IF NOT EXISTS mail_intents (
   key         TEXT PRIMARY KEY,
