@@ -1,6 +1,5 @@
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, Options } from 'amqplib';
-import { withTimeout } from '../../platform/async/with-timeout';
 import {
   closeWrapper,
   confirmSend,
@@ -9,8 +8,17 @@ import {
 } from './amqp-helpers';
 import type { WatchChannel } from './channel-error-recovery';
 
-/** Sends a copy of a message straight to a queue; resolves once RabbitMQ confirms it. */
-export type SendCopy = (queue: string, content: Buffer, options: Options.Publish) => Promise<void>;
+/**
+ * Sends a copy of a message straight to a queue; resolves once RabbitMQ confirms it. Any of
+ * `stops` ends a wait for the publishing connection (the consumer's channel closed, or the
+ * consumer stops): the message then comes again, or goes back, rather than be copied late.
+ */
+export type SendCopy = (
+  queue: string,
+  content: Buffer,
+  options: Options.Publish,
+  stops?: AbortSignal[],
+) => Promise<void>;
 
 /**
  * The channel, on the publishing connection, that consumers send their
@@ -25,7 +33,9 @@ export class CopyChannel {
   /** The channel while it is open. */
   private channel?: ConfirmChannel;
   private last?: ConfirmChannel;
-  /** Ends the waits for a connection: a stopping service hands their messages back at once. */
+  /** Copies waiting for the channel: woken as it opens (one list, not a listener each). */
+  private readonly waiting = new Set<() => void>();
+  /** Ends the waits for a connection: a closing broker hands their messages back at once. */
   private readonly closing = new AbortController();
 
   constructor(
@@ -44,6 +54,7 @@ export class CopyChannel {
         channel.once('close', () => {
           if (this.channel === channel) this.channel = undefined;
         });
+        for (const wake of [...this.waiting]) wake();
       },
     });
     this.wrapper.on('error', (e: Error) => log(`RabbitMQ copies: ${e.message}`));
@@ -53,9 +64,10 @@ export class CopyChannel {
    * Waits for the publishing connection when it is down (the consuming one may be up): failing at
    * once handed the message back to be handled again every few hundred milliseconds.
    */
-  readonly send: SendCopy = async (queue, content, options) => {
+  readonly send: SendCopy = async (queue, content, options, stops = []) => {
     const deadline = Date.now() + this.timeoutMs;
-    const channel = this.channel ?? (await this.connected(queue));
+    const channel = this.channel ?? (await this.connected(queue, stops));
+    if (stops.some((s) => s.aborted)) throw notSent(queue);
     try {
       await confirmSend(channel, queue, content, options, Math.max(1, deadline - Date.now()));
     } catch (error) {
@@ -65,31 +77,32 @@ export class CopyChannel {
     }
   };
 
-  /** Stops the waits for a connection at once (a stopping service), then closes the channel. */
-  abortWaits(): void {
-    this.closing.abort();
-  }
-
+  /** Stops the waits for a connection at once (a closing broker), then closes the channel. */
   close(): Promise<void> {
-    this.abortWaits();
+    this.closing.abort();
     return closeWrapper(this.wrapper, this.last);
   }
 
-  private async connected(queue: string): Promise<ConfirmChannel> {
-    const notSent = () =>
-      new Error(`RabbitMQ (publish) is not connected: no copy to ${queue} sent`);
-    const stopped = new Promise<never>((_, reject) => {
-      const stop = () => reject(notSent());
-      if (this.closing.signal.aborted) stop();
-      else this.closing.signal.addEventListener('abort', stop, { once: true });
+  /** The channel once open, or a refusal after the timeout or once a stop or a close ends the wait. */
+  private connected(queue: string, stopsGiven: AbortSignal[]): Promise<ConfirmChannel> {
+    const stops = [this.closing.signal, ...stopsGiven];
+    return new Promise<ConfirmChannel>((resolve, reject) => {
+      const end = (channel?: ConfirmChannel) => {
+        clearTimeout(timer);
+        this.waiting.delete(wake);
+        for (const s of stops) s.removeEventListener('abort', refuse);
+        if (channel) resolve(channel);
+        else reject(notSent(queue));
+      };
+      const wake = () => this.channel && end(this.channel);
+      const refuse = () => end();
+      const timer = setTimeout(refuse, this.timeoutMs);
+      if (stops.some((s) => s.aborted)) return refuse();
+      this.waiting.add(wake);
+      for (const s of stops) s.addEventListener('abort', refuse, { once: true });
     });
-    stopped.catch(() => undefined);
-    await withTimeout(
-      Promise.race([this.wrapper.waitForConnect(), stopped]),
-      this.timeoutMs,
-      notSent,
-    );
-    if (!this.channel) throw notSent();
-    return this.channel;
   }
 }
+
+const notSent = (queue: string) =>
+  new Error(`RabbitMQ (publish) is not connected: no copy to ${queue} sent`);

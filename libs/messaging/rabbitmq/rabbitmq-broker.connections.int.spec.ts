@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import type { AmqpConnectionManager } from 'amqp-connection-manager';
 import { connect as connectManager } from 'amqp-connection-manager';
 import { connect, type ConfirmChannel, type GetMessage } from 'amqplib';
@@ -177,13 +178,23 @@ const deleteQueues = (queue: string, spec: { maxRetries: number; retryDelayMs: n
       }
     });
 
-    it('hands the message back at once when the service stops meanwhile', async () => {
+    it('stops waiting at once when its consumer stops or its channel closes, leaving no listener', async () => {
       const c = await copiesWhileDown();
       try {
-        const sent = c.copies.send(c.queue, Buffer.from('x'), {});
+        const stops = [new AbortController(), new AbortController()];
+        const sends = stops.map(() =>
+          c.copies.send(
+            c.queue,
+            Buffer.from('x'),
+            {},
+            stops.map((s) => s.signal),
+          ),
+        );
         await waitFor(() => c.failedConnects() >= 1, { message: 'a connection attempt' });
-        c.copies.abortWaits();
-        await expect(sent).rejects.toThrow(/is not connected: no copy/);
+        stops[0].abort(); // the consumer’s channel closed: the message comes again, uncopied
+        for (const sent of sends) await expect(sent).rejects.toThrow(/is not connected: no copy/);
+        expect(getEventListeners(stops[1].signal, 'abort')).toHaveLength(0);
+        expect((c.copies as unknown as { waiting: Set<unknown> }).waiting.size).toBe(0);
       } finally {
         await c.close();
       }

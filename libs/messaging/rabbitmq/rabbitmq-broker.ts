@@ -166,9 +166,8 @@ export class RabbitMqBroker implements Broker {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    // Consumers first: a message they are settling may still send its copy, unless that waits for
-    // a publishing connection that is down: then the message goes back to its queue at once.
-    this.copies.abortWaits();
+    // Consumers first: a message they are settling may still send its copy (one waiting for a
+    // publishing connection that is down stops waiting as its consumer stops).
     await Promise.all([...this.consumers].map((c) => c.cancel()));
     // Unconfirmed publishes reject here rather than disappear.
     await Promise.all([closeWrapper(this.publisher, this.publisherChannel), this.copies.close()]);

@@ -61,6 +61,8 @@ export class RabbitMqConsumer implements ConsumerHandle {
   private channel?: ConfirmChannel;
   private cancelled = false;
   private readonly backoff = new SettleBackoff();
+  /** Aborted by `cancel`: a copy waiting for the publishing connection stops waiting. */
+  private readonly stopping = new AbortController();
 
   private constructor(
     manager: AmqpConnectionManager,
@@ -121,6 +123,7 @@ export class RabbitMqConsumer implements ConsumerHandle {
     if (!this.cancelled) {
       this.cancelled = true;
       this.backoff.release(); // held messages go back now, not after their wait
+      this.stopping.abort();
       const current = this.current;
       if (current) await current.channel.cancel(current.consumerTag).catch(() => undefined);
     }
@@ -195,13 +198,19 @@ export class RabbitMqConsumer implements ConsumerHandle {
           { [RETRY_COUNT_HEADER]: outcome.attempt },
           DEATH_HISTORY_HEADERS,
         );
-        await this.options.sendCopy(retryQueue(queue, outcome.delayMs), message.content, options);
+        await this.options.sendCopy(retryQueue(queue, outcome.delayMs), message.content, options, [
+          closed,
+          this.stopping.signal,
+        ]);
       } else if (outcome.action === 'dead-letter') {
         const options = copyOptions(message.properties, {
           [DEAD_LETTER_REASON_HEADER]: outcome.reason,
         });
         options.messageId = outcome.messageId ?? randomUUID(); // every dead letter can be named
-        await this.options.sendCopy(deadLetterQueue(queue), message.content, options);
+        await this.options.sendCopy(deadLetterQueue(queue), message.content, options, [
+          closed,
+          this.stopping.signal,
+        ]);
         this.options.log(`${queue}: dead-lettered ${options.messageId}: ${outcome.reason}`);
       }
       await acks.ack(message);
