@@ -226,6 +226,8 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
   async function notToSend(job: Job): Promise<'superseded' | 'unwanted' | undefined> {
     if (job.proof && options.stillWanted) {
       const wanted = await options.stillWanted(job.proof).catch((error: unknown) => {
+        // Closing, the store may be closed already: the next start checks and sends it, once.
+        if (closing && leftForNextRun(job)) throw error;
         options.onWantedCheckFailure?.(job.label, error);
         return true;
       });

@@ -142,6 +142,34 @@ describe('mail queue over the SQLite spool', () => {
     });
   });
 
+  describe('when the still-wanted check fails as the service stops (its event store closing)', () => {
+    it('leaves the message for the next run rather than send it now and again then', async () => {
+      const proof = { stream: 'invitation-a', tokenHash: 'h-a' };
+      const { mailer, delivered, tries } = recordingMailer('fail');
+      let storeClosed = false;
+      const spool = openSpool();
+      const queue = createMailQueue(mailer, {
+        spool,
+        onGiveUp: () => undefined,
+        firstRetryDelayMs: 60_000,
+        stillWanted: async () => {
+          if (storeClosed) throw new Error('the event store is closed');
+          return true;
+        },
+      });
+      (await queue.intend(mail('a@x.io'), 'invitation a', proof)).send();
+      await waitFor(() => tries.count === 1); // failed once: waits for its retry
+      storeClosed = true;
+      await queue.close(); // retries at once: the check fails
+      expect(tries.count).toBe(1);
+      expect(delivered).toEqual([]);
+
+      const next = queueOn(openSpool(), recordingMailer().mailer);
+      expect(await next.resume()).toBe(1);
+      await next.close();
+    });
+  });
+
   describe('when messages are delivered', () => {
     it('leaves nothing in the spool, and many saved at once each get their own place', async () => {
       const { mailer, delivered } = recordingMailer();
