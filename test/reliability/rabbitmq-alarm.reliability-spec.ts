@@ -32,16 +32,25 @@ async function watermarkNow(): Promise<string[]> {
 /** A run killed mid-alarm would leave every publisher of the broker blocked: the broker puts it back itself. */
 const SELF_RESTORE_MS = 90_000;
 
-/** Has the broker put `restore` back after SELF_RESTORE_MS, whatever becomes of this process. */
+/** The broker-side process that puts the watermark back should this run die mid-alarm. */
+const RESTORER = 'reliability_alarm_restorer';
+
+/**
+ * Has the broker put `restore` back after SELF_RESTORE_MS, whatever becomes of this process; an
+ * earlier run's restorer is replaced, so it cannot end this run's alarm.
+ */
 async function restoreLater(restore: string[]): Promise<void> {
   const [kind, value] = restore;
   const term =
     kind === 'absolute' ? `{absolute, ${/^\d+$/.test(value) ? value : `"${value}"`}}` : kind;
   await ctl(
     'eval',
-    `{ok, _} = timer:apply_after(${SELF_RESTORE_MS}, vm_memory_monitor, set_vm_memory_high_watermark, [${term}]), ok.`,
+    `catch (${RESTORER} ! cancel), spawn(fun() -> catch unregister(${RESTORER}), register(${RESTORER}, self()), receive cancel -> ok after ${SELF_RESTORE_MS} -> vm_memory_monitor:set_vm_memory_high_watermark(${term}) end end), ok.`,
   );
 }
+
+/** The alarm ended as planned: the restorer is not needed. */
+const cancelRestore = () => ctl('eval', `catch (${RESTORER} ! cancel), ok.`);
 
 const memoryAlarmOn = async () =>
   (await ctl('eval', 'rabbit_alarm:get_alarms().')).includes('memory');
@@ -54,7 +63,9 @@ const memoryAlarmOn = async () =>
 describeWithRabbitMq('a RabbitMQ memory alarm (reliability)', (rabbitUrl) => {
   let restore: string[] | undefined;
   const endAlarm = async () => {
-    if (restore) await ctl('set_vm_memory_high_watermark', ...restore);
+    if (!restore) return;
+    await ctl('set_vm_memory_high_watermark', ...restore);
+    await cancelRestore();
   };
 
   beforeAll(async () => {
