@@ -8,7 +8,8 @@ import {
 } from '../../../libs/platform/infrastructure/infrastructure';
 import type { RunningService } from '../../../libs/platform/infrastructure/run-services';
 import { signUp, verificationTokenIn } from '../../../libs/testing/identity-test-client';
-import { emailsUnwanted, mailServerDown } from '../../../libs/testing/mail-server-down';
+import { emailsUnwanted } from '../../../libs/testing/emails-unwanted';
+import { mailServerDown } from '../../../libs/testing/mail-server-down';
 import { waitFor } from '../../../libs/testing/wait-for';
 import { startIdentity } from '../start-identity';
 

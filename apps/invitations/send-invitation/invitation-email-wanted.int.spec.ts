@@ -1,5 +1,6 @@
 import { handleCommand } from '../../../libs/platform/command-handling/command-handler';
-import { emailsUnwanted, mailServerDown } from '../../../libs/testing/mail-server-down';
+import { emailsUnwanted } from '../../../libs/testing/emails-unwanted';
+import { mailServerDown } from '../../../libs/testing/mail-server-down';
 import { waitFor } from '../../../libs/testing/wait-for';
 import { invitationDecider } from '../invitation/decide';
 import type { InvitationCommand } from '../invitation/invitation.commands';
