@@ -69,13 +69,15 @@ export function consumerQueues(
 
 /**
  * Parses, validates and hands one message to the consumer's handler. Never
- * throws: every failure becomes a retry or a dead-letter outcome.
+ * throws: every failure becomes a retry or a dead-letter outcome. A handler
+ * given up on after its timeout goes on running: `onGivenUp` is told of it.
  */
 export async function processDelivery(
   content: Buffer,
   info: DeliveryInfo,
   spec: ConsumeSpec,
   log: (message: string) => void = () => undefined,
+  onGivenUp: (handled: Promise<unknown>) => void = () => undefined,
 ): Promise<Outcome> {
   const deadLetter = (reason: string, messageId = info.messageId): Outcome => ({
     action: 'dead-letter',
@@ -116,6 +118,7 @@ export async function processDelivery(
     // idempotent, so the retry that follows finds its work done.
     const handled = spec.handle(body as CloudEvent, info);
     await withTimeout(handled, timeoutMs, () => {
+      onGivenUp(handled);
       // Given up on, not stopped: a failure it meets later is still worth a line.
       handled.catch((error: unknown) =>
         log(

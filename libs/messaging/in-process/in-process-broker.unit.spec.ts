@@ -81,4 +81,44 @@ describe('InProcessBroker', () => {
       await expect(waiting).rejects.toThrow('broker closed before the message was handled');
     });
   });
+
+  describe('when a handler given up on after its timeout still runs as its consumer stops', () => {
+    it('waits for it, so it does not write into stores closed after the consumer', async () => {
+      const logged: string[] = [];
+      const broker = new InProcessBroker({ log: (m) => logged.push(m) });
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const attempts: number[] = [];
+      let finished = false;
+      const handle = await broker.consume({
+        queue: 'test.lingering',
+        bindingKeys: ['test.lingering.v1'],
+        prefetch: 1,
+        maxRetries: 1,
+        retryDelayMs: 1,
+        handlerTimeoutMs: 20,
+        handle: async (_event, info) => {
+          attempts.push(info.attempt);
+          if (info.attempt > 0) return;
+          await gate;
+          finished = true;
+        },
+      });
+      try {
+        void broker.publish([cloudEvent('test.lingering.v1')]);
+        await waitFor(() => attempts.includes(1), { message: 'the retry after the timeout' });
+        let stopped = false;
+        const cancelled = handle.cancel().then(() => (stopped = true));
+        for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+        expect(stopped).toBe(false);
+        release();
+        await cancelled;
+        expect(finished).toBe(true);
+        expect(logged.filter((m) => m.includes('still running'))).toEqual([]);
+      } finally {
+        release();
+        await broker.close();
+      }
+    });
+  });
 });

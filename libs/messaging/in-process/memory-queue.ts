@@ -8,6 +8,7 @@ import {
   type MessageHeaders,
 } from '../broker.port';
 import { attemptOf, processDelivery, type Outcome } from '../delivery';
+import { LingeringHandlers, stopLingering } from '../lingering-handlers';
 import type { PlainMessage } from '../message-properties';
 
 /**
@@ -41,6 +42,7 @@ export const withHeaders = (message: StoredMessage, headers: MessageHeaders): St
 /** One consumer on an in-memory queue: at most `prefetch` handlers at once. */
 export class MemoryConsumer implements ConsumerHandle {
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly lingering = new LingeringHandlers();
   private cancelled = false;
 
   constructor(
@@ -70,6 +72,7 @@ export class MemoryConsumer implements ConsumerHandle {
     this.cancelled = true;
     this.q.consumers = this.q.consumers.filter((c) => c !== this);
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+    await stopLingering(this.lingering, this.spec, this.outlet.log);
   }
 
   private async process(message: StoredMessage): Promise<void> {
@@ -86,7 +89,11 @@ export class MemoryConsumer implements ConsumerHandle {
       contentType: message.contentType,
       headers: { ...message.headers },
     };
-    this.settle(message, await processDelivery(message.content, info, this.spec, this.outlet.log));
+    const { spec, outlet, lingering } = this;
+    this.settle(
+      message,
+      await processDelivery(message.content, info, spec, outlet.log, lingering.add),
+    );
   }
 
   private settle(message: StoredMessage, outcome: Outcome): void {

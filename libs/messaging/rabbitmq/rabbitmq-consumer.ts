@@ -11,6 +11,7 @@ import {
   type ConsumerHandle,
 } from '../broker.port';
 import { processDelivery, retryDelays } from '../delivery';
+import { LingeringHandlers, stopLingering } from '../lingering-handlers';
 import { errorMessage } from '../../platform/errors/error-message';
 import { AckBatcher } from './ack-batcher';
 import {
@@ -63,6 +64,7 @@ export class RabbitMqConsumer implements ConsumerHandle {
   private readonly backoff = new SettleBackoff();
   /** Aborted by `cancel`: a copy waiting for the publishing connection stops waiting. */
   private readonly stopping = new AbortController();
+  private readonly lingering = new LingeringHandlers();
 
   private constructor(
     manager: AmqpConnectionManager,
@@ -128,6 +130,7 @@ export class RabbitMqConsumer implements ConsumerHandle {
       if (current) await current.channel.cancel(current.consumerTag).catch(() => undefined);
     }
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+    await stopLingering(this.lingering, this.spec, this.options.log);
     await closeWrapper(this.wrapper, this.channel);
     this.options.onCancelled(this);
   }
@@ -190,7 +193,8 @@ export class RabbitMqConsumer implements ConsumerHandle {
   ): Promise<void> {
     const { queue } = this.spec;
     const info = deliveryInfo(queue, message);
-    const outcome = await processDelivery(message.content, info, this.spec, this.options.log);
+    const { spec, options, lingering } = this;
+    const outcome = await processDelivery(message.content, info, spec, options.log, lingering.add);
     try {
       if (outcome.action === 'retry') {
         const options = copyOptions(
