@@ -145,16 +145,10 @@ export class KurrentDbEventStore implements EventStore {
     return writtenDespiteFailure(this, appends, { ...settle, until: () => this.closed });
   }
 
-  /**
-   * From the leader: a stream is read for a command, a strongly consistent read (`GET
-   * /invitations/:id`), whether an email is still wanted, or whether an append was written, and a
-   * follower (`nodePreference=follower`, a load-balanced address, a node left behind by an
-   * election) may not have the last commit yet.
-   */
   async readStream(stream: string, fromRevision = 0): Promise<RecordedEvent[]> {
     const events: RecordedEvent[] = [];
     try {
-      const options = { fromRevision: BigInt(fromRevision), requiresLeader: true };
+      const options = { fromRevision: BigInt(fromRevision) };
       for await (const resolved of this.client.readStream(stream, options)) {
         const event = toRecorded(resolved);
         if (event) events.push(event);

@@ -62,19 +62,6 @@ describe('KurrentDB event store, its client replaced', () => {
     });
   });
 
-  describe('when a stream is read', () => {
-    it('asks for the leader, whose reads hold every commit, whatever node the client is on', async () => {
-      const read = jest.spyOn(client, 'readStream').mockImplementation(async function* () {
-        return;
-      } as unknown as KurrentDBClient['readStream']);
-      await expect(store.readStream('a', 2)).resolves.toEqual([]);
-      expect(read).toHaveBeenCalledWith(
-        'a',
-        expect.objectContaining({ requiresLeader: true, fromRevision: 2n }),
-      );
-    });
-  });
-
   describe('when the server refuses an append outright', () => {
     it('looks for it once and fails, without waiting', async () => {
       jest
