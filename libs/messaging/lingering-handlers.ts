@@ -22,7 +22,7 @@ export class LingeringHandlers {
 
   /** Waits for them, `withinMs` at most; how many are still running then. */
   async settle(withinMs: number): Promise<number> {
-    if (this.running.size === 0) return 0;
+    if (this.running.size === 0 || withinMs <= 0) return this.running.size;
     const all = Promise.all([...this.running]);
     await withTimeout(all, withinMs, () => new Error('still running')).catch(() => undefined);
     return this.running.size;
@@ -30,19 +30,24 @@ export class LingeringHandlers {
 }
 
 /**
- * How long a stopping consumer waits for them at most: they already outlasted their timeout, and
- * a stop must fit in the container's 30 s beside the handlers still in flight.
+ * How long after it began a stop may still wait for them: they already outlasted their timeout,
+ * and the wait for the handlers in flight (a handler timeout at most) counts against it, so a
+ * stop takes no longer than it did before.
  */
 const LINGER_MS = 5_000;
 
-/** A stopping consumer's wait for its lingering handlers: a handler timeout (5 s) at most, then a line. */
+/**
+ * A stopping consumer's wait for its lingering handlers, until `LINGER_MS` (or the handler
+ * timeout, if shorter) after `since`, when its stop began; then a line for those left.
+ */
 export async function stopLingering(
   lingering: LingeringHandlers,
   spec: ConsumeSpec,
   log: (message: string) => void,
+  since: number,
 ): Promise<void> {
-  const within = Math.min(spec.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS, LINGER_MS);
-  const left = await lingering.settle(within);
+  const bound = Math.min(spec.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS, LINGER_MS);
+  const left = await lingering.settle(Math.max(0, since + bound - Date.now()));
   if (left > 0) {
     log(`${spec.queue}: ${left} handlers given up on were still running as the consumer stopped`);
   }

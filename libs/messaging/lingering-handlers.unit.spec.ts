@@ -8,10 +8,21 @@ describe('LingeringHandlers', () => {
       lingering.add(Promise.reject(new Error('failed later')));
       const logged: string[] = [];
       const spec = { queue: 'q', handlerTimeoutMs: 20 } as Parameters<typeof stopLingering>[1];
-      await stopLingering(lingering, spec, (m) => logged.push(m));
+      await stopLingering(lingering, spec, (m) => logged.push(m), Date.now());
       expect(logged).toEqual([
         'q: 1 handlers given up on were still running as the consumer stopped',
       ]);
+    });
+  });
+
+  describe('when the handlers in flight took the stop’s whole wait already', () => {
+    it('waits no longer, and says how many were left', async () => {
+      const lingering = new LingeringHandlers();
+      lingering.add(new Promise(() => undefined));
+      const logged: string[] = [];
+      const spec = { queue: 'q', handlerTimeoutMs: 60_000 } as Parameters<typeof stopLingering>[1];
+      await stopLingering(lingering, spec, (m) => logged.push(m), Date.now() - 5_000);
+      expect(logged).toHaveLength(1);
     });
   });
 

@@ -96,7 +96,7 @@ describe('InProcessBroker', () => {
         prefetch: 1,
         maxRetries: 1,
         retryDelayMs: 1,
-        handlerTimeoutMs: 20,
+        handlerTimeoutMs: 500,
         handle: async (_event, info) => {
           attempts.push(info.attempt);
           if (info.attempt > 0) return;

@@ -69,10 +69,11 @@ export class MemoryConsumer implements ConsumerHandle {
   }
 
   async cancel(): Promise<void> {
+    const since = Date.now();
     this.cancelled = true;
     this.q.consumers = this.q.consumers.filter((c) => c !== this);
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
-    await stopLingering(this.lingering, this.spec, this.outlet.log);
+    await stopLingering(this.lingering, this.spec, this.outlet.log, since);
   }
 
   private async process(message: StoredMessage): Promise<void> {

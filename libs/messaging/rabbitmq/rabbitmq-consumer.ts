@@ -122,6 +122,7 @@ export class RabbitMqConsumer implements ConsumerHandle {
   }
 
   async cancel(): Promise<void> {
+    const since = Date.now();
     if (!this.cancelled) {
       this.cancelled = true;
       this.backoff.release(); // held messages go back now, not after their wait
@@ -130,7 +131,7 @@ export class RabbitMqConsumer implements ConsumerHandle {
       if (current) await current.channel.cancel(current.consumerTag).catch(() => undefined);
     }
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
-    await stopLingering(this.lingering, this.spec, this.options.log);
+    await stopLingering(this.lingering, this.spec, this.options.log, since);
     await closeWrapper(this.wrapper, this.channel);
     this.options.onCancelled(this);
   }
@@ -248,3 +249,4 @@ export class RabbitMqConsumer implements ConsumerHandle {
     }
   }
 }
+
