@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, Options } from 'amqplib';
 import {
@@ -45,6 +46,7 @@ export class CopyChannel {
     /** How long a copy may wait for the publishing connection, and then for its confirm. */
     private readonly timeoutMs = MOVE_CONFIRM_TIMEOUT_MS,
   ) {
+    setMaxListeners(0, this.closing.signal); // one per waiting copy, as many as the prefetches
     this.wrapper = manager.createChannel({
       name: 'copies',
       confirm: true,

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
@@ -63,7 +64,7 @@ export class RabbitMqConsumer implements ConsumerHandle {
   private cancelled = false;
   private readonly backoff = new SettleBackoff();
   /** Aborted by `cancel`: a copy waiting for the publishing connection stops waiting. */
-  private readonly stopping = new AbortController();
+  private readonly stopping = noListenerLimit(new AbortController());
   private readonly lingering = new LingeringHandlers();
 
   private constructor(
@@ -150,7 +151,7 @@ export class RabbitMqConsumer implements ConsumerHandle {
       // The first setup on this channel (a broker-side cancel sets it up again): watched once,
       // and its ack tags, which keep counting across a resubscribe, batched by one batcher.
       this.options.watchChannel(channel, queue);
-      const closed = new AbortController();
+      const closed = noListenerLimit(new AbortController());
       channel.once('close', () => closed.abort());
       state = { acks: new AckBatcher(channel), closed: closed.signal };
       this.channels.set(channel, state);
@@ -250,3 +251,8 @@ export class RabbitMqConsumer implements ConsumerHandle {
   }
 }
 
+/** A controller whose signal any number of waiting messages may listen to (up to the prefetch). */
+function noListenerLimit(controller: AbortController): AbortController {
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
