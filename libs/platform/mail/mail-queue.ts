@@ -224,6 +224,7 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
    * event store down must not hold emails back, nor count against their retries.
    */
   async function notToSend(job: Job): Promise<'superseded' | 'unwanted' | undefined> {
+    if (job.superseded) return 'superseded'; // known here: no read needed
     if (job.proof && options.stillWanted) {
       const wanted = await options.stillWanted(job.proof).catch((error: unknown) => {
         // Closing, the store may be closed already: the next start checks and sends it, once.

@@ -27,7 +27,7 @@ export const metrics = {
   }),
   emails: new Counter({
     name: 'emails_total',
-    help: 'Emails by service and outcome (delivered, retried, given_up, superseded, not_spooled, not_written_down).',
+    help: 'Emails by service and outcome (delivered, retried, given_up, superseded, unwanted, not_spooled, not_written_down).',
     labelNames: ['service', 'outcome'],
     registers: [registry],
   }),
