@@ -29,6 +29,7 @@ import {
   type Seen,
 } from './testing/identity-race-invariants';
 import { VERIFICATION_RESEND_INTERVAL_MS } from './user/user.decider';
+import { hashToken } from './user/verification-token';
 import { fakeDateOnly } from '../../libs/testing/fake-date';
 import { announcedEmailVerified } from './testing/identity-fixture';
 
@@ -231,6 +232,20 @@ describe('identity under racing registrations, logins and verifications', () => 
 
     it('records at most one new link per resend, and answers every resend alike', () => {
       holds(checkResends(attempts, seen));
+    });
+
+    it('mails every link but those of addresses verified before their email went out', () => {
+      const mailed = new Set(mails.map((m) => hashToken(verificationTokenIn(m.text)!)));
+      const verifiedUsers = new Set(
+        seen.all.filter((e) => e.type === 'EmailVerified').map((e) => e.streamName),
+      );
+      holds(
+        seen.all
+          .filter((e) => e.type === 'EmailVerificationIssued')
+          .filter((e) => !mailed.has(e.data.tokenHash as string))
+          .filter((e) => !verifiedUsers.has(e.streamName))
+          .map((e) => `the link ${e.revision} of ${e.streamName} was never mailed`),
+      );
     });
   });
 
