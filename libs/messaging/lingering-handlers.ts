@@ -10,8 +10,12 @@ import { DEFAULT_HANDLER_TIMEOUT_MS } from './delivery';
 export class LingeringHandlers {
   private readonly running = new Set<Promise<unknown>>();
 
-  /** Keeps `handled` until it settles. */
+  /** Keeps no more than `kept`: handlers that never settle (a dependency hung for good) would grow it for ever. */
+  constructor(private readonly kept = 1_000) {}
+
+  /** Keeps `handled` until it settles, while fewer than `kept` are kept. */
   readonly add = (handled: Promise<unknown>): void => {
+    if (this.running.size >= this.kept) return;
     const settled = handled.then(
       () => undefined,
       () => undefined,

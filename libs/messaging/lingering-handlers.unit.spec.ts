@@ -26,6 +26,14 @@ describe('LingeringHandlers', () => {
     });
   });
 
+  describe('when handlers that never settle keep being given up on', () => {
+    it('keeps no more than its bound of them', async () => {
+      const lingering = new LingeringHandlers(3);
+      for (let i = 0; i < 5; i++) lingering.add(new Promise(() => undefined));
+      await expect(lingering.settle(0)).resolves.toBe(3);
+    });
+  });
+
   describe('when none is left', () => {
     it('does not wait', async () => {
       await expect(new LingeringHandlers().settle(60_000)).resolves.toBe(0);
