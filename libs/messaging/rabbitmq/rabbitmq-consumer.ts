@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
-import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import {
   DEAD_LETTER_REASON_HEADER,
   QueueNotFoundError,
@@ -195,28 +195,28 @@ export class RabbitMqConsumer implements ConsumerHandle {
   ): Promise<void> {
     const { queue } = this.spec;
     const info = deliveryInfo(queue, message);
-    const { spec, options, lingering } = this;
-    const outcome = await processDelivery(message.content, info, spec, options.log, lingering.add);
+    const { log } = this.options;
+    const outcome = await processDelivery(
+      message.content,
+      info,
+      this.spec,
+      log,
+      this.lingering.add,
+    );
+    // A copy stops waiting for the publishing connection once this channel closes or we stop.
+    const copy = (to: string, options: Options.Publish) =>
+      this.options.sendCopy(to, message.content, options, [closed, this.stopping.signal]);
     try {
       if (outcome.action === 'retry') {
-        const options = copyOptions(
-          message.properties,
-          { [RETRY_COUNT_HEADER]: outcome.attempt },
-          DEATH_HISTORY_HEADERS,
-        );
-        await this.options.sendCopy(retryQueue(queue, outcome.delayMs), message.content, options, [
-          closed,
-          this.stopping.signal,
-        ]);
+        const headers = { [RETRY_COUNT_HEADER]: outcome.attempt };
+        const options = copyOptions(message.properties, headers, DEATH_HISTORY_HEADERS);
+        await copy(retryQueue(queue, outcome.delayMs), options);
       } else if (outcome.action === 'dead-letter') {
         const options = copyOptions(message.properties, {
           [DEAD_LETTER_REASON_HEADER]: outcome.reason,
         });
         options.messageId = outcome.messageId ?? randomUUID(); // every dead letter can be named
-        await this.options.sendCopy(deadLetterQueue(queue), message.content, options, [
-          closed,
-          this.stopping.signal,
-        ]);
+        await copy(deadLetterQueue(queue), options);
         this.options.log(`${queue}: dead-lettered ${options.messageId}: ${outcome.reason}`);
       }
       await acks.ack(message);
