@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
-import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import type { Channel, ConsumeMessage, Options } from 'amqplib';
 import {
   DEAD_LETTER_REASON_HEADER,
   QueueNotFoundError,
@@ -57,10 +57,10 @@ export class RabbitMqConsumer implements ConsumerHandle {
   private readonly wrapper: ChannelWrapper;
   private readonly inFlight = new Set<Promise<void>>();
   /** Per channel set up, kept across a resubscribe on it, whose ack tags keep counting. */
-  private readonly channels = new WeakMap<ConfirmChannel, ChannelState>();
-  private current?: { channel: ConfirmChannel; consumerTag: string };
+  private readonly channels = new WeakMap<Channel, ChannelState>();
+  private current?: { channel: Channel; consumerTag: string };
   /** The channel last set up, which closing the wrapper closes. */
-  private channel?: ConfirmChannel;
+  private channel?: Channel;
   private cancelled = false;
   private readonly backoff = new SettleBackoff();
   /** Aborted by `cancel`: a copy waiting for the publishing connection stops waiting. */
@@ -74,8 +74,8 @@ export class RabbitMqConsumer implements ConsumerHandle {
   ) {
     this.wrapper = manager.createChannel({
       name: `consumer ${spec.queue}`,
-      confirm: true,
-      setup: (channel: ConfirmChannel) => this.setup(channel),
+      confirm: false, // its copies go out on the publishing connection: nothing is published here
+      setup: (channel: Channel) => this.setup(channel),
     });
   }
 
@@ -137,7 +137,7 @@ export class RabbitMqConsumer implements ConsumerHandle {
     this.options.onCancelled(this);
   }
 
-  private async setup(channel: ConfirmChannel): Promise<void> {
+  private async setup(channel: Channel): Promise<void> {
     const { queue, prefetch } = this.spec;
     if (this.cancelled) {
       // Stopped while the manager opened this channel after a reconnect: closing the wrapper
@@ -177,7 +177,7 @@ export class RabbitMqConsumer implements ConsumerHandle {
     if (this.cancelled) await channel.cancel(consumerTag).catch(() => undefined);
   }
 
-  private declare(channel: ConfirmChannel): Promise<void> {
+  private declare(channel: Channel): Promise<void> {
     const { queue, bindingKeys } = this.spec;
     const delays = retryDelays(this.spec);
     return declareTopology(channel, queue, bindingKeys, delays, this.options.queueType);
@@ -189,7 +189,7 @@ export class RabbitMqConsumer implements ConsumerHandle {
   }
 
   private async onMessage(
-    channel: ConfirmChannel,
+    channel: Channel,
     { acks, closed }: ChannelState,
     message: ConsumeMessage,
   ): Promise<void> {

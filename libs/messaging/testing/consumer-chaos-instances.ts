@@ -246,7 +246,7 @@ export function consumerChaosHarness(setup: ChaosSetup) {
     for (const { label } of live()) if (label !== victim.label) openGate(label);
     if (kind === 'channel-error') {
       // An ack of a tag the channel never had: RabbitMQ closes the channel (406), connection up.
-      const raw = (victim.handle as unknown as { current?: { channel: ConfirmChannel } }).current;
+      const raw = (victim.handle as unknown as { current?: { channel: Channel } }).current;
       const errors = () => logged.filter((m) => m.includes('RabbitMQ closed the channel')).length;
       const before = errors();
       try {
