@@ -6,6 +6,7 @@ import { amqpShortString } from './message-properties';
 import { errorMessage } from '../platform/errors/error-message';
 import { withTimeout } from '../platform/async/with-timeout';
 import { utf8Text } from '../platform/text/utf8';
+import { metrics } from '../platform/observability/metrics';
 
 /** What an adapter must do with a delivered message; shared so both adapters behave alike. */
 export type Outcome =
@@ -65,6 +66,17 @@ export function consumerQueues(
     deadLetterQueue(queue),
     ...retryDelays(spec).map((delayMs) => retryQueue(queue, delayMs)),
   ];
+}
+
+const COUNTED_AS: Record<Outcome['action'], string> = {
+  ack: 'handled',
+  retry: 'retried',
+  'dead-letter': 'dead_lettered',
+};
+
+/** Counts a message in `messages_total` once its outcome is settled (acked, or its copy sent). */
+export function countSettled(queue: string, outcome: Outcome): void {
+  metrics.messages.inc({ queue, outcome: COUNTED_AS[outcome.action] });
 }
 
 /**

@@ -7,7 +7,7 @@ import {
   type DeliveryInfo,
   type MessageHeaders,
 } from '../broker.port';
-import { attemptOf, processDelivery, type Outcome } from '../delivery';
+import { attemptOf, countSettled, processDelivery, type Outcome } from '../delivery';
 import { LingeringHandlers, stopLingering } from '../lingering-handlers';
 import type { PlainMessage } from '../message-properties';
 
@@ -98,6 +98,7 @@ export class MemoryConsumer implements ConsumerHandle {
   }
 
   private settle(message: StoredMessage, outcome: Outcome): void {
+    countSettled(this.q.name, outcome);
     if (outcome.action === 'ack') return message.receipt?.();
     if (outcome.action === 'retry') {
       const next = withHeaders(message, { [RETRY_COUNT_HEADER]: outcome.attempt });

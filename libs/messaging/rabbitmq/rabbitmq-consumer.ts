@@ -11,7 +11,7 @@ import {
   type ConsumeSpec,
   type ConsumerHandle,
 } from '../broker.port';
-import { processDelivery, retryDelays } from '../delivery';
+import { countSettled, processDelivery, retryDelays } from '../delivery';
 import { LingeringHandlers, stopLingering } from '../lingering-handlers';
 import { errorMessage } from '../../platform/errors/error-message';
 import { AckBatcher } from './ack-batcher';
@@ -220,6 +220,7 @@ export class RabbitMqConsumer implements ConsumerHandle {
         this.options.log(`${queue}: dead-lettered ${options.messageId}: ${outcome.reason}`);
       }
       await acks.ack(message);
+      countSettled(queue, outcome);
       // Only a copy sent says settling works again: the acks of other messages go through while
       // copies cannot be sent, and resetting then handed a failing message back at once.
       if (outcome.action !== 'ack') this.backoff.succeeded();

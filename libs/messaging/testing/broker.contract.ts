@@ -9,6 +9,7 @@ import {
   type ConsumerHandle,
 } from '../broker.port';
 import { validateData } from '../validation';
+import { metrics } from '../../platform/observability/metrics';
 import { cloudEvent, type BrokerHarness, type Received } from './fixtures';
 
 export { cloudEvent, type BrokerHarness };
@@ -274,6 +275,30 @@ export function brokerContract(open: () => Promise<BrokerHarness>): void {
       expect(dead.reason).toMatch(/boom 3/);
       expect(JSON.parse(dead.body)).toEqual(event);
       expect(dead).toMatchObject({ messageId: event.id, type });
+    });
+  });
+
+  describe('when messages are handled, retried and dead-lettered', () => {
+    it('counts each settled message in messages_total by queue and outcome', async () => {
+      const { type, queue, received, good } = await consumeVerified({
+        maxRetries: 1,
+        handle: async (event, info) => {
+          if (info.attempt === 0) throw new Error('once');
+          received.push({ event, info, at: Date.now() });
+        },
+      });
+      await harness.publishRaw(type, '{not json');
+      await broker.publish([good]);
+      await waitFor(() => received.length === 1, { message: 'the retried message' });
+      await waitFor(() => deadLetterCount(queue, 1), { message: 'the dead letter' });
+      const counted = async () =>
+        Object.fromEntries(
+          (await metrics.messages.get()).values
+            .filter((v) => v.labels.queue === queue)
+            .map((v) => [v.labels.outcome, v.value]),
+        );
+      await waitFor(async () => Object.keys(await counted()).length === 3, { message: 'counts' });
+      expect(await counted()).toEqual({ handled: 1, retried: 1, dead_lettered: 1 });
     });
   });
 

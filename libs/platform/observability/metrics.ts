@@ -21,7 +21,7 @@ export const metrics = {
   }),
   messages: new Counter({
     name: 'messages_total',
-    help: 'Messages consumed, by queue and outcome (handled, retried, dead_lettered).',
+    help: "Messages by queue and outcome: consumed (handled, retried, dead_lettered), and a forwarder's published to no queue (unrouted).",
     labelNames: ['queue', 'outcome'],
     registers: [registry],
   }),
