@@ -332,6 +332,12 @@ describe('createHttpApp', () => {
       await expectProblem(await fetch(`${base}/nowhere`), 404, 'not_found');
     });
 
+    it('names an unknown route without its query, which may hold a link’s token', async () => {
+      const answer = await fetch(`${base}/verify-email?token=secret-token`);
+      const problem = (await answer.json()) as { detail: string };
+      expect([answer.status, problem.detail]).toEqual([404, 'Cannot GET /verify-email']);
+    });
+
     it('answers a path it serves with another method with 405 and Allow, and OPTIONS with 204', async () => {
       const wrong = await fetch(`${base}/echo`, { method: 'DELETE' });
       expect(wrong.headers.get('allow')).toBe('POST');

@@ -69,7 +69,7 @@ function documentOf(error: unknown): ProblemDocument {
       type: `urn:problem:${code}`,
       title: code.replace(/_/g, ' '),
       status,
-      detail: messageOf(error),
+      detail: withoutQuery(messageOf(error)),
       code,
       ...detailsOf(error),
       // Terminus's 503 (`not_ready`) says when to come back, as every other 503 does.
@@ -158,6 +158,12 @@ function messageOf(error: unknown): string {
   }
   return error instanceof Error ? error.message : 'Request could not be processed.';
 }
+
+/**
+ * The router's "Cannot GET /verify-email?token=…" without its query: a link's token opened on
+ * the API, rather than on the front end, is not answered back to whatever stores the answer.
+ */
+const withoutQuery = (message: string) => message.replace(/^(Cannot [A-Z]+ [^?\s]*)\?\S*/, '$1');
 
 /** `not_ready: broker down (broker not connected)`, or the code and detail of another 5xx. */
 function oneLine(problem: ProblemDocument): string {
