@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { catchUpSubscription } from '../catch-up-subscription';
 import {
@@ -24,6 +23,7 @@ import { SCHEMA, type AppendRequest } from './sqlite-group-commit';
 import { createWriter, inlineWriter, type SqliteWriter } from './sqlite-writer';
 import { OpenSubscriptions } from '../open-subscriptions';
 import { checkingFailures } from './committed-despite-failure';
+import { makeDirectory } from '../../platform/fs/make-directory';
 
 export type SqliteSynchronous = 'full' | 'normal';
 
@@ -75,7 +75,7 @@ export class SqliteEventStore implements EventStore {
     options: SqliteEventStoreOptions = {},
   ) {
     const synchronous = options.synchronous ?? 'full';
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') makeDirectory(dirname(path));
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${synchronous.toUpperCase()}`);

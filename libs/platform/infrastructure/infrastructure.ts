@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { createJwtVerifier, type JwtVerifier } from '../../auth/jwt-verifier';
 import { openEventStore, type EventStore } from '../../event-store';
@@ -8,6 +8,7 @@ import { configErrorOf } from '../config/config-error';
 import { createMailer, type Mailer } from '../mail/mailer';
 import { infrastructureWarnings } from '../observability/infrastructure-log';
 import { openReadModels, type ReadModelConnection } from './read-model-connection';
+import { makeDirectory } from '../fs/make-directory';
 
 export type { Broker };
 
@@ -81,7 +82,7 @@ export async function openInfrastructure(
 /** Made first, so that one that cannot be used is named, not the first file put in it. */
 function ensureDataDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
     accessSync(dir, constants.W_OK);
   } catch (error) {
     throw configErrorOf('DATA_DIR', error);

@@ -94,6 +94,8 @@ describe('runServices', () => {
       ['READ_MODEL_URL', { READ_MODEL_URL: 'mongodb://' }],
       ['READ_MODEL_URL', { READ_MODEL_URL: 'mongodb://admin:s3cret@127.0.0.1:1/x?foo=bar' }],
       ['DATA_DIR', { DATA_DIR: join(__filename, 'data') }], // a file cannot hold a directory
+      ['DATA_DIR', { DATA_DIR: '/proc/no-such-directory' }], // Node's recursive mkdir spun here
+      ['EVENT_STORE_URL', { EVENT_STORE_URL: 'sqlite:/proc/no-such-directory/events.sqlite' }],
     ])('stops the process with one line naming %s, and no password', async (name, env) => {
       const { code, stderr } = await runMain('identity/main.ts', env);
 

@@ -1,14 +1,15 @@
 // The mail spool's thread: one SQLite connection, commits batched per turn of its event loop.
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { workerData } from 'node:worker_threads';
 import { serveCalls } from '../workers/thread-calls';
 import type { MailMessage } from './mailer';
 import type { MailProof, SpoolCall, SpooledMail } from './mail-spool';
+import { makeDirectory } from '../fs/make-directory';
 
 const { path } = workerData as { path: string };
-mkdirSync(dirname(path), { recursive: true });
+makeDirectory(dirname(path));
 // It holds the links of emails not delivered yet: readable by the service's user only (its WAL
 // takes the same mode), and a removed row is overwritten, not left in free pages.
 closeSync(openSync(path, 'a', 0o600));

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
@@ -7,6 +7,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer';
 import type { Mailer, MailMessage } from './mailer';
 import { REFUSED_FOR_GOOD } from './refused-for-good';
+import { makeDirectory } from '../fs/make-directory';
 
 export interface TransportOptions {
   smtpUrl?: string;
@@ -53,7 +54,7 @@ export function createTransportMailer(options: TransportOptions): Mailer {
         write(name, message);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-        mkdirSync(options.outboxDir, { recursive: true });
+        makeDirectory(options.outboxDir);
         write(name, message);
       }
     },

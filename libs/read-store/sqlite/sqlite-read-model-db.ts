@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { makeDirectory } from '../../platform/fs/make-directory';
 
 /**
  * 64 MiB of page cache (negative: KiB) instead of 2 MiB: projection commits and
@@ -10,7 +10,7 @@ export const READ_MODEL_CACHE_SIZE = -65_536;
 
 /** A connection to the read-model file, set up the same way on every thread. */
 export function openReadModelDatabase(path: string): Database.Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') makeDirectory(dirname(path));
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL'); // read models are rebuildable from the event store
