@@ -28,8 +28,7 @@ export class SettleBackoff {
 
   /** Resolves after `ms`, or as soon as `release` is called or `also` aborts. */
   hold(ms: number, also?: AbortSignal): Promise<void> {
-    const signal = also ? AbortSignal.any([this.released.signal, also]) : this.released.signal;
-    return pause(ms, signal);
+    return pause(ms, this.released.signal, ...(also ? [also] : []));
   }
 
   /** Ends every hold now, and any later one at once: a closing consumer waits out no backoff. */

@@ -1,4 +1,13 @@
+import { getEventListeners } from 'node:events';
 import { SettleBackoff } from './settle-backoff';
+
+/** Signals Node keeps for `AbortSignal.any` on a source signal (an internal set; 0 if none). */
+const dependantsOf = (signal: AbortSignal): number => {
+  const key = Object.getOwnPropertySymbols(signal).find(
+    (s) => s.description === 'kDependantSignals',
+  );
+  return key ? ((signal as unknown as Record<symbol, Set<unknown>>)[key]?.size ?? 0) : 0;
+};
 
 describe('SettleBackoff', () => {
   beforeEach(() => jest.useFakeTimers());
@@ -46,6 +55,23 @@ describe('SettleBackoff', () => {
       const [onClosed, onOpen] = [backoff.hold(30_000, channelClosed.signal), backoff.hold(30_000)];
       channelClosed.abort();
       expect([await isDone(onClosed), await isDone(onOpen)]).toEqual([true, false]);
+    });
+  });
+
+  describe('when many holds on one channel have ended', () => {
+    it('leaves nothing on the channel’s signal or its own', async () => {
+      const backoff = new SettleBackoff();
+      const channelClosed = new AbortController();
+      for (let i = 0; i < 100; i++) {
+        const held = backoff.hold(10, channelClosed.signal);
+        jest.advanceTimersByTime(10);
+        await held;
+      }
+      const released = (backoff as unknown as { released: AbortController }).released;
+      for (const signal of [channelClosed.signal, released.signal]) {
+        expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+        expect(dependantsOf(signal)).toBe(0);
+      }
     });
   });
 

@@ -15,16 +15,20 @@ export const backoffMs = ({ firstMs, maxMs }: Backoff, n: number): number =>
 export const jitteredWait = (backoff: Backoff, n: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, Math.random() * backoffMs(backoff, n)));
 
-/** Waits `ms`, or less if `signal` aborts, including before the wait began. */
-export function pause(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
+/**
+ * Waits `ms`, or less if any of `signals` aborts, including before the wait began. Listens to
+ * each itself: `AbortSignal.any` keeps an entry on every source signal (Node 20), which on a
+ * signal that lives as long as its consumer grew by one each wait.
+ */
+export function pause(ms: number, ...signals: AbortSignal[]): Promise<void> {
+  if (signals.some((s) => s.aborted)) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
-      signal.removeEventListener('abort', done);
+      for (const s of signals) s.removeEventListener('abort', done);
       resolve();
     };
     const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done);
+    for (const s of signals) s.addEventListener('abort', done);
   });
 }
