@@ -16,10 +16,15 @@ import { checkSpec } from '../delivery';
 import { cloudEventMessage } from '../message-properties';
 import { MemoryConsumer, type MemoryQueue, type Outlet, type StoredMessage } from './memory-queue';
 import { topicMatches } from './topic-match';
+import { metrics } from '../../platform/observability/metrics';
 
 export interface InProcessBrokerOptions {
   log?: (message: string) => void;
+  /** Dead letters kept per queue; past it the oldest is dropped (memory is all they have). */
+  deadLetterLimit?: number;
 }
+
+export const IN_PROCESS_DEAD_LETTER_LIMIT = 10_000;
 
 /**
  * The embedded broker: the same topic routing, retries and dead-lettering as
@@ -44,8 +49,17 @@ export class InProcessBroker implements Broker {
         `${queue.name}: dead-lettered ${message.messageId}: ${String(message.headers[DEAD_LETTER_REASON_HEADER])}`,
       );
       const { receipt, ...dead } = message;
-      this.enqueue(this.declare(deadLetterQueue(queue.name)), dead);
+      const dlq = this.declare(deadLetterQueue(queue.name));
+      this.enqueue(dlq, dead);
       receipt?.();
+      // Nothing outside this process can list or drain them, and a restart loses them anyway.
+      if (dlq.ready.length > this.deadLetterLimit) {
+        const dropped = dlq.ready.shift()!;
+        this.log(
+          `${queue.name}: dropped dead letter ${dropped.messageId}, the oldest of more than ${this.deadLetterLimit} kept in memory`,
+        );
+        metrics.messages.inc({ queue: queue.name, outcome: 'dead_letter_dropped' });
+      }
     },
     retryLater: (queue, message, delayMs) => {
       const timer = setTimeout(() => {
@@ -58,8 +72,11 @@ export class InProcessBroker implements Broker {
     },
   };
 
+  private readonly deadLetterLimit: number;
+
   constructor(options: InProcessBrokerOptions = {}) {
     this.log = options.log ?? ((m) => console.warn(m));
+    this.deadLetterLimit = options.deadLetterLimit ?? IN_PROCESS_DEAD_LETTER_LIMIT;
   }
 
   /** Resolves once every copy is acked or dead-lettered; unroutable events reject after that. */

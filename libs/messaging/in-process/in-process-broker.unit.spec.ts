@@ -3,6 +3,7 @@ import type { ConsumeSpec } from '../broker.port';
 import { brokerContract } from '../testing/broker.contract';
 import { cloudEvent } from '../testing/fixtures';
 import { InProcessBroker } from './in-process-broker';
+import { metrics } from '../../platform/observability/metrics';
 
 describe('InProcessBroker', () => {
   brokerContract(async () => {
@@ -117,6 +118,39 @@ describe('InProcessBroker', () => {
         expect(logged.filter((m) => m.includes('still running'))).toEqual([]);
       } finally {
         release();
+        await broker.close();
+      }
+    });
+  });
+
+  describe('when dead letters pass the limit kept in memory', () => {
+    it('drops the oldest, saying so and counting it', async () => {
+      const logged: string[] = [];
+      const broker = new InProcessBroker({ log: (m) => logged.push(m), deadLetterLimit: 2 });
+      const queue = 'test.dead-letter-limit';
+      try {
+        await broker.consume({
+          queue,
+          bindingKeys: ['test.dead-letter-limit.v1'],
+          prefetch: 1,
+          maxRetries: 0,
+          retryDelayMs: 1,
+          handle: async () => {
+            throw new Error('always');
+          },
+        });
+        const events = [1, 2, 3].map((n) => cloudEvent('test.dead-letter-limit.v1', { n }));
+        for (const event of events) await broker.publish([event]);
+        const kept = await broker.deadLetters(queue);
+        expect(kept.map((d) => d.messageId)).toEqual([events[1].id, events[2].id]);
+        expect(logged.filter((m) => m.includes('dropped dead letter'))).toEqual([
+          expect.stringContaining(events[0].id),
+        ]);
+        const counted = (await metrics.messages.get()).values.filter(
+          (v) => v.labels.queue === queue && v.labels.outcome === 'dead_letter_dropped',
+        );
+        expect(counted.map((v) => v.value)).toEqual([1]);
+      } finally {
         await broker.close();
       }
     });
