@@ -21,7 +21,7 @@ export const metrics = {
   }),
   messages: new Counter({
     name: 'messages_total',
-    help: "Messages by queue and outcome: consumed (handled, retried, dead_lettered), and a forwarder's published to no queue (unrouted).",
+    help: "Messages by queue and outcome: consumed (handled, retried, dead_lettered), dropped past the in-process bus's dead-letter limit (dead_letter_dropped), and a forwarder's published to no queue (unrouted).",
     labelNames: ['queue', 'outcome'],
     registers: [registry],
   }),
