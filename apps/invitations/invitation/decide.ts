@@ -18,6 +18,14 @@ import {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * Resends one invitation may have, at most: past it a resend is refused. Each
+ * one makes its stream longer, and every read of the invitation (its
+ * anonymous preview too) loads and folds the whole stream: at the vendor rate
+ * limit a script made it 86,400 events longer a day, seconds per read.
+ */
+export const MAX_RESENDS = 20;
+
 export function decide(
   command: InvitationCommand,
   state: InvitationState,
@@ -61,6 +69,14 @@ function resend(c: ResendInvitation, state: Invitation, now: Date): InvitationEv
     throw conflict(
       'invitation_not_resendable',
       `An invitation that is ${state.status} cannot be sent again.`,
+    );
+  }
+  // `>=`: a stream recorded before the cap may hold more, and is refused the same way.
+  if (state.resends >= MAX_RESENDS) {
+    throw conflict(
+      'invitation_not_resendable',
+      `This invitation was resent ${MAX_RESENDS} times already, the most allowed. ` +
+        'Cancel it and send a new invitation instead.',
     );
   }
   const { invitationId, vendorId } = state;

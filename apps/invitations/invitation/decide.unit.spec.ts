@@ -13,7 +13,8 @@ import {
   sent,
 } from './invitation.given';
 import { hashToken } from './invitation-token';
-import { WAITING_ACCEPTANCE_GRACE_MS } from './invitation.state';
+import { evolve, initialState, WAITING_ACCEPTANCE_GRACE_MS } from './invitation.state';
+import { decide, MAX_RESENDS } from './decide';
 
 const send = {
   type: 'SendInvitation' as const,
@@ -127,6 +128,47 @@ describe('resend', () => {
             },
           },
         ]);
+    });
+  });
+
+  describe('when it was resent the most times allowed', () => {
+    const resentTimes = (n: number) => [sent, ...Array.from({ length: n }, () => resent())];
+
+    it('refuses the next resend with invitation_not_resendable, and records nothing', () => {
+      given(resentTimes(MAX_RESENDS))
+        .when(resend, now)
+        .thenRefuses('conflict', 'invitation_not_resendable');
+    });
+
+    it('says why, and that a new invitation can be sent instead', () => {
+      const state = resentTimes(MAX_RESENDS).reduce(evolve, initialState());
+      expect(() => decide(resend, state, now)).toThrow(
+        `This invitation was resent ${MAX_RESENDS} times already, the most allowed. ` +
+          'Cancel it and send a new invitation instead.',
+      );
+    });
+
+    it('still allows the last one, expired or not', () => {
+      given(resentTimes(MAX_RESENDS - 1))
+        .when(resend, now)
+        .then([resentEvent]);
+      given([...resentTimes(MAX_RESENDS - 1), expired])
+        .when(resend, now)
+        .then([resentEvent]);
+    });
+
+    it('refuses past its expiry too, recording no expiry', () => {
+      given(resentTimes(MAX_RESENDS))
+        .when(resend, after(EXPIRES_AT, 86_400_000 * 60))
+        .thenRefuses('conflict', 'invitation_not_resendable');
+    });
+  });
+
+  describe('when a stream recorded before the cap holds more resends', () => {
+    it('refuses the next resend the same way', () => {
+      given([sent, ...Array.from({ length: MAX_RESENDS + 5 }, () => resent())])
+        .when(resend, now)
+        .thenRefuses('conflict', 'invitation_not_resendable');
     });
   });
 

@@ -20,6 +20,8 @@ export interface Invitation {
   tokenHash: string;
   /** Hashes of earlier tokens, so an old link is told apart from a wrong one. */
   superseded?: SupersededTokens;
+  /** Resends recorded so far; the decider refuses one past MAX_RESENDS. */
+  resends: number;
   expiresAt: string;
   /** Customers whose acceptance waits for their email verification. */
   deferred: Acceptor[];
@@ -55,7 +57,7 @@ export const initialState = (): InvitationState => null;
 export function evolve(state: InvitationState, event: InvitationEvent): InvitationState {
   if (event.type === 'InvitationSent') {
     const { invitedBy: _, ...d } = event.data;
-    return { ...d, status: 'pending', deferred: [] };
+    return { ...d, status: 'pending', resends: 0, deferred: [] };
   }
   if (!state) return state;
   switch (event.type) {
@@ -65,6 +67,7 @@ export function evolve(state: InvitationState, event: InvitationEvent): Invitati
         status: 'pending',
         tokenHash: event.data.tokenHash,
         superseded: { hash: state.tokenHash, before: state.superseded },
+        resends: state.resends + 1,
         expiresAt: event.data.expiresAt,
         expiredAt: undefined,
       };

@@ -69,6 +69,11 @@ describe('invitation state', () => {
       expect(someSuperseded(twice, (h) => h === hashToken('third'))).toBe(false);
     });
 
+    it('counts its resends, whatever came between them', () => {
+      expect(fold([sent]).resends).toBe(0);
+      expect(fold([sent, resent(), expired, resent(), resent()]).resends).toBe(3);
+    });
+
     it('keeps customers whose acceptance waits', () => {
       expect(fold([sent, deferredFor(), resent()]).deferred).toHaveLength(1);
     });

@@ -21,6 +21,7 @@ import type { FixedWindowLimiter } from '../../../libs/platform/rate-limit/fixed
 import { INVITATION_RATE_LIMITER } from '../rate-limit/invitation-rate-limiter';
 import { ResendInvitationRequest, ResendInvitationResponse } from './resend-invitation.dto';
 import { resendInvitation } from './resend-invitation';
+import { MAX_RESENDS } from '../invitation/decide';
 import { ApiConflicts, ApiUnavailable } from '../../../libs/platform/http/api-responses';
 
 @ApiTags('invitations')
@@ -39,7 +40,11 @@ export class ResendInvitationController {
     type: ResendInvitationResponse,
     description: 'A new link is emailed; older links stop working.',
   })
-  @ApiConflicts('`invitation_not_resendable`, or `invitation_already_pending`')
+  @ApiConflicts(
+    '`invitation_not_resendable`: it is accepted or cancelled, or was resent ' +
+      `${MAX_RESENDS} times already (cancel it and send a new invitation instead)`,
+    '`invitation_already_pending`: a newer invitation to the same email is pending',
+  )
   @ApiForbiddenResponse({
     description:
       '`wrong_account_type`, or `email_unverified` (with `INVITATIONS_REQUIRE_VERIFIED_SENDER=true`)',

@@ -1,5 +1,6 @@
 import { waitFor } from '../../../libs/testing/wait-for';
 import { createInvitationExpiry } from '../expire-invitations/invitation-expiry';
+import { MAX_RESENDS } from '../invitation/decide';
 import {
   startInvitationsTestApp,
   testUser,
@@ -101,6 +102,39 @@ describe('POST /invitations/:id/resend', () => {
       expect(reply.status).toBe(409);
       expect(reply.body.code).toBe('invitation_not_resendable');
       expect(await t.infra.eventStore.headPosition()).toBe(head);
+    });
+  });
+
+  describe('when it was resent the most times allowed', () => {
+    it('refuses the next resend with 409 invitation_not_resendable and records nothing', async () => {
+      const sender = testUser('vendor'); // its own rate-limit window
+      const { invitationId } = await t.invite(sender, { email: 'r-cap@example.com' });
+      const path = `/invitations/${invitationId}/resend`;
+      for (let i = 0; i < MAX_RESENDS; i++) {
+        expect((await t.call('POST', path, { as: sender })).status).toBe(200);
+      }
+      const events = await t.eventTypes(invitationId);
+      const head = await t.infra.eventStore.headPosition();
+
+      const reply = await t.call('POST', path, { as: sender });
+      expect(reply.status).toBe(409);
+      expect(reply.body).toMatchObject({
+        code: 'invitation_not_resendable',
+        detail: expect.stringContaining(`resent ${MAX_RESENDS} times already`),
+      });
+      expect(reply.body.detail).toContain('send a new invitation');
+      expect(await t.eventTypes(invitationId)).toEqual(events);
+      expect(events.filter((type) => type === 'InvitationResent')).toHaveLength(MAX_RESENDS);
+      expect(await t.infra.eventStore.headPosition()).toBe(head);
+    });
+
+    it('documents the refusal in the route’s 409', async () => {
+      type Doc = { paths: Record<string, Record<string, { responses: Record<string, object> }>> };
+      const doc = (await t.call('GET', '/docs-json')).body as unknown as Doc;
+      const conflicts = JSON.stringify(doc.paths['/invitations/{id}/resend'].post.responses['409']);
+      expect(conflicts).toMatch(
+        new RegExp(`invitation_not_resendable.*resent ${MAX_RESENDS} times already`),
+      );
     });
   });
 
