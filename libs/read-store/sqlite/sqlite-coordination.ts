@@ -5,6 +5,7 @@ import {
   type CheckpointStore,
   type LeaseStore,
 } from '../coordination.port';
+import { errorMessage } from '../../platform/errors/error-message';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS checkpoints (
@@ -15,7 +16,8 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS leases (
     name       TEXT PRIMARY KEY,
     owner      TEXT NOT NULL,
-    expires_at INTEGER NOT NULL
+    expires_at INTEGER NOT NULL,
+    granted_at INTEGER NOT NULL DEFAULT 0
   );`;
 
 /** Checkpoints and leases in the read-model SQLite file, so a projection can commit both in one transaction. */
@@ -28,6 +30,7 @@ export class SqliteCoordination implements CheckpointStore, LeaseStore {
 
   constructor(private readonly db: Database.Database) {
     db.exec(SCHEMA);
+    addGrantedAt(db);
     this.get = db.prepare('SELECT position, version FROM checkpoints WHERE name = ?');
     this.insert = db.prepare(
       'INSERT INTO checkpoints (name, position, version) VALUES (?, ?, 1) ON CONFLICT (name) DO NOTHING',
@@ -35,10 +38,13 @@ export class SqliteCoordination implements CheckpointStore, LeaseStore {
     this.update = db.prepare(
       'UPDATE checkpoints SET position = ?, version = version + 1 WHERE name = ? AND version = ?',
     );
+    // Free once expired, or once granted "later" than now: the clock went back since, and
+    // the lease would otherwise outlast its holder by the size of the step.
     this.acquire = db.prepare(`
-      INSERT INTO leases (name, owner, expires_at) VALUES (@name, @owner, @until)
-      ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
-      WHERE leases.owner = excluded.owner OR leases.expires_at < @now`);
+      INSERT INTO leases (name, owner, expires_at, granted_at) VALUES (@name, @owner, @until, @now)
+      ON CONFLICT (name) DO UPDATE
+        SET owner = excluded.owner, expires_at = excluded.expires_at, granted_at = excluded.granted_at
+      WHERE leases.owner = excluded.owner OR leases.expires_at < @now OR leases.granted_at > @now`);
     this.drop = db.prepare('DELETE FROM leases WHERE name = ? AND owner = ?');
   }
 
@@ -74,5 +80,17 @@ export class SqliteCoordination implements CheckpointStore, LeaseStore {
 
   async release(name: string, owner: string): Promise<void> {
     this.drop.run(name, owner);
+  }
+}
+
+/** Files made before leases kept their grant time: their leases count as granted at 0. */
+function addGrantedAt(db: Database.Database): void {
+  const columns = db.pragma('table_info(leases)') as Array<{ name: string }>;
+  if (columns.some((c) => c.name === 'granted_at')) return;
+  try {
+    db.exec('ALTER TABLE leases ADD COLUMN granted_at INTEGER NOT NULL DEFAULT 0');
+  } catch (error) {
+    // Another process sharing the file added it first.
+    if (!/duplicate column/i.test(errorMessage(error))) throw error;
   }
 }
