@@ -168,7 +168,8 @@ function trailingCheckpoint(o: {
 }) {
   let version = o.version;
   let due: bigint | undefined;
-  let lastSave = 0;
+  // Monotonic: a wall clock stepped back would hold saves off for the size of the step.
+  let lastSave = -Infinity;
   let timer: NodeJS.Timeout | undefined;
   let saving: Promise<void> = Promise.resolve();
   const cancel = () => {
@@ -182,14 +183,14 @@ function trailingCheckpoint(o: {
       if (due === undefined) return;
       const position = due;
       due = undefined;
-      lastSave = Date.now();
+      lastSave = performance.now();
       version = await o.save(position, version);
     });
     return saving;
   };
   const move = async (position: bigint): Promise<void> => {
     due = position;
-    const wait = lastSave + o.everyMs - Date.now();
+    const wait = lastSave + o.everyMs - performance.now();
     if (wait <= 0) return flush();
     timer ??= setTimeout(() => flush().catch(o.onTimerFailure), wait).unref();
   };
