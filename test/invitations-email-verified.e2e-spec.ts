@@ -34,6 +34,7 @@ function countingReads(store: EventStore) {
       reads.set(stream, (reads.get(stream) ?? 0) + 1);
       return store.readStream(stream, from);
     },
+    readLastEvent: (stream) => store.readLastEvent(stream),
     readAll: (options) => store.readAll(options),
     headPosition: () => store.headPosition(),
     endPosition: () => store.endPosition(),

@@ -29,6 +29,7 @@ function storeThatKeepsNothing(): EventStore {
     append: async (_stream, events) => appended(events),
     appendToStreams: async (appends) => appends.map((a) => appended(a.events)),
     readStream: async () => [],
+    readLastEvent: async () => undefined,
     readAll: async () => [],
     headPosition: async () => position,
     endPosition: async () => position,

@@ -150,6 +150,11 @@ export interface EventStore {
   appendToStreams(appends: StreamAppend[]): Promise<AppendResult[]>;
   /** The whole stream in revision order; `[]` when the stream does not exist. */
   readStream(streamName: string, fromRevision?: number): Promise<RecordedEvent[]>;
+  /**
+   * The stream's last event, as `readStream` would end, read without the
+   * events before it; `undefined` when the stream does not exist.
+   */
+  readLastEvent(streamName: string): Promise<RecordedEvent | undefined>;
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Position of the last event in the store, `0n` when empty. */
   headPosition(): Promise<bigint>;

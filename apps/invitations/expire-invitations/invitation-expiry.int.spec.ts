@@ -58,6 +58,7 @@ describe('invitation expiry', () => {
         },
         appendToStreams: (appends) => store.appendToStreams(appends),
         readStream: (stream, from) => store.readStream(stream, from),
+        readLastEvent: (stream) => store.readLastEvent(stream),
         readAll: (query) => store.readAll(query),
         headPosition: () => store.headPosition(),
         endPosition: () => store.endPosition(),

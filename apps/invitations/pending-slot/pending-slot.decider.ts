@@ -81,6 +81,9 @@ const sameClaim = (a: PendingSlotState, b: PendingSlotState) =>
   a === b || (!!a && !!b && a.invitationId === b.invitationId && a.claimedAt === b.claimedAt);
 
 export const pendingSlotDecider: Decider<PendingSlotState, ClaimPendingSlot, PendingSlotClaimed> = {
+  // The slot is its latest claim, and every send and resend claims it again: read whole, the
+  // stream of a vendor sending and cancelling in a loop would cost more with every send.
+  latestOnly: true,
   initialState: () => null,
   // Older claims also carry a token hash, which no rule reads any more.
   evolve: (_state, event) => ({

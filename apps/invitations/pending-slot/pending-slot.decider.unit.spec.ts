@@ -103,6 +103,19 @@ describe('pending slot', () => {
     });
   });
 
+  describe('when folding a stream of claims', () => {
+    it('is its last claim whatever came before, so commands read that claim alone', () => {
+      const claims = ['inv-1', 'inv-2', 'inv-1'].map((invitationId, i) => ({
+        type: 'PendingSlotClaimed' as const,
+        data: { invitationId, claimedAt: after(SENT_AT, i).toISOString() },
+      }));
+      const last = pendingSlotDecider.evolve(null, claims[2]);
+      expect(claims.reduce(pendingSlotDecider.evolve, null)).toEqual(last);
+      expect(pendingSlotDecider.evolve(holderClaim, claims[2])).toEqual(last);
+      expect(pendingSlotDecider.latestOnly).toBe(true);
+    });
+  });
+
   describe('when naming its stream', () => {
     it('is one stream per vendor and email, outside the invitation category', () => {
       expect(pendingSlotStream('v', 'a@x.io')).toMatch(/^invitation_slot-[0-9a-f]{64}$/);

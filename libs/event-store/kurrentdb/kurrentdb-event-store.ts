@@ -32,6 +32,7 @@ import {
   type Subscription,
 } from '../event-store.port';
 import { at, exactTypes, positionOf, toRecorded } from './kurrentdb-records';
+import { lastEvent } from './last-event';
 import { subscribeToAll } from './kurrentdb-subscription';
 import { OpenSubscriptions } from '../open-subscriptions';
 import { writtenDespiteFailure } from '../written-despite-failure';
@@ -158,6 +159,10 @@ export class KurrentDbEventStore implements EventStore {
       throw error;
     }
     return events;
+  }
+
+  readLastEvent(stream: string): Promise<RecordedEvent | undefined> {
+    return lastEvent(this.client, stream);
   }
 
   /**

@@ -63,6 +63,7 @@ export class SqliteEventStore implements EventStore {
   private readonly pollMs: number;
 
   private readonly selectStream: Database.Statement<[string, number], Row>;
+  private readonly selectLast: Database.Statement<[string], Row>;
   private readonly selectAll: Database.Statement<[bigint, number], Row>;
   private readonly selectRange: Database.Statement<
     [{ after: bigint; until: bigint; types: string | null; max: number }],
@@ -95,6 +96,11 @@ export class SqliteEventStore implements EventStore {
 
     this.selectStream = this.db
       .prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision`)
+      .safeIntegers(true)
+      .raw(true) as never;
+    // The (stream, revision) index walked backwards: one row, however long the stream.
+    this.selectLast = this.db
+      .prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1`)
       .safeIntegers(true)
       .raw(true) as never;
     this.selectAll = this.db
@@ -182,6 +188,14 @@ export class SqliteEventStore implements EventStore {
 
   readStream(stream: string, fromRevision = 0): Promise<RecordedEvent[]> {
     return this.reads.read(() => this.selectStream.all(stream, fromRevision).map(toRecorded));
+  }
+
+  /** From the file, as `readStream`: the writer commits there before an append is answered. */
+  readLastEvent(stream: string): Promise<RecordedEvent | undefined> {
+    return this.reads.read(() => {
+      const row = this.selectLast.get(stream);
+      return row && toRecorded(row);
+    });
   }
 
   /** Reads what this process committed last from memory, and the rest from the file. */

@@ -6,6 +6,7 @@ import {
   type RecordedEvent,
 } from '../event-store.port';
 import { waitFor } from '../../testing/wait-for';
+import { readLastEventContract } from './read-last-event.contract';
 
 export type StoreFactory = () => Promise<EventStore>;
 
@@ -122,6 +123,8 @@ export function eventStoreContract(open: StoreFactory): void {
       expect(await store.readStream(s)).toHaveLength(2);
     });
   });
+
+  readLastEventContract(() => store);
 
   describe('when appending to several streams at once', () => {
     it('writes every stream, each at its revision, with positions in the order given', async () => {

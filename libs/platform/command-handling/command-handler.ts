@@ -6,10 +6,13 @@ import {
   type NewEvent,
   type RecordedEvent,
 } from '../../event-store';
-import { AppError, conflict, refuseAsUnavailable } from '../errors/app-error';
+import { AppError, conflict } from '../errors/app-error';
 import { categoryOf, metrics } from '../observability/metrics';
 import { jitteredWait, type Backoff } from '../retry/backoff';
 import { StaleObservationError, type Decider, type DomainEvent } from './decider';
+import { cycleReads, readFor, storeFailure, type ReadsFor } from './stream-reads';
+
+export { readHistory } from './stream-reads';
 
 export interface CommandContext {
   correlationId: string;
@@ -72,8 +75,8 @@ export type Commands<State, Event extends DomainEvent> = [
 ];
 
 /**
- * The one command handler: read the stream, fold it, decide, append at the
- * revision read. A concurrent writer makes the append fail; then the whole
+ * The one command handler: read the stream (for a `latestOnly` decider, its
+ * last event), fold it, decide, append at the revision read. A concurrent writer makes the append fail; then the whole
  * cycle runs again on the fresh stream, so `decide` always sees what it changes.
  */
 export async function handleCommand<State, Command, Event extends DomainEvent>(
@@ -93,7 +96,7 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
 
 /** A stream's state as `prepare` observes it; deciding on that stream reuses the same read. */
 export type LoadState = <State, Event extends DomainEvent>(
-  decider: Pick<Decider<State, never, Event>, 'initialState' | 'evolve'>,
+  decider: Pick<Decider<State, never, Event>, 'initialState' | 'evolve' | 'latestOnly'>,
   streamName: string,
 ) => Promise<{ state: State; exists: boolean }>;
 
@@ -121,14 +124,9 @@ export async function handleCommands<State, Event extends DomainEvent>(
   try {
     for (let attempt = 1; ; attempt++) {
       try {
-        const reads = new Map<string, Promise<RecordedEvent[]>>();
-        const read = (stream: string) => {
-          let history = reads.get(stream);
-          if (!history) reads.set(stream, (history = readHistory(store, stream)));
-          return history;
-        };
+        const read = cycleReads(store);
         const load: LoadState = async (decider, stream) => {
-          const history = await read(stream);
+          const history = await read(decider, stream);
           return { state: fold(decider, history), exists: history.length > 0 };
         };
         const commands: StreamCommand[] = await prepare(load);
@@ -160,7 +158,7 @@ export async function handleCommands<State, Event extends DomainEvent>(
 
 async function decideAndAppend(
   store: EventStore,
-  read: (stream: string) => Promise<RecordedEvent[]>,
+  read: (decider: ReadsFor, stream: string) => Promise<RecordedEvent[]>,
   commands: StreamCommand[],
   context: CommandContext,
   beforeAppend?: () => Promise<void>,
@@ -171,7 +169,7 @@ async function decideAndAppend(
   // In order, so the first command's refusal is the one reported.
   const decided = [];
   for (const { decider, streamName, command } of commands) {
-    const history = await read(streamName);
+    const history = await read(decider, streamName);
     const state = fold(decider, history);
     const events = decider.decide(command, state, context.now);
     const expected: ExpectedRevision = history.length
@@ -207,14 +205,6 @@ async function decideAndAppend(
   });
 }
 
-/**
- * A stream's events for a command or a strongly consistent read. A store that
- * fails (not a conflict) is answered 503 `event_store_unavailable`.
- */
-export function readHistory(store: EventStore, streamName: string): Promise<RecordedEvent[]> {
-  return store.readStream(streamName).catch(storeFailure);
-}
-
 /** Still losing to other writers after every try: the caller may simply send it again. */
 const concurrentUpdate = () =>
   conflict(
@@ -223,21 +213,13 @@ const concurrentUpdate = () =>
     { retryAfterSeconds: 1 },
   );
 
-/** Conflicts go on to be retried; any other failure of the store is its being unavailable. */
-function storeFailure(error: unknown): never {
-  if (error instanceof WrongExpectedRevisionError) throw error;
-  return eventStoreUnavailable(error);
-}
-
-const eventStoreUnavailable = refuseAsUnavailable('event_store_unavailable', 'The event store');
-
 /** Current state of a stream, for reads that must be strongly consistent. */
 export async function loadState<State, Event extends DomainEvent>(
   store: EventStore,
-  decider: Pick<Decider<State, never, Event>, 'initialState' | 'evolve'>,
+  decider: Pick<Decider<State, never, Event>, 'initialState' | 'evolve' | 'latestOnly'>,
   streamName: string,
 ): Promise<{ state: State; exists: boolean }> {
-  const history = await readHistory(store, streamName);
+  const history = await readFor(store, decider, streamName);
   return { state: fold(decider, history), exists: history.length > 0 };
 }
 

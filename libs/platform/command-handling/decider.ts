@@ -12,6 +12,8 @@ export interface DomainEvent<Type extends string = string, Data = Record<string,
 // Methods, not function-typed properties: a decider of a given state, command and event
 // then also serves where any decider is taken (one handler runs several kinds together).
 export interface Decider<State, Command, Event extends DomainEvent> {
+  /** Set when `evolve` ignores the state it is given: commands then read the stream's last event alone. */
+  readonly latestOnly?: boolean;
   initialState(): State;
   evolve(state: State, event: Event): State;
   decide(command: Command, state: State, now: Date): Event[];
