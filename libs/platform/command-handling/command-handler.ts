@@ -76,8 +76,9 @@ export type Commands<State, Event extends DomainEvent> = [
 
 /**
  * The one command handler: read the stream (for a `latestOnly` decider, its
- * last event), fold it, decide, append at the revision read. A concurrent writer makes the append fail; then the whole
- * cycle runs again on the fresh stream, so `decide` always sees what it changes.
+ * last event), fold it, decide, append at the revision read. A concurrent
+ * writer makes the append fail; then the whole cycle runs again on the fresh
+ * stream, so `decide` always sees what it changes.
  */
 export async function handleCommand<State, Command, Event extends DomainEvent>(
   store: EventStore,
