@@ -19,9 +19,9 @@ export interface LeasedWorker {
 }
 
 /**
- * Runs `run` on at most one instance at a time. The holder renews at a third
- * of the TTL; when it dies, another instance takes over once the TTL passes.
- * A lost renewal aborts the work at once, and so does a renewal still
+ * Runs `run` on at most one instance at a time. The holder renews a third of
+ * the TTL after it last asked; when it dies, another instance takes over once
+ * the TTL passes. A lost renewal aborts the work at once, and so does a renewal still
  * unanswered when the lease runs out, since another instance may hold it by
  * then; fencing (checkpoint versions) stops a late write from work that is
  * still finishing.
@@ -74,7 +74,11 @@ export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
     } else if (!held && active) {
       yieldWork();
     }
-    timer = setTimeout(tick, held ? ttlMs / 3 : ttlMs / 2);
+    // A renewal is counted from the ask, not the answer, so slow answers do not push it towards
+    // the lease's end. A poll for a lease held elsewhere waits from the answer: asking again at
+    // once after a slow answer would only race the holder's renewal.
+    const renewIn = Math.max(0, asked + ttlMs / 3 - Date.now());
+    timer = setTimeout(tick, held ? renewIn : ttlMs / 2);
   };
   void tick();
 

@@ -77,6 +77,24 @@ describe('leased worker', () => {
     });
   });
 
+  describe('when every renewal is answered slowly, yet well inside the lease', () => {
+    it('keeps the one run going, since each renewal is asked a third of the TTL after the last was', async () => {
+      const latency = TTL * 0.36; // two in a row took more than 2/3 of the TTL
+      const leases: LeaseStore = {
+        tryAcquire: () => new Promise((resolve) => setTimeout(() => resolve(true), latency)),
+        release: async () => undefined,
+      };
+      const work = slowToFinish();
+      const worker = startLeasedWorker({ name: 'w', leases, run: work.run, ttlMs: TTL });
+      await jest.advanceTimersByTimeAsync(30 * TTL);
+      expect(work.started).toHaveLength(1);
+      expect(work.started[0].aborted).toBe(false);
+      const stopped = worker.stop();
+      work.finish(0);
+      await stopped;
+    });
+  });
+
   describe('when the lease comes back while an aborted run is still finishing', () => {
     it('starts the next run only once that one has finished', async () => {
       const { store, work, worker } = await leaseLostMidRun();
