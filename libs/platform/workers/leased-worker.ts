@@ -41,7 +41,8 @@ export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
   };
 
   const tick = async () => {
-    const asked = Date.now();
+    // Monotonic: a wall clock stepped back during the call would stretch the lease by the step.
+    const asked = performance.now();
     let held = false;
     try {
       held = await options.leases.tryAcquire(options.name, owner, ttlMs);
@@ -51,7 +52,7 @@ export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
     if (stopping.signal.aborted) return;
     // The lease runs from when it was asked for: a grant answered after that is already over,
     // and without a renewal answered in time the work stops when the lease would run out.
-    const left = asked + ttlMs - Date.now();
+    const left = asked + ttlMs - performance.now();
     held &&= left > 0;
     if (held) {
       clearTimeout(expiry);
@@ -77,7 +78,7 @@ export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
     // A renewal is counted from the ask, not the answer, so slow answers do not push it towards
     // the lease's end. A poll for a lease held elsewhere waits from the answer: asking again at
     // once after a slow answer would only race the holder's renewal.
-    const renewIn = Math.max(0, asked + ttlMs / 3 - Date.now());
+    const renewIn = Math.max(0, asked + ttlMs / 3 - performance.now());
     timer = setTimeout(tick, held ? renewIn : ttlMs / 2);
   };
   void tick();

@@ -95,6 +95,20 @@ describe('leased worker', () => {
     });
   });
 
+  describe('when the wall clock steps back while a renewal is asked', () => {
+    it('still aborts the work once the lease runs out', async () => {
+      const { store, work, worker } = await leaseGranted();
+      await jest.advanceTimersByTimeAsync(TTL / 3);
+      jest.setSystemTime(Date.now() - 60 * 60_000); // an NTP step or a resumed VM
+      store.answer(true); // granted; every later renewal hangs: the store is cut off
+      await jest.advanceTimersByTimeAsync(TTL);
+      expect(work.started[0].aborted).toBe(true);
+      expect(worker.isActive()).toBe(false);
+      work.finish(0);
+      await worker.stop();
+    });
+  });
+
   describe('when the lease comes back while an aborted run is still finishing', () => {
     it('starts the next run only once that one has finished', async () => {
       const { store, work, worker } = await leaseLostMidRun();
