@@ -10,6 +10,8 @@ export interface LeasedWorkerOptions {
   ttlMs?: number;
   owner?: string;
   onError?: (error: unknown) => void;
+  /** Where it says that the lease store stopped answering (default console.warn). */
+  log?: (message: string) => void;
 }
 
 export interface LeasedWorker {
@@ -21,14 +23,15 @@ export interface LeasedWorker {
 /**
  * Runs `run` on at most one instance at a time. The holder renews a third of
  * the TTL after it last asked; when it dies, another instance takes over once
- * the TTL passes. A lost renewal aborts the work at once, and so does a renewal still
- * unanswered when the lease runs out, since another instance may hold it by
- * then; fencing (checkpoint versions) stops a late write from work that is
- * still finishing.
+ * the TTL passes. A lost renewal aborts the work at once, and so does one not
+ * answered within half the TTL, since another instance may hold the lease by
+ * the time it ends; fencing (checkpoint versions) stops a late write from work
+ * that is still finishing.
  */
 export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
   const ttlMs = options.ttlMs ?? 5000;
   const owner = options.owner ?? randomUUID();
+  const log = options.log ?? ((message: string) => console.warn(message));
   const stopping = new AbortController();
   let active: AbortController | undefined;
   /** The run not finished yet, aborted or not: an aborted run may still be finishing its batch. */
@@ -40,15 +43,38 @@ export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
     active = undefined;
   };
 
+  /** Set while calls go unanswered, so the log says so once rather than every tick. */
+  let unanswered = false;
+  /**
+   * The store's answer, or false once half the TTL passed without one: a call
+   * that never settles (a hung thread, a half-open socket) must not stop the ticks.
+   */
+  const ask = async (): Promise<boolean> => {
+    let deadline: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      deadline = setTimeout(resolve, ttlMs / 2, 'late');
+    });
+    const call = new Promise<boolean>((resolve) =>
+      resolve(options.leases.tryAcquire(options.name, owner, ttlMs)),
+    );
+    const answer = await Promise.race([call, late]).catch((error: unknown) => {
+      options.onError?.(error);
+      return false;
+    });
+    clearTimeout(deadline);
+    if (answer === 'late' && !unanswered)
+      log(
+        `lease ${options.name}: no answer from the lease store within ${ttlMs / 2} ms; ` +
+          'counted as not held, and asked again until it answers',
+      );
+    unanswered = answer === 'late';
+    return answer === true;
+  };
+
   const tick = async () => {
     // Monotonic: a wall clock stepped back during the call would stretch the lease by the step.
     const asked = performance.now();
-    let held = false;
-    try {
-      held = await options.leases.tryAcquire(options.name, owner, ttlMs);
-    } catch (error) {
-      options.onError?.(error);
-    }
+    let held = await ask();
     if (stopping.signal.aborted) return;
     // The lease runs from when it was asked for: a grant answered after that is already over,
     // and without a renewal answered in time the work stops when the lease would run out.

@@ -39,6 +39,7 @@ describe('leased worker', () => {
       leases: store.leases,
       run: work.run,
       ttlMs: TTL,
+      log: () => undefined,
     });
     store.answer(true);
     await settle();
