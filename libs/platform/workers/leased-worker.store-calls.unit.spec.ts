@@ -48,4 +48,35 @@ describe('leased worker', () => {
       await worker.stop();
     });
   });
+
+  describe('when a renewal asked before stop() is granted after its release', () => {
+    it('releases the lease again, so another instance need not wait out the TTL', async () => {
+      let holder: string | undefined;
+      const grant = (owner: string) => {
+        holder ??= owner;
+        return holder === owner;
+      };
+      let applyRenewal!: () => void;
+      let calls = 0;
+      const leases: LeaseStore = {
+        tryAcquire: async (_, owner) => {
+          calls += 1;
+          // The renewal reaches the store after the release did (another pooled connection).
+          if (calls === 2) await new Promise<void>((resolve) => (applyRenewal = resolve));
+          return grant(owner);
+        },
+        release: async (_, owner) => {
+          if (holder === owner) holder = undefined;
+        },
+      };
+      const worker = startLeasedWorker({ name: 'w', leases, ttlMs: TTL, run: untilAborted });
+      await jest.advanceTimersByTimeAsync(TTL / 3); // the renewal is in flight
+      expect(calls).toBe(2);
+      await worker.stop();
+      expect(holder).toBeUndefined();
+      applyRenewal();
+      await jest.advanceTimersByTimeAsync(0);
+      expect(holder).toBeUndefined();
+    });
+  });
 });

@@ -38,6 +38,7 @@ export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
   let work: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let expiry: NodeJS.Timeout | undefined;
+  const release = () => options.leases.release(options.name, owner).catch(() => undefined);
   const yieldWork = () => {
     active?.abort();
     active = undefined;
@@ -56,6 +57,13 @@ export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
     });
     const call = new Promise<boolean>((resolve) =>
       resolve(options.leases.tryAcquire(options.name, owner, ttlMs)),
+    );
+    // A grant landing once stop() began (after its release, on another connection) is given back.
+    void call.then(
+      (held) => {
+        if (held && stopping.signal.aborted) void release();
+      },
+      () => undefined,
     );
     const answer = await Promise.race([call, late]).catch((error: unknown) => {
       options.onError?.(error);
@@ -118,7 +126,7 @@ export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
       clearTimeout(expiry);
       active?.abort();
       await work;
-      await options.leases.release(options.name, owner).catch(() => undefined);
+      await release();
     },
   };
 }
