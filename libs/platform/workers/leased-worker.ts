@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LeaseStore } from '../../read-store/coordination.port';
+import { errorMessage } from '../errors/error-message';
 
 export interface LeasedWorkerOptions {
   /** Lease name: one active instance per name across all processes. */
@@ -10,7 +11,21 @@ export interface LeasedWorkerOptions {
   ttlMs?: number;
   owner?: string;
   onError?: (error: unknown) => void;
-  /** Where it says that the lease store stopped answering (default console.warn). */
+  /**
+   * Runs in a row that fail on this instance before it gives the lease up and
+   * sits out two TTLs, so another instance gets a turn (default 3). A run
+   * counts when it ends in error sooner than `healthyRunMs` after it started.
+   */
+  maxFailedRuns?: number;
+  /**
+   * A run that lasted this long did some work: it ends a row of failures,
+   * however it ends (default 60 s).
+   */
+  healthyRunMs?: number;
+  /**
+   * Where it says that it gave the lease up, or that the lease store does not
+   * answer (default console.warn).
+   */
   log?: (message: string) => void;
 }
 
@@ -26,13 +41,19 @@ export interface LeasedWorker {
  * the TTL passes. A lost renewal aborts the work at once, and so does one not
  * answered within half the TTL, since another instance may hold the lease by
  * the time it ends; fencing (checkpoint versions) stops a late write from work
- * that is still finishing.
+ * that is still finishing. An instance whose runs keep failing gives the lease
+ * up for a while (`maxFailedRuns`), so a fault of its own does not stop the work.
  */
 export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
   const ttlMs = options.ttlMs ?? 5000;
   const owner = options.owner ?? randomUUID();
   const log = options.log ?? ((message: string) => console.warn(message));
+  const maxFailedRuns = options.maxFailedRuns ?? 3;
+  const healthyRunMs = options.healthyRunMs ?? 60_000;
   const stopping = new AbortController();
+  /** Set while this instance sits out after giving the lease up. */
+  let resting = false;
+  const unwanted = () => stopping.signal.aborted || resting;
   let active: AbortController | undefined;
   /** The run not finished yet, aborted or not: an aborted run may still be finishing its batch. */
   let work: Promise<void> | undefined;
@@ -58,10 +79,11 @@ export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
     const call = new Promise<boolean>((resolve) =>
       resolve(options.leases.tryAcquire(options.name, owner, ttlMs)),
     );
-    // A grant landing once stop() began (after its release, on another connection) is given back.
+    // A grant landing once the lease was given up (stop() or a rest began, and released it on
+    // another connection) is given back.
     void call.then(
       (held) => {
-        if (held && stopping.signal.aborted) void release();
+        if (held && unwanted()) void release();
       },
       () => undefined,
     );
@@ -79,11 +101,39 @@ export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
     return answer === true;
   };
 
+  let failedRuns = 0;
+  const countRun = (ranMs: number, failed: boolean, error: unknown) => {
+    failedRuns = failed && ranMs < healthyRunMs ? failedRuns + 1 : 0;
+    if (failed && failedRuns >= maxFailedRuns) sitOut(error);
+  };
+  /**
+   * Gives the lease up and asks again two TTLs later: a failure only this
+   * instance has (its broker connection, its read-model thread) lets another
+   * take over, and one they all have makes them take turns.
+   */
+  const sitOut = (error: unknown) => {
+    log(
+      `lease ${options.name}: gave it up after ${failedRuns} runs in a row failed on this ` +
+        `instance (last: ${errorMessage(error)}); another instance may take it over, ` +
+        `and this one asks again in ${2 * ttlMs} ms`,
+    );
+    failedRuns = 0;
+    resting = true;
+    clearTimeout(timer);
+    clearTimeout(expiry);
+    yieldWork();
+    void release();
+    timer = setTimeout(() => {
+      resting = false;
+      void tick();
+    }, 2 * ttlMs);
+  };
+
   const tick = async () => {
     // Monotonic: a wall clock stepped back during the call would stretch the lease by the step.
     const asked = performance.now();
     let held = await ask();
-    if (stopping.signal.aborted) return;
+    if (unwanted()) return;
     // The lease runs from when it was asked for: a grant answered after that is already over,
     // and without a renewal answered in time the work stops when the lease would run out.
     const left = asked + ttlMs - performance.now();
@@ -96,12 +146,21 @@ export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
     if (held && !work) {
       const controller = new AbortController();
       active = controller;
+      const started = performance.now();
+      // A run ended by a yield or a stop says nothing of this instance's health.
+      const ended = (failed: boolean, error?: unknown) => {
+        if (!controller.signal.aborted) countRun(performance.now() - started, failed, error);
+      };
       const run = options.run(controller.signal).then(
-        () => undefined,
-        (error) => options.onError?.(error),
+        () => ended(false),
+        (error: unknown) => {
+          options.onError?.(error);
+          ended(true, error);
+        },
       );
       work = run;
-      // Work that ends by itself (an error) frees the slot; the next tick starts it again.
+      // Work that ends by itself (an error) frees the slot; the next tick starts it again,
+      // unless this instance gave the lease up meanwhile.
       void run.finally(() => {
         work = undefined;
         if (active === controller) active = undefined;
