@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { backoffMs, pause } from '../../platform/retry/backoff';
 
 /**
@@ -15,7 +16,9 @@ export class SettleBackoff {
   constructor(
     private readonly initialMs = 100,
     private readonly maxMs = 30_000,
-  ) {}
+  ) {
+    setMaxListeners(0, this.released.signal); // one per held message, as many as the prefetch
+  }
 
   /** Counts a failed settle; returns how long to hold that message. */
   failed(): number {
