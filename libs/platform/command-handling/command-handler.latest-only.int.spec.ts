@@ -135,5 +135,35 @@ describe('a decider whose state is its stream’s last event (latestOnly)', () =
       );
       expect(r.state).toEqual({ seq: 3 });
     });
+
+    it('runs the cycle again when the stream moved between the two reads', async () => {
+      await handleCommand(sqlite, numbering, 'numbers-6', { type: 'Next' }, context());
+      let raced = false;
+      // Another writer appends right after this cycle's last-event read.
+      const store: EventStore = Object.assign(Object.create(sqlite) as EventStore, {
+        readLastEvent: async (stream: string) => {
+          const last = await sqlite.readLastEvent(stream);
+          if (!raced) {
+            raced = true;
+            await handleCommand(sqlite, numbering, stream, { type: 'Next' }, context());
+          }
+          return last;
+        },
+      });
+      const whole = { ...numbering, latestOnly: false };
+      const seen: number[][] = [];
+      await handleCommands(
+        store,
+        async (load) => {
+          const observed = [(await load(numbering, 'numbers-6')).state.seq];
+          seen.push(observed);
+          observed.push((await load(whole, 'numbers-6')).state.seq);
+          return [{ decider: numbering, streamName: 'numbers-6', command: { type: 'Next' } }];
+        },
+        context(),
+      );
+      expect(seen).toEqual([[1], [2, 2]]);
+      expect((await loadState(sqlite, numbering, 'numbers-6')).state).toEqual({ seq: 3 });
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { WrongExpectedRevisionError, type EventStore, type RecordedEvent } from '../../event-store';
 import { refuseAsUnavailable } from '../errors/app-error';
-import type { Decider } from './decider';
+import { StaleObservationError, type Decider } from './decider';
 
 /** What a read needs to know of the decider that folds it. */
 export type ReadsFor = Pick<Decider<unknown, never, never>, 'latestOnly'>;
@@ -34,7 +34,8 @@ export function readFor(
 /**
  * The reads of one command cycle: each stream is read once, and deciding on a
  * stream reuses what observing it read. Only a whole-stream read after a
- * last-event read of the same stream reads it again.
+ * last-event read of the same stream reads it again; if the stream moved in
+ * between, the cycle's observations disagree, and it runs again.
  */
 export function cycleReads(store: EventStore) {
   const reads = new Map<string, { whole: boolean; history: Promise<RecordedEvent[]> }>();
@@ -42,10 +43,23 @@ export function cycleReads(store: EventStore) {
     const whole = !decider.latestOnly;
     const done = reads.get(stream);
     if (done && (done.whole || !whole)) return done.history;
-    const history = readFor(store, decider, stream);
+    const read = readFor(store, decider, stream);
+    const history = done ? sameEnd(done.history, read, stream) : read;
     reads.set(stream, { whole, history });
     return history;
   };
+}
+
+const endOf = (history: RecordedEvent[]) => history.at(-1)?.revision ?? -1;
+
+async function sameEnd(
+  earlier: Promise<RecordedEvent[]>,
+  later: Promise<RecordedEvent[]>,
+  stream: string,
+): Promise<RecordedEvent[]> {
+  const [before, now] = await Promise.all([earlier, later]);
+  if (endOf(before) !== endOf(now)) throw new StaleObservationError(`${stream} moved while read`);
+  return now;
 }
 
 /** Conflicts go on to be retried; any other failure of the store is its being unavailable. */
