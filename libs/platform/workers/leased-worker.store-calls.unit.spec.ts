@@ -14,6 +14,22 @@ function scriptedLeases(answer: (call: number) => Promise<boolean>) {
 }
 
 const never = () => new Promise<boolean>(() => undefined);
+
+/** One lease held in memory, expiring on the (fake) wall clock as a store's does. */
+function memoryLeases() {
+  let lease: { owner: string; until: number } | undefined;
+  const leases: LeaseStore = {
+    tryAcquire: async (_, owner, ttlMs) => {
+      if (lease && lease.owner !== owner && lease.until >= Date.now()) return false;
+      lease = { owner, until: Date.now() + ttlMs };
+      return true;
+    },
+    release: async (_, owner) => {
+      if (lease?.owner === owner) lease = undefined;
+    },
+  };
+  return leases;
+}
 /** Work that runs until aborted. */
 const untilAborted = (signal: AbortSignal) =>
   new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
@@ -77,6 +93,32 @@ describe('leased worker', () => {
       applyRenewal();
       await jest.advanceTimersByTimeAsync(0);
       expect(holder).toBeUndefined();
+    });
+  });
+
+  describe('when the store applies the holder’s calls but their answers never come back', () => {
+    it('leaves the lease it granted time to lapse, so another instance takes over', async () => {
+      const store = memoryLeases();
+      let answersLost = false;
+      const holder = startLeasedWorker({
+        ...{ name: 'w', owner: 'holder', ttlMs: TTL, run: untilAborted, log: () => undefined },
+        leases: {
+          tryAcquire: async (...call) => {
+            const held = await store.tryAcquire(...call); // applied by the store ...
+            return answersLost ? never() : held; // ... and the answer lost on the way back
+          },
+          release: (...call) => store.release(...call),
+        },
+      });
+      await jest.advanceTimersByTimeAsync(TTL / 6);
+      expect(holder.isActive()).toBe(true);
+      answersLost = true;
+      await jest.advanceTimersByTimeAsync(7); // off the holder's beat
+      const other = startLeasedWorker({ name: 'w', leases: store, ttlMs: TTL, run: untilAborted });
+      await jest.advanceTimersByTimeAsync(10 * TTL);
+      expect(holder.isActive()).toBe(false);
+      expect(other.isActive()).toBe(true);
+      await Promise.all([holder.stop(), other.stop()]);
     });
   });
 });

@@ -170,9 +170,11 @@ export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
     }
     // A renewal is counted from the ask, not the answer, so slow answers do not push it towards
     // the lease's end. A poll for a lease held elsewhere waits from the answer: asking again at
-    // once after a slow answer would only race the holder's renewal.
+    // once after a slow answer would only race the holder's renewal. After a call left
+    // unanswered it waits a whole TTL: the store may have applied it, and the lease it granted
+    // must lapse before another instance can take it.
     const renewIn = Math.max(0, asked + ttlMs / 3 - performance.now());
-    timer = setTimeout(tick, held ? renewIn : ttlMs / 2);
+    timer = setTimeout(tick, held ? renewIn : unanswered ? ttlMs : ttlMs / 2);
   };
   void tick();
 
