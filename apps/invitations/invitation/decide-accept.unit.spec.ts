@@ -199,6 +199,12 @@ describe('accept', () => {
     it('does not expire it later', () => {
       given([sent, acceptedBy()]).when(accept(), after(EXPIRES_AT, 86_400_000)).then([]);
     });
+
+    it('still refuses another company with invitation_already_accepted after the expiry date', () => {
+      given([sent, acceptedBy()])
+        .when(accept(TOKEN, { companyId: 'other-company' }), after(EXPIRES_AT, 86_400_000))
+        .thenRefuses('conflict', 'invitation_already_accepted');
+    });
   });
 });
 

@@ -105,5 +105,9 @@ describe('invitation state', () => {
     it('stays accepted after its expiry time', () => {
       expect(effectiveStatus(fold([sent, acceptedBy()]), after(EXPIRES_AT, 1e9))).toBe('accepted');
     });
+
+    it('is not expired after its expiry time', () => {
+      expect(isExpired(fold([sent, acceptedBy()]), after(EXPIRES_AT, 1e9))).toBe(false);
+    });
   });
 });
