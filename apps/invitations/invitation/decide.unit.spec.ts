@@ -54,6 +54,17 @@ describe('send', () => {
         ]);
     });
 
+    it('takes an expiry of 30 days, the most the contract allows', () => {
+      given([])
+        .when({ ...send, expiresInDays: 30 }, SENT_AT)
+        .then([
+          {
+            ...sent,
+            data: { ...sent.data, expiresAt: after(SENT_AT, 30 * 86_400_000).toISOString() },
+          },
+        ]);
+    });
+
     it('refuses an expiry outside 1 to 30 days', () => {
       given([])
         .when({ ...send, expiresInDays: 31 })
@@ -85,6 +96,16 @@ describe('resend', () => {
   describe('when the invitation is pending', () => {
     it('records a new token hash and expiry', () => {
       given([sent]).when(resend, now).then([resentEvent]);
+    });
+
+    it('takes an expiry of 30 days and refuses 31', () => {
+      const in30 = after(now, 30 * 86_400_000).toISOString();
+      given([sent])
+        .when({ ...resend, expiresInDays: 30 }, now)
+        .then([{ ...resentEvent, data: { ...resentEvent.data, expiresAt: in30 } }]);
+      given([sent])
+        .when({ ...resend, expiresInDays: 31 }, now)
+        .thenRefuses('invalid', 'validation_failed');
     });
   });
 
