@@ -95,6 +95,18 @@ describe('invitation view', () => {
     });
   });
 
+  describe('when later events were recorded after it was sent', () => {
+    it('keeps sentAt at when it was sent', () => {
+      for (const events of [
+        [sent, acceptedBy()],
+        [sent, expired, resent()],
+        [sent, cancelled],
+      ]) {
+        expect(invitationView(history(events), now)?.sentAt).toBe(SENT_AT.toISOString());
+      }
+    });
+  });
+
   describe('when there is no invitation', () => {
     it('is null', () => {
       expect(invitationView([], now)).toBeNull();
