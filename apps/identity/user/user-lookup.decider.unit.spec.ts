@@ -83,5 +83,12 @@ describe('emailReservation', () => {
       expect(emailStream('Ann@Example.com')).toBe(emailStream('ann@example.com'));
       expect(emailStream('ann@example.com')).toMatch(/^user-email-[0-9a-f]{64}$/);
     });
+
+    it('keep the name stored streams already have, so existing accounts stay reachable', () => {
+      // sha256 of "ann@example.com": a change in how the key is derived would orphan every reservation.
+      expect(emailStream('Ann@Example.com')).toBe(
+        'user-email-71d4f55f72fa128dfb468a1a3901507c804b74316488744d769d7f4b16696476',
+      );
+    });
   });
 });
