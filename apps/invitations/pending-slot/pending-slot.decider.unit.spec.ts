@@ -121,5 +121,12 @@ describe('pending slot', () => {
       expect(pendingSlotStream('v', 'a@x.io')).toMatch(/^invitation_slot-[0-9a-f]{64}$/);
       expect(pendingSlotStream('v', 'a@x.io')).not.toBe(pendingSlotStream('w', 'a@x.io'));
     });
+
+    it('keeps the name stored slots already have, so a deploy cannot open a second slot', () => {
+      // sha256 of "vendor-1|ann@example.com": the address is normalised before hashing.
+      expect(pendingSlotStream('vendor-1', ' Ann@Example.com')).toBe(
+        'invitation_slot-a1b4eb5149b839a3b5c8f937dd2b37fccef4c002efa2150a63d1eb5073de07ce',
+      );
+    });
   });
 });
