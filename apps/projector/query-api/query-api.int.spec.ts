@@ -254,6 +254,56 @@ describe('query API', () => {
     });
   });
 
+  describe('when relationship lists take more than one page', () => {
+    it('follows nextCursor through each company once, for a vendor’s customers and a customer’s vendors', async () => {
+      const pagingVendor = testUser('vendor');
+      const secondVendor = testUser('vendor');
+      const [first, second] = [testUser('customer'), testUser('customer')];
+      const accepted = async (id: string, v: TestUser, c: TestUser, at: number) => {
+        await appendTo(infra.eventStore, id, events.sent(id, { vendorId: v.companyId }, at));
+        return appendTo(infra.eventStore, id, events.accepted(id, c.companyId, at + 1));
+      };
+      await accepted('paging-1', pagingVendor, first, 200);
+      await accepted('paging-2', pagingVendor, second, 202);
+      const { position } = await accepted('paging-3', secondVendor, first, 204);
+      await waitFor(
+        async () =>
+          (await infra.readModels.readModels.projectionStates()).every(
+            (v) => v.position >= position,
+          ),
+        { timeoutMs: 10_000, message: 'projections at the relationships' },
+      );
+      const pages = async (path: string, as: TestUser, field: string) => {
+        const seen: string[][] = [];
+        let cursor: string | null = '';
+        for (let i = 0; cursor !== null && i < 5; i++) {
+          const query: string = cursor ? `&cursor=${cursor}` : '';
+          const res = await get(`${path}?limit=1${query}`, as, {
+            'x-min-position': position.toString(),
+          });
+          expect(res.status).toBe(200);
+          seen.push(res.body.items.map((r) => r[field] as string));
+          cursor = res.body.nextCursor;
+        }
+        return seen;
+      };
+      const customers = await pages(
+        `/vendors/${pagingVendor.companyId}/customers`,
+        pagingVendor,
+        'customerCompanyId',
+      );
+      expect(customers.slice(0, 2).flat().sort()).toEqual(
+        [first.companyId, second.companyId].sort(),
+      );
+      expect(customers.slice(2).flat()).toEqual([]);
+      const vendors = await pages(`/customers/${first.companyId}/vendors`, first, 'vendorId');
+      expect(vendors.slice(0, 2).flat().sort()).toEqual(
+        [pagingVendor.companyId, secondVendor.companyId].sort(),
+      );
+      expect(vendors.slice(2).flat()).toEqual([]);
+    });
+  });
+
   describe('when a query names a position', () => {
     afterEach(() => jest.restoreAllMocks());
 
