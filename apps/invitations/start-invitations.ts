@@ -81,6 +81,7 @@ export async function startInvitations(
     leases,
     intervalMs: options.expiryIntervalMs,
     onError: (error) => log.warn(`expiry will retry: ${errorMessage(error)}`),
+    log: (message) => log.warn(message),
   });
 
   return {

@@ -70,6 +70,7 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
     ttlMs: options.ttlMs,
     owner: options.owner,
     onError: options.onError ?? ((e) => console.warn(`forwarder ${options.name}:`, e)),
+    log: options.warn,
     run: (signal) => forward(options, signal),
   });
   const lag = async () => {

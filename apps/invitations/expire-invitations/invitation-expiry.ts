@@ -114,12 +114,14 @@ export function startExpiryScheduler(options: {
   leases: LeaseStore;
   intervalMs?: number;
   onError?: (error: unknown) => void;
+  log?: (message: string) => void;
 }): LeasedWorker {
   const intervalMs = options.intervalMs ?? 15_000;
   return startLeasedWorker({
     name: EXPIRY_WORKER,
     leases: options.leases,
     onError: options.onError,
+    log: options.log,
     run: async (signal) => {
       while (!signal.aborted) {
         // Stopping ends the run after the expiries in flight, not after every one due.

@@ -378,4 +378,23 @@ describe('projector', () => {
       }
     });
   });
+
+  describe('when its runs keep failing on this instance', () => {
+    it('gives the lease up, saying so in its own log', async () => {
+      const logged: string[] = [];
+      const broken: ProjectionStore = Object.create(f.readModels);
+      broken.loadCheckpoint = () => Promise.reject(new Error('read models unreachable'));
+      const projector = f.startProjector({
+        store: broken,
+        projections: [invitationListProjection],
+        leaseTtlMs: 300,
+        log: (m) => logged.push(m),
+      });
+      await waitFor(() => logged.some((m) => m.includes('gave it up after 3 runs')), {
+        message: 'the give-up line in the projector’s log',
+      });
+      await projector.stop();
+      await broken.close(); // what it opened on itself, as `this`, the fixture cannot close
+    });
+  });
 });

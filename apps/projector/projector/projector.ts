@@ -47,6 +47,7 @@ export function startProjector(options: ProjectorOptions): Projector {
       ttlMs: options.leaseTtlMs,
       owner: options.owner,
       onError: (error) => log(`projection ${projection.name} stopped: ${errorMessage(error)}`),
+      log,
       run: (signal) =>
         runProjection(
           {
