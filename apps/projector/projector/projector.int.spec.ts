@@ -382,7 +382,7 @@ describe('projector', () => {
   describe('when its runs keep failing on this instance', () => {
     it('gives the lease up, saying so in its own log', async () => {
       const logged: string[] = [];
-      const broken: ProjectionStore = Object.create(f.readModels);
+      const broken: typeof f.readModels = Object.create(f.readModels);
       broken.loadCheckpoint = () => Promise.reject(new Error('read models unreachable'));
       const projector = f.startProjector({
         store: broken,
