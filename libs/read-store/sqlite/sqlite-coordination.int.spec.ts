@@ -1,4 +1,7 @@
 import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { coordinationContract } from '../testing/coordination.contract';
 import { SqliteCoordination } from './sqlite-coordination';
 
@@ -29,6 +32,37 @@ describe('SqliteCoordination', () => {
       now += TTL + 1_000;
       expect(await store.tryAcquire('l', 'b', TTL)).toBe(true);
       expect(await store.tryAcquire('l', 'a', TTL)).toBe(false);
+    });
+  });
+
+  describe('when the holder renews while another process waits for the write lock', () => {
+    it('does not let the waiter take the lease it renewed', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'coordination-'));
+      const [dbA, dbB] = [0, 1].map(() => new Database(join(dir, 'leases.sqlite')));
+      dbA.pragma('busy_timeout = 0');
+      try {
+        const [a, b] = [new SqliteCoordination(dbA), new SqliteCoordination(dbB)];
+        let now = 1_700_000_000_000;
+        const clock = jest.spyOn(Date, 'now').mockImplementation(() => now);
+        expect(await a.tryAcquire('l', 'a', 5_000)).toBe(true);
+        now += 4_000;
+        let renewal: Promise<boolean> | undefined;
+        // The waiter reads the clock; the holder's renewal is tried a millisecond after it.
+        clock.mockImplementationOnce(() => {
+          now += 1;
+          renewal = a.tryAcquire('l', 'a', 5_000);
+          return now - 1;
+        });
+        const taken = await b.tryAcquire('l', 'b', 5_000);
+        // Locked out while the waiter holds the lock, so the waiter's now is the latest.
+        const renewed = await renewal!.catch(() => 'locked out');
+        expect({ taken, renewed }).toEqual({ taken: false, renewed: 'locked out' });
+      } finally {
+        jest.restoreAllMocks();
+        dbA.close();
+        dbB.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 

@@ -28,6 +28,10 @@ export class SqliteCoordination implements CheckpointStore, LeaseStore {
   private readonly acquire: Database.Statement;
   private readonly drop: Database.Statement;
 
+  private readonly acquireLocked: Database.Transaction<
+    (name: string, owner: string, ttlMs: number) => boolean
+  >;
+
   constructor(private readonly db: Database.Database) {
     db.exec(SCHEMA);
     addGrantedAt(db);
@@ -46,6 +50,13 @@ export class SqliteCoordination implements CheckpointStore, LeaseStore {
         SET owner = excluded.owner, expires_at = excluded.expires_at, granted_at = excluded.granted_at
       WHERE leases.owner = excluded.owner OR leases.expires_at < @now OR leases.granted_at > @now`);
     this.drop = db.prepare('DELETE FROM leases WHERE name = ? AND owner = ?');
+    // The time is read under the write lock. Read before it, a caller that waited for the lock
+    // (another process committing) saw a lease renewed meanwhile as granted later than its own
+    // now, and took it over from its live holder.
+    this.acquireLocked = db.transaction((name: string, owner: string, ttlMs: number) => {
+      const now = Date.now();
+      return this.acquire.run({ name, owner, until: now + ttlMs, now }).changes === 1;
+    });
   }
 
   async load(name: string): Promise<Checkpoint> {
@@ -74,8 +85,7 @@ export class SqliteCoordination implements CheckpointStore, LeaseStore {
   }
 
   async tryAcquire(name: string, owner: string, ttlMs: number): Promise<boolean> {
-    const now = Date.now();
-    return this.acquire.run({ name, owner, until: now + ttlMs, now }).changes === 1;
+    return this.acquireLocked.immediate(name, owner, ttlMs);
   }
 
   async release(name: string, owner: string): Promise<void> {
