@@ -74,7 +74,7 @@ export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
   const ask = async (): Promise<boolean> => {
     let deadline: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => {
-      deadline = setTimeout(resolve, ttlMs / 2, 'late');
+      deadline = setTimeout(resolve, ttlMs / 2, 'late').unref(); // stop() need not wait for it
     });
     const call = new Promise<boolean>((resolve) =>
       resolve(options.leases.tryAcquire(options.name, owner, ttlMs)),
