@@ -79,4 +79,38 @@ describe('leased worker', () => {
       expect(other.seen.runs).toBe(0);
     });
   });
+  describe('when a long run between failures ends by losing the lease', () => {
+    it('starts the count of failed runs over', async () => {
+      let denied = false;
+      const flaky = {
+        tryAcquire: (n: string, o: string, ttl: number) =>
+          denied ? Promise.resolve(false) : leases.tryAcquire(n, o, ttl),
+        release: (n: string, o: string) => leases.release(n, o),
+      };
+      const script = ['fail', 'fail', 'long', 'fail'];
+      const logs: string[] = [];
+      workers.push(
+        startLeasedWorker({
+          ...{ name: 'w', leases: flaky, ttlMs: TTL, onError: () => undefined },
+          log: (m) => logs.push(m),
+          run: async (signal) => {
+            if ((script.shift() ?? 'long') === 'long') {
+              return new Promise<void>((resolve) =>
+                signal.addEventListener('abort', () => resolve()),
+              );
+            }
+            throw new Error('broken for a moment');
+          },
+        }),
+      );
+      await jest.advanceTimersByTimeAsync(61_000); // two failures, then a minute of work
+      denied = true;
+      await jest.advanceTimersByTimeAsync(TTL);
+      denied = false;
+      await jest.advanceTimersByTimeAsync(3 * TTL);
+
+      expect(script).toEqual([]);
+      expect(logs).toEqual([]);
+    });
+  });
 });

@@ -147,9 +147,12 @@ export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
       const controller = new AbortController();
       active = controller;
       const started = performance.now();
-      // A run ended by a yield or a stop says nothing of this instance's health.
+      // A run ended by a yield or a stop says nothing of this instance's health, but a long one
+      // did some work first.
       const ended = (failed: boolean, error?: unknown) => {
-        if (!controller.signal.aborted) countRun(performance.now() - started, failed, error);
+        const ranMs = performance.now() - started;
+        if (!controller.signal.aborted) countRun(ranMs, failed, error);
+        else if (ranMs >= healthyRunMs) failedRuns = 0;
       };
       const run = options.run(controller.signal).then(
         () => ended(false),
