@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, Options } from 'amqplib';
 import {
@@ -8,6 +7,7 @@ import {
   MOVE_CONFIRM_TIMEOUT_MS,
 } from './amqp-helpers';
 import type { WatchChannel } from './channel-error-recovery';
+import { noListenerLimit } from '../../platform/async/no-listener-limit';
 
 /**
  * Sends a copy of a message straight to a queue; resolves once RabbitMQ confirms it. Any of
@@ -37,7 +37,7 @@ export class CopyChannel {
   /** Copies waiting for the channel: woken as it opens (one list, not a listener each). */
   private readonly waiting = new Set<() => void>();
   /** Ends the waits for a connection: a closing broker hands their messages back at once. */
-  private readonly closing = new AbortController();
+  private readonly closing = noListenerLimit(); // one listener per waiting copy
 
   constructor(
     manager: AmqpConnectionManager,
@@ -46,7 +46,6 @@ export class CopyChannel {
     /** How long a copy may wait for the publishing connection, and then for its confirm. */
     private readonly timeoutMs = MOVE_CONFIRM_TIMEOUT_MS,
   ) {
-    setMaxListeners(0, this.closing.signal); // one per waiting copy, as many as the prefetches
     this.wrapper = manager.createChannel({
       name: 'copies',
       confirm: true,

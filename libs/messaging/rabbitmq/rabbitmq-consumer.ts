@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConsumeMessage, Options } from 'amqplib';
@@ -14,6 +13,7 @@ import {
 import { countSettled, processDelivery, retryDelays } from '../delivery';
 import { LingeringHandlers, stopLingering } from '../lingering-handlers';
 import { errorMessage } from '../../platform/errors/error-message';
+import { noListenerLimit } from '../../platform/async/no-listener-limit';
 import { AckBatcher } from './ack-batcher';
 import {
   closeWrapper,
@@ -64,7 +64,7 @@ export class RabbitMqConsumer implements ConsumerHandle {
   private cancelled = false;
   private readonly backoff = new SettleBackoff();
   /** Aborted by `cancel`: a copy waiting for the publishing connection stops waiting. */
-  private readonly stopping = noListenerLimit(new AbortController());
+  private readonly stopping = noListenerLimit();
   private readonly lingering = new LingeringHandlers();
 
   private constructor(
@@ -151,7 +151,7 @@ export class RabbitMqConsumer implements ConsumerHandle {
       // The first setup on this channel (a broker-side cancel sets it up again): watched once,
       // and its ack tags, which keep counting across a resubscribe, batched by one batcher.
       this.options.watchChannel(channel, queue);
-      const closed = noListenerLimit(new AbortController());
+      const closed = noListenerLimit();
       channel.once('close', () => closed.abort());
       state = { acks: new AckBatcher(channel), closed: closed.signal };
       this.channels.set(channel, state);
@@ -250,10 +250,4 @@ export class RabbitMqConsumer implements ConsumerHandle {
       }
     }
   }
-}
-
-/** A controller whose signal any number of waiting messages may listen to (up to the prefetch). */
-function noListenerLimit(controller: AbortController): AbortController {
-  setMaxListeners(0, controller.signal);
-  return controller;
 }

@@ -1,5 +1,5 @@
-import { setMaxListeners } from 'node:events';
 import { backoffMs, pause } from '../../platform/retry/backoff';
+import { noListenerLimit } from '../../platform/async/no-listener-limit';
 
 /**
  * How long a consumer holds a message it could not settle (its move to a
@@ -11,14 +11,12 @@ import { backoffMs, pause } from '../../platform/retry/backoff';
  */
 export class SettleBackoff {
   private failures = 0;
-  private readonly released = new AbortController();
+  private readonly released = noListenerLimit(); // one listener per held message
 
   constructor(
     private readonly initialMs = 100,
     private readonly maxMs = 30_000,
-  ) {
-    setMaxListeners(0, this.released.signal); // one per held message, as many as the prefetch
-  }
+  ) {}
 
   /** Counts a failed settle; returns how long to hold that message. */
   failed(): number {
