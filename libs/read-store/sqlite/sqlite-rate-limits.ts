@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { makeDirectory } from '../../platform/fs/make-directory';
 import { dirname } from 'node:path';
 import {
   holdsHits,
@@ -51,7 +51,7 @@ export class SqliteRateLimits implements RateLimitStore {
   private takes = 0;
 
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') makeDirectory(dirname(path));
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     // NORMAL, not OFF: in WAL mode it syncs only at checkpoints, and OFF may corrupt the file at
