@@ -121,4 +121,19 @@ describe('leased worker', () => {
       await Promise.all([holder.stop(), other.stop()]);
     });
   });
+
+  describe('when the lease store does not answer the release', () => {
+    it('stops after half the TTL all the same, leaving the lease to lapse', async () => {
+      const leases: LeaseStore = {
+        tryAcquire: async () => true,
+        release: () => new Promise<void>(() => undefined),
+      };
+      const worker = startLeasedWorker({ name: 'w', leases, ttlMs: TTL, run: untilAborted });
+      await jest.advanceTimersByTimeAsync(0);
+      let stopped = false;
+      void worker.stop().then(() => (stopped = true));
+      await jest.advanceTimersByTimeAsync(TTL / 2);
+      expect(stopped).toBe(true);
+    });
+  });
 });

@@ -65,6 +65,19 @@ export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
     active = undefined;
   };
 
+  /** `call`'s answer, or 'late' once half the TTL passed without one. */
+  const inTime = async <T>(call: Promise<T>): Promise<T | 'late'> => {
+    let deadline: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      deadline = setTimeout(resolve, ttlMs / 2, 'late').unref(); // stop() need not wait for it
+    });
+    try {
+      return await Promise.race([call, late]);
+    } finally {
+      clearTimeout(deadline);
+    }
+  };
+
   /** Set while calls go unanswered, so the log says so once rather than every tick. */
   let unanswered = false;
   /**
@@ -72,10 +85,6 @@ export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
    * that never settles (a hung thread, a half-open socket) must not stop the ticks.
    */
   const ask = async (): Promise<boolean> => {
-    let deadline: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => {
-      deadline = setTimeout(resolve, ttlMs / 2, 'late').unref(); // stop() need not wait for it
-    });
     const call = new Promise<boolean>((resolve) =>
       resolve(options.leases.tryAcquire(options.name, owner, ttlMs)),
     );
@@ -87,11 +96,10 @@ export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
       },
       () => undefined,
     );
-    const answer = await Promise.race([call, late]).catch((error: unknown) => {
+    const answer = await inTime(call).catch((error: unknown) => {
       options.onError?.(error);
       return false;
     });
-    clearTimeout(deadline);
     if (answer === 'late' && !unanswered)
       log(
         `lease ${options.name}: no answer from the lease store within ${ttlMs / 2} ms; ` +
@@ -190,7 +198,8 @@ export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
       clearTimeout(expiry);
       active?.abort();
       await work;
-      await release();
+      // A store that does not answer leaves the lease to lapse rather than holding up the stop.
+      await inTime(release());
     },
   };
 }
