@@ -45,10 +45,10 @@ export const metrics = {
     // Read at each scrape: a worker whose lag cannot be read has no value, not its last one.
     async collect() {
       await Promise.all(
-        [...lagReaders].map(async ([worker, readers]) => {
+        [...lagReaders.readers].map(async ([worker, readers]) => {
           const read = readers.at(-1)!;
           // A worker stopped while its lag was read keeps no value, however the read ends.
-          const reading = () => lagReaders.get(worker)?.at(-1) === read;
+          const reading = () => lagReaders.readers.get(worker)?.at(-1) === read;
           try {
             const lag = await withTimeout(
               read(),
@@ -63,27 +63,55 @@ export const metrics = {
       );
     },
   }),
+  workerActive: new Gauge({
+    name: 'worker_active',
+    help: "1 while this process holds a leased worker's lease and runs it, else 0 (waiting, sitting out, stopping). Summed over instances it is 1; 0 for long means no instance runs the worker.",
+    labelNames: ['worker'],
+    registers: [registry],
+    collect() {
+      for (const [worker, readers] of activity.readers) {
+        this.set({ worker }, readers.some((isActive) => isActive()) ? 1 : 0);
+      }
+    },
+  }),
 };
 
+/**
+ * Readers of a per-worker gauge, one per instance of the worker in this
+ * process (a take-over starts another): the worker's series goes, by `gone`,
+ * once the last of them stops.
+ */
+function perWorker<R>(gone: (worker: string) => void) {
+  const readers = new Map<string, R[]>();
+  const report = (worker: string, reader: R): (() => void) => {
+    readers.set(worker, [...(readers.get(worker) ?? []), reader]);
+    return () => {
+      const left = (readers.get(worker) ?? []).filter((r) => r !== reader);
+      if (left.length > 0) return void readers.set(worker, left);
+      readers.delete(worker);
+      gone(worker);
+    };
+  };
+  return { readers, report };
+}
+
+const activity = perWorker<() => boolean>((worker) => metrics.workerActive.remove({ worker }));
+
+/**
+ * Reports in `worker_active` whether `worker` runs in this process, read by
+ * `isActive` at each scrape, until the returned function is called.
+ */
+export const reportActivity = activity.report;
+
 type LagReader = () => Promise<bigint | number>;
-/** Per worker name, the readers of the instances reporting it; the latest is read. */
-const lagReaders = new Map<string, LagReader[]>();
+const lagReaders = perWorker<LagReader>((worker) => metrics.lag.remove({ worker }));
 const LAG_READ_TIMEOUT_MS = 2_000;
 
 /**
- * Reports `worker`'s lag in `subscription_lag_events`, read by `read` at each scrape,
- * until the returned function is called. Instances of one worker in a process (a
- * take-over) share its series: it goes once the last of them stops.
+ * Reports `worker`'s lag in `subscription_lag_events`, read by `read` at each
+ * scrape, until the returned function is called; the latest instance's reader is read.
  */
-export function reportLag(worker: string, read: LagReader): () => void {
-  lagReaders.set(worker, [...(lagReaders.get(worker) ?? []), read]);
-  return () => {
-    const left = (lagReaders.get(worker) ?? []).filter((r) => r !== read);
-    if (left.length > 0) return void lagReaders.set(worker, left);
-    lagReaders.delete(worker);
-    metrics.lag.remove({ worker });
-  };
-}
+export const reportLag = lagReaders.report;
 
 /** Stream category: the part of the stream name before the first dash (`invitation`, `user`). */
 export const categoryOf = (streamName: string) => streamName.split('-', 1)[0];

@@ -1,4 +1,5 @@
 import type { LeaseStore } from '../../read-store/coordination.port';
+import { metrics } from '../observability/metrics';
 import { startLeasedWorker } from './leased-worker';
 
 const TTL = 300;
@@ -134,6 +135,24 @@ describe('leased worker', () => {
       void worker.stop().then(() => (stopped = true));
       await jest.advanceTimersByTimeAsync(TTL / 2);
       expect(stopped).toBe(true);
+    });
+  });
+  describe('when a scrape asks which workers run here', () => {
+    it('shows worker_active 0 while another instance holds the lease, 1 once it runs, none once stopped', async () => {
+      const scraped = async () =>
+        (await metrics.workerActive.get()).values.find((v) => v.labels.worker === 'scraped')?.value;
+      let heldElsewhere = true;
+      const store = scriptedLeases(async () => !heldElsewhere);
+      const worker = startLeasedWorker({
+        ...{ name: 'scraped', leases: store.leases, ttlMs: TTL, run: untilAborted },
+      });
+      await jest.advanceTimersByTimeAsync(0);
+      expect(await scraped()).toBe(0);
+      heldElsewhere = false;
+      await jest.advanceTimersByTimeAsync(TTL);
+      expect(await scraped()).toBe(1);
+      await worker.stop();
+      expect(await scraped()).toBeUndefined();
     });
   });
 });

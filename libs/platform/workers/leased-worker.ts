@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LeaseStore } from '../../read-store/coordination.port';
 import { errorMessage } from '../errors/error-message';
+import { reportActivity } from '../observability/metrics';
 
 export interface LeasedWorkerOptions {
   /** Lease name: one active instance per name across all processes. */
@@ -188,6 +189,7 @@ export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
     timer = setTimeout(tick, held ? renewIn : unanswered ? ttlMs : ttlMs / 2);
   };
   void tick();
+  const unreport = reportActivity(options.name, () => active !== undefined);
 
   return {
     owner,
@@ -200,6 +202,7 @@ export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
       await work;
       // A store that does not answer leaves the lease to lapse rather than holding up the stop.
       await inTime(release());
+      unreport();
     },
   };
 }
