@@ -54,6 +54,22 @@ describe('POST /invitations/:id/preview', () => {
       expect(shown.status).toBe('expired');
     });
 
+    it('reads accepted and cancelled past the expiry as they are, not expired', async () => {
+      const customer = testUser('customer', { email: 'preview-accepted@example.com' });
+      const accepted = await t.invite(vendor, { email: customer.email });
+      const body = { token: tokenOf(accepted.acceptUrl) };
+      await t.call('POST', `/invitations/${accepted.invitationId}/accept`, { as: customer, body });
+      const cancelled = await t.invite(vendor, { email: 'preview-cancelled-late@example.com' });
+      await t.call('POST', `/invitations/${cancelled.invitationId}/cancel`, { as: vendor });
+      const shown = await Promise.all(
+        [accepted, cancelled].map(({ invitationId, acceptUrl, expiresAt }) => {
+          const late = new Date(Date.parse(expiresAt) + 1);
+          return previewInvitation(t.infra.eventStore, invitationId, tokenOf(acceptUrl), late);
+        }),
+      );
+      expect(shown.map((s) => s.status)).toEqual(['accepted', 'cancelled']);
+    });
+
     it('names no vendor when the vendor’s token carried no name', async () => {
       const sent = await t.invite(testUser('vendor'), { email: 'preview-unnamed@example.com' });
       const reply = await preview(sent.invitationId, tokenOf(sent.acceptUrl));
