@@ -64,6 +64,17 @@ describe('POST /invitations', () => {
       expect(everything).not.toContain(tokenOf(acceptUrl));
     });
 
+    it('takes expiresInDays at both ends of 1 to 30 and sets expiresAt that many days out', async () => {
+      for (const expiresInDays of [1, 30]) {
+        const before = Date.now();
+        const email = `expires-${expiresInDays}@example.com`;
+        const { expiresAt } = await t.invite(vendor, { email, expiresInDays });
+        const days = (Date.parse(expiresAt) - before) / 86_400_000;
+        expect(days).toBeGreaterThanOrEqual(expiresInDays);
+        expect(days).toBeLessThan(expiresInDays + 1 / 24);
+      }
+    });
+
     it('emails the accept link to the invited address', async () => {
       const { acceptUrl } = await t.invite(vendor, { email: 'mail@example.com', expiresInDays: 1 });
       const mail = await waitFor(() => t.infra.mails.find((m) => m.to === 'mail@example.com'));
