@@ -323,6 +323,25 @@ describe('createHttpApp', () => {
         expect(problem.errors).toEqual([{ field: 'request', message: problem.detail }]);
     });
 
+    it.each([
+      [
+        'an Expect it cannot meet',
+        'POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n',
+        417,
+        'expectation_failed',
+      ],
+      ['no Host header', 'GET /health HTTP/1.1\r\n', 400, 'bad_request'],
+    ])(
+      'answers a request with %s in problem+json, where Node sent an empty answer',
+      async (_, head, status, code) => {
+        const answer = await rawRequest(`${head}Content-Length: 2\r\nConnection: close\r\n\r\n{}`);
+        const [statusLine, body] = answer.split('\r\n\r\n');
+        expect(statusLine).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+        expect(statusLine).toMatch(/content-type: application\/problem\+json/i);
+        expect(JSON.parse(body)).toMatchObject({ status, code });
+      },
+    );
+
     it('routes a path parameter of any length, so its route answers for it', async () => {
       expect(await statusOf(`${base}/items/${'a'.repeat(5000)}`)).toBe(200);
       await expectProblem(await fetch(`${base}/mine/${'a'.repeat(200)}`), 401, 'missing_token');
@@ -523,5 +542,44 @@ describe('createHttpApp', () => {
         await logged.close();
       }
     });
+  });
+});
+
+describe('createHttpApp, when a request is slow to arrive', () => {
+  let app: NestFastifyApplication;
+  beforeAll(async () => {
+    app = await createHttpApp(ProbeModule, {
+      title: 'probe',
+      logger: false,
+      requestTimeoutMs: 200,
+    });
+    await app.listen(0, '127.0.0.1');
+  });
+  afterAll(() => app.close());
+
+  /** Sends `sent` and holds the connection open, reading the answer until the server closes it. */
+  const sendAndHold = async (sent: string) => {
+    const { hostname, port } = new URL(await app.getUrl());
+    return new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => socket.write(sent));
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(answer));
+    });
+  };
+
+  it.each([
+    [
+      'part of its body',
+      'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{',
+    ],
+    ['part of its head', 'GET /echo HTTP/1.1\r\nHost: x\r\n'],
+  ])('answers one that sent only %s with 408 problem+json and closes it', async (_, sent) => {
+    const answer = await sendAndHold(sent);
+    const [head, body] = answer.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1.1 408 /);
+    expect(head).toMatch(/content-type: application\/problem\+json/i);
+    expect(JSON.parse(body)).toMatchObject({ status: 408, code: 'request_timeout' });
   });
 });

@@ -11,7 +11,14 @@ import { answerMethodNotAllowed } from './method-not-allowed';
 import { withProblemAnswers } from './openapi-problems';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { acceptJsonBodies } from './json-body';
-import { clientErrors, frameworkErrors, guardBody, sendProblem } from './request-guards';
+import {
+  clientErrors,
+  frameworkErrors,
+  guardBody,
+  refuseExpectation,
+  requireHost,
+  sendProblem,
+} from './request-guards';
 import { unavailable } from '../errors/app-error';
 import { UnexpectedQueryGuard } from './unexpected-query.guard';
 import { strictValidationPipe } from './validation.pipe';
@@ -29,12 +36,20 @@ export interface HttpAppOptions {
   trustProxy?: TrustProxy;
   /** How long a close waits for requests in flight before cutting every connection; 10 s by default. */
   closeGraceMs?: number;
+  /**
+   * How long a request may take to arrive, head and body, before it is answered 408 and its
+   * connection closed; 30 s by default. Answering it is not counted.
+   */
+  requestTimeoutMs?: number;
 }
 
 const SHUTTING_DOWN = 'The service is shutting down; retry shortly, another instance may answer.';
 
 /** Below the 30 s a container gets to stop (docker-compose.yml), so the rest of the shutdown runs. */
 const CLOSE_GRACE_MS = 10_000;
+
+/** Bodies are at most a few KiB: a client still sending one after this is holding a socket. */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * Every service's HTTP shell: Fastify, problem+json for every error, strict
@@ -44,7 +59,18 @@ export async function createHttpApp(
   module: Type<unknown> | DynamicModule,
   options: HttpAppOptions,
 ): Promise<NestFastifyApplication> {
+  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const adapter = new FastifyAdapter({
+    // Fastify turns Node's request timeout off by default, so a client that sent a head and part
+    // of its body held the connection for ever. Node looks for late requests at an interval of
+    // its own (30 s by default), made shorter so one is answered near its timeout.
+    requestTimeout,
+    http: {
+      headersTimeout: requestTimeout,
+      connectionsCheckingInterval: Math.min(1_000, requestTimeout / 4),
+      // Refused by `requireHost` in problem+json, where Node answers an empty 400.
+      requireHostHeader: false,
+    },
     bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
     // Fastify matches no route for a path parameter over 100 characters (the default): such an
     // id would get a bare 404 before the caller is checked, not its route's answer.
@@ -84,6 +110,7 @@ export async function createHttpApp(
   const instance = app.getHttpAdapter().getInstance();
   acceptJsonBodies(instance);
   instance.addHook('preValidation', guardBody);
+  instance.server.on('checkExpectation', refuseExpectation);
   // A response finished while the app closes ends its connection, so close() is not held by an
   // idle keep-alive socket until its timeout (the default 'idle' closes only those idle at the start).
   // A client that holds a connection without finishing a request (one that sent nothing, or half a
@@ -107,6 +134,7 @@ export async function createHttpApp(
     if (closing) return sendProblem(reply, unavailable('shutting_down', SHUTTING_DOWN, undefined));
   });
   // After the count above: an answer sent from an onRequest hook skips the hooks after it.
+  instance.addHook('onRequest', requireHost);
   answerMethodNotAllowed(instance);
   instance.addHook('onResponse', async (request) => {
     const left = (held.get(request.raw.socket) ?? 1) - 1;

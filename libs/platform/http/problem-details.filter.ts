@@ -25,6 +25,7 @@ const HTTP_CODES: Record<number, string> = {
   408: 'request_timeout',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
+  417: 'expectation_failed',
   431: 'headers_too_large',
   429: 'rate_limited',
   503: 'not_ready',

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { invalid } from '../errors/app-error';
 import { httpError, replyWithProblem, toProblem } from './problem-details.filter';
@@ -52,6 +52,32 @@ export function clientErrors(error: Error & { code?: string }, socket: Duplex): 
     );
   }
   socket.destroy(error);
+}
+
+/**
+ * Node answers an `Expect` other than `100-continue` itself, with an empty
+ * 417, unless the server listens for it; this answers it in problem+json.
+ */
+export function refuseExpectation(_req: IncomingMessage, res: ServerResponse): void {
+  const detail = 'The request expects what this service does not do; only 100-continue is met.';
+  const body = JSON.stringify(toProblem(httpError(417, detail)));
+  res.writeHead(417, {
+    'content-type': 'application/problem+json',
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+  });
+  res.end(body);
+}
+
+/**
+ * HTTP/1.1 requires a Host header. Node refuses a request without one with
+ * an empty 400 unless told not to; the server is told not to, and this
+ * refuses it in problem+json instead.
+ */
+export async function requireHost(request: FastifyRequest, reply: FastifyReply) {
+  if (request.raw.httpVersion !== '1.1' || request.headers.host !== undefined) return;
+  const detail = 'An HTTP/1.1 request must carry a Host header.';
+  return sendProblem(reply, invalid('bad_request', detail, [{ field: 'host', message: detail }]));
 }
 
 /**
