@@ -1,5 +1,5 @@
 import { timestampMs } from '../../../libs/contracts/timestamp';
-import { normalisedEmail } from '../../../libs/platform/validation/email-address';
+import { sameMailbox } from '../../../libs/platform/validation/email-address';
 import { conflict, forbidden, gone, notFound } from '../../../libs/platform/errors/app-error';
 import type { AcceptInvitation, CompleteDeferredAcceptance } from './invitation.commands';
 import type { InvitationEvent } from './invitation.events';
@@ -38,7 +38,7 @@ export function decideAccept(
     throw conflict('invitation_already_accepted', 'This invitation was already accepted.');
   }
   // Both normalised: an invitation or account recorded before addresses were kept in NFC may not be.
-  if (normalisedEmail(c.customer.email) !== normalisedEmail(invitation.email)) {
+  if (!sameMailbox(c.customer.email, invitation.email)) {
     throw forbidden('email_mismatch', 'This invitation was sent to a different email address.');
   }
   const { invitationId, vendorId } = invitation;

@@ -53,6 +53,20 @@ describe('accept', () => {
         .when(accept(TOKEN, { email: 'jos\u00e9@example.com' }), now)
         .then([acceptedBy(ann, now)]);
     });
+
+    it('takes an international domain in either spelling as the same mailbox', () => {
+      const unicode = { ...sent, data: { ...sent.data, email: 'ann@b\u00fccher.example' } };
+      given([unicode])
+        .when(accept(TOKEN, { email: 'ann@xn--bcher-kva.example' }), now)
+        .then([acceptedBy(ann, now)]);
+      const ascii = { ...sent, data: { ...sent.data, email: 'ann@XN--BCHER-KVA.example' } };
+      given([ascii])
+        .when(accept(TOKEN, { email: 'ann@B\u00dcCHER.example' }), now)
+        .then([acceptedBy(ann, now)]);
+      given([unicode])
+        .when(accept(TOKEN, { email: 'ann@bucher.example' }), now)
+        .thenRefuses('forbidden', 'email_mismatch');
+    });
   });
 
   describe('when the customer email is not verified', () => {

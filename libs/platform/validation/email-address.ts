@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { buildMessage, IsEmail, MaxLength, ValidateBy } from 'class-validator';
+import { domainToASCII } from 'node:url';
 
 /**
  * An address as accounts, invitations and lists keep and compare it: trimmed,
@@ -15,6 +16,23 @@ export const normaliseEmail = (value: unknown): unknown =>
 
 export const normalisedEmail = (email: string): string =>
   email.trim().normalize('NFC').toLowerCase().normalize('NFC');
+
+/**
+ * Whether two addresses name one mailbox: as normalised, with the domain in
+ * one spelling, since `bücher.example` and `xn--bcher-kva.example` are one
+ * DNS name (a customer's sign-on may hand over either). Accounts and
+ * reservations keep the spelling they were given; only comparisons map it.
+ */
+export function sameMailbox(a: string, b: string): boolean {
+  return comparable(a) === comparable(b);
+}
+
+const comparable = (email: string) => {
+  const normalised = normalisedEmail(email);
+  const at = normalised.lastIndexOf('@');
+  const domain = normalised.slice(at + 1);
+  return `${normalised.slice(0, at + 1)}${domainToASCII(domain) || domain}`;
+};
 
 /**
  * Soft hyphens, zero-width spaces, word joiners and the like: an address
