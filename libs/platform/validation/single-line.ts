@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { Matches } from 'class-validator';
 
 /**
@@ -10,11 +11,27 @@ import { Matches } from 'class-validator';
  */
 const LAYOUT = '\\p{Cc}\\p{Zl}\\p{Zp}\\u202A-\\u202E\\u2066-\\u2069';
 
-/** A name checked on the way in: one line of text, so it cannot lay out a message of its own. */
+/**
+ * What shows nothing on its own: marks with no letter to sit on, zero-width
+ * and other ignorable characters, spaces (those the trim left are only ever
+ * beside such characters).
+ */
+const UNSEEN = '\\p{M}\\p{Default_Ignorable_Code_Point}\\p{Z}';
+
+/**
+ * A name checked on the way in: one line of text, so it cannot lay out a
+ * message of its own, and, unless empty, something a reader can see (a name
+ * of a zero-width space passed as given, where one of spaces was refused).
+ */
 export const SingleLine = () =>
-  Matches(new RegExp(`^[^${LAYOUT}]*$`, 'u'), {
-    message: '$property must be one line of text, without control characters',
-  });
+  applyDecorators(
+    Matches(new RegExp(`^[^${LAYOUT}]*$`, 'u'), {
+      message: '$property must be one line of text, without control characters',
+    }),
+    Matches(new RegExp(`^$|[^${UNSEEN}]`, 'u'), {
+      message: '$property must hold a visible character',
+    }),
+  );
 
 /**
  * A name from elsewhere (a token's claim, a record older than the check) made

@@ -34,6 +34,18 @@ describe('SingleLine', () => {
     });
   });
 
+  describe('when the text shows nothing', () => {
+    it('refuses it: zero-width characters, marks with no letter, ignorable ones', () => {
+      for (const name of ['\u200b', '\u0301\u0301\u0301', '\u200b \u00ad', '\u200e', '\u3164']) {
+        expect(passes(name)).toBe(false);
+      }
+    });
+
+    it('passes an empty text, which optional fields may hold, and marks on a letter', () => {
+      for (const name of ['', 'e\u0301', '\u200bAnn']) expect(passes(name)).toBe(true);
+    });
+  });
+
   describe('when the text holds a bidirectional mark', () => {
     it('passes it: right-to-left names often hold one', () => {
       for (const mark of ['\u200e', '\u200f', '\u061c']) {
