@@ -1,4 +1,4 @@
-import { IsEmail, IsNotEmpty, IsString } from 'class-validator';
+import { buildMessage, IsEmail, IsNotEmpty, IsString, ValidateBy } from 'class-validator';
 import { IsTimestamp } from './timestamp';
 
 /**
@@ -18,9 +18,21 @@ export const IntegrationEventTypes = {
 export type IntegrationEventType =
   (typeof IntegrationEventTypes)[keyof typeof IntegrationEventTypes];
 
+/**
+ * An id: text with something besides spaces, and well-formed Unicode, since
+ * ids become stream names, where a lone surrogate is stored as U+FFFD and two
+ * different ids would share one stream.
+ */
 const id = () => (target: object, key: string) => {
   IsString()(target, key);
   IsNotEmpty()(target, key);
+  ValidateBy({
+    name: 'isId',
+    validator: {
+      validate: (value) => typeof value === 'string' && value.trim() !== '' && value.isWellFormed(),
+      defaultMessage: buildMessage(() => '$property must be well-formed text, not only spaces'),
+    },
+  })(target, key);
 };
 const timestamp = IsTimestamp;
 

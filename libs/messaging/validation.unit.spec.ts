@@ -90,6 +90,12 @@ describe('validateCloudEvent', () => {
       expect(validateCloudEvent(verified({ verifiedAt: undefined }))).toMatch(/verifiedAt/);
       expect(validateCloudEvent(verified({ verifiedAt: '2026-11-26' }))).toMatch(/verifiedAt/);
     });
+
+    it('refuses an id of only spaces or with a lone surrogate, which would name a stream shared with others', () => {
+      for (const userId of ['   ', 'user-1\ud800', '\udc00user-1']) {
+        expect(validateCloudEvent(verified({ userId }))).toMatch(/data.*userId/);
+      }
+    });
   });
 
   describe('when the type is not in the contract', () => {
