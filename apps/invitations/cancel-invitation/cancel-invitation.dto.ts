@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { PlainText } from '../../../libs/platform/validation/single-line';
 import { trim } from '../../../libs/platform/validation/trim';
 
 export class CancelInvitationRequest {
@@ -9,6 +10,7 @@ export class CancelInvitationRequest {
   @Transform(trim)
   @IsString()
   @MaxLength(500)
+  @PlainText()
   reason?: string;
 }
 

@@ -32,6 +32,21 @@ describe('POST /invitations/:id/cancel', () => {
     });
   });
 
+  describe('when the reason holds a control character', () => {
+    it('refuses it with validation_failed naming reason and records nothing, and takes line breaks', async () => {
+      const { invitationId } = await t.invite(vendor, { email: 'c-control@example.com' });
+      const cancel = (reason: string) =>
+        t.call('POST', `/invitations/${invitationId}/cancel`, { as: vendor, body: { reason } });
+      for (const reason of ['a\u0000b', 'a\u001b[2Jb', 'a\u202eb']) {
+        const reply = await cancel(reason);
+        expect([reply.status, reply.body.code]).toEqual([400, 'validation_failed']);
+        expect(reply.body.errors).toEqual([expect.objectContaining({ field: 'reason' })]);
+      }
+      expect(await t.eventTypes(invitationId)).toEqual(['InvitationSent']);
+      expect((await cancel('Wrong address.\r\n\tSent again.')).status).toBe(200);
+    });
+  });
+
   describe('when it is already cancelled', () => {
     it('answers 200 again and records nothing', async () => {
       const { invitationId } = await t.invite(vendor, { email: 'c2@example.com' });

@@ -33,6 +33,16 @@ export const SingleLine = () =>
     }),
   );
 
+/** As LAYOUT, less tabs and line breaks: a text of several lines may hold them. */
+const LAYOUT_BUT_LINES =
+  '\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u202A-\\u202E\\u2066-\\u2069';
+
+/** A free text checked on the way in (a reason): lines of text, without control characters. */
+export const PlainText = () =>
+  Matches(new RegExp(`^[^${LAYOUT_BUT_LINES}]*$`, 'u'), {
+    message: '$property must be text without control characters',
+  });
+
 /**
  * A name from elsewhere (a token's claim, a record older than the check) made
  * one line as SingleLine would have it, at most `max` characters.
