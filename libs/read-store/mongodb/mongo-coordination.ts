@@ -83,9 +83,17 @@ export class MongoCoordination implements CheckpointStore, LeaseStore {
         { $eq: ['$owner', us] },
         { $eq: [{ $type: '$owner' }, 'missing'] }, // just inserted by this upsert
         { $lt: ['$expiresAt', '$$NOW'] },
+        // Granted later than now: the server's clock went back (a step, a failover to a node
+        // behind), and the lease would otherwise hold off takeover by the size of the step.
+        { $gt: ['$grantedAt', '$$NOW'] },
       ],
     };
-    const claim = { _id: { $literal: name }, owner: us, expiresAt: { $add: ['$$NOW', ttlMs] } };
+    const claim = {
+      _id: { $literal: name },
+      owner: us,
+      expiresAt: { $add: ['$$NOW', ttlMs] },
+      grantedAt: '$$NOW',
+    };
     try {
       // One atomic upsert by _id alone (so the server retries a racing insert as an update):
       // the lease becomes ours when we hold it, it has expired, or it did not exist.
