@@ -30,6 +30,7 @@ export async function sendInvitation(
 ): Promise<{ response: SendInvitationResponse; position?: bigint }> {
   const invitationId = randomUUID();
   const token = newInvitationToken();
+  const vendorName = vendor.companyName && asOneLine(vendor.companyName);
   const command: SendInvitation = {
     type: 'SendInvitation',
     invitationId,
@@ -40,7 +41,7 @@ export async function sendInvitation(
     lastName: input.lastName,
     ...(input.businessName ? { businessName: input.businessName } : {}),
     ...(input.customerNumber ? { customerNumber: input.customerNumber } : {}),
-    ...(vendor.companyName ? { vendorName: asOneLine(vendor.companyName) } : {}),
+    ...(vendorName ? { vendorName } : {}),
     tokenHash: hashToken(token),
     expiresInDays: input.expiresInDays ?? DEFAULT_EXPIRES_IN_DAYS,
   };

@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { Matches } from 'class-validator';
+import { buildMessage, Matches, ValidateBy } from 'class-validator';
 
 /**
  * What may not be in a name that ends up in emails and lists: control
@@ -28,10 +28,16 @@ export const SingleLine = () =>
     Matches(new RegExp(`^[^${LAYOUT}]*$`, 'u'), {
       message: '$property must be one line of text, without control characters',
     }),
-    Matches(new RegExp(`^$|[^${UNSEEN}]`, 'u'), {
-      message: '$property must hold a visible character',
+    ValidateBy({
+      name: 'visible',
+      validator: {
+        validate: (value) => typeof value === 'string' && (value === '' || isVisible(value)),
+        defaultMessage: buildMessage(() => '$property must hold a visible character'),
+      },
     }),
   );
+
+const isVisible = (text: string) => new RegExp(`[^${UNSEEN}]`, 'u').test(text);
 
 /** As LAYOUT, less tabs and line breaks: a text of several lines may hold them. */
 const LAYOUT_BUT_LINES =
@@ -47,8 +53,10 @@ export const PlainText = () =>
  * A name from elsewhere (a token's claim, a record older than the check) made
  * one line as SingleLine would have it, at most `max` characters.
  */
-export const asOneLine = (text: string, max = 200): string =>
-  text
+export const asOneLine = (text: string, max = 200): string => {
+  const line = text
     .replace(new RegExp(`[${LAYOUT}]+`, 'gu'), ' ')
     .trim()
     .slice(0, max);
+  return isVisible(line) ? line : ''; // nothing a reader could see: no name
+};

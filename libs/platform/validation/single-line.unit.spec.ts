@@ -59,5 +59,17 @@ describe('SingleLine', () => {
       expect(asOneLine('Acme\u202egpj.exe\nLtd\u200f')).toBe('Acme gpj.exe Ltd\u200f');
       expect(asOneLine('x'.repeat(300))).toHaveLength(200);
     });
+
+    it('gives nothing for a name a reader could not see, so no one invisible is named', () => {
+      expect(asOneLine('\u200b\u200b')).toBe('');
+      expect(asOneLine('\u0301 \u00ad')).toBe('');
+    });
+  });
+
+  describe('when the text is both on two lines and invisible', () => {
+    it('names both faults', () => {
+      const [error] = validateSync(Object.assign(new Named(), { name: '\u0301\u2028' }));
+      expect(Object.keys(error.constraints ?? {})).toHaveLength(2);
+    });
   });
 });
