@@ -582,4 +582,16 @@ describe('createHttpApp, when a request is slow to arrive', () => {
     expect(head).toMatch(/content-type: application\/problem\+json/i);
     expect(JSON.parse(body)).toMatchObject({ status: 408, code: 'request_timeout' });
   });
+
+  it.each([
+    ['a method its path does not take', 'PUT /echo HTTP/1.1\r\nHost: x\r\n', 405],
+    ['no Host', 'POST /echo HTTP/1.1\r\n', 400],
+  ])(
+    'answers one refused for %s before its body arrived once, and closes it',
+    async (_, head, status) => {
+      const answer = await sendAndHold(`${head}Content-Length: 50\r\n\r\n{`);
+      expect(answer.match(/HTTP\/1.1 \d{3}/g)).toEqual([`HTTP/1.1 ${status}`]); // one answer
+      expect(answer).toMatch(/connection: close/i);
+    },
+  );
 });

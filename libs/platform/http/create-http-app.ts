@@ -66,8 +66,9 @@ export async function createHttpApp(
     // its own (30 s by default), made shorter so one is answered near its timeout.
     requestTimeout,
     http: {
+      requestTimeout,
       headersTimeout: requestTimeout,
-      connectionsCheckingInterval: Math.min(1_000, requestTimeout / 4),
+      connectionsCheckingInterval: Math.max(10, Math.min(1_000, requestTimeout / 4)),
       // Refused by `requireHost` in problem+json, where Node answers an empty 400.
       requireHostHeader: false,
     },
@@ -145,6 +146,9 @@ export async function createHttpApp(
   });
   instance.addHook('onSend', async (request, reply) => {
     reply.header('x-correlation-id', request.id);
+    // Answered before its body arrived (a 405, a missing Host): the rest of the body would be
+    // read as the connection's next request, or held until the request timeout answered it again.
+    if (!request.raw.complete) reply.header('connection', 'close');
     if (closing && (held.get(request.raw.socket) ?? 0) <= 1) reply.header('connection', 'close');
   });
   mountDocs(app, options.title);

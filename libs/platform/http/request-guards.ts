@@ -77,6 +77,7 @@ export function refuseExpectation(_req: IncomingMessage, res: ServerResponse): v
 export async function requireHost(request: FastifyRequest, reply: FastifyReply) {
   if (request.raw.httpVersion !== '1.1' || request.headers.host !== undefined) return;
   const detail = 'An HTTP/1.1 request must carry a Host header.';
+  reply.header('connection', 'close'); // as Node closed it
   return sendProblem(reply, invalid('bad_request', detail, [{ field: 'host', message: detail }]));
 }
 
