@@ -154,5 +154,23 @@ describe('leased worker', () => {
       await worker.stop();
       expect(await scraped()).toBeUndefined();
     });
+
+    it('shows 0 while the instance stops and its last batch ends', async () => {
+      const scraped = async () =>
+        (await metrics.workerActive.get()).values.find((v) => v.labels.worker === 'stopping')
+          ?.value;
+      let finish!: () => void;
+      const lastBatch = new Promise<void>((resolve) => (finish = resolve));
+      const worker = startLeasedWorker({
+        ...{ name: 'stopping', leases: scriptedLeases(async () => true).leases, ttlMs: TTL },
+        run: () => lastBatch,
+      });
+      await jest.advanceTimersByTimeAsync(0);
+      expect(await scraped()).toBe(1);
+      const stopped = worker.stop();
+      expect(await scraped()).toBe(0);
+      finish();
+      await stopped;
+    });
   });
 });

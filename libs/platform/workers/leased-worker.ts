@@ -189,7 +189,7 @@ export function startLeasedWorker(options: LeasedWorkerOptions): LeasedWorker {
     timer = setTimeout(tick, held ? renewIn : unanswered ? ttlMs : ttlMs / 2);
   };
   void tick();
-  const unreport = reportActivity(options.name, () => active !== undefined);
+  const unreport = reportActivity(options.name, () => active !== undefined && !unwanted());
 
   return {
     owner,
