@@ -5,7 +5,7 @@ import {
   type DomainEvent,
 } from '../../../libs/platform/command-handling/decider';
 import { conflict } from '../../../libs/platform/errors/app-error';
-import { normalisedEmail } from '../../../libs/platform/validation/email-address';
+import { mailboxOf } from '../../../libs/platform/validation/email-address';
 import { isLivePending, type InvitationState } from '../invitation/invitation.state';
 
 /**
@@ -43,10 +43,13 @@ export class SlotMovedError extends StaleObservationError {
   }
 }
 
-/** By the address in one form: an invitation recorded before addresses were kept in NFC may hold another. */
+/**
+ * By the mailbox: an invitation recorded before addresses were kept in NFC may hold another
+ * form, and an international domain has two spellings.
+ */
 export const pendingSlotStream = (vendorId: string, email: string) =>
   `invitation_slot-${createHash('sha256')
-    .update(`${vendorId}|${normalisedEmail(email)}`)
+    .update(`${vendorId}|${mailboxOf(email)}`)
     .digest('hex')}`;
 
 /**

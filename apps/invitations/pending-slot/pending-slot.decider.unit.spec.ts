@@ -127,6 +127,19 @@ describe('pending slot', () => {
       expect(pendingSlotStream('vendor-1', ' Ann@Example.com')).toBe(
         'invitation_slot-a1b4eb5149b839a3b5c8f937dd2b37fccef4c002efa2150a63d1eb5073de07ce',
       );
+      // An international domain as typed in Unicode: the spelling it is kept in.
+      expect(pendingSlotStream('vendor-1', 'ann@B\u00dcCHER.example')).toBe(
+        'invitation_slot-ac1409305c40d742aa5ebe631e8145b93828dd315311318d169479c472f31a5d',
+      );
+    });
+
+    it('is one stream for both spellings of an international domain', () => {
+      expect(pendingSlotStream('v', 'ann@xn--bcher-kva.example')).toBe(
+        pendingSlotStream('v', 'ann@b\u00fccher.example'),
+      );
+      expect(pendingSlotStream('v', 'ann@bucher.example')).not.toBe(
+        pendingSlotStream('v', 'ann@b\u00fccher.example'),
+      );
     });
   });
 });

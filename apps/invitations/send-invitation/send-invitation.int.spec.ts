@@ -110,6 +110,16 @@ describe('POST /invitations', () => {
       expect(await t.infra.eventStore.headPosition()).toBe(head);
     });
 
+    it('takes an international domain in its other spelling as the same email', async () => {
+      const first = await t.invite(vendor, { email: 'idn@b\u00fccher.example' });
+      const reply = await t.call('POST', '/invitations', {
+        as: vendor,
+        body: { email: 'idn@xn--bcher-kva.example', firstName: 'A', lastName: 'B' },
+      });
+      expect(reply.status).toBe(409);
+      expect(reply.body).toMatchObject({ invitationId: first.invitationId });
+    });
+
     it('lets another vendor invite the same email', async () => {
       await t.invite(vendor, { email: 'shared@example.com' });
       await expect(

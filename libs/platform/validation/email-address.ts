@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { buildMessage, IsEmail, MaxLength, ValidateBy } from 'class-validator';
-import { domainToASCII } from 'node:url';
+import { domainToASCII, domainToUnicode } from 'node:url';
 
 /**
  * An address as accounts, invitations and lists keep and compare it: trimmed,
@@ -18,21 +18,22 @@ export const normalisedEmail = (email: string): string =>
   email.trim().normalize('NFC').toLowerCase().normalize('NFC');
 
 /**
- * Whether two addresses name one mailbox: as normalised, with the domain in
- * one spelling, since `bücher.example` and `xn--bcher-kva.example` are one
- * DNS name (a customer's sign-on may hand over either). Accounts and
- * reservations keep the spelling they were given; only comparisons map it.
+ * The mailbox an address names: as normalised, with its domain in one
+ * spelling, since `bücher.example` and `xn--bcher-kva.example` are one DNS
+ * name (a customer's sign-on may hand over either). The spelling is the
+ * Unicode one, which a normalised address already has for every domain but
+ * one typed as `xn--…`, so keys made from it before stay as they were.
+ * Accounts and invitations keep the address as given.
  */
-export function sameMailbox(a: string, b: string): boolean {
-  return comparable(a) === comparable(b);
-}
-
-const comparable = (email: string) => {
+export function mailboxOf(email: string): string {
   const normalised = normalisedEmail(email);
   const at = normalised.lastIndexOf('@');
-  const domain = normalised.slice(at + 1);
-  return `${normalised.slice(0, at + 1)}${domainToASCII(domain) || domain}`;
-};
+  const ascii = domainToASCII(normalised.slice(at + 1));
+  return ascii ? `${normalised.slice(0, at + 1)}${domainToUnicode(ascii)}` : normalised;
+}
+
+/** Whether two addresses name one mailbox (`mailboxOf`). */
+export const sameMailbox = (a: string, b: string): boolean => mailboxOf(a) === mailboxOf(b);
 
 /**
  * Soft hyphens, zero-width spaces, word joiners and the like: an address
