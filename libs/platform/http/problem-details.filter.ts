@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AppError, causeOf, type ErrorKind, type FieldError } from '../errors/app-error';
+import { RefusalCounts } from './refusal-counts';
 
 const STATUS: Record<ErrorKind, number> = {
   invalid: 400,
@@ -100,12 +101,18 @@ export class ProblemDetailsFilter implements ExceptionFilter {
    */
   constructor(private readonly logger: ErrorLog = new Logger('http')) {}
 
+  /** A dependency's outage refuses every request for as long as it lasts: told by code, counted. */
+  private readonly refusals = new RefusalCounts((line) => this.logger.warn(line));
+
   catch(error: unknown, host: ArgumentsHost): void {
     const problem = toProblem(error);
-    // A crash is logged with its stack; an answer of 503 is an expected state, one line is enough.
+    // A crash is logged with its stack, each one: it is a bug.
     if (problem.status === 500) this.logger.error(error instanceof Error ? error.stack : error);
+    // `/ready` tells of its own changes (OpsEndpointsModule); a probe's answer repeats them.
     // What lies behind a 503 we raised is kept for the log, never answered.
-    else if (problem.status >= 500) this.logger.warn(oneLine(problem) + causeOf(error));
+    else if (problem.status >= 500 && problem.code !== 'not_ready') {
+      this.refusals.refused(problem.code, oneLine(problem) + causeOf(error));
+    }
     void replyWithProblem(host.switchToHttp().getResponse<FastifyReply>(), problem);
   }
 }
