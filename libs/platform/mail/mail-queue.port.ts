@@ -88,6 +88,12 @@ export interface MailQueue {
   /** Messages not delivered or given up yet. */
   size(): number;
   /**
+   * Messages accepted and not delivered or given up yet, wherever they wait: held in memory,
+   * waiting for room there, or on disk only (past `capacity`, or left by an earlier run and
+   * not taken in yet), which the spool is asked.
+   */
+  waiting(): Promise<number>;
+  /**
    * Queues what the spool holds from an earlier run, and the mails it wrote down whose commands
    * recorded their proofs; how many. Call once, before sending.
    */

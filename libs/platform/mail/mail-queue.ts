@@ -61,6 +61,8 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
   let refilling = false;
   let readFailures = 0;
   let readRetry: NodeJS.Timeout | undefined;
+  /** Messages the spool did not keep, waiting for room in memory. */
+  let holding = 0;
   const keys = new SpoolKeys<Job>();
   const removals = spool && spoolRemovals(spool, options.onSpoolRemoveFailure ?? (() => undefined));
 
@@ -239,7 +241,9 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
 
   /** Holds a message the spool does not keep, once there is room. */
   async function holdInMemory(job: Job): Promise<void> {
+    holding += 1;
     await until(() => closing || size() < capacity);
+    holding -= 1;
     admit(job);
     pump();
   }
@@ -305,6 +309,11 @@ export function createMailQueue(mailer: Mailer, options: MailQueueOptions): Mail
     enqueue: (message, label) => enqueue(message, label),
     intend: (message, label, proof) => intended.intend(message, label, proof),
     size,
+    async waiting() {
+      // Rows past those taken in wait on disk only; none do unless the spool ran over.
+      const onDiskOnly = backlog && spool?.count ? await spool.count(loadedThrough) : 0;
+      return size() + holding + onDiskOnly;
+    },
     async resume() {
       // The spool's rows first: they were taken in id order, and intents queued now get higher ids.
       let resumed = 0;

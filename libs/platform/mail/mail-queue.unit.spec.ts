@@ -449,6 +449,23 @@ describe('mail queue', () => {
       await enqueued;
       expect(second).toBe(true);
     });
+
+    it('counts those waiting for room as waiting too', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const mailer: Mailer = { send: () => gate, close: () => undefined };
+      const { queue } = queueWith(mailer, { capacity: 1 });
+      await queue.enqueue(mail('a@x.io'), 'a');
+      const enqueued = Promise.all([
+        queue.enqueue(mail('b@x.io'), 'b'),
+        queue.enqueue(mail('c@x.io'), 'c'),
+      ]);
+      expect(queue.size()).toBe(1);
+      expect(await queue.waiting()).toBe(3);
+      release();
+      await enqueued;
+      await waitFor(async () => (await queue.waiting()) === 0);
+    });
   });
 
   describe('when it is closed', () => {

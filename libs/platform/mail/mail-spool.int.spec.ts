@@ -257,6 +257,45 @@ describe('mail queue over the SQLite spool', () => {
       const second = await burst('b', 5);
       expect(delivered).toEqual([...first, ...second]);
     });
+
+    it('counts those kept on disk as waiting too, and none once all are delivered', async () => {
+      const { mailer: stalled, delivered, stall, open } = stallingMailer();
+      stall();
+      const queue = createMailQueue(stalled, {
+        spool: openSpool(),
+        onGiveUp: () => undefined,
+        capacity: 3,
+        concurrency: 1,
+      });
+      for (let i = 0; i < 10; i += 1) await queue.enqueue(mail(`c${i}@x.io`), `c${i}`);
+      expect(await queue.waiting()).toBe(10);
+
+      open();
+      await waitFor(() => delivered.length === 10, { message: 'all ten delivered' });
+      expect(await queue.waiting()).toBe(0);
+      await queue.close();
+    });
+
+    it('counts what an earlier run left on disk past the room in memory as waiting', async () => {
+      const crashed = queueOn(openSpool(), recordingMailer('hang').mailer);
+      for (let i = 0; i < 6; i += 1) await crashed.enqueue(mail(`c${i}@x.io`), `c${i}`);
+      // no close: the process is gone
+
+      const { mailer: stalled, stall, open } = stallingMailer();
+      stall();
+      const next = createMailQueue(stalled, {
+        spool: openSpool(),
+        onGiveUp: () => undefined,
+        capacity: 2,
+        concurrency: 1,
+      });
+      await next.resume();
+      expect(next.size()).toBe(2);
+      expect(await next.waiting()).toBe(6);
+      open();
+      await waitFor(async () => (await next.waiting()) === 0, { message: 'none waiting' });
+      await next.close();
+    });
   });
 
   describe('when a spool from before is opened', () => {

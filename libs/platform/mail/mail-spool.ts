@@ -60,6 +60,8 @@ export interface MailSpool {
   remove(place: SpoolPlace): Promise<void>;
   /** Spooled messages in id order: after `afterId`, at most `limit`. */
   pending(afterId?: number, limit?: number): Promise<SpooledMail[]>;
+  /** How many spooled messages there are after `afterId` (for a gauge: a spool may not say). */
+  count?(afterId: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ export type SpoolCall =
     }
   | ({ op: 'remove' } & SpoolPlace)
   | { op: 'pending'; afterId: number; limit: number }
+  | { op: 'count'; afterId: number }
   | ({ op: 'intend' } & MailIntent)
   | { op: 'drop-intent'; key: string }
   | { op: 'intents' };
@@ -82,6 +85,7 @@ export type SpoolCall =
 export interface SpoolReply {
   spooled?: number;
   pending?: SpooledMail[];
+  count?: number;
   intents?: MailIntent[];
 }
 
@@ -103,6 +107,7 @@ export function sqliteMailSpool(path: string): MailSpool & MailIntents {
     remove: async (place) => void (await call({ op: 'remove', ...place })),
     pending: async (afterId = 0, limit = Number.MAX_SAFE_INTEGER) =>
       (await call({ op: 'pending', afterId, limit })).pending ?? [],
+    count: async (afterId) => (await call({ op: 'count', afterId })).count ?? 0,
     intend: async (intent) => void (await call({ op: 'intend', ...intent })),
     dropIntent: async (key) => void (await call({ op: 'drop-intent', key })),
     intents: async () => (await call({ op: 'intents' })).intents ?? [],

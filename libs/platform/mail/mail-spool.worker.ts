@@ -84,6 +84,9 @@ const after = db.prepare<
   [number, number],
   { id: number; key: string | null; label: string; message: string; proof: string | null }
 >('SELECT id, key, label, message, proof FROM mail_spool WHERE id > ? ORDER BY id LIMIT ?');
+const countAfter = db.prepare<[number], { n: number }>(
+  'SELECT COUNT(*) AS n FROM mail_spool WHERE id > ?',
+);
 
 type Waiting = { call: SpoolCall; resolve: (id?: number) => void; reject: (e: unknown) => void };
 let batch: Waiting[] = [];
@@ -137,6 +140,7 @@ serveCalls(
       }));
       return { intents };
     }
+    if (call.op === 'count') return { count: countAfter.get(call.afterId)!.n };
     if (call.op === 'pending') {
       const pending: SpooledMail[] = after.all(call.afterId, call.limit).map((r) => ({
         id: r.id,
