@@ -1,17 +1,11 @@
-import { metrics } from '../observability/metrics';
+import { metrics, reportEmailsWaiting } from '../observability/metrics';
 import { join } from 'node:path';
 import { createMailQueue, type MailQueue } from './mail-queue';
 import { sqliteMailSpool, type MailProof } from './mail-spool';
 import type { Mailer } from './mailer';
 import { errorMessage } from '../errors/error-message';
 import type { PartLog } from '../observability/logger';
-
-/**
- * The first five failed attempts of an email, then one in twelve (about one an
- * hour, retries being 5 minutes apart by then): over the 24 hours an email is
- * retried, a line for each was some 290 lines per email during an outage.
- */
-export const worthALine = (attempt: number): boolean => attempt <= 5 || attempt % 12 === 0;
+import { outageTelling } from './mail-outage';
 
 /**
  * A mail server's words without the addresses in them: most echo the
@@ -28,7 +22,9 @@ const why = (error: unknown) => withoutAddresses(errorMessage(error));
  * The mail queue a service sends through: spooled in
  * `<dataDir>/<service>-mail-spool.sqlite`, so a crash before delivery loses
  * nothing, and resumed with what an earlier run left. Logs name the message
- * by its label, never its body (which carries a token).
+ * by its label, never its body (which carries a token). A mail server that
+ * does not take emails is told in one line as it stops and one as it takes them
+ * again, not a line per email and attempt; `emails_waiting` counts what waits.
  */
 export async function openSpooledMailQueue(
   mailer: Mailer,
@@ -40,14 +36,17 @@ export async function openSpooledMailQueue(
     /** Whether a mail's stream still wants it sent, asked before each attempt. */
     stillWanted?: (proof: MailProof) => Promise<boolean>;
     log: PartLog;
+    /** Wait before an email's first retry (tests make it short). */
+    firstRetryDelayMs?: number;
   },
 ): Promise<MailQueue> {
   const { service, log: logger } = options;
   const count = (outcome: string) => metrics.emails.inc({ service, outcome });
   const spool = sqliteMailSpool(join(options.dataDir, `${service}-mail-spool.sqlite`));
   const { recorded, stillWanted } = options;
-  const queue = createMailQueue(mailer, {
+  const queue = createMailQueue(outageTelling(mailer, logger, why), {
     spool,
+    firstRetryDelayMs: options.firstRetryDelayMs,
     stillWanted,
     ...(recorded ? { intents: { store: spool, recorded } } : {}),
     onWantedCheckFailure: (label, error) =>
@@ -57,11 +56,8 @@ export async function openSpooledMailQueue(
     onIntentCheckFailure: (label, error) =>
       logger.warn(`${label}: not checked against the event store, will check again: ${why(error)}`),
     onDelivered: () => count('delivered'),
-    onRetry: (label, attempt, error) => {
-      count('retried');
-      if (!worthALine(attempt)) return;
-      logger.warn(`${label}: email attempt ${attempt} failed, will retry: ${why(error)}`);
-    },
+    // The outage's two lines tell of retries: one per email and attempt was millions a day.
+    onRetry: () => count('retried'),
     onGiveUp: (label, error) => {
       count('given_up');
       logger.error(`${label}: email not sent: ${why(error)}`);
@@ -99,7 +95,20 @@ export async function openSpooledMailQueue(
           : `sent emails not removed from the mail spool, again in ${retryInMs} ms: ${why(error)}`,
       ),
   });
-  const resumed = await queue.resume();
+  const unreport = reportEmailsWaiting(service, () => queue.waiting());
+  const resumed = await queue.resume().catch((error: unknown) => {
+    unreport();
+    throw error;
+  });
   if (resumed > 0) logger.log(`sending ${resumed} emails left by an earlier run`);
-  return queue;
+  return {
+    ...queue,
+    async close() {
+      try {
+        await queue.close();
+      } finally {
+        unreport();
+      }
+    },
+  };
 }

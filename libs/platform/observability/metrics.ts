@@ -74,6 +74,30 @@ export const metrics = {
       }
     },
   }),
+  emailsWaiting: new Gauge({
+    name: 'emails_waiting',
+    help: 'Emails a service accepted and has not delivered or given up yet: in its spool or held in memory. Rising while emails_total{outcome="retried"} rises: the mail server does not take emails (the service log names the setting).',
+    labelNames: ['service'],
+    registers: [registry],
+    // Read at each scrape, summed over the service's queues; one that cannot say leaves no value.
+    async collect() {
+      await Promise.all(
+        [...waitingReaders.readers].map(async ([service, readers]) => {
+          try {
+            const counts = await withTimeout(
+              Promise.all(readers.map((read) => read())),
+              LAG_READ_TIMEOUT_MS,
+              () => new Error('timed out'),
+            );
+            const waiting = counts.reduce((sum, n) => sum + n, 0);
+            if (waitingReaders.readers.get(service) === readers) this.set({ service }, waiting);
+          } catch {
+            if (waitingReaders.readers.get(service) === readers) this.remove({ service });
+          }
+        }),
+      );
+    },
+  }),
 };
 
 /**
@@ -115,3 +139,13 @@ export const reportLag = lagReaders.report;
 
 /** Stream category: the part of the stream name before the first dash (`invitation`, `user`). */
 export const categoryOf = (streamName: string) => streamName.split('-', 1)[0];
+
+const waitingReaders = perWorker<() => Promise<number>>((service) =>
+  metrics.emailsWaiting.remove({ service }),
+);
+
+/**
+ * Reports a mail queue of `service` in `emails_waiting`, read by `read` at each
+ * scrape, until the returned function is called.
+ */
+export const reportEmailsWaiting = waitingReaders.report;
