@@ -69,6 +69,18 @@ describe('startForwarder', () => {
     return forwarder;
   };
   const deliveredIds = () => new Set(received.map((e) => e.id));
+  /** The coordination store, with each checkpoint it saves noted. */
+  const counting = () => {
+    const saves: bigint[] = [];
+    const checkpoints: CheckpointStore = {
+      load: (name) => coordination.load(name),
+      save: async (name, position, version) => {
+        saves.push(position);
+        return coordination.save(name, position, version);
+      },
+    };
+    return { saves, checkpoints };
+  };
 
   beforeEach(async () => {
     db = new Database(':memory:');
@@ -178,18 +190,6 @@ describe('startForwarder', () => {
   });
 
   describe('when batches come faster than the checkpoint interval', () => {
-    const counting = () => {
-      const saves: bigint[] = [];
-      const checkpoints: CheckpointStore = {
-        load: (name) => coordination.load(name),
-        save: async (name, position, version) => {
-          saves.push(position);
-          return coordination.save(name, position, version);
-        },
-      };
-      return { saves, checkpoints };
-    };
-
     it('saves the first at once, the rest when the interval ends', async () => {
       const { saves, checkpoints } = counting();
       start({ checkpoints, checkpointEveryMs: 60_000 });
@@ -223,6 +223,26 @@ describe('startForwarder', () => {
       await append(1);
       await waitFor(() => received.length === 12, { message: 'the next three' });
       expect(deliveredIds().size).toBe(12);
+    });
+  });
+
+  describe('when it stops while the broker does not confirm the publish in hand', () => {
+    it('gives it up after the grace and saves what was confirmed, so the stop is not held for the publish timeout', async () => {
+      const { saves, checkpoints } = counting();
+      let hang = false;
+      const stalling = withPublish(broker, (events) =>
+        hang ? new Promise<void>(() => undefined) : broker.publish(events),
+      );
+      const forwarder = start({ checkpoints, broker: stalling, stopGraceMs: 50 });
+      await append(1);
+      await waitFor(() => received.length === 3, { message: 'the first batch' });
+      const confirmed = await store.headPosition();
+      hang = true;
+      await append(1);
+      await waitFor(() => saves.at(-1) === confirmed, { message: 'the first batch saved' });
+      await forwarder.stop(); // past the grace, not never
+      expect(saves.at(-1)).toBe(confirmed);
+      expect(forwarder.isActive()).toBe(false);
     });
   });
 

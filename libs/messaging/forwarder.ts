@@ -1,6 +1,7 @@
 import type { CloudEvent } from '../contracts';
 import type { EventStore, RecordedEvent } from '../event-store/event-store.port';
 import { checkpointPastEnd } from '../event-store/checkpoint-past-end';
+import { settledOrStopped, StoppedWaitingError } from '../platform/async/settled-or-stopped';
 import { startLeasedWorker } from '../platform/workers/leased-worker';
 import {
   CheckpointConflictError,
@@ -46,6 +47,11 @@ export interface ForwarderOptions {
   unroutedReportMs?: number;
   /** Milliseconds since the epoch; tests pass a fake one. */
   clock?: () => number;
+  /**
+   * How long a stopping forwarder waits for the publish in hand to be confirmed
+   * (default 2 s); past it the publish is given up, and the next run sends it again.
+   */
+  stopGraceMs?: number;
 }
 
 export interface Forwarder {
@@ -93,6 +99,9 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
   };
 }
 
+/** How long a stopping forwarder waits for the publish in hand to be confirmed. */
+const STOP_GRACE_MS = 2_000;
+
 async function forward(options: ForwarderOptions, signal: AbortSignal): Promise<void> {
   const { name, store, checkpoints, broker, map } = options;
   const saved = await checkpoints.load(name);
@@ -114,7 +123,13 @@ async function forward(options: ForwarderOptions, signal: AbortSignal): Promise<
     onEvents: async (events, through) => {
       const integration = events.map(map).filter((e): e is CloudEvent => e !== null);
       if (integration.length) {
-        const types = await publishToleratingNoSubscribers(broker, integration, name);
+        const publishing = publishToleratingNoSubscribers(broker, integration, name);
+        const types = await settledOrStopped(
+          publishing,
+          signal,
+          STOP_GRACE_MS,
+          `${name}'s publish`,
+        );
         if (types.length) unrouted.report(types, events[0].position);
       }
       await checkpoint.move(through);
@@ -122,11 +137,14 @@ async function forward(options: ForwarderOptions, signal: AbortSignal): Promise<
     // Past events it does not publish too, so the lag it reports is what is left to publish.
     onSkipped: (through) => checkpoint.move(through),
   });
-  // Stopping lets the batch in hand finish publishing, then saves the checkpoint.
+  // Stopping lets the batch in hand finish publishing, then saves the checkpoint: a publish still
+  // unconfirmed after the grace (a broker down) is given up, and published again by the next run.
   const stop = () => void subscription.stop();
   signal.addEventListener('abort', stop, { once: true });
   try {
-    await subscription.done;
+    await subscription.done.catch((error: unknown) => {
+      if (!(error instanceof StoppedWaitingError)) throw error;
+    });
     await checkpoint.flush();
   } catch (error) {
     // Another instance moved the checkpoint: it owns the work now.
