@@ -17,7 +17,7 @@ const START_WAIT_MS = 20_000;
 /**
  * Process entry point shared by every `main.ts`: validate configuration (a bad
  * value stops the process with one line naming the variable), open the
- * adapters once, start the services, and shut down in reverse on SIGTERM/SIGINT.
+ * adapters once, start the services, and shut them all down on SIGTERM/SIGINT.
  * A signal while the services start lets the one in progress finish, starts
  * no other, and stops what runs: some may be serving already.
  */
@@ -75,8 +75,18 @@ export async function runServices(
   if (stopping) await stop();
 }
 
-/** Services in reverse order of start, then the adapters they share. */
+/**
+ * Every service at once, then the adapters they share. One by one, a service
+ * slow to close (a publish waiting on a broker that is down) kept those after
+ * it taking commands until it was done, past a container's 30 s to stop.
+ */
 async function stopAll(running: RunningService[], infra: Infrastructure | undefined) {
-  for (const service of [...running].reverse()) await service.close().catch(() => undefined);
+  await Promise.all(
+    [...running].reverse().map((service) =>
+      service.close().catch((error: unknown) => {
+        process.stderr.write(`${service.name}: did not close cleanly: ${errorMessage(error)}\n`);
+      }),
+    ),
+  );
   await infra?.close().catch(() => undefined);
 }
