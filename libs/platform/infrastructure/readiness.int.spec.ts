@@ -28,6 +28,25 @@ describe('readiness of identity and invitations', () => {
       body: (await res.json()) as unknown,
     }));
 
+  describe('when the rate-limit store reads but no longer writes', () => {
+    it('answer /ready with 503 naming it, and 200 again once it writes', async () => {
+      const take = jest
+        .spyOn(infra.readModels.rateLimits, 'take')
+        .mockRejectedValue(new Error('attempt to write a readonly database'));
+      for (const service of services) {
+        const { status, body } = await ready(service);
+        expect(status).toBe(503);
+        expect(body).toMatchObject({
+          code: 'not_ready',
+          detail: 'Not ready: rateLimits (attempt to write a readonly database)',
+          checks: { rateLimits: { status: 'down' }, coordination: { status: 'up' } },
+        });
+      }
+      take.mockRestore();
+      for (const service of services) expect((await ready(service)).status).toBe(200);
+    });
+  });
+
   describe('when the rate-limit store fails', () => {
     it('answer /ready with 503 naming it, as their commands answer 503', async () => {
       for (const service of services) expect((await ready(service)).status).toBe(200);
