@@ -8,6 +8,7 @@ import { deadLetterQueue, type ConsumeSpec } from '../broker.port';
 import { consumerQueues } from '../delivery';
 import { brokerContract, cloudEvent, type BrokerHarness } from '../testing/broker.contract';
 import { consumersOf, rabbitMqReachable } from '../testing/rabbitmq-probe';
+import { openConnection } from './rabbitmq-connection';
 import type { QueueType } from './amqp-helpers';
 import { redactCredentials } from '../../platform/config/config-error';
 import { RabbitMqBroker } from './rabbitmq-broker';
@@ -291,6 +292,22 @@ const harness = (queueType: QueueType) => async (): Promise<BrokerHarness> => {
         expect(line).not.toContain(wrong.password);
       } finally {
         await broker.close();
+      }
+    });
+
+    it('asks again less and less often, where it logged in every second for ever', async () => {
+      const wrong = new URL(url);
+      wrong.password = 'not-the-password';
+      const settings = {
+        ...{ url: wrong.toString(), shownUrl: '-', heartbeatIntervalInSeconds: 5 },
+        ...{ reconnectTimeInSeconds: 0.05, log: () => undefined, isClosed: () => false },
+      };
+      const { manager } = openConnection('publish', settings, {});
+      try {
+        // 0.05 s doubled at each refusal: 0.1, 0.2, 0.4 ...
+        await waitFor(() => manager.reconnectTimeInSeconds >= 0.4, { message: 'a longer wait' });
+      } finally {
+        await manager.close();
       }
     });
 

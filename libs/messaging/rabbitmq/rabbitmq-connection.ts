@@ -34,6 +34,9 @@ const waiting: Record<ConnectionRole, string> = {
   consume: 'acks wait until it clears',
 };
 
+/** The longest wait between two connections the broker refused. */
+const MAX_REFUSED_WAIT_S = 30;
+
 /** Opens (in the background) and watches one of a broker's connections. */
 export function openConnection(
   role: ConnectionRole,
@@ -48,10 +51,17 @@ export function openConnection(
   });
   const name = `RabbitMQ (${role})`;
   let down = false;
+  // A refusal does not clear by itself: asked every second, a wrong password was 2 failed logins a
+  // second per instance in the broker's log, enough to trip brute-force alerts. An unreachable
+  // broker is asked at the set pace, so a service is back soon after it is.
+  let refusals = 0;
+  const base = settings.reconnectTimeInSeconds;
   manager.on('connect', () => {
     if (down) log(`${name} reconnected to ${shownUrl}`);
     down = false;
     outage.told = undefined;
+    refusals = 0;
+    manager.reconnectTimeInSeconds = base;
   });
   manager.on('disconnect', ({ err }: { err?: Error }) => {
     if (!isClosed()) log(`${name} disconnected: ${err?.message ?? 'unknown reason'}`);
@@ -66,7 +76,15 @@ export function openConnection(
     // and a broker that comes back refusing (a password changed meanwhile) is a setting to fix.
     const failure = connectFailure(shownUrl, err);
     const kind = failure.startsWith('RABBITMQ_URL') ? 'refused' : 'unreachable';
-    if (outage.told !== kind) log(`${failure}; retrying`);
+    refusals = kind === 'refused' ? refusals + 1 : 0;
+    manager.reconnectTimeInSeconds = Math.min(MAX_REFUSED_WAIT_S, base * 2 ** refusals);
+    if (outage.told !== kind) {
+      log(
+        kind === 'refused'
+          ? `${failure}; retrying, up to every ${MAX_REFUSED_WAIT_S} s`
+          : `${failure}; retrying`,
+      );
+    }
     down = true;
     outage.told = kind;
   });
