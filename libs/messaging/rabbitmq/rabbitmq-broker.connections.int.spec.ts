@@ -227,6 +227,46 @@ const deleteQueues = (queue: string, spec: { maxRetries: number; retryDelayMs: n
     });
   });
 
+  describe('when RabbitMQ comes up and the consuming connection opens after the publishing one', () => {
+    it('has a publish of a type this process consumes wait for its queue, where it reached none and was lost', async () => {
+      const target = new URL(url);
+      const proxy = await startTcpProxy(
+        { host: target.hostname, port: Number(target.port || 5672) },
+        { refusing: true },
+      );
+      const proxied = Object.assign(new URL(url), { host: `127.0.0.1:${proxy.port}` });
+      const broker = new RabbitMqBroker(proxied.toString(), {
+        log: () => undefined,
+        reconnectTimeInSeconds: 0.05,
+      });
+      // The consuming connection asks again only after a second: it opens well after the other.
+      type Connection = { manager: AmqpConnectionManager };
+      const consuming = (
+        broker as unknown as { consumingConnection(): Connection }
+      ).consumingConnection().manager;
+      consuming.on('connectFailed', () => (consuming.reconnectTimeInSeconds = 1));
+      const queue = `contract-test.${randomUUID()}`;
+      const type = `contract.${randomUUID()}.late-queue.v1`;
+      const spec = { maxRetries: 0, retryDelayMs: 5 };
+      const seen = new Set<string>();
+      try {
+        await broker.consume({
+          ...{ queue, bindingKeys: [type], prefetch: 1, ...spec },
+          handle: async (event) => void seen.add(event.id),
+        });
+        const event = cloudEvent(type);
+        const published = broker.publish([event]);
+        proxy.refuse(false);
+        await published;
+        await waitFor(() => seen.has(event.id), { message: 'the event handled' });
+      } finally {
+        await broker.close();
+        await proxy.close();
+        await deleteQueues(queue, spec);
+      }
+    });
+  });
+
   describe('when RabbitMQ cannot be reached', () => {
     it('says so once for both connections, however often each retries', async () => {
       const logged: string[] = [];

@@ -42,6 +42,9 @@ export interface RabbitMqBrokerOptions {
   queueType?: QueueType;
 }
 
+/** How long a publish waits for this process's consumers of it to declare their queues. */
+const OWN_QUEUES_WAIT_MS = 5_000;
+
 /**
  * RabbitMQ over amqp-connection-manager, on two connections, as RabbitMQ
  * advises: one publishes (events, consumers' retry and dead-letter copies,
@@ -102,6 +105,7 @@ export class RabbitMqBroker implements Broker {
 
   async publish(events: CloudEvent[]): Promise<void> {
     if (this.closed) throw new Error('broker is closed');
+    await this.ownQueuesDeclared(events);
     const results = await Promise.allSettled(events.map((e) => this.publishOne(e)));
     const failed: Array<{ event: CloudEvent; reason: unknown }> = [];
     const unrouted: string[] = [];
@@ -115,6 +119,23 @@ export class RabbitMqBroker implements Broker {
     if (nacked.length) throw new PublishRejectedError(nacked.map((f) => f.event.id));
     if (failed.length) throw failed[0].reason;
     if (unrouted.length) throw new UnroutableError(unrouted);
+  }
+
+  /**
+   * Waits, up to a few seconds, for this process's consumers of `events` to
+   * declare their queues: after RabbitMQ comes back (or on a fresh virtual
+   * host) the two connections open together, and a publish that went first
+   * reached no queue. In the all-in-one process identity's EmailVerified
+   * messages were lost so, and their acceptances left waiting.
+   */
+  private async ownQueuesDeclared(events: CloudEvent[]): Promise<void> {
+    const types = new Set(events.map((e) => e.type));
+    const waiting = [...this.consumers].filter((c) => [...types].some((t) => c.binds(t)));
+    if (!waiting.length) return;
+    const declared = Promise.all(waiting.map((c) => c.declared()));
+    await withTimeout(declared, OWN_QUEUES_WAIT_MS, () => new Error('not declared')).catch(
+      () => undefined, // published all the same: a consumer down for good must not hold publishes
+    );
   }
 
   async consume(spec: ConsumeSpec): Promise<ConsumerHandle> {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConsumeMessage, Options } from 'amqplib';
+import { topicMatches } from '../in-process/topic-match';
 import {
   DEAD_LETTER_REASON_HEADER,
   QueueNotFoundError,
@@ -120,6 +121,16 @@ export class RabbitMqConsumer implements ConsumerHandle {
 
   get queue(): string {
     return this.spec.queue;
+  }
+
+  /** Whether a message routed by `routingKey` reaches this consumer's queue. */
+  binds(routingKey: string): boolean {
+    return this.spec.bindingKeys.some((key) => topicMatches(key, routingKey));
+  }
+
+  /** Resolves once its queue is declared and bound on the current connection. */
+  declared(): Promise<void> {
+    return this.wrapper.waitForConnect();
   }
 
   async cancel(): Promise<void> {
