@@ -219,15 +219,21 @@ describe('mail queue over the SQLite spool', () => {
   });
 
   describe('when more messages arrive than the queue holds in memory while SMTP stalls', () => {
-    it('takes each at once, keeps the rest on disk, and delivers all in order when SMTP answers', async () => {
-      const { mailer: stalled, delivered, stall, open } = stallingMailer();
-      stall();
-      const queue = createMailQueue(stalled, {
+    /** A spooled queue with room for three in memory, its mailer stalled until `open()`. */
+    const stalledQueue = () => {
+      const stalling = stallingMailer();
+      stalling.stall();
+      const queue = createMailQueue(stalling.mailer, {
         spool: openSpool(),
         onGiveUp: () => undefined,
         capacity: 3,
         concurrency: 1,
       });
+      return { ...stalling, queue };
+    };
+
+    it('takes each at once, keeps the rest on disk, and delivers all in order when SMTP answers', async () => {
+      const { queue, delivered, open } = stalledQueue();
       const to = Array.from({ length: 10 }, (_, i) => `c${i}@x.io`);
       for (const t of to) await queue.enqueue(mail(t), t); // none waits for room
       expect(queue.size()).toBe(3);
@@ -259,14 +265,7 @@ describe('mail queue over the SQLite spool', () => {
     });
 
     it('counts those kept on disk as waiting too, and none once all are delivered', async () => {
-      const { mailer: stalled, delivered, stall, open } = stallingMailer();
-      stall();
-      const queue = createMailQueue(stalled, {
-        spool: openSpool(),
-        onGiveUp: () => undefined,
-        capacity: 3,
-        concurrency: 1,
-      });
+      const { queue, delivered, open } = stalledQueue();
       for (let i = 0; i < 10; i += 1) await queue.enqueue(mail(`c${i}@x.io`), `c${i}`);
       expect(await queue.waiting()).toBe(10);
 
