@@ -136,11 +136,11 @@ export function replyWithProblem(
     .send(problem);
 }
 
-/** Status of a Nest HttpException or a Fastify error (bad JSON, body too large, bad media type). */
 /** An error the HTTP layer answers itself, mapped by its status to the code of HTTP_CODES. */
 export const httpError = (statusCode: number, detail: string) =>
   Object.assign(new Error(detail), { statusCode });
 
+/** Status of a Nest HttpException or a Fastify error (bad JSON, body too large, bad media type). */
 function httpStatusOf(error: unknown): number | undefined {
   if (error instanceof HttpException) return error.getStatus();
   const status = (error as { statusCode?: unknown })?.statusCode;
@@ -173,11 +173,5 @@ function messageOf(error: unknown): string {
  */
 const withoutQuery = (message: string) => message.replace(/^(Cannot [A-Z]+ [^?\s]*)\?\S*/, '$1');
 
-/** `not_ready: broker down (broker not connected)`, or the code and detail of another 5xx. */
-function oneLine(problem: ProblemDocument): string {
-  const checks = (problem.checks ?? {}) as Record<string, { status?: string; message?: string }>;
-  const down = Object.entries(checks)
-    .filter(([, check]) => check.status === 'down')
-    .map(([name, check]) => `${name} down${check.message ? ` (${check.message})` : ''}`);
-  return `${problem.code}: ${down.length ? down.join(', ') : problem.detail}`;
-}
+/** `event_store_unavailable: The event store …`: a refusal's code and detail. */
+const oneLine = (problem: ProblemDocument) => `${problem.code}: ${problem.detail}`;
