@@ -57,7 +57,8 @@ export class EmailVerifiedForwarder
       broker: this.broker,
       map: toIntegrationEvent,
       types: PUBLISHED_EVENT_TYPES,
-      onError: (error) => this.logger.warn(`will retry: ${errorMessage(error)}`),
+      onError: (error) =>
+        this.logger.warn(`${IDENTITY_FORWARDER} will retry: ${errorMessage(error)}`),
       warn: (message) => this.logger.warn(message),
     });
   }

@@ -138,6 +138,14 @@ export class RabbitMqBroker implements Broker {
     );
   }
 
+  /** The channel's bare "timeout", said as what it means to an operator. */
+  private unconfirmed(error: unknown): Error {
+    return new Error(
+      `RabbitMQ at ${this.settings.shownUrl} did not confirm the publish within ${this.publishTimeoutMs} ms (timeout)`,
+      { cause: error },
+    );
+  }
+
   async consume(spec: ConsumeSpec): Promise<ConsumerHandle> {
     if (this.closed) throw new Error('broker is closed');
     checkSpec(spec);
@@ -230,6 +238,7 @@ export class RabbitMqBroker implements Broker {
         break;
       } catch (error) {
         const lostChannel = /channel closed/i.test(errorMessage(error));
+        if (errorMessage(error) === 'timeout') throw this.unconfirmed(error);
         if (!lostChannel || this.closed || attempt >= 5 || Date.now() >= deadline) throw error;
       }
     }
