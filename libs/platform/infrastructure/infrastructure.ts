@@ -7,6 +7,7 @@ import type { AppConfig } from '../config/config';
 import { configErrorOf } from '../config/config-error';
 import { createMailer, type Mailer } from '../mail/mailer';
 import { infrastructureWarnings } from '../observability/infrastructure-log';
+import { reportBrokerConnected } from '../observability/metrics';
 import { openReadModels, type ReadModelConnection } from './read-model-connection';
 import { makeDirectory } from '../fs/make-directory';
 
@@ -62,6 +63,9 @@ export async function openInfrastructure(
       from: config.mailFrom,
     });
   const jwtVerifier = overrides.jwtVerifier ?? createJwtVerifier(new URL(config.identityJwksUrl));
+  const unreportBroker = reportBrokerConnected(config.rabbitmqUrl ? 'rabbitmq' : 'embedded', () =>
+    broker.isHealthy(),
+  );
   return {
     config,
     eventStore,
@@ -71,6 +75,7 @@ export async function openInfrastructure(
     jwtVerifier,
     warn,
     async close() {
+      unreportBroker();
       await broker.close();
       mailer.close();
       await readModels.close();

@@ -28,6 +28,13 @@ describe('readiness of identity and invitations', () => {
       body: (await res.json()) as unknown,
     }));
 
+  describe('when /metrics is scraped', () => {
+    it('shows the broker connected, the embedded one here', async () => {
+      const text = await fetch(`${services[1].url}/metrics`).then((res) => res.text());
+      expect(text).toContain('broker_connected{broker="embedded"} 1');
+    });
+  });
+
   describe('when the rate-limit store reads but no longer writes', () => {
     it('answer /ready with 503 naming it, and 200 again once it writes', async () => {
       const take = jest

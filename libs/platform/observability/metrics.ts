@@ -74,6 +74,17 @@ export const metrics = {
       }
     },
   }),
+  brokerConnected: new Gauge({
+    name: 'broker_connected',
+    help: "1 while every connection of this process to the message broker is open, else 0 (RabbitMQ down, refusing, or closed); the embedded bus is always 1. Identity's /ready does not check the broker: this does, for every service.",
+    labelNames: ['broker'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const latest = brokerReaders.at(-1);
+      if (latest) this.set({ broker: latest.broker }, latest.connected() ? 1 : 0);
+    },
+  }),
   emailsWaiting: new Gauge({
     name: 'emails_waiting',
     help: 'Emails a service accepted and has not delivered or given up yet: in its spool or held in memory. Rising while emails_total{outcome="retried"} rises: the mail server does not take emails (the service log names the setting).',
@@ -149,3 +160,19 @@ const waitingReaders = perWorker<() => Promise<number>>((service) =>
  * scrape, until the returned function is called.
  */
 export const reportEmailsWaiting = waitingReaders.report;
+
+/** The brokers of this process, the latest read (tests open several; a process one). */
+const brokerReaders: Array<{ broker: string; connected: () => boolean }> = [];
+
+/**
+ * Reports in `broker_connected{broker}` whether the broker (`rabbitmq`, `embedded`) is
+ * connected, read by `connected` at each scrape, until the returned function is called.
+ */
+export function reportBrokerConnected(broker: string, connected: () => boolean): () => void {
+  const reader = { broker, connected };
+  brokerReaders.push(reader);
+  return () => {
+    const at = brokerReaders.indexOf(reader);
+    if (at >= 0) brokerReaders.splice(at, 1);
+  };
+}

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { metrics, reportLag } from './metrics';
+import { metrics, reportBrokerConnected, reportLag } from './metrics';
 
 /** The lag a scrape shows for `worker`, or undefined when it shows none. */
 const scrapedLag = async (worker: string) =>
@@ -58,6 +58,23 @@ describe('subscription lag', () => {
       answer(42n);
       expect(await scrape).toBeUndefined();
       expect(await scrapedLag(worker)).toBeUndefined();
+    });
+  });
+});
+
+describe('broker connected', () => {
+  const scraped = async () =>
+    (await metrics.brokerConnected.get()).values.find((v) => v.labels.broker === 'rabbitmq')?.value;
+
+  describe('when a broker reports whether it is connected', () => {
+    it('shows 1 or 0 at each scrape, and nothing once it is closed', async () => {
+      let connected = true;
+      const unreport = reportBrokerConnected('rabbitmq', () => connected);
+      expect(await scraped()).toBe(1);
+      connected = false;
+      expect(await scraped()).toBe(0);
+      unreport();
+      expect(await scraped()).toBeUndefined();
     });
   });
 });
