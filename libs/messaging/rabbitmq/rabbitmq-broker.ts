@@ -34,6 +34,8 @@ import { RabbitMqConsumer } from './rabbitmq-consumer';
 
 export interface RabbitMqBrokerOptions {
   log?: (message: string) => void;
+  /** Where a setting to fix is told (the broker refused the connection); `log` by default. */
+  logError?: (message: string) => void;
   /** A publish not confirmed within this time rejects (e.g. while the broker is down). */
   publishTimeoutMs?: number;
   heartbeatIntervalInSeconds?: number;
@@ -82,6 +84,7 @@ export class RabbitMqBroker implements Broker {
       heartbeatIntervalInSeconds: options.heartbeatIntervalInSeconds ?? 5,
       reconnectTimeInSeconds: options.reconnectTimeInSeconds ?? 1,
       log: this.log,
+      logError: options.logError ?? this.log,
       isClosed: () => this.closed,
     });
     this.publishing = openConnection('publish', settings, this.outage);

@@ -21,6 +21,8 @@ export interface ConnectionSettings {
   heartbeatIntervalInSeconds: number;
   reconnectTimeInSeconds: number;
   log: (message: string) => void;
+  /** A refusal: a setting to fix, told at error level where the log has one. */
+  logError?: (message: string) => void;
   isClosed: () => boolean;
 }
 
@@ -43,7 +45,7 @@ export function openConnection(
   settings: ConnectionSettings,
   outage: OutageNotes,
 ): RoleConnection {
-  const { url, shownUrl, log, isClosed } = settings;
+  const { url, shownUrl, log, logError, isClosed } = settings;
   const manager = connect([url], {
     heartbeatIntervalInSeconds: settings.heartbeatIntervalInSeconds,
     reconnectTimeInSeconds: settings.reconnectTimeInSeconds,
@@ -79,11 +81,9 @@ export function openConnection(
     refusals = kind === 'refused' ? refusals + 1 : 0;
     manager.reconnectTimeInSeconds = Math.min(MAX_REFUSED_WAIT_S, base * 2 ** refusals);
     if (outage.told !== kind) {
-      log(
-        kind === 'refused'
-          ? `${failure}; retrying, up to every ${MAX_REFUSED_WAIT_S} s`
-          : `${failure}; retrying`,
-      );
+      if (kind === 'refused')
+        (logError ?? log)(`${failure}; retrying, up to every ${MAX_REFUSED_WAIT_S} s`);
+      else log(`${failure}; retrying`);
     }
     down = true;
     outage.told = kind;

@@ -45,14 +45,15 @@ export async function openInfrastructure(
   given?: (message: string) => void,
   overrides: InfrastructureOverrides = {},
 ): Promise<Infrastructure> {
-  const { warn, always } = given
-    ? { warn: given, always: given }
+  const { warn, always, error } = given
+    ? { warn: given, always: given, error: given }
     : infrastructureWarnings(config.logLevel);
   ensureDataDir(config.dataDir);
   const eventStore = openEventStore(config.eventStoreUrl, always);
   const readModels = await openReadModels(config.readModelUrl, always);
   const broker = openBroker(config.rabbitmqUrl, {
     log: warn,
+    logError: error,
     queueType: config.rabbitmqQueueType,
   });
   const mailer =

@@ -31,6 +31,20 @@ describe('infrastructureWarnings', () => {
     });
   });
 
+  describe('when a setting is to be fixed', () => {
+    it('writes it as an error-level JSON line of the infrastructure', () => {
+      const { lines, destination } = capture();
+      infrastructureWarnings('info', destination).error('RABBITMQ_URL: refused');
+      expect(lines).toEqual([
+        expect.objectContaining({
+          level: 50,
+          service: 'infrastructure',
+          msg: 'RABBITMQ_URL: refused',
+        }),
+      ]);
+    });
+  });
+
   describe('when LOG_LEVEL is above warn', () => {
     it.each(['error', 'fatal', 'silent'])(
       'at %s hides ordinary warnings, never those of a setting that gives up data',
