@@ -1,4 +1,11 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  collectDefaultMetrics,
+  type LabelValues,
+} from 'prom-client';
 import { withTimeout } from '../async/with-timeout';
 
 /** One registry per process; in the all-in-one process the services share it, labelled by service. */
@@ -45,20 +52,14 @@ export const metrics = {
     // Read at each scrape: a worker whose lag cannot be read has no value, not its last one.
     async collect() {
       await Promise.all(
-        [...lagReaders.readers].map(async ([worker, readers]) => {
+        [...lagReaders.readers].map(([worker, readers]) => {
           const read = readers.at(-1)!;
-          // A worker stopped while its lag was read keeps no value, however the read ends.
-          const reading = () => lagReaders.readers.get(worker)?.at(-1) === read;
-          try {
-            const lag = await withTimeout(
-              read(),
-              LAG_READ_TIMEOUT_MS,
-              () => new Error('timed out'),
-            );
-            if (reading()) this.set({ worker }, Number(lag));
-          } catch {
-            if (reading()) this.remove({ worker });
-          }
+          return setFromRead(
+            this,
+            { worker },
+            async () => Number(await read()),
+            () => lagReaders.readers.get(worker)?.at(-1) === read,
+          );
         }),
       );
     },
@@ -80,9 +81,9 @@ export const metrics = {
     labelNames: ['broker'],
     registers: [registry],
     collect() {
-      this.reset();
-      const latest = brokerReaders.at(-1);
-      if (latest) this.set({ broker: latest.broker }, latest.connected() ? 1 : 0);
+      for (const [broker, readers] of brokers.readers) {
+        this.set({ broker }, readers.at(-1)!() ? 1 : 0);
+      }
     },
   }),
   emailsWaiting: new Gauge({
@@ -93,44 +94,62 @@ export const metrics = {
     // Read at each scrape, summed over the service's queues; one that cannot say leaves no value.
     async collect() {
       await Promise.all(
-        [...waitingReaders.readers].map(async ([service, readers]) => {
-          try {
-            const counts = await withTimeout(
-              Promise.all(readers.map((read) => read())),
-              LAG_READ_TIMEOUT_MS,
-              () => new Error('timed out'),
-            );
-            const waiting = counts.reduce((sum, n) => sum + n, 0);
-            if (waitingReaders.readers.get(service) === readers) this.set({ service }, waiting);
-          } catch {
-            if (waitingReaders.readers.get(service) === readers) this.remove({ service });
-          }
-        }),
+        [...waitingReaders.readers].map(([service, readers]) =>
+          setFromRead(
+            this,
+            { service },
+            async () =>
+              (await Promise.all(readers.map((read) => read()))).reduce((a, n) => a + n, 0),
+            () => waitingReaders.readers.get(service) === readers,
+          ),
+        ),
       );
     },
   }),
 };
 
+/** How long a scrape waits for a value read at the scrape (a lag, a count of emails). */
+const SCRAPE_READ_TIMEOUT_MS = 2_000;
+
 /**
- * Readers of a per-worker gauge, one per instance of the worker in this
- * process (a take-over starts another): the worker's series goes, by `gone`,
- * once the last of them stops.
+ * Sets `labels` to what `read` gives within SCRAPE_READ_TIMEOUT_MS, or removes
+ * them when it fails: a value that cannot be read is none, not the last one.
+ * Neither once `current()` is false: what was read stopped meanwhile.
  */
-function perWorker<R>(gone: (worker: string) => void) {
+async function setFromRead(
+  gauge: Gauge,
+  labels: LabelValues<string>,
+  read: () => Promise<number>,
+  current: () => boolean,
+): Promise<void> {
+  try {
+    const value = await withTimeout(read(), SCRAPE_READ_TIMEOUT_MS, () => new Error('timed out'));
+    if (current()) gauge.set(labels, value);
+  } catch {
+    if (current()) gauge.remove(labels);
+  }
+}
+
+/**
+ * Readers of a gauge by its label's value (a worker, a service, a broker), one
+ * per instance of it in this process (a take-over starts another worker): the
+ * series goes, by `gone`, once the last of them stops.
+ */
+function readersByLabel<R>(gone: (value: string) => void) {
   const readers = new Map<string, R[]>();
-  const report = (worker: string, reader: R): (() => void) => {
-    readers.set(worker, [...(readers.get(worker) ?? []), reader]);
+  const report = (value: string, reader: R): (() => void) => {
+    readers.set(value, [...(readers.get(value) ?? []), reader]);
     return () => {
-      const left = (readers.get(worker) ?? []).filter((r) => r !== reader);
-      if (left.length > 0) return void readers.set(worker, left);
-      readers.delete(worker);
-      gone(worker);
+      const left = (readers.get(value) ?? []).filter((r) => r !== reader);
+      if (left.length > 0) return void readers.set(value, left);
+      readers.delete(value);
+      gone(value);
     };
   };
   return { readers, report };
 }
 
-const activity = perWorker<() => boolean>((worker) => metrics.workerActive.remove({ worker }));
+const activity = readersByLabel<() => boolean>((worker) => metrics.workerActive.remove({ worker }));
 
 /**
  * Reports in `worker_active` whether `worker` runs in this process, read by
@@ -139,8 +158,7 @@ const activity = perWorker<() => boolean>((worker) => metrics.workerActive.remov
 export const reportActivity = activity.report;
 
 type LagReader = () => Promise<bigint | number>;
-const lagReaders = perWorker<LagReader>((worker) => metrics.lag.remove({ worker }));
-const LAG_READ_TIMEOUT_MS = 2_000;
+const lagReaders = readersByLabel<LagReader>((worker) => metrics.lag.remove({ worker }));
 
 /**
  * Reports `worker`'s lag in `subscription_lag_events`, read by `read` at each
@@ -151,7 +169,7 @@ export const reportLag = lagReaders.report;
 /** Stream category: the part of the stream name before the first dash (`invitation`, `user`). */
 export const categoryOf = (streamName: string) => streamName.split('-', 1)[0];
 
-const waitingReaders = perWorker<() => Promise<number>>((service) =>
+const waitingReaders = readersByLabel<() => Promise<number>>((service) =>
   metrics.emailsWaiting.remove({ service }),
 );
 
@@ -161,18 +179,13 @@ const waitingReaders = perWorker<() => Promise<number>>((service) =>
  */
 export const reportEmailsWaiting = waitingReaders.report;
 
-/** The brokers of this process, the latest read (tests open several; a process one). */
-const brokerReaders: Array<{ broker: string; connected: () => boolean }> = [];
+/** Per broker kind (`rabbitmq`, `embedded`), the brokers of this process; the latest is read. */
+const brokers = readersByLabel<() => boolean>((broker) =>
+  metrics.brokerConnected.remove({ broker }),
+);
 
 /**
  * Reports in `broker_connected{broker}` whether the broker (`rabbitmq`, `embedded`) is
  * connected, read by `connected` at each scrape, until the returned function is called.
  */
-export function reportBrokerConnected(broker: string, connected: () => boolean): () => void {
-  const reader = { broker, connected };
-  brokerReaders.push(reader);
-  return () => {
-    const at = brokerReaders.indexOf(reader);
-    if (at >= 0) brokerReaders.splice(at, 1);
-  };
-}
+export const reportBrokerConnected = brokers.report;
