@@ -9,7 +9,8 @@ import { buildMessage, Matches, ValidateBy } from 'class-validator';
  * (LRM, RLM, ALM) are allowed: they reorder nothing past their neighbours,
  * and right-to-left names pasted from elsewhere often hold them.
  */
-const LAYOUT = '\\p{Cc}\\p{Zl}\\p{Zp}\\u202A-\\u202E\\u2066-\\u2069';
+const BIDI_CONTROLS = '\\u202A-\\u202E\\u2066-\\u2069';
+const LAYOUT = `\\p{Cc}\\p{Zl}\\p{Zp}${BIDI_CONTROLS}`;
 
 /**
  * What shows nothing on its own: marks with no letter to sit on, zero-width
@@ -37,11 +38,12 @@ export const SingleLine = () =>
     }),
   );
 
-const isVisible = (text: string) => new RegExp(`[^${UNSEEN}]`, 'u').test(text);
+/** Compiled once: names are checked on every send. */
+const VISIBLE = new RegExp(`[^${UNSEEN}]`, 'u');
+const isVisible = (text: string) => VISIBLE.test(text);
 
 /** As LAYOUT, less tabs and line breaks: a text of several lines may hold them. */
-const LAYOUT_BUT_LINES =
-  '\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u202A-\\u202E\\u2066-\\u2069';
+const LAYOUT_BUT_LINES = `\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f${BIDI_CONTROLS}`;
 
 /** A free text checked on the way in (a reason): lines of text, without control characters. */
 export const PlainText = () =>
