@@ -132,8 +132,8 @@ export class RabbitMqBroker implements Broker {
    * messages were lost so, and their acceptances left waiting.
    */
   private async ownQueuesDeclared(events: CloudEvent[]): Promise<void> {
-    const types = new Set(events.map((e) => e.type));
-    const waiting = [...this.consumers].filter((c) => [...types].some((t) => c.binds(t)));
+    const types = [...new Set(events.map((e) => e.type))];
+    const waiting = [...this.consumers].filter((c) => types.some((t) => c.binds(t)));
     if (!waiting.length) return;
     const declared = Promise.all(waiting.map((c) => c.declared()));
     await withTimeout(declared, OWN_QUEUES_WAIT_MS, () => new Error('not declared')).catch(
